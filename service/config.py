@@ -1,0 +1,134 @@
+"""Every Understudy setting in one table: name, default, one-line help; read from UNDERSTUDY_* variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+ENV_PREFIX = "UNDERSTUDY_"
+
+
+def _bool(value: str | bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str | list[str] | tuple[str, ...]) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def default_database_url() -> str:
+    """A SQLite file in the user's data directory."""
+    data_dir = Path(platformdirs.user_data_dir("understudy", appauthor=False))
+    return f"sqlite:///{data_dir / 'understudy.db'}"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name without the prefix, default, help line and parser."""
+
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[Any], Any] = str
+    secret: bool = False
+
+    @property
+    def env_var(self) -> str:
+        return ENV_PREFIX + self.name
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", None, "SQLAlchemy URL of the corpus database; default a SQLite file in the user's data directory."),
+    Setting("SECRET_KEY", None, "Secret for session cookies and CSRF tokens; required outside development.", secret=True),
+    Setting("REDIS_URL", "", "Redis URL for shared rate limits and queues; empty keeps them in process memory."),
+    Setting("LLM_BASE_URL", "", "Base URL of an OpenAI-compatible model endpoint; empty keeps answers extractive."),
+    Setting("LLM_API_KEY", "", "API key for the model endpoint.", secret=True),
+    Setting("LLM_MODEL", "", "Chat model name at the endpoint; empty keeps answers extractive."),
+    Setting("LLM_TIMEOUT", 20.0, "Seconds to wait for the model before falling back to extractive.", float),
+    Setting("EMBEDDINGS_MODEL", "", "Embeddings model for the optional dense rerank; empty disables it."),
+    Setting("EMBEDDINGS_BASE_URL", "", "Embeddings endpoint if different from LLM_BASE_URL."),
+    Setting("SLACK_BOT_TOKEN", "", "Slack bot token (xoxb-…).", secret=True),
+    Setting("SLACK_SIGNING_SECRET", "", "Slack signing secret for HTTP mode.", secret=True),
+    Setting("SLACK_APP_TOKEN", "", "Slack app-level token (xapp-…) for Socket Mode.", secret=True),
+    Setting("SLACK_API_URL", "https://slack.com/api/", "Slack Web API base URL, for tests and proxies."),
+    Setting("OIDC_ISSUER", "", "OIDC issuer URL for single sign-on; empty enables development sign-in."),
+    Setting("OIDC_CLIENT_ID", "", "OIDC client id."),
+    Setting("OIDC_CLIENT_SECRET", "", "OIDC client secret.", secret=True),
+    Setting("RATELIMIT_ASK", "30/minute", "Per-user limit on questions, in Flask-Limiter syntax."),
+    Setting("MAX_FILE_MB", 50.0, "Largest file accepted for ingestion or upload, in megabytes.", float),
+    Setting("PDF_TIMEOUT", 30.0, "Seconds a PDF may take to parse before it is rejected.", float),
+    Setting("PDF_MEMORY_MB", 1024, "Address-space limit of the PDF parsing worker, in megabytes.", int),
+    Setting("PASSAGE_WORDS", 90, "Target passage length in words when chunking.", int),
+    Setting("DEFAULT_AUDIENCE", "everyone", "Audience given to new sources and seen by every user."),
+    Setting("SEARCH_K", 8, "Passages retrieved for an answer.", int),
+    Setting("GROUNDING_THRESHOLD", 0.35, "Minimum relevance for an extractive answer; below it the twin declines.", float),
+    Setting("DEV_LOGIN", True, "Allow the development sign-in link when no OIDC issuer is set.", _bool),
+    Setting("LOG_LEVEL", "INFO", "Logging level."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class Settings(Mapping[str, Any]):
+    """Resolved settings: overrides first, then UNDERSTUDY_* environment, then defaults."""
+
+    def __init__(self, values: Mapping[str, Any]):
+        self._values = dict(values)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key.upper()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name.upper()]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some values changed."""
+        return load_settings({**self._values, **{k.upper(): v for k, v in changes.items()}}, environ={})
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self._values["LLM_BASE_URL"] and self._values["LLM_MODEL"])
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Resolve every setting; tests pass a dict of overrides (names with or without the prefix)."""
+    env = os.environ if environ is None else environ
+    given = {}
+    for key, value in (overrides or {}).items():
+        name = key.upper().removeprefix(ENV_PREFIX)
+        if name not in _BY_NAME:
+            raise KeyError(f"unknown setting {key!r}")
+        given[name] = value
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.name in given:
+            raw = given[setting.name]
+        elif setting.env_var in env:
+            raw = env[setting.env_var]
+        else:
+            raw = setting.default
+        try:
+            values[setting.name] = raw if raw is None else setting.parse(raw)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{setting.env_var}: cannot read {raw!r}: {exc}") from exc
+    if not values["DATABASE_URL"]:
+        values["DATABASE_URL"] = default_database_url()
+    return Settings(values)

@@ -1,0 +1,165 @@
+"""Corpus tables. Only the store API in corpus/store.py writes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every Understudy table."""
+
+
+def utcnow() -> dt.datetime:
+    """The current time in UTC, timezone-aware."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Twin(Base):
+    """An executive twin: who it stands in for, its persona and the executive's consent."""
+
+    __tablename__ = "twins"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    # Curator-owned persona settings and the derived style profile (see twin/persona.py).
+    persona: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Turn labels that mark the executive in transcripts, e.g. ["DANA REYES", "THE CEO"].
+    speaker_labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_by: Mapped[str | None] = mapped_column(String(200))
+    consent_scope: Mapped[str | None] = mapped_column(Text)
+    consent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def has_consent(self) -> bool:
+        return self.consent_at is not None
+
+
+class User(Base):
+    """A person or API client: role, audiences and a hashed API token."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16), default="employee")
+    audiences: Mapped[list[str]] = mapped_column(JSON, default=list)
+    token_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
+    slack_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Source(Base):
+    """One version of one file of the executive's: a memo, talk, transcript or email."""
+
+    __tablename__ = "sources"
+    __table_args__ = (
+        UniqueConstraint("twin_id", "sha256", name="uq_sources_twin_sha256"),
+        UniqueConstraint("twin_id", "filename", "version", name="uq_sources_twin_filename_version"),
+        Index("ix_sources_twin_status", "twin_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    twin_id: Mapped[int] = mapped_column(ForeignKey("twins.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    audience: Mapped[str] = mapped_column(String(100), default="everyone")
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+    # Set when a newer version is approved; a superseded source is never searched.
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+    uploaded_by: Mapped[str] = mapped_column(String(320), default="")
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    approved_by: Mapped[str | None] = mapped_column(String(320))
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    retired_by: Mapped[str | None] = mapped_column(String(320))
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+
+    passages: Mapped[list[Passage]] = relationship(
+        back_populates="source", order_by="Passage.ordinal", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Passage(Base):
+    """A citable passage of a source: one speaker's whole sentences, with a locator."""
+
+    __tablename__ = "passages"
+    __table_args__ = (Index("ix_passages_source_ordinal", "source_id", "ordinal", unique=True),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    twin_id: Mapped[int] = mapped_column(ForeignKey("twins.id", ondelete="CASCADE"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    speaker: Mapped[str | None] = mapped_column(String(200))
+    executive: Mapped[bool] = mapped_column(Boolean, default=True)
+    locator: Mapped[str] = mapped_column(String(100), default="")
+    heading: Mapped[str | None] = mapped_column(String(500))
+    context: Mapped[str] = mapped_column(Text, default="")
+    words: Mapped[int] = mapped_column(Integer, default=0)
+
+    source: Mapped[Source] = relationship(back_populates="passages")
+
+
+class AuditEvent(Base):
+    """Append-only record of who changed what and when (database triggers refuse edits)."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(64))
+    twin_slug: Mapped[str | None] = mapped_column(String(64), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Interaction(Base):
+    """One answer or rehearsal turn: who asked, what stood behind it, how it was made."""
+
+    __tablename__ = "interactions"
+    __table_args__ = (Index("ix_interactions_twin_created", "twin_id", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    twin_id: Mapped[int] = mapped_column(ForeignKey("twins.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16), default="ask")
+    channel: Mapped[str] = mapped_column(String(16), default="cli")
+    conversation_id: Mapped[str] = mapped_column(String(64), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    # [{"passage_id", "source_id", "version", "n"}] as they were when answered.
+    passages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    mode: Mapped[str] = mapped_column(String(16), default="extractive")
+    grounded: Mapped[bool] = mapped_column(Boolean, default=True)
+    refused_topic: Mapped[str | None] = mapped_column(String(100))
+    latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    voice_score: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
+    feedback: Mapped[str | None] = mapped_column(String(16))
+    feedback_reason: Mapped[str | None] = mapped_column(Text)
+    feedback_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

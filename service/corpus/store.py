@@ -1,0 +1,421 @@
+"""The narrow store API: the only code that writes the corpus tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ingestion.model import KINDS, ParsedDocument
+from service.corpus.access import ROLES, Viewer
+from service.corpus.models import AuditEvent, Interaction, Passage, Source, Twin, User, utcnow
+from service.errors import BadInput, Conflict, NotFound
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+SYSTEM_ACTOR = "system"
+
+
+# --- audit -----------------------------------------------------------------------------------------
+
+def record_audit(session: Session, actor: str, action: str, *, twin_slug: str | None = None,
+                 object_type: str | None = None, object_id: int | None = None,
+                 detail: dict[str, Any] | None = None) -> AuditEvent:
+    """Append one event to the audit log."""
+    event = AuditEvent(actor=actor or SYSTEM_ACTOR, action=action, twin_slug=twin_slug, object_type=object_type,
+                       object_id=object_id, detail=detail or {})
+    session.add(event)
+    session.flush()
+    return event
+
+
+def list_audit(session: Session, *, twin_slug: str | None = None, limit: int = 200,
+               before_id: int | None = None) -> list[AuditEvent]:
+    """Audit events, newest first."""
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if twin_slug:
+        stmt = stmt.where(AuditEvent.twin_slug == twin_slug)
+    if before_id:
+        stmt = stmt.where(AuditEvent.id < before_id)
+    return list(session.scalars(stmt))
+
+
+# --- twins -----------------------------------------------------------------------------------------
+
+def create_twin(session: Session, slug: str, name: str, *, title: str = "", speaker_labels: list[str] | None = None,
+                actor: str = SYSTEM_ACTOR) -> Twin:
+    """Create a twin; it cannot answer until the executive's consent is recorded."""
+    if not SLUG_RE.match(slug):
+        raise BadInput(f"twin slug {slug!r} must be lower-case letters, digits and hyphens")
+    if not name.strip():
+        raise BadInput("a twin needs the executive's name")
+    if session.scalar(select(Twin.id).where(Twin.slug == slug)) is not None:
+        raise Conflict(f"twin {slug!r} already exists")
+    labels = speaker_labels if speaker_labels is not None else default_speaker_labels(name)
+    twin = Twin(slug=slug, name=name.strip(), title=title.strip(), persona={}, speaker_labels=labels)
+    session.add(twin)
+    session.flush()
+    record_audit(session, actor, "twin.create", twin_slug=slug, object_type="twin", object_id=twin.id,
+                 detail={"name": twin.name, "title": twin.title})
+    return twin
+
+
+def default_speaker_labels(name: str) -> list[str]:
+    """Transcript labels that likely mark this executive: full name, surname, first name."""
+    parts = name.strip().split()
+    labels = [name.strip().upper()]
+    if len(parts) > 1:
+        labels += [parts[-1].upper(), parts[0].upper()]
+    return list(dict.fromkeys(labels))
+
+
+def get_twin(session: Session, slug: str) -> Twin:
+    """The twin with this slug, or NotFound."""
+    twin = session.scalar(select(Twin).where(Twin.slug == slug))
+    if twin is None:
+        raise NotFound(f"no twin {slug!r}")
+    return twin
+
+
+def list_twins(session: Session) -> list[Twin]:
+    """Every twin, by slug."""
+    return list(session.scalars(select(Twin).order_by(Twin.slug)))
+
+
+def record_consent(session: Session, slug: str, *, by: str, scope: str, actor: str = SYSTEM_ACTOR) -> Twin:
+    """Record the executive's consent (who, to what, when); the twin may then answer."""
+    if not by.strip() or not scope.strip():
+        raise BadInput("consent needs who gave it (--by) and what it covers (--scope)")
+    twin = get_twin(session, slug)
+    twin.consent_by, twin.consent_scope, twin.consent_at = by.strip(), scope.strip(), utcnow()
+    record_audit(session, actor, "twin.consent", twin_slug=slug, object_type="twin", object_id=twin.id,
+                 detail={"by": twin.consent_by, "scope": twin.consent_scope})
+    return twin
+
+
+def revoke_consent(session: Session, slug: str, *, actor: str = SYSTEM_ACTOR) -> Twin:
+    """Withdraw the executive's consent; the twin stops answering."""
+    twin = get_twin(session, slug)
+    twin.consent_by = twin.consent_scope = None
+    twin.consent_at = None
+    record_audit(session, actor, "twin.consent_revoked", twin_slug=slug, object_type="twin", object_id=twin.id)
+    return twin
+
+
+def set_twin_paused(session: Session, slug: str, paused: bool, *, actor: str = SYSTEM_ACTOR) -> Twin:
+    """Pause or resume a twin everywhere at once."""
+    twin = get_twin(session, slug)
+    twin.paused = paused
+    record_audit(session, actor, "twin.pause" if paused else "twin.resume", twin_slug=slug, object_type="twin",
+                 object_id=twin.id)
+    return twin
+
+
+def set_speaker_labels(session: Session, slug: str, labels: list[str], *, actor: str = SYSTEM_ACTOR) -> Twin:
+    """Set the transcript labels that mark the executive's turns."""
+    twin = get_twin(session, slug)
+    twin.speaker_labels = [label.strip() for label in labels if label.strip()]
+    record_audit(session, actor, "twin.speaker_labels", twin_slug=slug, object_type="twin", object_id=twin.id,
+                 detail={"labels": twin.speaker_labels})
+    return twin
+
+
+def update_persona(session: Session, slug: str, changes: dict[str, Any], *, actor: str = SYSTEM_ACTOR) -> Twin:
+    """Merge curator changes into a twin's persona settings."""
+    twin = get_twin(session, slug)
+    twin.persona = {**(twin.persona or {}), **changes}
+    record_audit(session, actor, "persona.update", twin_slug=slug, object_type="twin", object_id=twin.id,
+                 detail={"changed": sorted(changes)})
+    return twin
+
+
+def forget_twin(session: Session, slug: str, *, actor: str = SYSTEM_ACTOR) -> dict[str, int]:
+    """Erase a twin's sources, passages and history, keeping only an audit entry that it happened."""
+    twin = get_twin(session, slug)
+    counts = {
+        "sources": session.scalar(select(func.count()).select_from(Source).where(Source.twin_id == twin.id)) or 0,
+        "passages": session.scalar(select(func.count()).select_from(Passage).where(Passage.twin_id == twin.id)) or 0,
+        "interactions": session.scalar(
+            select(func.count()).select_from(Interaction).where(Interaction.twin_id == twin.id)) or 0,
+    }
+    session.execute(delete(Interaction).where(Interaction.twin_id == twin.id))
+    session.execute(delete(Passage).where(Passage.twin_id == twin.id))
+    session.execute(Source.__table__.update().where(Source.twin_id == twin.id).values(
+        supersedes_id=None, superseded_by_id=None))
+    session.execute(delete(Source).where(Source.twin_id == twin.id))
+    session.delete(twin)
+    session.flush()
+    record_audit(session, actor, "twin.forget", twin_slug=slug, object_type="twin", detail=counts)
+    return counts
+
+
+# --- users -----------------------------------------------------------------------------------------
+
+def hash_token(token: str) -> str:
+    """Stored form of an API token (tokens are random, so a plain SHA-256 suffices)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_user(session: Session, email: str, *, role: str = "employee", audiences: list[str] | None = None,
+             name: str = "", actor: str = SYSTEM_ACTOR) -> tuple[User, str]:
+    """Create a user and return it with a new API token, shown only this once."""
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 320:
+        raise BadInput(f"{email!r} is not an e-mail address")
+    if role not in ROLES:
+        raise BadInput(f"role must be one of {', '.join(ROLES)}")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"user {email} already exists")
+    token = "us_" + secrets.token_urlsafe(32)
+    user = User(email=email, name=name, role=role, audiences=sorted(set(audiences or [])),
+                token_hash=hash_token(token))
+    session.add(user)
+    session.flush()
+    record_audit(session, actor, "user.add", object_type="user", object_id=user.id,
+                 detail={"email": email, "role": role, "audiences": user.audiences})
+    return user, token
+
+
+def update_user(session: Session, email: str, *, role: str | None = None, audiences: list[str] | None = None,
+                active: bool | None = None, actor: str = SYSTEM_ACTOR) -> User:
+    """Change a user's role, audiences or whether they may sign in."""
+    user = get_user(session, email)
+    changes: dict[str, Any] = {}
+    if role is not None:
+        if role not in ROLES:
+            raise BadInput(f"role must be one of {', '.join(ROLES)}")
+        user.role = changes["role"] = role
+    if audiences is not None:
+        user.audiences = changes["audiences"] = sorted(set(audiences))
+    if active is not None:
+        user.active = changes["active"] = active
+    record_audit(session, actor, "user.update", object_type="user", object_id=user.id,
+                 detail={"email": user.email, **changes})
+    return user
+
+
+def rotate_token(session: Session, email: str, *, actor: str = SYSTEM_ACTOR) -> str:
+    """Replace a user's API token; the old one stops working at once."""
+    user = get_user(session, email)
+    token = "us_" + secrets.token_urlsafe(32)
+    user.token_hash = hash_token(token)
+    record_audit(session, actor, "user.token", object_type="user", object_id=user.id, detail={"email": user.email})
+    return token
+
+
+def get_user(session: Session, email: str) -> User:
+    """The user with this e-mail, or NotFound."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"no user {email}")
+    return user
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user holding this API token, if any."""
+    user = session.scalar(select(User).where(User.token_hash == hash_token(token)))
+    return user if user is not None and user.active else None
+
+
+def list_users(session: Session) -> list[User]:
+    """Every user, by e-mail."""
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+def viewer_for(user: User | None, default_audience: str = "everyone") -> Viewer:
+    """The access a user's searches and answers run with; no user sees only the default audience."""
+    if user is None:
+        return Viewer.public(default_audience)
+    return Viewer.of(user.id, user.email, user.role, user.audiences or [], default_audience)
+
+
+# --- sources ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AddResult:
+    """What adding a parsed file did: ingested, duplicate (same bytes) or updated (a new version)."""
+
+    status: str
+    source: Source
+
+
+def add_source(session: Session, twin: Twin, doc: ParsedDocument, *, audience: str = "everyone",
+               uploaded_by: str = SYSTEM_ACTOR, approve: bool = False, kind: str | None = None) -> AddResult:
+    """Store a parsed file as a draft source with its passages (a new version if the name is known)."""
+    kind = kind or doc.kind
+    if kind not in KINDS:
+        raise BadInput(f"kind must be one of {', '.join(KINDS)}")
+    if not audience.strip():
+        raise BadInput("audience must not be empty")
+    existing = session.scalar(select(Source).where(Source.twin_id == twin.id, Source.sha256 == doc.sha256))
+    if existing is not None:
+        return AddResult("duplicate", existing)
+    previous = session.scalar(
+        select(Source).where(Source.twin_id == twin.id, Source.filename == doc.filename)
+        .order_by(Source.version.desc()).limit(1)
+    )
+    source = Source(
+        twin_id=twin.id, title=doc.title[:500], kind=kind, filename=doc.filename[:500], sha256=doc.sha256,
+        size_bytes=doc.size_bytes, date=doc.date, audience=audience.strip(), status="draft",
+        version=previous.version + 1 if previous else 1, supersedes_id=previous.id if previous else None,
+        uploaded_by=uploaded_by, meta=dict(doc.metadata),
+    )
+    session.add(source)
+    session.flush()
+    session.execute(Passage.__table__.insert(), [
+        {"source_id": source.id, "twin_id": twin.id, "ordinal": p.ordinal, "text": p.text, "speaker": p.speaker,
+         "executive": p.executive, "locator": p.locator[:100], "heading": (p.heading or None) and p.heading[:500],
+         "context": p.context, "words": len(p.text.split())}
+        for p in doc.passages
+    ])
+    record_audit(session, uploaded_by, "source.add", twin_slug=twin.slug, object_type="source", object_id=source.id,
+                 detail={"filename": source.filename, "version": source.version, "sha256": source.sha256,
+                         "passages": len(doc.passages), "audience": source.audience})
+    if approve:
+        approve_source(session, source.id, actor=uploaded_by)
+    return AddResult("updated" if previous else "ingested", source)
+
+
+def get_source(session: Session, source_id: int, *, for_update: bool = False) -> Source:
+    """The source with this id, or NotFound."""
+    stmt = select(Source).where(Source.id == source_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    source = session.scalar(stmt)
+    if source is None:
+        raise NotFound(f"no source {source_id}")
+    return source
+
+
+def _twin_slug(session: Session, twin_id: int) -> str | None:
+    return session.scalar(select(Twin.slug).where(Twin.id == twin_id))
+
+
+def approve_source(session: Session, source_id: int, *, actor: str = SYSTEM_ACTOR) -> Source:
+    """Approve a draft; earlier versions of the same file stop being searchable at once."""
+    source = get_source(session, source_id, for_update=True)
+    if source.status == "retired":
+        raise Conflict(f"source {source_id} is retired; upload it again to bring it back")
+    if source.status == "approved":
+        return source
+    older = list(session.scalars(
+        select(Source).where(Source.twin_id == source.twin_id, Source.filename == source.filename,
+                             Source.version < source.version, Source.superseded_by_id.is_(None))
+        .with_for_update()
+    ))
+    newer_approved = session.scalar(
+        select(Source.id).where(Source.twin_id == source.twin_id, Source.filename == source.filename,
+                                Source.version > source.version, Source.status == "approved")
+    )
+    source.status, source.approved_by, source.approved_at = "approved", actor, utcnow()
+    if newer_approved is not None:
+        source.superseded_by_id = newer_approved
+    for old in older:
+        old.superseded_by_id = source.id
+    session.flush()
+    record_audit(session, actor, "source.approve", twin_slug=_twin_slug(session, source.twin_id),
+                 object_type="source", object_id=source.id,
+                 detail={"filename": source.filename, "version": source.version,
+                         "supersedes": [old.id for old in older]})
+    return source
+
+
+def retire_source(session: Session, source_id: int, *, actor: str = SYSTEM_ACTOR, reason: str = "") -> Source:
+    """Retire a source: it disappears from every answer at once."""
+    source = get_source(session, source_id, for_update=True)
+    if source.status == "retired":
+        return source
+    source.status, source.retired_by, source.retired_at = "retired", actor, utcnow()
+    session.flush()
+    record_audit(session, actor, "source.retire", twin_slug=_twin_slug(session, source.twin_id),
+                 object_type="source", object_id=source.id, detail={"filename": source.filename, "reason": reason})
+    return source
+
+
+def set_source_audience(session: Session, source_id: int, audience: str, *, actor: str = SYSTEM_ACTOR) -> Source:
+    """Change which audience may see a source."""
+    if not audience.strip():
+        raise BadInput("audience must not be empty")
+    source = get_source(session, source_id, for_update=True)
+    before = source.audience
+    source.audience = audience.strip()
+    record_audit(session, actor, "source.audience", twin_slug=_twin_slug(session, source.twin_id),
+                 object_type="source", object_id=source.id, detail={"from": before, "to": source.audience})
+    return source
+
+
+def list_sources(session: Session, twin: Twin, *, status: str | None = None, kind: str | None = None,
+                 audience: str | None = None, current_only: bool = False) -> list[Source]:
+    """A twin's sources, newest upload first, optionally filtered."""
+    stmt = select(Source).where(Source.twin_id == twin.id).order_by(Source.id.desc())
+    if status:
+        stmt = stmt.where(Source.status == status)
+    if kind:
+        stmt = stmt.where(Source.kind == kind)
+    if audience:
+        stmt = stmt.where(Source.audience == audience)
+    if current_only:
+        stmt = stmt.where(Source.superseded_by_id.is_(None))
+    return list(session.scalars(stmt))
+
+
+def source_versions(session: Session, source: Source) -> list[Source]:
+    """Every version of the same file, newest first."""
+    return list(session.scalars(
+        select(Source).where(Source.twin_id == source.twin_id, Source.filename == source.filename)
+        .order_by(Source.version.desc())
+    ))
+
+
+def passage_counts(session: Session, source_ids: list[int]) -> dict[int, int]:
+    """Number of passages for each source id."""
+    if not source_ids:
+        return {}
+    rows = session.execute(
+        select(Passage.source_id, func.count()).where(Passage.source_id.in_(source_ids)).group_by(Passage.source_id)
+    )
+    return {source_id: count for source_id, count in rows}
+
+
+# --- interactions ----------------------------------------------------------------------------------
+
+def record_interaction(session: Session, *, twin: Twin, user_id: int | None, question: str, answer: str,
+                       conversation_id: str, passages: list[dict[str, Any]], mode: str, grounded: bool,
+                       latency_ms: float, kind: str = "ask", channel: str = "cli",
+                       refused_topic: str | None = None, voice_score: float | None = None) -> Interaction:
+    """Store one answer or rehearsal turn with what it stood on."""
+    row = Interaction(twin_id=twin.id, user_id=user_id, kind=kind, channel=channel, conversation_id=conversation_id,
+                      question=question, answer=answer, passages=passages, mode=mode, grounded=grounded,
+                      latency_ms=latency_ms, refused_topic=refused_topic, voice_score=voice_score,
+                      created_at=utcnow())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def conversation_history(session: Session, twin: Twin, conversation_id: str, *, user_id: int | None,
+                         limit: int = 6) -> list[Interaction]:
+    """The earlier turns of one user's conversation, oldest first."""
+    rows = session.scalars(
+        select(Interaction).where(Interaction.twin_id == twin.id, Interaction.conversation_id == conversation_id,
+                                  Interaction.user_id.is_(None) if user_id is None else Interaction.user_id == user_id)
+        .order_by(Interaction.id.desc()).limit(limit)
+    )
+    return list(reversed(list(rows)))
+
+
+def record_feedback(session: Session, interaction_id: int, *, user_id: int | None, helpful: bool,
+                    reason: str = "") -> Interaction:
+    """Record helpful / not helpful on one's own answer."""
+    row = session.get(Interaction, interaction_id)
+    if row is None or row.user_id != user_id:
+        raise NotFound(f"no answer {interaction_id}")
+    row.feedback = "helpful" if helpful else "not_helpful"
+    row.feedback_reason = reason.strip()[:2000] or None
+    row.feedback_at = dt.datetime.now(dt.UTC)
+    return row

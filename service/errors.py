@@ -1,0 +1,41 @@
+"""Domain errors with a stable code; the web and CLI map them to statuses and exit codes."""
+
+from __future__ import annotations
+
+
+class UnderstudyError(Exception):
+    """Base of every error a user can cause; `code` is stable and `status` is its HTTP status."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class BadInput(UnderstudyError):
+    code = "bad_input"
+    status = 400
+
+
+class NotFound(UnderstudyError):
+    code = "not_found"
+    status = 404
+
+
+class Forbidden(UnderstudyError):
+    code = "forbidden"
+    status = 403
+
+
+class Conflict(UnderstudyError):
+    code = "conflict"
+    status = 409
+
+
+class TwinUnavailable(UnderstudyError):
+    """The twin may not answer: paused or without the executive's consent."""
+
+    code = "twin_unavailable"
+    status = 409
