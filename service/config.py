@@ -64,6 +64,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OIDC_CLIENT_ID", "", "OIDC client id."),
     Setting("OIDC_CLIENT_SECRET", "", "OIDC client secret.", secret=True),
     Setting("RATELIMIT_ASK", "30/minute", "Per-user limit on questions, in Flask-Limiter syntax."),
+    Setting("RATELIMIT_KEY_PREFIX", "understudy", "Prefix of rate-limit keys in shared storage (Redis)."),
+    Setting("SECURE_COOKIES", True, "Send session cookies only over HTTPS; turn off for plain-HTTP development.", _bool),
     Setting("MAX_FILE_MB", 50.0, "Largest file accepted for ingestion or upload, in megabytes.", float),
     Setting("PDF_TIMEOUT", 30.0, "Seconds a PDF may take to parse before it is rejected.", float),
     Setting("PDF_MEMORY_MB", 1024, "Address-space limit of the PDF parsing worker, in megabytes.", int),

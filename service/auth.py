@@ -1,0 +1,260 @@
+"""Who is asking: bearer tokens for the API, browser sessions for pages, OIDC or a one-time dev link."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from werkzeug.exceptions import Unauthorized
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from service.config import Settings
+from service.corpus import store
+from service.corpus.access import Viewer
+from service.corpus.models import AuditEvent, User
+from service.errors import Forbidden
+from service.web.extension import commit, db, extension, settings
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEV_LOGIN_SALT = "understudy-dev-login"
+DEV_LOGIN_MAX_AGE_S = 15 * 60
+DEV_LOGIN_ACTION = "auth.dev_login"
+
+auth_bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+# --- who is asking ---------------------------------------------------------------------------------
+
+def bearer_token() -> str | None:
+    """The token of an `Authorization: Bearer …` header, if one was sent."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def current_user() -> User | None:
+    """The signed-in user of this request: bearer token first, then the browser session."""
+    if "current_user" in g:
+        return cast("User | None", g.current_user)
+    user: User | None = None
+    token = bearer_token()
+    if token is not None:
+        user = store.user_for_token(db(), token)
+        g.auth_method = "bearer" if user else "bad_bearer"
+    elif session.get("user_id"):
+        candidate = db().get(User, int(session["user_id"]))
+        if candidate is not None and candidate.active:
+            user = candidate
+            g.auth_method = "session"
+        else:
+            session.clear()
+    g.current_user = user
+    return user
+
+
+def uses_bearer_token() -> bool:
+    """Whether this request authenticates with an API token (and so needs no CSRF token)."""
+    return bearer_token() is not None
+
+
+def current_viewer() -> Viewer:
+    """The audiences this request's answers and searches may stand on."""
+    return store.viewer_for(current_user(), settings().default_audience)
+
+
+def actor() -> str:
+    """The e-mail recorded in the audit log for this request's changes."""
+    user = current_user()
+    return user.email if user else store.SYSTEM_ACTOR
+
+
+def has_role(role: str) -> bool:
+    """Whether the signed-in user has at least this role."""
+    user = current_user()
+    return user is not None and store.viewer_for(user).may(role)
+
+
+def api_role(role: str) -> Callable[[F], F]:
+    """Require a signed-in user with at least `role` for an API view (401 / 403 JSON otherwise)."""
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                raise Unauthorized("sign in or send a valid API token (Authorization: Bearer …)")
+            if not store.viewer_for(user).may(role):
+                raise Forbidden(f"this needs the {role} role")
+            return view(*args, **kwargs)
+        return cast(F, wrapped)
+    return decorate
+
+
+def page_role(role: str) -> Callable[[F], F]:
+    """Require a signed-in user with at least `role` for a page (sign-in redirect / 403 page otherwise)."""
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if not store.viewer_for(user).may(role):
+                raise Forbidden(f"this page needs the {role} role")
+            return view(*args, **kwargs)
+        return cast(F, wrapped)
+    return decorate
+
+
+def sign_in(user: User) -> None:
+    """Start a browser session for this user (a fresh session, against fixation)."""
+    session.clear()
+    session["user_id"] = user.id
+    session.permanent = True
+    g.current_user = user
+
+
+# --- development sign-in ---------------------------------------------------------------------------
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=DEV_LOGIN_SALT)
+
+
+def make_dev_login_link(app_or_settings: Flask | Settings, email: str) -> str:
+    """A one-time sign-in path (`/auth/dev/<token>`) for this user, valid for 15 minutes."""
+    if isinstance(app_or_settings, Flask):
+        secret = str(app_or_settings.config["SECRET_KEY"])
+    else:
+        if not app_or_settings.secret_key:
+            raise ValueError("a dev sign-in link needs UNDERSTUDY_SECRET_KEY shared with the server")
+        secret = str(app_or_settings.secret_key)
+    token = _serializer(secret).dumps({"email": email.strip().lower(), "nonce": secrets.token_urlsafe(16)})
+    return f"/auth/dev/{token}"
+
+
+def dev_login_enabled(cfg: Settings) -> bool:
+    """The development sign-in works only when no OIDC issuer is configured."""
+    return bool(cfg.dev_login) and not cfg.oidc_issuer
+
+
+def _nonce_used(email: str, nonce: str) -> bool:
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=DEV_LOGIN_MAX_AGE_S * 2)
+    rows = db().scalars(select(AuditEvent.detail).where(
+        AuditEvent.action == DEV_LOGIN_ACTION, AuditEvent.actor == email, AuditEvent.at >= since))
+    return any((detail or {}).get("nonce") == nonce for detail in rows)
+
+
+@auth_bp.get("/dev/<token>")
+def dev_login(token: str) -> WerkzeugResponse:
+    """Consume a one-time development sign-in link."""
+    if not dev_login_enabled(settings()):
+        abort(404)
+    try:
+        data = _serializer(str(current_app.config["SECRET_KEY"])).loads(token, max_age=DEV_LOGIN_MAX_AGE_S)
+    except SignatureExpired:
+        return _login_failed("This sign-in link has expired. Ask for a new one.")
+    except BadSignature:
+        return _login_failed("This sign-in link is not valid.")
+    email, nonce = str(data.get("email", "")), str(data.get("nonce", ""))
+    if not nonce or _nonce_used(email, nonce):
+        return _login_failed("This sign-in link has already been used. Ask for a new one.")
+    user = db().scalar(select(User).where(User.email == email))
+    if user is None or not user.active:
+        return _login_failed("No active user has this e-mail address.")
+    store.record_audit(db(), email, DEV_LOGIN_ACTION, object_type="user", object_id=user.id, detail={"nonce": nonce})
+    commit()
+    sign_in(user)
+    return redirect(url_for("web.home"))
+
+
+def _login_failed(message: str) -> WerkzeugResponse:
+    flash(message, "error")
+    return redirect(url_for("auth.login"))
+
+
+# --- single sign-on --------------------------------------------------------------------------------
+
+def init_oidc(app: Flask, cfg: Settings) -> None:
+    """Register the OIDC client (discovery from the issuer) when an issuer is configured."""
+    if not cfg.oidc_issuer:
+        return
+    from authlib.integrations.flask_client import OAuth
+
+    oauth = OAuth(app)
+    oauth.register(
+        name="oidc",
+        client_id=cfg.oidc_client_id,
+        client_secret=cfg.oidc_client_secret,
+        server_metadata_url=cfg.oidc_issuer.rstrip("/") + "/.well-known/openid-configuration",
+        client_kwargs={"scope": "openid email profile"},
+    )
+    app.extensions["understudy_oauth"] = oauth
+
+
+def _oidc_client() -> Any:
+    oauth = current_app.extensions.get("understudy_oauth")
+    if oauth is None:
+        abort(404)
+    return oauth.oidc
+
+
+@auth_bp.get("/oidc/login")
+def oidc_login() -> WerkzeugResponse:
+    """Send the browser to the identity provider."""
+    client = _oidc_client()
+    nxt = request.args.get("next", "")
+    session["login_next"] = nxt if nxt.startswith("/") and not nxt.startswith("//") else ""
+    return cast(WerkzeugResponse, client.authorize_redirect(url_for("auth.oidc_callback", _external=True)))
+
+
+@auth_bp.get("/oidc/callback")
+def oidc_callback() -> WerkzeugResponse:
+    """Finish the authorization code flow and sign in the user with that e-mail."""
+    client = _oidc_client()
+    try:
+        token = client.authorize_access_token()
+    except Exception as exc:  # noqa: BLE001 - any failure of the provider exchange is a failed sign-in
+        log.warning("OIDC sign-in failed: %s", exc)
+        return _login_failed("Single sign-on did not complete. Please try again.")
+    claims = token.get("userinfo") or client.userinfo(token=token)
+    email = str(claims.get("email") or "").strip().lower()
+    if not email or claims.get("email_verified") is False:
+        return _login_failed("Your identity provider did not confirm an e-mail address.")
+    user = db().scalar(select(User).where(User.email == email))
+    if user is None or not user.active:
+        return _login_failed(f"{email} has no Understudy account. Ask an administrator to add you.")
+    store.record_audit(db(), email, "auth.sso_login", object_type="user", object_id=user.id)
+    commit()
+    nxt = session.pop("login_next", "") or url_for("web.home")
+    sign_in(user)
+    return redirect(nxt)
+
+
+# --- pages -----------------------------------------------------------------------------------------
+
+@auth_bp.get("/login")
+def login() -> Any:
+    """The sign-in page: single sign-on, or how to get a development link."""
+    cfg = extension().settings
+    if current_user() is not None:
+        return redirect(url_for("web.home"))
+    return render_template("login.html", oidc=bool(cfg.oidc_issuer), dev_login=dev_login_enabled(cfg),
+                           next=request.args.get("next", ""))
+
+
+@auth_bp.post("/logout")
+def logout() -> WerkzeugResponse:
+    """End the browser session."""
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))

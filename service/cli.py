@@ -1,0 +1,876 @@
+"""The `understudy` command: the CLI face of the corpus, search, answers and the service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.config import SETTINGS, Settings, load_settings
+from service.corpus.access import ROLES, Viewer
+from service.db import make_engine, make_session_factory, session_scope
+from service.errors import UnderstudyError
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+EXIT_USER_ERROR = 2
+EXIT_SOME_FAILED = 1
+
+
+@dataclass
+class Runtime:
+    """What every command shares: settings, and an engine made on first use."""
+
+    settings: Settings
+    _engine: Engine | None = None
+    _factory: sessionmaker[Session] | None = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.settings.database_url)
+        return self._engine
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        if self._factory is None:
+            self._factory = make_session_factory(self.engine)
+        return self._factory
+
+    def session(self) -> Any:
+        """A unit of work that commits on success."""
+        return session_scope(self.sessions)
+
+
+def fail(message: str, code: int = EXIT_USER_ERROR) -> NoReturn:
+    """Print a clear error and exit with a non-zero code."""
+    err.print(f"[bold red]error:[/] {message}")
+    sys.exit(code)
+
+
+def actor_name() -> str:
+    """Who the audit log records for a CLI change."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def emit_json(obj: Any) -> None:
+    """One JSON document on one line."""
+    click.echo(json.dumps(obj, default=_json_default, ensure_ascii=False))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def check_schema(rt: Runtime) -> None:
+    """Refuse to run on an uninitialised or out-of-date database, saying what to do."""
+    from service.migrate import current_revision, head_revision
+
+    try:
+        current = current_revision(rt.engine)
+    except Exception as exc:  # noqa: BLE001 - any driver error means we cannot reach the database
+        fail(f"cannot open the database {rt.engine.url.render_as_string(hide_password=True)}: {exc}")
+    if current is None:
+        fail("the database is empty: run `understudy init` first")
+    if current != head_revision():
+        fail(f"the database is at revision {current}; run `understudy init` to migrate it to {head_revision()}")
+
+
+def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn domain errors into clear messages and exit code 2."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except UnderstudyError as exc:
+            fail(exc.message)
+
+    return wrapper
+
+
+pass_rt = click.make_pass_decorator(Runtime)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.option("--database-url", envvar="UNDERSTUDY_DATABASE_URL", help="SQLAlchemy URL of the corpus database.")
+@click.version_option(package_name="understudy")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None) -> None:
+    """Understudy: an executive twin that answers and rehearses in the executive's voice, with citations."""
+    overrides = {"DATABASE_URL": database_url} if database_url else {}
+    try:
+        ctx.obj = Runtime(load_settings(overrides))
+    except ValueError as exc:
+        fail(str(exc))
+
+
+# --- set-up ----------------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@pass_rt
+def init(rt: Runtime, as_json: bool) -> None:
+    """Create or migrate the database schema."""
+    from service.migrate import upgrade_database
+
+    try:
+        before, after = upgrade_database(rt.engine)
+    except Exception as exc:  # noqa: BLE001 - report any driver failure plainly
+        fail(f"cannot migrate {rt.engine.url.render_as_string(hide_password=True)}: {exc}")
+    url = rt.engine.url.render_as_string(hide_password=True)
+    if as_json:
+        emit_json({"database": url, "from": before, "to": after})
+    elif before == after:
+        out.print(f"Database {url} is up to date (revision {after}).")
+    else:
+        out.print(f"Database {url} migrated from {before or 'empty'} to revision {after}.")
+
+
+@main.command("settings")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@pass_rt
+def show_settings(rt: Runtime, as_json: bool) -> None:
+    """Show every setting, its current value and what it does (secrets masked)."""
+    rows = []
+    for s in SETTINGS:
+        value = rt.settings[s.name]
+        shown = ("••••" if value else "") if s.secret else value
+        rows.append({"name": s.env_var, "value": shown, "default": None if s.secret else s.default, "help": s.help})
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table("setting", "value", "help")
+    for row in rows:
+        table.add_row(row["name"], "" if row["value"] is None else str(row["value"]), row["help"])
+    out.print(table)
+
+
+# --- twins -----------------------------------------------------------------------------------------
+
+def twin_dict(twin: Any) -> dict[str, Any]:
+    return {
+        "slug": twin.slug, "name": twin.name, "title": twin.title, "paused": twin.paused,
+        "speaker_labels": twin.speaker_labels,
+        "consent": {"by": twin.consent_by, "scope": twin.consent_scope, "at": twin.consent_at}
+        if twin.consent_at else None,
+    }
+
+
+@main.group()
+def twin() -> None:
+    """Create twins, record consent, pause, resume or forget them."""
+
+
+@twin.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="The executive's name.")
+@click.option("--title", default="", help="The executive's title.")
+@click.option("--speaker", "speakers", multiple=True, help="Transcript label of the executive's turns (repeatable).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_rt
+@guarded
+def twin_create(rt: Runtime, slug: str, name: str, title: str, speakers: tuple[str, ...], as_json: bool) -> None:
+    """Create a twin (it answers only after `twin consent`)."""
+    from service.corpus import store
+
+    check_schema(rt)
+    with rt.session() as s:
+        t = store.create_twin(s, slug, name, title=title, speaker_labels=list(speakers) or None, actor=actor_name())
+        data = twin_dict(t)
+    if as_json:
+        emit_json(data)
+    else:
+        out.print(f"Created twin [bold]{slug}[/] ({name}). Speaker labels: {', '.join(data['speaker_labels'])}.")
+        out.print(f"It will not answer until consent is recorded: understudy twin consent {slug} --by NAME --scope TEXT")
+
+
+@twin.command("consent")
+@click.argument("slug")
+@click.option("--by", "by", required=True, help="Who consented (the executive, or their delegate).")
+@click.option("--scope", required=True, help="What the consent covers.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_rt
+@guarded
+def twin_consent(rt: Runtime, slug: str, by: str, scope: str, as_json: bool) -> None:
+    """Record the executive's consent; the twin may then answer."""
+    from service.corpus import store
+
+    check_schema(rt)
+    with rt.session() as s:
+        data = twin_dict(store.record_consent(s, slug, by=by, scope=scope, actor=actor_name()))
+    emit_json(data) if as_json else out.print(f"Consent recorded for {slug}: {by}, “{scope}”.")
+
+
+@twin.command("pause")
+@click.argument("slug")
+@pass_rt
+@guarded
+def twin_pause(rt: Runtime, slug: str) -> None:
+    """Stop a twin answering everywhere at once."""
+    from service.corpus import store
+
+    check_schema(rt)
+    with rt.session() as s:
+        store.set_twin_paused(s, slug, True, actor=actor_name())
+    out.print(f"Twin {slug} is paused: it will not answer anywhere until resumed.")
+
+
+@twin.command("resume")
+@click.argument("slug")
+@pass_rt
+@guarded
+def twin_resume(rt: Runtime, slug: str) -> None:
+    """Let a paused twin answer again."""
+    from service.corpus import store
+
+    check_schema(rt)
+    with rt.session() as s:
+        store.set_twin_paused(s, slug, False, actor=actor_name())
+    out.print(f"Twin {slug} is answering again.")
+
+
+@twin.command("forget")
+@click.argument("slug")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_rt
+@guarded
+def twin_forget(rt: Runtime, slug: str, yes: bool, as_json: bool) -> None:
+    """Erase every source, passage and interaction of a twin (an audit entry remains)."""
+    from service.corpus import store
+
+    check_schema(rt)
+    if not yes and not click.confirm(f"Erase twin {slug} and all of its sources and history? This cannot be undone"):
+        fail("nothing erased")
+    with rt.session() as s:
+        counts = store.forget_twin(s, slug, actor=actor_name())
+    if as_json:
+        emit_json({"slug": slug, "erased": counts})
+    else:
+        out.print(f"Erased twin {slug}: {counts['sources']} sources, {counts['passages']} passages, "
+                  f"{counts['interactions']} interactions. The audit log records that it happened.")
+
+
+@twin.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_rt
+def twin_list(rt: Runtime, as_json: bool) -> None:
+    """List twins."""
+    from service.corpus import store
+
+    check_schema(rt)
+    with rt.session() as s:
+        rows = [twin_dict(t) for t in store.list_twins(s)]
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table("slug", "name", "title", "consent", "paused")
+    for r in rows:
+        table.add_row(r["slug"], r["name"], r["title"], "yes" if r["consent"] else "no", "yes" if r["paused"] else "")
+    out.print(table)
+
+
+# --- ingestion -------------------------------------------------------------------------------------
+
+@dataclass
+class FileOutcome:
+    """What happened to one file of an ingest run (the `--json` line)."""
+
+    path: str
+    status: str
+    source_id: int | None = None
+    passages: int = 0
+    error: str | None = None
+    code: str | None = None
+    version: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "status": self.status, "source_id": self.source_id, "passages": self.passages,
+                "error": self.error, "code": self.code, "version": self.version}
+
+
+def ingest_files(rt: Runtime, slug: str, paths: list[Path], *, kind: str | None, speakers: list[str],
+                 audience: str, approve: bool, date: dt.date | None, uploader: str) -> Iterator[FileOutcome]:
+    """Parse and store each file in its own transaction; a bad file fails alone."""
+    from ingestion.pipeline import parse_path
+
+    from ingestion.model import IngestError, Limits
+    from service.corpus import store
+
+    limits = Limits(max_bytes=int(rt.settings.max_file_mb * 1024 * 1024), pdf_timeout_s=rt.settings.pdf_timeout,
+                    pdf_memory_mb=rt.settings.pdf_memory_mb, passage_words=rt.settings.passage_words)
+    with rt.session() as s:
+        labels = speakers or list(store.get_twin(s, slug).speaker_labels or [])
+    for path in paths:
+        try:
+            doc = parse_path(path, kind=kind, speaker_labels=labels, date=date, limits=limits)
+        except IngestError as exc:
+            yield FileOutcome(str(path), "failed", error=exc.message, code=exc.code)
+            continue
+        except OSError as exc:
+            yield FileOutcome(str(path), "failed", error=f"cannot read the file: {exc.strerror or exc}", code="unreadable")
+            continue
+        try:
+            with rt.session() as s:
+                result = store.add_source(s, store.get_twin(s, slug), doc, audience=audience, uploaded_by=uploader,
+                                          approve=approve, kind=kind)
+                outcome = FileOutcome(str(path), result.status, result.source.id, len(doc.passages),
+                                      version=result.source.version)
+        except UnderstudyError as exc:
+            outcome = FileOutcome(str(path), "failed", error=exc.message, code=exc.code)
+        yield outcome
+
+
+@main.command()
+@click.argument("slug")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--kind", type=click.Choice(["memo", "talk", "transcript", "email", "other"]), help="Kind of every file.")
+@click.option("--speaker", "speakers", multiple=True,
+              help="Transcript label of the executive's turns, e.g. 'THE PRESIDENT' (default: the twin's labels).")
+@click.option("--audience", default=None, help="Audience that may see these sources (default: everyone).")
+@click.option("--approve", is_flag=True, help="Approve each new source at once.")
+@click.option("--date", "date_", type=click.DateTime(["%Y-%m-%d"]), help="Date of every file (YYYY-MM-DD).")
+@click.option("--as", "as_email", help="Record this user as the uploader.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
+@pass_rt
+@guarded
+def ingest(rt: Runtime, slug: str, paths: tuple[Path, ...], kind: str | None, speakers: tuple[str, ...],
+           audience: str | None, approve: bool, date_: dt.datetime | None, as_email: str | None, as_json: bool) -> None:
+    """Ingest files and folders into a twin's corpus as drafts (or approved with --approve)."""
+    from ingestion.pipeline import iter_files
+
+    from service.corpus import store
+
+    check_schema(rt)
+    with rt.session() as s:
+        store.get_twin(s, slug)
+        uploader = store.get_user(s, as_email).email if as_email else actor_name()
+    missing = [p for p in paths if not p.exists()]
+    files = list(iter_files([p for p in paths if p.exists()]))
+    outcomes = [FileOutcome(str(p), "failed", error="no such file or folder", code="not_found") for p in missing]
+    for o in outcomes:
+        emit_json(o) if as_json else err.print(f"[red]failed[/] {o.path}: {o.error}")
+    if not files and not missing:
+        fail("no supported files found (.docx .pdf .vtt .srt .txt .md .html .eml)")
+    started = time.perf_counter()
+    progress = Progress(TextColumn("[bold]ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        TextColumn("{task.description}"), console=err, transient=True,
+                        disable=not err.is_terminal)
+    with progress:
+        task = progress.add_task("", total=len(files))
+        for outcome in ingest_files(rt, slug, files, kind=kind, speakers=list(speakers),
+                                    audience=audience or rt.settings.default_audience, approve=approve,
+                                    date=date_.date() if date_ else None, uploader=uploader):
+            outcomes.append(outcome)
+            progress.update(task, advance=1, description=Path(outcome.path).name)
+            if as_json:
+                emit_json(outcome)
+            elif outcome.status == "failed":
+                err.print(f"[red]failed[/] {outcome.path}: {outcome.error}")
+    elapsed = time.perf_counter() - started
+    if not as_json:
+        print_ingest_summary(outcomes, elapsed, approve)
+    if any(o.status == "failed" for o in outcomes):
+        sys.exit(EXIT_SOME_FAILED)
+
+
+def print_ingest_summary(outcomes: list[FileOutcome], elapsed: float, approved: bool) -> None:
+    """A table of what each file became, then totals."""
+    table = Table("file", "status", "source", "version", "passages", "note", title="Ingest summary")
+    for o in outcomes:
+        style = {"failed": "red", "duplicate": "yellow", "updated": "cyan"}.get(o.status, "green")
+        table.add_row(Path(o.path).name, f"[{style}]{o.status}[/]", str(o.source_id or ""), str(o.version or ""),
+                      str(o.passages or ""), o.error or "")
+    out.print(table)
+    counts = {k: sum(1 for o in outcomes if o.status == k) for k in ("ingested", "updated", "duplicate", "failed")}
+    out.print(", ".join(f"{v} {k}" for k, v in counts.items()) + f" in {elapsed:.1f} s.")
+    if not approved and (counts["ingested"] or counts["updated"]):
+        out.print("New sources are drafts: review them with `understudy sources show ID`, then "
+                  "`understudy sources approve ID`.")
+
+
+# --- sources ---------------------------------------------------------------------------------------
+
+def source_dict(src: Any, passages: int | None = None) -> dict[str, Any]:
+    data = {
+        "id": src.id, "title": src.title, "filename": src.filename, "kind": src.kind,
+        "date": src.date.isoformat() if src.date else None, "audience": src.audience, "status": src.status,
+        "version": src.version, "current": src.superseded_by_id is None, "supersedes": src.supersedes_id,
+        "superseded_by": src.superseded_by_id, "sha256": src.sha256, "uploaded_by": src.uploaded_by,
+        "uploaded_at": src.uploaded_at, "approved_by": src.approved_by, "approved_at": src.approved_at,
+    }
+    if passages is not None:
+        data["passage_count"] = passages
+    return data
+
+
+@main.group()
+def sources() -> None:
+    """List, inspect, approve and retire sources."""
+
+
+@sources.command("list")
+@click.argument("slug")
+@click.option("--status", type=click.Choice(["draft", "approved", "retired"]))
+@click.option("--kind", type=click.Choice(["memo", "talk", "transcript", "email", "other"]))
+@click.option("--audience")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
+@pass_rt
+@guarded
+def sources_list(rt: Runtime, slug: str, status: str | None, kind: str | None, audience: str | None,
+                 as_json: bool) -> None:
+    """List a twin's sources, newest first."""
+    from service.corpus import store
+
+    check_schema(rt)
+    with rt.session() as s:
+        rows = store.list_sources(s, store.get_twin(s, slug), status=status, kind=kind, audience=audience)
+        counts = store.passage_counts(s, [r.id for r in rows])
+        data = [source_dict(r, counts.get(r.id, 0)) for r in rows]
+    if as_json:
+        for d in data:
+            emit_json(d)
+        return
+    table = Table("id", "title", "kind", "date", "audience", "status", "v", "passages")
+    for d in data:
+        status_text = d["status"] + ("" if d["current"] else " (superseded)")
+        table.add_row(str(d["id"]), d["title"], d["kind"], d["date"] or "", d["audience"], status_text,
+                      str(d["version"]), str(d["passage_count"]))
+    out.print(table)
+    out.print(f"{len(data)} sources.")
+
+
+@sources.command("show")
+@click.argument("source_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="The source and its passages as JSON.")
+@pass_rt
+@guarded
+def sources_show(rt: Runtime, source_id: int, as_json: bool) -> None:
+    """Show how a source was parsed: its passages with speaker, executive flag and locator."""
+    from service.corpus import store
+
+    check_schema(rt)
+    with rt.session() as s:
+        src = store.get_source(s, source_id)
+        data = source_dict(src, len(src.passages))
+        data["passages"] = [{"ordinal": p.ordinal, "text": p.text, "speaker": p.speaker, "executive": p.executive,
+                             "locator": p.locator, "heading": p.heading} for p in src.passages]
+    if as_json:
+        emit_json(data)
+        return
+    out.print(f"[bold]{data['title']}[/] — {data['filename']} v{data['version']}, {data['kind']}, "
+              f"{data['date'] or 'undated'}, audience {data['audience']}, {data['status']}")
+    table = Table("#", "locator", "speaker", "exec", "text")
+    for p in data["passages"]:
+        table.add_row(str(p["ordinal"]), p["locator"], p["speaker"] or "", "yes" if p["executive"] else "no",
+                      p["text"])
+    out.print(table)
+
+
+@sources.command("approve")
+@click.argument("source_ids", type=int, nargs=-1, required=True)
+@pass_rt
+@guarded
+def sources_approve(rt: Runtime, source_ids: tuple[int, ...]) -> None:
+    """Approve sources: they may then be quoted in answers."""
+    from service.corpus import store
+
+    check_schema(rt)
+    for source_id in source_ids:
+        with rt.session() as s:
+            src = store.approve_source(s, source_id, actor=actor_name())
+            out.print(f"Approved source {src.id} ({src.title}, v{src.version}).")
+
+
+@sources.command("retire")
+@click.argument("source_ids", type=int, nargs=-1, required=True)
+@click.option("--reason", default="", help="Why, for the audit log.")
+@pass_rt
+@guarded
+def sources_retire(rt: Runtime, source_ids: tuple[int, ...], reason: str) -> None:
+    """Retire sources: they disappear from every answer at once."""
+    from service.corpus import store
+
+    check_schema(rt)
+    for source_id in source_ids:
+        with rt.session() as s:
+            src = store.retire_source(s, source_id, actor=actor_name(), reason=reason)
+            out.print(f"Retired source {src.id} ({src.title}).")
+
+
+@sources.command("audience")
+@click.argument("source_id", type=int)
+@click.argument("audience")
+@pass_rt
+@guarded
+def sources_audience(rt: Runtime, source_id: int, audience: str) -> None:
+    """Set which audience may see a source."""
+    from service.corpus import store
+
+    check_schema(rt)
+    with rt.session() as s:
+        src = store.set_source_audience(s, source_id, audience, actor=actor_name())
+        out.print(f"Source {src.id} is now for audience {src.audience}.")
+
+
+# --- users -----------------------------------------------------------------------------------------
+
+@main.group()
+def users() -> None:
+    """Add users and manage their roles, audiences and API tokens."""
+
+
+@users.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), default="employee", show_default=True)
+@click.option("--audience", "audiences", multiple=True, help="Audience the user may see (repeatable).")
+@click.option("--name", default="")
+@click.option("--json", "as_json", is_flag=True)
+@pass_rt
+@guarded
+def users_add(rt: Runtime, email: str, role: str, audiences: tuple[str, ...], name: str, as_json: bool) -> None:
+    """Add a user and print their API token (shown only once)."""
+    from service.corpus import store
+
+    check_schema(rt)
+    with rt.session() as s:
+        user, token = store.add_user(s, email, role=role, audiences=list(audiences), name=name, actor=actor_name())
+        data = {"email": user.email, "role": user.role, "audiences": user.audiences, "token": token}
+    if as_json:
+        emit_json(data)
+    else:
+        out.print(f"Added {data['email']} as {role}" + (f" (audiences: {', '.join(data['audiences'])})"
+                                                        if data["audiences"] else "") + ".")
+        out.print("API token (shown once; store it safely):")
+        click.echo(token)
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_rt
+def users_list(rt: Runtime, as_json: bool) -> None:
+    """List users."""
+    from service.corpus import store
+
+    check_schema(rt)
+    with rt.session() as s:
+        rows = [{"email": u.email, "role": u.role, "audiences": u.audiences, "active": u.active}
+                for u in store.list_users(s)]
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table("email", "role", "audiences", "active")
+    for r in rows:
+        table.add_row(r["email"], r["role"], ", ".join(r["audiences"]), "yes" if r["active"] else "no")
+    out.print(table)
+
+
+@users.command("set")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES))
+@click.option("--audience", "audiences", multiple=True, help="Replace the user's audiences (repeatable).")
+@click.option("--active/--inactive", default=None)
+@pass_rt
+@guarded
+def users_set(rt: Runtime, email: str, role: str | None, audiences: tuple[str, ...], active: bool | None) -> None:
+    """Change a user's role, audiences or whether they may sign in."""
+    from service.corpus import store
+
+    check_schema(rt)
+    with rt.session() as s:
+        u = store.update_user(s, email, role=role, audiences=list(audiences) if audiences else None, active=active,
+                              actor=actor_name())
+        out.print(f"{u.email}: {u.role}, audiences {', '.join(u.audiences) or '-'}, "
+                  f"{'active' if u.active else 'inactive'}.")
+
+
+@users.command("token")
+@click.argument("email")
+@pass_rt
+@guarded
+def users_token(rt: Runtime, email: str) -> None:
+    """Issue a new API token for a user (the old one stops working)."""
+    from service.corpus import store
+
+    check_schema(rt)
+    with rt.session() as s:
+        token = store.rotate_token(s, email, actor=actor_name())
+    click.echo(token)
+
+
+# --- search and answers ----------------------------------------------------------------------------
+
+def viewer_as(rt: Runtime, s: Session, as_email: str | None) -> tuple[Viewer, Any]:
+    """The viewer a CLI query runs as: a stored user, or someone who sees only the default audience."""
+    from service.corpus import store
+
+    user = store.get_user(s, as_email) if as_email else None
+    if user is not None and not user.active:
+        fail(f"user {user.email} is inactive")
+    return store.viewer_for(user, rt.settings.default_audience), user
+
+
+def read_batch(path: Path, field_name: str) -> Iterator[str]:
+    """Lines of a batch file: plain text, or JSON objects with the given field."""
+    stream = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+    with stream:
+        for number, raw in enumerate(stream, 1):
+            line = raw.strip()
+            if not line:
+                continue
+            if line.startswith("{"):
+                try:
+                    value = json.loads(line)[field_name]
+                except (ValueError, KeyError, TypeError):
+                    fail(f"{path}:{number}: expected a JSON object with a {field_name!r} field")
+                yield str(value)
+            else:
+                yield line
+
+
+@main.command()
+@click.argument("slug")
+@click.argument("query", required=False)
+@click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100), help="Number of passages.")
+@click.option("--as", "as_email", help="Search as this user (their audiences apply).")
+@click.option("--batch", type=click.Path(path_type=Path, allow_dash=True),
+              help="File of queries: one a line, or JSON lines with a 'query' field.")
+@click.option("--json", "as_json", is_flag=True, help="JSON output (always with --batch).")
+@pass_rt
+@guarded
+def search(rt: Runtime, slug: str, query: str | None, k: int, as_email: str | None, batch: Path | None,
+           as_json: bool) -> None:
+    """Find the passages of a twin's approved sources that answer a query."""
+    from service.corpus import store
+    from service.search import DenseReranker, search_passages
+
+    check_schema(rt)
+    if not query and not batch:
+        fail("give a QUERY or --batch FILE")
+    reranker = DenseReranker.from_settings(rt.settings)
+    with rt.session() as s:
+        viewer, _user = viewer_as(rt, s, as_email)
+        twin_row = store.get_twin(s, slug)
+        queries = read_batch(batch, "query") if batch else iter([query or ""])
+        for q in queries:
+            started = time.perf_counter()
+            hits = search_passages(s, twin_row, q, viewer, k=k, reranker=reranker)
+            ms = (time.perf_counter() - started) * 1000
+            if as_json or batch:
+                emit_json({"query": q, "hits": [h.to_dict() for h in hits], "ms": round(ms, 2)})
+                continue
+            table = Table("#", "score", "source", "locator", "speaker", "text", title=f"{len(hits)} hits in {ms:.1f} ms")
+            for i, h in enumerate(hits, 1):
+                who = (h.speaker or "") + ("" if h.executive else " (not the executive)")
+                table.add_row(str(i), f"{h.score:.3f}", f"{h.title} ({h.date or 'undated'})", h.locator, who, h.text)
+            out.print(table)
+
+
+def print_answer(data: dict[str, Any]) -> None:
+    """An answer as a person reads it: text, numbered sources, the disclaimer."""
+    out.print(data["answer"])
+    if data["citations"]:
+        out.print()
+        for c in data["citations"]:
+            out.print(f"[bold][{c['n']}][/] {c['title']}, {c['date'] or 'undated'}, {c['locator']}: “{c['quote']}”")
+    out.print()
+    note = f"mode: {data['mode']}" + (f" (fell back: {data['fallback_reason']})" if data.get("fallback_reason") else "")
+    out.print(f"[dim]{data['disclaimer']} · {note} · conversation {data['conversation_id']}[/]")
+
+
+@main.command()
+@click.argument("slug")
+@click.argument("question", required=False)
+@click.option("--as", "as_email", help="Ask as this user (their audiences apply).")
+@click.option("--conversation", "conversation_id", help="Continue a conversation (follow-up question).")
+@click.option("--batch", type=click.Path(path_type=Path, allow_dash=True),
+              help="File of questions: one a line, or JSON lines with a 'question' field.")
+@click.option("--json", "as_json", is_flag=True, help="JSON output (always with --batch).")
+@pass_rt
+@guarded
+def ask(rt: Runtime, slug: str, question: str | None, as_email: str | None, conversation_id: str | None,
+        batch: Path | None, as_json: bool) -> None:
+    """Ask the twin; it answers in the executive's voice with citations."""
+    from service.twin.engine import answer_question
+
+    check_schema(rt)
+    if not question and not batch:
+        fail("give a QUESTION or --batch FILE")
+    questions = read_batch(batch, "question") if batch else iter([question or ""])
+    for q in questions:
+        try:
+            with rt.session() as s:
+                viewer, _user = viewer_as(rt, s, as_email)
+                data = answer_question(s, rt.settings, slug, q, viewer, conversation_id=conversation_id,
+                                       channel="cli").to_dict()
+        except UnderstudyError as exc:
+            if not batch:
+                raise
+            emit_json({"question": q, "error": {"code": exc.code, "message": exc.message}})
+            continue
+        if as_json or batch:
+            emit_json({"question": q, **data})
+        else:
+            print_answer(data)
+
+
+
+# --- the service -----------------------------------------------------------------------------------
+
+def web_settings(rt: Runtime) -> dict[str, Any]:
+    """Settings for the web process; a development secret when none is configured."""
+    import secrets
+
+    values = dict(rt.settings)
+    if not values.get("SECRET_KEY"):
+        err.print("[yellow]UNDERSTUDY_SECRET_KEY is not set: using a random one (sessions end on restart).[/]")
+        values["SECRET_KEY"] = secrets.token_urlsafe(32)
+    return values
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--debug", is_flag=True, help="Reload on code changes and show tracebacks.")
+@pass_rt
+def serve(rt: Runtime, host: str, port: int, debug: bool) -> None:
+    """Run the web service for development (production: gunicorn -c infra/gunicorn.conf.py)."""
+    from service.app import create_app
+
+    check_schema(rt)
+    app = create_app(web_settings(rt))
+    out.print(f"Understudy is serving on http://{host}:{port}/ (Ctrl-C to stop)")
+    app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=debug)
+
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples" / "dana-reyes"
+DEMO_USERS = (
+    ("employee@halvorsen.example", "employee", []),
+    ("curator@halvorsen.example", "curator", ["leadership"]),
+    ("admin@halvorsen.example", "admin", ["leadership"]),
+)
+
+
+def load_demo_twin(folder: Path) -> dict[str, Any]:
+    """The demo twin's description (twin.toml beside the example files)."""
+    import tomllib
+
+    manifest = folder / "twin.toml"
+    if not manifest.is_file():
+        fail(f"the example corpus is missing: {manifest} not found")
+    with manifest.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--fresh/--keep", default=True, show_default=True, help="Start from an empty demo database.")
+@click.option("--no-serve", is_flag=True, help="Stop after ingesting and answering a sample question.")
+@click.option("--examples", "folder", type=click.Path(path_type=Path, file_okay=False), default=EXAMPLES_DIR,
+              show_default=False, help="Folder of the example corpus.")
+@click.pass_context
+def demo(ctx: click.Context, host: str, port: int, fresh: bool, no_serve: bool, folder: Path) -> None:
+    """Ingest the example executive's corpus into SQLite, answer a sample question and start the web UI."""
+    import platformdirs
+
+    from service.config import default_database_url
+    from service.corpus import store
+    from service.migrate import upgrade_database
+    from service.twin.engine import answer_question
+
+    rt: Runtime = ctx.obj
+    if rt.settings.database_url == default_database_url():
+        demo_db = Path(platformdirs.user_data_dir("understudy", appauthor=False)) / "demo.db"
+        if fresh:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{demo_db}{suffix}").unlink(missing_ok=True)
+        rt = Runtime(rt.settings.replace(database_url=f"sqlite:///{demo_db}"))
+    spec = load_demo_twin(folder)
+    upgrade_database(rt.engine)
+    out.print(f"Demo database: {rt.engine.url.render_as_string(hide_password=True)}")
+    slug = spec["slug"]
+    with rt.session() as s:
+        existing = {t.slug for t in store.list_twins(s)}
+        if slug not in existing:
+            store.create_twin(s, slug, spec["name"], title=spec.get("title", ""),
+                              speaker_labels=spec.get("speaker_labels"), actor="demo")
+            store.record_consent(s, slug, by=spec.get("consent_by", spec["name"]),
+                                 scope=spec.get("consent_scope", "Demo: internal questions and pitch rehearsal"),
+                                 actor="demo")
+        known = {u.email for u in store.list_users(s)}
+        tokens = {}
+        for email, role, audiences in DEMO_USERS:
+            if email not in known:
+                tokens[email] = store.add_user(s, email, role=role, audiences=audiences, actor="demo")[1]
+    for batch in spec.get("batches", [{"path": "."}]):
+        paths = sorted(folder.glob(batch["path"])) if any(c in batch["path"] for c in "*?[") else [folder / batch["path"]]
+        from ingestion.pipeline import iter_files
+
+        files = [f for f in iter_files(paths) if f.name != "twin.toml"]
+        outcomes = list(ingest_files(rt, slug, files, kind=batch.get("kind"), speakers=[],
+                                     audience=batch.get("audience", rt.settings.default_audience), approve=True,
+                                     date=None, uploader="demo"))
+        for o in outcomes:
+            if o.status == "failed":
+                err.print(f"[red]failed[/] {o.path}: {o.error}")
+        done = sum(1 for o in outcomes if o.status in ("ingested", "updated"))
+        out.print(f"Ingested {done} of {len(files)} files from {batch['path']}"
+                  + (f" for audience {batch['audience']}" if batch.get("audience") else "") + ".")
+    questions = spec.get("questions") or ["What matters most to you?"]
+    with rt.session() as s:
+        employee = store.get_user(s, DEMO_USERS[0][0])
+        answer = answer_question(s, rt.settings, slug, questions[0], store.viewer_for(employee), channel="cli")
+        out.print(f"\n[bold]Q:[/] {questions[0]}")
+        print_answer(answer.to_dict())
+    if tokens:
+        out.print("\nAPI tokens (shown once):")
+        for email, token in tokens.items():
+            out.print(f"  {email}: {token}")
+    if no_serve:
+        return
+    serve_demo(rt, host, port)
+
+
+def serve_demo(rt: Runtime, host: str, port: int) -> None:
+    """Start the web UI and print one-time sign-in links for the demo users."""
+    try:
+        from service.app import create_app
+        from service.web.auth import make_dev_login_link
+    except ImportError:
+        out.print("The web service is not available in this build; stopping after the sample answer.")
+        return
+    app = create_app(web_settings(rt))
+    base = f"http://{host}:{port}"
+    out.print(f"\n[bold green]Understudy demo is up at {base}/[/]")
+    out.print("One-time sign-in links (each works once):")
+    for email, role, _ in DEMO_USERS:
+        out.print(f"  {role:<9} {base}{make_dev_login_link(app, email)}")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""The `understudy` command, driven as a user would, on real files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import docx
+import pytest
+from click.testing import CliRunner
+
+from service.cli import main
+
+
+@pytest.fixture
+def cli(database_url):
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None):
+        return runner.invoke(main, list(args), env={"UNDERSTUDY_DATABASE_URL": database_url}, input=input,
+                             catch_exceptions=False)
+
+    return run
+
+
+def write_memo(path: Path, heading: str, *paragraphs: str) -> Path:
+    document = docx.Document()
+    document.core_properties.title = heading
+    document.add_heading(heading, level=1)
+    for text in paragraphs:
+        document.add_paragraph(text)
+    document.save(path)
+    return path
+
+
+def json_lines(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+@pytest.fixture
+def twin(cli):
+    assert cli("twin", "create", "dana", "--name", "Dana Reyes", "--title", "CEO").exit_code == 0
+    assert cli("twin", "consent", "dana", "--by", "Dana Reyes", "--scope", "internal Q&A").exit_code == 0
+    return "dana"
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    write_memo(folder / "2025-03-01-cold-chain.docx", "Why cold chain",
+               "I chose cold chain because pharmaceutical customers pay for reliability, and reliability is what we "
+               "do best. Our on-time rate in temperature-controlled lanes reached ninety-seven percent.")
+    write_memo(folder / "2025-04-02-fleet.docx", "Electric vans",
+               "I want forty percent of our urban vans electric by the end of 2026, because our drivers deserve "
+               "quieter cabs and our customers ask for lower emissions.")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog")
+    (folder / "empty.txt").write_bytes(b"")
+    return folder
+
+
+def test_init_is_idempotent(cli):
+    result = cli("init", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.output)["to"] == json.loads(result.output)["from"]
+
+
+def test_commands_refuse_an_empty_database_with_advice(tmp_path):
+    result = CliRunner().invoke(main, ["twin", "list"], env={"UNDERSTUDY_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    assert result.exit_code == 2
+    assert "understudy init" in result.output
+
+
+def test_ingest_reports_each_file_and_fails_bad_ones_alone(cli, twin, corpus):
+    result = cli("ingest", twin, str(corpus), "--json")
+    assert result.exit_code == 1, "a failed file must make the exit code non-zero"
+    rows = {Path(r["path"]).name: r for r in json_lines(result.output)}
+    assert set(rows) == {"2025-03-01-cold-chain.docx", "2025-04-02-fleet.docx", "broken.pdf", "empty.txt"}
+    assert rows["2025-03-01-cold-chain.docx"]["status"] == "ingested"
+    assert rows["2025-03-01-cold-chain.docx"]["passages"] >= 1
+    for bad in ("broken.pdf", "empty.txt"):
+        assert rows[bad]["status"] == "failed" and rows[bad]["error"] and rows[bad]["source_id"] is None
+    listed = json_lines(cli("sources", "list", twin, "--json").output)
+    assert sorted(r["filename"] for r in listed) == ["2025-03-01-cold-chain.docx", "2025-04-02-fleet.docx"]
+    assert {"id", "title", "filename", "kind", "date", "audience", "status", "version"} <= set(listed[0])
+    assert {r["status"] for r in listed} == {"draft"}
+    assert {r["date"] for r in listed} == {"2025-03-01", "2025-04-02"}
+
+    again = json_lines(cli("ingest", twin, str(corpus / "2025-03-01-cold-chain.docx"), "--json").output)
+    assert again[0]["status"] == "duplicate"
+
+
+def test_new_content_under_the_same_name_is_a_new_version(cli, twin, corpus, tmp_path):
+    memo = corpus / "2025-04-02-fleet.docx"
+    first = json_lines(cli("ingest", twin, str(memo), "--approve", "--json").output)[0]
+    write_memo(memo, "Electric vans", "I now want half of our urban vans electric by 2027.")
+    second = json_lines(cli("ingest", twin, str(memo), "--json").output)[0]
+    assert second["status"] == "updated" and second["version"] == 2
+    assert cli("sources", "approve", str(second["source_id"])).exit_code == 0
+    shown = json.loads(cli("sources", "show", str(first["source_id"]), "--json").output)
+    assert shown["current"] is False and shown["superseded_by"] == second["source_id"]
+
+
+def test_show_gives_passages_with_speaker_executive_and_locator(cli, twin, corpus):
+    row = json_lines(cli("ingest", twin, str(corpus / "2025-03-01-cold-chain.docx"), "--json").output)[0]
+    shown = json.loads(cli("sources", "show", str(row["source_id"]), "--json").output)
+    assert shown["passages"], "a parsed memo must have passages"
+    first = shown["passages"][0]
+    assert set(first) >= {"ordinal", "text", "speaker", "executive", "locator"}
+    assert first["executive"] is True and first["locator"] == "§ Why cold chain"
+    assert "cold chain" in first["text"]
+
+
+def test_search_and_ask_only_stand_on_approved_sources(cli, twin, corpus):
+    rows = json_lines(cli("ingest", twin, str(corpus), "--json").output)
+    cold = next(r for r in rows if r["path"].endswith("cold-chain.docx"))
+    fleet = next(r for r in rows if r["path"].endswith("fleet.docx"))
+    assert json.loads(cli("search", twin, "why did you choose cold chain", "--json").output)["hits"] == []
+    cli("sources", "approve", str(cold["source_id"]), str(fleet["source_id"]))
+
+    result = json.loads(cli("search", twin, "why did you choose cold chain", "--json").output)
+    assert result["hits"][0]["source_id"] == cold["source_id"]
+    assert {"source_id", "title", "date", "locator", "speaker", "executive", "text", "score"} <= set(result["hits"][0])
+
+    answer = json.loads(cli("ask", twin, "Why did you choose cold chain?", "--json").output)
+    assert answer["grounded"] is True and answer["mode"] == "extractive"
+    assert answer["citations"][0]["source_id"] == cold["source_id"]
+    passages = json.loads(cli("sources", "show", str(cold["source_id"]), "--json").output)["passages"]
+    assert any(answer["citations"][0]["quote"] in p["text"] for p in passages), "a quote must be the source's words"
+    assert "[1]" in answer["answer"]
+    assert "Dana Reyes" in answer["disclaimer"]
+
+    cli("sources", "retire", str(cold["source_id"]))
+    hits = json.loads(cli("search", twin, "why did you choose cold chain", "--json").output)["hits"]
+    assert cold["source_id"] not in {h["source_id"] for h in hits}
+
+
+def test_batch_search_and_ask_print_one_json_line_each(cli, twin, corpus, tmp_path):
+    cli("ingest", twin, str(corpus), "--approve")
+    queries = tmp_path / "q.txt"
+    queries.write_text('electric vans\n{"query": "cold chain reliability"}\n\n')
+    lines = json_lines(cli("search", twin, "--batch", str(queries)).output)
+    assert [line["query"] for line in lines] == ["electric vans", "cold chain reliability"]
+    assert all("ms" in line for line in lines)
+    questions = tmp_path / "a.jsonl"
+    questions.write_text('{"question": "Why electric vans?"}\n{"question": "What is your favourite film?"}\n')
+    answers = json_lines(cli("ask", twin, "--batch", str(questions)).output)
+    assert [a["question"] for a in answers] == ["Why electric vans?", "What is your favourite film?"]
+    assert answers[0]["grounded"] is True and answers[1]["grounded"] is False
+
+
+def test_audiences_limit_search_for_users(cli, twin, corpus):
+    row = json_lines(cli("ingest", twin, str(corpus / "2025-04-02-fleet.docx"), "--approve", "--audience",
+                         "leadership", "--json").output)[0]
+    token_out = cli("users", "add", "lead@x.com", "--role", "employee", "--audience", "leadership")
+    assert token_out.exit_code == 0 and "us_" in token_out.output
+    cli("users", "add", "emp@x.com")
+    query = "electric vans drivers"
+    assert json.loads(cli("search", twin, query, "--json").output)["hits"] == []
+    assert json.loads(cli("search", twin, query, "--as", "emp@x.com", "--json").output)["hits"] == []
+    hits = json.loads(cli("search", twin, query, "--as", "lead@x.com", "--json").output)["hits"]
+    assert hits and hits[0]["source_id"] == row["source_id"]
+
+
+def test_pause_consent_and_forget(cli, twin, corpus):
+    cli("ingest", twin, str(corpus / "2025-04-02-fleet.docx"), "--approve")
+    cli("twin", "pause", twin)
+    paused = cli("ask", twin, "Why electric vans?")
+    assert paused.exit_code == 2 and "paused" in paused.output.lower()
+    cli("twin", "resume", twin)
+    assert cli("ask", twin, "Why electric vans?").exit_code == 0
+    refused = cli("twin", "forget", twin, input="n\n")
+    assert refused.exit_code != 0
+    forgot = cli("twin", "forget", twin, "--yes", "--json")
+    assert json.loads(forgot.output)["erased"]["sources"] == 1
+    assert cli("sources", "list", twin).exit_code == 2
+
+
+def test_unknown_twin_and_user_are_clear_errors(cli, twin):
+    result = cli("sources", "list", "nobody")
+    assert result.exit_code == 2 and "no twin 'nobody'" in result.output
+    result = cli("search", twin, "x", "--as", "ghost@x.com")
+    assert result.exit_code == 2 and "no user ghost@x.com" in result.output
