@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 import email
 import email.policy
+import email.utils
 import io
 import re
 import sys
@@ -24,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 TEXT_DIR = HERE / "text"
@@ -193,7 +195,6 @@ def render_docx(source: Source) -> bytes:
             for r, cells in enumerate(rows):
                 for c, cell in enumerate(cells):
                     add_runs(table.cell(r, c).paragraphs[0], cell, bold=r == 0)
-            document.add_paragraph()
         elif block.kind == "signoff":
             for line in block.lines:
                 document.add_paragraph(line)
@@ -205,7 +206,7 @@ def render_docx(source: Source) -> bytes:
     return fixed_zip(buffer.getvalue(), source.moment)
 
 
-def add_runs(paragraph, text: str, bold: bool = False) -> None:  # type: ignore[no-untyped-def]
+def add_runs(paragraph: Any, text: str, bold: bool = False) -> None:
     """Append text to a python-docx paragraph, honouring **bold** markers."""
     for part, is_bold in runs(text):
         paragraph.add_run(part).bold = is_bold or bold
@@ -237,23 +238,36 @@ def render_pdf(source: Source) -> bytes:
     from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     sheet = getSampleStyleSheet()
-    body = ParagraphStyle("Body", parent=sheet["BodyText"], fontName="Times-Roman", fontSize=10.5, leading=13.6,
-                          spaceAfter=6)
-    h1 = ParagraphStyle("H1", parent=sheet["Heading2"], fontName="Helvetica-Bold", fontSize=13, spaceBefore=8,
-                        spaceAfter=4)
-    h2 = ParagraphStyle("H2", parent=sheet["Heading3"], fontName="Helvetica-Bold", fontSize=11, spaceBefore=6,
-                        spaceAfter=3)
-    title = ParagraphStyle("DocTitle", parent=sheet["Title"], fontName="Helvetica-Bold", fontSize=17, spaceAfter=4)
-    byline = ParagraphStyle("Byline", parent=body, fontName="Helvetica", fontSize=9.5,
-                            textColor=colors.HexColor("#444444"), spaceAfter=10)
+    body = ParagraphStyle(
+        "Body", parent=sheet["BodyText"], fontName="Times-Roman", fontSize=10.5, leading=12.6, spaceAfter=5
+    )
+    h1 = ParagraphStyle(
+        "H1", parent=sheet["Heading2"], fontName="Helvetica-Bold", fontSize=13, spaceBefore=8, spaceAfter=4
+    )
+    h2 = ParagraphStyle(
+        "H2", parent=sheet["Heading3"], fontName="Helvetica-Bold", fontSize=11, spaceBefore=6, spaceAfter=3
+    )
+    title = ParagraphStyle(
+        "DocTitle", parent=sheet["Title"], fontName="Helvetica-Bold", fontSize=17, spaceAfter=4
+    )
+    byline = ParagraphStyle(
+        "Byline",
+        parent=body,
+        fontName="Helvetica",
+        fontSize=9.5,
+        textColor=colors.HexColor("#444444"),
+        spaceAfter=10,
+    )
     cell = ParagraphStyle("Cell", parent=body, fontSize=9.5, leading=11.5, spaceAfter=0)
 
     def markup(text: str) -> str:
         escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         return re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", escaped)
 
-    story: list = [Paragraph(markup(source.title), title),
-                   Paragraph(markup(source.headers.get("byline", f"{AUTHOR}, {COMPANY}")), byline)]
+    story: list[Any] = [
+        Paragraph(markup(source.title), title),
+        Paragraph(markup(source.headers.get("byline", f"{AUTHOR}, {COMPANY}")), byline),
+    ]
     for block in blocks(source.body):
         if block.kind == "pagebreak":
             story.append(PageBreak())
@@ -265,27 +279,43 @@ def render_pdf(source: Source) -> bytes:
             story.extend(Paragraph(markup(item), body, bulletText="•") for item in block.lines)
         elif block.kind == "table":
             rows = [[Paragraph(markup(c), cell) for c in table_cells(row)] for row in block.lines]
-            table = Table(rows, hAlign="LEFT", colWidths=[6.5 * inch / len(rows[0])] * len(rows[0]))
-            table.setStyle(TableStyle([
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]))
+            table = Table(rows, hAlign="LEFT", colWidths=[6.8 * inch / len(rows[0])] * len(rows[0]))
+            table.setStyle(
+                TableStyle(
+                    [
+                        ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ]
+                )
+            )
             story.extend([table, Spacer(1, 8)])
         else:
             story.extend(Paragraph(markup(line), body) for line in block.lines)
 
-    def footer(canvas, doc) -> None:  # type: ignore[no-untyped-def]
+    def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         canvas.setFont("Helvetica", 8.5)
-        canvas.drawString(inch, 0.6 * inch, f"{COMPANY} · {source.title}")
-        canvas.drawRightString(LETTER[0] - inch, 0.6 * inch, f"Page {doc.page}")
+        canvas.drawString(0.85 * inch, 0.55 * inch, f"{COMPANY} · {source.title}")
+        canvas.drawRightString(LETTER[0] - 0.85 * inch, 0.55 * inch, f"Page {doc.page}")
         canvas.restoreState()
 
+    while isinstance(story[-1], Spacer):
+        story.pop()
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=LETTER, invariant=1, title=source.title, author=AUTHOR,
-                            subject=source.headers.get("subject", ""), creator="examples/build_corpus.py",
-                            leftMargin=inch, rightMargin=inch, topMargin=0.9 * inch, bottomMargin=0.9 * inch)
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=LETTER,
+        invariant=1,
+        title=source.title,
+        author=AUTHOR,
+        subject=source.headers.get("subject", ""),
+        creator="examples/build_corpus.py",
+        leftMargin=0.85 * inch,
+        rightMargin=0.85 * inch,
+        topMargin=0.8 * inch,
+        bottomMargin=0.9 * inch,
+    )
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
 
@@ -293,7 +323,7 @@ def render_pdf(source: Source) -> bytes:
 # --- .vtt -----------------------------------------------------------------------------------------
 
 WORDS_PER_SECOND = 2.5
-CUE_MAX_WORDS = 55
+CUE_MAX_WORDS = 70
 
 
 def vtt_time(seconds: float) -> str:
@@ -340,11 +370,16 @@ def render_vtt(source: Source) -> bytes:
         if not sep:
             raise SystemExit(f"{source.path}: transcript line without 'Speaker: ' label: {line[:60]}")
         if previous_speaker is not None and speaker != previous_speaker:
-            clock += 1.2
+            clock += 2.0
         for piece in split_cue_text(words):
             duration = max(1.5, len(piece.split()) / WORDS_PER_SECOND)
             number += 1
-            out += [str(number), f"{vtt_time(clock)} --> {vtt_time(clock + duration)}", f"<v {speaker}>{piece}", ""]
+            out += [
+                str(number),
+                f"{vtt_time(clock)} --> {vtt_time(clock + duration)}",
+                f"<v {speaker}>{piece}",
+                "",
+            ]
             clock += duration + 0.4
         previous_speaker = speaker
     return "\n".join(out).encode("utf-8")
@@ -378,8 +413,14 @@ def render_text(source: Source) -> bytes:
     return source.body.encode("utf-8")
 
 
-RENDERERS = {".docx": render_docx, ".pdf": render_pdf, ".vtt": render_vtt, ".eml": render_eml,
-             ".md": render_text, ".txt": render_text}
+RENDERERS = {
+    ".docx": render_docx,
+    ".pdf": render_pdf,
+    ".vtt": render_vtt,
+    ".eml": render_eml,
+    ".md": render_text,
+    ".txt": render_text,
+}
 
 
 def build(out_dir: Path) -> list[Path]:
@@ -445,7 +486,7 @@ def read_back(path: Path) -> tuple[str, str]:
     if suffix == ".vtt":
         import webvtt
 
-        captions = list(webvtt.read(str(path)))
+        captions = webvtt.read(str(path)).captions
         voices = {c.voice for c in captions}
         if None in voices or "Dana Reyes" not in voices:
             raise AssertionError(f"{path.name}: every cue needs a voice, Dana Reyes among them")
@@ -482,8 +523,12 @@ def verify(out_dir: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=CORPUS_DIR, help="corpus folder (default: examples/dana-reyes)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--out", type=Path, default=CORPUS_DIR, help="corpus folder (default: examples/dana-reyes)"
+    )
     parser.add_argument("--check", action="store_true", help="compare a fresh build with the files in --out")
     parser.add_argument("--verify", action="store_true", help="read every file in --out back and count words")
     args = parser.parse_args(argv)

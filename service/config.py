@@ -72,9 +72,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PASSAGE_WORDS", 90, "Target passage length in words when chunking.", int),
     Setting("DEFAULT_AUDIENCE", "everyone", "Audience given to new sources and seen by every user."),
     Setting("SEARCH_K", 8, "Passages retrieved for an answer.", int),
-    Setting("GROUNDING_THRESHOLD", 0.35, "Minimum relevance for an extractive answer; below it the twin declines.", float),
+    Setting("SEARCH_CANDIDATES", 200, "Top-ranked index rows the access filter and reranker look at per query.", int),
+    Setting("SEARCH_DENSE_WEIGHT", 0.5, "Share of the dense similarity in the reranked score when embeddings are on.", float),
+    Setting("EMBEDDINGS_TIMEOUT", 5.0, "Seconds to wait for the embeddings endpoint before keeping the lexical ranking.", float),
+    Setting("GROUNDING_THRESHOLD", 0.43, "Minimum grounding (IDF-weighted share of the question's terms in the best sentence and passage) for an answer; below it the twin declines. Calibrated by bench/answers.py.", float),
     Setting("DEV_LOGIN", True, "Allow the development sign-in link when no OIDC issuer is set.", _bool),
     Setting("LOG_LEVEL", "INFO", "Logging level."),
+    Setting("REHEARSAL_MAX_ROUNDS", 3, "Rounds of follow-up in a pitch rehearsal before the twin sums up.", int),
+    Setting("REHEARSAL_QUESTIONS", 5, "Questions the twin surfaces for a pitch.", int),
+    Setting("REHEARSAL_MAX_PITCH_WORDS", 5000, "Longest pitch a rehearsal accepts, in words.", int),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

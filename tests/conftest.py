@@ -106,3 +106,6 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+from tests.support.fake_openai import fake_openai  # noqa: E402,F401  (shared fixture)

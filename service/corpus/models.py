@@ -163,3 +163,50 @@ class Interaction(Base):
     feedback: Mapped[str | None] = mapped_column(String(16))
     feedback_reason: Mapped[str | None] = mapped_column(Text)
     feedback_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Rehearsal(Base):
+    """One pitch rehearsal: the pitch, what the twin asked and pushed on, the scorecard, and where the rounds are."""
+
+    __tablename__ = "rehearsals"
+    __table_args__ = (Index("ix_rehearsals_twin_user", "twin_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    twin_id: Mapped[int] = mapped_column(ForeignKey("twins.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="cli")
+    pitch: Mapped[str] = mapped_column(Text)
+    filename: Mapped[str | None] = mapped_column(String(500))
+    # The whole first reaction (questions, push-back, scorecard, citations) as returned to the author.
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Where the rounds stand: the question pending, what was asked and covered.
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    mode: Mapped[str] = mapped_column(String(16), default="extractive")
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    max_rounds: Mapped[int] = mapped_column(Integer, default=3)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    turns: Mapped[list[RehearsalTurn]] = relationship(
+        back_populates="rehearsal", order_by="RehearsalTurn.round", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class RehearsalTurn(Base):
+    """One round of a rehearsal: the question, the employee's reply and the twin's reaction."""
+
+    __tablename__ = "rehearsal_turns"
+    __table_args__ = (UniqueConstraint("rehearsal_id", "round", name="uq_rehearsal_turns_round"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rehearsal_id: Mapped[int] = mapped_column(ForeignKey("rehearsals.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(Text)
+    reply: Mapped[str] = mapped_column(Text)
+    reaction: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    mode: Mapped[str] = mapped_column(String(16), default="extractive")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    rehearsal: Mapped[Rehearsal] = relationship(back_populates="turns")

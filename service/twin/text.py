@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from functools import lru_cache
 
+from service.search.stemmer import stem as porter_stem
+
+
+def word_set(text: str) -> frozenset[str]:
+    """The whitespace-separated words of a literal, as a set."""
+    return frozenset(text.split())
+
+
 WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
-STOPWORDS = frozenset("""
+STOPWORDS = word_set("""
 a about above after again against all also am an and any are aren't as at be because been before being below
 between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each
 else ever every few for from further get gets got had hadn't has hasn't have haven't having he he'd he'll he's
@@ -22,73 +30,57 @@ you've your yours yourself yourselves also even still well way ways thing things
 went gone come came say says said tell told know knew known want wanted need needs able across along among around
 towards toward since ago already always never often sometimes just something anything nothing everything
 someone anyone everyone today mr mrs ms dr
-""".split())
+""")
 # Words a question is phrased with that say nothing about its subject.
-QUESTION_FILLER = frozenset("""
+QUESTION_FILLER = word_set("""
 think thinks thought thoughts view views feel feels felt opinion opinions explain describe share talk talked
 speak spoke spoken believe believes approach stance position perspective take takes kind sort please consider
 regard regarding mean means meant matter matters important importance role respond response answer question
 questions prefer hope hoped expect expected see seen look looking
-""".split())
-ABBREVIATIONS = frozenset("""
+""")
+ABBREVIATIONS = word_set("""
 mr mrs ms dr st jr sr vs etc gen gov sen rep inc co ltd lt col capt sgt messrs hon rev prof fig vol pp
 jan feb mar apr jun jul aug sep sept oct nov dec u.s u.s.a a.m p.m e.g i.e
-""".split())
+""")
+_SPELLING_RULES = (
+    (re.compile(r"(?<=[a-z]{3})our(s|ed|ing|able|ite|ites|ful|er|ers)?$"), r"or\1"),
+    (re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations)$"), r"iz\1"),
+    (re.compile(r"(?<=[a-z]{3})tre(s)?$"), r"ter\1"),
+)
+_SPELLING_KEEP = word_set("""
+your yours hour hours four flour pour tour tours contour detour devour glamour amour paramour
+advise advised advises advising compromise compromised exercise exercised exercising franchise enterprise
+enterprises expertise premise premises promise promised promises promising surprise surprised surprising
+televise televised revise revised supervise supervised improvise despise despised merchandise disguise
+disguised excise chastise comprise comprised raise raised raising praise praised arise arising rise rising
+wise otherwise noise poise cruise cruised concise precise demise reprise incise mise treatise
+""")
 _BOUNDARY_RE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n\s*\n")
 _TOKEN_BEFORE_RE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
-_VOWEL_RE = re.compile(r"[aeiouy]")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """A light suffix-stripping stem, enough to match inflections and common derivations."""
+    """The Porter stem of a word (the algorithm of the search index), possessive and British spelling folded."""
     w = word.lower().replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
-    if len(w) <= 3 or not w.isalpha():
-        return w
-    w = w.replace("isation", "ization").replace("ising", "izing").replace("ised", "ized")
-    if w.endswith("ies") and len(w) > 4:
-        w = w[:-3] + "y"
-    elif w.endswith(("sses", "xes", "ches", "shes", "zzes")):
-        w = w[:-2]
-    elif w.endswith("s") and not w.endswith(("ss", "us", "is")) and len(w) > 3:
-        w = w[:-1]
-    for suffix, replacement, keep in (("ational", "ate", 3), ("ization", "ize", 3), ("fulness", "ful", 3),
-                                      ("iveness", "ive", 3), ("ation", "ate", 3), ("ments", "", 4),
-                                      ("ment", "", 4), ("ness", "", 5), ("ities", "", 4), ("ity", "", 4),
-                                      ("ically", "ic", 3), ("ical", "ic", 3), ("ally", "al", 3), ("ly", "", 4),
-                                      ("ings", "", 3), ("ing", "", 3), ("edly", "", 3), ("ed", "", 3)):
-        if w.endswith(suffix) and len(w) - len(suffix) >= keep:
-            base = w[: len(w) - len(suffix)]
-            if suffix in ("ing", "ings", "ed", "edly") and not _VOWEL_RE.search(base):
-                break
-            w = base + replacement
-            if suffix in ("ing", "ings", "ed", "edly") and len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
-                w = w[:-1]
-            break
-    for suffix in ("ional", "al", "ive", "ic", "ize"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
-            w = w[: len(w) - len(suffix)] + ("ion" if suffix == "ional" else "")
-            break
-    for suffix in ("ate", "ant", "ent"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 5:
-            w = w[: len(w) - len(suffix)]
-            break
-    if len(w) > 4 and w.endswith(("e", "y")):
-        w = w[:-1]
-    return w
+    return porter_stem(american_spelling(w))
+
+
+def american_spelling(word: str) -> str:
+    """honour → honor, organise → organize, centre → center: the spelling most corpora index."""
+    if word in _SPELLING_KEEP:
+        return word
+    for british, american in _SPELLING_RULES:
+        if british.search(word):
+            return british.sub(american, word, count=1)
+    return word
 
 
 def words(text: str) -> list[str]:
     """Lower-case words of a text, possessives folded."""
-    out = []
-    for match in WORD_RE.finditer(text):
-        token = match.group(0).lower().replace("’", "'")
-        if token.endswith("'s"):
-            token = token[:-2]
-        out.append(token)
-    return out
+    return [t[:-2] if t.endswith("'s") else t for t in WORD_RE.findall(text.lower().replace("’", "'"))]
 
 
 def content_words(text: str, extra_stop: Iterable[str] = ()) -> list[str]:
@@ -152,8 +144,15 @@ def sentences(text: str) -> list[str]:
     return [text[a:b] for a, b in sentence_spans(text)]
 
 
-def jaccard(a: set[str], b: set[str]) -> float:
+def jaccard(a: Set[str], b: Set[str]) -> float:
     """Overlap of two sets, 0 to 1."""
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)
+
+
+def containment(a: Set[str], b: Set[str]) -> float:
+    """Share of the smaller set found in the larger, 0 to 1 (1 when one says all the other says)."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))

@@ -33,7 +33,7 @@ class Understudy:
         """The session of the current request (created on first use)."""
         if "db_session" not in g:
             g.db_session = self.session_factory()
-        return g.db_session  # type: ignore[no-any-return]
+        return g.db_session
 
     def _close_session(self, _exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
@@ -49,7 +49,7 @@ class Understudy:
 
 def extension(app: Flask | None = None) -> Understudy:
     """The Understudy extension of this (or the current) app."""
-    return (app or current_app).extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
+    return (app or current_app).extensions[EXTENSION_KEY]
 
 
 def db() -> Session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import base64
+import contextlib
 import hashlib
 import json
 import math
@@ -130,6 +131,7 @@ def extract_passages(text: str) -> tuple[dict[int, str], list[tuple[int, int]]]:
 
 def parse_prompt(messages: list[dict[str, Any]]) -> Prompt:
     """The system text, numbered passages, last question and magic mode token of a chat request."""
+    messages = [m for m in messages if isinstance(m, dict)]
     system = "\n".join(message_text(m) for m in messages if m.get("role") in ("system", "developer"))
     passages: dict[int, str] = {}
     for message in messages:
@@ -158,14 +160,13 @@ def pick_sentences(prompt: Prompt) -> list[tuple[int, str]]:
     ranked = sorted(prompt.passages.items(), key=lambda kv: (-len(wanted & set(content_stems(kv[1]))), kv[0]))
     if not ranked or not wanted & set(content_stems(ranked[0][1])):
         return []
-    candidates: list[tuple[int, int, str]] = []
-    for n, text in ranked[:2]:
-        for sentence in SENTENCE_BREAK.split(text):
-            overlap = len(wanted & set(content_stems(sentence)))
-            if overlap:
-                candidates.append((overlap, n, " ".join(sentence.split())))
-    candidates.sort(key=lambda c: -c[0])  # stable: keeps passage rank and sentence order on ties
-    return [(n, sentence) for _, n, sentence in candidates[:2]]
+    candidates: list[tuple[int, int, int, str]] = []
+    for rank, (n, text) in enumerate(ranked[:2]):
+        for position, sentence in enumerate(SENTENCE_BREAK.split(text)):
+            if overlap := len(wanted & set(content_stems(sentence))):
+                candidates.append((overlap, rank * 10_000 + position, n, " ".join(sentence.split())))
+    best = sorted(candidates, key=lambda c: (-c[0], c[1]))[:2]
+    return [(n, sentence) for _, _, n, sentence in sorted(best, key=lambda c: c[1])]  # read in document order
 
 
 def injected_reply(prompt: Prompt) -> str | None:
@@ -215,6 +216,26 @@ class _HTTPServer(ThreadingHTTPServer):
     def __init__(self, fake: FakeOpenAI) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.fake = fake
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.connections_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Cut kept-alive client connections so no handler thread outlives the server."""
+        with self.connections_lock:
+            connections = list(self.connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -442,7 +463,8 @@ class FakeOpenAI:
         if self._httpd is None:
             self._stopping.clear()
             self._httpd = _HTTPServer(self)
-            self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-openai", daemon=True)
+            self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                            name="fake-openai", daemon=True)
             self._thread.start()
         return self
 
@@ -451,6 +473,7 @@ class FakeOpenAI:
         if self._httpd is not None and self._thread is not None:
             self._stopping.set()
             self._httpd.shutdown()
+            self._httpd.close_connections()
             self._httpd.server_close()
             self._thread.join()
             self._httpd = self._thread = None

@@ -9,7 +9,19 @@ import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.exceptions import Unauthorized

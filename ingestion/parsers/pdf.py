@@ -1,0 +1,133 @@
+"""PDF: page texts from a worker process with memory, CPU and wall-clock limits; locator `p. N`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from ingestion.model import IngestError, Limits
+from ingestion.parsers import Block, ParsedFile
+
+WORKER = Path(__file__).with_name("pdf_worker.py")
+
+_HYPHENATED_BREAK = re.compile(r"(\w)-\n(?=[a-z])")
+_JUNK_TITLE = re.compile(r"^(untitled|microsoft word - .*|.*\.(docx?|pdf|rtf|odt))$", re.IGNORECASE)
+# Placeholders that PDF writers (reportlab among them) fill in when nobody set a value.
+_PLACEHOLDERS = frozenset({"anonymous", "unknown", "unspecified", "untitled", "author", "none", "(none)"})
+
+
+def parse_pdf(data: bytes, filename: str, limits: Limits) -> ParsedFile:
+    """One block a page; title, author and date from the document information."""
+    result = run_worker(data, filename, limits)
+    pages: list[str] = result["pages"]
+    info: dict[str, str] = result["metadata"]
+    if not pages:
+        raise IngestError("no_text", f"{filename} has no pages.")
+    blocks: list[Block] = []
+    for number, raw in enumerate(pages, 1):
+        text = _HYPHENATED_BREAK.sub(r"\1", raw.replace("\r\n", "\n").replace("\r", "\n"))
+        if text.strip():
+            blocks.append(Block(text=text, locator=f"p. {number}"))
+    if not blocks:
+        if info.get("unreadable_pages") == info.get("pages"):
+            raise IngestError("corrupt", f"{filename} is damaged: none of its pages could be read.")
+        raise IngestError(
+            "no_text",
+            f"{filename} has {len(pages)} page(s) but no text layer; it looks scanned. "
+            "Run OCR on it first (e.g. ocrmypdf) and upload the result.",
+        )
+    metadata = {"pages": info.get("pages", str(len(pages)))}
+    for key in ("author", "subject", "creator", "producer", "unreadable_pages", "encrypted"):
+        if info.get(key) and info[key].strip().lower() not in _PLACEHOLDERS:
+            metadata[key] = info[key].strip()
+    title = (info.get("title") or "").strip()
+    date = None
+    if info.get("created"):
+        try:
+            date = dt.date.fromisoformat(info["created"])
+        except ValueError:
+            date = None
+    return ParsedFile(
+        blocks=blocks,
+        title=None if not title or _JUNK_TITLE.match(title) else title,
+        date=date,
+        metadata=metadata,
+    )
+
+
+def run_worker(data: bytes, filename: str, limits: Limits) -> dict[str, Any]:
+    """Run pdf_worker.py on the bytes; kill it past the time limit; map every failure to an IngestError."""
+    config = json.dumps(
+        {"memory_mb": limits.pdf_memory_mb, "cpu_s": limits.pdf_timeout_s, "max_pages": limits.pdf_max_pages}
+    )
+    # -P keeps this folder off sys.path, so the sibling email.py cannot shadow the standard library.
+    command = [sys.executable, "-P", str(WORKER), config]
+    try:
+        proc = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True
+        )
+    except OSError as exc:
+        raise IngestError("pdf_worker", f"could not start the PDF reader for {filename}: {exc}") from None
+    try:
+        out, err = proc.communicate(data, timeout=limits.pdf_timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise IngestError(
+            "pdf_timeout",
+            f"{filename} took longer than {limits.pdf_timeout_s:g} s to read and was stopped; "
+            "it may be damaged or built to hang readers.",
+        ) from None
+    if proc.returncode != 0 or not out:
+        raise _crash_error(filename, proc.returncode, err, limits)
+    try:
+        result: dict[str, Any] = json.loads(out)
+    except ValueError:
+        raise IngestError("corrupt", f"{filename}: the PDF reader returned garbled output.") from None
+    if "error" in result:
+        raise _worker_error(filename, str(result["error"]), str(result.get("message", "")), limits)
+    return result
+
+
+def _worker_error(filename: str, code: str, detail: str, limits: Limits) -> IngestError:
+    """The user-facing error for a failure the worker reported itself."""
+    if code == "encrypted":
+        return IngestError(
+            "encrypted",
+            f"{filename} is password-protected: {detail}. Save an unprotected copy and upload that.",
+        )
+    if code == "pdf_memory":
+        return IngestError(
+            "pdf_memory",
+            f"{filename} inflates beyond a safe size when read ({detail}); refused as a possible decompression bomb.",
+        )
+    if code == "too_large":
+        return IngestError("too_large", f"{filename}: {detail}. Split it into smaller files.")
+    if "structure loops" in detail:
+        return IngestError("corrupt", f"{filename} is damaged: {detail}.")
+    return IngestError("corrupt", f"{filename} is damaged or not a readable PDF ({detail}).")
+
+
+def _crash_error(filename: str, returncode: int, stderr: bytes, limits: Limits) -> IngestError:
+    """The user-facing error for a worker that died instead of answering."""
+    tail = stderr[-2000:].decode("utf-8", "replace")
+    if returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        return IngestError(
+            "pdf_timeout",
+            f"{filename} used more than {limits.pdf_timeout_s:g} s of CPU to read and was stopped; "
+            "it may be damaged or built to hang readers.",
+        )
+    if "MemoryError" in tail or returncode in (-signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS):
+        return IngestError(
+            "pdf_memory",
+            f"{filename} exhausted the {limits.pdf_memory_mb} MB memory limit of the PDF reader; "
+            "refused as a possible decompression bomb.",
+        )
+    last_line = tail.strip().splitlines()[-1] if tail.strip() else f"exit status {returncode}"
+    return IngestError("corrupt", f"{filename} could not be read as a PDF ({last_line[:200]}).")

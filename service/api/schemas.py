@@ -1,0 +1,293 @@
+"""Request and response bodies of the JSON API; the OpenAPI document is generated from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Open(BaseModel):
+    """A response body that may carry more fields than documented."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Closed(BaseModel):
+    """A request body that refuses unknown fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    request_id: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """Every failure: a stable code and a message a person can act on."""
+
+    error: ErrorDetail
+
+
+# --- asking ----------------------------------------------------------------------------------------
+
+class AskRequest(Closed):
+    question: str = Field(min_length=1, max_length=4000)
+    conversation_id: str | None = Field(default=None, max_length=64)
+
+
+class Citation(Open):
+    n: int
+    source_id: int
+    title: str
+    date: str | None = None
+    locator: str = ""
+    quote: str = ""
+
+
+class AskResponse(Open):
+    """An answer in the executive's voice with the numbered sources it stands on."""
+
+    answer: str
+    citations: list[Citation]
+    grounded: bool
+    mode: str
+    disclaimer: str
+    conversation_id: str
+    interaction_id: int | None = None
+
+
+class FeedbackRequest(Closed):
+    helpful: bool
+    reason: str = Field(default="", max_length=2000)
+
+
+class FeedbackResponse(Open):
+    interaction_id: int
+    feedback: str
+    reason: str | None = None
+
+
+# --- twins -----------------------------------------------------------------------------------------
+
+class TwinOut(Open):
+    slug: str
+    name: str
+    title: str
+    paused: bool
+    has_consent: bool
+    available: bool
+    consent_by: str | None = None
+    consent_scope: str | None = None
+    consent_at: str | None = None
+
+
+class TwinList(Open):
+    twins: list[TwinOut]
+
+
+class TwinCreate(Closed):
+    slug: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    title: str = Field(default="", max_length=200)
+    speaker_labels: list[str] | None = None
+
+
+class ConsentRequest(Closed):
+    by: str = Field(min_length=1, max_length=200)
+    scope: str = Field(min_length=1, max_length=4000)
+
+
+class PersonaOut(Open):
+    """The curator-owned persona settings of a twin."""
+
+
+class PersonaPatch(BaseModel):
+    """Persona settings to change; the persona rules refuse unknown fields and bad values."""
+
+    model_config = ConfigDict(extra="allow")
+    display_name: str | None = Field(default=None, max_length=200)
+    no_answer_message: str | None = Field(default=None, max_length=2000)
+    refusal_message: str | None = Field(default=None, max_length=2000)
+    disclaimer: str | None = Field(default=None, max_length=2000)
+    refused_topics: list[str | dict[str, Any]] | None = None
+    answer_openers: list[str] | None = None
+    signature_phrases: list[str] | None = None
+    rehearsal_rubric: list[str | dict[str, Any]] | None = None
+
+
+# --- sources ---------------------------------------------------------------------------------------
+
+SourceStatus = Literal["draft", "approved", "retired"]
+
+
+class SourcesQuery(Closed):
+    status: SourceStatus | None = None
+    kind: str | None = Field(default=None, max_length=16)
+    audience: str | None = Field(default=None, max_length=100)
+    q: str | None = Field(default=None, max_length=200)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    current_only: bool = False
+
+
+class SourceOut(Open):
+    id: int
+    twin: str
+    title: str
+    filename: str
+    kind: str
+    date: str | None = None
+    audience: str
+    status: str
+    version: int
+    passages: int
+    superseded_by_id: int | None = None
+    uploaded_by: str
+    uploaded_at: str | None = None
+
+
+class SourceList(Open):
+    sources: list[SourceOut]
+
+
+class PassageOut(Open):
+    ordinal: int
+    text: str
+    speaker: str | None = None
+    executive: bool
+    locator: str
+    heading: str | None = None
+
+
+class SourceVersion(Open):
+    id: int
+    version: int
+    status: str
+    uploaded_at: str | None = None
+    uploaded_by: str
+
+
+class SourceDetail(Open):
+    source: SourceOut
+    passages: list[PassageOut]
+    versions: list[SourceVersion]
+
+
+class UploadResult(Open):
+    path: str
+    status: str
+    source_id: int | None = None
+    passages: int | None = None
+    error: str | None = None
+
+
+class UploadResponse(Open):
+    results: list[UploadResult]
+
+
+class AudienceRequest(Closed):
+    audience: str = Field(min_length=1, max_length=100)
+
+
+class RetireRequest(Closed):
+    reason: str = Field(default="", max_length=2000)
+
+
+class SourceResponse(Open):
+    source: SourceOut
+
+
+class SearchQuery(Closed):
+    q: str = Field(min_length=1, max_length=500)
+    k: int = Field(default=10, ge=1, le=50)
+
+
+class SearchResponse(Open):
+    hits: list[dict[str, Any]]
+
+
+# --- audit, unanswered -----------------------------------------------------------------------------
+
+class AuditQuery(Closed):
+    twin: str | None = Field(default=None, max_length=64)
+    limit: int = Field(default=100, ge=1, le=500)
+    before_id: int | None = Field(default=None, ge=1)
+
+
+class AuditEventOut(Open):
+    id: int
+    at: str
+    actor: str
+    action: str
+    twin_slug: str | None = None
+    object_type: str | None = None
+    object_id: int | None = None
+    detail: dict[str, Any]
+
+
+class AuditList(Open):
+    events: list[AuditEventOut]
+
+
+class UnansweredQuery(Closed):
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+class UnansweredItem(Open):
+    interaction_id: int
+    at: str
+    question: str
+    answer: str
+    grounded: bool
+    refused_topic: str | None = None
+    feedback: str | None = None
+    feedback_reason: str | None = None
+    asked_by: str | None = None
+
+
+class UnansweredList(Open):
+    items: list[UnansweredItem]
+
+
+# --- users -----------------------------------------------------------------------------------------
+
+Role = Literal["employee", "curator", "admin"]
+
+
+class UserOut(Open):
+    email: str
+    name: str
+    role: str
+    audiences: list[str]
+    active: bool
+
+
+class UserList(Open):
+    users: list[UserOut]
+
+
+class UserCreate(Closed):
+    email: str = Field(min_length=3, max_length=320)
+    role: Role = "employee"
+    audiences: list[str] = Field(default_factory=list)
+    name: str = Field(default="", max_length=200)
+
+
+class UserCreated(Open):
+    user: UserOut
+    token: str
+
+
+class UserPatch(Closed):
+    role: Role | None = None
+    audiences: list[str] | None = None
+    active: bool | None = None
+
+
+class Health(Open):
+    status: str
+    database: str

@@ -1,0 +1,197 @@
+"""create_app(config): the composition root of the web process."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import uuid
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_limiter import Limiter
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from ingestion.model import IngestError
+from service.api.queries import ingest_error_status
+from service.config import Settings, load_settings
+from service.errors import UnderstudyError
+from service.web.extension import Understudy, extension
+
+log = logging.getLogger("understudy.web")
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+              429: "rate_limited", 500: "internal", 503: "unavailable"}
+JSON_PATHS = ("/api/", "/healthz", "/openapi.json")
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
+    "font-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+])
+
+
+def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
+    """The Understudy web service: JSON API, pages and sign-in over one database."""
+    cfg = config if isinstance(config, Settings) else load_settings(config)
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    _configure(app, cfg)
+    Understudy(cfg, app)
+
+    csrf = CSRFProtect(app)
+    limiter = Limiter(_rate_limit_key, app=app, storage_uri=cfg.redis_url or "memory://",
+                      key_prefix=cfg.ratelimit_key_prefix, headers_enabled=True, strategy="fixed-window")
+    app.extensions["understudy_limiter"] = limiter
+
+    from service.api import api_bp, spec
+    from service.api import views as api_views
+    from service.web.auth import auth_bp, init_oidc
+    from service.web.pages import web_bp
+
+    csrf.exempt(api_bp)  # the API checks CSRF itself, only for browser-session writes
+    app.register_blueprint(api_bp)
+    # Flask-Limiter checks a decorated limit in its wrapper, so the registered view is replaced by it.
+    app.view_functions["api.ask"] = limiter.limit(cfg.ratelimit_ask, methods=["POST"])(api_views.ask)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(web_bp)
+    init_oidc(app, cfg)
+
+    @app.get("/healthz")
+    def healthz() -> ResponseReturnValue:
+        """Liveness and database reachability."""
+        try:
+            with extension().engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any database failure means unhealthy
+            log.warning("health check: database unreachable: %s", exc)
+            return jsonify({"status": "unavailable", "database": "unreachable"}), 503
+        return jsonify({"status": "ok", "database": "ok"})
+
+    @app.get("/openapi.json")
+    def openapi() -> ResponseReturnValue:
+        """The OpenAPI document of /api/v1, generated from the views and their models."""
+        return jsonify(spec.spec)
+
+    _register_hooks(app)
+    _register_error_handlers(app)
+    return app
+
+
+def _configure(app: Flask, cfg: Settings) -> None:
+    secret = cfg.secret_key
+    if not secret:
+        log.warning("UNDERSTUDY_SECRET_KEY is not set: using a random key; sessions end when the process does "
+                    "and are not shared between workers")
+        secret = secrets.token_urlsafe(32)
+    app.config.update(
+        SECRET_KEY=secret,
+        MAX_CONTENT_LENGTH=int(cfg.max_file_mb * 1024 * 1024),
+        SESSION_COOKIE_NAME="understudy_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(cfg.secure_cookies),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_HEADERS=["X-CSRFToken", "X-CSRF-Token"],
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    logging.getLogger("understudy").setLevel(str(cfg.log_level).upper())
+
+
+def _rate_limit_key() -> str:
+    """Rate limits count per signed-in user, else per client address."""
+    from service.web.auth import current_user
+
+    try:
+        user = current_user()
+    except Exception:  # noqa: BLE001 - a broken database must not hide the rate limit
+        user = None
+    return f"user:{user.id}" if user is not None else f"ip:{request.remote_addr or 'unknown'}"
+
+
+def _register_hooks(app: Flask) -> None:
+    @app.before_request
+    def _request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex[:16]
+
+    @app.after_request
+    def _security_headers(response: WerkzeugResponse) -> WerkzeugResponse:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if "request_id" in g:
+            headers["X-Request-ID"] = g.request_id
+        if request.path.startswith("/api/") or request.endpoint not in (None, "static"):
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def wants_json() -> bool:
+    """Errors on the API (and machine endpoints) are JSON; pages get an HTML error page."""
+    return request.path.startswith(JSON_PATHS) or request.accept_mimetypes.best == "application/json"
+
+
+def _error_response(status: int, code: str, message: str, **extra: Any) -> ResponseReturnValue:
+    request_id = g.get("request_id")
+    if wants_json():
+        body: dict[str, Any] = {"code": code, "message": message, **extra}
+        if request_id:
+            body["request_id"] = request_id
+        return jsonify({"error": body}), status
+    if status == 401:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return render_template("error.html", status=status, code=code, message=message,
+                           request_id=request_id), status
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(UnderstudyError)
+    def _domain_error(exc: UnderstudyError) -> ResponseReturnValue:
+        return _error_response(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(IngestError)
+    def _ingest_error(exc: IngestError) -> ResponseReturnValue:
+        return _error_response(ingest_error_status(exc), exc.code, exc.message)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError) -> ResponseReturnValue:
+        return _error_response(400, "csrf_failed", f"{exc.description} Reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> ResponseReturnValue:
+        status = exc.code or 500
+        if status == 413:
+            limit_mb = app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
+            message = f"the upload is larger than the {limit_mb:g} MB limit"
+        elif status == 429:
+            message = f"too many requests ({exc.description}); wait a little and try again"
+        else:
+            message = exc.description or HTTP_CODES.get(status, "error")
+        response = _error_response(status, HTTP_CODES.get(status, "http_error"), message)
+        valid_methods = getattr(exc, "valid_methods", None)
+        if status == 405 and valid_methods:
+            allowed = app.make_response(response)
+            allowed.headers["Allow"] = ", ".join(valid_methods)
+            return allowed
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> ResponseReturnValue:
+        log.exception("unexpected error (request %s) on %s %s", g.get("request_id"), request.method, request.path)
+        return _error_response(500, "internal", "something went wrong on our side; quote the request id if you "
+                                               "report it")

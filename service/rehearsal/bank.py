@@ -1,0 +1,296 @@
+"""The objection bank: the executive's own questions in transcripts and the concerns they repeat, mined from the
+approved corpus, cached per twin and corpus state, and filtered by the viewer's audiences at every use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import threading
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.corpus.access import Viewer
+from service.corpus.models import Passage, Source, Twin
+from service.search.engine import PassageHit
+from service.twin.text import STOPWORDS, sentence_spans, stem, words
+
+QUESTION, CONCERN = "question", "concern"
+MIN_QUESTION_WORDS = 4
+MIN_QUESTION_CONTENT = 2
+MIN_CONCERN_WORDS = 6
+MAX_SENTENCE_WORDS = 70
+# Other speakers' words before a question (what the executive was reacting to): used for ranking, never quoted.
+PROMPT_TURNS = 2
+PROMPT_WORDS = 120
+CACHE_TWINS = 16
+
+_LEAD = r"^(?:(?:so|and|okay|ok|now|well|then|but|alright|right|look|listen|um|uh)[,.]?\s+)*"
+IMPERATIVE_ASK_RE = re.compile(
+    _LEAD + r"(?:walk me through|talk me through|take me through|run me through|tell me|show me|"
+    r"help me understand|explain|give me|convince me|remind me|make the case|spell out|"
+    r"i(?:'d| would)? (?:want|like|need) to (?:know|understand|see|hear)|what i (?:want|need) to (?:know|see|hear))\b",
+    re.IGNORECASE)
+CONCERN_RE = re.compile(
+    r"\b(?:what (?:worries|concerns|bothers|scares|keeps) me|i(?:'m| am) (?:worried|concerned|not convinced|"
+    r"skeptical|sceptical|wary)|i worry|my (?:worry|concern|question|test|fear|rule|first question)|"
+    r"the (?:first )?question (?:i|we) (?:ask|always ask|will ask|keep asking)|i (?:always |will |'ll )?ask\b|"
+    r"i (?:need|want|expect|have|would like) to see|show me|don't (?:bring|show|send|give) me|"
+    r"before (?:i|we) (?:approve|sign|fund|say yes|commit)|the (?:risk|danger|trap|mistake) (?:is|was|here)|"
+    r"we (?:can't|cannot|can not|won't|will not|must not|mustn't|don't|do not|never|must|have to|need to)\b|"
+    r"non-negotiable|the (?:bar|test) is|if you can't (?:tell|show|explain|answer))", re.IGNORECASE)
+NEGATION_RE = re.compile(r"\b(?:can't|cannot|can not|won't|will not|must not|mustn't|don't|do not|never|no more|"
+                         r"not going to|stop|refuse)\b", re.IGNORECASE)
+_CLOSERS = "\"'”’)]» "
+_FILLER = frozenset({"um", "uh", "er", "erm", "hmm", "mm", "yeah", "okay", "ok", "so", "oh", "well", "like"})
+
+
+@dataclass(frozen=True)
+class BankItem:
+    """A question the executive asked, or a concern they voiced, with the passage it is quoted from."""
+
+    kind: str
+    text: str
+    hit: PassageHit
+    audience: str
+    stems: Counter[str]
+    prompt_stems: Counter[str]
+    key: str
+
+    @property
+    def source_id(self) -> int:
+        return self.hit.source_id
+
+    @property
+    def negated(self) -> bool:
+        return bool(NEGATION_RE.search(self.text))
+
+
+@dataclass
+class ObjectionBank:
+    """Every question and concern of one twin's approved corpus, across all audiences (filter before use)."""
+
+    items: list[BankItem]
+    source_stems: dict[int, Counter[str]]
+    source_audience: dict[int, str]
+    state: str = ""
+    built_ms: float = 0.0
+    passages_seen: int = 0
+
+    def visible(self, viewer: Viewer) -> VisibleBank:
+        """The part of the bank this viewer may see: sources in their audiences only."""
+        audiences = viewer.audiences
+        items = [i for i in self.items if i.audience in audiences]
+        sources = {sid: stems for sid, stems in self.source_stems.items()
+                   if self.source_audience.get(sid) in audiences}
+        return VisibleBank(items=items, source_stems=sources)
+
+
+@dataclass
+class VisibleBank:
+    """The questions, concerns and source vocabularies one viewer may see."""
+
+    items: list[BankItem]
+    source_stems: dict[int, Counter[str]] = field(default_factory=dict)
+
+    @property
+    def questions(self) -> list[BankItem]:
+        return [i for i in self.items if i.kind == QUESTION]
+
+    @property
+    def concerns(self) -> list[BankItem]:
+        return [i for i in self.items if i.kind == CONCERN]
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    """One approved, current passage with its source's fields, as the miner reads it."""
+
+    passage_id: int
+    source_id: int
+    version: int
+    title: str
+    kind: str
+    date: dt.date | None
+    audience: str
+    ordinal: int
+    locator: str
+    speaker: str | None
+    executive: bool
+    text: str
+    heading: str | None
+
+
+def content_stems(text: str) -> Counter[str]:
+    """Stems of a text's content words with counts (no stop words, fillers or bare numbers)."""
+    return Counter(stem(w) for w in words(text)
+                   if w not in STOPWORDS and w not in _FILLER and len(w) > 1 and not w.isdigit())
+
+
+def normal_key(text: str) -> str:
+    """A sentence reduced to its words, fillers dropped: equal keys are the same question."""
+    return " ".join(w for w in words(text) if w not in _FILLER)
+
+
+def is_question(sentence: str) -> bool:
+    """Whether a sentence asks something: it ends in a question mark or is an imperative ask."""
+    return sentence.rstrip(_CLOSERS).endswith("?") or bool(IMPERATIVE_ASK_RE.match(sentence))
+
+
+def substantive(sentence: str, *, min_words: int, min_content: int) -> bool:
+    """Whether a sentence has enough words, and enough meaning, to put to a presenter."""
+    toks = words(sentence)
+    if not min_words <= len(toks) <= MAX_SENTENCE_WORDS:
+        return False
+    return len(content_stems(sentence)) >= min_content
+
+
+def _hit(row: PassageRow) -> PassageHit:
+    return PassageHit(passage_id=row.passage_id, source_id=row.source_id, source_version=row.version,
+                      title=row.title, kind=row.kind, date=row.date, locator=row.locator, speaker=row.speaker,
+                      executive=row.executive, text=row.text, heading=row.heading, ordinal=row.ordinal, score=0.0)
+
+
+def mine(rows: Iterable[PassageRow]) -> ObjectionBank:
+    """Mine questions (executive turns of transcripts) and concerns (the executive's words anywhere)."""
+    started = time.perf_counter()
+    by_source: dict[int, list[PassageRow]] = {}
+    for row in rows:
+        by_source.setdefault(row.source_id, []).append(row)
+    items: list[BankItem] = []
+    source_stems: dict[int, Counter[str]] = {}
+    source_audience: dict[int, str] = {}
+    seen = 0
+    for source_id, passages in by_source.items():
+        passages.sort(key=lambda r: r.ordinal)
+        source_audience[source_id] = passages[0].audience
+        vocabulary: Counter[str] = Counter()
+        others: list[str] = []  # the other speakers' turns since the executive last spoke
+        for row in passages:
+            seen += 1
+            vocabulary.update(content_stems(row.text))
+            if not row.executive:
+                others.append(row.text)
+                continue
+            prompt = _recent_words(others, PROMPT_TURNS, PROMPT_WORDS)
+            others = []
+            items.extend(_mine_passage(row, prompt))
+        source_stems[source_id] = vocabulary
+    return ObjectionBank(items=items, source_stems=source_stems, source_audience=source_audience,
+                         built_ms=(time.perf_counter() - started) * 1000, passages_seen=seen)
+
+
+def _recent_words(turns: Sequence[str], max_turns: int, max_words: int) -> str:
+    text = " ".join(turns[-max_turns:])
+    parts = text.split()
+    return " ".join(parts[-max_words:])
+
+
+def _mine_passage(row: PassageRow, prompt: str) -> list[BankItem]:
+    """The questions and concerns in one executive passage, each an exact sentence of it."""
+    found: list[BankItem] = []
+    hit = _hit(row)
+    previous = ""
+    for start, end in sentence_spans(row.text):
+        sentence = row.text[start:end]
+        kind = None
+        if row.kind == "transcript" and is_question(sentence):
+            if substantive(sentence, min_words=MIN_QUESTION_WORDS, min_content=MIN_QUESTION_CONTENT):
+                kind = QUESTION
+        elif CONCERN_RE.search(sentence) and substantive(sentence, min_words=MIN_CONCERN_WORDS, min_content=2):
+            kind = CONCERN
+        if kind is not None:
+            # What the executive was reacting to: the others' turn before, and their own lead-in sentence.
+            context = content_stems(prompt) + content_stems(previous)
+            found.append(BankItem(kind=kind, text=sentence, hit=hit, audience=row.audience,
+                                  stems=content_stems(sentence), prompt_stems=context, key=normal_key(sentence)))
+        previous = sentence
+    return found
+
+
+# --- reading the corpus, and the cache ---------------------------------------------------------------
+
+def corpus_state(session: Session, twin: Twin) -> str:
+    """A fingerprint of what the bank depends on: which sources are approved, current, and for whom."""
+    rows = session.execute(
+        select(Source.id, Source.status, Source.audience, Source.superseded_by_id, Source.title, Source.sha256,
+               Source.uploaded_at, Source.approved_at)
+        .where(Source.twin_id == twin.id).order_by(Source.id)
+    ).all()
+    # Ids can be reused (SQLite after deletes, test databases after a reset): the twin's creation time and the
+    # newest passage id tell a recreated twin from the old one.
+    newest = session.scalar(select(func.max(Passage.id)).where(Passage.twin_id == twin.id))
+    digest = hashlib.sha256(repr((twin.id, str(twin.created_at), newest)).encode())
+    for row in rows:
+        digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+def approved_rows(session: Session, twin: Twin) -> list[PassageRow]:
+    """Every passage of the twin's approved, current sources, all audiences, in reading order."""
+    result = session.execute(
+        select(Passage.id, Passage.source_id, Source.version, Source.title, Source.kind, Source.date,
+               Source.audience, Passage.ordinal, Passage.locator, Passage.speaker, Passage.executive,
+               Passage.text, Passage.heading)
+        .join(Source, Source.id == Passage.source_id)
+        .where(Source.twin_id == twin.id, Passage.twin_id == twin.id, Source.status == "approved",
+               Source.superseded_by_id.is_(None))
+        .order_by(Passage.source_id, Passage.ordinal)
+    )
+    return [PassageRow(passage_id=r[0], source_id=r[1], version=r[2], title=r[3], kind=r[4], date=_date(r[5]),
+                       audience=r[6], ordinal=r[7], locator=r[8] or "", speaker=r[9], executive=bool(r[10]),
+                       text=r[11], heading=r[12]) for r in result]
+
+
+def _date(value: object) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+class BankCache:
+    """Mined banks per (database, twin), kept while the corpus state is unchanged."""
+
+    def __init__(self, size: int = CACHE_TWINS) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, int], ObjectionBank] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, session: Session, twin: Twin) -> ObjectionBank:
+        """The twin's bank for the corpus as it is now, mined again only when it changed."""
+        state = corpus_state(session, twin)
+        key = (session.get_bind().engine.url.render_as_string(hide_password=True), twin.id)
+        with self._lock:
+            cached = self._items.get(key)
+            if cached is not None and cached.state == state:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return cached
+        bank = mine(approved_rows(session, twin))
+        bank.state = state
+        with self._lock:
+            self.misses += 1
+            self._items[key] = bank
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return bank
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+BANKS = BankCache()
+
+
+def bank_for(session: Session, twin: Twin, viewer: Viewer) -> VisibleBank:
+    """The objection bank a viewer's rehearsal may draw on."""
+    return BANKS.get(session, twin).visible(viewer)

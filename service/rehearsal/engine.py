@@ -1,0 +1,419 @@
+"""Rehearse a pitch against the twin: the questions this executive would ask, their push-back, a scorecard, and
+rounds of follow-up; every point quoted from the executive's approved words and cited."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from service.config import Settings
+from service.corpus import store
+from service.corpus.access import Viewer
+from service.corpus.models import Rehearsal, Twin
+from service.errors import BadInput, Conflict, TwinUnavailable
+from service.rehearsal.bank import CONCERN, QUESTION, BankItem, VisibleBank, bank_for
+from service.rehearsal.phrasing import phrase_reaction
+from service.rehearsal.pitch import analyse_pitch, check_pitch_length, pitch_stems, read_pitch
+from service.rehearsal.pushback import PushBack, find_push_back
+from service.rehearsal.ranking import RankedItem, rank_items
+from service.rehearsal.rounds import (
+    CRITERION_GAPS,
+    GAP_LINES,
+    assess,
+    find_item,
+    follow_up_for,
+    item_ref,
+    push_for_criterion,
+    why_it_matters,
+)
+from service.rehearsal.rubric import Scorecard, rubric_for, score_pitch, speaking_rate
+from service.twin.citations import Citation, HitLike, citation_for
+from service.twin.guardrails import refused_topic
+from service.twin.persona import PersonaSettings, persona_settings
+from service.twin.text import words
+
+MAX_REPLY_WORDS = 1500
+# Rubric criteria scored this low get pushed on during the rounds.
+PUSH_BELOW = 3
+ACCEPT_LINE = "That answers it."
+# Questions the summary tells the presenter to prepare for.
+PREPARE = 3
+
+
+class Citations:
+    """Numbers the passages a reaction quotes, one number per passage and quote."""
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[int, str], Citation] = {}
+        self.hits: list[HitLike] = []
+
+    def cite(self, hit: HitLike, quote: str) -> Citation:
+        key = (hit.passage_id, quote)
+        if key not in self._items:
+            self._items[key] = citation_for(len(self._items) + 1, hit, quote)
+            self.hits.append(hit)
+        return self._items[key]
+
+    def to_list(self) -> list[dict[str, Any]]:
+        return [c.to_dict() for c in self._items.values()]
+
+    def interaction_passages(self) -> list[dict[str, Any]]:
+        return [{"passage_id": c.passage_id, "source_id": c.source_id, "version": c.version, "n": c.n}
+                for c in self._items.values()]
+
+
+@dataclass
+class RehearsalResult:
+    """The twin's first reaction to a pitch."""
+
+    rehearsal_id: int
+    questions: list[dict[str, Any]]
+    push_back: list[dict[str, Any]]
+    scorecard: dict[str, Any]
+    citations: list[dict[str, Any]]
+    disclaimer: str
+    mode: str
+    round: int
+    max_rounds: int
+    analysis: dict[str, Any] = field(default_factory=dict)
+    filename: str | None = None
+    interaction_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rehearsal_id": self.rehearsal_id, "questions": self.questions, "push_back": self.push_back,
+                "scorecard": self.scorecard, "citations": self.citations, "disclaimer": self.disclaimer,
+                "mode": self.mode, "round": self.round, "max_rounds": self.max_rounds, "analysis": self.analysis,
+                "filename": self.filename, "interaction_id": self.interaction_id}
+
+
+@dataclass
+class TurnResult:
+    """The twin's reaction to one reply: a follow-up, an acceptance, or (at the end) the summary."""
+
+    rehearsal_id: int
+    round: int
+    max_rounds: int
+    reaction: str
+    text: str
+    citations: list[dict[str, Any]]
+    done: bool
+    mode: str
+    disclaimer: str
+    next_question: dict[str, Any] | None = None
+    summary: dict[str, Any] | None = None
+    fallback_reason: str | None = None
+    interaction_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {"rehearsal_id": self.rehearsal_id, "round": self.round, "max_rounds": self.max_rounds,
+                "reaction": self.reaction, "text": self.text, "citations": self.citations, "done": self.done,
+                "mode": self.mode, "disclaimer": self.disclaimer, "next_question": self.next_question,
+                "interaction_id": self.interaction_id}
+        if self.summary is not None:
+            data["summary"] = self.summary
+        if self.fallback_reason:
+            data["fallback_reason"] = self.fallback_reason
+        return data
+
+
+def ensure_available(twin: Twin) -> None:
+    """Refuse when the executive has not consented or the twin is paused, as answers do."""
+    if twin.paused:
+        raise TwinUnavailable(f"The {twin.name} twin is paused; it is not rehearsing pitches right now.")
+    if not twin.has_consent:
+        raise TwinUnavailable(f"The {twin.name} twin cannot rehearse yet: {twin.name}'s consent has not been "
+                              "recorded.")
+
+
+def _allowed(items: list[BankItem], persona: PersonaSettings) -> list[BankItem]:
+    """Bank items not on a topic the twin must not speak to."""
+    return [i for i in items if refused_topic(i.text, persona) is None]
+
+
+def _usable_bank(session: Session, twin: Twin, viewer: Viewer, persona: PersonaSettings) -> VisibleBank:
+    bank = bank_for(session, twin, viewer)
+    return VisibleBank(items=_allowed(bank.items, persona), source_stems=bank.source_stems)
+
+
+def choose_questions(pitch: Counter[str], bank: VisibleBank, n: int) -> list[RankedItem]:
+    """The executive's questions that bear most on the pitch; their concerns fill in when questions run short."""
+    chosen = rank_items(pitch, bank, bank.questions, n=n)
+    if len(chosen) < n:
+        taken = {r.item.key for r in chosen}
+        chosen += rank_items(pitch, bank, bank.concerns, n=n - len(chosen), exclude=taken)
+    return chosen
+
+
+def start_rehearsal(session: Session, settings: Settings, twin_slug: str, viewer: Viewer, *,
+                    pitch_text: str | None = None, file_bytes: bytes | None = None, filename: str | None = None,
+                    channel: str = "cli") -> RehearsalResult:
+    """Rehearse a pitch (pasted text, or an uploaded .docx, .pdf, .md or .txt) and store the rehearsal."""
+    started = time.perf_counter()
+    twin = store.get_twin(session, twin_slug)
+    ensure_available(twin)
+    text, name = read_pitch(settings, pitch_text=pitch_text, file_bytes=file_bytes, filename=filename)
+    check_pitch_length(text, int(settings.rehearsal_max_pitch_words))
+    persona = persona_settings(twin)
+    rubric = rubric_for(persona.rehearsal_rubric)
+    analysis = analyse_pitch(text, speaking_rate(rubric))
+    scorecard = score_pitch(analysis, rubric)
+    bank = _usable_bank(session, twin, viewer, persona)
+    cites = Citations()
+    ranked = choose_questions(analysis.stems, bank, int(settings.rehearsal_questions))
+    questions = []
+    for number, r in enumerate(ranked, start=1):
+        citation = cites.cite(r.item.hit, r.item.text)
+        questions.append({"n": number, "question": r.item.text, "kind": r.item.kind, "asked_in": r.sources,
+                          "citation": citation.to_dict()})
+    push_back = []
+    for p in find_push_back(session, twin, viewer, persona, analysis, bank):
+        citation = cites.cite(p.evidence.hit, p.evidence.quote)
+        push_back.append({"priority": p.priority, "why": p.why, "contradicts": p.contradicts,
+                          "citation": citation.to_dict()})
+    max_rounds = int(settings.rehearsal_max_rounds)
+    state = _initial_state(ranked, scorecard)
+    result = {"questions": questions, "push_back": push_back, "scorecard": scorecard.to_dict(),
+              "citations": cites.to_list(), "analysis": analysis.to_dict()}
+    row = store.create_rehearsal(session, twin=twin, user_id=viewer.user_id, pitch=text, filename=name,
+                                 result=result, state=state, mode="extractive", max_rounds=max_rounds,
+                                 channel=channel)
+    latency = (time.perf_counter() - started) * 1000
+    interaction = store.record_interaction(
+        session, twin=twin, user_id=viewer.user_id, question=f"rehearsal {row.id}: pitch of {analysis.words} words",
+        answer="", conversation_id=f"rehearsal-{row.id}", passages=cites.interaction_passages(), mode="extractive",
+        grounded=bool(questions or push_back), latency_ms=latency, kind="rehearsal", channel=channel)
+    return RehearsalResult(rehearsal_id=row.id, questions=questions, push_back=push_back,
+                           scorecard=scorecard.to_dict(), citations=cites.to_list(),
+                           disclaimer=persona.disclaimer_text, mode="extractive", round=0, max_rounds=max_rounds,
+                           analysis=analysis.to_dict(), filename=name, interaction_id=interaction.id)
+
+
+def _initial_state(ranked: list[RankedItem], scorecard: Scorecard) -> dict[str, Any]:
+    queue = [item_ref(r.item) for r in ranked]
+    weak = [c.key for c in scorecard.weakest() if c.score < PUSH_BELOW and c.key in CRITERION_GAPS]
+    return {"queue": queue, "next": 1 if queue else 0, "pending": queue[0] if queue else None,
+            "asked": [q["key"] for q in queue[:1]], "weak": weak, "pushed": [], "history": []}
+
+
+def answer_turn(session: Session, settings: Settings, rehearsal_id: int, viewer: Viewer,
+                reply_text: str) -> TurnResult:
+    """The presenter answers the question on the table; the twin follows up or accepts, and sums up at the end."""
+    started = time.perf_counter()
+    row = store.get_rehearsal(session, rehearsal_id, user_id=viewer.user_id, for_update=True)
+    twin = session.get(Twin, row.twin_id)
+    if twin is None:
+        raise Conflict(f"rehearsal {rehearsal_id} belongs to a twin that no longer exists")
+    ensure_available(twin)
+    if row.done:
+        raise Conflict(f"rehearsal {rehearsal_id} is finished; start a new one to go again")
+    reply = " ".join((reply_text or "").split())
+    if not words(reply):
+        raise BadInput("the reply is empty")
+    if len(words(reply)) > MAX_REPLY_WORDS:
+        raise BadInput(f"the reply is {len(words(reply))} words; answer in at most {MAX_REPLY_WORDS}")
+    persona = persona_settings(twin)
+    bank = _usable_bank(session, twin, viewer, persona)
+    state = _copy_state(row.state)
+    pending = state.get("pending")
+    question = pending["question"] if pending else "Anything else I should know?"
+    pitch = pitch_stems(row.pitch)
+    cites = Citations()
+    verdict = assess(question, reply)
+    asked = set(state["asked"])
+    last_round = row.round + 1 >= row.max_rounds
+    lines: list[str] = []
+    next_item: BankItem | None = None
+    gap_line: str
+    if verdict.accepted:
+        gap_line = ACCEPT_LINE
+        matters = why_it_matters(question, reply, bank, asked)
+        if matters is not None:
+            lines.append(f"{matters.text} [{cites.cite(matters.hit, matters.text).n}]")
+        elif pending and (original := find_item(bank, pending)) is not None:
+            lines.append(f"I ask that for a reason: {original.text} [{cites.cite(original.hit, original.text).n}]")
+        if not last_round:
+            next_item = _next_after_accept(state, bank, pitch, asked)
+    else:
+        gap = verdict.gap or "topic"
+        gap_line = "Not yet. " + GAP_LINES[gap]
+        if gap in ("topic", "length") and pending:
+            next_item = find_item(bank, pending)
+        else:
+            next_item = follow_up_for(gap, question, reply, pitch, bank, asked)
+            if next_item is None and pending:
+                next_item = find_item(bank, pending)
+        if last_round:
+            next_item = None
+    state["history"].append({"round": row.round + 1, "question": question, "accepted": verdict.accepted,
+                             "gap": verdict.gap})
+    next_question: dict[str, Any] | None = None
+    if next_item is not None:
+        citation = cites.cite(next_item.hit, next_item.text)
+        lead = "" if verdict.accepted or next_item.key != (pending or {}).get("key") else "I'll ask again: "
+        lines.append(f"{lead}{next_item.text} [{citation.n}]")
+        state["pending"] = item_ref(next_item)
+        state["asked"] = sorted(asked | {next_item.key})
+        next_question = {"question": next_item.text, "kind": next_item.kind, "citation": citation.to_dict()}
+    else:
+        state["pending"] = None
+    done = last_round or next_item is None
+    text = " ".join([gap_line, *lines])
+    mode, fallback_reason = "extractive", None
+    if settings.llm_enabled and lines and not done:
+        task = _llm_task(question, reply, verdict.accepted, gap_line, next_item)
+        phrased = phrase_reaction(settings, persona, twin.title, task, cites.hits)
+        if phrased.text is not None:
+            text = f"{gap_line} {phrased.text}"
+            mode = "llm"
+            cited = {c.n for c in phrased.citations}
+            all_cites = {c["n"]: c for c in cites.to_list()}
+            if next_question is not None:
+                cited.add(next_question["citation"]["n"])
+            citations = [all_cites[n] for n in sorted(cited) if n in all_cites]
+        else:
+            fallback_reason = phrased.fallback_reason
+            citations = cites.to_list()
+    else:
+        citations = cites.to_list()
+    reaction = "accept" if verdict.accepted else "follow_up"
+    summary = None
+    if done:
+        summary = build_summary(row, state, bank, cites)
+        reaction = "summary"
+        text = " ".join([gap_line, *lines, summary["text"]])
+        citations = cites.to_list()
+        mode = "extractive"
+    turn = store.add_rehearsal_turn(session, row, question=question, reply=reply, reaction=reaction, text=text,
+                                    citations=citations, mode=mode, state=state, done=done, summary=summary)
+    latency = (time.perf_counter() - started) * 1000
+    interaction = store.record_interaction(
+        session, twin=twin, user_id=viewer.user_id, question=f"rehearsal {row.id}: round {turn.round}",
+        answer="", conversation_id=f"rehearsal-{row.id}", passages=cites.interaction_passages(), mode=mode,
+        grounded=bool(citations), latency_ms=latency, kind="rehearsal", channel=row.channel)
+    return TurnResult(rehearsal_id=row.id, round=turn.round, max_rounds=row.max_rounds, reaction=reaction, text=text,
+                      citations=citations, done=done, mode=mode, disclaimer=persona.disclaimer_text,
+                      next_question=next_question, summary=summary, fallback_reason=fallback_reason,
+                      interaction_id=interaction.id)
+
+
+def _copy_state(state: dict[str, Any] | None) -> dict[str, Any]:
+    base: dict[str, Any] = {"queue": [], "next": 0, "pending": None, "asked": [], "weak": [], "pushed": [], "history": []}
+    base.update(dict(state or {}))
+    for key in ("queue", "asked", "weak", "pushed", "history"):
+        base[key] = list(base[key])
+    return base
+
+
+def _next_after_accept(state: dict[str, Any], bank: VisibleBank, pitch: Counter[str],
+                       asked: set[str]) -> BankItem | None:
+    """After an accepted answer: push on a weak part of the pitch, else the next question in line."""
+    for criterion in state["weak"]:
+        if criterion in state["pushed"]:
+            continue
+        state["pushed"].append(criterion)
+        item = push_for_criterion(criterion, pitch, bank, asked)
+        if item is not None:
+            return item
+    queue = state["queue"]
+    while state["next"] < len(queue):
+        ref = queue[state["next"]]
+        state["next"] += 1
+        if ref["key"] in asked:
+            continue
+        item = find_item(bank, ref)
+        if item is not None:
+            return item
+    ranked = rank_items(pitch, bank, bank.questions, n=1, exclude=asked)
+    return ranked[0].item if ranked else None
+
+
+def _llm_task(question: str, reply: str, accepted: bool, gap_line: str, next_item: BankItem | None) -> str:
+    """What the model is asked to say; the decision (accept or press) is already made."""
+    head = f'In this rehearsal you asked: "{question}" The presenter replied: "{reply}"'
+    if accepted:
+        then = f' Then ask your next question: "{next_item.text}"' if next_item is not None else ""
+        return f"{head} You accept the reply. Say briefly, from the sources, why this matters to you.{then}"
+    ask = f' and ask: "{next_item.text}"' if next_item is not None else ""
+    return f"{head} You do not accept it yet ({gap_line}). Press them on what is missing, from the sources{ask}."
+
+
+def build_summary(row: Rehearsal, state: dict[str, Any], bank: VisibleBank, cites: Citations) -> dict[str, Any]:
+    """What was strong, what to fix, and the questions to prepare for, each question cited."""
+    scorecard = row.result.get("scorecard", {})
+    criteria = scorecard.get("criteria", [])
+    history = state.get("history", [])
+    last_verdict: dict[str, dict[str, Any]] = {}
+    for h in history:
+        last_verdict[h["question"]] = h
+    answered = [q for q, h in last_verdict.items() if h["accepted"]]
+    unresolved = [h for h in last_verdict.values() if not h["accepted"]]
+    strong = [{"point": c["label"], "detail": c["reason"]} for c in criteria if c["score"] >= 4]
+    strong += [{"point": "Your answer", "detail": q} for q in answered]
+    fix = [{"point": c["label"], "detail": c["reason"]} for c in criteria if c["score"] < PUSH_BELOW]
+    fix += [{"point": "Your answer", "detail": f"{h['question']} {GAP_LINES.get(h['gap'] or 'topic', '')}"}
+            for h in unresolved]
+    prepare: list[dict[str, Any]] = []
+    seen = set(answered)
+    refs = [{"question": h["question"]} for h in unresolved] + list(state.get("queue", []))
+    for ref in refs:
+        if ref["question"] in seen:
+            continue
+        item = next((i for i in bank.items if i.text == ref["question"]
+                     and (ref.get("passage_id") is None or i.hit.passage_id == ref["passage_id"])), None)
+        if item is None:
+            continue
+        seen.add(item.text)
+        prepare.append({"question": item.text, "citation": cites.cite(item.hit, item.text).to_dict()})
+        if len(prepare) >= PREPARE:
+            break
+    total, top = scorecard.get("total", 0), scorecard.get("max", 0)
+    parts = [f"That's the end of this rehearsal. Scorecard: {total:g} of {top:g}."]
+    if answered:
+        parts.append(f"You answered {len(answered)} of my questions well.")
+    labels = [c["point"] for c in strong if c["point"] != "Your answer"]
+    if labels:
+        parts.append("Strong: " + "; ".join(labels[:4]) + ".")
+    labels = [c["point"] for c in fix if c["point"] != "Your answer"]
+    if labels:
+        parts.append("To fix: " + "; ".join(labels[:4]) + ".")
+    if prepare:
+        parts.append("Prepare for: " + " ".join(f"{p['question']} [{p['citation']['n']}]" for p in prepare))
+    return {"strong": strong, "fix": fix, "prepare": prepare, "rounds": row.round + 1,
+            "score": {"total": total, "max": top}, "text": " ".join(parts)}
+
+
+def get_rehearsal(session: Session, rehearsal_id: int, viewer: Viewer) -> dict[str, Any]:
+    """A rehearsal with its rounds, for its author only (anyone else gets NotFound)."""
+    row = store.get_rehearsal(session, rehearsal_id, user_id=viewer.user_id)
+    twin = session.get(Twin, row.twin_id)
+    turns = store.rehearsal_turns(session, row)
+    return {"rehearsal_id": row.id, "twin": twin.slug if twin else None, "channel": row.channel,
+            "created_at": row.created_at.isoformat() if row.created_at else None, "pitch": row.pitch,
+            "filename": row.filename, **row.result, "mode": row.mode, "round": row.round,
+            "max_rounds": row.max_rounds, "done": row.done, "summary": row.summary,
+            "next_question": (row.state or {}).get("pending"),
+            "disclaimer": persona_settings(twin).disclaimer_text if twin else "",
+            "turns": [{"round": t.round, "question": t.question, "reply": t.reply, "reaction": t.reaction,
+                       "text": t.text, "citations": t.citations, "mode": t.mode,
+                       "created_at": t.created_at.isoformat() if t.created_at else None} for t in turns]}
+
+
+def list_rehearsals(session: Session, viewer: Viewer, *, twin_slug: str | None = None,
+                    limit: int = 50) -> list[dict[str, Any]]:
+    """The viewer's own rehearsals, newest first, in brief."""
+    twin = store.get_twin(session, twin_slug) if twin_slug else None
+    rows = store.list_rehearsals(session, user_id=viewer.user_id, twin=twin, limit=limit)
+    slugs = {t.id: t.slug for t in store.list_twins(session)}
+    return [{"rehearsal_id": r.id, "twin": slugs.get(r.twin_id), "created_at": r.created_at.isoformat(),
+             "words": r.result.get("analysis", {}).get("words"), "filename": r.filename, "round": r.round,
+             "max_rounds": r.max_rounds, "done": r.done,
+             "score": {"total": r.result.get("scorecard", {}).get("total"),
+                       "max": r.result.get("scorecard", {}).get("max")}} for r in rows]
+
+
+__all__ = ["CONCERN", "QUESTION", "PushBack", "RehearsalResult", "TurnResult", "answer_turn", "ensure_available",
+           "get_rehearsal", "list_rehearsals", "start_rehearsal"]

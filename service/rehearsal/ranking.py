@@ -1,0 +1,127 @@
+"""Which of the executive's questions bear on this pitch: wording, what they were reacting to, the meeting it came
+from, and how often they ask it; near-identical questions merged."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from service.rehearsal.bank import CONCERN, BankItem, VisibleBank
+from service.twin.text import jaccard
+
+BM25_K1 = 1.2
+BM25_B = 0.75
+# Near-identical questions (share of content stems in common) are merged into one.
+DUPLICATE_SIMILARITY = 0.6
+
+
+@dataclass(frozen=True)
+class RankWeights:
+    """How much each signal counts (each is scaled to 0-1 over the candidates first); tuned on QMSum train."""
+
+    wording: float = 1.0
+    prompt: float = 0.6
+    source: float = 0.8
+    frequency: float = 0.15
+    concern: float = -0.15
+
+
+DEFAULT_WEIGHTS = RankWeights()
+
+
+@dataclass(frozen=True)
+class RankedItem:
+    """A bank item chosen for a pitch, with its score and how many sources asked it."""
+
+    item: BankItem
+    score: float
+    sources: int
+
+
+def _idf(documents: Sequence[Counter[str]]) -> dict[str, float]:
+    df: Counter[str] = Counter()
+    for doc in documents:
+        df.update(doc.keys())
+    n = len(documents)
+    return {t: math.log(1.0 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+
+
+def _bm25(query: Counter[str], docs: Sequence[Counter[str]], idf: dict[str, float]) -> list[float]:
+    """BM25 of each doc for a bag-of-stems query (query term counts dampened by a log)."""
+    if not docs:
+        return []
+    lengths = [sum(d.values()) for d in docs]
+    average = (sum(lengths) / len(lengths)) or 1.0
+    weights = {t: 1.0 + math.log(c) for t, c in query.items() if c > 0}
+    scores = []
+    for doc, length in zip(docs, lengths, strict=True):
+        total = 0.0
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average)
+        for term, tf in doc.items():
+            w = weights.get(term)
+            if w is not None:
+                total += w * idf.get(term, 0.0) * tf * (BM25_K1 + 1) / (tf + norm)
+        scores.append(total)
+    return scores
+
+
+def _cosine(a: Counter[str], b: Counter[str], idf: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(math.log1p(c) * math.log1p(b[t]) * idf.get(t, 0.0) ** 2 for t, c in a.items() if t in b)
+    if not dot:
+        return 0.0
+    na = math.sqrt(sum((math.log1p(c) * idf.get(t, 0.0)) ** 2 for t, c in a.items()))
+    nb = math.sqrt(sum((math.log1p(c) * idf.get(t, 0.0)) ** 2 for t, c in b.items()))
+    return dot / (na * nb) if na and nb else 0.0
+
+
+def _scaled(values: list[float]) -> list[float]:
+    top = max(values, default=0.0)
+    return [v / top for v in values] if top > 0 else [0.0] * len(values)
+
+
+def source_similarity(pitch: Counter[str], bank: VisibleBank) -> dict[int, float]:
+    """How close the pitch is to each visible source's vocabulary (tf-idf cosine over sources)."""
+    ids = list(bank.source_stems)
+    idf = _idf([bank.source_stems[i] for i in ids])
+    return {sid: _cosine(pitch, bank.source_stems[sid], idf) for sid in ids}
+
+
+def rank_items(pitch: Counter[str], bank: VisibleBank, items: Sequence[BankItem] | None = None, *, n: int = 5,
+               exclude: set[str] | frozenset[str] = frozenset(),
+               weights: RankWeights = DEFAULT_WEIGHTS) -> list[RankedItem]:
+    """The n bank items that bear most on the pitch, near-duplicates merged (asked in more sources ranks higher)."""
+    pool = [i for i in (bank.items if items is None else items) if i.key not in exclude]
+    if not pool or n <= 0:
+        return []
+    groups: dict[tuple[str, ...], list[BankItem]] = {}
+    for item in pool:
+        groups.setdefault(tuple(sorted(item.stems)), []).append(item)
+    asked_in = {k: len({i.source_id for i in g}) for k, g in groups.items()}
+    idf = _idf([i.stems for i in pool])
+    wording = _scaled(_bm25(pitch, [i.stems for i in pool], idf))
+    prompt = _scaled(_bm25(pitch, [i.prompt_stems for i in pool], _idf([i.prompt_stems for i in pool])))
+    similarity = source_similarity(pitch, bank) if weights.source else {}
+    source = _scaled([similarity.get(i.source_id, 0.0) for i in pool])
+    top_frequency = math.log(max(asked_in.values()))
+    scored = []
+    for k, item in enumerate(pool):
+        sources = asked_in[tuple(sorted(item.stems))]
+        frequency = math.log(sources) / top_frequency if top_frequency > 0 else 0.0
+        score = (weights.wording * wording[k] + weights.prompt * prompt[k] + weights.source * source[k]
+                 + weights.frequency * frequency + (weights.concern if item.kind == CONCERN else 0.0))
+        scored.append(RankedItem(item=item, score=score, sources=sources))
+    scored.sort(key=lambda r: (-r.score, r.item.hit.passage_id, r.item.text))
+    chosen: list[RankedItem] = []
+    for candidate in scored:
+        stems = set(candidate.item.stems)
+        if any(candidate.item.key == c.item.key or jaccard(stems, set(c.item.stems)) >= DUPLICATE_SIMILARITY
+               for c in chosen):
+            continue
+        chosen.append(candidate)
+        if len(chosen) >= n:
+            break
+    return chosen

@@ -1,0 +1,308 @@
+"""The curators' rehearsal rubric: criteria with labels, weights and targets, and the scorecard it gives a pitch."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from service.errors import BadInput
+from service.rehearsal.pitch import WORDS_PER_MINUTE, PitchAnalysis
+from service.twin.text import QUESTION_FILLER, STOPWORDS, stem, words
+
+log = logging.getLogger(__name__)
+
+MAX_SCORE = 5
+MAX_CRITERIA = 12
+MAX_LABEL_CHARS = 100
+MAX_WEIGHT = 10.0
+QUOTE_WORDS = 22
+STRONG_MITIGATION_RE = re.compile(r"\b(?:mitigat\w*|contingenc\w*|fall ?back|plan b|we (?:will )?stop|roll ?back|"
+                                   r"cap\w*|safeguards?)\b", re.IGNORECASE)
+KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+
+# criterion -> (label, {target: default}); any other criterion is a curator's own, scored on its keywords.
+BUILT_IN: dict[str, tuple[str, dict[str, float]]] = {
+    "ask": ("States the ask", {}),
+    "impact": ("Customer or business impact", {"min_sentences": 2}),
+    "evidence": ("Evidence and numbers", {"min_numbers": 3}),
+    "risks": ("Risks and mitigations", {}),
+    "length": ("Length and speaking time", {"min_minutes": 2.0, "max_minutes": 6.0,
+                                            "words_per_minute": float(WORDS_PER_MINUTE)}),
+    "clarity": ("Clarity", {"max_sentence_words": 20, "max_passive_share": 0.25, "max_jargon": 2}),
+}
+# A criterion written as a sentence that names a built-in one ("What's the ask?", "riskiest assumption").
+SENTENCE_CRITERIA: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("ask", re.compile(r"\bask\b|\bthe request\b", re.IGNORECASE)),
+    ("risks", re.compile(r"\brisk", re.IGNORECASE)),
+    ("evidence", re.compile(r"\b(?:numbers?|evidence|data|proof)\b", re.IGNORECASE)),
+    ("impact", re.compile(r"\b(?:customers?|impact)\b", re.IGNORECASE)),
+    ("length", re.compile(r"\b(?:length|minutes|speaking time)\b", re.IGNORECASE)),
+    ("clarity", re.compile(r"\b(?:clear|clarity|jargon|plain)\b", re.IGNORECASE)),
+)
+DEFAULT_RUBRIC: tuple[dict[str, Any], ...] = tuple(
+    {"criterion": key, "label": label, "weight": 1.0, **targets} for key, (label, targets) in BUILT_IN.items())
+
+
+@dataclass(frozen=True)
+class CriterionScore:
+    """One line of the scorecard."""
+
+    key: str
+    label: str
+    score: int
+    max: int
+    weight: float
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "label": self.label, "score": self.score, "max": self.max,
+                "weight": self.weight, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """A pitch scored against the rubric: each criterion 0-5 with a reason, and the weighted total."""
+
+    criteria: list[CriterionScore]
+    total: float
+    max: float
+    speaking_minutes: float
+    words: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"criteria": [c.to_dict() for c in self.criteria], "total": self.total, "max": self.max,
+                "speaking_minutes": self.speaking_minutes, "words": self.words}
+
+    def weakest(self) -> list[CriterionScore]:
+        """Criteria below full marks, weakest (and heaviest) first."""
+        short = [c for c in self.criteria if c.score < c.max and c.weight > 0]
+        return sorted(short, key=lambda c: (c.score - c.max) * c.weight)
+
+
+def validate_rubric(value: Any) -> list[dict[str, Any]]:
+    """A curator's rubric checked and filled in; BadInput says what is wrong."""
+    if not isinstance(value, list) or not value:
+        raise BadInput("rehearsal_rubric must be a non-empty list of criteria")
+    if len(value) > MAX_CRITERIA:
+        raise BadInput(f"rehearsal_rubric: at most {MAX_CRITERIA} criteria")
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for item in value:
+        if isinstance(item, str):
+            item = {"criterion": item}
+        if not isinstance(item, dict):
+            raise BadInput("each rubric criterion must be a name or an object")
+        key = str(item.get("criterion") or item.get("key") or "").strip()
+        if not KEY_RE.match(key.lower()):
+            item = _from_sentence(key, item, seen)
+            key = item["criterion"]
+        key = key.lower()
+        if key in seen:
+            raise BadInput(f"rubric criterion {key!r} appears twice")
+        seen.add(key)
+        label_default, targets = BUILT_IN.get(key, (key.replace("_", " ").replace("-", " ").capitalize(), {}))
+        label = item.get("label", label_default)
+        if not isinstance(label, str) or not label.strip() or len(label) > MAX_LABEL_CHARS:
+            raise BadInput(f"rubric criterion {key!r}: label must be text of 1 to {MAX_LABEL_CHARS} characters")
+        weight = item.get("weight", 1.0)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= MAX_WEIGHT:
+            raise BadInput(f"rubric criterion {key!r}: weight must be a number from 0 to {MAX_WEIGHT:g}")
+        clean: dict[str, Any] = {"criterion": key, "label": " ".join(label.split()), "weight": float(weight)}
+        known = set(targets) | ({"keywords", "min_mentions"} if key not in BUILT_IN else set())
+        unknown = sorted(set(item) - known - {"criterion", "key", "label", "weight"})
+        if unknown:
+            allowed = ", ".join(sorted(known)) or "none"
+            raise BadInput(f"rubric criterion {key!r}: unknown settings {', '.join(unknown)} (targets: {allowed})")
+        for target, default in targets.items():
+            clean[target] = _number(key, target, item.get(target, default))
+        if key == "length" and clean["min_minutes"] > clean["max_minutes"]:
+            raise BadInput("rubric criterion 'length': min_minutes must not exceed max_minutes")
+        if key == "clarity" and clean["max_passive_share"] > 1:
+            raise BadInput("rubric criterion 'clarity': max_passive_share is a share from 0 to 1")
+        if key not in BUILT_IN:
+            keywords = item.get("keywords")
+            if (not isinstance(keywords, list) or not keywords
+                    or not all(isinstance(k, str) and words(k) for k in keywords)):
+                raise BadInput(f"rubric criterion {key!r} is not built in ({', '.join(BUILT_IN)}): "
+                               "give it keywords to look for in the pitch")
+            clean["keywords"] = [" ".join(k.split()) for k in keywords][:30]
+            clean["min_mentions"] = _number(key, "min_mentions", item.get("min_mentions", 1))
+        out.append(clean)
+    if not any(c["weight"] > 0 for c in out):
+        raise BadInput("rehearsal_rubric: at least one criterion needs a weight above 0")
+    return out
+
+
+def _from_sentence(text: str, item: dict[str, Any], taken: set[str]) -> dict[str, Any]:
+    """A criterion a curator wrote as a sentence ("What's the ask?"): a built-in one if it names one, else its
+    content words become the keywords to look for."""
+    label = " ".join(text.split())
+    if not words(label):
+        raise BadInput("each rubric criterion needs a name")
+    rest = {k: v for k, v in item.items() if k not in ("criterion", "key")}
+    rest.setdefault("label", label[:MAX_LABEL_CHARS])
+    for key, pattern in SENTENCE_CRITERIA:
+        if key not in taken and pattern.search(label):
+            return {"criterion": key, **rest}
+    keywords = list(dict.fromkeys(w for w in words(label) if w not in STOPWORDS and w not in QUESTION_FILLER))
+    if not keywords:
+        raise BadInput(f"rubric criterion {label!r}: name what to look for in the pitch")
+    slug = "-".join(keywords)[:40].strip("-")
+    if not KEY_RE.match(slug) or slug in taken:
+        slug = f"c{len(taken) + 1}-{slug}"[:40].strip("-")
+    return {"criterion": slug, "keywords": rest.pop("keywords", keywords), **rest}
+
+
+def _number(key: str, target: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value > 100_000:
+        raise BadInput(f"rubric criterion {key!r}: {target} must be a non-negative number")
+    if target == "words_per_minute" and value <= 0:
+        raise BadInput(f"rubric criterion {key!r}: words_per_minute must be above 0")
+    return float(value)
+
+
+def rubric_for(stored: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The rubric to score with: the curators' when set and valid, else the defaults."""
+    if not stored:
+        return validate_rubric(list(DEFAULT_RUBRIC))
+    try:
+        return validate_rubric(list(stored))
+    except BadInput as exc:
+        log.warning("stored rehearsal rubric is invalid, using the default: %s", exc.message)
+        return validate_rubric(list(DEFAULT_RUBRIC))
+
+
+def speaking_rate(rubric: list[dict[str, Any]]) -> float:
+    """Words a minute the rubric assumes."""
+    for item in rubric:
+        if item["criterion"] == "length":
+            return float(item["words_per_minute"])
+    return float(WORDS_PER_MINUTE)
+
+
+def score_pitch(analysis: PitchAnalysis, rubric: list[dict[str, Any]]) -> Scorecard:
+    """Score each criterion 0-5 with a short reason quoting the pitch."""
+    lines = []
+    for item in rubric:
+        score, reason = _SCORERS.get(item["criterion"], _keywords)(analysis, item)
+        lines.append(CriterionScore(key=item["criterion"], label=item["label"], score=max(0, min(MAX_SCORE, score)),
+                                    max=MAX_SCORE, weight=item["weight"], reason=reason))
+    total = sum(c.score * c.weight for c in lines)
+    top = sum(c.max * c.weight for c in lines)
+    minutes = round(analysis.words / speaking_rate(rubric), 1)
+    return Scorecard(criteria=lines, total=round(total, 1), max=round(top, 1), speaking_minutes=minutes,
+                     words=analysis.words)
+
+
+def quote(sentence: str, limit: int = QUOTE_WORDS) -> str:
+    """A sentence of the pitch in quotation marks, shortened to its first words."""
+    parts = sentence.split()
+    text = " ".join(parts[:limit]) + (" …" if len(parts) > limit else "")
+    return f"“{text}”"
+
+
+def _ask(a: PitchAnalysis, item: dict[str, Any]) -> tuple[int, str]:
+    if a.ask is None:
+        return 0, "No ask: say what you want decided, by whom and by when."
+    if a.ask_strength >= 3:
+        return 5, f"States a concrete ask: {quote(a.ask)}"
+    if a.ask_strength == 2:
+        return 4, f"States the ask, but with no amount or date: {quote(a.ask)}"
+    return 2, f"The ask is only implied: {quote(a.ask)} Say plainly what you want."
+
+
+def _impact(a: PitchAnalysis, item: dict[str, Any]) -> tuple[int, str]:
+    target = max(1, int(item["min_sentences"]))
+    found = a.impact_sentences
+    with_numbers = [s for s in found if any(n in s for n in a.numbers)]
+    if not found:
+        return 0, "Says nothing about customers, revenue or cost: who is better off, and by how much?"
+    score = 5 if len(found) >= target and with_numbers else 4 if len(found) >= target else 3 if with_numbers else 2
+    best = with_numbers[0] if with_numbers else found[0]
+    extra = "" if with_numbers else " Put a number on it."
+    return score, f"{len(found)} sentence(s) on impact, e.g. {quote(best)}{extra}"
+
+
+def _evidence(a: PitchAnalysis, item: dict[str, Any]) -> tuple[int, str]:
+    target = max(1.0, item["min_numbers"])
+    numbers = len(a.numbers)
+    grounded = [s for s in a.evidence_sentences if not any(n in s for n in a.numbers)]
+    score = round(3.5 * min(1.0, numbers / target) + (1.5 if grounded or numbers >= 2 * target else 0))
+    if not numbers and not a.evidence_sentences:
+        return 0, "No numbers and no evidence (data, pilot, results) behind the claims."
+    shown = ", ".join(a.numbers[:5]) if numbers else "none"
+    example = a.evidence_sentences[0] if a.evidence_sentences else ""
+    return score, f"{numbers} figure(s) ({shown})" + (f"; e.g. {quote(example)}" if example else ".")
+
+
+def _risks(a: PitchAnalysis, item: dict[str, Any]) -> tuple[int, str]:
+    risk, mitigation = a.risk_sentences, a.mitigation_sentences
+    if risk and mitigation:
+        handled = sorted(mitigation, key=lambda s: (not STRONG_MITIGATION_RE.search(s), s not in risk))[0]
+        if handled in risk:
+            return 5, f"Names a risk and how it is handled: {quote(handled)}"
+        return 5, f"Names a risk, {quote(risk[0], 12)} and how it is handled, {quote(handled, 14)}"
+    if risk:
+        return 3, f"Names a risk but not what you will do about it: {quote(risk[0])}"
+    if mitigation:
+        return 2, f"Has a safeguard but never says what could go wrong: {quote(mitigation[0])}"
+    return 0, "No risks: say what could go wrong and what you will do if it does."
+
+
+def _length(a: PitchAnalysis, item: dict[str, Any]) -> tuple[int, str]:
+    minutes = a.words / item["words_per_minute"]
+    low, high = item["min_minutes"], item["max_minutes"]
+    window = f"target {low:g}-{high:g} minutes at {item['words_per_minute']:g} words a minute"
+    spoken = f"{a.words} words, about {minutes:.1f} minutes spoken ({window})"
+    if low <= minutes <= high:
+        return 5, spoken + "."
+    if minutes < low:
+        return round(5 * minutes / low) if low else 5, spoken + ": too short to carry the case."
+    over = (minutes - high) / max(high, 0.1)
+    return max(0, round(5 - 5 * over)), spoken + ": cut it down."
+
+
+def _clarity(a: PitchAnalysis, item: dict[str, Any]) -> tuple[int, str]:
+    score = 5.0
+    notes: list[str] = []
+    if a.mean_sentence_words > item["max_sentence_words"]:
+        score -= 1.5
+        notes.append(f"sentences average {a.mean_sentence_words:g} words (aim under {item['max_sentence_words']:g})")
+    if a.long_sentences:
+        score -= 1.0 if len(a.long_sentences) * 5 >= len(a.sentences) else 0.5
+        notes.append(f"longest: {quote(max(a.long_sentences, key=len), 14)}")
+    passive_share = len(a.passive_sentences) / max(1, len(a.sentences))
+    if passive_share > item["max_passive_share"]:
+        score -= 1.0
+        notes.append(f"{len(a.passive_sentences)} passive sentence(s), e.g. {quote(a.passive_sentences[0], 12)}")
+    if len(a.jargon) > item["max_jargon"]:
+        score -= 1.0
+        notes.append("jargon: " + ", ".join(a.jargon[:6]))
+    if not notes:
+        return 5, f"Short, active sentences (average {a.mean_sentence_words:g} words)."
+    return round(score), "; ".join(notes).capitalize() + "."
+
+
+def _keywords(a: PitchAnalysis, item: dict[str, Any]) -> tuple[int, str]:
+    keywords = item.get("keywords") or []
+    wanted = [[stem(w) for w in words(k)] for k in keywords]
+    hits = []
+    for sentence in a.sentences:
+        stems = [stem(w) for w in words(sentence)]
+        if any(_contains(stems, k) for k in wanted if k):
+            hits.append(sentence)
+    need = max(1.0, float(item.get("min_mentions", 1)))
+    if not hits:
+        return 0, "Never mentions " + ", ".join(keywords[:5]) + "."
+    return round(5 * min(1.0, len(hits) / need)), f"{len(hits)} mention(s), e.g. {quote(hits[0])}"
+
+
+def _contains(seq: list[str], part: list[str]) -> bool:
+    n = len(part)
+    return any(seq[i:i + n] == part for i in range(len(seq) - n + 1))
+
+
+_SCORERS = {"ask": _ask, "impact": _impact, "evidence": _evidence, "risks": _risks, "length": _length,
+            "clarity": _clarity}

@@ -1,0 +1,85 @@
+"""Optional dense rerank through an OpenAI-compatible embeddings endpoint; any failure falls back to lexical."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from service.config import Settings
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 64
+
+
+def _normalised(vector: Sequence[float]) -> tuple[float, ...]:
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return tuple(v / norm for v in vector)
+
+
+class DenseReranker:
+    """Blends cosine similarity of query and passage embeddings into the lexical ranking of the top candidates."""
+
+    def __init__(self, client: Any, model: str, *, weight: float = 0.5, top: int = 50,
+                 cache_size: int = 100_000) -> None:
+        self.client = client
+        self.model = model
+        self.weight = weight
+        self.top = top
+        self._cache: OrderedDict[tuple[int, int], tuple[float, ...]] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DenseReranker | None:
+        """A reranker when an embeddings model and an endpoint are configured, else None."""
+        model = str(settings.embeddings_model or "").strip()
+        base_url = str(settings.embeddings_base_url or settings.llm_base_url or "").strip()
+        if not model or not base_url:
+            return None
+        import openai
+
+        client = openai.OpenAI(base_url=base_url, api_key=str(settings.llm_api_key or "") or "unused",
+                               timeout=float(settings.embeddings_timeout), max_retries=0)
+        return cls(client, model, weight=float(settings.search_dense_weight))
+
+    def embed(self, texts: list[str]) -> list[tuple[float, ...]]:
+        """Unit vectors for `texts`, asked for in batches."""
+        vectors: list[tuple[float, ...]] = []
+        for start in range(0, len(texts), BATCH_SIZE):
+            response = self.client.embeddings.create(model=self.model, input=texts[start:start + BATCH_SIZE])
+            ordered = sorted(response.data, key=lambda item: item.index)
+            vectors += [_normalised(item.embedding) for item in ordered]
+        if len(vectors) != len(texts):
+            raise ValueError(f"asked for {len(texts)} embeddings, got {len(vectors)}")
+        return vectors
+
+    def passage_vectors(self, passages: list[tuple[int, str]]) -> list[tuple[float, ...]]:
+        """Vectors of (passage id, text) pairs, from the in-memory cache where possible."""
+        keys = [(pid, hash(text)) for pid, text in passages]
+        with self._lock:
+            known = {k: self._cache[k] for k in keys if k in self._cache}
+        missing = [(k, text) for k, (_, text) in zip(keys, passages, strict=True) if k not in known]
+        if missing:
+            fresh = self.embed([text for _, text in missing])
+            with self._lock:
+                for (key, _), vector in zip(missing, fresh, strict=True):
+                    known[key] = vector
+                    self._cache[key] = vector
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return [known[k] for k in keys]
+
+    def similarities(self, query: str, passages: list[tuple[int, str]]) -> list[float] | None:
+        """Cosine similarity of the query to each passage, or None (logged) if the endpoint fails."""
+        try:
+            (query_vector,) = self.embed([query])
+            vectors = self.passage_vectors(passages)
+        except Exception as exc:  # any endpoint failure: the lexical ranking stands on its own
+            log.warning("dense rerank unavailable, keeping the lexical ranking: %s", exc)
+            return None
+        return [sum(a * b for a, b in zip(query_vector, v, strict=False)) for v in vectors]

@@ -1,0 +1,168 @@
+"""Search one twin's approved passages that a viewer may see: candidates from the index, then rerank."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from service.corpus.access import Viewer
+from service.corpus.models import Twin
+from service.errors import BadInput
+from service.search.dense import DenseReranker
+from service.search.index import Candidate, document_frequencies, fetch_candidates
+from service.search.query import parse_query
+from service.search.rank import DEFAULT_WEIGHTS, RankWeights, rerank
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CANDIDATES = 200
+MAX_K = 200
+
+
+@dataclass(frozen=True)
+class PassageHit:
+    """One passage found for a query, with what a citation needs and its relevance (0 to 1)."""
+
+    passage_id: int
+    source_id: int
+    source_version: int
+    title: str
+    kind: str
+    date: dt.date | None
+    locator: str
+    speaker: str | None
+    executive: bool
+    text: str
+    heading: str | None
+    ordinal: int
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form used by `understudy search --json` and the API."""
+        return {"source_id": self.source_id, "title": self.title,
+                "date": self.date.isoformat() if self.date else None, "locator": self.locator,
+                "speaker": self.speaker, "executive": self.executive, "text": self.text,
+                "score": round(self.score, 4), "passage_id": self.passage_id, "ordinal": self.ordinal}
+
+
+def _hit(c: Candidate, score: float) -> PassageHit:
+    return PassageHit(passage_id=c.passage_id, source_id=c.source_id, source_version=c.source_version,
+                      title=c.title, kind=c.kind, date=c.date, locator=c.locator, speaker=c.speaker,
+                      executive=c.executive, text=c.text, heading=c.heading, ordinal=c.ordinal, score=score)
+
+
+def _score_scale(weights: RankWeights) -> float:
+    """The most a passage can score, so reported scores fall between 0 and 1."""
+    positive = [getattr(weights, f.name) for f in fields(weights)
+                if f.name not in {"short_text_words", "short_text_penalty", "other_speaker_factor"}]
+    return sum(w for w in positive if w > 0) or 1.0
+
+
+def search_passages(session: Session, twin: Twin, query: str, viewer: Viewer, *, k: int = 10,
+                    executive_only: bool = False, reranker: DenseReranker | None = None,
+                    candidates: int = DEFAULT_CANDIDATES,
+                    weights: RankWeights = DEFAULT_WEIGHTS) -> list[PassageHit]:
+    """The twin's best passages for `query` that `viewer` may see: approved, current, in their audiences."""
+    if k <= 0:
+        return []
+    if k > MAX_K:
+        raise BadInput(f"k must be at most {MAX_K}")
+    parsed = parse_query(query)
+    audiences = sorted(viewer.audiences)
+    if parsed.empty or not audiences:
+        return []
+    df, total = document_frequencies(session, dict(zip(parsed.stems, parsed.terms, strict=True)))
+    found = fetch_candidates(session, parsed, twin.id, audiences, want=k, pool=max(candidates, k),
+                             executive_only=executive_only, df=df)
+    if not found:
+        return []
+    scale = _score_scale(weights)
+    ranked = [(c, score / scale) for c, score in rerank(parsed, found, df, total, weights)]
+    if reranker is not None:
+        ranked = _dense_rerank(reranker, query, ranked)
+    return [_hit(c, score) for c, score in ranked[:k]]
+
+
+def _dense_rerank(reranker: DenseReranker, query: str,
+                  ranked: list[tuple[Candidate, float]]) -> list[tuple[Candidate, float]]:
+    head, tail = ranked[:reranker.top], ranked[reranker.top:]
+    passages = [(c.passage_id, " ".join(x for x in (c.title, c.heading, c.text) if x)) for c, _ in head]
+    similarities = reranker.similarities(query, passages)
+    if similarities is None:
+        return ranked
+    w = reranker.weight
+    blended = [(c, (1 - w) * score + w * max(sim, 0.0)) for (c, score), sim in zip(head, similarities, strict=True)]
+    blended.sort(key=lambda pair: (-pair[1], pair[0].passage_id))
+    floor = min((s for _, s in blended), default=0.0)
+    # Keep the untouched tail below the reranked head.
+    return blended + [(c, min(score, floor)) for c, score in tail]
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A passage next to a hit in the same source (e.g. the question before an executive's answer)."""
+
+    passage_id: int
+    source_id: int
+    ordinal: int
+    speaker: str | None
+    executive: bool
+    locator: str
+    text: str
+
+
+def neighbours(session: Session, passage_ids: Iterable[int], *, before: int = 1,
+               after: int = 1) -> dict[int, list[Neighbour]]:
+    """The passages around each given passage in its own source, in reading order, the passage itself left out.
+
+    Pass only ids of hits a viewer was shown: neighbours share the hit's source, so its visibility.
+    """
+    ids = sorted({int(i) for i in passage_ids})
+    if not ids:
+        return {}
+    stmt = text(
+        "SELECT h.id, n.id, n.source_id, n.ordinal, n.speaker, n.executive, n.locator, n.text "
+        "FROM passages h JOIN passages n ON n.source_id = h.source_id "
+        "AND n.ordinal BETWEEN h.ordinal - :before AND h.ordinal + :after AND n.id <> h.id "
+        "WHERE h.id IN :ids ORDER BY h.id, n.ordinal"
+    ).bindparams(bindparam("ids", expanding=True))
+    result: dict[int, list[Neighbour]] = {i: [] for i in ids}
+    for hid, nid, sid, ordinal, speaker, executive, locator, body in session.execute(
+            stmt, {"ids": ids, "before": max(before, 0), "after": max(after, 0)}):
+        result[int(hid)].append(Neighbour(passage_id=int(nid), source_id=int(sid), ordinal=int(ordinal),
+                                          speaker=speaker, executive=bool(executive), locator=str(locator or ""),
+                                          text=str(body)))
+    return result
+
+
+def parse_batch(lines: Iterable[str]) -> list[str]:
+    """Queries of a `--batch` file: one a line, or JSON lines with a "query" (or "question") field."""
+    queries: list[str] = []
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("{"):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise BadInput(f"line {number}: not valid JSON ({exc.msg})") from exc
+            value = record.get("query", record.get("question")) if isinstance(record, dict) else None
+            if not isinstance(value, str):
+                raise BadInput(f'line {number}: a JSON line needs a "query" string')
+            queries.append(value)
+        else:
+            queries.append(line)
+    return queries
+
+
+def batch_record(query: str, hits: Sequence[PassageHit], ms: float) -> dict[str, Any]:
+    """One `--batch` output line: {"query", "hits": [...], "ms"}."""
+    return {"query": query, "hits": [h.to_dict() for h in hits], "ms": round(ms, 2)}

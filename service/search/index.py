@@ -1,0 +1,193 @@
+"""Candidate retrieval from the database's full-text index: rank first, then apply the access filter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from service.search.query import ParsedQuery, essential_terms, fts5_match, tsquery_text
+
+# FTS5 bm25() column weights: title, heading, speaker, text, context, twin_id (a filter, never scored).
+FTS5_WEIGHTS = (0.6, 0.8, 0.6, 1.0, 0.35, 0.0)
+# ts_rank() weights for the D (context), C (text), B (heading, speaker) and A (title) labels.
+TS_RANK_WEIGHTS = "{0.25, 1.0, 0.6, 0.6}"
+# Widen the pool (x4) while the access filter leaves too few of the top-ranked rows, up to this many.
+MAX_POOL = 51_200
+# Postings a query's essential (rarest) terms may add up to; common words beyond it only score, never match.
+MATCH_BUDGET = 20_000
+
+
+@dataclass
+class Candidate:
+    """One visible passage with its source's fields and its lexical score (higher is better)."""
+
+    passage_id: int
+    source_id: int
+    source_version: int
+    title: str
+    kind: str
+    date: dt.date | None
+    ordinal: int
+    locator: str
+    speaker: str | None
+    executive: bool
+    text: str
+    heading: str | None
+    context: str
+    lexical: float
+
+
+_ROW_COLUMNS = """p.id, p.source_id, s.version, s.title, s.kind, s.date, p.ordinal, p.locator, p.speaker,
+                  p.executive, p.text, p.heading, p.context"""
+_VISIBLE = """p.twin_id = :twin AND s.twin_id = :twin AND s.status = 'approved' AND s.superseded_by_id IS NULL
+              AND s.audience IN :audiences"""
+
+
+def _date(value: object) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _candidate(row: Sequence[Any], lexical: float) -> Candidate:
+    (pid, sid, version, title, kind, date, ordinal, locator, speaker, executive, body, heading, context) = row[:13]
+    return Candidate(passage_id=int(pid), source_id=int(sid), source_version=int(version), title=str(title),
+                     kind=str(kind), date=_date(date), ordinal=int(ordinal), locator=str(locator or ""),
+                     speaker=None if speaker is None else str(speaker), executive=bool(executive), text=str(body),
+                     heading=None if heading is None else str(heading), context=str(context or ""),
+                     lexical=lexical)
+
+
+def _rank_expression() -> str:
+    return "bm25(" + ", ".join(f"{w:g}" for w in FTS5_WEIGHTS) + ")"
+
+
+def _ranked_ids(session: Session, query: ParsedQuery, essential: tuple[str, ...], twin_id: int,
+                pool: int) -> list[tuple[int, float]]:
+    """The twin's top `pool` passage ids by the index's own score, before any access filter."""
+    if session.get_bind().dialect.name == "sqlite":
+        rows = session.execute(
+            text("SELECT rowid, rank FROM passages_fts WHERE passages_fts MATCH :match AND rank MATCH :rank "
+                 "ORDER BY rank LIMIT :pool"),
+            {"match": fts5_match(query, twin_id, essential), "rank": _rank_expression(), "pool": pool},
+        ).all()
+        return [(int(pid), -float(score)) for pid, score in rows]
+    rows = session.execute(
+        text("SELECT p.id, ts_rank(CAST(:weights AS float4[]), p.search_vector, q, 1) AS score "
+             "FROM passages p, to_tsquery('english', :tsq) q "
+             "WHERE p.twin_id = :twin AND p.search_vector @@ to_tsquery('english', :essential) "
+             "ORDER BY score DESC LIMIT :pool"),
+        {"weights": TS_RANK_WEIGHTS, "tsq": tsquery_text(query.terms), "essential": tsquery_text(essential),
+         "twin": twin_id, "pool": pool},
+    ).all()
+    return [(int(pid), float(score)) for pid, score in rows]
+
+
+def _visible_rows(session: Session, ids: list[int], twin_id: int, audiences: list[str],
+                  executive_only: bool) -> list[Sequence[Any]]:
+    """The rows among `ids` this viewer may see, with their sources' fields."""
+    if session.get_bind().dialect.name == "sqlite":
+        id_filter, ids_param = "p.id IN (SELECT value FROM json_each(:ids))", json.dumps(ids)
+    else:
+        id_filter, ids_param = "p.id = ANY(CAST(:ids AS integer[]))", "{" + ",".join(map(str, ids)) + "}"
+    sql = (f"SELECT {_ROW_COLUMNS} FROM passages p JOIN sources s ON s.id = p.source_id "
+           f"WHERE {id_filter} AND {_VISIBLE}" + (" AND p.executive" if executive_only else ""))
+    stmt = text(sql).bindparams(bindparam("audiences", expanding=True))
+    return list(session.execute(stmt, {"ids": ids_param, "twin": twin_id, "audiences": audiences}).all())
+
+
+def fetch_candidates(session: Session, query: ParsedQuery, twin_id: int, audiences: list[str], *,
+                     want: int, pool: int, executive_only: bool = False,
+                     df: dict[str, int] | None = None, budget: int = MATCH_BUDGET) -> list[Candidate]:
+    """Rank in the index first, then filter by access; widen the pool while the filter starves the result."""
+    if query.empty or not audiences:
+        return []
+    if df is None:
+        df, _ = document_frequencies(session, dict(zip(query.stems, query.terms, strict=True)))
+    essential = essential_terms(query, df, budget)
+    pool = max(pool, want)
+    while True:
+        ranked = _ranked_ids(session, query, essential, twin_id, pool)
+        if not ranked:
+            return []
+        scores = dict(ranked)
+        rows = _visible_rows(session, [pid for pid, _ in ranked], twin_id, audiences, executive_only)
+        if len(rows) >= want or len(ranked) < pool:
+            found = [_candidate(row, scores[int(row[0])]) for row in rows]
+            return sorted(found, key=lambda c: -c.lexical)
+        if pool >= MAX_POOL:
+            return fetch_candidates_filtered_in_query(session, query, twin_id, audiences, limit=pool,
+                                                      executive_only=executive_only)
+        pool *= 4
+
+
+def fetch_candidates_filtered_in_query(session: Session, query: ParsedQuery, twin_id: int, audiences: list[str],
+                                       *, limit: int, executive_only: bool = False) -> list[Candidate]:
+    """The naive plan: MATCH, join and access filter in one statement (complete, but slow on large corpora)."""
+    if query.empty or not audiences:
+        return []
+    extra = " AND p.executive" if executive_only else ""
+    if session.get_bind().dialect.name == "sqlite":
+        sql = (f"SELECT {_ROW_COLUMNS}, f.rank FROM passages_fts f JOIN passages p ON p.id = f.rowid "
+               f"JOIN sources s ON s.id = p.source_id WHERE passages_fts MATCH :match AND f.rank MATCH :rank "
+               f"AND {_VISIBLE}{extra} ORDER BY f.rank LIMIT :limit")
+        params: dict[str, object] = {"match": fts5_match(query, None), "rank": _rank_expression()}
+        sign = -1.0
+    else:
+        sql = (f"SELECT {_ROW_COLUMNS}, ts_rank(CAST(:weights AS float4[]), p.search_vector, q, 1) AS score "
+               f"FROM passages p JOIN sources s ON s.id = p.source_id, to_tsquery('english', :tsq) q "
+               f"WHERE p.search_vector @@ q AND {_VISIBLE}{extra} ORDER BY score DESC LIMIT :limit")
+        params = {"weights": TS_RANK_WEIGHTS, "tsq": tsquery_text(query.terms)}
+        sign = 1.0
+    stmt = text(sql).bindparams(bindparam("audiences", expanding=True))
+    rows = session.execute(stmt, {**params, "twin": twin_id, "audiences": audiences, "limit": limit}).all()
+    return [_candidate(row, sign * float(row[13])) for row in rows]
+
+
+def document_frequencies(session: Session, terms: dict[str, str]) -> tuple[dict[str, int], int]:
+    """How many passages hold each stem ({stem: a word with that stem}), and about how many passages there are."""
+    if not terms:
+        return {}, 0
+    if session.get_bind().dialect.name == "sqlite":
+        stmt = text("SELECT term, doc FROM passages_fts_vocab WHERE term IN :terms").bindparams(
+            bindparam("terms", expanding=True))
+        df = {str(term): int(doc) for term, doc in session.execute(stmt, {"terms": list(terms)})}
+        total = session.scalar(text("SELECT max(id) FROM passages")) or 0
+        return df, int(total)
+    return _pg_document_frequencies(session, terms)
+
+
+_PG_DF_CACHE: dict[tuple[str, str], tuple[float, int]] = {}
+_PG_DF_TTL_S = 600.0
+
+
+def _pg_document_frequencies(session: Session, terms: dict[str, str]) -> tuple[dict[str, int], int]:
+    # PostgreSQL keeps lexeme frequencies in the column statistics: the planner's estimate costs no scan.
+    total = float(session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'passages'")) or 0)
+    if total <= 0:
+        return {}, 0
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    now = time.monotonic()
+    df: dict[str, int] = {}
+    for s, word in terms.items():
+        cached = _PG_DF_CACHE.get((database, s))
+        if cached is not None and now - cached[0] < _PG_DF_TTL_S:
+            df[s] = cached[1]
+            continue
+        plan = session.execute(
+            text("EXPLAIN (FORMAT JSON) SELECT 1 FROM passages WHERE search_vector @@ to_tsquery('english', :w)"),
+            {"w": word},
+        ).scalar()
+        document = plan if isinstance(plan, list) else json.loads(str(plan))
+        df[s] = int(document[0]["Plan"]["Plan Rows"])
+        if len(_PG_DF_CACHE) > 50_000:
+            _PG_DF_CACHE.clear()
+        _PG_DF_CACHE[(database, s)] = (now, df[s])
+    return df, int(total)

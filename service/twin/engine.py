@@ -1,0 +1,247 @@
+"""The one entry point for answers: twin → guardrails → search → composer → interaction row → Answer."""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from openai import OpenAI
+from sqlalchemy.orm import Session
+
+from service.config import Settings
+from service.corpus import store
+from service.corpus.access import Viewer
+from service.corpus.models import Twin
+from service.errors import BadInput, TwinUnavailable
+from service.search import search_passages
+from service.search.index import document_frequencies
+from service.twin import llm
+from service.twin.citations import Citation, HitLike
+from service.twin.extractive import Composed, compose_extractive, stream_segments
+from service.twin.guardrails import injection_flags, refused_topic
+from service.twin.persona import PersonaSettings, persona_settings
+from service.twin.text import content_words, stem
+
+MAX_QUESTION_CHARS = 2000
+MAX_CONVERSATION_ID = 64
+
+__all__ = ["Answer", "Citation", "answer_question", "stream_answer"]
+
+
+@dataclass
+class Answer:
+    """An answer as every channel shows it: text, citations, how it was made, and its interaction row."""
+
+    answer: str
+    citations: list[Citation]
+    grounded: bool
+    mode: str
+    disclaimer: str
+    conversation_id: str
+    interaction_id: int
+    voice_score: float | None = None
+    fallback_reason: str | None = None
+    refused_topic: str | None = None
+    latency_ms: float = 0.0
+    flags: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The DESIGN.md contract keys, then the extras."""
+        return {"answer": self.answer, "citations": [c.to_dict() for c in self.citations], "grounded": self.grounded,
+                "mode": self.mode, "disclaimer": self.disclaimer, "conversation_id": self.conversation_id,
+                "interaction_id": self.interaction_id, "voice_score": self.voice_score,
+                "fallback_reason": self.fallback_reason, "refused_topic": self.refused_topic,
+                "latency_ms": round(self.latency_ms, 2)}
+
+
+@dataclass
+class _Prepared:
+    """Everything decided before a composer runs."""
+
+    twin: Twin
+    persona: PersonaSettings
+    question: str
+    conversation_id: str
+    history: list[tuple[str, str]]
+    started: float
+    refusal: Any = None
+    hits: list[HitLike] = field(default_factory=list)
+    idf: dict[str, float] = field(default_factory=dict)
+    search_query: str = ""
+    flags: list[str] = field(default_factory=list)
+
+
+def answer_question(session: Session, settings: Settings, twin_slug: str, question: str, viewer: Viewer, *,
+                    conversation_id: str | None = None, channel: str = "cli",
+                    llm_client: OpenAI | None = None) -> Answer:
+    """Answer one question as the twin and record it; the caller commits the session."""
+    prepared = _prepare(session, settings, twin_slug, question, viewer, conversation_id)
+    answer: Answer | None = None
+    for event in _events(session, settings, prepared, viewer, channel=channel, llm_client=llm_client,
+                         stream_llm=False):
+        if event["event"] == "answer":
+            answer = event["answer_object"]
+    assert answer is not None
+    return answer
+
+
+def stream_answer(session: Session, settings: Settings, twin_slug: str, question: str, viewer: Viewer, *,
+                  conversation_id: str | None = None, channel: str = "cli",
+                  llm_client: OpenAI | None = None) -> Iterator[dict[str, Any]]:
+    """The answer as events: {"event": "delta", "text"}…, perhaps {"event": "replace", "text"} when the checked
+    answer differs from what was streamed, then {"event": "answer", "data": <answer dict>}.
+
+    NotFound, TwinUnavailable and BadInput raise here, before any event; the caller commits after the last one.
+    """
+    prepared = _prepare(session, settings, twin_slug, question, viewer, conversation_id)
+    events = _events(session, settings, prepared, viewer, channel=channel, llm_client=llm_client, stream_llm=True)
+    return ({k: v for k, v in event.items() if k != "answer_object"} for event in events)
+
+
+def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: Viewer, *, channel: str,
+            llm_client: OpenAI | None, stream_llm: bool) -> Iterator[dict[str, Any]]:
+    """Every event of one answer, the last carrying the Answer object for answer_question."""
+    if prepared.refusal is not None:
+        composed = Composed(answer=prepared.refusal.message, citations=[], grounded=False, grounding=0.0,
+                            segments=[prepared.refusal.message])
+        yield {"event": "delta", "text": composed.answer}
+        yield _final(session, prepared, viewer, channel, composed, "extractive", None,
+                     refused=prepared.refusal.topic)
+        return
+    prepared.hits = _search(session, settings, prepared, viewer)
+    extractive = compose_extractive(prepared.search_query, prepared.hits, prepared.persona,
+                                    threshold=settings.grounding_threshold, idf=prepared.idf)
+    use_llm = settings.llm_enabled and extractive.grounded
+    reason: str | None = None
+    if use_llm and prepared.flags:
+        use_llm, reason = False, "question_flagged"
+    if not use_llm:
+        for piece in stream_segments(extractive):
+            yield {"event": "delta", "text": piece}
+        yield _final(session, prepared, viewer, channel, extractive, "extractive", reason)
+        return
+    hits = _llm_hits(prepared.hits)
+    messages = llm.build_messages(prepared.persona, prepared.question, hits, prepared.history,
+                                  title=prepared.twin.title)
+    client = llm_client or llm.client_for(settings)
+    streamed = ""
+    if stream_llm:
+        generation = llm.Generation("")
+        for piece in llm.stream_generate(client, settings, messages, generation):
+            streamed += piece
+            yield {"event": "delta", "text": piece}
+    else:
+        generation = llm.generate(client, settings, messages)
+    if generation.error:
+        outcome = llm.LLMOutcome(None, generation.error)
+    else:
+        outcome = llm.finish(generation.text, hits, prepared.persona, messages[0]["content"])
+    if outcome.composed is None:
+        if streamed:
+            yield {"event": "replace", "text": extractive.answer}
+        elif stream_llm:
+            for piece in stream_segments(extractive):
+                yield {"event": "delta", "text": piece}
+        yield _final(session, prepared, viewer, channel, extractive, "extractive", outcome.fallback_reason,
+                     offered=prepared.hits)
+        return
+    if stream_llm and outcome.composed.answer != streamed:
+        yield {"event": "replace", "text": outcome.composed.answer}
+    yield _final(session, prepared, viewer, channel, outcome.composed, "llm", None, offered=hits)
+
+
+def _prepare(session: Session, settings: Settings, twin_slug: str, question: str, viewer: Viewer,
+             conversation_id: str | None) -> _Prepared:
+    started = time.perf_counter()
+    twin = store.get_twin(session, twin_slug)
+    if twin.paused:
+        raise TwinUnavailable(f"The {twin.name} twin is paused; it is not answering questions right now.")
+    if not twin.has_consent:
+        raise TwinUnavailable(f"The {twin.name} twin cannot answer yet: {twin.name}'s consent has not been "
+                              "recorded.")
+    text = " ".join((question or "").split())
+    if not text:
+        raise BadInput("the question is empty")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise BadInput(f"the question is too long ({len(text)} characters; at most {MAX_QUESTION_CHARS})")
+    if conversation_id is not None and (not conversation_id.strip() or len(conversation_id) > MAX_CONVERSATION_ID):
+        raise BadInput(f"conversation_id must be 1 to {MAX_CONVERSATION_ID} characters")
+    persona = persona_settings(twin)
+    conversation = conversation_id.strip() if conversation_id else uuid.uuid4().hex
+    history: list[tuple[str, str]] = []
+    if conversation_id:
+        history = [(row.question, row.answer) for row in
+                   store.conversation_history(session, twin, conversation, user_id=viewer.user_id)
+                   if row.kind == "ask" and row.refused_topic is None]
+    prepared = _Prepared(twin=twin, persona=persona, question=text, conversation_id=conversation,
+                         history=history, started=started, flags=injection_flags(text))
+    prepared.refusal = refused_topic(text, persona)
+    prepared.search_query = llm.retrieval_query(text, history)
+    return prepared
+
+
+def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: Viewer) -> list[HitLike]:
+    hits: list[HitLike] = list(search_passages(session, prepared.twin, prepared.search_query, viewer,
+                                               k=max(int(settings.search_k), 1), executive_only=True))
+    if hits:
+        prepared.idf = _idf(session, prepared.search_query)
+    return hits
+
+
+def _idf(session: Session, query: str) -> dict[str, float]:
+    """Inverse document frequency of the query's stems in the corpus, from the search index."""
+    terms = {stem(w): w for w in content_words(query)}
+    try:
+        df, total = document_frequencies(session, terms)
+    except Exception:  # the weights then come from ordinary English instead
+        return {}
+    if total <= 0:
+        return {}
+    return {s: math.log(1.0 + (total - min(df.get(s, 0), total) + 0.5) / (min(df.get(s, 0), total) + 0.5))
+            for s in terms}
+
+
+def _llm_hits(hits: Sequence[HitLike]) -> list[HitLike]:
+    """The passages the model is given: the executive's own, best first."""
+    return [h for h in hits if h.executive]
+
+
+def _voice(persona: PersonaSettings, text: str) -> float | None:
+    voice = persona.style.voice
+    if not voice:
+        return None
+    try:
+        from service.twin.voice import VoiceProfile, voice_score
+        return round(float(voice_score(VoiceProfile.from_dict(voice), text).score), 4)
+    except (ImportError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _final(session: Session, prepared: _Prepared, viewer: Viewer, channel: str, composed: Composed, mode: str,
+           fallback_reason: str | None, *, refused: str | None = None,
+           offered: Sequence[HitLike] | None = None) -> dict[str, Any]:
+    """Record the interaction and build the closing event."""
+    voice = _voice(prepared.persona, composed.answer) if mode == "llm" and composed.grounded else None
+    cited = {c.passage_id: c.n for c in composed.citations}
+    passages: list[dict[str, Any]] = [{"passage_id": c.passage_id, "source_id": c.source_id, "version": c.version, "n": c.n}
+                for c in composed.citations]
+    for hit in offered if offered is not None else prepared.hits:
+        if hit.passage_id not in cited:
+            passages.append({"passage_id": hit.passage_id, "source_id": hit.source_id,
+                             "version": hit.source_version, "n": None})
+    latency_ms = (time.perf_counter() - prepared.started) * 1000
+    row = store.record_interaction(session, twin=prepared.twin, user_id=viewer.user_id, question=prepared.question,
+                                   answer=composed.answer, conversation_id=prepared.conversation_id,
+                                   passages=passages, mode=mode, grounded=composed.grounded,
+                                   latency_ms=latency_ms, channel=channel[:16], refused_topic=refused,
+                                   voice_score=voice)
+    answer = Answer(answer=composed.answer, citations=composed.citations, grounded=composed.grounded, mode=mode,
+                    disclaimer=prepared.persona.disclaimer_text, conversation_id=prepared.conversation_id,
+                    interaction_id=row.id, voice_score=voice, fallback_reason=fallback_reason,
+                    refused_topic=refused, latency_ms=latency_ms, flags=prepared.flags)
+    return {"event": "answer", "data": answer.to_dict(), "answer_object": answer}
+

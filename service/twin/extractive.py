@@ -1,0 +1,250 @@
+"""The default composer: the executive's own sentences that answer the question, each cited; no model, no network."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from service.twin.background import floor_frequency, stem_frequency
+from service.twin.citations import Citation, HitLike, citation_for
+from service.twin.guardrails import injection_flags
+from service.twin.persona import ASIDE_RE, PersonaSettings
+from service.twin.text import (
+    containment,
+    content_stems,
+    jaccard,
+    query_terms,
+    sentence_spans,
+    stem_set_with_compounds,
+    words,
+)
+
+MAX_SENTENCES = 4
+MAX_WORDS = 130
+MIN_SENTENCE_WORDS = 5
+MAX_SENTENCE_WORDS = 90
+# Redundancy: a candidate whose content words are mostly in a chosen sentence (or the reverse) is skipped.
+DUPLICATE_CONTAINMENT = 0.7
+MMR_LAMBDA = 0.5
+# A sentence is only worth adding if it scores at least this share of the best one.
+RELATIVE_FLOOR = 0.55
+ANAPHORA_RE = re.compile(r"^(?:It|This|That|These|Those|They|He|She|Such|Which)\b")
+# Rare terms decide what a question is about: weights grow faster than IDF itself.
+IDF_POWER = 2.0
+ORDERS = ("discourse", "relevance")
+# How chosen sentences are put in order (bench/answers.py compares both).
+DEFAULT_ORDER = "discourse"
+
+
+@dataclass
+class Candidate:
+    """A sentence of an executive passage that may go into an answer."""
+
+    hit: HitLike
+    rank: int
+    start: int
+    end: int
+    text: str
+    stems: frozenset[str]
+    coverage: float
+    passage_coverage: float
+    score: float
+
+
+@dataclass
+class Composed:
+    """An answer made by a composer, before the engine records it."""
+
+    answer: str
+    citations: list[Citation]
+    grounded: bool
+    grounding: float
+    segments: list[str] = field(default_factory=list)
+    used: list[HitLike] = field(default_factory=list)
+
+
+def term_weights(terms: Sequence[str], idf: dict[str, float] | None = None) -> dict[str, float]:
+    """Each query term's share of the question: corpus IDF when known, else rarity in ordinary English."""
+    if not terms:
+        return {}
+    raw: dict[str, float] = {}
+    floor = floor_frequency()
+    for term in terms:
+        if idf is not None and term in idf:
+            raw[term] = max(idf[term], 0.05) ** IDF_POWER
+        else:
+            raw[term] = math.log(1.0 + 0.07 / max(stem_frequency(term), floor)) ** IDF_POWER
+    total = sum(raw.values()) or 1.0
+    return {t: v / total for t, v in raw.items()}
+
+
+@dataclass(frozen=True)
+class SentenceInfo:
+    """One sentence of a passage, analysed once: where it is, how long, its stems, whether it can be quoted."""
+
+    start: int
+    end: int
+    words: int
+    speakable: bool
+    stems: frozenset[str]
+    content: frozenset[str]
+    anaphoric: bool
+
+
+@dataclass(frozen=True)
+class PassageInfo:
+    """A passage analysed once: its stems and its sentences."""
+
+    stems: frozenset[str]
+    sentences: tuple[SentenceInfo, ...]
+
+
+@lru_cache(maxsize=50_000)
+def analyse(text: str) -> PassageInfo:
+    """Stems and sentences of a passage text (cached: the same passages answer many questions)."""
+    infos = []
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        infos.append(SentenceInfo(start, end, len(words(sentence)), _speakable(sentence),
+                                  frozenset(stem_set_with_compounds(sentence)), frozenset(content_stems(sentence)),
+                                  bool(ANAPHORA_RE.match(sentence))))
+    return PassageInfo(frozenset(stem_set_with_compounds(text)), tuple(infos))
+
+
+@lru_cache(maxsize=50_000)
+def _field_stems(title: str, heading: str | None) -> frozenset[str]:
+    return frozenset(stem_set_with_compounds(f"{title} {heading or ''}"))
+
+
+def candidates(question: str, hits: Sequence[HitLike], *, idf: dict[str, float] | None = None) -> list[Candidate]:
+    """Scored sentences of the executive's passages that share at least one term with the question."""
+    weights = term_weights(query_terms(question), idf)
+    if not weights:
+        return []
+    found: list[Candidate] = []
+    rank = 0
+    for hit in hits:
+        if not hit.executive:
+            continue
+        info = analyse(hit.text)
+        passage_stems = info.stems | _field_stems(hit.title, hit.heading)
+        passage_cov = sum(w for t, w in weights.items() if t in passage_stems)
+        if passage_cov <= 0:
+            rank += 1
+            continue
+        for sentence in info.sentences:
+            if not sentence.speakable or not MIN_SENTENCE_WORDS <= sentence.words <= MAX_SENTENCE_WORDS:
+                continue
+            coverage = sum(w for t, w in weights.items() if t in sentence.stems)
+            if coverage <= 0:
+                continue
+            score = (coverage + 0.35 * passage_cov + 0.15 / (1 + rank) + 0.05 * min(1.0, sentence.words / 12)
+                     - (0.05 if sentence.anaphoric else 0.0))
+            found.append(Candidate(hit, rank, sentence.start, sentence.end, hit.text[sentence.start:sentence.end],
+                                   sentence.content, coverage, passage_cov, score))
+        rank += 1
+    return found
+
+
+def _speakable(sentence: str) -> bool:
+    """Whether a sentence can stand as the executive's words: not a stage direction, a header or an injection."""
+    if not ASIDE_RE.sub("", sentence).strip(" .") or sentence.rstrip().endswith(":"):
+        return False
+    return not injection_flags(sentence)
+
+
+def grounding(chosen: Sequence[Candidate]) -> float:
+    """How well the chosen sentences answer the question, 0 to 1: the best sentence's and passage's coverage."""
+    if not chosen:
+        return 0.0
+    best = max(chosen, key=lambda c: c.coverage + c.passage_coverage)
+    return 0.5 * best.coverage + 0.5 * best.passage_coverage
+
+
+def select(found: Sequence[Candidate], *, max_sentences: int = MAX_SENTENCES,
+           max_words: int = MAX_WORDS) -> list[Candidate]:
+    """The best sentences that do not repeat each other (maximal marginal relevance)."""
+    pool = sorted(found, key=lambda c: -c.score)
+    chosen: list[Candidate] = []
+    total_words = 0
+    if not pool:
+        return chosen
+    floor = RELATIVE_FLOOR * pool[0].score
+    seen_text: set[str] = set()
+    while pool and len(chosen) < max_sentences:
+        best, best_value = None, -math.inf
+        for c in pool:
+            if any(containment(c.stems, x.stems) >= DUPLICATE_CONTAINMENT for x in chosen):
+                continue
+            similarity = max((jaccard(c.stems, x.stems) for x in chosen), default=0.0)
+            value = c.score - MMR_LAMBDA * similarity
+            if value > best_value:
+                best, best_value = c, value
+        if best is None or best.score < floor:
+            break
+        pool.remove(best)
+        key = " ".join(words(best.text))
+        n_words = len(key.split())
+        if key in seen_text:
+            continue
+        if chosen and total_words + n_words > max_words:
+            continue
+        seen_text.add(key)
+        chosen.append(best)
+        total_words += n_words
+    return chosen
+
+
+def arrange(chosen: Sequence[Candidate], order: str = DEFAULT_ORDER) -> list[Candidate]:
+    """Chosen sentences in a natural order: sources by relevance, each in its own reading order."""
+    if order == "relevance":
+        return sorted(chosen, key=lambda c: -c.score)
+    best_by_source: dict[int, float] = {}
+    for c in chosen:
+        best_by_source[c.hit.source_id] = max(best_by_source.get(c.hit.source_id, -math.inf), c.score)
+    return sorted(chosen, key=lambda c: (-best_by_source[c.hit.source_id], c.hit.source_id, c.hit.ordinal, c.start))
+
+
+def compose_extractive(question: str, hits: Sequence[HitLike], persona: PersonaSettings, *, threshold: float,
+                       idf: dict[str, float] | None = None, order: str | None = None,
+                       max_sentences: int = MAX_SENTENCES, max_words: int = MAX_WORDS) -> Composed:
+    """The executive's own sentences that answer, each followed by [n]; the no-answer message below threshold."""
+    chosen = select(candidates(question, hits, idf=idf), max_sentences=max_sentences, max_words=max_words)
+    score = grounding(chosen)
+    if not chosen or score < threshold:
+        return no_answer(persona, score)
+    ordered = arrange(chosen, order or DEFAULT_ORDER)
+    numbers: dict[int, int] = {}
+    spans: dict[int, list[Candidate]] = {}
+    for c in ordered:
+        numbers.setdefault(c.hit.passage_id, len(numbers) + 1)
+        spans.setdefault(c.hit.passage_id, []).append(c)
+    citations = []
+    used = []
+    for passage_id, n in numbers.items():
+        group = spans[passage_id]
+        hit = group[0].hit
+        start, end = min(c.start for c in group), max(c.end for c in group)
+        citations.append(citation_for(n, hit, hit.text[start:end]))
+        used.append(hit)
+    segments = [f"{c.text} [{numbers[c.hit.passage_id]}]" for c in ordered]
+    opener = persona.opener_for(question)
+    if opener:
+        segments.insert(0, opener)
+    return Composed(answer=" ".join(segments), citations=citations, grounded=True, grounding=score,
+                    segments=segments, used=used)
+
+
+def no_answer(persona: PersonaSettings, score: float = 0.0) -> Composed:
+    """The persona's no-answer message: not grounded, nothing cited."""
+    return Composed(answer=persona.no_answer_message, citations=[], grounded=False, grounding=score,
+                    segments=[persona.no_answer_message])
+
+
+def stream_segments(composed: Composed) -> Iterator[str]:
+    """An extractive answer piece by piece (sentence by sentence), joined by single spaces."""
+    for i, segment in enumerate(composed.segments):
+        yield segment if i == 0 else " " + segment

@@ -1,0 +1,311 @@
+/* Understudy pages: stream answers, send feedback, upload with progress. No build step, no inline script. */
+(function () {
+  "use strict";
+
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var CSRF = csrfMeta ? csrfMeta.getAttribute("content") : "";
+
+  document.documentElement.classList.add("js");
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (key === "class") { node.className = attrs[key]; } else { node.setAttribute(key, attrs[key]); }
+    });
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function errorMessage(body, status) {
+    if (body && body.error && body.error.message) { return body.error.message; }
+    return "The request failed (" + status + ").";
+  }
+
+  /* Selects that navigate as soon as they change. */
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+
+  /* ---- answer text with [n] markers as footnote links ---- */
+  function renderAnswerText(container, text, prefix) {
+    container.textContent = "";
+    var pattern = /\[(\d{1,3})\]/g;
+    var last = 0;
+    var match;
+    while ((match = pattern.exec(text)) !== null) {
+      container.appendChild(document.createTextNode(text.slice(last, match.index)));
+      var sup = el("sup", { "class": "cite" });
+      var link = el("a", { href: "#" + prefix + "-" + match[1], "aria-label": "source " + match[1] }, "[" + match[1] + "]");
+      sup.appendChild(link);
+      container.appendChild(sup);
+      last = pattern.lastIndex;
+    }
+    container.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function renderCitations(answerBox, citations, prefix) {
+    if (!citations || !citations.length) { return; }
+    answerBox.appendChild(el("h3", { "class": "sources-heading" }, "Sources"));
+    var list = el("ol", { "class": "citations" });
+    citations.forEach(function (c) {
+      var item = el("li", { id: prefix + "-" + c.n });
+      var details = el("details");
+      var summary = el("summary");
+      summary.appendChild(el("span", { "class": "n" }, "[" + c.n + "]"));
+      var label = " " + c.title + (c.date ? ", " + c.date : "") + (c.locator ? " · " + c.locator : "");
+      summary.appendChild(document.createTextNode(label));
+      details.appendChild(summary);
+      details.appendChild(el("blockquote", {}, c.quote));
+      item.appendChild(details);
+      list.appendChild(item);
+    });
+    answerBox.appendChild(list);
+  }
+
+  /* A footnote link opens its citation. */
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("sup.cite a") : null;
+    if (!link) { return; }
+    var target = document.getElementById(link.getAttribute("href").slice(1));
+    if (target) {
+      var details = target.querySelector("details");
+      if (details) { details.open = true; }
+    }
+  });
+
+  function renderFeedback(answerBox, interactionId, feedbackUrlTemplate) {
+    if (!interactionId) { return; }
+    var url = feedbackUrlTemplate.replace(/\/0\/feedback$/, "/" + interactionId + "/feedback");
+    var box = el("div", { "class": "feedback", role: "group", "aria-label": "Was this helpful?" });
+    box.appendChild(el("span", { "class": "feedback-label" }, "Was this helpful?"));
+    var yes = el("button", { type: "button", "class": "secondary" }, "Helpful");
+    var no = el("button", { type: "button", "class": "secondary" }, "Not helpful");
+    var reasonId = "reason-" + interactionId;
+    var reasonLabel = el("label", { "for": reasonId, "class": "reason-label", hidden: "" }, "What was missing? (optional)");
+    var reason = el("input", { id: reasonId, type: "text", maxlength: "2000", hidden: "" });
+    var send = el("button", { type: "button", "class": "secondary", hidden: "" }, "Send");
+    var status = el("span", { "class": "status", role: "status" });
+    function submit(helpful) {
+      yes.disabled = no.disabled = send.disabled = true;
+      fetch(url, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": CSRF, "Accept": "application/json" },
+        body: JSON.stringify({ helpful: helpful, reason: reason.value || "" })
+      }).then(function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok) { throw new Error(errorMessage(body, response.status)); }
+          status.textContent = "Thank you: your feedback goes to the communications team.";
+          reason.hidden = reasonLabel.hidden = send.hidden = true;
+        });
+      }).catch(function (error) {
+        status.textContent = error.message;
+        yes.disabled = no.disabled = send.disabled = false;
+      });
+    }
+    yes.addEventListener("click", function () { submit(true); });
+    no.addEventListener("click", function () {
+      reason.hidden = reasonLabel.hidden = send.hidden = false;
+      reason.focus();
+    });
+    send.addEventListener("click", function () { submit(false); });
+    [yes, no, reasonLabel, reason, send, status].forEach(function (node) { box.appendChild(node); });
+    answerBox.appendChild(box);
+  }
+
+  /* ---- Ask: stream the answer over SSE with fetch + ReadableStream ---- */
+  var askForm = document.getElementById("ask-form");
+  if (askForm) {
+    var turns = document.getElementById("turns");
+    var question = document.getElementById("question");
+    var conversation = document.getElementById("conversation-id");
+    var status = document.getElementById("ask-status");
+    var submitButton = askForm.querySelector('button[type="submit"]');
+
+    document.getElementById("new-conversation").addEventListener("click", function () {
+      conversation.value = "";
+      turns.textContent = "";
+      status.textContent = "New conversation.";
+      question.focus();
+    });
+
+    question.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { askForm.requestSubmit(); }
+    });
+
+    askForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = question.value.trim();
+      if (!text) { question.focus(); return; }
+      var turn = el("li", { "class": "turn" });
+      var q = el("p", { "class": "question" });
+      q.appendChild(el("span", { "class": "who" }, "You"));
+      q.appendChild(document.createTextNode(" " + text));
+      var answerBox = el("div", { "class": "answer streaming" });
+      var answerText = el("p", { "class": "answer-text" });
+      answerBox.appendChild(answerText);
+      turn.appendChild(q);
+      turn.appendChild(answerBox);
+      turns.appendChild(turn);
+      turns.setAttribute("aria-busy", "true");
+      submitButton.disabled = true;
+      status.textContent = "Answering…";
+      var streamed = "";
+      var finished = false;
+
+      function finish(data) {
+        finished = true;
+        var prefix = "c" + (data.interaction_id || Date.now());
+        renderAnswerText(answerText, data.answer || "", prefix);
+        answerBox.classList.remove("streaming");
+        if (!data.grounded) { answerBox.classList.add("ungrounded"); }
+        renderCitations(answerBox, data.citations, prefix);
+        renderFeedback(answerBox, data.interaction_id, askForm.getAttribute("data-feedback"));
+        if (data.conversation_id) { conversation.value = data.conversation_id; }
+        status.textContent = data.citations && data.citations.length
+          ? "Answered with " + data.citations.length + " source" + (data.citations.length > 1 ? "s" : "") + "."
+          : "Answered.";
+      }
+
+      function handle(eventName, payload) {
+        if (eventName === "delta") {
+          streamed += payload.text || "";
+          answerText.textContent = streamed;
+        } else if (eventName === "replace") {
+          streamed = payload.text || "";
+          answerText.textContent = streamed;
+        } else if (eventName === "answer") {
+          finish(payload);
+        } else if (eventName === "error") {
+          throw new Error(payload.message || "The answer could not be finished.");
+        }
+      }
+
+      fetch(askForm.getAttribute("data-api"), {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "Accept": "text/event-stream", "X-CSRFToken": CSRF },
+        body: JSON.stringify({ question: text, conversation_id: conversation.value || null })
+      }).then(function (response) {
+        if (!response.ok) {
+          return response.json().then(function (body) { throw new Error(errorMessage(body, response.status)); });
+        }
+        question.value = "";
+        var reader = response.body.getReader();
+        var decoder = new TextDecoder();
+        var buffer = "";
+        function pump() {
+          return reader.read().then(function (chunk) {
+            if (chunk.done) { return; }
+            buffer += decoder.decode(chunk.value, { stream: true });
+            var frames = buffer.split("\n\n");
+            buffer = frames.pop();
+            frames.forEach(function (frame) {
+              var name = "message";
+              var data = [];
+              frame.split("\n").forEach(function (line) {
+                if (line.indexOf("event:") === 0) { name = line.slice(6).trim(); }
+                else if (line.indexOf("data:") === 0) { data.push(line.slice(5).replace(/^ /, "")); }
+              });
+              if (data.length) { handle(name, JSON.parse(data.join("\n"))); }
+            });
+            return pump();
+          });
+        }
+        return pump();
+      }).then(function () {
+        if (!finished) { throw new Error("The answer was cut off. Please ask again."); }
+      }).catch(function (error) {
+        answerBox.classList.remove("streaming");
+        answerBox.classList.add("failed");
+        answerText.textContent = error.message;
+        status.textContent = error.message;
+      }).then(function () {
+        turns.setAttribute("aria-busy", "false");
+        submitButton.disabled = false;
+        question.focus();
+      });
+    });
+  }
+
+  /* ---- Curate: upload files or a folder, one request per file, with progress ---- */
+  var uploadForm = document.getElementById("upload-form");
+  if (uploadForm) {
+    var progressList = document.getElementById("upload-progress");
+    var previewTemplate = uploadForm.getAttribute("data-preview");
+
+    function uploadOne(file, fields) {
+      return new Promise(function (resolve) {
+        var path = file.webkitRelativePath || file.name;
+        var item = el("li");
+        var label = el("span", { "class": "file" }, path);
+        var bar = el("progress", { max: "100", value: "0", "aria-label": "Upload of " + path });
+        var result = el("span", { "class": "result" }, "waiting");
+        item.appendChild(label);
+        item.appendChild(bar);
+        item.appendChild(result);
+        progressList.appendChild(item);
+        var data = new FormData();
+        data.append("file", file, path);
+        Object.keys(fields).forEach(function (key) { data.append(key, fields[key]); });
+        var xhr = new XMLHttpRequest();
+        xhr.open("POST", uploadForm.getAttribute("data-api"));
+        xhr.setRequestHeader("X-CSRFToken", CSRF);
+        xhr.setRequestHeader("Accept", "application/json");
+        xhr.upload.addEventListener("progress", function (event) {
+          if (event.lengthComputable) {
+            bar.value = Math.round((event.loaded / event.total) * 100);
+            result.textContent = bar.value + "%";
+          }
+        });
+        xhr.addEventListener("load", function () {
+          var body = null;
+          try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
+          bar.value = 100;
+          var outcome = body && body.results && body.results[0];
+          if (xhr.status >= 200 && xhr.status < 300 && outcome && outcome.status !== "error") {
+            result.textContent = outcome.status + " · " + outcome.passages + " passages · ";
+            var link = el("a", { href: previewTemplate.replace(/\/0$/, "/" + outcome.source_id) }, "preview and approve");
+            result.appendChild(link);
+            item.className = "ok";
+          } else {
+            result.textContent = (outcome && outcome.error) || errorMessage(body, xhr.status);
+            item.className = "failed";
+          }
+          resolve();
+        });
+        xhr.addEventListener("error", function () {
+          result.textContent = "The upload failed (network).";
+          item.className = "failed";
+          resolve();
+        });
+        xhr.send(data);
+      });
+    }
+
+    uploadForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var files = [];
+      uploadForm.querySelectorAll('input[type="file"]').forEach(function (input) {
+        Array.prototype.forEach.call(input.files, function (f) { files.push(f); });
+      });
+      if (!files.length) {
+        progressList.textContent = "";
+        progressList.appendChild(el("li", { "class": "failed" }, "Choose one or more files first."));
+        return;
+      }
+      var fields = {
+        kind: uploadForm.querySelector('[name="kind"]').value,
+        audience: uploadForm.querySelector('[name="audience"]').value
+      };
+      progressList.textContent = "";
+      var button = uploadForm.querySelector('button[type="submit"]');
+      button.disabled = true;
+      files.reduce(function (chain, file) {
+        return chain.then(function () { return uploadOne(file, fields); });
+      }, Promise.resolve()).then(function () {
+        button.disabled = false;
+        uploadForm.reset();
+        progressList.appendChild(el("li", { "class": "done" }, "Done. Reload the page to see the new drafts in the list."));
+      });
+    });
+  }
+})();

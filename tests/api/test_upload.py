@@ -1,0 +1,80 @@
+"""Uploading sources over the API: per-file results like `understudy ingest --json`, and the right statuses."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from tests.api.conftest import World, error_of
+from tests.api.test_access import docx_bytes
+
+pytest.importorskip("ingestion.pipeline")
+
+MEMO = "I moved weekend dispatch to two shifts because drivers deserve predictable weekends."
+
+
+def upload(client, world: World, *files: tuple[bytes, str], who: str = "curator", **fields):
+    data = {"file": [(io.BytesIO(content), name) for content, name in files], **fields}
+    return client.post("/api/v1/twins/dana/sources", data=data, content_type="multipart/form-data",
+                       headers=world.people[who].headers)
+
+
+def test_a_docx_becomes_a_draft_with_its_passages(client, world: World) -> None:
+    response = upload(client, world, (docx_bytes(MEMO), "memos/2025-05-02-weekend-dispatch.docx"))
+    assert response.status_code == 200, response.get_json()
+    [result] = response.get_json()["results"]
+    assert result["path"] == "memos/2025-05-02-weekend-dispatch.docx"
+    assert result["status"] == "ingested" and result["passages"] >= 1 and result["error"] is None
+    shown = client.get(f"/api/v1/sources/{result['source_id']}", headers=world.people["curator"].headers).get_json()
+    assert shown["source"]["status"] == "draft" and shown["source"]["date"] == "2025-05-02"
+    assert shown["source"]["filename"] == "2025-05-02-weekend-dispatch.docx"
+    assert any(MEMO in p["text"] for p in shown["passages"])
+    assert {"ordinal", "text", "speaker", "executive", "locator"} <= set(shown["passages"][0])
+
+
+def test_the_same_bytes_again_are_a_duplicate_and_new_bytes_a_new_version(client, world: World) -> None:
+    first = upload(client, world, (docx_bytes(MEMO), "dispatch.docx")).get_json()["results"][0]
+    again = upload(client, world, (docx_bytes(MEMO), "dispatch.docx")).get_json()["results"][0]
+    assert again["status"] == "duplicate" and again["source_id"] == first["source_id"]
+    newer = upload(client, world, (docx_bytes(MEMO, "Two shifts start in June."), "dispatch.docx"))
+    result = newer.get_json()["results"][0]
+    assert result["status"] == "updated"
+    versions = client.get(f"/api/v1/sources/{result['source_id']}",
+                          headers=world.people["curator"].headers).get_json()["versions"]
+    assert [v["version"] for v in versions] == [2, 1]
+
+
+def test_audience_and_approve_fields(client, world: World) -> None:
+    response = upload(client, world, (docx_bytes(MEMO), "dispatch.docx"), audience="leadership", approve="true",
+                      kind="talk")
+    source_id = response.get_json()["results"][0]["source_id"]
+    source = client.get(f"/api/v1/sources/{source_id}", headers=world.people["curator"].headers).get_json()["source"]
+    assert (source["status"], source["audience"], source["kind"]) == ("approved", "leadership", "talk")
+
+
+def test_a_wrong_type_is_415(client, world: World) -> None:
+    response = upload(client, world, (b"MZ\x90\x00binary", "tool.exe"))
+    assert response.status_code == 415
+    assert error_of(response)["code"] == "unsupported_type"
+    assert response.get_json()["results"][0]["status"] == "error"
+
+
+def test_a_file_that_lies_about_its_type_is_415(client, world: World) -> None:
+    response = upload(client, world, (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "memo.docx"))
+    assert response.status_code == 415
+
+
+def test_an_unknown_kind_is_400(client, world: World) -> None:
+    response = upload(client, world, (docx_bytes(MEMO), "dispatch.docx"), kind="poem")
+    assert response.status_code == 400
+
+
+def test_a_mixed_batch_reports_each_file(client, world: World) -> None:
+    response = upload(client, world, (docx_bytes(MEMO), "dispatch.docx"), (b"", "empty.txt"),
+                      (b"Reliable first, then fast. I say it every week.", "notes.txt"))
+    assert response.status_code == 200
+    statuses = {r["path"]: r["status"] for r in response.get_json()["results"]}
+    assert statuses == {"dispatch.docx": "ingested", "empty.txt": "error", "notes.txt": "ingested"}
+    error = next(r for r in response.get_json()["results"] if r["path"] == "empty.txt")["error"]
+    assert "empty" in error

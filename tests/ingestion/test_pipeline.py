@@ -1,0 +1,100 @@
+"""Folder expansion and the contract every caller relies on: a document or an IngestError, nothing else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ingestion.model import IngestError, Limits, ParsedDocument
+from ingestion.pipeline import SUPPORTED_SUFFIXES, iter_files, parse_path
+from ingestion.pipeline import parse_bytes as parse_upload
+from tests.ingestion.conftest import VTT, build_docx, build_pdf
+
+
+def test_iter_files_expands_folders_in_sorted_order_and_skips_hidden_and_unsupported(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "b-talks").mkdir(parents=True)
+    (corpus / "a-memos").mkdir()
+    (corpus / ".git").mkdir()
+    (corpus / "a-memos" / "2.docx").write_bytes(build_docx())
+    (corpus / "a-memos" / "1.md").write_text("# One\n\nFirst.")
+    (corpus / "a-memos" / "~$2.docx").write_bytes(b"lock")
+    (corpus / "a-memos" / ".hidden.txt").write_text("secret")
+    (corpus / "a-memos" / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    (corpus / "b-talks" / "town-hall.vtt").write_text(VTT)
+    (corpus / ".git" / "notes.txt").write_text("not content")
+    (corpus / "top.TXT").write_text("Top level.")
+    explicit = tmp_path / "odd.xyz"
+    explicit.write_text("named explicitly")
+    found = list(iter_files([corpus, explicit]))
+    assert found == [
+        corpus / "a-memos" / "1.md",
+        corpus / "a-memos" / "2.docx",
+        corpus / "b-talks" / "town-hall.vtt",
+        corpus / "top.TXT",
+        explicit,
+    ]
+    with pytest.raises(IngestError) as caught:
+        parse_path(explicit)
+    assert caught.value.code == "unsupported_type"
+
+
+def test_every_file_of_a_folder_parses_on_its_own(tmp_path: Path) -> None:
+    (tmp_path / "good.docx").write_bytes(build_docx())
+    (tmp_path / "broken.docx").write_bytes(build_docx()[:500])
+    (tmp_path / "talk.vtt").write_text(VTT)
+    outcomes = {}
+    for path in iter_files([tmp_path]):
+        try:
+            outcomes[path.name] = parse_path(path).kind
+        except IngestError as error:
+            outcomes[path.name] = error.code
+    assert outcomes == {"broken.docx": "truncated", "good.docx": "memo", "talk.vtt": "transcript"}
+
+
+TEXT_SUFFIXES = [s for s in SUPPORTED_SUFFIXES if s not in (".pdf", ".docx")]
+
+
+def outcome(data: bytes, name: str) -> ParsedDocument | IngestError:
+    """Parse and return the document, or the IngestError; any other exception fails the test."""
+    try:
+        return parse_upload(data, name, limits=Limits(pdf_timeout_s=20))
+    except IngestError as error:
+        assert error.code and error.message
+        return error
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.binary(max_size=4096), suffix=st.sampled_from(TEXT_SUFFIXES + [".docx"]))
+def test_arbitrary_bytes_give_a_document_or_an_ingest_error(data: bytes, suffix: str) -> None:
+    result = outcome(data, "upload" + suffix)
+    if isinstance(result, ParsedDocument):
+        assert result.passages and result.size_bytes == len(data)
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(max_size=2000), suffix=st.sampled_from(TEXT_SUFFIXES))
+def test_arbitrary_text_gives_a_document_or_an_ingest_error(text: str, suffix: str) -> None:
+    result = outcome(text.encode("utf-8", "surrogatepass"), "upload" + suffix)
+    if isinstance(result, ParsedDocument):
+        assert all(p.text.strip() for p in result.passages)
+
+
+@settings(max_examples=8, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=st.binary(min_size=1, max_size=2048), cut=st.integers(min_value=10, max_value=3000))
+def test_damaged_pdfs_give_a_document_or_an_ingest_error(body: bytes, cut: int) -> None:
+    # Few examples: each one that gets past the header check starts a worker process.
+    real = build_pdf([["A sentence on page one."]])
+    outcome(b"%PDF-1.4\n" + body + b"\n%%EOF\n", "upload.pdf")
+    outcome(real[:cut] + body + real[cut:], "upload.pdf")
+
+
+@settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(position=st.integers(min_value=0, max_value=10_000), junk=st.binary(min_size=1, max_size=64))
+def test_damaged_docx_gives_a_document_or_an_ingest_error(position: int, junk: bytes) -> None:
+    real = build_docx()
+    at = position % len(real)
+    outcome(real[:at] + junk + real[at + len(junk):], "upload.docx")

@@ -1,0 +1,83 @@
+"""The optional dense rerank reorders through a real HTTP embeddings endpoint and falls back when it fails."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.orm import Session
+
+from service.config import Settings
+from service.corpus.access import Viewer
+from service.corpus.models import Twin
+from service.search import DenseReranker, search_passages
+from tests.search.corpus import add_doc, make_twin, turn
+from tests.support.fake_openai import EMBEDDINGS_PATH, FakeOpenAI
+
+EVERYONE = Viewer.public()
+QUERY = "budget hiring"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def twin(session: Session) -> Twin:
+    """Lexically the executive's long memo wins; by meaning the panel's short answer is closer."""
+    twin = make_twin(session, "dana", "Dana Reyes")
+    add_doc(session, twin, "memo.docx", [
+        turn("The budget for hiring is reviewed with quarterly marketing spend, travel, offices, licences, "
+             "contractors, events and the rest of the operating plan.", "DANA REYES", True),
+    ], title="Budget memo")
+    add_doc(session, twin, "panel.txt", [
+        turn("Hiring budget.", "PANELIST", False),
+    ], title="Panel", kind="transcript")
+    return twin
+
+
+def _reranker(settings: Settings, fake: FakeOpenAI, weight: float = 1.0) -> DenseReranker:
+    configured = settings.replace(embeddings_model="fake-embed", embeddings_base_url=fake.base_url,
+                                  llm_api_key="test-key", search_dense_weight=weight)
+    reranker = DenseReranker.from_settings(configured)
+    assert reranker is not None
+    return reranker
+
+
+def test_not_configured_means_no_reranker(settings: Settings) -> None:
+    assert DenseReranker.from_settings(settings) is None
+    assert DenseReranker.from_settings(settings.replace(embeddings_model="m")) is None, "no endpoint"
+
+
+def test_dense_rerank_reorders_and_caches_passage_vectors(session: Session, twin: Twin, settings: Settings,
+                                                          fake: FakeOpenAI) -> None:
+    lexical = search_passages(session, twin, QUERY, EVERYONE, k=2)
+    assert [h.title for h in lexical] == ["Budget memo", "Panel"]
+
+    reranker = _reranker(settings, fake)
+    dense = search_passages(session, twin, QUERY, EVERYONE, k=2, reranker=reranker)
+    assert [h.title for h in dense] == ["Panel", "Budget memo"]
+    assert dense[0].score > dense[1].score
+    embedded = [r["body"]["input"] for r in fake.requests if r["path"] == EMBEDDINGS_PATH]
+    assert sum(len(batch) for batch in embedded) == 3, "query plus both passages, passages batched together"
+
+    fake.reset()
+    search_passages(session, twin, QUERY, EVERYONE, k=2, reranker=reranker)
+    assert [r["body"]["input"] for r in fake.requests] == [[QUERY]], "passage vectors come from the cache"
+
+
+def test_failing_endpoint_falls_back_to_lexical_with_a_warning(session: Session, twin: Twin, settings: Settings,
+                                                                fake: FakeOpenAI,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    reranker = _reranker(settings, fake)
+    fake.set_mode("error500")
+    with caplog.at_level(logging.WARNING, logger="service.search.dense"):
+        hits = search_passages(session, twin, QUERY, EVERYONE, k=2, reranker=reranker)
+    assert [h.title for h in hits] == ["Budget memo", "Panel"]
+    assert "dense rerank unavailable" in caplog.text
+    fake.stop()
+    assert [h.title for h in search_passages(session, twin, QUERY, EVERYONE, k=2, reranker=reranker)] == [
+        "Budget memo", "Panel"], "an endpoint that is gone altogether"

@@ -1,0 +1,109 @@
+"""The extractive composer on hand-built search hits: the executive's own sentences, cited, or a clear no."""
+
+from __future__ import annotations
+
+import re
+
+from service.twin.extractive import compose_extractive, stream_segments
+from service.twin.persona import PersonaSettings
+from service.twin.text import sentences
+from tests.twin.conftest import COLD_CHAIN, EXECUTIVE_ON_DRONES, INTERVIEWER, LISBON, PLANTED, PRICING, hit
+
+PERSONA = PersonaSettings(name="Dana Reyes", answer_openers=["Here's where I land."])
+MARKED = re.compile(r"(.+?)\s*\[(\d+)\]")
+
+
+def quoted(answer: str) -> list[tuple[str, int]]:
+    """(sentence, n) for each cited sentence, without the framing line."""
+    body = answer.removeprefix(PERSONA.answer_openers[0]).strip()
+    return [(m.group(1).strip(), int(m.group(2))) for m in MARKED.finditer(body)]
+
+
+def test_answers_with_the_executives_sentences_word_for_word_each_cited() -> None:
+    hits = [hit(PRICING, passage_id=11, source_id=1, title="Pricing memo"),
+            hit(LISBON, passage_id=12, source_id=2, title="Lisbon office")]
+    composed = compose_extractive("Will list prices change for renewal customers next year?", hits, PERSONA,
+                                  threshold=0.3)
+    assert composed.grounded
+    assert composed.answer.startswith("Here's where I land. ")
+    parts = quoted(composed.answer)
+    assert parts, composed.answer
+    by_n = {c.n: c for c in composed.citations}
+    for sentence, n in parts:
+        citation = by_n[n]
+        source_text = {11: PRICING, 12: LISBON}[citation.passage_id]
+        assert sentence in source_text  # an exact substring of the cited passage
+        assert sentence in citation.quote and citation.quote in source_text
+    assert {c.passage_id for c in composed.citations} == {11}  # Lisbon does not answer a pricing question
+
+
+def test_another_speakers_words_are_never_given_as_the_executives() -> None:
+    hits = [hit(INTERVIEWER, passage_id=1, executive=False, speaker="INTERVIEWER", ordinal=0),
+            hit(EXECUTIVE_ON_DRONES, passage_id=2, speaker="DANA REYES", ordinal=1)]
+    composed = compose_extractive("Is the drone delivery pilot in Denver a costly vanity project?", hits, PERSONA,
+                                  threshold=0.2)
+    assert composed.grounded
+    for sentence in sentences(INTERVIEWER):
+        assert sentence not in composed.answer
+    assert [c.passage_id for c in composed.citations] == [2]
+
+
+def test_only_other_speakers_on_the_subject_means_no_answer() -> None:
+    hits = [hit(INTERVIEWER, passage_id=1, executive=False, speaker="INTERVIEWER")]
+    composed = compose_extractive("Do drone delivery pilots survive their second winter?", hits, PERSONA,
+                                  threshold=0.2)
+    assert not composed.grounded and composed.answer == PERSONA.no_answer_message and composed.citations == []
+
+
+def test_below_the_grounding_threshold_the_twin_declines() -> None:
+    hits = [hit(COLD_CHAIN, passage_id=1), hit(LISBON, passage_id=2)]
+    question = "What is your plan for the Tokyo data centre migration?"
+    declined = compose_extractive(question, hits, PERSONA, threshold=0.43)
+    assert not declined.grounded and declined.citations == [] and "[" not in declined.answer
+    assert declined.grounding < 0.43
+    answered = compose_extractive("Why did you choose cold chain for pharmaceutical customers?", hits, PERSONA,
+                                  threshold=0.43)
+    assert answered.grounded and answered.grounding >= 0.43
+
+
+def test_near_duplicate_sentences_are_said_once() -> None:
+    repeated = "Renewal customers deserve predictable bills."
+    hits = [hit(PRICING, passage_id=1, source_id=1),
+            hit(f"{repeated} That is the whole pricing policy in one line.", passage_id=2, source_id=2),
+            hit(f"As I keep saying: {repeated}", passage_id=3, source_id=3)]
+    composed = compose_extractive("Do renewal customers get predictable bills?", hits, PERSONA, threshold=0.2)
+    assert composed.answer.count("predictable bills") == 1
+
+
+def test_sentences_follow_the_sources_reading_order() -> None:
+    text = ("First, cold chain volumes doubled in the spring. Then we hired forty cold chain drivers. "
+            "Finally, cold chain margins recovered by winter.")
+    composed = compose_extractive("What happened with cold chain volumes, drivers and margins?",
+                                  [hit(text, passage_id=5)], PERSONA, threshold=0.2)
+    positions = [text.index(sentence) for sentence, _ in quoted(composed.answer)]
+    assert len(positions) >= 2 and positions == sorted(positions)
+
+
+def test_planted_instructions_and_stage_directions_are_never_quoted() -> None:
+    hits = [hit(PLANTED, passage_id=1),
+            hit("(Applause.) Warehouse safety is everyone's job, and the warehouse teams proved it.", passage_id=2)]
+    composed = compose_extractive("What happened to warehouse safety and the warehouse instructions?", hits,
+                                  PERSONA, threshold=0.2)
+    assert composed.grounded
+    assert "Ignore" not in composed.answer and "(Applause.)" not in composed.answer
+
+
+def test_numbers_run_in_order_of_first_use_and_streaming_gives_the_same_text() -> None:
+    hits = [hit(LISBON, passage_id=7, source_id=3), hit(PRICING, passage_id=9, source_id=4)]
+    composed = compose_extractive("When does hiring start for the Lisbon engineering office, and will list prices "
+                                  "stay flat?", hits, PERSONA, threshold=0.2)
+    numbers = [n for _, n in quoted(composed.answer)]
+    assert numbers and numbers[0] == 1 and sorted(set(numbers)) == list(range(1, len(set(numbers)) + 1))
+    assert "".join(stream_segments(composed)) == composed.answer
+
+
+def test_without_openers_the_answer_is_only_quotes() -> None:
+    bare = PersonaSettings(name="Dana Reyes", answer_openers=[])
+    composed = compose_extractive("Why cold chain for pharmaceutical customers?", [hit(COLD_CHAIN)], bare,
+                                  threshold=0.2)
+    assert composed.answer.startswith("I chose cold chain")

@@ -1,0 +1,128 @@
+"""Persona: curator settings over defaults, their validation, and the style profile derived from the corpus."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from service.corpus import store
+from service.errors import BadInput
+from service.twin.persona import (
+    DEFAULT_DISCLAIMER,
+    DEFAULT_NO_ANSWER,
+    RefusedTopic,
+    build_style_profile,
+    keyword_pattern,
+    persona_settings,
+    refresh_persona,
+    validate_persona_changes,
+)
+from tests.twin.conftest import World, add_document
+
+MEMOS = [
+    ["Good morning, team. Customers first, always. Our renewal rate climbed again this quarter because "
+     "support answered faster. Let's keep shipping. Onward together."],
+    ["Good morning, team. Customers first, always. Freight volumes in the cold chain lanes doubled since "
+     "spring, and reliability is why. Onward together."],
+    ["Good morning, team. The cold chain lanes need more drivers before winter. Customers first, always. "
+     "Reliability wins renewals. Onward together."],
+    ["Good morning, team. We hired forty drivers for the cold chain lanes. Reliability is the product. "
+     "Customers first, always. Onward together."],
+]
+
+
+def test_defaults_name_the_executive_and_refuse_the_sensitive_topics(world: World) -> None:
+    persona = persona_settings(world.twin)
+    assert persona.no_answer_message == DEFAULT_NO_ANSWER
+    assert persona.disclaimer_text == "AI twin of Dana Reyes, built from approved sources; not Dana Reyes."
+    assert {t.name for t in persona.refused_topics} == {"compensation", "layoffs", "reorganisation", "m-and-a",
+                                                       "legal", "individual-performance"}
+    assert persona.answer_openers
+
+
+def test_curator_settings_override_the_defaults(session: Session, world: World) -> None:
+    changes = validate_persona_changes({
+        "no_answer_message": "I haven't said anything about that yet.",
+        "disclaimer": "Dana's AI stand-in ({name}); not {name} in person.",
+        "refused_topics": [{"name": "roadmap", "label": "the product roadmap", "keywords": ["launch date"]}],
+        "answer_openers": ["Short version:"],
+    })
+    store.update_persona(session, "dana", changes)
+    persona = persona_settings(world.twin)
+    assert persona.no_answer_message == "I haven't said anything about that yet."
+    assert persona.disclaimer_text == "Dana's AI stand-in (Dana Reyes); not Dana Reyes in person."
+    assert [t.name for t in persona.refused_topics] == ["roadmap"]
+    assert persona.refused_topics[0].matches("What are the LAUNCH DATES for the new app?")
+    assert persona.opener_for("anything") == "Short version:"
+
+
+@pytest.mark.parametrize("changes, complaint", [
+    ({"favourite_colour": "blue"}, "unknown persona settings"),
+    ({"style": {}}, "derived"),
+    ({"no_answer_message": "   "}, "non-empty"),
+    ({"no_answer_message": "x" * 1001}, "at most"),
+    ({"disclaimer": "An assistant."}, "not the executive"),
+    ({"refused_topics": [{"name": "x", "patterns": ["(unclosed"]}]}, "not a valid regex"),
+    ({"refused_topics": [{"name": "x", "patterns": [".*"]}]}, "matches everything"),
+    ({"refused_topics": [{"name": "x"}]}, "needs keywords or patterns"),
+    ({"refused_topics": [{"name": "x", "keywords": ["a"]}, {"name": "x", "keywords": ["b"]}]}, "twice"),
+    ({"answer_openers": "Here goes."}, "list of text"),
+    ({"rehearsal_rubric": [{"criterion": "Clarity", "weight": -1}]}, "non-negative"),
+    ({}, "non-empty"),
+])
+def test_invalid_curator_edits_are_refused_with_a_reason(changes: dict, complaint: str) -> None:
+    with pytest.raises(BadInput, match=complaint):
+        validate_persona_changes(changes)
+
+
+def test_topics_given_as_plain_words_become_keyword_topics() -> None:
+    clean = validate_persona_changes({"refused_topics": ["office relocation"]})
+    topic = RefusedTopic.from_dict(clean["refused_topics"][0])
+    assert topic.matches("Are we relocating offices next year?") is False  # different words stay allowed
+    assert topic.matches("What about the office relocations?")
+
+
+@pytest.mark.parametrize("keyword, text", [
+    ("layoff", "Are more layoffs coming?"),
+    ("reorganisation", "Why are we reorganising sales?"),
+    ("salary", "When are salaries reviewed?"),
+    ("product roadmap", "Show me the product roadmaps"),
+])
+def test_keywords_match_their_inflections(keyword: str, text: str) -> None:
+    import re
+    assert re.search(keyword_pattern(keyword), text, re.IGNORECASE)
+
+
+def test_style_profile_finds_openings_closings_phrases_and_favoured_words() -> None:
+    profile = build_style_profile(MEMOS)
+    assert profile.documents == 4
+    assert profile.openings[0] == {"text": "Good morning, team.", "count": 4}
+    assert profile.closings[0] == {"text": "Onward together.", "count": 4}
+    phrases = [p["phrase"] for p in profile.signature_phrases]
+    assert "customers first always" in phrases
+    assert "cold chain lanes" in phrases
+    favoured = [w["word"] for w in profile.favoured_words]
+    assert "reliability" in favoured[:8]
+    # Ordinary English words that the executive does not overuse are not "favoured".
+    assert "because" not in favoured and "the" not in favoured
+    assert 3 <= profile.sentence_length["median"] <= 15
+    assert any("chain" in t["terms"] or "cold chain" in t["terms"] for t in profile.themes)
+
+
+def test_style_profile_of_nothing_is_empty() -> None:
+    profile = build_style_profile([])
+    assert profile.documents == 0 and profile.signature_phrases == [] and profile.voice is None
+
+
+def test_refresh_persona_stores_the_profile_from_approved_executive_words_only(session: Session,
+                                                                                world: World) -> None:
+    add_document(session, world.twin, "draft.md", [("Quantum teleportation will reshape freight.", None, True)],
+                 title="Unapproved draft", approve=False)
+    profile = refresh_persona(session, world.twin)
+    stored = persona_settings(world.twin).style
+    assert stored.to_dict() == profile.to_dict()
+    words = {w["word"] for w in stored.favoured_words}
+    assert "quantum" not in words and "teleportation" not in words  # drafts are not the executive's corpus
+    assert "critics" not in words  # the interviewer's words are not theirs
+    assert profile.voice is not None  # function-word profile for the voice score
+    assert store.list_audit(session, twin_slug="dana")[0].action == "persona.update"

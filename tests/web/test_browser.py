@@ -1,0 +1,179 @@
+"""The pages in headless Chromium (Debian's, driven by Playwright) against a live server on port 0."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import docx
+import pytest
+from werkzeug.serving import make_server
+
+from service.web.auth import make_dev_login_link
+from tests.api.conftest import World
+
+CHROMIUM = Path(os.environ.get("UNDERSTUDY_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+if not CHROMIUM.exists() and not os.environ.get("CI"):
+    pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium); browser tests need it",
+                allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def open_as(browser, app, live_server, world: World):
+    """A signed-in page for a user, through a one-time development link."""
+    contexts = []
+
+    def open_page(email: str):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.js_errors = errors
+        page.goto(live_server + make_dev_login_link(app, email))
+        assert page.url.endswith("/ask"), page.url
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def ask(page, question: str) -> None:
+    page.get_by_label("Your question for Dana Reyes").fill(question)
+    with page.expect_response(re.compile(r"/api/v1/twins/dana/ask$")) as answer:
+        page.get_by_role("button", name="Ask", exact=True).click()
+    assert answer.value.headers["content-type"].startswith("text/event-stream")
+    page.locator("#ask-status").filter(has_text="Answered").wait_for()
+
+
+def test_an_employee_asks_and_a_cited_answer_streams_in(open_as, world: World) -> None:
+    page = open_as("employee@example.com")
+    assert "AI twin of Dana Reyes" in page.locator("#disclaimer").inner_text()
+    ask(page, "Why did you choose cold chain for pharmaceutical customers?")
+    answer = page.locator(".turn").last
+    assert "pharmaceutical customers pay for reliability" in answer.locator(".answer-text").inner_text()
+    footnote = answer.locator("sup.cite a").first
+    assert footnote.inner_text() == "[1]"
+    citation = answer.locator(".citations li").first
+    assert "Why cold chain" in citation.locator("summary").inner_text()
+    assert not citation.locator("blockquote").is_visible()
+    footnote.click()
+    assert citation.locator("blockquote").is_visible()
+    assert "pay for reliability" in citation.locator("blockquote").inner_text()
+    shot(page, "ask")
+
+    # A follow-up stays in the conversation; then the employee says the answer did not help.
+    conversation = page.locator("#conversation-id").input_value()
+    assert conversation
+    ask(page, "What on-time rate did the temperature-controlled lanes reach?")
+    assert page.locator(".turn").count() == 2
+    assert page.locator("#conversation-id").input_value() == conversation
+    second = page.locator(".turn").last
+    second.get_by_role("button", name="Not helpful").click()
+    second.get_by_label("What was missing? (optional)").fill("I wanted the trend")
+    second.get_by_role("button", name="Send").click()
+    second.get_by_text("Thank you").wait_for()
+    shot(page, "ask-follow-up")
+    assert page.js_errors == []
+
+
+def test_a_curator_uploads_previews_and_approves_a_docx_that_answers_then_cite(open_as, world: World,
+                                                                               tmp_path: Path) -> None:
+    memo = tmp_path / "2025-06-02-weekend-dispatch.docx"
+    document = docx.Document()
+    document.add_heading("Weekend dispatch", level=1)
+    document.add_paragraph("I moved weekend dispatch to two shifts because our drivers deserve predictable "
+                           "weekends with their families.")
+    document.save(memo)
+
+    curator = open_as("curator@example.com")
+    curator.get_by_role("link", name="Curate").click()
+    curator.get_by_label("Files").set_input_files(str(memo))
+    curator.get_by_role("button", name="Upload").click()
+    preview = curator.get_by_role("link", name="preview and approve")
+    preview.wait_for()
+    assert curator.locator("#upload-progress progress").first.get_attribute("value") == "100"
+    shot(curator, "curate-sources")
+    preview.click()
+    assert "Weekend dispatch" in curator.locator("h2").first.inner_text()
+    passages = curator.locator("table.passages tbody tr")
+    assert passages.count() >= 1
+    assert "predictable weekends" in passages.first.inner_text()
+    assert curator.locator("#source-status").inner_text() == "draft"
+    shot(curator, "curate-source-preview")
+    curator.get_by_role("button", name="Approve").click()
+    curator.get_by_text("Approved: answers may cite this source").wait_for()
+    assert curator.locator("#source-status").inner_text() == "approved"
+
+    for name, label in (("curate-persona", "Persona"), ("curate-unanswered", "Unanswered & feedback"),
+                        ("curate-audit", "Audit log"), ("curate-search", "Search passages")):
+        curator.get_by_role("link", name=label).click()
+        curator.locator("main h2").first.wait_for()
+        shot(curator, name)
+    curator.get_by_role("link", name="Audit log").click()
+    assert "source.approve" in curator.locator("main").inner_text()
+
+    employee = open_as("employee@example.com")
+    ask(employee, "Why did you move weekend dispatch to two shifts?")
+    answer = employee.locator(".turn").last
+    assert "predictable weekends" in answer.locator(".answer-text").inner_text()
+    assert "Weekend dispatch" in answer.locator(".citations").inner_text()
+    shot(employee, "ask-cites-new-source")
+    assert curator.js_errors == [] and employee.js_errors == []
+
+
+def test_an_employee_cannot_reach_the_curation_pages(open_as, live_server: str, world: World) -> None:
+    page = open_as("employee@example.com")
+    assert page.get_by_role("link", name="Curate").count() == 0
+    assert page.get_by_role("link", name="Admin").count() == 0
+    for path in ("/curate", "/curate/dana", "/curate/dana/persona", "/curate/dana/audit", "/admin"):
+        response = page.goto(live_server + path)
+        assert response.status == 403, path
+        assert "needs the" in page.locator("main").inner_text()
+    shot(page, "employee-forbidden")
+
+
+def test_the_admin_page(open_as, world: World) -> None:
+    page = open_as("admin@example.com")
+    page.get_by_role("link", name="Admin").click()
+    page.get_by_text("Add a user").click()
+    page.get_by_label("E-mail").fill("lee@example.com")
+    page.get_by_role("button", name="Add user").click()
+    assert page.locator(".token-value").inner_text().startswith("us_")
+    assert "Given by Dana Reyes" in page.locator("table").first.inner_text()
+    shot(page, "admin")
