@@ -288,7 +288,7 @@ def grounding_scores(settings: Any, factory: Any, questions: list[dict[str, Any]
     from service.corpus import store
     from service.corpus.access import Viewer
     from service.search import search_passages
-    from service.twin.engine import _idf
+    from service.twin.engine import term_stats
     from service.twin.extractive import compose_extractive
     from service.twin.persona import persona_settings
 
@@ -300,7 +300,7 @@ def grounding_scores(settings: Any, factory: Any, questions: list[dict[str, Any]
             hits = search_passages(session, twin, item["question"], Viewer.public(), k=settings.search_k,
                                    executive_only=True)
             composed = compose_extractive(item["question"], hits, persona, threshold=0.0,
-                                          idf=_idf(session, item["question"]))
+                                          stats=term_stats(session, item["question"]))
             scores.append((bool(item.get("gold")), composed.grounding))
     return scores
 

@@ -315,9 +315,8 @@ class FileOutcome:
 def ingest_files(rt: Runtime, slug: str, paths: list[Path], *, kind: str | None, speakers: list[str],
                  audience: str, approve: bool, date: dt.date | None, uploader: str) -> Iterator[FileOutcome]:
     """Parse and store each file in its own transaction; a bad file fails alone."""
-    from ingestion.pipeline import parse_path
-
     from ingestion.model import IngestError, Limits
+    from ingestion.pipeline import parse_path
     from service.corpus import store
 
     limits = Limits(max_bytes=int(rt.settings.max_file_mb * 1024 * 1024), pdf_timeout_s=rt.settings.pdf_timeout,
@@ -361,7 +360,6 @@ def ingest(rt: Runtime, slug: str, paths: tuple[Path, ...], kind: str | None, sp
            audience: str | None, approve: bool, date_: dt.datetime | None, as_email: str | None, as_json: bool) -> None:
     """Ingest files and folders into a twin's corpus as drafts (or approved with --approve)."""
     from ingestion.pipeline import iter_files
-
     from service.corpus import store
 
     check_schema(rt)
@@ -751,6 +749,14 @@ def web_settings(rt: Runtime) -> dict[str, Any]:
     return values
 
 
+def local_web_settings(rt: Runtime, host: str) -> dict[str, Any]:
+    """Web settings for a plain-HTTP server on this machine: cookies cannot be Secure there."""
+    values = web_settings(rt)
+    if host in ("127.0.0.1", "localhost", "::1"):
+        values["SECURE_COOKIES"] = False
+    return values
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -761,7 +767,7 @@ def serve(rt: Runtime, host: str, port: int, debug: bool) -> None:
     from service.app import create_app
 
     check_schema(rt)
-    app = create_app(web_settings(rt))
+    app = create_app(local_web_settings(rt, host))
     out.print(f"Understudy is serving on http://{host}:{port}/ (Ctrl-C to stop)")
     app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=debug)
 
@@ -801,6 +807,7 @@ def demo(ctx: click.Context, host: str, port: int, fresh: bool, no_serve: bool, 
     from service.corpus import store
     from service.migrate import upgrade_database
     from service.twin.engine import answer_question
+    from service.twin.persona import refresh_persona, validate_persona_changes
 
     rt: Runtime = ctx.obj
     if rt.settings.database_url == default_database_url():
@@ -818,9 +825,16 @@ def demo(ctx: click.Context, host: str, port: int, fresh: bool, no_serve: bool, 
         if slug not in existing:
             store.create_twin(s, slug, spec["name"], title=spec.get("title", ""),
                               speaker_labels=spec.get("speaker_labels"), actor="demo")
-            store.record_consent(s, slug, by=spec.get("consent_by", spec["name"]),
-                                 scope=spec.get("consent_scope", "Demo: internal questions and pitch rehearsal"),
+            consent = spec.get("consent", {})
+            store.record_consent(s, slug, by=consent.get("by", spec["name"]),
+                                 scope=consent.get("scope", "Demo: internal questions and pitch rehearsal"),
                                  actor="demo")
+            persona = spec.get("persona", {})
+            changes = {"no_answer_message": persona.get("no_answer"),
+                       "answer_openers": [persona["opening"]] if persona.get("opening") else None}
+            changes = validate_persona_changes({k: v for k, v in changes.items() if v})
+            if changes:
+                store.update_persona(s, slug, changes, actor="demo")
         known = {u.email for u in store.list_users(s)}
         tokens = {}
         for email, role, audiences in DEMO_USERS:
@@ -831,7 +845,8 @@ def demo(ctx: click.Context, host: str, port: int, fresh: bool, no_serve: bool, 
         from ingestion.pipeline import iter_files
 
         files = [f for f in iter_files(paths) if f.name != "twin.toml"]
-        outcomes = list(ingest_files(rt, slug, files, kind=batch.get("kind"), speakers=[],
+        outcomes = list(ingest_files(rt, slug, files, kind=batch.get("kind"),
+                                     speakers=[batch["speaker"]] if batch.get("speaker") else [],
                                      audience=batch.get("audience", rt.settings.default_audience), approve=True,
                                      date=None, uploader="demo"))
         for o in outcomes:
@@ -840,7 +855,9 @@ def demo(ctx: click.Context, host: str, port: int, fresh: bool, no_serve: bool, 
         done = sum(1 for o in outcomes if o.status in ("ingested", "updated"))
         out.print(f"Ingested {done} of {len(files)} files from {batch['path']}"
                   + (f" for audience {batch['audience']}" if batch.get("audience") else "") + ".")
-    questions = spec.get("questions") or ["What matters most to you?"]
+    with rt.session() as s:
+        refresh_persona(s, store.get_twin(s, slug), actor="demo")
+    questions = spec.get("sample_questions") or ["What matters most to you?"]
     with rt.session() as s:
         employee = store.get_user(s, DEMO_USERS[0][0])
         answer = answer_question(s, rt.settings, slug, questions[0], store.viewer_for(employee), channel="cli")
@@ -863,7 +880,7 @@ def serve_demo(rt: Runtime, host: str, port: int) -> None:
     except ImportError:
         out.print("The web service is not available in this build; stopping after the sample answer.")
         return
-    app = create_app(web_settings(rt))
+    app = create_app(local_web_settings(rt, host))
     base = f"http://{host}:{port}"
     out.print(f"\n[bold green]Understudy demo is up at {base}/[/]")
     out.print("One-time sign-in links (each works once):")

@@ -41,6 +41,9 @@ _DASH_NAME = re.compile(r"^\s*[-\u2013\u2014~]\s*\w[\w .'-]{0,40}$")
 # A sign-off is only taken as one near the end of the message.
 _SIGN_OFF_WINDOW = 6
 _SIGNATURE_LINE_CHARS = 60
+_SIGNATURE_BLOCK_CHARS = 100
+_SIGNED_NAME_WINDOW = 4
+_NAME_WORD = re.compile(r"[^\W\d_]+")
 
 _QUOTE_CLASSES = ("gmail_quote", "gmail_signature", "moz-cite-prefix", "yahoo_quoted", "OutlookMessageHeader")
 _QUOTE_IDS = ("divRplyFwdMsg", "appendonsend", "Signature", "ms-outlook-mobile-signature")
@@ -87,7 +90,7 @@ def parse_eml(data: bytes, filename: str) -> ParsedFile:
             date = moment.date()
     except (TypeError, ValueError, IndexError, AttributeError):
         date = None
-    paragraphs = own_paragraphs(message)
+    paragraphs = own_paragraphs(message, sender=" ".join((from_name, from_address.split("@")[0])))
     speaker = from_name or from_address or None
     block = join_paragraphs([(f"\u00b6 {n}", para) for n, para in enumerate(paragraphs, 1)], speaker=speaker)
     subject = squash(metadata.get("subject", ""))
@@ -116,8 +119,8 @@ def _sender(message: EmailMessage) -> tuple[str, str]:
     return squash(name), address.strip().lower()
 
 
-def own_paragraphs(message: EmailMessage) -> list[str]:
-    """The paragraphs the sender wrote in this message's main text part."""
+def own_paragraphs(message: EmailMessage, sender: str = "") -> list[str]:
+    """The paragraphs the sender wrote in this message's main text part; `sender` names them, to spot a signature."""
     body = message.get_body(preferencelist=("plain", "html"))
     if body is None:
         return []
@@ -129,11 +132,11 @@ def own_paragraphs(message: EmailMessage) -> list[str]:
     if not isinstance(content, str):
         return []
     if body.get_content_subtype() == "html":
-        return _own_html_paragraphs(content)
-    return split_paragraphs("\n".join(strip_quoted_and_signature(content.split("\n"))))
+        return _own_html_paragraphs(content, sender)
+    return split_paragraphs("\n".join(strip_quoted_and_signature(content.split("\n"), sender)))
 
 
-def strip_quoted_and_signature(lines: list[str]) -> list[str]:
+def strip_quoted_and_signature(lines: list[str], sender: str = "") -> list[str]:
     """The lines before any quoted reply, forwarded message or signature; `>` lines removed."""
     lines = [line.rstrip("\r") for line in lines]
     end = len(lines)
@@ -152,7 +155,7 @@ def strip_quoted_and_signature(lines: list[str]) -> list[str]:
             end = index
             break
     kept = [line for line in lines[:end] if not _QUOTED.match(line)]
-    return _drop_sign_off(kept)
+    return _drop_sign_off(_drop_signed_name(kept, sender))
 
 
 def _outlook_block_follows(lines: list[str], start: int) -> bool:
@@ -163,6 +166,25 @@ def _outlook_block_follows(lines: list[str], start: int) -> bool:
     if index >= len(lines) or not _OUTLOOK_FROM.match(lines[index]):
         return False
     return any(_OUTLOOK_FOLLOWERS.match(line) for line in lines[index + 1:index + 4])
+
+
+def _drop_signed_name(lines: list[str], sender: str) -> list[str]:
+    """Cut the sender's name and what follows it ("Dana", "Dana Reyes | CEO | Halvorsen") off the end."""
+    names = {word.lower() for word in _NAME_WORD.findall(sender)}
+    if not names:
+        return lines
+    content = [index for index, line in enumerate(lines) if line.strip()]
+    # Never the first line: "Sam," there is a greeting, not a signature.
+    window = content[1:][-_SIGNED_NAME_WINDOW:]
+    for position, index in enumerate(window):
+        # The name part of a signature line ends at the first separator: "Dana Reyes | Chief ...".
+        head = re.split(r"[|,\u2013\u2014]| - ", lines[index].strip().lstrip("-\u2013\u2014~ "), maxsplit=1)[0]
+        words = [word.lower() for word in _NAME_WORD.findall(head)]
+        after = window[position + 1:]
+        if (words and len(words) <= 4 and set(words) <= names
+                and all(len(lines[i].strip()) <= _SIGNATURE_BLOCK_CHARS for i in after)):
+            return lines[:index]
+    return lines
 
 
 def _drop_sign_off(lines: list[str]) -> list[str]:
@@ -181,7 +203,7 @@ def _drop_sign_off(lines: list[str]) -> list[str]:
     return lines
 
 
-def _own_html_paragraphs(markup: str) -> list[str]:
+def _own_html_paragraphs(markup: str, sender: str = "") -> list[str]:
     """Paragraphs of an HTML body without blockquotes and the quote wrappers mail clients add."""
     soup = make_soup(markup)
 
@@ -195,4 +217,4 @@ def _own_html_paragraphs(markup: str) -> list[str]:
         return str(tag.get("id") or "") in _QUOTE_IDS
 
     texts = [text for _, text in html_paragraphs(soup, drop=quoted)]
-    return [para for para in (squash(line) for line in strip_quoted_and_signature(texts)) if para]
+    return [para for para in (squash(line) for line in strip_quoted_and_signature(texts, sender)) if para]

@@ -21,7 +21,7 @@ from service.search import search_passages
 from service.search.index import document_frequencies
 from service.twin import llm
 from service.twin.citations import Citation, HitLike
-from service.twin.extractive import Composed, compose_extractive, stream_segments
+from service.twin.extractive import Composed, TermStats, compose_extractive, stream_segments
 from service.twin.guardrails import injection_flags, refused_topic
 from service.twin.persona import PersonaSettings, persona_settings
 from service.twin.text import content_words, stem
@@ -70,7 +70,7 @@ class _Prepared:
     started: float
     refusal: Any = None
     hits: list[HitLike] = field(default_factory=list)
-    idf: dict[str, float] = field(default_factory=dict)
+    stats: TermStats | None = None
     search_query: str = ""
     flags: list[str] = field(default_factory=list)
 
@@ -114,7 +114,7 @@ def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: V
         return
     prepared.hits = _search(session, settings, prepared, viewer)
     extractive = compose_extractive(prepared.search_query, prepared.hits, prepared.persona,
-                                    threshold=settings.grounding_threshold, idf=prepared.idf)
+                                    threshold=settings.grounding_threshold, stats=prepared.stats)
     use_llm = settings.llm_enabled and extractive.grounded
     reason: str | None = None
     if use_llm and prepared.flags:
@@ -188,21 +188,22 @@ def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: V
     hits: list[HitLike] = list(search_passages(session, prepared.twin, prepared.search_query, viewer,
                                                k=max(int(settings.search_k), 1), executive_only=True))
     if hits:
-        prepared.idf = _idf(session, prepared.search_query)
+        prepared.stats = term_stats(session, prepared.search_query)
     return hits
 
 
-def _idf(session: Session, query: str) -> dict[str, float]:
+def term_stats(session: Session, query: str) -> TermStats | None:
     """Inverse document frequency of the query's stems in the corpus, from the search index."""
     terms = {stem(w): w for w in content_words(query)}
     try:
         df, total = document_frequencies(session, terms)
-    except Exception:  # the weights then come from ordinary English instead
-        return {}
+    except Exception:  # the weights then come from ordinary English alone
+        return None
     if total <= 0:
-        return {}
-    return {s: math.log(1.0 + (total - min(df.get(s, 0), total) + 0.5) / (min(df.get(s, 0), total) + 0.5))
-            for s in terms}
+        return None
+    idf = {s: math.log(1.0 + (total - min(df.get(s, 0), total) + 0.5) / (min(df.get(s, 0), total) + 0.5))
+           for s in terms}
+    return TermStats(idf=idf, passages=total)
 
 
 def _llm_hits(hits: Sequence[HitLike]) -> list[HitLike]:

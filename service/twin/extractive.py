@@ -32,6 +32,8 @@ MMR_LAMBDA = 0.5
 # A sentence is only worth adding if it scores at least this share of the best one.
 RELATIVE_FLOOR = 0.55
 ANAPHORA_RE = re.compile(r"^(?:It|This|That|These|Those|They|He|She|Such|Which)\b")
+# Corpus size at which corpus IDF and ordinary-English rarity count equally in term weights.
+SMALL_CORPUS_PASSAGES = 200
 # Rare terms decide what a question is about: weights grow faster than IDF itself.
 IDF_POWER = 2.0
 ORDERS = ("discourse", "relevance")
@@ -66,17 +68,31 @@ class Composed:
     used: list[HitLike] = field(default_factory=list)
 
 
-def term_weights(terms: Sequence[str], idf: dict[str, float] | None = None) -> dict[str, float]:
-    """Each query term's share of the question: corpus IDF when known, else rarity in ordinary English."""
+@dataclass(frozen=True)
+class TermStats:
+    """How rare each stem is in the twin's corpus (inverse document frequency) and how many passages it has."""
+
+    idf: dict[str, float]
+    passages: int
+
+
+def term_weights(terms: Sequence[str], stats: TermStats | None = None) -> dict[str, float]:
+    """Each query term's share of the question: rarity in the corpus, shrunk towards rarity in ordinary English
+    while the corpus is small (a dozen passages say little about which words are rare)."""
     if not terms:
         return {}
-    raw: dict[str, float] = {}
     floor = floor_frequency()
-    for term in terms:
-        if idf is not None and term in idf:
-            raw[term] = max(idf[term], 0.05) ** IDF_POWER
-        else:
-            raw[term] = math.log(1.0 + 0.07 / max(stem_frequency(term), floor)) ** IDF_POWER
+    background = _normalised({t: math.log(1.0 + 0.07 / max(stem_frequency(t), floor)) ** IDF_POWER
+                              for t in terms})
+    if stats is None or stats.passages <= 0 or not stats.idf:
+        return background
+    corpus = _normalised({t: max(stats.idf[t], 0.05) ** IDF_POWER if t in stats.idf
+                          else background[t] for t in terms})
+    trust = stats.passages / (stats.passages + SMALL_CORPUS_PASSAGES)
+    return _normalised({t: trust * corpus[t] + (1 - trust) * background[t] for t in terms})
+
+
+def _normalised(raw: dict[str, float]) -> dict[str, float]:
     total = sum(raw.values()) or 1.0
     return {t: v / total for t, v in raw.items()}
 
@@ -119,9 +135,9 @@ def _field_stems(title: str, heading: str | None) -> frozenset[str]:
     return frozenset(stem_set_with_compounds(f"{title} {heading or ''}"))
 
 
-def candidates(question: str, hits: Sequence[HitLike], *, idf: dict[str, float] | None = None) -> list[Candidate]:
+def candidates(question: str, hits: Sequence[HitLike], *, stats: TermStats | None = None) -> list[Candidate]:
     """Scored sentences of the executive's passages that share at least one term with the question."""
-    weights = term_weights(query_terms(question), idf)
+    weights = term_weights(query_terms(question), stats)
     if not weights:
         return []
     found: list[Candidate] = []
@@ -209,10 +225,10 @@ def arrange(chosen: Sequence[Candidate], order: str = DEFAULT_ORDER) -> list[Can
 
 
 def compose_extractive(question: str, hits: Sequence[HitLike], persona: PersonaSettings, *, threshold: float,
-                       idf: dict[str, float] | None = None, order: str | None = None,
+                       stats: TermStats | None = None, order: str | None = None,
                        max_sentences: int = MAX_SENTENCES, max_words: int = MAX_WORDS) -> Composed:
     """The executive's own sentences that answer, each followed by [n]; the no-answer message below threshold."""
-    chosen = select(candidates(question, hits, idf=idf), max_sentences=max_sentences, max_words=max_words)
+    chosen = select(candidates(question, hits, stats=stats), max_sentences=max_sentences, max_words=max_words)
     score = grounding(chosen)
     if not chosen or score < threshold:
         return no_answer(persona, score)

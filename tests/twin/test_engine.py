@@ -50,7 +50,7 @@ def test_an_extractive_answer_quotes_the_executive_and_cites_each_sentence(sessi
 def test_the_interviewers_words_never_appear_as_the_executives(session: Session, settings: Settings,
                                                                world: World) -> None:
     answer = answer_question(session, settings, "dana",
-                             "Is the drone delivery pilot in Denver a costly vanity project that won't survive winter?",
+                             "What did the drone delivery pilot in Denver teach you about drones?",
                              world.employee)
     assert answer.grounded
     for sentence in sentences(INTERVIEWER):
