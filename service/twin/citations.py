@@ -195,12 +195,13 @@ def check_answer(text: str, given: dict[int, str], *, system_prompt: str, no_ans
     plain = html.unescape(text).strip()
     if not plain:
         return CheckResult(False, "empty")
-    if leaks_prompt(plain, system_prompt) or any(m and m in plain for m in private_markers):
+    if _same_words(plain, no_answer_message):
+        return CheckResult(True, None, is_no_answer=True)
+    rules = "\n".join(line for line in system_prompt.splitlines() if no_answer_message not in line)
+    if leaks_prompt(plain, rules) or any(m and m in plain for m in private_markers):
         return CheckResult(False, "leaked_instructions")
     if injection_flags(plain):
         return CheckResult(False, "injection_echo")
-    if _same_words(plain, no_answer_message):
-        return CheckResult(True, None, is_no_answer=True)
     sentences = split_cited(plain)
     if not sentences:
         return CheckResult(False, "empty")

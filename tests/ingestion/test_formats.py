@@ -374,3 +374,21 @@ def test_pdf_date_comes_from_its_creation_date() -> None:
     assert parse_bytes(buffer.getvalue(), "dated.pdf").date == dt.date(2000, 1, 1)
     # A date in the file name is the curator's choice and wins over the PDF's own metadata.
     assert parse_bytes(buffer.getvalue(), "2019-04-01-dated.pdf").date == dt.date(2019, 4, 1)
+
+
+def test_signature_block_without_a_delimiter_is_dropped_at_the_senders_name() -> None:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = "Dana Reyes <dana.reyes@northwind.example>"
+    message["Subject"] = "Re: Audit"
+    message["Date"] = "Mon, 15 Dec 2025 21:05:00 +0000"
+    message.set_content(
+        "Priya,\n\nZero major findings is not luck. Please thank the night team from me.\n\n"
+        "Thanks for carrying this.\n\nDana\n\n"
+        "Dana Reyes | Chief Executive Officer | Northwind\nHarbour House, 1 Quay Street\n"
+    )
+    document = parse_bytes(bytes(message), "audit.eml")
+    text = all_text(document)
+    assert text.endswith("Thanks for carrying this.")
+    assert "Chief Executive Officer" not in text and "Quay Street" not in text

@@ -55,8 +55,8 @@ def test_the_interviewers_words_never_appear_as_the_executives(session: Session,
     assert answer.grounded
     for sentence in sentences(INTERVIEWER):
         assert sentence not in answer.answer
-    assert all(c.source_id == world.sources["interview"].id for c in answer.citations)
-    assert "drones for remote clinics" in answer.answer
+    assert answer.citations and all(c.source_id == world.sources["interview"].id for c in answer.citations)
+    assert "Denver taught us" in answer.answer
 
 
 def test_a_question_the_corpus_cannot_answer_gets_the_no_answer_message(session: Session, settings: Settings,
@@ -139,13 +139,13 @@ def test_a_viewer_only_gets_sources_of_their_audiences(session: Session, setting
 
 def test_a_follow_up_searches_with_the_previous_question(session: Session, settings: Settings,
                                                          world: World) -> None:
-    first = answer_question(session, settings, "dana", "What did you decide about pricing for renewal customers?",
+    first = answer_question(session, settings, "dana", "Why did you choose cold chain for pharmaceutical customers?",
                             world.employee)
-    follow = answer_question(session, settings, "dana", "And what about next year?", world.employee,
+    follow = answer_question(session, settings, "dana", "And what else did it achieve?", world.employee,
                              conversation_id=first.conversation_id)
     assert follow.grounded and follow.conversation_id == first.conversation_id
-    assert {c.source_id for c in follow.citations} & {world.sources["next"].id, world.sources["pricing"].id}
-    alone = answer_question(session, settings, "dana", "And what about next year?", world.employee)
+    assert {c.source_id for c in follow.citations} == {world.sources["cold"].id}
+    alone = answer_question(session, settings, "dana", "And what else did it achieve?", world.employee)
     assert not alone.grounded  # without the conversation the same words say too little to answer
 
 
