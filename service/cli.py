@@ -736,6 +736,75 @@ def ask(rt: Runtime, slug: str, question: str | None, as_email: str | None, conv
 
 
 
+def print_rehearsal(data: dict[str, Any]) -> None:
+    """A rehearsal as a presenter reads it: questions, push-back, scorecard, each point cited."""
+    out.print("[bold]Questions I would ask[/]")
+    for q in data["questions"]:
+        c = q["citation"]
+        out.print(f"  {q['n']}. {q['question']}  [dim][{c['n']}][/]")
+    if data["push_back"]:
+        out.print("\n[bold]Where I would push back[/]")
+        for p in data["push_back"]:
+            out.print(f"  - {p['priority']}: {p['why']}  [dim][{p['citation']['n']}][/]")
+    card = data["scorecard"]
+    out.print(f"\n[bold]Scorecard[/] {card['total']}/{card['max']}")
+    for c in card["criteria"]:
+        out.print(f"  {c['label']:<32} {c['score']}/{c['max']}  {c['reason']}")
+    out.print("\n[bold]Sources[/]")
+    for c in data["citations"]:
+        out.print(f"  [{c['n']}] {c['title']}, {c['date'] or 'undated'}, {c['locator']}: “{c['quote']}”")
+    out.print(f"\n[dim]{data['disclaimer']} · rehearsal {data['rehearsal_id']}[/]")
+
+
+@main.command()
+@click.argument("slug")
+@click.argument("pitch", type=click.Path(path_type=Path, allow_dash=True))
+@click.option("--as", "as_email", help="Rehearse as this user (their audiences apply).")
+@click.option("--interactive/--no-interactive", default=None,
+              help="Answer the questions round by round (default: on when run in a terminal without --json).")
+@click.option("--json", "as_json", is_flag=True, help="Print the rehearsal as JSON.")
+@pass_rt
+@guarded
+def rehearse(rt: Runtime, slug: str, pitch: Path, as_email: str | None, interactive: bool | None,
+             as_json: bool) -> None:
+    """Rehearse a pitch (.docx, .pdf, .md, .txt, or - for standard input) against the twin."""
+    from service.rehearsal.engine import answer_turn, start_rehearsal
+
+    check_schema(rt)
+    if str(pitch) == "-":
+        kwargs: dict[str, Any] = {"pitch_text": sys.stdin.read()}
+    elif not pitch.is_file():
+        fail(f"no such file: {pitch}")
+    else:
+        kwargs = {"file_bytes": pitch.read_bytes(), "filename": pitch.name}
+    with rt.session() as s:
+        viewer, _user = viewer_as(rt, s, as_email)
+        data = start_rehearsal(s, rt.settings, slug, viewer, channel="cli", **kwargs).to_dict()
+    if as_json:
+        emit_json(data)
+    else:
+        print_rehearsal(data)
+    play = interactive if interactive is not None else (not as_json and sys.stdin.isatty() and str(pitch) != "-")
+    if not play or not data["questions"]:
+        return
+    out.print(f"\n[bold]{data['questions'][0]['question']}[/]")
+    while True:
+        reply = click.prompt("Your answer (empty to stop)", default="", show_default=False)
+        if not reply.strip():
+            return
+        with rt.session() as s:
+            viewer, _user = viewer_as(rt, s, as_email)
+            turn = answer_turn(s, rt.settings, data["rehearsal_id"], viewer, reply).to_dict()
+        if as_json:
+            emit_json(turn)
+        else:
+            out.print(f"\n{turn['text']}")
+            for c in turn["citations"]:
+                out.print(f"  [dim][{c['n']}] {c['title']}, {c['date'] or 'undated'}, {c['locator']}[/]")
+        if turn["done"]:
+            return
+
+
 # --- the service -----------------------------------------------------------------------------------
 
 def web_settings(rt: Runtime) -> dict[str, Any]:
