@@ -164,6 +164,10 @@ def build(president: str, workdir: Path, database_url: str | None) -> tuple[Any,
             files[result.source.id] = path.name
             passages += len(doc.passages)
         refresh_persona(session, twin)
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy import text
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))  # term statistics come from the planner's, as after autovacuum
     return settings, factory, files, passages
 
 
@@ -283,6 +287,57 @@ def print_summary(title: str, rows: list[tuple[str, dict[str, float]]]) -> None:
     console.print(table)
 
 
+def latency_breakdown(settings: Any, factory: Any, questions: list[dict[str, Any]], repeats: int = 2) -> None:
+    """Where an extractive answer's time goes, against search alone as the baseline (same process, warm)."""
+    from service.corpus import store
+    from service.corpus.access import Viewer
+    from service.search import search_passages
+    from service.twin.engine import answer_question, term_stats
+    from service.twin.extractive import compose_extractive
+    from service.twin.persona import persona_settings
+
+    timings: dict[str, list[float]] = {"search (baseline)": [], "search + term stats + compose": [],
+                                       "answer_question (incl. twin load, record)": []}
+    viewer = Viewer.public()
+    for _ in range(repeats):
+        for item in questions:
+            question = item["question"]
+            with session_scope_of(factory) as session:
+                twin = store.get_twin(session, "bench-twin")
+                started = time.perf_counter()
+                hits = search_passages(session, twin, question, viewer, k=settings.search_k, executive_only=True)
+                searched = time.perf_counter()
+                compose_extractive(question, hits, persona_settings(twin), threshold=settings.grounding_threshold,
+                                   stats=term_stats(session, question))
+                composed = time.perf_counter()
+                answer_question(session, settings, "bench-twin", question, viewer, channel="bench")
+                answered = time.perf_counter()
+                session.rollback()
+            timings["search (baseline)"].append((searched - started) * 1000)
+            timings["search + term stats + compose"].append((composed - started) * 1000)
+            timings["answer_question (incl. twin load, record)"].append((answered - composed) * 1000)
+    table = Table(title=f"Latency breakdown, warm, {len(questions)} questions x {repeats}")
+    for column in ("step", "p50 ms", "p95 ms", "p50 / search p50"):
+        table.add_column(column, justify="left" if column == "step" else "right")
+    base = statistics.median(timings["search (baseline)"])
+    for name, values in timings.items():
+        ordered = sorted(values)
+        p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+        table.add_row(name, f"{statistics.median(values):.1f}", f"{p95:.1f}", f"{statistics.median(values) / base:.2f}")
+    console.print(table)
+
+
+def print_goals(s: dict[str, float]) -> None:
+    """The issue's goals against the warm discourse-order run."""
+    goals = [("gold source cited, answerable", s["gold_cited"], ">=", 0.85),
+             ("no-answer, unanswerable", s["declined"], ">=", 0.85),
+             ("answer sentences verbatim in their cited passage", s["verbatim"], ">=", 1.0)]
+    for name, value, _, goal in goals:
+        console.print(f"{'PASS' if value >= goal else 'MISS'}  {name}: {value:.1%} (goal {goal:.0%})")
+    console.print(f"{'PASS' if s['p95_ms'] < 50 else 'MISS'}  extractive answer p95 in process: "
+                  f"{s['p95_ms']:.1f} ms (goal < 50 ms)")
+
+
 def grounding_scores(settings: Any, factory: Any, questions: list[dict[str, Any]]) -> list[tuple[bool, float]]:
     """(answerable, grounding score) per question, from the same search and composer the engine uses."""
     from service.corpus import store
@@ -382,6 +437,8 @@ def main(argv: list[str] | None = None) -> int:
                 show(outcomes)
         print_summary("Extractive answers (source switches: per answer, fewer reads better; adjacent overlap: "
                       "content-word Jaccard of neighbouring sentences)", rows)
+        print_goals(rows[1][1])
+        latency_breakdown(settings, factory, questions)
         if args.sweep:
             print_sweep(grounding_scores(settings, factory, questions))
         if args.llm:

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -113,7 +114,7 @@ def main() -> int:
     from service.migrate import upgrade_database
     from service.rehearsal import start_rehearsal
     from service.rehearsal.bank import BANKS, QUESTION, approved_rows, corpus_state, mine
-    from service.rehearsal.ranking import DEFAULT_WEIGHTS, rank_items
+    from service.rehearsal.ranking import DEFAULT_WEIGHTS, RankWeights, rank_items
     from service.twin.text import STOPWORDS, stem, words
 
     console = Console()
@@ -144,7 +145,7 @@ def main() -> int:
     t0 = time.perf_counter()
     rows = approved_rows(session, twin)
     t1 = time.perf_counter()
-    full = mine(rows)
+    mine(rows)
     t2 = time.perf_counter()
     BANKS.get(session, twin)
     state_ms = []
@@ -198,7 +199,7 @@ def main() -> int:
         found, _ = retriever.retrieve(tokens, k=min(K, len(questions)), show_progress=False)
         return [int(i) for i in found[0]]
 
-    def evaluate(picker) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    def evaluate(picker: Callable[[str], list[int]]) -> dict[str, float]:
         hit1 = hit5 = seg5 = precision = rr = 0.0
         for source_id, pitch, segment_pm in cases:
             picked = picker(pitch)
@@ -216,7 +217,7 @@ def main() -> int:
 
     position = {id(q): i for i, q in enumerate(questions)}
 
-    def ours(weights):  # type: ignore[no-untyped-def]
+    def ours(weights: RankWeights) -> Callable[[str], list[int]]:
         def pick(pitch: str) -> list[int]:
             ranked = rank_items(content_stems(pitch), bank, questions, n=K, weights=weights)
             return [position[id(r.item)] for r in ranked]
@@ -238,16 +239,20 @@ def main() -> int:
     if args.tune:
         grid = []
         for prompt in (0.0, 0.3, 0.6, 1.0):
-            for source in (0.0, 0.4, 0.8, 1.2):
+            for similarity in (0.0, 0.4, 0.8, 1.2):
                 for frequency in (0.0, 0.15, 0.3):
-                    w = replace(DEFAULT_WEIGHTS, prompt=prompt, source=source, frequency=frequency)
-                    grid.append((evaluate(ours(w))["P@5"], prompt, source, frequency))
+                    w = replace(DEFAULT_WEIGHTS, prompt=prompt, source=similarity, frequency=frequency)
+                    scores = evaluate(ours(w))
+                    grid.append((round(scores["segment hit@5"] + scores["P@5"], 3), round(scores["P@5"], 3),
+                                 round(scores["segment hit@5"], 3), prompt, similarity, frequency))
         grid.sort(reverse=True)
-        console.print("tuning on", args.split, "(P@5, prompt, source, frequency):", grid[:5])
+        console.print("tuning on", args.split, "(segment hit@5 + P@5, P@5, segment hit@5, prompt, source, frequency):")
+        for row in grid[:8]:
+            console.print(row)
 
     # --- 3. end to end --------------------------------------------------------------------------------------
     latencies = []
-    for source_id, pitch, _ in cases[:40]:
+    for _, pitch, _ in cases[:40]:
         t = time.perf_counter()
         start_rehearsal(session, settings, "pm", viewer, pitch_text=" ".join(pitch.split()[:4000]))
         latencies.append((time.perf_counter() - t) * 1000)

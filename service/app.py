@@ -22,6 +22,10 @@ from ingestion.model import IngestError
 from service.api.queries import ingest_error_status
 from service.config import Settings, load_settings
 from service.errors import UnderstudyError
+from service.migrate import head_revision
+from service.ops import metrics
+from service.ops.health import check_readiness
+from service.ops.logs import configure_logging
 from service.web.extension import Understudy, extension
 
 log = logging.getLogger("understudy.web")
@@ -29,7 +33,7 @@ log = logging.getLogger("understudy.web")
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
               429: "rate_limited", 500: "internal", 503: "unavailable"}
-JSON_PATHS = ("/api/", "/healthz", "/openapi.json")
+JSON_PATHS = ("/api/", "/healthz", "/readyz", "/openapi.json")
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -74,6 +78,20 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
             return jsonify({"status": "unavailable", "database": "unreachable"}), 503
         return jsonify({"status": "ok", "database": "ok"})
 
+    head = head_revision()
+
+    @app.get("/readyz")
+    def readyz() -> ResponseReturnValue:
+        """Readiness: the database answers and is migrated to head; Redis answers when configured."""
+        result = check_readiness(extension().engine, head=head, redis_url=str(cfg.redis_url or ""))
+        return jsonify(result.to_dict()), 200 if result.ready else 503
+
+    @app.get("/metrics")
+    def metrics_endpoint() -> ResponseReturnValue:
+        """Prometheus metrics of every worker of this replica (and ingestion jobs by status)."""
+        body, content_type = metrics.render(_count_jobs)
+        return WerkzeugResponse(body, mimetype=None, content_type=content_type)
+
     @app.get("/openapi.json")
     def openapi() -> ResponseReturnValue:
         """The OpenAPI document of /api/v1, generated from the views and their models."""
@@ -104,6 +122,14 @@ def _configure(app: Flask, cfg: Settings) -> None:
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.getLogger("understudy").setLevel(str(cfg.log_level).upper())
+    configure_logging(str(cfg.log_format), str(cfg.log_level))
+
+
+def _count_jobs() -> dict[str, int]:
+    from service.corpus import store
+
+    with extension().session_factory() as session:
+        return store.ingestion_jobs_by_status(session)
 
 
 def _rate_limit_key() -> str:
@@ -122,6 +148,7 @@ def _register_hooks(app: Flask) -> None:
     def _request_id() -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex[:16]
+        g.request_timer = metrics.Timer()
 
     @app.after_request
     def _security_headers(response: WerkzeugResponse) -> WerkzeugResponse:
@@ -136,9 +163,20 @@ def _register_hooks(app: Flask) -> None:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if "request_id" in g:
             headers["X-Request-ID"] = g.request_id
+        _count_request(response)
         if request.path.startswith("/api/") or request.endpoint not in (None, "static"):
             headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def _count_request(response: WerkzeugResponse) -> None:
+    """Count the request in the metrics once its last byte is sent (streams included)."""
+    timer = g.get("request_timer")
+    if timer is None:
+        return
+    rule = request.url_rule.rule if request.url_rule is not None else None
+    labels = (metrics.route_label(rule, request.endpoint), request.method, response.status_code)
+    response.call_on_close(lambda: metrics.observe_request(*labels, timer.elapsed()))
 
 
 def wants_json() -> bool:

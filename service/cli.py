@@ -876,7 +876,7 @@ def demo(ctx: click.Context, host: str, port: int, fresh: bool, no_serve: bool, 
     from service.corpus import store
     from service.migrate import upgrade_database
     from service.twin.engine import answer_question
-    from service.twin.persona import refresh_persona, validate_persona_changes
+    from service.twin.persona import validate_persona_changes
 
     rt: Runtime = ctx.obj
     if rt.settings.database_url == default_database_url():
@@ -924,8 +924,6 @@ def demo(ctx: click.Context, host: str, port: int, fresh: bool, no_serve: bool, 
         done = sum(1 for o in outcomes if o.status in ("ingested", "updated"))
         out.print(f"Ingested {done} of {len(files)} files from {batch['path']}"
                   + (f" for audience {batch['audience']}" if batch.get("audience") else "") + ".")
-    with rt.session() as s:
-        refresh_persona(s, store.get_twin(s, slug), actor="demo")
     questions = spec.get("sample_questions") or ["What matters most to you?"]
     with rt.session() as s:
         employee = store.get_user(s, DEMO_USERS[0][0])

@@ -81,6 +81,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REHEARSAL_MAX_ROUNDS", 3, "Rounds of follow-up in a pitch rehearsal before the twin sums up.", int),
     Setting("REHEARSAL_QUESTIONS", 5, "Questions the twin surfaces for a pitch.", int),
     Setting("REHEARSAL_MAX_PITCH_WORDS", 5000, "Longest pitch a rehearsal accepts, in words.", int),
+    Setting("DB_POOL_SIZE", 10, "Database connections each process keeps open (PostgreSQL; SQLite ignores it).", int),
+    Setting("DB_MAX_OVERFLOW", 20, "Extra connections a process may open above DB_POOL_SIZE under bursts (PostgreSQL).", int),
+    Setting("DB_POOL_TIMEOUT", 30.0, "Seconds a request waits for a free pooled connection before failing.", float),
+    Setting("DB_POOL_RECYCLE", 1800, "Seconds after which a pooled connection is replaced (outlives proxies' idle cut-offs).", int),
+    Setting("LOG_FORMAT", "text", "Log lines as 'text' for people or 'json' (one object a line, with the request id) for collectors."),
+    Setting("INGEST_QUEUE", "auto", "Where large uploads are ingested: 'auto' (a background job on Redis when REDIS_URL is set, else inline), 'rq' or 'inline'."),
+    Setting("INGEST_BACKGROUND_FILES", 5, "Uploads of at least this many files become a background job when a queue is configured.", int),
+    Setting("INGEST_JOB_TIMEOUT", 7200, "Seconds one background ingestion job may run before the worker stops it.", int),
+    Setting("INGEST_QUEUE_NAME", "understudy-ingest", "Name of the Redis queue for ingestion jobs."),
+    Setting("SLACK_DEFAULT_TWIN", "", "Twin that answers in Slack when neither the command nor the channel names one."),
+    Setting("SLACK_UNKNOWN_USERS", "default-audience", "Slack users with no Understudy account: 'default-audience' (answered from sources for everyone) or 'refuse'."),
+    Setting("SLACK_PUBLIC_REPLIES", True, "Whether answers may be posted publicly in Slack channels that have no setting of their own.", _bool),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from service.config import Settings
 
 
 def normalise_url(url: str) -> str:
@@ -43,6 +46,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
+
+
+def pool_options(settings: Settings) -> dict[str, Any]:
+    """Connection-pool arguments for make_engine from the DB_POOL_* settings (PostgreSQL only)."""
+    if make_url(normalise_url(settings.database_url)).get_backend_name() == "sqlite":
+        return {}
+    return {"pool_size": int(settings.db_pool_size), "max_overflow": int(settings.db_max_overflow),
+            "pool_timeout": float(settings.db_pool_timeout), "pool_recycle": int(settings.db_pool_recycle)}
+
+
+def make_settings_engine(settings: Settings) -> Engine:
+    """The engine of a process: the settings' database URL with the settings' pool sizes."""
+    return make_engine(settings.database_url, **pool_options(settings))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

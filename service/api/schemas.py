@@ -291,3 +291,40 @@ class UserPatch(Closed):
 class Health(Open):
     status: str
     database: str
+
+
+# --- background ingestion jobs ---------------------------------------------------------------------
+
+class JobFileOut(Open):
+    path: str
+    status: str
+    source_id: int | None = None
+    passages: int | None = None
+    error: str | None = None
+
+
+class JobOut(Open):
+    """A background ingestion job: done counts files with an outcome, failed those that failed."""
+
+    id: int
+    twin: str
+    status: Literal["queued", "running", "done", "failed"]
+    total: int
+    done: int
+    failed: int
+    pending: int
+    error: str | None = None
+    created_at: str | None = None
+    files: list[JobFileOut] | None = None
+
+
+class JobAccepted(Open):
+    job: JobOut
+
+
+class JobList(Open):
+    jobs: list[JobOut]
+
+
+class JobsQuery(Closed):
+    limit: int = Field(default=20, ge=1, le=200)

@@ -25,6 +25,7 @@ from service.api.serialize import (
 from service.corpus import store
 from service.corpus.models import Passage, Source, Twin
 from service.errors import BadInput, UnderstudyError
+from service.ops import jobs, metrics
 from service.twin.persona import persona_settings, validate_persona_changes
 from service.web.auth import actor, api_role, current_user, current_viewer
 from service.web.extension import commit, db, extension, settings
@@ -64,7 +65,9 @@ def ask(slug: str, json: s.AskRequest) -> Any:
         answer = engine.answer_question(db(), cfg, slug, json.question, viewer,
                                         conversation_id=json.conversation_id, channel="web")
         commit()
-        return answer.to_dict()
+        body = answer.to_dict()
+        metrics.observe_answer(body, channel="web")
+        return body
     session = extension().session_factory()
     try:
         events = engine.stream_answer(session, cfg, slug, json.question, viewer,
@@ -81,6 +84,8 @@ def ask(slug: str, json: s.AskRequest) -> Any:
                 yield _sse(first)
             for event in events:
                 yield _sse(event)
+                if event.get("event") == "answer" and isinstance(event.get("data"), dict):
+                    metrics.observe_answer(event["data"], channel="web")
             session.commit()
         except UnderstudyError as exc:
             session.rollback()
@@ -234,18 +239,36 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _upload_responses() -> Resp:
+    errors = {f"HTTP_{c}": s.ErrorBody for c in (400, 401, 403, 404, 409, 413, 415, 429, 503)}
+    return Resp(HTTP_200=s.UploadResponse, HTTP_202=s.JobAccepted, **errors)
+
+
+def _background(value: str | None) -> bool | None:
+    return None if value is None or not value.strip() else _flag(value)
+
+
 @api_bp.post("/twins/<slug>/sources")
 @api_role("curator")
-@spec.validate(resp=responses(s.UploadResponse, 409, 413, 415), tags=["curate"])
+@spec.validate(resp=_upload_responses(), tags=["curate"])
 @accepts(MULTIPART_MIMETYPE)
 def upload_sources(slug: str) -> Any:
-    """Upload files (multipart field `file`, repeatable; optional `kind`, `audience`, `approve`)."""
+    """Upload files (multipart field `file`, repeatable; optional `kind`, `audience`, `approve`, `background`).
+
+    With a job queue configured (Redis), many files (or `background=true`) become a background job: 202 with
+    the job, whose progress is at /api/v1/jobs/ID. Otherwise each file is ingested before the response."""
     twin = store.get_twin(db(), slug)
     uploads = [UploadedFile(f.filename or "upload", f.read())
                for field in ("file", "files") for f in request.files.getlist(field)]
     if not uploads:
         raise BadInput("send one or more files as multipart/form-data in a field named 'file'")
     form = request.form
+    if jobs.runs_in_background(settings(), len(uploads), _background(form.get("background"))):
+        job = jobs.submit_ingestion(db(), settings(), twin, [jobs.FileUpload(u.path, u.data) for u in uploads],
+                                    kind=form.get("kind") or None,
+                                    audience=form.get("audience") or settings().default_audience,
+                                    approve=_flag(form.get("approve")), actor=actor())
+        return {"job": jobs.job_dict(db(), job)}, 202, {"Location": f"/api/v1/jobs/{job.id}"}
     results = ingest_uploads(db(), settings(), twin, uploads, kind=form.get("kind") or None,
                              audience=form.get("audience") or settings().default_audience,
                              approve=_flag(form.get("approve")), actor=actor())
@@ -257,6 +280,24 @@ def upload_sources(slug: str) -> Any:
                 "results": [_public_result(r) for r in results]}
         return Response(jsonlib.dumps(body), status=status, mimetype=JSON_MIMETYPE)
     return {"results": [_public_result(r) for r in results]}
+
+
+@api_bp.get("/jobs/<int:job_id>")
+@api_role("curator")
+@spec.validate(resp=responses(s.JobOut), tags=["curate"])
+def get_job(job_id: int) -> Any:
+    """A background ingestion job: status, counts done/failed/total, and each file's outcome."""
+    return jobs.job_dict(db(), store.get_ingestion_job(db(), job_id), settings=settings())
+
+
+@api_bp.get("/twins/<slug>/jobs")
+@api_role("curator")
+@spec.validate(query=s.JobsQuery, resp=responses(s.JobList), tags=["curate"])
+def list_jobs(slug: str, query: s.JobsQuery) -> Any:
+    """A twin's background ingestion jobs, newest first (without their files)."""
+    twin = store.get_twin(db(), slug)
+    return {"jobs": [jobs.job_dict(db(), job, settings=settings(), files=False)
+                     for job in store.list_ingestion_jobs(db(), twin, limit=query.limit)]}
 
 
 def _public_result(result: dict[str, Any]) -> dict[str, Any]:

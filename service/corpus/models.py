@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -210,3 +211,94 @@ class RehearsalTurn(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     rehearsal: Mapped[Rehearsal] = relationship(back_populates="turns")
+
+
+class SlackEvent(Base):
+    """A Slack event id already handled, so Slack's retries of it are acknowledged and dropped."""
+
+    __tablename__ = "slack_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class SlackChannelSetting(Base):
+    """Per-channel Slack settings: which twin answers there and whether replies may be public."""
+
+    __tablename__ = "slack_channels"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), unique=True)
+    twin_id: Mapped[int | None] = mapped_column(ForeignKey("twins.id", ondelete="SET NULL"))
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by: Mapped[str] = mapped_column(String(320), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SlackThread(Base):
+    """A Slack thread and what it carries on: an answer conversation or a rehearsal."""
+
+    __tablename__ = "slack_threads"
+    __table_args__ = (UniqueConstraint("channel_id", "thread_ts", name="uq_slack_threads_channel_ts"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    thread_ts: Mapped[str] = mapped_column(String(32))
+    slack_user_id: Mapped[str] = mapped_column(String(64))
+    twin_id: Mapped[int] = mapped_column(ForeignKey("twins.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(64))
+    rehearsal_id: Mapped[int | None] = mapped_column(ForeignKey("rehearsals.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SlackAnswer(Base):
+    """An answer as posted in Slack, kept so its buttons (share, sources, feedback) can act on it later."""
+
+    __tablename__ = "slack_answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), unique=True)
+    slack_user_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    twin_name: Mapped[str] = mapped_column(String(200), default="")
+    # The answer's dict (text, citations, disclaimer) as it was shown.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IngestionJob(Base):
+    """A background ingestion of many files for one twin: who asked, with which options, and where it stands."""
+
+    __tablename__ = "ingestion_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    twin_id: Mapped[int] = mapped_column(ForeignKey("twins.id", ondelete="CASCADE"), index=True)
+    # queued → running → done (every file has an outcome, some may have failed) or failed (the job itself broke).
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    # {"kind", "audience", "approve"} as given at upload.
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str] = mapped_column(String(320), default="")
+    queue_job_id: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IngestionJobFile(Base):
+    """One file of an ingestion job: its bytes until processed (any worker may take it), then its outcome."""
+
+    __tablename__ = "ingestion_job_files"
+    __table_args__ = (UniqueConstraint("job_id", "ordinal", name="uq_ingestion_job_files_ordinal"),
+                      Index("ix_ingestion_job_files_job_status", "job_id", "status"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("ingestion_jobs.id", ondelete="CASCADE"))
+    ordinal: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(String(1000))
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # pending, then ingested | duplicate | updated | error.
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+    passages: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ingestion.model import KINDS, ParsedDocument
@@ -20,6 +21,10 @@ from service.corpus.models import (
     Passage,
     Rehearsal,
     RehearsalTurn,
+    SlackAnswer,
+    SlackChannelSetting,
+    SlackEvent,
+    SlackThread,
     Source,
     Twin,
     User,
@@ -499,3 +504,324 @@ def rehearsal_turns(session: Session, rehearsal: Rehearsal) -> list[RehearsalTur
     """A rehearsal's rounds, in order."""
     return list(session.scalars(
         select(RehearsalTurn).where(RehearsalTurn.rehearsal_id == rehearsal.id).order_by(RehearsalTurn.round)))
+
+
+# --- slack -----------------------------------------------------------------------------------------
+
+# Slack retries an event for at most about an hour; a day of handled ids covers every retry.
+SLACK_EVENT_RETENTION = dt.timedelta(days=1)
+
+
+def get_user_by_slack_id(session: Session, slack_user_id: str) -> User | None:
+    """The user linked to this Slack user id, if any."""
+    return session.scalar(select(User).where(User.slack_user_id == slack_user_id))
+
+
+def find_user(session: Session, email: str) -> User | None:
+    """The user with this e-mail, or None."""
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def link_slack_user(session: Session, user: User, slack_user_id: str, *, actor: str = SYSTEM_ACTOR) -> User:
+    """Remember which Slack user a user is, so later requests need no e-mail look-up."""
+    if user.slack_user_id == slack_user_id:
+        return user
+    holder = get_user_by_slack_id(session, slack_user_id)
+    if holder is not None:
+        raise Conflict(f"Slack user {slack_user_id} is already linked to {holder.email}")
+    user.slack_user_id = slack_user_id
+    session.flush()
+    record_audit(session, actor, "user.slack_link", object_type="user", object_id=user.id,
+                 detail={"email": user.email, "slack_user_id": slack_user_id})
+    return user
+
+
+def claim_slack_event(session: Session, event_id: str) -> bool:
+    """Record a Slack event id as handled; False when it already was (Slack retrying). Commits its own work."""
+    session.execute(delete(SlackEvent).where(SlackEvent.received_at < utcnow() - SLACK_EVENT_RETENTION))
+    session.add(SlackEvent(event_id=event_id[:64], received_at=utcnow()))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
+
+
+def get_slack_channel(session: Session, channel_id: str) -> SlackChannelSetting | None:
+    """A channel's Slack settings, if any were made."""
+    return session.scalar(select(SlackChannelSetting).where(SlackChannelSetting.channel_id == channel_id))
+
+
+def set_slack_channel(session: Session, channel_id: str, *, twin_slug: str | None = None, public: bool | None = None,
+                      actor: str = SYSTEM_ACTOR) -> SlackChannelSetting:
+    """Choose the twin that answers in a channel and whether replies there may be public."""
+    row = get_slack_channel(session, channel_id)
+    if row is None:
+        row = SlackChannelSetting(channel_id=channel_id, twin_id=None, public=True, updated_by=actor,
+                                  updated_at=utcnow())
+        session.add(row)
+    changes: dict[str, Any] = {}
+    if twin_slug is not None:
+        row.twin_id = get_twin(session, twin_slug).id
+        changes["twin"] = twin_slug
+    if public is not None:
+        row.public = changes["public"] = public
+    row.updated_by, row.updated_at = actor, utcnow()
+    session.flush()
+    record_audit(session, actor, "slack.channel", twin_slug=changes.get("twin"), object_type="slack_channel",
+                 object_id=row.id, detail={"channel_id": channel_id, **changes})
+    return row
+
+
+def get_slack_thread(session: Session, channel_id: str, thread_ts: str) -> SlackThread | None:
+    """What a Slack thread carries on (a conversation or a rehearsal), if it is one of ours."""
+    return session.scalar(select(SlackThread).where(SlackThread.channel_id == channel_id,
+                                                    SlackThread.thread_ts == thread_ts))
+
+
+def save_slack_thread(session: Session, channel_id: str, thread_ts: str, *, twin: Twin, slack_user_id: str,
+                      conversation_id: str | None = None, rehearsal_id: int | None = None) -> SlackThread:
+    """Map a Slack thread to a conversation or a rehearsal (the first mapping of a thread stands)."""
+    if (conversation_id is None) == (rehearsal_id is None):
+        raise BadInput("a Slack thread carries either a conversation or a rehearsal")
+    existing = get_slack_thread(session, channel_id, thread_ts)
+    if existing is not None:
+        return existing
+    row = SlackThread(channel_id=channel_id, thread_ts=thread_ts, slack_user_id=slack_user_id, twin_id=twin.id,
+                      conversation_id=conversation_id, rehearsal_id=rehearsal_id, created_at=utcnow())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def save_slack_answer(session: Session, interaction_id: int, *, slack_user_id: str, channel_id: str, public: bool,
+                      twin_name: str, payload: dict[str, Any]) -> SlackAnswer:
+    """Keep an answer as posted in Slack, for its share, sources and feedback buttons."""
+    row = SlackAnswer(interaction_id=interaction_id, slack_user_id=slack_user_id, channel_id=channel_id,
+                      public=public, twin_name=twin_name, payload=payload, created_at=utcnow())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_slack_answer(session: Session, interaction_id: int) -> SlackAnswer | None:
+    """An answer posted in Slack, by its interaction id."""
+    return session.scalar(select(SlackAnswer).where(SlackAnswer.interaction_id == interaction_id))
+
+
+def mark_slack_answer_public(session: Session, answer: SlackAnswer) -> SlackAnswer:
+    """Note that an answer was shared in its channel."""
+    answer.public = True
+    session.flush()
+    return answer
+
+
+# --- ingestion jobs --------------------------------------------------------------------------------
+
+from sqlalchemy import insert  # noqa: E402  (imports of the jobs and restore sections, added after the others)
+
+from service.corpus.models import IngestionJob, IngestionJobFile  # noqa: E402
+
+JOB_FILE_OUTCOMES = ("ingested", "duplicate", "updated", "error")
+
+
+def create_ingestion_job(session: Session, twin: Twin, files: list[tuple[str, bytes]], *, kind: str | None,
+                         audience: str, approve: bool, created_by: str = SYSTEM_ACTOR) -> IngestionJob:
+    """Store a queued job with each file's bytes, so any worker can ingest it."""
+    if not files:
+        raise BadInput("an ingestion job needs at least one file")
+    if kind and kind not in KINDS:
+        raise BadInput(f"kind must be one of {', '.join(KINDS)}")
+    if not audience.strip():
+        raise BadInput("audience must not be empty")
+    job = IngestionJob(twin_id=twin.id, status="queued", total=len(files), created_by=created_by,
+                       options={"kind": kind or None, "audience": audience.strip(), "approve": bool(approve)},
+                       created_at=utcnow())
+    session.add(job)
+    session.flush()
+    session.execute(insert(IngestionJobFile), [
+        {"job_id": job.id, "ordinal": i, "path": path[:1000], "size_bytes": len(data), "data": data,
+         "status": "pending"}
+        for i, (path, data) in enumerate(files)
+    ])
+    record_audit(session, created_by, "ingestion_job.create", twin_slug=twin.slug, object_type="ingestion_job",
+                 object_id=job.id, detail={"files": len(files), "audience": audience.strip(), "approve": bool(approve)})
+    return job
+
+
+def get_ingestion_job(session: Session, job_id: int, *, for_update: bool = False) -> IngestionJob:
+    """The ingestion job with this id, or NotFound."""
+    stmt = select(IngestionJob).where(IngestionJob.id == job_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    job = session.scalar(stmt)
+    if job is None:
+        raise NotFound(f"no ingestion job {job_id}")
+    return job
+
+
+def list_ingestion_jobs(session: Session, twin: Twin, *, limit: int = 20) -> list[IngestionJob]:
+    """A twin's ingestion jobs, newest first."""
+    return list(session.scalars(select(IngestionJob).where(IngestionJob.twin_id == twin.id)
+                                .order_by(IngestionJob.id.desc()).limit(limit)))
+
+
+def set_ingestion_job_queue_id(session: Session, job: IngestionJob, queue_job_id: str) -> IngestionJob:
+    """Remember the queue's own id of the job (to find it in the queue's registries)."""
+    job.queue_job_id = queue_job_id[:64]
+    session.flush()
+    return job
+
+
+def start_ingestion_job(session: Session, job_id: int) -> IngestionJob | None:
+    """Mark a job running (None if it already finished: a retried delivery has nothing left to do)."""
+    job = get_ingestion_job(session, job_id, for_update=True)
+    if job.status in ("done", "failed"):
+        return None
+    job.status = "running"
+    job.started_at = job.started_at or utcnow()
+    session.flush()
+    return job
+
+
+def pending_job_file_ids(session: Session, job_id: int) -> list[int]:
+    """Ids of a job's files without an outcome yet, in upload order."""
+    return list(session.scalars(select(IngestionJobFile.id).where(
+        IngestionJobFile.job_id == job_id, IngestionJobFile.status == "pending").order_by(IngestionJobFile.ordinal)))
+
+
+def take_job_file(session: Session, file_id: int) -> IngestionJobFile | None:
+    """Lock one pending file of a job for processing (None if another worker already finished it)."""
+    row = session.scalar(select(IngestionJobFile).where(IngestionJobFile.id == file_id).with_for_update())
+    return row if row is not None and row.status == "pending" else None
+
+
+def record_job_file_outcome(session: Session, row: IngestionJobFile, *, status: str, source_id: int | None = None,
+                            passages: int | None = None, error: str | None = None,
+                            error_code: str | None = None) -> IngestionJobFile:
+    """Store what became of one file, and drop its bytes."""
+    if status not in JOB_FILE_OUTCOMES:
+        raise BadInput(f"a file outcome is one of {', '.join(JOB_FILE_OUTCOMES)}")
+    row.status, row.source_id, row.passages = status, source_id, passages
+    row.error, row.error_code = error, (error_code or None) and error_code[:64]
+    row.data, row.finished_at = None, utcnow()
+    session.flush()
+    return row
+
+
+def finish_ingestion_job(session: Session, job_id: int, *, error: str | None = None) -> IngestionJob:
+    """Mark a job done (every file has an outcome) or failed (with the reason the job itself broke)."""
+    job = get_ingestion_job(session, job_id, for_update=True)
+    job.status = "failed" if error else "done"
+    job.error = error
+    job.finished_at = utcnow()
+    counts = ingestion_job_counts(session, job_id)
+    record_audit(session, job.created_by or SYSTEM_ACTOR, "ingestion_job.finish",
+                 twin_slug=_twin_slug(session, job.twin_id), object_type="ingestion_job", object_id=job.id,
+                 detail={"status": job.status, **counts, **({"error": error} if error else {})})
+    return job
+
+
+def ingestion_job_counts(session: Session, job_id: int) -> dict[str, int]:
+    """How many of a job's files are pending, ingested, duplicate, updated or failed ("error")."""
+    counts = dict.fromkeys(("pending", *JOB_FILE_OUTCOMES), 0)
+    for status, count in session.execute(select(IngestionJobFile.status, func.count()).where(
+            IngestionJobFile.job_id == job_id).group_by(IngestionJobFile.status)):
+        counts[str(status)] = int(count)
+    return counts
+
+
+def ingestion_job_files(session: Session, job_id: int) -> list[IngestionJobFile]:
+    """A job's files in upload order (their bytes not loaded)."""
+    from sqlalchemy.orm import defer
+
+    return list(session.scalars(select(IngestionJobFile).options(defer(IngestionJobFile.data))
+                                .where(IngestionJobFile.job_id == job_id).order_by(IngestionJobFile.ordinal)))
+
+
+def ingestion_jobs_by_status(session: Session) -> dict[str, int]:
+    """Every ingestion job counted by status (for the metrics endpoint)."""
+    return {str(status): int(count) for status, count in session.execute(
+        select(IngestionJob.status, func.count()).group_by(IngestionJob.status))}
+
+
+# --- restore (import of an exported twin) ----------------------------------------------------------
+
+def _when(value: Any) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    parsed = dt.datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _day(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def restore_twin(session: Session, record: dict[str, Any], *, slug: str, actor: str = SYSTEM_ACTOR) -> Twin:
+    """Create a twin from an exported record (persona, labels, consent kept); Conflict if the slug is taken."""
+    if not SLUG_RE.match(slug):
+        raise BadInput("a twin slug is lower-case letters, digits and dashes, at most 63 characters")
+    if session.scalar(select(Twin.id).where(Twin.slug == slug)) is not None:
+        raise Conflict(f"a twin {slug!r} already exists; import under another slug or forget it first")
+    twin = Twin(slug=slug, name=str(record["name"])[:200], title=str(record.get("title") or "")[:200],
+                persona=dict(record.get("persona") or {}), speaker_labels=list(record.get("speaker_labels") or []),
+                paused=bool(record.get("paused")), consent_by=record.get("consent_by"),
+                consent_scope=record.get("consent_scope"), consent_at=_when(record.get("consent_at")),
+                created_at=_when(record.get("created_at")) or utcnow())
+    session.add(twin)
+    session.flush()
+    return twin
+
+
+def restore_source(session: Session, twin: Twin, record: dict[str, Any]) -> Source:
+    """Insert one exported source version with its passages, status and history fields as they were."""
+    kind = str(record["kind"])
+    if kind not in KINDS:
+        raise BadInput(f"source {record.get('filename')!r}: kind must be one of {', '.join(KINDS)}")
+    source = Source(
+        twin_id=twin.id, title=str(record["title"])[:500], kind=kind, filename=str(record["filename"])[:500],
+        sha256=str(record["sha256"]), size_bytes=int(record.get("size_bytes") or 0), date=_day(record.get("date")),
+        audience=str(record.get("audience") or "everyone"), status=str(record.get("status") or "draft"),
+        version=int(record.get("version") or 1), uploaded_by=str(record.get("uploaded_by") or ""),
+        uploaded_at=_when(record.get("uploaded_at")) or utcnow(), approved_by=record.get("approved_by"),
+        approved_at=_when(record.get("approved_at")), retired_by=record.get("retired_by"),
+        retired_at=_when(record.get("retired_at")), meta=dict(record.get("metadata") or {}),
+    )
+    if source.status not in ("draft", "approved", "retired"):
+        raise BadInput(f"source {source.filename!r}: unknown status {source.status!r}")
+    session.add(source)
+    session.flush()
+    passages = list(record.get("passages") or [])
+    if passages:
+        session.execute(insert(Passage), [
+            {"source_id": source.id, "twin_id": twin.id, "ordinal": int(p["ordinal"]), "text": str(p["text"]),
+             "speaker": p.get("speaker"), "executive": bool(p.get("executive", True)),
+             "locator": str(p.get("locator") or "")[:100], "heading": p.get("heading"),
+             "context": str(p.get("context") or ""), "words": len(str(p["text"]).split())}
+            for p in passages
+        ])
+    return source
+
+
+def link_restored_versions(session: Session, source: Source, *, supersedes: Source | None,
+                           superseded_by: Source | None) -> None:
+    """Reconnect an imported source to the versions before and after it."""
+    source.supersedes_id = supersedes.id if supersedes is not None else None
+    source.superseded_by_id = superseded_by.id if superseded_by is not None else None
+
+
+def restore_audit_event(session: Session, record: dict[str, Any], *, twin_slug: str,
+                        object_id: int | None) -> AuditEvent:
+    """Append an exported audit event with its original time and actor (the log stays append-only)."""
+    detail = dict(record.get("detail") or {})
+    if record.get("object_id") is not None and object_id != record.get("object_id"):
+        detail["exported_object_id"] = record.get("object_id")
+    event = AuditEvent(at=_when(record.get("at")) or utcnow(), actor=str(record.get("actor") or SYSTEM_ACTOR)[:320],
+                       action=str(record["action"])[:64], twin_slug=twin_slug,
+                       object_type=record.get("object_type"), object_id=object_id, detail=detail)
+    session.add(event)
+    return event

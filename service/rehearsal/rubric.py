@@ -108,7 +108,7 @@ def validate_rubric(value: Any) -> list[dict[str, Any]]:
             raise BadInput(f"rubric criterion {key!r}: label must be text of 1 to {MAX_LABEL_CHARS} characters")
         weight = item.get("weight", 1.0)
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= MAX_WEIGHT:
-            raise BadInput(f"rubric criterion {key!r}: weight must be a number from 0 to {MAX_WEIGHT:g}")
+            raise BadInput(f"rubric criterion {key!r}: weight must be a non-negative number, at most {MAX_WEIGHT:g}")
         clean: dict[str, Any] = {"criterion": key, "label": " ".join(label.split()), "weight": float(weight)}
         known = set(targets) | ({"keywords", "min_mentions"} if key not in BUILT_IN else set())
         unknown = sorted(set(item) - known - {"criterion", "key", "label", "weight"})

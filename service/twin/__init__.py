@@ -1,0 +1,1 @@
+"""The twin: persona, guardrails, the extractive and LLM composers, citation checks and the answer engine."""

@@ -28,8 +28,8 @@ zero two three four five six seven eight nine ten eleven twelve thirteen fourtee
 eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion trillion
 half double triple twice thrice dozen
 """)
-# Share of a sentence's content words that its cited passages must contain (tuned in tests/twin/test_citations.py
-# and bench/answers.py: quoted or lightly paraphrased sentences score 0.8 to 1, invented claims below 0.4).
+# Share of a sentence's content words that its cited passages must contain. Measured on tests/twin's memos:
+# quotes and light paraphrases score 0.88 to 1.0, invented claims 0.0 to 0.5 (a wrong name or figure scores 0).
 SUPPORT_THRESHOLD = 0.6
 # Least share of an answer's sentences that must survive the checks before the answer is used at all.
 MIN_KEPT_SHARE = 0.5
@@ -151,8 +151,11 @@ def support(sentence: str, passages: Sequence[str]) -> float:
     found: set[str] = set()
     for text in passages:
         found |= stem_set_with_compounds(text)
-    if any(stem(token) not in found for token in specifics(sentence)):
-        return 0.0
+    named = specifics(sentence)
+    if named:
+        every_word = {stem(w) for text in passages for w in words(text)}
+        if any(stem(token) not in every_word for token in named):
+            return 0.0
     return sum(1 for s in stems if s in found) / len(stems)
 
 
@@ -166,7 +169,9 @@ def specifics(sentence: str) -> list[str]:
             continue
         if token.lower() in STOPWORDS:
             continue
-        if token[0].isdigit() or (i > 0 and token[0].isupper() and not _opens_sentence(sentence, match.start())):
+        if token[0].isdigit():
+            out.extend(re.findall(r"\d+", token))  # "30,000" is indexed as 30 and 000
+        elif i > 0 and token[0].isupper() and not _opens_sentence(sentence, match.start()):
             out.append(token.lower())
     return out
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openai import OpenAI
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from service.config import Settings
@@ -23,8 +24,8 @@ from service.twin import llm
 from service.twin.citations import Citation, HitLike
 from service.twin.extractive import Composed, TermStats, compose_extractive, stream_segments
 from service.twin.guardrails import injection_flags, refused_topic
-from service.twin.persona import PersonaSettings, persona_settings
-from service.twin.text import content_words, stem
+from service.twin.persona import PersonaSettings, fresh_persona_settings
+from service.twin.text import american_spelling, content_words, stem
 
 MAX_QUESTION_CHARS = 2000
 MAX_CONVERSATION_ID = 64
@@ -55,7 +56,7 @@ class Answer:
                 "mode": self.mode, "disclaimer": self.disclaimer, "conversation_id": self.conversation_id,
                 "interaction_id": self.interaction_id, "voice_score": self.voice_score,
                 "fallback_reason": self.fallback_reason, "refused_topic": self.refused_topic,
-                "latency_ms": round(self.latency_ms, 2)}
+                "latency_ms": round(self.latency_ms, 2), "flags": list(self.flags)}
 
 
 @dataclass
@@ -170,7 +171,7 @@ def _prepare(session: Session, settings: Settings, twin_slug: str, question: str
         raise BadInput(f"the question is too long ({len(text)} characters; at most {MAX_QUESTION_CHARS})")
     if conversation_id is not None and (not conversation_id.strip() or len(conversation_id) > MAX_CONVERSATION_ID):
         raise BadInput(f"conversation_id must be 1 to {MAX_CONVERSATION_ID} characters")
-    persona = persona_settings(twin)
+    persona = fresh_persona_settings(session, twin)
     conversation = conversation_id.strip() if conversation_id else uuid.uuid4().hex
     history: list[tuple[str, str]] = []
     if conversation_id:
@@ -194,9 +195,11 @@ def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: V
 
 def term_stats(session: Session, query: str) -> TermStats | None:
     """Inverse document frequency of the query's stems in the corpus, from the search index."""
-    terms = {stem(w): w for w in content_words(query)}
+    terms = {stem(w): american_spelling(w) for w in content_words(query)}
     try:
         df, total = document_frequencies(session, terms)
+        if session.get_bind().dialect.name == "postgresql":
+            df.update(_exact_rare_frequencies(session, terms, df, total))
     except Exception:  # the weights then come from ordinary English alone
         return None
     if total <= 0:
@@ -204,6 +207,22 @@ def term_stats(session: Session, query: str) -> TermStats | None:
     idf = {s: math.log(1.0 + (total - min(df.get(s, 0), total) + 0.5) / (min(df.get(s, 0), total) + 0.5))
            for s in terms}
     return TermStats(idf=idf, passages=total)
+
+
+def _exact_rare_frequencies(session: Session, terms: dict[str, str], estimated: dict[str, int],
+                            total: int) -> dict[str, int]:
+    """Exact passage counts for the terms PostgreSQL's planner only guesses at (rare ones, which decide whether
+    the corpus can answer at all); one index scan for all of them."""
+    rare = [(s, w) for s, w in terms.items() if w.isalnum() and estimated.get(s, 0) <= max(50, total // 50)]
+    if not rare:
+        return {}
+    counts = ", ".join(f"count(*) FILTER (WHERE search_vector @@ to_tsquery('english', :w{i}))"
+                       for i in range(len(rare)))
+    params = {f"w{i}": w for i, (_, w) in enumerate(rare)}
+    params["any"] = " | ".join(w for _, w in rare)
+    row = session.execute(text(f"SELECT {counts} FROM passages WHERE search_vector @@ to_tsquery('english', :any)"),
+                          params).one()
+    return {s: int(n) for (s, _), n in zip(rare, row, strict=True)}
 
 
 def _llm_hits(hits: Sequence[HitLike]) -> list[HitLike]:

@@ -216,6 +216,8 @@ def select(found: Sequence[Candidate], *, max_sentences: int = MAX_SENTENCES,
 
 def arrange(chosen: Sequence[Candidate], order: str = DEFAULT_ORDER) -> list[Candidate]:
     """Chosen sentences in a natural order: sources by relevance, each in its own reading order."""
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {', '.join(ORDERS)}")
     if order == "relevance":
         return sorted(chosen, key=lambda c: -c.score)
     best_by_source: dict[int, float] = {}

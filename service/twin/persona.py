@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.corpus import store
@@ -73,7 +73,7 @@ DEFAULT_TOPICS: tuple[dict[str, Any], ...] = (
 )
 CURATOR_KEYS = frozenset({"no_answer_message", "refusal_message", "refused_topics", "disclaimer", "answer_openers",
                           "signature_phrases", "rehearsal_rubric", "display_name"})
-DERIVED_KEYS = frozenset({"style"})
+DERIVED_KEYS = frozenset({"style", "style_state"})
 MAX_MESSAGE_CHARS = 1000
 PHRASE_BAD_STARTS = word_set("the and of to in at on for by with from that a an or as")
 PHRASE_BAD_ENDS = word_set("""
@@ -312,6 +312,11 @@ def _topics(value: Any) -> list[dict[str, Any]]:
 
 
 def _rubric(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, list) and value:
+        # The rehearsal engine owns what a criterion means (labels, weights, targets).
+        from service.rehearsal.rubric import validate_rubric
+
+        return validate_rubric(value)
     if not isinstance(value, list):
         raise BadInput("rehearsal_rubric must be a list of criteria")
     out = []
@@ -394,12 +399,15 @@ def _signature_phrases(doc_sentences: list[list[str]], limit: int = 15) -> list[
         seen: set[tuple[str, ...]] = set()
         for sentence in sents:
             toks = words(sentence)
+            content_before = [0]
+            for t in toks:
+                content_before.append(content_before[-1] + (t not in STOPWORDS))
             for n in (3, 4, 5):
                 for i in range(len(toks) - n + 1):
-                    gram = tuple(toks[i:i + n])
-                    content = sum(1 for t in gram if t not in STOPWORDS)
-                    if content == 0 or gram[0] in PHRASE_BAD_STARTS or gram[-1] in PHRASE_BAD_ENDS:
+                    if (toks[i] in PHRASE_BAD_STARTS or toks[i + n - 1] in PHRASE_BAD_ENDS
+                            or content_before[i + n] == content_before[i]):
                         continue
+                    gram = tuple(toks[i:i + n])
                     total[gram] += 1
                     seen.add(gram)
         in_docs.update(seen)
@@ -510,6 +518,23 @@ def executive_documents(session: Session, twin: Twin) -> list[list[str]]:
 
 def refresh_persona(session: Session, twin: Twin, *, actor: str = store.SYSTEM_ACTOR) -> StyleProfile:
     """Recompute the style profile from the approved corpus and store it with the persona."""
+    state = corpus_fingerprint(session, twin)
     profile = build_style_profile(executive_documents(session, twin))
-    store.update_persona(session, twin.slug, {"style": profile.to_dict()}, actor=actor)
+    store.update_persona(session, twin.slug, {"style": profile.to_dict(), "style_state": state}, actor=actor)
     return profile
+
+
+def corpus_fingerprint(session: Session, twin: Twin) -> str:
+    """What the style profile depends on: the twin's approved, current sources (one indexed aggregate)."""
+    row = session.execute(
+        select(func.count(), func.max(Source.id), func.max(Source.approved_at), func.max(Source.retired_at))
+        .where(Source.twin_id == twin.id, Source.status == "approved", Source.superseded_by_id.is_(None))
+    ).one()
+    return f"{row[0]}:{row[1]}:{row[2]}:{row[3]}"
+
+
+def fresh_persona_settings(session: Session, twin: Twin) -> PersonaSettings:
+    """The persona, with its style profile rebuilt first if the approved corpus changed since it was built."""
+    if (twin.persona or {}).get("style_state") != corpus_fingerprint(session, twin):
+        refresh_persona(session, twin)
+    return persona_settings(twin)

@@ -118,7 +118,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for match in _BOUNDARY_RE.finditer(text):
         end = match.end()
         if match.group(0).strip() and match.group(0)[0] == ".":
-            before = _TOKEN_BEFORE_RE.search(text, 0, match.start())
+            before = _TOKEN_BEFORE_RE.search(text, max(0, match.start() - 40), match.start())
             token = before.group(1).lower() if before else ""
             numbered = token == "no" and text[match.end():match.end() + 2].strip()[:1].isdigit()
             if (token in ABBREVIATIONS or numbered or (len(token) == 1 and token.isalpha())

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import Settings
-from service.db import make_engine, make_session_factory
+from service.db import make_session_factory, make_settings_engine
 
 EXTENSION_KEY = "understudy"
 
@@ -19,7 +19,7 @@ class Understudy:
 
     def __init__(self, settings: Settings, app: Flask | None = None):
         self.settings = settings
-        self.engine: Engine = make_engine(settings.database_url)
+        self.engine: Engine = make_settings_engine(settings)
         self.session_factory: sessionmaker[Session] = make_session_factory(self.engine)
         if app is not None:
             self.init_app(app)

@@ -15,6 +15,7 @@ from service.errors import BadInput, Conflict, NotFound, TwinUnavailable
 from service.rehearsal import answer_turn, get_rehearsal, list_rehearsals, start_rehearsal
 from service.rehearsal.bank import BANKS
 from tests.rehearsal.conftest import GOOD_PITCH, WEAK_PITCH, World, build_docx, build_pdf
+from tests.support.fake_openai import FakeOpenAI
 
 OTHER_SPEAKERS_QUESTIONS = (
     "Can we also agree to repaint the canteen at Eastgate before the summer party?",
@@ -273,7 +274,7 @@ def test_forgetting_the_twin_erases_its_rehearsals(session: Session, settings: S
 
 # --- the model path ---------------------------------------------------------------------------------------------
 
-def _llm(settings: Settings, fake_openai) -> Settings:  # type: ignore[no-untyped-def]
+def _llm(settings: Settings, fake_openai: FakeOpenAI) -> Settings:
     return settings.replace(llm_base_url=fake_openai.base_url, llm_model="fake-gpt", llm_api_key="test",
                             llm_timeout=5.0)
 
@@ -285,7 +286,7 @@ def _good_reply() -> str:
 
 
 def test_with_a_model_the_reaction_is_phrased_checked_and_cited(session: Session, settings: Settings, world: World,
-                                                                fake_openai) -> None:  # type: ignore[no-untyped-def]
+                                                                fake_openai: FakeOpenAI) -> None:
     llm_settings = _llm(settings, fake_openai)
     rid = start_rehearsal(session, llm_settings, "dana", world.employee, pitch_text=GOOD_PITCH).rehearsal_id
     turn = answer_turn(session, llm_settings, rid, world.employee, _good_reply()).to_dict()
@@ -304,7 +305,7 @@ def test_with_a_model_the_reaction_is_phrased_checked_and_cited(session: Session
 
 @pytest.mark.parametrize("mode", ["unsupported", "error500", "cite_unknown"])
 def test_a_failing_or_unfaithful_model_falls_back_to_the_extractive_reaction(
-        session: Session, settings: Settings, world: World, fake_openai, mode: str) -> None:  # type: ignore[no-untyped-def]
+        session: Session, settings: Settings, world: World, fake_openai: FakeOpenAI, mode: str) -> None:
     fake_openai.set_mode(mode)
     llm_settings = _llm(settings, fake_openai)
     rid = start_rehearsal(session, llm_settings, "dana", world.employee, pitch_text=GOOD_PITCH).rehearsal_id
@@ -315,3 +316,32 @@ def test_a_failing_or_unfaithful_model_falls_back_to_the_extractive_reaction(
     for citation in turn["citations"]:
         assert f"[{citation['n']}]" in turn["text"]
         assert_quoted_from_the_executive(session, citation, citation["quote"])
+
+
+def test_a_persona_edit_checks_the_rubric_the_rehearsal_will_use() -> None:
+    from service.twin.persona import validate_persona_changes
+
+    clean = validate_persona_changes({"rehearsal_rubric": ["What's the ask?", "How does this affect the drivers?"]})
+    assert [c["criterion"] for c in clean["rehearsal_rubric"]] == ["ask", "affect-drivers"]
+    assert clean["rehearsal_rubric"][1]["keywords"] == ["affect", "drivers"]
+    with pytest.raises(BadInput, match="min_minutes"):
+        validate_persona_changes({"rehearsal_rubric": [{"criterion": "length", "min_minutes": 8, "max_minutes": 3}]})
+
+
+def test_a_twin_with_only_memos_rehearses_on_its_concerns(session: Session, settings: Settings) -> None:
+    BANKS.clear()
+    twin = store.create_twin(session, "cfo", "Sam Okafor")
+    store.record_consent(session, "cfo", by="Sam Okafor", scope="rehearsal")
+    from ingestion.pipeline import parse_bytes
+    from tests.rehearsal.conftest import MEMO_PARAGRAPHS
+
+    store.add_source(session, twin, parse_bytes(build_docx(MEMO_PARAGRAPHS), "memo.docx", kind="memo"), approve=True)
+    user, _ = store.add_user(session, "analyst@x.com")
+    viewer = store.viewer_for(user)
+    result = start_rehearsal(session, settings, "cfo", viewer, pitch_text=GOOD_PITCH).to_dict()
+    assert result["questions"] and {q["kind"] for q in result["questions"]} == {"concern"}
+    for q in result["questions"]:
+        assert_quoted_from_the_executive(session, q["citation"], q["question"])
+    rid = result["rehearsal_id"]
+    turns = [answer_turn(session, settings, rid, viewer, _good_reply()).to_dict() for _ in range(3)]
+    assert turns[-1]["done"] and turns[-1]["reaction"] == "summary"

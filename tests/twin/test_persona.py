@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 from service.corpus import store
 from service.errors import BadInput
 from service.twin.persona import (
-    DEFAULT_DISCLAIMER,
     DEFAULT_NO_ANSWER,
     RefusedTopic,
     build_style_profile,
@@ -126,3 +125,22 @@ def test_refresh_persona_stores_the_profile_from_approved_executive_words_only(s
     assert "critics" not in words  # the interviewer's words are not theirs
     assert profile.voice is not None  # function-word profile for the voice score
     assert store.list_audit(session, twin_slug="dana")[0].action == "persona.update"
+
+
+def test_style_profile_follows_the_approved_corpus_without_a_manual_refresh(session: Session,
+                                                                            world: World) -> None:
+    from service.twin.persona import fresh_persona_settings
+
+    first = fresh_persona_settings(session, world.twin).style
+    assert "teleportation" not in {w["word"] for w in first.favoured_words}
+    assert fresh_persona_settings(session, world.twin).style.to_dict() == first.to_dict()
+    audits = len(store.list_audit(session, twin_slug="dana"))
+    assert fresh_persona_settings(session, world.twin) and len(store.list_audit(session, twin_slug="dana")) == audits, \
+        "an unchanged corpus must not rebuild the profile"
+    memo = add_document(session, world.twin, "quantum.md",
+                        [("Quantum teleportation will reshape freight. Quantum teleportation is my bet. "
+                          "I want quantum teleportation in every depot.", None, True)],
+                        title="Quantum")
+    assert "teleportation" in {w["word"] for w in fresh_persona_settings(session, world.twin).style.favoured_words}
+    store.retire_source(session, memo.id)
+    assert "teleportation" not in {w["word"] for w in fresh_persona_settings(session, world.twin).style.favoured_words}
