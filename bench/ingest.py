@@ -24,7 +24,7 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 EXAMPLES = ROOT / "examples" / "dana-reyes"
-console = Console()
+console = Console(width=170)
 
 
 @dataclass

@@ -67,6 +67,7 @@ if os.environ.get("UNDERSTUDY_LOG_FORMAT", "").lower() == "json":
         "handlers": {"error": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
                      "access": {"class": "logging.StreamHandler", "formatter": "plain",
                                 "stream": "ext://sys.stdout"}},
+        "root": {"handlers": [], "level": "WARNING"},
         "loggers": {"gunicorn.error": {"handlers": ["error"], "level": loglevel.upper(), "propagate": False},
                     "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False}},
     }

@@ -97,6 +97,9 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         """The OpenAPI document of /api/v1, generated from the views and their models."""
         return jsonify(spec.spec)
 
+    from slack_app.http import init_slack
+
+    init_slack(app, cfg)  # POST /slack/events, only when the Slack token and signing secret are set
     _register_hooks(app)
     _register_error_handlers(app)
     return app
@@ -170,13 +173,16 @@ def _register_hooks(app: Flask) -> None:
 
 
 def _count_request(response: WerkzeugResponse) -> None:
-    """Count the request in the metrics once its last byte is sent (streams included)."""
+    """Count the request in the metrics; a stream once its last byte is sent."""
     timer = g.get("request_timer")
     if timer is None:
         return
     rule = request.url_rule.rule if request.url_rule is not None else None
     labels = (metrics.route_label(rule, request.endpoint), request.method, response.status_code)
-    response.call_on_close(lambda: metrics.observe_request(*labels, timer.elapsed()))
+    if response.is_streamed:
+        response.call_on_close(lambda: metrics.observe_request(*labels, timer.elapsed()))
+    else:
+        metrics.observe_request(*labels, timer.elapsed())
 
 
 def wants_json() -> bool:

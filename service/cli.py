@@ -841,6 +841,20 @@ def serve(rt: Runtime, host: str, port: int, debug: bool) -> None:
     app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=debug)
 
 
+@main.command()
+@pass_rt
+def slack(rt: Runtime) -> None:
+    """Run the Slack app in Socket Mode (for workspaces without inbound access)."""
+    from slack_app.socket import run_socket_mode
+
+    check_schema(rt)
+    out.print("Connecting to Slack in Socket Mode (Ctrl-C to stop)…")
+    try:
+        run_socket_mode(rt.settings)
+    except ValueError as exc:
+        fail(str(exc))
+
+
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples" / "dana-reyes"
 DEMO_USERS = (
     ("employee@halvorsen.example", "employee", []),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
@@ -22,6 +22,8 @@ from slack_app.identity import check_policy
 log = logging.getLogger("understudy.slack")
 
 THINKING = "_Thinking…_"
+# Answers may wait on a model for LLM_TIMEOUT; enough workers that a modal's trigger (valid 3 s) never queues long.
+LAZY_WORKERS = 16
 
 
 def is_person_in_dm(event: dict[str, Any]) -> bool:
@@ -38,6 +40,7 @@ def create_slack_app(settings: Settings, client: WebClient | None = None,
     client = client or make_web_client(settings)
     sessions = session_factory or make_session_factory(make_engine(settings.database_url))
     flows = Flows(settings, sessions, client)
+    executor = executor or ThreadPoolExecutor(max_workers=LAZY_WORKERS, thread_name_prefix="understudy-slack")
     # process_before_response: each ack is the HTTP response itself, decided before any slow work; the work
     # runs in lazy listeners on the executor, so it behaves the same behind gunicorn and in Socket Mode.
     app = App(name="understudy", client=client, signing_secret=settings.slack_signing_secret or "",

@@ -52,6 +52,7 @@ class Poster:
         self.client = client
 
     def post(self, to: Destination, text: str, blocks: list[dict[str, Any]]) -> str | None:
+        """Post a message where `to` says; the new message's ts when Slack returns one."""
         if to.response_url:
             self.respond(to.response_url, text=text, blocks=blocks,
                          response_type="ephemeral" if to.ephemeral else "in_channel")

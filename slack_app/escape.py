@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 # A plain "@channel" is not parsed in verbatim text, but a word joiner keeps it inert wherever it is pasted.
-BROADCAST_RE = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+BROADCAST_RE = re.compile(r"(?<!\w)@(channel|here|everyone)\b", re.IGNORECASE)
 WORD_JOINER = "\u2060"
 ELLIPSIS = "…"
 
@@ -53,3 +53,25 @@ def quoted(text: str, limit: int) -> str:
     """Escaped text as a mrkdwn block quote."""
     body = fit(" ".join((text or "").split()), max(limit - 2, 1))
     return "> " + body
+
+
+SLACK_MARKUP_RE = re.compile(r"<([^<>]*)>")
+
+
+def _markup_as_text(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    target, _, label = inner.partition("|")
+    if target.startswith("@"):
+        return "@" + (label or target[1:])
+    if target.startswith("#"):
+        return "#" + (label or target[1:])
+    if target.startswith("!"):
+        command = target[1:].split("^", 1)[0]
+        return label if label.startswith("@") else "@" + command
+    return label or target
+
+
+def text_from_slack(text: str) -> str:
+    """What a person typed, from Slack's wire format: mentions, channels and links as plain words, entities undone."""
+    plain_text = SLACK_MARKUP_RE.sub(_markup_as_text, text or "")
+    return plain_text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

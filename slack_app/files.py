@@ -65,6 +65,7 @@ def download_file(client: WebClient, settings: Settings, file_id: str) -> Shared
     if not url or not _trusted(url, settings):
         raise BadInput(f"I cannot download {name} from where Slack keeps it; paste the pitch's text instead.")
     headers = {"Authorization": f"Bearer {client.token}"}
+    # requests drops the Authorization header if a redirect leaves the host, so the token stays with Slack.
     with requests.get(url, headers=headers, stream=True, timeout=TIMEOUT_S) as response:
         if response.status_code != 200:
             raise BadInput(f"Slack refused the download of {name} ({response.status_code}); try attaching it again.")

@@ -22,10 +22,12 @@ from service.rehearsal import answer_turn, ensure_available, start_rehearsal
 from service.twin.engine import answer_question
 from slack_app import blocks as ui
 from slack_app.client import Destination, Poster
+from slack_app.escape import text_from_slack
 from slack_app.files import SharedFile, download_file, max_bytes, too_big_message
 from slack_app.identity import NotAllowed, public_viewer, resolve_viewer
 from slack_app.routing import (
     USAGE,
+    answer_source_ids,
     channel_allows_public,
     choose_twin,
     is_channel,
@@ -83,6 +85,7 @@ class Flows:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        """One unit of work on the database: committed on success, rolled back on any error."""
         with session_scope(self.sessions) as s:
             yield s
 
@@ -105,6 +108,7 @@ class Flows:
             log.exception("could not post a notice to Slack")
 
     def viewer(self, s: Session, slack_user_id: str) -> Viewer:
+        """The viewer this Slack user's request runs as (NotAllowed when refused)."""
         return resolve_viewer(s, self.settings, self.client, slack_user_id)
 
     def _keep_answer(self, s: Session, data: dict[str, Any], twin: Twin, *, slack_user_id: str, channel_id: str,
@@ -146,7 +150,7 @@ class Flows:
         to = Destination(response_url=body.get("response_url"), channel=channel, user=user)
         with self.reporting(to):
             with self.session() as s:
-                command = parse_twin_command(s, body.get("text") or "")
+                command = parse_twin_command(s, text_from_slack(body.get("text") or ""))
                 if command.kind == "help":
                     message, blocks = USAGE, [ui.section(USAGE)]
                 elif command.kind == "config":
@@ -157,8 +161,8 @@ class Flows:
                     twin = choose_twin(s, self.settings, explicit=command.slug, channel_id=channel)
                     answer = answer_question(s, self.settings, twin.slug, command.question, viewer, channel="slack")
                     data = answer.to_dict()
-                    can_share = (channel_allows_public(s, self.settings, channel)
-                                 and shareable(s, self.settings, data["citations"]))
+                    can_share = channel_allows_public(s, self.settings, channel) and shareable(
+                        s, self.settings, answer_source_ids(s, answer.interaction_id, data["citations"]))
                     self._keep_answer(s, data, twin, slack_user_id=user, channel_id=channel or "", public=False,
                                       question=command.question)
                     message = data["answer"]
@@ -194,7 +198,7 @@ class Flows:
         root = event.get("thread_ts") or event["ts"]
         personal = Destination(channel=channel, thread_ts=root, user=user, ephemeral=True)
         with self.reporting(personal):
-            text = strip_mentions(event.get("text") or "", bot_user_id)
+            text = text_from_slack(strip_mentions(event.get("text") or "", bot_user_id))
             with self.session() as s:
                 viewer = self.viewer(s, user)
                 public = channel_allows_public(s, self.settings, channel)
@@ -221,7 +225,7 @@ class Flows:
         event = body["event"]
         user, channel = event.get("user") or "", event["channel"]
         root = event.get("thread_ts") or event["ts"]
-        text = event.get("text") or ""
+        text = text_from_slack(event.get("text") or "")
         to = Destination(channel=channel, thread_ts=root, ephemeral=False)
         with self.reporting(to):
             with self.session() as s:
@@ -262,7 +266,7 @@ class Flows:
         with self.reporting(to):
             with self.session() as s:
                 self.viewer(s, user)
-                slug, rest = split_slug(s, body.get("text") or "")
+                slug, rest = split_slug(s, text_from_slack(body.get("text") or ""))
                 if slug is None and rest:
                     raise BadInput(f"There is no twin called “{rest.split()[0]}”. Use `/rehearse` or "
                                    "`/rehearse TWIN`.")
@@ -341,8 +345,9 @@ class Flows:
                     raise NotAllowed("Only the person who asked can share this answer.")
                 if not channel_allows_public(s, self.settings, channel):
                     raise NotAllowed("Answers cannot be posted publicly in this channel.")
-                if not shareable(s, self.settings, row.payload.get("citations") or []):
-                    raise NotAllowed("This answer quotes sources that not everyone here may read, so it stays "
+                if not shareable(s, self.settings,
+                                 answer_source_ids(s, interaction_id, row.payload.get("citations") or [])):
+                    raise NotAllowed("This answer draws on sources that not everyone here may read, so it stays "
                                      "private to you.")
                 twin = store.get_twin(s, str(row.payload.get("twin_slug") or ""))
                 if twin.paused or not twin.has_consent:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.config import Settings
 from service.corpus import store
-from service.corpus.models import Source, Twin
+from service.corpus.models import Interaction, Source, Twin
 from service.errors import BadInput
 
 MENTION_RE = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -119,11 +121,20 @@ def channel_allows_public(session: Session, settings: Settings, channel_id: str 
     return bool(setting.public) if setting is not None else bool(settings.slack_public_replies)
 
 
-def shareable(session: Session, settings: Settings, citations: list[dict[str, object]]) -> bool:
-    """Whether everyone may read these sources: each approved, still in use, and for the default audience."""
-    ids = {int(str(c["source_id"])) for c in citations if c.get("source_id") is not None}
+def shareable(session: Session, settings: Settings, source_ids: Iterable[int]) -> bool:
+    """Whether everyone may read these sources: each approved and for the default audience."""
+    ids = set(source_ids)
     if not ids:
         return True
     rows = session.execute(select(Source.id, Source.status, Source.audience).where(Source.id.in_(ids))).all()
     return len(rows) == len(ids) and all(
         status == "approved" and audience == settings.default_audience for _id, status, audience in rows)
+
+
+def answer_source_ids(session: Session, interaction_id: int, citations: Iterable[dict[str, Any]]) -> set[int]:
+    """Every source an answer cited or was composed from (a model sees more passages than it cites)."""
+    ids = {int(c["source_id"]) for c in citations if c.get("source_id") is not None}
+    row = session.get(Interaction, interaction_id)
+    if row is not None:
+        ids |= {int(p["source_id"]) for p in row.passages or [] if p.get("source_id") is not None}
+    return ids

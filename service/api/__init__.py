@@ -100,3 +100,4 @@ def _check_body_and_csrf() -> None:
 
 
 from service.api import views  # noqa: E402,F401  (registers the routes)
+from service.api import rehearsals  # noqa: E402,F401  (registers the rehearsal routes)

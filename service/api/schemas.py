@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from spectree.model_adapter.pydantic_adapter import BaseFile
 
 
 class Open(BaseModel):
@@ -328,3 +329,157 @@ class JobList(Open):
 
 class JobsQuery(Closed):
     limit: int = Field(default=20, ge=1, le=200)
+
+
+# --- rehearsals ------------------------------------------------------------------------------------
+
+class RehearsalRequest(Closed):
+    """A pitch pasted as text."""
+
+    pitch: str = Field(min_length=1, max_length=200_000)
+
+
+class RehearsalUpload(Closed):
+    """A pitch uploaded as a file: .docx, .pdf, .md or .txt."""
+
+    file: BaseFile
+
+
+class RehearsalQuestion(Open):
+    """A question the executive would ask, quoted from where they asked it (or a concern they repeat)."""
+
+    n: int
+    question: str
+    kind: str
+    asked_in: int | None = None
+    citation: Citation
+
+
+class RehearsalPushBack(Open):
+    """A priority of the executive's that the pitch ignores or contradicts."""
+
+    priority: str
+    why: str
+    contradicts: bool = False
+    citation: Citation
+
+
+class ScoreOut(Open):
+    key: str
+    label: str
+    score: float
+    max: float
+    reason: str
+
+
+class ScorecardOut(Open):
+    """The pitch scored against the curators' rubric, with a reason for each score."""
+
+    criteria: list[ScoreOut]
+    total: float
+    max: float
+
+
+class NextQuestion(Open):
+    question: str
+    kind: str | None = None
+    citation: Citation | None = None
+
+
+class RehearsalOut(Open):
+    """The twin's first reaction to a pitch: questions, push-back and a scorecard, every point cited."""
+
+    rehearsal_id: int
+    questions: list[RehearsalQuestion]
+    push_back: list[RehearsalPushBack]
+    scorecard: ScorecardOut
+    citations: list[Citation]
+    disclaimer: str
+    mode: str
+    round: int
+    max_rounds: int
+    analysis: dict[str, Any] = Field(default_factory=dict)
+    filename: str | None = None
+    interaction_id: int | None = None
+
+
+class TurnRequest(Closed):
+    reply: str = Field(min_length=1, max_length=20_000)
+
+
+class TurnOut(Open):
+    """The twin's reaction to a reply: a follow-up, an acceptance, or the summary on the last round."""
+
+    rehearsal_id: int
+    round: int
+    max_rounds: int
+    reaction: Literal["follow_up", "accept", "summary"]
+    text: str
+    citations: list[Citation]
+    done: bool
+    mode: str
+    disclaimer: str
+    next_question: NextQuestion | None = None
+    interaction_id: int | None = None
+    summary: dict[str, Any] | None = None
+    fallback_reason: str | None = None
+
+
+class RehearsalTurnOut(Open):
+    round: int
+    question: str
+    reply: str
+    reaction: str
+    text: str
+    citations: list[Citation]
+    mode: str
+    created_at: str | None = None
+
+
+class RehearsalDetail(Open):
+    """A stored rehearsal with its pitch, first reaction and rounds (its author's alone)."""
+
+    rehearsal_id: int
+    twin: str | None = None
+    channel: str
+    created_at: str | None = None
+    pitch: str
+    filename: str | None = None
+    questions: list[RehearsalQuestion]
+    push_back: list[RehearsalPushBack]
+    scorecard: ScorecardOut
+    citations: list[Citation]
+    mode: str
+    round: int
+    max_rounds: int
+    done: bool
+    summary: dict[str, Any] | None = None
+    next_question: NextQuestion | None = None
+    disclaimer: str
+    turns: list[RehearsalTurnOut]
+
+
+class RehearsalScore(Open):
+    total: float | None = None
+    max: float | None = None
+
+
+class RehearsalBrief(Open):
+    rehearsal_id: int
+    twin: str | None = None
+    created_at: str
+    words: int | None = None
+    filename: str | None = None
+    round: int
+    max_rounds: int
+    done: bool
+    score: RehearsalScore
+
+
+class RehearsalList(Open):
+    rehearsals: list[RehearsalBrief]
+
+
+class RehearsalsQuery(Closed):
+    twin: str | None = Field(default=None, max_length=64)
+    limit: int = Field(default=50, ge=1, le=200)

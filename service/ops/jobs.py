@@ -290,3 +290,11 @@ def job_dict(session: Session, job: IngestionJob, *, settings: Settings | None =
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def dispose_engines() -> None:
+    """Close the worker side's pooled connections (tests, shutdown)."""
+    with _ENGINES_LOCK:
+        for engine, _ in _ENGINES.values():
+            engine.dispose()
+        _ENGINES.clear()

@@ -8,6 +8,7 @@ of one environment, not the twin.
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -43,6 +44,9 @@ class TransferSummary:
 
 
 def _iso(value: Any) -> str | None:
+    """ISO 8601; times in UTC with their offset (SQLite hands them back naive, PostgreSQL aware)."""
+    if isinstance(value, dt.datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).isoformat()
     return value.isoformat() if value is not None else None
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, text
@@ -18,7 +18,7 @@ from service.errors import BadInput
 from service.search.dense import DenseReranker
 from service.search.index import Candidate, document_frequencies, fetch_candidates
 from service.search.query import parse_query
-from service.search.rank import DEFAULT_WEIGHTS, RankWeights, rerank
+from service.search.rank import ADDITIVE, DEFAULT_WEIGHTS, RankWeights, rerank
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +60,7 @@ def _hit(c: Candidate, score: float) -> PassageHit:
 
 def _score_scale(weights: RankWeights) -> float:
     """The most a passage can score, so reported scores fall between 0 and 1."""
-    positive = [getattr(weights, f.name) for f in fields(weights)
-                if f.name not in {"short_text_words", "short_text_penalty", "other_speaker_factor"}]
-    return sum(w for w in positive if w > 0) or 1.0
+    return sum(max(float(getattr(weights, name)), 0.0) for name in ADDITIVE) or 1.0
 
 
 def search_passages(session: Session, twin: Twin, query: str, viewer: Viewer, *, k: int = 10,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 from service.search.index import Candidate
@@ -11,6 +11,8 @@ from service.search.query import ParsedQuery, stems_of
 from service.search.stemmer import stem
 
 PROXIMITY_WINDOW = 8
+# Honorifics and affiliations that do not name a speaker ("Hon. Chrystia Freeland", "Jane Hutt AM").
+_NOT_A_NAME = frozenset({"mr", "mrs", "ms", "miss", "dr", "hon", "sir", "dame", "am", "mp", "mla", "the", "of"})
 
 
 @dataclass(frozen=True)
@@ -24,41 +26,56 @@ class RankWeights:
     phrase: float = 0.4
     proximity: float = 0.3
     speaker_named: float = 0.5
+    source: float = 0.3
     recency: float = 0.02
     short_text_words: int = 4
     short_text_penalty: float = 0.3
     # Other speakers' turns (an interviewer's question that shares the words) count for less.
     other_speaker_factor: float = 0.7
+    # How many of a source's best candidates make up its evidence.
+    source_top: int = 10
 
 
 DEFAULT_WEIGHTS = RankWeights()
+# Weights that add to a passage's score; their sum scales reported scores into 0..1.
+ADDITIVE = ("lexical", "coverage", "context_coverage", "field_coverage", "phrase", "proximity", "speaker_named",
+            "source", "recency")
 
 
 @dataclass(frozen=True)
 class _Analysed:
-    text: tuple[str, ...]
+    positions: dict[str, tuple[int, ...]]
+    length: int
     fields: frozenset[str]
     context: frozenset[str]
     speaker: frozenset[str]
 
 
-class _AnalysisCache:
-    """Stems of recently seen passages, keyed by id and text so an edited passage is analysed again."""
+def _speaker_name(speaker: str) -> frozenset[str]:
+    bare = speaker.split("(", 1)[0]
+    return frozenset(s for s in stems_of(bare) if s not in _NOT_A_NAME)
 
-    def __init__(self, size: int = 50_000) -> None:
+
+class _AnalysisCache:
+    """Stems of recently seen passages, keyed so that an edited passage is analysed again."""
+
+    def __init__(self, size: int = 200_000) -> None:
         self._size = size
-        self._items: OrderedDict[tuple[int, int], _Analysed] = OrderedDict()
+        self._items: OrderedDict[tuple[int, int, int, int], _Analysed] = OrderedDict()
 
     def get(self, c: Candidate) -> _Analysed:
-        key = (c.passage_id, hash((c.text, c.title, c.heading, c.context, c.speaker)))
+        key = (c.passage_id, len(c.text), len(c.context), len(c.title) + len(c.heading or ""))
         found = self._items.get(key)
         if found is not None:
-            self._items.move_to_end(key)
             return found
+        positions: dict[str, list[int]] = defaultdict(list)
+        stems = stems_of(c.text)
+        for i, s in enumerate(stems):
+            positions[s].append(i)
         fields = " ".join(x for x in (c.title, c.heading) if x)
-        analysed = _Analysed(text=tuple(stems_of(c.text)), fields=frozenset(stems_of(fields)),
-                             context=frozenset(stems_of(c.context)),
-                             speaker=frozenset(stems_of(c.speaker or "")))
+        analysed = _Analysed(positions={s: tuple(p) for s, p in positions.items()}, length=len(stems),
+                             fields=frozenset(stems_of(fields)), context=frozenset(stems_of(c.context)),
+                             speaker=_speaker_name(c.speaker or ""))
         self._items[key] = analysed
         if len(self._items) > self._size:
             self._items.popitem(last=False)
@@ -68,26 +85,38 @@ class _AnalysisCache:
 _CACHE = _AnalysisCache()
 
 
+@dataclass(frozen=True)
+class Features:
+    """The evidence for one candidate, each piece between 0 and 1."""
+
+    lexical: float
+    coverage: float
+    context_coverage: float
+    field_coverage: float
+    phrase: float
+    proximity: float
+    speaker_named: float
+    recency: float
+    short: bool
+    executive: bool
+
+
 def term_weights(query: ParsedQuery, df: dict[str, int], total: int) -> dict[str, float]:
     """Each query stem's share of the query by inverse document frequency (uniform when unknown)."""
     if not query.stems:
         return {}
     if total <= 0:
         return {s: 1.0 / len(query.stems) for s in query.stems}
-    raw = {s: math.log(1.0 + (total - min(df.get(s, 0), total) + 0.5) / (min(df.get(s, 0), total) + 0.5))
-           for s in query.stems}
+    raw = {}
+    for s in query.stems:
+        n = min(df.get(s, 0), total)
+        raw[s] = math.log(1.0 + (total - n + 0.5) / (n + 0.5))
     norm = sum(raw.values()) or 1.0
     return {s: v / norm for s, v in raw.items()}
 
 
-def _phrase_and_proximity(text: tuple[str, ...], query: ParsedQuery, weights: dict[str, float]) -> tuple[float, float]:
-    positions: dict[str, list[int]] = {}
-    wanted = weights.keys()
-    hits: list[tuple[int, str]] = []
-    for i, s in enumerate(text):
-        if s in wanted:
-            positions.setdefault(s, []).append(i)
-            hits.append((i, s))
+def _phrase_and_proximity(positions: dict[str, tuple[int, ...]], query: ParsedQuery,
+                          weights: dict[str, float]) -> tuple[float, float]:
     phrase = 0.0
     if query.bigrams:
         total = 0.0
@@ -96,12 +125,12 @@ def _phrase_and_proximity(text: tuple[str, ...], query: ParsedQuery, weights: di
             total += pair_weight
             pa, pb = positions.get(a), positions.get(b)
             if pa and pb:
-                pb_set = set(pb)
-                if any(p + 1 in pb_set or p + 2 in pb_set for p in pa):
+                if any(p + 1 in pb or p + 2 in pb for p in pa):
                     phrase += pair_weight
-                elif any(p - 1 in pb_set for p in pa):
+                elif any(p - 1 in pb for p in pa):
                     phrase += 0.5 * pair_weight
         phrase = phrase / total if total else 0.0
+    hits = sorted((p, s) for s in weights if s in positions for p in positions[s])
     proximity = 0.0
     for (i, a), (j, b) in zip(hits, hits[1:], strict=False):
         if a != b and j - i <= PROXIMITY_WINDOW:
@@ -109,35 +138,62 @@ def _phrase_and_proximity(text: tuple[str, ...], query: ParsedQuery, weights: di
     return phrase, proximity / (proximity + 0.5)
 
 
+def features(query: ParsedQuery, candidates: list[Candidate], df: dict[str, int], total: int,
+             short_text_words: int = DEFAULT_WEIGHTS.short_text_words) -> list[Features]:
+    """The evidence for each candidate, in the candidates' order."""
+    tw = term_weights(query, df, total)
+    wanted = tw.keys()
+    best_lexical = max((c.lexical for c in candidates), default=1.0) or 1.0
+    query_words = {stem(w) for w in query.words}
+    dates = [c.date.toordinal() for c in candidates if c.date is not None]
+    oldest, newest = (min(dates), max(dates)) if dates else (0, 0)
+    out = []
+    for c in candidates:
+        a = _CACHE.get(c)
+        in_text = [s for s in wanted if s in a.positions]
+        coverage = sum(tw[s] for s in in_text)
+        context_only = sum(tw[s] for s in (a.context & wanted) if s not in a.positions)
+        fields = sum(tw[s] for s in a.fields & wanted)
+        phrase, proximity = _phrase_and_proximity(a.positions, query, tw) if len(in_text) > 1 else (0.0, 0.0)
+        named = 1.0 if a.speaker and a.speaker <= query_words else 0.0
+        recency = ((c.date.toordinal() - oldest) / (newest - oldest)
+                   if c.date is not None and newest > oldest else 0.0)
+        out.append(Features(lexical=max(c.lexical, 0.0) / best_lexical, coverage=coverage,
+                            context_coverage=context_only, field_coverage=fields, phrase=phrase,
+                            proximity=proximity, speaker_named=named, recency=recency,
+                            short=a.length < short_text_words, executive=c.executive))
+    return out
+
+
+def combine(candidates: list[Candidate], evidence: list[Features],
+            weights: RankWeights = DEFAULT_WEIGHTS) -> list[tuple[Candidate, float]]:
+    """Weighted evidence, plus the support of the passage's source, best first."""
+    base = []
+    for f in evidence:
+        score = (weights.lexical * f.lexical + weights.coverage * f.coverage
+                 + weights.context_coverage * f.context_coverage + weights.field_coverage * f.field_coverage
+                 + weights.phrase * f.phrase + weights.proximity * f.proximity
+                 + weights.speaker_named * f.speaker_named + weights.recency * f.recency)
+        if f.short:
+            score -= weights.short_text_penalty
+        if not f.executive:
+            score *= weights.other_speaker_factor
+        base.append(max(score, 0.0))
+    # A passage whose source says much else about the query is more likely the one meant.
+    by_source: dict[int, list[float]] = defaultdict(list)
+    for c, score in zip(candidates, base, strict=True):
+        by_source[c.source_id].append(score)
+    support = {sid: sum(sorted(scores, reverse=True)[:weights.source_top]) for sid, scores in by_source.items()}
+    strongest = max(support.values(), default=0.0) or 1.0
+    scored = [(c, score + weights.source * support[c.source_id] / strongest)
+              for c, score in zip(candidates, base, strict=True)]
+    scored.sort(key=lambda pair: (-pair[1], pair[0].passage_id))
+    return scored
+
+
 def rerank(query: ParsedQuery, candidates: list[Candidate], df: dict[str, int], total: int,
            weights: RankWeights = DEFAULT_WEIGHTS) -> list[tuple[Candidate, float]]:
     """Candidates with their final scores, best first."""
     if not candidates:
         return []
-    tw = term_weights(query, df, total)
-    best_lexical = max(c.lexical for c in candidates) or 1.0
-    query_words = {stem(w) for w in query.words}
-    dates = [c.date.toordinal() for c in candidates if c.date is not None]
-    oldest, newest = (min(dates), max(dates)) if dates else (0, 0)
-    scored: list[tuple[Candidate, float]] = []
-    for c in candidates:
-        a = _CACHE.get(c)
-        in_text = set(a.text) & tw.keys()
-        coverage = sum(tw[s] for s in in_text)
-        context_only = sum(tw[s] for s in (a.context & tw.keys()) - in_text)
-        fields = sum(tw[s] for s in a.fields & tw.keys())
-        phrase, proximity = _phrase_and_proximity(a.text, query, tw)
-        score = (weights.lexical * max(c.lexical, 0.0) / best_lexical + weights.coverage * coverage
-                 + weights.context_coverage * context_only + weights.field_coverage * fields
-                 + weights.phrase * phrase + weights.proximity * proximity)
-        if a.speaker and a.speaker <= query_words:
-            score += weights.speaker_named
-        if c.date is not None and newest > oldest:
-            score += weights.recency * (c.date.toordinal() - oldest) / (newest - oldest)
-        if len(a.text) < weights.short_text_words:
-            score -= weights.short_text_penalty
-        if not c.executive:
-            score *= weights.other_speaker_factor
-        scored.append((c, max(score, 0.0)))
-    scored.sort(key=lambda pair: (-pair[1], pair[0].passage_id))
-    return scored
+    return combine(candidates, features(query, candidates, df, total, weights.short_text_words), weights)

@@ -419,3 +419,6 @@ def admin_twin_action(slug: str, action: str) -> WerkzeugResponse:
         db().rollback()
         flash(exc.message, "error")
     return redirect(url_for("web.admin_page"))
+
+
+from service.web import rehearse  # noqa: E402,F401  (registers the Rehearse pages on web_bp)

@@ -7,6 +7,7 @@ bot token only, answers response_url posts, and can answer a method with 429 + R
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import socket
@@ -437,7 +438,5 @@ class FakeSocketMode:
         self._closed = True
         self._listener.close()
         if self._conn is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self._conn.close()
-            except OSError:
-                pass

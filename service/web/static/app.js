@@ -281,6 +281,87 @@
       });
     }
 
+    /* A large folder goes up in batches; with a job queue each batch is a background job whose progress
+       (files done / failed / total) is polled from /api/v1/jobs/ID. */
+    var BATCH_FROM = 20, BATCH_FILES = 100, BATCH_BYTES = 20 * 1024 * 1024;
+
+    function batches(files) {
+      var out = [], current = [], size = 0;
+      files.forEach(function (file) {
+        if (current.length && (current.length >= BATCH_FILES || size + file.size > BATCH_BYTES)) {
+          out.push(current);
+          current = [];
+          size = 0;
+        }
+        current.push(file);
+        size += file.size;
+      });
+      if (current.length) { out.push(current); }
+      return out;
+    }
+
+    function showJob(item, job) {
+      item.querySelector(".result").textContent = job.status + " · " + job.done + " of " + job.total +
+        " files done" + (job.failed ? " · " + job.failed + " failed" : "");
+      item.querySelector("progress").value = job.total ? Math.round((job.done / job.total) * 100) : 0;
+    }
+
+    function pollJob(item, job) {
+      return new Promise(function (resolve) {
+        function tick() {
+          fetch("/api/v1/jobs/" + job.id, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+            .then(function (response) { return response.json(); })
+            .then(function (current) {
+              showJob(item, current);
+              if (current.status === "done" || current.status === "failed") {
+                item.className = current.status === "done" && !current.failed ? "ok" : "failed";
+                (current.files || []).forEach(function (f) {
+                  if (f.status === "error") { progressList.appendChild(el("li", { "class": "failed" }, f.path + ": " + f.error)); }
+                });
+                resolve();
+              } else {
+                setTimeout(tick, 1500);
+              }
+            })
+            .catch(function () { setTimeout(tick, 3000); });
+        }
+        tick();
+      });
+    }
+
+    function uploadBatch(batch, fields) {
+      var item = el("li");
+      item.appendChild(el("span", { "class": "file" }, batch.length + " files"));
+      item.appendChild(el("progress", { max: "100", value: "0", "aria-label": "Batch of " + batch.length + " files" }));
+      item.appendChild(el("span", { "class": "result" }, "uploading"));
+      progressList.appendChild(item);
+      var data = new FormData();
+      batch.forEach(function (file) { data.append("file", file, file.webkitRelativePath || file.name); });
+      Object.keys(fields).forEach(function (key) { data.append(key, fields[key]); });
+      return fetch(uploadForm.getAttribute("data-api"), {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { "X-CSRFToken": CSRF, "Accept": "application/json" }
+      }).then(function (response) {
+        return response.json().then(function (body) { return { status: response.status, body: body }; });
+      }).then(function (reply) {
+        if (reply.status === 202 && reply.body.job) {
+          showJob(item, reply.body.job);
+          return pollJob(item, reply.body.job);
+        }
+        var results = (reply.body && reply.body.results) || [];
+        var failed = results.filter(function (r) { return r.status === "error"; });
+        item.querySelector("progress").value = 100;
+        item.querySelector(".result").textContent = results.length ? (results.length - failed.length) + " of " +
+          results.length + " files stored" + (failed.length ? " · " + failed.length + " failed" : "") :
+          errorMessage(reply.body, reply.status);
+        item.className = failed.length || !results.length ? "failed" : "ok";
+        failed.forEach(function (r) { progressList.appendChild(el("li", { "class": "failed" }, r.path + ": " + r.error)); });
+      }).catch(function () {
+        item.querySelector(".result").textContent = "The upload failed (network).";
+        item.className = "failed";
+      });
+    }
+
     uploadForm.addEventListener("submit", function (event) {
       event.preventDefault();
       var files = [];
@@ -299,9 +380,12 @@
       progressList.textContent = "";
       var button = uploadForm.querySelector('button[type="submit"]');
       button.disabled = true;
-      files.reduce(function (chain, file) {
+      var work = files.length > BATCH_FROM ? batches(files).reduce(function (chain, batch) {
+        return chain.then(function () { return uploadBatch(batch, fields); });
+      }, Promise.resolve()) : files.reduce(function (chain, file) {
         return chain.then(function () { return uploadOne(file, fields); });
-      }, Promise.resolve()).then(function () {
+      }, Promise.resolve());
+      work.then(function () {
         button.disabled = false;
         uploadForm.reset();
         progressList.appendChild(el("li", { "class": "done" }, "Done. Reload the page to see the new drafts in the list."));

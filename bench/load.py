@@ -1,0 +1,536 @@
+"""Load: extractive answers per second and latency under gunicorn on loopback, SQLite and PostgreSQL.
+
+    python -m bench.load                 # the full run: 10, 50, 200 users x 60 s on both databases, mixed, growth
+    python -m bench.load --quick         # 10 s runs, growth to 20,000 passages only
+    python -m bench.load --db sqlite --skip-mixed --skip-growth
+
+Each database gets the example corpus (examples/dana-reyes, through `understudy demo --no-serve`) and bench
+users of its own; gunicorn runs infra/gunicorn.conf.py on 127.0.0.1 (PostgreSQL runs with Redis for rate
+limits and the job queue, as in production); wrk (Debian's `wrk`) drives closed-loop users who each ask the
+twin.toml sample questions one after another with no pause. Every request is bounded (wrk --timeout) and every
+run by its duration. Prints tables and writes bench/out/load.json.
+
+- ask: requests/s, answers/s (200s), p50/p95/p99, non-2xx (429 counted apart) and socket errors per user count.
+- mixed: the 50-user run again while 1,000 files are ingested (the CLI on SQLite; background jobs on
+  PostgreSQL through the API and an rq worker), against the plain 50-user run.
+- growth: PostgreSQL only; passages added to the twin by bulk COPY (20,000, 200,000, 1,000,000), then ask
+  latency at 10 users, the web workers' memory and the database's size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "dana-reyes"
+SPEECHES = ROOT.parent / "shared" / "data" / "presidential-speeches"
+OUT = ROOT / "bench" / "out" / "load.json"
+PG_ADMIN_URL = os.environ.get("UNDERSTUDY_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("UNDERSTUDY_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+BENCH_USERS = 40
+console = Console(width=170)
+
+WRK_SCRIPT = r"""
+local tokens = %(tokens)s
+local questions = %(questions)s
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  statuses = {}
+  n = id * 7919
+end
+
+function request()
+  n = n + 1
+  local token = tokens[(n %% #tokens) + 1]
+  local question = questions[(n %% #questions) + 1]
+  return wrk.format("POST", "/api/v1/twins/%(slug)s/ask",
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, question)
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local merged = {}
+  for _, thread in ipairs(threads) do
+    local s = thread:get("statuses")
+    for code, count in pairs(s) do merged[code] = (merged[code] or 0) + count end
+  end
+  local parts = {}
+  for code, count in pairs(merged) do table.insert(parts, string.format('"%%d": %%d', code, count)) end
+  io.write(string.format(
+    'WRK_RESULT {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p95_us": %%d, "p99_us": %%d, ' ..
+    '"max_us": %%d, "connect": %%d, "read": %%d, "write": %%d, "timeout": %%d, "statuses": {%%s}}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    latency.max, summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout,
+    table.concat(parts, ", ")))
+end
+"""
+
+
+@dataclass
+class LoadResult:
+    """One wrk run."""
+
+    db: str
+    scenario: str
+    users: int
+    seconds: float
+    requests: int
+    answers: int
+    rps: float
+    answers_per_s: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    rate_limited: int
+    server_errors: int
+    other_errors: int
+    socket_errors: int
+    note: str = ""
+
+
+@dataclass
+class GrowthResult:
+    """Ask latency and memory at one corpus size."""
+
+    passages: int
+    insert_s: float
+    database_mb: float
+    passages_mb: float
+    web_rss_mb: float
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors: int
+
+
+@dataclass
+class Deployment:
+    """A prepared database with the example twin and bench users."""
+
+    db: str
+    url: str
+    slug: str
+    tokens: list[str]
+    curator_token: str
+    questions: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+
+
+# --- set-up ----------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def database(kind: str, workdir: Path) -> Iterator[str]:
+    """A fresh database: a SQLite file, or a PostgreSQL database dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.db'}"
+        return
+    from sqlalchemy import text
+
+    from service.db import make_engine
+
+    name = f"understudy_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def prepare(kind: str, url: str, queue: str) -> Deployment:
+    """The example corpus via `understudy demo --no-serve`, then bench users with their tokens."""
+    from sqlalchemy import text
+
+    from service.corpus import store
+    from service.db import make_engine, make_session_factory, session_scope
+
+    with open(EXAMPLES / "twin.toml", "rb") as fh:
+        spec = tomllib.load(fh)
+    env = {**os.environ, "UNDERSTUDY_DATABASE_URL": url, "UNDERSTUDY_SECRET_KEY": "bench-secret",
+           "UNDERSTUDY_RATELIMIT_ASK": "1000000/minute", "UNDERSTUDY_INGEST_QUEUE_NAME": queue,
+           "UNDERSTUDY_LOG_LEVEL": "WARNING"}
+    env.pop("UNDERSTUDY_REDIS_URL", None)
+    if kind == "postgresql":
+        env["UNDERSTUDY_REDIS_URL"] = REDIS_URL
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "service.cli", "demo", "--no-serve"], env=env, check=True,
+                   capture_output=True, cwd=ROOT)
+    engine = make_engine(url)
+    with session_scope(make_session_factory(engine)) as session:
+        tokens = [store.add_user(session, f"bench-{i}@example.com", role="employee")[1] for i in range(BENCH_USERS)]
+        curator = store.add_user(session, "bench-curator@example.com", role="curator")[1]
+        passages = session.execute(text("SELECT count(*) FROM passages")).scalar()
+    engine.dispose()
+    console.print(f"[dim]{kind}: example corpus ({passages} passages) and {BENCH_USERS} users ready in "
+                  f"{time.perf_counter() - started:.1f} s[/]")
+    return Deployment(kind, url, spec["slug"], tokens, curator, list(spec["sample_questions"]), env)
+
+
+@contextlib.contextmanager
+def gunicorn(dep: Deployment, workdir: Path, *, workers: int | None = None) -> Iterator[tuple[str, int]]:
+    """gunicorn with infra/gunicorn.conf.py on a loopback port; yields (url, master pid)."""
+    port = free_port()
+    env = {**dep.env, "UNDERSTUDY_BIND": f"127.0.0.1:{port}",
+           "PROMETHEUS_MULTIPROC_DIR": str(workdir / f"metrics-{port}")}
+    if workers:
+        env["WEB_CONCURRENCY"] = str(workers)
+    log = open(workdir / f"gunicorn-{port}.log", "wb")  # noqa: SIM115 - closed below
+    process = subprocess.Popen([str(GUNICORN), "-c", "infra/gunicorn.conf.py", "--access-logfile", "/dev/null",
+                                "service.app:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        import requests
+
+        for _ in range(600):
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {(workdir / f'gunicorn-{port}.log').read_text()[-2000:]}")
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(url + "/readyz", timeout=2).status_code == 200:
+                    break
+            time.sleep(0.1)
+        for question in dep.questions:  # warm every worker's caches a little
+            requests.post(f"{url}/api/v1/twins/{dep.slug}/ask", json={"question": question},
+                          headers={"Authorization": f"Bearer {dep.tokens[0]}"}, timeout=30)
+        yield url, process.pid
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def worker_rss_mb(master_pid: int) -> float:
+    """Resident memory of gunicorn's workers (children of the master), summed."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            stat = (entry / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid == master_pid:
+                for line in (entry / "status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+    return total / 1024
+
+
+# --- wrk -------------------------------------------------------------------------------------------
+
+def lua_list(items: list[str]) -> str:
+    return "{" + ", ".join(json.dumps(item, ensure_ascii=False) for item in items) + "}"
+
+
+def run_wrk(dep: Deployment, url: str, workdir: Path, *, users: int, seconds: int, scenario: str,
+            note: str = "") -> LoadResult:
+    """Closed-loop users asking the sample questions for `seconds`; every request bounded by a time-out."""
+    script = workdir / "ask.lua"
+    bodies = [json.dumps({"question": q}) for q in dep.questions]
+    script.write_text(WRK_SCRIPT % {"tokens": lua_list(dep.tokens), "questions": lua_list(bodies), "slug": dep.slug})
+    threads = min(2, users)
+    proc = subprocess.run(["wrk", f"-t{threads}", f"-c{users}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script),
+                           url], capture_output=True, text=True, timeout=seconds + 60)
+    match = re.search(r"WRK_RESULT (\{.*\})", proc.stdout)
+    if not match:
+        raise RuntimeError(f"wrk failed: {proc.stdout[-1000:]} {proc.stderr[-1000:]}")
+    data = json.loads(match.group(1))
+    statuses = {int(k): v for k, v in data["statuses"].items()}
+    duration = data["duration_us"] / 1e6
+    answers = statuses.get(200, 0)
+    return LoadResult(
+        db=dep.db, scenario=scenario, users=users, seconds=round(duration, 1), requests=data["requests"],
+        answers=answers, rps=round(data["requests"] / duration, 1), answers_per_s=round(answers / duration, 1),
+        p50_ms=round(data["p50_us"] / 1000, 1), p95_ms=round(data["p95_us"] / 1000, 1),
+        p99_ms=round(data["p99_us"] / 1000, 1), max_ms=round(data["max_us"] / 1000, 1),
+        rate_limited=statuses.get(429, 0), server_errors=sum(v for k, v in statuses.items() if k >= 500),
+        other_errors=sum(v for k, v in statuses.items() if k not in (200, 429) and k < 500),
+        socket_errors=data["connect"] + data["read"] + data["write"] + data["timeout"], note=note)
+
+
+# --- mixed load ------------------------------------------------------------------------------------
+
+def ingestion_files(workdir: Path, count: int) -> list[Path]:
+    """`count` files to ingest: presidential speeches when ../shared/data has them, else synthetic memos."""
+    folder = workdir / "ingest"
+    folder.mkdir(exist_ok=True)
+    speeches = sorted(SPEECHES.glob("*.txt")) if SPEECHES.is_dir() else []
+    rng = random.Random(7)
+    files = []
+    for i in range(count):
+        target = folder / f"bulk-{i:04d}.txt"
+        if speeches:
+            target.write_bytes(speeches[i % len(speeches)].read_bytes() + f"\n\n(copy {i})\n".encode())
+        else:
+            words = " ".join(rng.choice(["freight", "drivers", "customers", "reliability", "cold", "chain", "margin",
+                                         "dispatch", "safety", "weekend", "lanes", "pricing"]) for _ in range(900))
+            target.write_text(f"Memo {i}\n\n{words}.\n")
+        files.append(target)
+    return files
+
+
+def start_ingestion(dep: Deployment, url: str, files: list[Path], workdir: Path) -> subprocess.Popen[bytes]:
+    """SQLite: `understudy ingest` beside the server. PostgreSQL: API uploads in batches become jobs for a worker."""
+    if dep.db == "sqlite":
+        return subprocess.Popen([sys.executable, "-m", "service.cli", "ingest", dep.slug, *map(str, files), "--json"],
+                                env=dep.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import requests
+
+    worker = subprocess.Popen([sys.executable, "-c", "from service.config import load_settings; "
+                               "from service.ops.jobs import run_worker; run_worker(load_settings(), burst=True)"],
+                              env=dep.env, cwd=ROOT, stdout=open(workdir / "worker.log", "wb"),  # noqa: SIM115
+                              stderr=subprocess.STDOUT)
+    for start in range(0, len(files), 100):
+        batch = files[start:start + 100]
+        response = requests.post(f"{url}/api/v1/twins/{dep.slug}/sources",
+                                 files=[("file", (p.name, p.read_bytes())) for p in batch],
+                                 data={"background": "true"}, headers={"Authorization": f"Bearer {dep.curator_token}"},
+                                 timeout=120)
+        if response.status_code != 202:
+            raise RuntimeError(f"upload answered {response.status_code}: {response.text[:500]}")
+    return worker
+
+
+def ingested_files(dep: Deployment) -> int:
+    from sqlalchemy import text
+
+    from service.db import make_engine
+
+    engine = make_engine(dep.url)
+    with engine.connect() as conn:
+        count = conn.execute(text("SELECT count(*) FROM sources WHERE filename LIKE 'bulk-%'")).scalar()
+    engine.dispose()
+    return int(count or 0)
+
+
+def mixed(dep: Deployment, url: str, workdir: Path, *, users: int, seconds: int, files: int) -> LoadResult:
+    """Answers while `files` files are ingested; the note says how far the ingestion got."""
+    paths = ingestion_files(workdir, files)
+    started = time.perf_counter()
+    process = start_ingestion(dep, url, paths, workdir)
+    try:
+        result = run_wrk(dep, url, workdir, users=users, seconds=seconds, scenario="ask + ingest")
+        during = ingested_files(dep)
+        process.wait(timeout=1800)
+        total = time.perf_counter() - started
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+    done = ingested_files(dep)
+    result.note = f"{during}/{files} files stored during the run; all {done} after {total:.0f} s"
+    return result
+
+
+# --- growth ----------------------------------------------------------------------------------------
+
+def vocabulary(url: str) -> list[str]:
+    """The example corpus's words, repeated by frequency (so generated text has its term distribution)."""
+    from sqlalchemy import text
+
+    from service.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        texts = [row[0] for row in conn.execute(text("SELECT text FROM passages"))]
+    engine.dispose()
+    return [w for t in texts for w in re.findall(r"[A-Za-z][a-z']+", t)]
+
+
+def add_passages(url: str, slug: str, count: int, words: list[str], seed: int) -> float:
+    """Bulk COPY `count` approved executive passages (in sources of 100) into the twin; returns seconds."""
+    import psycopg
+
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain) as conn:
+        twin_id = conn.execute("SELECT id FROM twins WHERE slug = %s", (slug,)).fetchone()[0]  # type: ignore[index]
+        sources = (count + 99) // 100
+        first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM sources").fetchone()[0]  # type: ignore[index]
+        with conn.cursor().copy("COPY sources (id, twin_id, title, kind, filename, sha256, size_bytes, date, audience, "
+                                "status, version, uploaded_by, uploaded_at, approved_by, approved_at, metadata) "
+                                "FROM STDIN") as copy:
+            for i in range(sources):
+                sid = first + i
+                copy.write_row((sid, twin_id, f"Generated memo {sid}", "memo", f"generated-{sid}.txt",
+                                uuid.uuid4().hex + uuid.uuid4().hex, 0, f"20{10 + i % 15}-0{1 + i % 9}-1{i % 9}",
+                                "everyone", "approved", 1, "bench", "2025-01-01T00:00:00Z", "bench",
+                                "2025-01-01T00:00:00Z", "{}"))
+        conn.execute("SELECT setval(pg_get_serial_sequence('sources', 'id'), (SELECT max(id) FROM sources))")
+        with conn.cursor().copy("COPY passages (source_id, twin_id, ordinal, text, speaker, executive, locator, "
+                                "context, words) FROM STDIN") as copy:
+            for n in range(count):
+                length = rng.randint(40, 110)
+                body = " ".join(rng.choices(words, k=length)).capitalize() + "."
+                copy.write_row((first + n // 100, twin_id, n % 100, body, None, True, f"¶ {n % 100 + 1}", "", length))
+        conn.execute("ANALYZE passages")
+        conn.execute("ANALYZE sources")
+    return time.perf_counter() - started
+
+
+def database_sizes(url: str) -> tuple[float, float]:
+    from sqlalchemy import text
+
+    from service.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        database = conn.execute(text("SELECT pg_database_size(current_database())")).scalar() or 0
+        passages = conn.execute(text("SELECT pg_total_relation_size('passages')")).scalar() or 0
+    engine.dispose()
+    return database / 2**20, passages / 2**20
+
+
+def growth(dep: Deployment, workdir: Path, *, steps: list[int], seconds: int, users: int) -> list[GrowthResult]:
+    words = vocabulary(dep.url)
+    results = []
+    have = 0
+    for step in steps:
+        added = add_passages(dep.url, dep.slug, step - have, words, seed=step)
+        have = step
+        with gunicorn(dep, workdir) as (url, pid):
+            run = run_wrk(dep, url, workdir, users=users, seconds=seconds, scenario=f"growth {step}")
+            rss = worker_rss_mb(pid)
+        database_mb, passages_mb = database_sizes(dep.url)
+        results.append(GrowthResult(passages=step, insert_s=round(added, 1), database_mb=round(database_mb),
+                                    passages_mb=round(passages_mb), web_rss_mb=round(rss), rps=run.rps,
+                                    p50_ms=run.p50_ms, p95_ms=run.p95_ms, p99_ms=run.p99_ms,
+                                    errors=run.server_errors + run.other_errors + run.socket_errors))
+        console.print(f"[dim]growth: {step:,} extra passages, p95 {run.p95_ms} ms[/]")
+    return results
+
+
+# --- report ----------------------------------------------------------------------------------------
+
+def load_table(results: list[LoadResult]) -> Table:
+    table = Table("database", "scenario", "users", "req/s", "answers/s", "p50 ms", "p95 ms", "p99 ms",
+                  "429", "5xx", "other errors", "note", title="Ask (extractive) under gunicorn on loopback")
+    for r in results:
+        table.add_row(r.db, r.scenario, str(r.users), f"{r.rps:.0f}", f"{r.answers_per_s:.0f}", f"{r.p50_ms:.0f}",
+                      f"{r.p95_ms:.0f}", f"{r.p99_ms:.0f}", str(r.rate_limited), str(r.server_errors),
+                      str(r.other_errors + r.socket_errors), r.note)
+    return table
+
+
+def growth_table(results: list[GrowthResult]) -> Table:
+    table = Table("passages added", "COPY s", "database MB", "passages MB", "web RSS MB", "req/s", "p50 ms",
+                  "p95 ms", "p99 ms", "errors", title="Growth on PostgreSQL (10 users)")
+    for r in results:
+        table.add_row(f"{r.passages:,}", f"{r.insert_s:.0f}", f"{r.database_mb:.0f}", f"{r.passages_mb:.0f}",
+                      f"{r.web_rss_mb:.0f}", f"{r.rps:.0f}", f"{r.p50_ms:.0f}", f"{r.p95_ms:.0f}", f"{r.p99_ms:.0f}",
+                      str(r.errors))
+    return table
+
+
+def markdown(results: list[LoadResult], grown: list[GrowthResult]) -> str:
+    """The tables as Markdown for the README."""
+    lines = ["| database | scenario | users | req/s | answers/s | p50 ms | p95 ms | p99 ms | 429 | 5xx | other errors |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r.db} | {r.scenario} | {r.users} | {r.rps:.0f} | {r.answers_per_s:.0f} | {r.p50_ms:.0f} | "
+                     f"{r.p95_ms:.0f} | {r.p99_ms:.0f} | {r.rate_limited} | {r.server_errors} | "
+                     f"{r.other_errors + r.socket_errors} |")
+    if grown:
+        lines += ["", "| passages added | database MB | web RSS MB | req/s | p50 ms | p95 ms | p99 ms | errors |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for g in grown:
+            lines.append(f"| {g.passages:,} | {g.database_mb:.0f} | {g.web_rss_mb:.0f} | {g.rps:.0f} | {g.p50_ms:.0f} | "
+                         f"{g.p95_ms:.0f} | {g.p99_ms:.0f} | {g.errors} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="10 s runs; growth to 20,000 passages only")
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--users", default="10,50,200", help="comma-separated user counts")
+    parser.add_argument("--seconds", type=int, help="length of each run (default 60, quick 10)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: infra/gunicorn.conf.py's)")
+    parser.add_argument("--skip-mixed", action="store_true")
+    parser.add_argument("--skip-growth", action="store_true")
+    parser.add_argument("--files", type=int, default=1000, help="files ingested during the mixed run")
+    parser.add_argument("--growth", default=None, help="cumulative passages to add, e.g. 20000,200000,1000000")
+    args = parser.parse_args(argv)
+    if subprocess.run(["which", "wrk"], capture_output=True).returncode != 0:
+        console.print("[red]wrk is not installed:[/] apt-get install -y wrk")
+        return 2
+    seconds = args.seconds or (10 if args.quick else 60)
+    users = [int(u) for u in args.users.split(",") if u.strip()]
+    steps = [int(s) for s in (args.growth or ("20000" if args.quick else "20000,200000,1000000")).split(",")]
+    kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    console.print(f"[dim]load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores[/]")
+    results: list[LoadResult] = []
+    grown: list[GrowthResult] = []
+    with tempfile.TemporaryDirectory(prefix="understudy-load-") as tmp:
+        workdir = Path(tmp)
+        for kind in kinds:
+            queue = f"understudy-bench-{uuid.uuid4().hex[:6]}"
+            with database(kind, workdir) as url:
+                dep = prepare(kind, url, queue)
+                with gunicorn(dep, workdir, workers=args.workers) as (base, _pid):
+                    for n in users:
+                        results.append(run_wrk(dep, base, workdir, users=n, seconds=seconds, scenario="ask"))
+                        console.print(f"[dim]{kind} {n} users: {results[-1].answers_per_s} answers/s, "
+                                      f"p95 {results[-1].p95_ms} ms[/]")
+                    if not args.skip_mixed:
+                        results.append(mixed(dep, base, workdir, users=50, seconds=seconds,
+                                             files=args.files if not args.quick else min(args.files, 200)))
+                if kind == "postgresql" and not args.skip_growth:
+                    grown = growth(dep, workdir, steps=steps, seconds=max(10, seconds // 3), users=10)
+    console.print(load_table(results))
+    if grown:
+        console.print(growth_table(grown))
+    console.print(f"[dim]load average after: {os.getloadavg()[0]:.2f}[/]")
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps({"load": [asdict(r) for r in results], "growth": [asdict(g) for g in grown],
+                               "seconds": seconds, "markdown": markdown(results, grown)}, indent=2))
+    print(markdown(results, grown))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,110 @@
+"""JSON endpoints for pitch rehearsal: start one (text or file), answer its questions round by round, read it back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import PurePosixPath
+from typing import Any
+
+from flask import request
+from flask.blueprints import BlueprintSetupState
+from spectree import Response as Resp
+from werkzeug.exceptions import UnsupportedMediaType
+
+from service.api import JSON_MIMETYPE, MULTIPART_MIMETYPE, accepts, api_bp, spec
+from service.api import schemas as s
+from service.api.views import responses
+from service.errors import BadInput
+from service import rehearsal
+from service.rehearsal.pitch import PITCH_SUFFIXES
+from service.web.auth import api_role, current_viewer
+from service.web.extension import commit, db, extension, settings
+
+PITCH_TYPES = ".docx, .pdf, .md or .txt"
+# Ids in URLs stop at the databases' 64-bit integers; a larger one is a 404, not a driver overflow.
+REHEARSAL_ID = "int(max=9223372036854775807):rehearsal_id"
+
+
+def limit_like_ask(endpoint: str) -> Callable[[BlueprintSetupState], None]:
+    """A blueprint setup step that puts `endpoint` under the per-user limit on asking (UNDERSTUDY_RATELIMIT_ASK)."""
+    def apply(state: BlueprintSetupState) -> None:
+        app = state.app
+        limiter = app.extensions.get("understudy_limiter")
+        if limiter is None or endpoint not in app.view_functions:
+            return
+        limit = str(extension(app).settings.ratelimit_ask)
+        # Flask-Limiter checks a decorated limit in its wrapper, so the registered view is replaced by it.
+        app.view_functions[endpoint] = limiter.limit(limit, methods=["POST"])(app.view_functions[endpoint])
+    return apply
+
+
+def check_pitch_file(filename: str | None) -> str:
+    """The upload's base name; 415 for a type a pitch cannot be."""
+    name = PurePosixPath((filename or "").replace("\\", "/")).name
+    if not name:
+        raise BadInput(f"the uploaded pitch needs a file name ending {PITCH_TYPES}")
+    if not name.lower().endswith(PITCH_SUFFIXES):
+        raise UnsupportedMediaType(f"{name}: a pitch must be a {PITCH_TYPES} file")
+    return name
+
+
+def _start_responses() -> Resp:
+    errors = {f"HTTP_{c}": s.ErrorBody for c in (400, 401, 403, 404, 409, 413, 415, 429)}
+    return Resp(HTTP_201=s.RehearsalOut, **errors)
+
+
+@api_bp.post("/twins/<slug>/rehearsals")
+@api_role("employee")
+@spec.validate(json=s.RehearsalRequest, form=s.RehearsalUpload, resp=_start_responses(), tags=["rehearse"])
+@accepts(JSON_MIMETYPE, MULTIPART_MIMETYPE)
+def start_rehearsal(slug: str) -> Any:
+    """Rehearse a pitch: JSON `{"pitch"}`, or multipart with a `file` (.docx, .pdf, .md, .txt).
+
+    The twin answers with the questions this executive would ask, where they would push back, and a scorecard,
+    every point cited; answer the questions at /api/v1/rehearsals/ID/turns."""
+    viewer = current_viewer()
+    # One of the two bodies was validated (spectree picks by content type); the view reads which from the context.
+    validated = getattr(request, "context", None)
+    body: s.RehearsalRequest | None = getattr(validated, "json", None)
+    if getattr(validated, "form", None) is not None:
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise BadInput(f"send the pitch as a file ({PITCH_TYPES}) in a multipart field named 'file'")
+        name = check_pitch_file(upload.filename)
+        result = rehearsal.start_rehearsal(db(), settings(), slug, viewer, file_bytes=upload.read(), filename=name,
+                                           channel="web")
+    else:
+        result = rehearsal.start_rehearsal(db(), settings(), slug, viewer, pitch_text=body.pitch if body else "",
+                                           channel="web")
+    commit()
+    return result.to_dict(), 201, {"Location": f"/api/v1/rehearsals/{result.rehearsal_id}"}
+
+
+api_bp.record_once(limit_like_ask("api.start_rehearsal"))
+
+
+@api_bp.post(f"/rehearsals/<{REHEARSAL_ID}>/turns")
+@api_role("employee")
+@spec.validate(json=s.TurnRequest, resp=responses(s.TurnOut, 409), tags=["rehearse"])
+@accepts(JSON_MIMETYPE)
+def answer_rehearsal(rehearsal_id: int, json: s.TurnRequest) -> Any:
+    """Answer the question on the table; the twin follows up or accepts, cited, and sums up after the last round."""
+    result = rehearsal.answer_turn(db(), settings(), rehearsal_id, current_viewer(), json.reply)
+    commit()
+    return result.to_dict()
+
+
+@api_bp.get(f"/rehearsals/<{REHEARSAL_ID}>")
+@api_role("employee")
+@spec.validate(resp=responses(s.RehearsalDetail), tags=["rehearse"])
+def get_rehearsal(rehearsal_id: int) -> Any:
+    """One of your rehearsals with its pitch, the twin's reaction and every round."""
+    return rehearsal.get_rehearsal(db(), rehearsal_id, current_viewer())
+
+
+@api_bp.get("/rehearsals")
+@api_role("employee")
+@spec.validate(query=s.RehearsalsQuery, resp=responses(s.RehearsalList), tags=["rehearse"])
+def list_rehearsals(query: s.RehearsalsQuery) -> Any:
+    """Your own rehearsals, newest first (optionally of one twin)."""
+    return {"rehearsals": rehearsal.list_rehearsals(db(), current_viewer(), twin_slug=query.twin, limit=query.limit)}
