@@ -352,8 +352,12 @@ def mixed(dep: Deployment, url: str, workdir: Path, *, users: int, seconds: int,
     started = time.perf_counter()
     process = start_ingestion(dep, url, paths, workdir)
     try:
+        deadline = time.monotonic() + 120
+        while ingested_files(dep) == 0 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)  # answers are measured once files are being stored, not while the worker starts
+        before = ingested_files(dep)
         result = run_wrk(dep, url, workdir, users=users, seconds=seconds, scenario="ask + ingest")
-        during = ingested_files(dep)
+        during = ingested_files(dep) - before
         process.wait(timeout=1800)
         total = time.perf_counter() - started
     finally:
@@ -361,7 +365,7 @@ def mixed(dep: Deployment, url: str, workdir: Path, *, users: int, seconds: int,
             process.terminate()
             process.wait(timeout=30)
     done = ingested_files(dep)
-    result.note = f"{during}/{files} files stored during the run; all {done} after {total:.0f} s"
+    result.note = f"{during} of {files} files stored during the run ({during / result.seconds:.1f}/s); {done} after {total:.0f} s"
     return result
 
 

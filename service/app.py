@@ -16,6 +16,7 @@ from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ingestion.model import IngestError
@@ -42,10 +43,23 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+class RowIdConverter(IntegerConverter):
+    """`<int:…>` for database ids: a number beyond any id is no route (404), never an overflow (500)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+# The largest id a 32-bit PostgreSQL integer column holds; SQLite's range is wider.
+MAX_ROW_ID = 2**31 - 1
+
+
 def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     """The Understudy web service: JSON API, pages and sign-in over one database."""
     cfg = config if isinstance(config, Settings) else load_settings(config)
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.url_map.converters["int"] = RowIdConverter
     _configure(app, cfg)
     Understudy(cfg, app)
 

@@ -99,5 +99,5 @@ def _check_body_and_csrf() -> None:
         raise BadInput("the body is not valid JSON")
 
 
+import service.api.rehearsals  # noqa: E402,F401  (registers the rehearsal routes; it imports views first)
 from service.api import views  # noqa: E402,F401  (registers the routes)
-from service.api import rehearsals  # noqa: E402,F401  (registers the rehearsal routes)

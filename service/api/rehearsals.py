@@ -4,31 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, cast
 
-from flask import request
+from flask import Flask, request
 from flask.blueprints import BlueprintSetupState
 from spectree import Response as Resp
 from werkzeug.exceptions import UnsupportedMediaType
 
+from service import rehearsal
 from service.api import JSON_MIMETYPE, MULTIPART_MIMETYPE, accepts, api_bp, spec
 from service.api import schemas as s
 from service.api.views import responses
 from service.errors import BadInput
-from service import rehearsal
 from service.rehearsal.pitch import PITCH_SUFFIXES
 from service.web.auth import api_role, current_viewer
 from service.web.extension import commit, db, extension, settings
 
 PITCH_TYPES = ".docx, .pdf, .md or .txt"
-# Ids in URLs stop at the databases' 64-bit integers; a larger one is a 404, not a driver overflow.
-REHEARSAL_ID = "int(max=9223372036854775807):rehearsal_id"
+# Ids in URLs stop at the largest id column value (PostgreSQL INTEGER); a larger one is a 404, not a database error.
+REHEARSAL_ID = "int:rehearsal_id"
 
 
 def limit_like_ask(endpoint: str) -> Callable[[BlueprintSetupState], None]:
     """A blueprint setup step that puts `endpoint` under the per-user limit on asking (UNDERSTUDY_RATELIMIT_ASK)."""
     def apply(state: BlueprintSetupState) -> None:
-        app = state.app
+        app = cast(Flask, state.app)
         limiter = app.extensions.get("understudy_limiter")
         if limiter is None or endpoint not in app.view_functions:
             return

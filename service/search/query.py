@@ -50,6 +50,7 @@ summarize summarise summarized summary ask asked asking answer question question
 respect approach approached happen happened going get got want wanted share shared give gave kind sort thing
 things way ways regard reason reasons
 """)
+QUESTION_FRAME_STEMS = frozenset(stem(w) for w in QUESTION_FRAME)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def parse_query(query: str) -> ParsedQuery:
     """Content terms of a question: stop words and question framing dropped, second person not required."""
     words = tuple(w for w in words_of(query[:MAX_QUERY_CHARS]) if len(w) <= MAX_TERM_CHARS)
     content = [w for w in words if w not in STOP_WORDS and w not in _CLITICS]
-    terms = [w for w in content if w not in QUESTION_FRAME]
+    terms = [w for w in content if stem(w) not in QUESTION_FRAME_STEMS]
     if not terms:
         terms = content or [w for w in words if w not in _CLITICS] or list(words)
     ordered_stems: list[str] = []

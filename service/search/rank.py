@@ -101,14 +101,16 @@ class Features:
     executive: bool
 
 
-def term_weights(query: ParsedQuery, df: dict[str, int], total: int) -> dict[str, float]:
+def term_weights(query: ParsedQuery, df: dict[str, int], total: int,
+                 leave_out: frozenset[str] = frozenset()) -> dict[str, float]:
     """Each query stem's share of the query by inverse document frequency (uniform when unknown)."""
-    if not query.stems:
+    stems = [s for s in query.stems if s not in leave_out] or list(query.stems)
+    if not stems:
         return {}
     if total <= 0:
-        return {s: 1.0 / len(query.stems) for s in query.stems}
+        return {s: 1.0 / len(stems) for s in stems}
     raw = {}
-    for s in query.stems:
+    for s in stems:
         n = min(df.get(s, 0), total)
         raw[s] = math.log(1.0 + (total - n + 0.5) / (n + 0.5))
     norm = sum(raw.values()) or 1.0
@@ -121,6 +123,8 @@ def _phrase_and_proximity(positions: dict[str, tuple[int, ...]], query: ParsedQu
     if query.bigrams:
         total = 0.0
         for a, b in query.bigrams:
+            if a not in weights or b not in weights:
+                continue
             pair_weight = weights[a] + weights[b]
             total += pair_weight
             pa, pb = positions.get(a), positions.get(b)
@@ -141,26 +145,28 @@ def _phrase_and_proximity(positions: dict[str, tuple[int, ...]], query: ParsedQu
 def features(query: ParsedQuery, candidates: list[Candidate], df: dict[str, int], total: int,
              short_text_words: int = DEFAULT_WEIGHTS.short_text_words) -> list[Features]:
     """The evidence for each candidate, in the candidates' order."""
-    tw = term_weights(query, df, total)
+    query_words = {stem(w) for w in query.words}
+    analysed = [_CACHE.get(c) for c in candidates]
+    # Words that name a speaker ("what did the project manager say…") are evidence of who, not of what.
+    named = frozenset().union(*(a.speaker for a in analysed if a.speaker and a.speaker <= query_words))
+    tw = term_weights(query, df, total, leave_out=named)
     wanted = tw.keys()
     best_lexical = max((c.lexical for c in candidates), default=1.0) or 1.0
-    query_words = {stem(w) for w in query.words}
     dates = [c.date.toordinal() for c in candidates if c.date is not None]
     oldest, newest = (min(dates), max(dates)) if dates else (0, 0)
     out = []
-    for c in candidates:
-        a = _CACHE.get(c)
+    for c, a in zip(candidates, analysed, strict=True):
         in_text = [s for s in wanted if s in a.positions]
         coverage = sum(tw[s] for s in in_text)
         context_only = sum(tw[s] for s in (a.context & wanted) if s not in a.positions)
         fields = sum(tw[s] for s in a.fields & wanted)
         phrase, proximity = _phrase_and_proximity(a.positions, query, tw) if len(in_text) > 1 else (0.0, 0.0)
-        named = 1.0 if a.speaker and a.speaker <= query_words else 0.0
+        speaker_named = 1.0 if a.speaker and a.speaker <= query_words else 0.0
         recency = ((c.date.toordinal() - oldest) / (newest - oldest)
                    if c.date is not None and newest > oldest else 0.0)
         out.append(Features(lexical=max(c.lexical, 0.0) / best_lexical, coverage=coverage,
                             context_coverage=context_only, field_coverage=fields, phrase=phrase,
-                            proximity=proximity, speaker_named=named, recency=recency,
+                            proximity=proximity, speaker_named=speaker_named, recency=recency,
                             short=a.length < short_text_words, executive=c.executive))
     return out
 

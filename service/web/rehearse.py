@@ -9,10 +9,11 @@ from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from service import rehearsal
-from service.api.rehearsals import PITCH_TYPES, REHEARSAL_ID, limit_like_ask
+from service.api.rehearsals import PITCH_TYPES, REHEARSAL_ID, check_pitch_file, limit_like_ask
 from service.api.serialize import twin_dict
 from service.corpus import store
 from service.errors import NotFound, UnderstudyError
@@ -53,12 +54,12 @@ def rehearse_start() -> ResponseReturnValue:
     slug = request.form.get("twin", "")
     pitch = request.form.get("pitch", "")
     upload = request.files.get("file")
-    has_file = upload is not None and bool(upload.filename)
     try:
-        if upload is not None and has_file:
-            name = (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-            if not name.lower().endswith(PITCH_SUFFIXES):
-                flash(f"{name}: a pitch must be a {PITCH_TYPES} file.", "error")
+        if upload is not None and upload.filename:
+            try:
+                name = check_pitch_file(upload.filename)
+            except UnsupportedMediaType as exc:
+                flash(f"{exc.description}.", "error")
                 return render_template("rehearse.html", **_form_context(slug), pitch=pitch), 415
             result = rehearsal.start_rehearsal(db(), settings(), slug, current_viewer(), file_bytes=upload.read(),
                                                filename=name, pitch_text=pitch if pitch.strip() else None,

@@ -129,6 +129,8 @@ def test_a_rehearsal_is_its_authors_alone(client, rworld: World) -> None:
         answered = client.post(f"/api/v1/rehearsals/{rid}/turns", json={"reply": "Mine now."}, headers=headers)
         assert answered.status_code == 404 and error_of(answered)["code"] == "not_found"
         assert client.get("/api/v1/rehearsals", headers=headers).get_json()["rehearsals"] == []
+    for missing in (rid + 1000, 2**31 - 1, 2**31, 2**63, 10**20):
+        assert client.get(f"/api/v1/rehearsals/{missing}", headers=rworld.people["employee"].headers).status_code == 404
     # The author's rehearsal did not move.
     detail = client.get(f"/api/v1/rehearsals/{rid}", headers=rworld.people["employee"].headers).get_json()
     assert detail["round"] == 0 and detail["turns"] == []
