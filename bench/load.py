@@ -372,7 +372,9 @@ def mixed(dep: Deployment, url: str, workdir: Path, *, users: int, seconds: int,
 # --- growth ----------------------------------------------------------------------------------------
 
 def vocabulary(url: str) -> list[str]:
-    """The example corpus's words, repeated by frequency (so generated text has its term distribution)."""
+    """Words to draw generated passages from, repeated by frequency: real English (the presidential speeches,
+    when ../shared/data has them) plus the example corpus, so common and rare terms are as common and rare as
+    in a real executive's archive; the example corpus alone (a small vocabulary) is the pessimistic fallback."""
     from sqlalchemy import text
 
     from service.db import make_engine
@@ -381,7 +383,10 @@ def vocabulary(url: str) -> list[str]:
     with engine.connect() as conn:
         texts = [row[0] for row in conn.execute(text("SELECT text FROM passages"))]
     engine.dispose()
-    return [w for t in texts for w in re.findall(r"[A-Za-z][a-z']+", t)]
+    words = [w for t in texts for w in re.findall(r"[A-Za-z][a-z']+", t)]
+    for path in sorted(SPEECHES.glob("*.txt"))[::3] if SPEECHES.is_dir() else []:
+        words.extend(re.findall(r"[A-Za-z][a-z']+", path.read_text(errors="replace")))
+    return words
 
 
 def add_passages(url: str, slug: str, count: int, words: list[str], seed: int) -> float:

@@ -16,6 +16,7 @@
 Writes bench/out/search.json. Exits 0; skips a part with a message when its data or PostgreSQL is absent.
 """
 
+# ruff: noqa: B023
 from __future__ import annotations
 
 import argparse
@@ -61,7 +62,7 @@ OUT = ROOT / "bench" / "out"
 QUESTIONS = ROOT / "bench" / "data" / "speech_questions.jsonl"
 PG_ADMIN_URL = os.environ.get("UNDERSTUDY_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 EVERYONE = Viewer.public()
-console = Console()
+console = Console(width=150)
 results: dict[str, Any] = {}
 
 # Passage size for QMSum turns: the ingestion default (PASSAGE_WORDS); a turn is never merged with another.
@@ -200,6 +201,30 @@ def meeting_passages(meeting: Meeting, words: int) -> list[tuple[ParsedPassage, 
     return out
 
 
+def excerpt_passages(meeting: Meeting, words: int) -> list[tuple[ParsedPassage, tuple[int, int]]]:
+    """Transcript excerpts: whole consecutive turns, each with its speaker label, packed to about `words`."""
+    groups: list[tuple[list[tuple[str, str]], int, int]] = []
+    buffer: list[tuple[str, str]] = []
+    first = last = count = 0
+    for i, (speaker, content) in enumerate(meeting.turns):
+        cleaned = clean_turn(content)
+        if not cleaned:
+            continue
+        n = len(cleaned.split())
+        if buffer and count + n > words and count >= words / 2:
+            groups.append((buffer, first, last))
+            buffer, count = [], 0
+        if not buffer:
+            first = i
+        buffer.append((speaker, cleaned))
+        count += n
+        last = i
+    if buffer:
+        groups.append((buffer, first, last))
+    return [(ParsedPassage(ordinal=k, text=" ".join(f"{sp}: {c}" for sp, c in turns), locator=f"turns {a}-{b}",
+                           speaker=None, executive=True), (a, b)) for k, (turns, a, b) in enumerate(groups)]
+
+
 def window_passages(meeting: Meeting, words: int) -> list[tuple[str, tuple[int, int]]]:
     """The README baseline's passages: consecutive turns packed to about `words` words."""
     out: list[tuple[str, tuple[int, int]]] = []
@@ -244,19 +269,21 @@ class QmsumCorpus:
     words: float
 
 
-def ingest_qmsum(session: Session, meetings: list[Meeting], words: int) -> QmsumCorpus:
+PassageMaker = Callable[[Meeting, int], list[tuple[ParsedPassage, tuple[int, int]]]]
+
+
+def ingest_qmsum(session: Session, meetings: list[Meeting], words: int,
+                 make: PassageMaker = meeting_passages) -> QmsumCorpus:
     twin = store.create_twin(session, "qmsum", "QMSum meetings")
     store.record_consent(session, "qmsum", by="bench", scope="benchmark")
     for m in meetings:
-        pairs = meeting_passages(m, words)
+        pairs = make(m, words)
         doc = ParsedDocument(title=f"Meeting {m.name}", kind="transcript", filename=f"{m.split}-{m.name}.txt",
                              sha256=sha(m.split + m.name), size_bytes=0, date=None,
                              passages=[p for p, _ in pairs])
         source = store.add_source(session, twin, doc, approve=True).source
         ids = session.execute(text("SELECT id, ordinal FROM passages WHERE source_id = :s"), {"s": source.id}).all()
-        by_ordinal = dict((o, pid) for pid, o in ids)
-        for p, span in pairs:
-            _ = by_ordinal[p.ordinal]
+        by_ordinal = {o: pid for pid, o in ids}
         m_spans = {by_ordinal[p.ordinal]: (m.name, span[0], span[1]) for p, span in pairs}
         session.info.setdefault("spans", {}).update(m_spans)
     session.commit()
@@ -267,53 +294,386 @@ def ingest_qmsum(session: Session, meetings: list[Meeting], words: int) -> Qmsum
     return QmsumCorpus(twin, spans, passages, mean_words)
 
 
+QMSUM_VARIANTS: dict[str, tuple[PassageMaker, int]] = {
+    "speaker turns (ingestion.chunking)": (meeting_passages, QMSUM_PASSAGE_WORDS),
+    "turn-range excerpts (~90 words)": (excerpt_passages, 90),
+}
+
+
 def run_qmsum(workdir: Path, quick: bool) -> None:
     root = DATA / "qmsum"
     if not root.is_dir():
         console.print(f"[yellow]QMSum skipped: {root} not found[/]")
         return
     meetings = load_qmsum(root)
-    with fresh_database("sqlite", workdir, "qmsum") as engine:
-        factory = make_session_factory(engine)
-        session = factory()
-        started = time.perf_counter()
-        corpus = ingest_qmsum(session, meetings, QMSUM_PASSAGE_WORDS)
-        ingest_s = time.perf_counter() - started
-        windows: list[tuple[str, str, tuple[int, int]]] = []
-        for m in meetings:
-            windows += [(m.name, body, span) for body, span in window_passages(m, WINDOW_WORDS)]
-        window_words = statistics.mean(len(b.split()) for _, b, _ in windows)
-        same = bm25s_index([body for _, body, _ in corpus.passages])
-        win = bm25s_index([body for _, body, _ in windows])
-        rows = []
-        record: dict[str, Any] = {"passages": len(corpus.passages), "mean_words": corpus.words,
-                                  "window_passages": len(windows), "window_mean_words": window_words,
-                                  "passage_words_target": QMSUM_PASSAGE_WORDS, "ingest_s": ingest_s, "splits": {}}
-        for split in ("train", "val", "test"):
-            queries = [(m.name, q, gold) for m in meetings if m.split == split for q, gold in m.queries]
-            ours = []
-            for name, q, gold in queries:
-                hits = search_passages(session, corpus.twin, q, EVERYONE, k=10)
-                ours.append([corpus.spans[h.passage_id][0] == name
-                             and overlaps(corpus.spans[h.passage_id][1:], gold) for h in hits])
-            base_same = [[corpus.passages[d][0] == name and overlaps(corpus.passages[d][2], gold) for d in docs]
-                         for docs, (name, _, gold) in zip(bm25s_search(same, [q for _, q, _ in queries], 10),
-                                                          queries, strict=True)]
-            base_win = [[windows[d][0] == name and overlaps(windows[d][2], gold) for d in docs]
-                        for docs, (name, _, gold) in zip(bm25s_search(win, [q for _, q, _ in queries], 10),
-                                                         queries, strict=True)]
-            split_record = {"understudy": metrics(ours), "bm25s_same_passages": metrics(base_same),
-                            "bm25s_120_word_windows": metrics(base_win)}
-            record["splits"][split] = split_record
-            for label, key in (("understudy search", "understudy"), ("bm25s, same passages", "bm25s_same_passages"),
-                               ("bm25s, 120-word windows", "bm25s_120_word_windows")):
-                m_ = split_record[key]
-                rows.append((f"{split}: {label}", m_["queries"], m_["hit@1"], m_["hit@5"], m_["hit@10"], m_["mrr"]))
-        session.close()
-    table(f"QMSum, across all meetings in one twin ({len(corpus.passages):,} passages, mean {corpus.words:.1f} words; "
-          f"windows: {len(windows):,}, mean {window_words:.1f} words)",
-          ["split / system", "queries", "hit@1", "hit@5", "hit@10", "MRR"], rows)
+    windows: list[tuple[str, str, tuple[int, int]]] = []
+    for m in meetings:
+        windows += [(m.name, body, span) for body, span in window_passages(m, WINDOW_WORDS)]
+    window_words = statistics.mean(len(b.split()) for _, b, _ in windows)
+    win = bm25s_index([body for _, body, _ in windows])
+    record: dict[str, Any] = {"window_passages": len(windows), "window_mean_words": window_words, "variants": {}}
+    rows = []
+    for variant, (make, words) in QMSUM_VARIANTS.items():
+        with fresh_database("sqlite", workdir, "qmsum") as engine:
+            session = make_session_factory(engine)()
+            started = time.perf_counter()
+            corpus = ingest_qmsum(session, meetings, words, make)
+            ingest_s = time.perf_counter() - started
+            same = bm25s_index([body for _, body, _ in corpus.passages])
+            vrecord: dict[str, Any] = {"passages": len(corpus.passages), "mean_words": corpus.words,
+                                       "ingest_s": ingest_s, "splits": {}}
+            for split in ("train", "val", "test"):
+                queries = [(m.name, q, gold) for m in meetings if m.split == split for q, gold in m.queries]
+                ours = []
+                for name, q, gold in queries:
+                    hits = search_passages(session, corpus.twin, q, EVERYONE, k=10)
+                    ours.append([corpus.spans[h.passage_id][0] == name
+                                 and overlaps(corpus.spans[h.passage_id][1:], gold) for h in hits])
+                texts = [q for _, q, _ in queries]
+                base_same = [[corpus.passages[d][0] == name and overlaps(corpus.passages[d][2], gold) for d in docs]
+                             for docs, (name, _, gold) in zip(bm25s_search(same, texts, 10), queries, strict=True)]
+                vrecord["splits"][split] = {"understudy": metrics(ours), "bm25s_same_passages": metrics(base_same)}
+                if variant == next(iter(QMSUM_VARIANTS)):
+                    base_win = [[windows[d][0] == name and overlaps(windows[d][2], gold) for d in docs]
+                                for docs, (name, _, gold) in zip(bm25s_search(win, texts, 10), queries, strict=True)]
+                    record.setdefault("bm25s_120_word_windows", {})[split] = metrics(base_win)
+            session.close()
+        record["variants"][variant] = vrecord
+        console.print(f"QMSum {variant}: {len(corpus.passages):,} passages, mean {corpus.words:.1f} words, "
+                      f"ingested in {ingest_s:.1f} s")
+    for split in ("train", "val", "test"):
+        for variant, vrecord in record["variants"].items():
+            for label, key in (("understudy search", "understudy"), ("bm25s, same passages", "bm25s_same_passages")):
+                m_ = vrecord["splits"][split][key]
+                rows.append((split, f"{label}: {variant} ({vrecord['mean_words']:.0f} w)", m_["queries"],
+                             m_["hit@1"], m_["hit@5"], m_["hit@10"], m_["mrr"]))
+        m_ = record["bm25s_120_word_windows"][split]
+        rows.append((split, f"bm25s: ~120-word windows, README baseline ({window_words:.0f} w)", m_["queries"],
+                     m_["hit@1"], m_["hit@5"], m_["hit@10"], m_["mrr"]))
+    table("QMSum: all meetings in one twin; hit = a returned passage overlaps a gold turn span",
+          ["split", "system: passages (mean words)", "queries", "hit@1", "hit@5", "hit@10", "MRR"], rows)
     results["qmsum"] = record
+
+
+# --- speeches -----------------------------------------------------------------------------------------------
+
+SPEECH_TWIN = "Franklin D. Roosevelt"
+PRESIDENT_LINE = re.compile(r"^President:\s*(.+)$", re.M)
+
+
+def speech_files(root: Path) -> list[tuple[Path, str]]:
+    out = []
+    for path in sorted(root.glob("*.txt")):
+        head = path.read_text(errors="replace")[:300]
+        found = PRESIDENT_LINE.search(head)
+        out.append((path, found.group(1).strip() if found else "Unknown"))
+    return out
+
+
+def slug_of(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "unknown"
+
+
+def ingest_speeches(session: Session, files: list[tuple[Path, str]], words: int, *,
+                    one_twin: str | None = None) -> tuple[dict[str, Twin], int]:
+    """Every speech through the ingestion pipeline; a twin per president (or all in `one_twin`)."""
+    from ingestion.pipeline import parse_path
+
+    twins: dict[str, Twin] = {}
+    failed = 0
+    for path, president in files:
+        key = one_twin or president
+        if key not in twins:
+            twins[key] = store.create_twin(session, slug_of(key), key)
+            store.record_consent(session, twins[key].slug, by="bench", scope="benchmark")
+        try:
+            doc = parse_path(path, speaker_labels=["THE PRESIDENT"], limits=Limits(passage_words=words))
+        except Exception as exc:  # a file the ingestion pipeline refuses is counted, not fatal
+            failed += 1
+            console.print(f"[yellow]{path.name}: {exc}[/]")
+            continue
+        store.add_source(session, twins[key], doc, approve=True)
+    session.commit()
+    return twins, failed
+
+
+def run_speech_quality(workdir: Path) -> None:
+    root = DATA / "presidential-speeches"
+    if not root.is_dir() or not QUESTIONS.is_file():
+        console.print(f"[yellow]speech quality skipped: {root} or {QUESTIONS} not found[/]")
+        return
+    files = speech_files(root)
+    questions = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+    with fresh_database("sqlite", workdir, "speeches") as engine:
+        session = make_session_factory(engine)()
+        twins, failed = ingest_speeches(session, files, QMSUM_PASSAGE_WORDS)
+        twin = twins[SPEECH_TWIN]
+        own = {s for (s,) in session.execute(text("SELECT id FROM sources WHERE twin_id = :t"), {"t": twin.id})}
+        filenames = dict(session.execute(text("SELECT id, filename FROM sources")).all())
+        passages = session.execute(text("SELECT p.id, s.filename, p.text, s.twin_id FROM passages p "
+                                        "JOIN sources s ON s.id = p.source_id ORDER BY p.id")).all()
+        everyone = bm25s_index([body for _, _, body, _ in passages])
+        hit3 = hit1 = base3 = base_own3 = 0
+        rows = []
+        docs = bm25s_search(everyone, [q["question"] for q in questions], 200)
+        for q, ranked in zip(questions, docs, strict=True):
+            hits = search_passages(session, twin, q["question"], EVERYONE, k=3)
+            assert all(h.source_id in own for h in hits), "another president's passage came back"
+            got = [filenames[h.source_id] for h in hits]
+            hit = any(g in q["gold"] for g in got)
+            hit3 += hit
+            hit1 += bool(got) and got[0] in q["gold"]
+            base3 += any(passages[d][1] in q["gold"] for d in ranked[:3])
+            own_ranked = [d for d in ranked if passages[d][3] == twin.id][:3]
+            base_own3 += any(passages[d][1] in q["gold"] for d in own_ranked)
+            rows.append((q["question"][:70], "yes" if hit else "no", (got[0] if got else "-")[:48]))
+        session.close()
+    n = len(questions)
+    table(f"Speeches: {n} second-person questions to the {SPEECH_TWIN} twin ({len(passages):,} passages in "
+          f"{len(twins)} twins; ~{QMSUM_PASSAGE_WORDS}-word passages)", ["question", "hit@3", "top source"], rows)
+    table("Speeches, summary", ["system", "hit@1", "hit@3"], [
+        ("understudy search (twin + access filter)", hit1 / n, hit3 / n),
+        ("bm25s over all presidents' passages", "-", base3 / n),
+        ("bm25s, only this president's passages", "-", base_own3 / n),
+    ])
+    results["speeches_quality"] = {"questions": n, "twin": SPEECH_TWIN, "passages": len(passages),
+                                   "twins": len(twins), "failed_files": failed, "hit@1": hit1 / n,
+                                   "hit@3": hit3 / n, "bm25s_all_hit@3": base3 / n,
+                                   "bm25s_own_twin_hit@3": base_own3 / n}
+
+
+# --- speed --------------------------------------------------------------------------------------------------
+
+def question_from(words: Sequence[str], rng: random.Random) -> str:
+    frames = ["What do you think about {}?", "Why did you {}?", "How do you see {}?",
+              "What did you say about {} in your speech?", "Tell me your view on {}.", "{}"]
+    return rng.choice(frames).format(" ".join(words))
+
+
+def sample_queries(texts: Sequence[str], n: int, rng: random.Random) -> list[str]:
+    """Questions in the second person built from 2-5 content words of random passages."""
+    from service.search.query import STOP_WORDS, words_of
+
+    queries = []
+    while len(queries) < n:
+        words = [w for w in words_of(rng.choice(texts)) if w not in STOP_WORDS and len(w) > 2 and w.isalpha()]
+        if len(words) >= 2:
+            queries.append(question_from(rng.sample(words, min(len(words), rng.randint(2, 5))), rng))
+    return queries
+
+
+def time_queries(fn: Callable[[str], Any], queries: Sequence[str]) -> list[float]:
+    """Milliseconds per query, in order."""
+    return [timed(lambda q=q: fn(q))[1] for q in queries]
+
+
+def speed_row(label: str, ours: list[float], base: list[float] | None) -> tuple[Any, ...]:
+    p50, p95 = percentile(ours, 50), percentile(ours, 95)
+    if base is None:
+        return (label, len(ours), p50, p95, "-", "-", "-")
+    b50, b95 = percentile(base, 50), percentile(base, 95)
+    return (label, len(ours), p50, p95, b50, b95, f"{p50 / b50:.1f}x")
+
+
+def run_speech_speed(workdir: Path, kinds: list[str]) -> None:
+    root = DATA / "presidential-speeches"
+    if not root.is_dir():
+        console.print(f"[yellow]speech speed skipped: {root} not found[/]")
+        return
+    files = speech_files(root)
+    rng = random.Random(7)
+    questions = ([json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines() if line.strip()]
+                 if QUESTIONS.is_file() else [])
+    rows = []
+    record: dict[str, Any] = {}
+    for kind in kinds:
+        with fresh_database(kind, workdir, "speed20k") as engine:
+            session = make_session_factory(engine)()
+            twins, _ = ingest_speeches(session, files, 200, one_twin="All presidents")
+            if kind == "postgresql":
+                with engine.begin() as conn:
+                    conn.execute(text("ANALYZE"))
+            twin = next(iter(twins.values()))
+            texts = [body for (body,) in session.execute(text("SELECT text FROM passages ORDER BY id"))]
+            queries = questions + sample_queries(texts, 300, rng)
+            warmup = sample_queries(texts, 300, random.Random(99))
+            cold = time_queries(lambda q: search_passages(session, twin, q, EVERYONE, k=10), warmup)
+            ours = time_queries(lambda q: search_passages(session, twin, q, EVERYONE, k=10), queries)
+            base = None
+            if kind == "sqlite":
+                index = bm25s_index(texts)
+                base = time_queries(lambda q: bm25s_search(index, [q], 10), queries)
+                record["bm25s"] = {"p50_ms": percentile(base, 50), "p95_ms": percentile(base, 95)}
+                record["passages"] = len(texts)
+                record["mean_words"] = statistics.mean(len(t.split()) for t in texts)
+                bm25s_times = base
+            else:
+                base = bm25s_times
+            record[kind] = {"queries": len(queries), "p50_ms": percentile(ours, 50), "p95_ms": percentile(ours, 95),
+                            "cold_p50_ms": percentile(cold, 50), "cold_p95_ms": percentile(cold, 95)}
+            rows.append(speed_row(f"{kind}: understudy search, k=10, fresh process", cold, base))
+            rows.append(speed_row(f"{kind}: understudy search, k=10, after those", ours, base))
+            session.close()
+    table(f"Speed on the speeches: {record.get('passages', 0):,} passages of ~200 words in one twin, access filter on "
+          f"(ms per query)", ["system", "queries", "p50", "p95", "bm25s p50", "bm25s p95", "p50 ratio"], rows)
+    results["speed_20k"] = record
+
+
+# Generated corpus: a Zipfian vocabulary whose head is English stop words, like real text.
+_SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+
+
+def synthetic_vocabulary(size: int, rng: random.Random) -> list[str]:
+    from service.search.query import STOP_WORDS
+
+    head = ["the", "of", "and", "to", "a", "in", "is", "that", "for", "it", "we", "our", "on", "with", "as", "be",
+            "this", "are", "have", "not", "will", "by", "at", "from", "you", "i", "they", "but", "or", "all"]
+    words = head + sorted(STOP_WORDS - set(head))
+    seen = set(words)
+    while len(words) < size:
+        word = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4)))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    return words
+
+
+def generate_corpus(engine: Engine, passages: int, seed: int = 11) -> dict[str, Any]:
+    """Bulk-load twins, sources (mixed status, audience, versions) and passages straight into the tables."""
+    import numpy as np
+
+    rng = random.Random(seed)
+    nprng = np.random.default_rng(seed)
+    vocab = np.array(synthetic_vocabulary(50_000, rng), dtype=object)
+    ranks = np.arange(1, len(vocab) + 1)
+    cdf = np.cumsum(1.0 / ranks**1.05)
+    cdf /= cdf[-1]
+    twins = 24
+    per_source = 50
+    sources = passages // per_source
+    # Twin sizes are skewed: the largest holds about a fifth of everything.
+    twin_weights = 1.0 / np.arange(1, twins + 1) ** 0.8
+    twin_of_source = nprng.choice(twins, size=sources, p=twin_weights / twin_weights.sum()) + 1
+    audiences = ["everyone", "leadership", "sales", "board", "engineering"]
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO twins (id, slug, name, title, persona, speaker_labels, paused, created_at) "
+                          "VALUES (:id, :slug, :name, '', '{}', '[]', false, :now)"),
+                     [{"id": t, "slug": f"gen-{t}", "name": f"Generated {t}", "now": now} for t in range(1, twins + 1)])
+        source_rows = []
+        for sid in range(1, sources + 1):
+            roll = rng.random()
+            status = "approved" if roll < 0.8 else ("draft" if roll < 0.9 else "retired")
+            source_rows.append({"id": sid, "twin_id": int(twin_of_source[sid - 1]), "title": f"Document {sid}",
+                                "kind": "memo", "filename": f"doc-{sid}.docx", "sha256": f"{sid:064x}",
+                                "audience": rng.choices(audiences, weights=[50, 15, 15, 10, 10])[0], "status": status,
+                                "now": now, "date": dt.date(2015, 1, 1) + dt.timedelta(days=sid % 3650)})
+        conn.execute(text("INSERT INTO sources (id, twin_id, title, kind, filename, sha256, size_bytes, date, audience, "
+                          "status, version, uploaded_by, uploaded_at, metadata) VALUES (:id, :twin_id, :title, :kind, "
+                          ":filename, :sha256, 0, :date, :audience, :status, 1, 'bench', :now, '{}')"), source_rows)
+        # Every 20th approved source is superseded by the next one.
+        conn.execute(text("UPDATE sources SET superseded_by_id = id + 1 WHERE id % 20 = 0 AND id < :n"), {"n": sources})
+    batch = 20_000
+    pid = 0
+    lengths = nprng.integers(40, 140, size=passages)
+    for start in range(0, passages, batch):
+        count = min(batch, passages - start)
+        total_words = int(lengths[start:start + count].sum())
+        words = vocab[np.searchsorted(cdf, nprng.random(total_words))]
+        rows = []
+        offset = 0
+        for i in range(count):
+            n = int(lengths[start + i])
+            body = " ".join(words[offset:offset + n])
+            offset += n
+            pid += 1
+            sid = (pid - 1) // per_source + 1
+            rows.append({"id": pid, "source_id": sid, "twin_id": int(twin_of_source[sid - 1]),
+                         "ordinal": (pid - 1) % per_source, "text": body, "words": n})
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO passages (id, source_id, twin_id, ordinal, text, speaker, executive, "
+                              "locator, heading, context, words) VALUES (:id, :source_id, :twin_id, :ordinal, :text, "
+                              "NULL, true, '', NULL, '', :words)"), rows)
+    return {"vocab": list(vocab), "cdf": cdf, "twins": twins, "sources": sources}
+
+
+def synthetic_queries(corpus: dict[str, Any], n: int, rng: random.Random) -> list[str]:
+    """Questions whose content words follow the corpus's own word distribution (stop words left for the parser)."""
+    import numpy as np
+
+    from service.search.query import STOP_WORDS
+
+    vocab, cdf = corpus["vocab"], corpus["cdf"]
+    queries = []
+    while len(queries) < n:
+        picks = [vocab[int(np.searchsorted(cdf, rng.random()))] for _ in range(12)]
+        content = [w for w in picks if w not in STOP_WORDS][: rng.randint(2, 5)]
+        if len(content) >= 2:
+            queries.append(question_from(content, rng))
+    return queries
+
+
+def load_generated(kind: str, engine: Engine, passages: int) -> tuple[dict[str, Any], float]:
+    started = time.perf_counter()
+    if kind == "postgresql":
+        with engine.begin() as conn:  # build the GIN index once after the load rather than row by row
+            conn.execute(text("DROP INDEX ix_passages_search_vector"))
+    corpus = generate_corpus(engine, passages)
+    if kind == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("CREATE INDEX ix_passages_search_vector ON passages USING GIN (search_vector)"))
+            conn.execute(text("ANALYZE"))
+    return corpus, time.perf_counter() - started
+
+
+def run_generated_speed(workdir: Path, kinds: list[str], passages: int, naive_queries: int) -> None:
+    rng = random.Random(5)
+    rows = []
+    record: dict[str, Any] = {"passages": passages}
+    bm25s_times: list[float] | None = None
+    for kind in kinds:
+        with fresh_database(kind, workdir, "generated") as engine:
+            console.print(f"generating {passages:,} passages in {kind}…")
+            corpus, load_s = load_generated(kind, engine, passages)
+            session = make_session_factory(engine)()
+            twin = session.get(Twin, 1)  # the largest twin
+            assert twin is not None
+            twin_passages = session.scalar(text("SELECT count(*) FROM passages WHERE twin_id = 1"))
+            viewer = Viewer.of(1, "bench@example.com", "employee", ["sales"])
+            queries = synthetic_queries(corpus, 300, rng)
+            warmup = synthetic_queries(corpus, 300, random.Random(99))
+            cold = time_queries(lambda q: search_passages(session, twin, q, viewer, k=10), warmup)
+            ours = time_queries(lambda q: search_passages(session, twin, q, viewer, k=10), queries)
+            if bm25s_times is None:
+                texts = [body for (body,) in session.execute(text("SELECT text FROM passages ORDER BY id"))]
+                index = bm25s_index(texts)
+                del texts
+                bm25s_times = time_queries(lambda q: bm25s_search(index, [q], 10), queries)
+                del index
+            audiences = sorted(viewer.audiences)
+            parsed = [parse_query(q) for q in queries[:naive_queries]]
+            ranked_first = [timed(lambda p=p: fetch_candidates(session, p, twin.id, audiences, want=10, pool=200))[1]
+                            for p in parsed]
+            naive = [timed(lambda p=p: fetch_candidates_filtered_in_query(session, p, twin.id, audiences,
+                                                                          limit=200))[1] for p in parsed]
+            record[kind] = {"load_s": load_s, "twin_passages": twin_passages, "queries": len(queries),
+                            "p50_ms": percentile(ours, 50), "p95_ms": percentile(ours, 95),
+                            "cold_p50_ms": percentile(cold, 50), "cold_p95_ms": percentile(cold, 95),
+                            "candidates_rank_then_filter_p50_ms": percentile(ranked_first, 50),
+                            "candidates_rank_then_filter_p95_ms": percentile(ranked_first, 95),
+                            "candidates_filter_in_match_p50_ms": percentile(naive, 50),
+                            "candidates_filter_in_match_p95_ms": percentile(naive, 95)}
+            rows.append(speed_row(f"{kind}: understudy search, k=10, fresh process", cold, bm25s_times))
+            rows.append(speed_row(f"{kind}: understudy search, k=10, after those", ours, bm25s_times))
+            rows.append(speed_row(f"{kind}: candidates, rank then filter ({len(parsed)} q)", ranked_first, None))
+            rows.append(speed_row(f"{kind}: candidates, filter inside MATCH statement ({len(parsed)} q)", naive, None))
+            session.close()
+            console.print(f"{kind}: loaded in {load_s:.0f} s; queried twin holds {twin_passages:,} passages")
+    record["bm25s"] = {"p50_ms": percentile(bm25s_times or [], 50), "p95_ms": percentile(bm25s_times or [], 95)}
+    table(f"Speed on {passages:,} generated passages (24 twins, 5 audiences, drafts, retired and superseded "
+          f"sources), as a viewer with audiences everyone+sales (ms per query; bm25s: no filter, whole corpus)",
+          ["system", "queries", "p50", "p95", "bm25s p50", "bm25s p95", "p50 ratio"], rows)
+    results[f"speed_generated_{passages}"] = record
 
 
 # --- main -------------------------------------------------------------------------------------------------
@@ -327,8 +687,16 @@ def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
         workdir = Path(tmp)
+        kinds = ["sqlite"] + (["postgresql"] if postgres_available() else [])
+        if "postgresql" not in kinds:
+            console.print(f"[yellow]PostgreSQL not reachable at {PG_ADMIN_URL}: speed on SQLite only[/]")
         if "qmsum" in parts:
             run_qmsum(workdir, args.quick)
+        if "speeches" in parts:
+            run_speech_quality(workdir)
+        if "speed" in parts:
+            run_speech_speed(workdir, kinds)
+            run_generated_speed(workdir, kinds, 100_000 if args.quick else 1_000_000, 20 if args.quick else 30)
     (OUT / "search.json").write_text(json.dumps(results, indent=2, default=str))
     console.print(f"wrote {OUT / 'search.json'}")
     return 0

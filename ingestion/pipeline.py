@@ -13,7 +13,7 @@ from pathlib import Path, PurePath
 from ingestion import limits as checks
 from ingestion.chunking import chunk_blocks
 from ingestion.model import KINDS, IngestError, Limits, ParsedDocument
-from ingestion.parsers import Block, ParsedFile, speaker_key
+from ingestion.parsers import Block, ParsedFile, drop_memo_header, speaker_key
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (
     ".docx", ".pdf", ".vtt", ".srt", ".txt", ".md", ".markdown", ".html", ".htm", ".eml",
@@ -108,6 +108,10 @@ def parse_bytes(
                 "no_text", f"{name} has no words of the sender's own (only quoted replies, a signature or nothing)."
             )
         raise IngestError("no_text", f"{name} contains no text to ingest.")
+    header: dict[str, str] = {}
+    if not parsed.has_turns and suffix != ".eml":
+        kept, header = drop_memo_header(parsed.blocks)
+        parsed = dataclasses.replace(parsed, blocks=kept)
     blocks, warning = _attribute(parsed, suffix, speaker_labels)
     try:
         passages = chunk_blocks(blocks, limits)
@@ -115,7 +119,7 @@ def parse_bytes(
         raise IngestError(exc.code, f"{name}: {exc.message}") from None
     if not passages:
         raise IngestError("no_text", f"{name} contains no text to ingest.")
-    metadata = {key: str(value) for key, value in parsed.metadata.items() if str(value).strip()}
+    metadata = {key: str(value) for key, value in {**header, **parsed.metadata}.items() if str(value).strip()}
     metadata["source_format"] = _FORMAT_NAMES.get(suffix, suffix.lstrip("."))
     if warning:
         metadata["warning"] = warning

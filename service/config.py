@@ -72,7 +72,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PASSAGE_WORDS", 90, "Target passage length in words when chunking.", int),
     Setting("DEFAULT_AUDIENCE", "everyone", "Audience given to new sources and seen by every user."),
     Setting("SEARCH_K", 8, "Passages retrieved for an answer.", int),
-    Setting("SEARCH_CANDIDATES", 200, "Top-ranked index rows the access filter and reranker look at per query.", int),
+    Setting("SEARCH_CANDIDATES", 120, "Top-ranked index rows the access filter and reranker look at per query.", int),
     Setting("SEARCH_DENSE_WEIGHT", 0.5, "Share of the dense similarity in the reranked score when embeddings are on.", float),
     Setting("EMBEDDINGS_TIMEOUT", 5.0, "Seconds to wait for the embeddings endpoint before keeping the lexical ranking.", float),
     Setting("GROUNDING_THRESHOLD", 0.43, "Minimum grounding (IDF-weighted share of the question's terms in the best sentence and passage) for an answer; below it the twin declines. Calibrated by bench/answers.py.", float),

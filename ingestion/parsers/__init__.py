@@ -78,3 +78,39 @@ def speaker_key(label: str) -> str:
 def squash(text: str) -> str:
     """Collapse runs of whitespace into single spaces."""
     return " ".join(text.split())
+
+
+# Memo routing lines ("To: All staff", "From: …", "Date: …") are addressing, not the executive's words.
+_MEMO_HEADER_LINE = re.compile(r"^(to|from|date|re|subject|cc|bcc|memo to|memorandum to)\s*:\s*\S.{0,200}$", re.IGNORECASE)
+
+
+def is_memo_header(text: str) -> bool:
+    """Whether every line of a paragraph is a routing line, and there are at least two."""
+    lines = [line.strip() for line in text.strip().split("\n") if line.strip()]
+    return len(lines) >= 2 and all(_MEMO_HEADER_LINE.match(line) for line in lines)
+
+
+def drop_memo_header(blocks: list[Block]) -> tuple[list[Block], dict[str, str]]:
+    """Remove a routing header (two or more `To:`/`From:`/`Date:` paragraphs) opening the first block."""
+    first = next((i for i, block in enumerate(blocks) if block.text.strip()), None)
+    if first is None:
+        return blocks, {}
+    block = blocks[first]
+    paragraphs = block.text.split("\n\n")
+    count = 0
+    while count < len(paragraphs) and _MEMO_HEADER_LINE.match(paragraphs[count].strip()):
+        count += 1
+    if count < 2:
+        return blocks, {}
+    header = {}
+    for line in paragraphs[:count]:
+        name, _, value = line.partition(":")
+        header[f"memo_{'_'.join(name.lower().split())}"] = squash(value)
+    rest = blocks[first + 1:]
+    if count < len(paragraphs):
+        cut = sum(len(p) + 2 for p in paragraphs[:count])
+        marks = tuple((offset - cut, loc) for offset, loc in block.marks if offset >= cut)
+        locator = marks[0][1] if block.marks and block.locator == block.marks[0][1] and marks else block.locator
+        rest = [Block(text=block.text[cut:], locator=locator, heading=block.heading, speaker=block.speaker,
+                      executive=block.executive, marks=marks), *rest]
+    return [*blocks[:first], *rest], header

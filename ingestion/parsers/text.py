@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 
-from ingestion.parsers import Block, ParsedFile, join_paragraphs, squash
+from ingestion.parsers import Block, ParsedFile, is_memo_header, join_paragraphs, squash
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _LINE_BREAKS = re.compile(r"\r\n?")
@@ -18,6 +18,9 @@ def split_paragraphs(text: str) -> list[str]:
     """Paragraphs of plain text: blank-line separated, or one a line when the text has no blank lines."""
     text = _LINE_BREAKS.sub("\n", text)
     chunks = _BLANK_LINE.split(text) if _BLANK_LINE.search(text) else text.split("\n")
+    if chunks and is_memo_header(chunks[0]):
+        # A routing header keeps one line a paragraph, so the pipeline can take it apart from the prose.
+        chunks = chunks[0].split("\n") + chunks[1:]
     return [para for para in (squash(chunk) for chunk in chunks) if para]
 
 

@@ -22,7 +22,7 @@ from service.search.rank import ADDITIVE, DEFAULT_WEIGHTS, RankWeights, rerank
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CANDIDATES = 200
+DEFAULT_CANDIDATES = 120
 MAX_K = 200
 
 

@@ -21,7 +21,10 @@ TS_RANK_WEIGHTS = "{0.25, 1.0, 0.6, 0.6}"
 # Widen the pool (x4) while the access filter leaves too few of the top-ranked rows, up to this many.
 MAX_POOL = 51_200
 # Postings a query's essential (rarest) terms may add up to; common words beyond it only score, never match.
-MATCH_BUDGET = 20_000
+MATCH_BUDGET = 2_000
+# A twin holding less than this share of the index is matched by its twin_id token inside MATCH, so
+# other twins' rows can never crowd it out of the pool; a larger twin skips that (costly) doclist.
+TWIN_TOKEN_SHARE = 0.5
 
 
 @dataclass
@@ -69,14 +72,39 @@ def _rank_expression() -> str:
     return "bm25(" + ", ".join(f"{w:g}" for w in FTS5_WEIGHTS) + ")"
 
 
+_TWIN_SIZES: dict[tuple[str, int], tuple[float, float]] = {}
+_TWIN_SIZE_TTL_S = 300.0
+
+
+def _twin_share(session: Session, twin_id: int) -> float:
+    """Roughly what share of all passages belong to this twin (cached for a few minutes)."""
+    key = (session.get_bind().engine.url.render_as_string(hide_password=True), twin_id)
+    now = time.monotonic()
+    cached = _TWIN_SIZES.get(key)
+    if cached is not None and now - cached[0] < _TWIN_SIZE_TTL_S:
+        return cached[1]
+    mine = session.scalar(text("SELECT count(*) FROM passages WHERE twin_id = :t"), {"t": twin_id}) or 0
+    # Ids are never reused, so the highest one bounds the count without a scan.
+    total = session.scalar(text("SELECT max(id) FROM passages")) or 0
+    share = min(mine / total, 1.0) if total else 1.0
+    if len(_TWIN_SIZES) > 10_000:
+        _TWIN_SIZES.clear()
+    _TWIN_SIZES[key] = (now, share)
+    return share
+
+
 def _ranked_ids(session: Session, query: ParsedQuery, essential: tuple[str, ...], twin_id: int,
-                pool: int) -> list[tuple[int, float]]:
-    """The twin's top `pool` passage ids by the index's own score, before any access filter."""
+                pool: int, *, twin_token: bool = True) -> list[tuple[int, float]]:
+    """The twin's top `pool` passage ids by the index's own score, before any access filter.
+
+    Without the twin token (SQLite) the pool may hold other twins' rows; the access filter drops them.
+    """
     if session.get_bind().dialect.name == "sqlite":
         rows = session.execute(
             text("SELECT rowid, rank FROM passages_fts WHERE passages_fts MATCH :match AND rank MATCH :rank "
                  "ORDER BY rank LIMIT :pool"),
-            {"match": fts5_match(query, twin_id, essential), "rank": _rank_expression(), "pool": pool},
+            {"match": fts5_match(query, twin_id if twin_token else None, essential), "rank": _rank_expression(),
+             "pool": pool},
         ).all()
         return [(int(pid), -float(score)) for pid, score in rows]
     rows = session.execute(
@@ -113,8 +141,10 @@ def fetch_candidates(session: Session, query: ParsedQuery, twin_id: int, audienc
         df, _ = document_frequencies(session, dict(zip(query.stems, query.terms, strict=True)))
     essential = essential_terms(query, df, budget)
     pool = max(pool, want)
+    twin_token = (session.get_bind().dialect.name != "sqlite"
+                  or _twin_share(session, twin_id) < TWIN_TOKEN_SHARE)
     while True:
-        ranked = _ranked_ids(session, query, essential, twin_id, pool)
+        ranked = _ranked_ids(session, query, essential, twin_id, pool, twin_token=twin_token)
         if not ranked:
             return []
         scores = dict(ranked)
@@ -122,6 +152,9 @@ def fetch_candidates(session: Session, query: ParsedQuery, twin_id: int, audienc
         if len(rows) >= want or len(ranked) < pool:
             found = [_candidate(row, scores[int(row[0])]) for row in rows]
             return sorted(found, key=lambda c: -c.lexical)
+        if not twin_token:
+            twin_token = True  # other twins crowded the pool: ask for this twin's rows only
+            continue
         if pool >= MAX_POOL:
             return fetch_candidates_filtered_in_query(session, query, twin_id, audiences, limit=pool,
                                                       executive_only=executive_only)

@@ -14,6 +14,7 @@ MAX_TERMS = 24
 MAX_TERM_CHARS = 40
 
 _WORD = re.compile(r"[^\W_]+")
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 # Clitics split off by the tokenizer ("don't" -> "don", "t"); never content.
 _CLITICS = frozenset({"s", "t", "d", "ll", "re", "ve", "m"})
@@ -72,8 +73,7 @@ def fold(text: str) -> str:
     text = text.translate(_APOSTROPHES).lower()
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
 def words_of(text: str) -> list[str]:
@@ -81,9 +81,21 @@ def words_of(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+_STEMS: dict[str, str] = {}
+
+
 def stems_of(text: str) -> list[str]:
     """The Porter stems of a text's words, in order."""
-    return [stem(w) for w in words_of(text)]
+    cache = _STEMS
+    out = []
+    for w in _WORD.findall(fold(text)):
+        s = cache.get(w)
+        if s is None:
+            s = stem(w)
+            if len(cache) < 500_000:
+                cache[w] = s
+        out.append(s)
+    return out
 
 
 def parse_query(query: str) -> ParsedQuery:

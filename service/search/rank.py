@@ -68,14 +68,14 @@ class _AnalysisCache:
         found = self._items.get(key)
         if found is not None:
             return found
-        positions: dict[str, list[int]] = defaultdict(list)
+        fields = f"{c.title} {c.heading}" if c.heading else c.title
         stems = stems_of(c.text)
+        positions: dict[str, list[int]] = defaultdict(list)
         for i, s in enumerate(stems):
             positions[s].append(i)
-        fields = " ".join(x for x in (c.title, c.heading) if x)
-        analysed = _Analysed(positions={s: tuple(p) for s, p in positions.items()}, length=len(stems),
-                             fields=frozenset(stems_of(fields)), context=frozenset(stems_of(c.context)),
-                             speaker=_speaker_name(c.speaker or ""))
+        analysed = _Analysed(positions={s: tuple(p) for s, p in positions.items()}, length=len(stems), fields=frozenset(stems_of(fields)),
+                             context=frozenset(stems_of(c.context)) if c.context else frozenset(),
+                             speaker=_speaker_name(c.speaker) if c.speaker else frozenset())
         self._items[key] = analysed
         if len(self._items) > self._size:
             self._items.popitem(last=False)
@@ -129,9 +129,10 @@ def _phrase_and_proximity(positions: dict[str, tuple[int, ...]], query: ParsedQu
             total += pair_weight
             pa, pb = positions.get(a), positions.get(b)
             if pa and pb:
-                if any(p + 1 in pb or p + 2 in pb for p in pa):
+                after = set(pb)
+                if any(p + 1 in after or p + 2 in after for p in pa):
                     phrase += pair_weight
-                elif any(p - 1 in pb for p in pa):
+                elif any(p - 1 in after for p in pa):
                     phrase += 0.5 * pair_weight
         phrase = phrase / total if total else 0.0
     hits = sorted((p, s) for s in weights if s in positions for p in positions[s])
@@ -156,11 +157,12 @@ def features(query: ParsedQuery, candidates: list[Candidate], df: dict[str, int]
     oldest, newest = (min(dates), max(dates)) if dates else (0, 0)
     out = []
     for c, a in zip(candidates, analysed, strict=True):
-        in_text = [s for s in wanted if s in a.positions]
+        positions = {s: a.positions[s] for s in wanted if s in a.positions}
+        in_text = list(positions)
         coverage = sum(tw[s] for s in in_text)
-        context_only = sum(tw[s] for s in (a.context & wanted) if s not in a.positions)
+        context_only = sum(tw[s] for s in (a.context & wanted) if s not in positions)
         fields = sum(tw[s] for s in a.fields & wanted)
-        phrase, proximity = _phrase_and_proximity(a.positions, query, tw) if len(in_text) > 1 else (0.0, 0.0)
+        phrase, proximity = _phrase_and_proximity(positions, query, tw) if len(in_text) > 1 else (0.0, 0.0)
         speaker_named = 1.0 if a.speaker and a.speaker <= query_words else 0.0
         recency = ((c.date.toordinal() - oldest) / (newest - oldest)
                    if c.date is not None and newest > oldest else 0.0)

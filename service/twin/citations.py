@@ -34,6 +34,8 @@ SUPPORT_THRESHOLD = 0.6
 # Least share of an answer's sentences that must survive the checks before the answer is used at all.
 MIN_KEPT_SHARE = 0.5
 LEAK_NGRAM = 8
+# Links, images and markup a model may add to carry data out or to broadcast (markdown, HTML, Slack, bare URLs).
+EXFILTRATION_RE = re.compile(r"!\[|\]\(|https?://|\bwww\.|<\s*[!@#/a-zA-Z]", re.IGNORECASE)
 
 
 class HitLike(Protocol):
@@ -207,6 +209,8 @@ def check_answer(text: str, given: dict[int, str], *, system_prompt: str, no_ans
         return CheckResult(False, "leaked_instructions")
     if injection_flags(plain):
         return CheckResult(False, "injection_echo")
+    if EXFILTRATION_RE.search(plain):
+        return CheckResult(False, "link")
     sentences = split_cited(plain)
     if not sentences:
         return CheckResult(False, "empty")

@@ -55,7 +55,8 @@ televise televised revise revised supervise supervised improvise despise despise
 disguised excise chastise comprise comprised raise raised raising praise praised arise arising rise rising
 wise otherwise noise poise cruise cruised concise precise demise reprise incise mise treatise
 """)
-_BOUNDARY_RE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n\s*\n")
+# Passages keep paragraphs (and table rows) on lines of their own: a line break always ends a sentence.
+_BOUNDARY_RE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n\s*")
 _TOKEN_BEFORE_RE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 
 

@@ -98,3 +98,24 @@ def test_damaged_docx_gives_a_document_or_an_ingest_error(position: int, junk: b
     real = build_docx()
     at = position % len(real)
     outcome(real[:at] + junk + real[at + len(junk):], "upload.docx")
+
+
+def test_a_memo_routing_header_is_metadata_not_the_executives_words(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    for line in ("To: All colleagues", "From: Dana Reyes, CEO", "Date: 26 February 2024",
+                 "Three weeks ago I promised to explain our target.", "To: the point, it is 97%."):
+        document.add_paragraph(line)
+    path = tmp_path / "memo.docx"
+    document.save(path)
+    for doc in (parse_path(path), parse_upload(b"To: All colleagues\nFrom: Dana Reyes\n\nThree weeks ago I promised.",
+                                               "memo.txt")):
+        first = doc.passages[0]
+        assert first.text.startswith("Three weeks ago"), first.text
+        assert doc.metadata["memo_to"] == "All colleagues"
+        assert doc.metadata["memo_from"].startswith("Dana Reyes")
+    # A later line that merely looks like a header stays, and a single "Date:" line is not a header block.
+    assert "To: the point, it is 97%." in parse_path(path).passages[-1].text
+    lone = parse_upload(b"Date: Tuesday was the deadline we missed.\n\nWe will do better.", "note.txt")
+    assert lone.passages[0].text.startswith("Date: Tuesday")

@@ -145,8 +145,11 @@ def test_audience_change_and_deletes_take_effect_without_a_rebuild(session: Sess
     assert search_passages(session, other, "remote work office prices", EVERYONE) == []
 
 
-def test_a_twin_crowded_out_by_others_still_finds_its_passages(session: Session, ceo: Twin) -> None:
+@pytest.mark.parametrize("token_share", [0.0, 2.0], ids=["pool-then-filter", "twin-token-in-match"])
+def test_a_twin_crowded_out_by_others_still_finds_its_passages(session: Session, ceo: Twin, token_share: float,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Many better-scoring rows of other twins and hidden sources must not starve the visible few."""
+    monkeypatch.setattr("service.search.index.TWIN_TOKEN_SHARE", token_share)
     noisy = make_twin(session, "noisy", "Noisy Other")
     for i in range(12):
         add_doc(session, noisy, f"n{i}.docx", ["kestrel kestrel kestrel migration"] * 25)

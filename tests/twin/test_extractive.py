@@ -107,3 +107,8 @@ def test_without_openers_the_answer_is_only_quotes() -> None:
     composed = compose_extractive("Why cold chain for pharmaceutical customers?", [hit(COLD_CHAIN)], bare,
                                   threshold=0.2)
     assert composed.answer.startswith("I chose cold chain")
+
+
+def test_a_line_break_ends_a_sentence_so_table_rows_and_headers_are_never_one_quote() -> None:
+    text = "Quarter | On time\nQ1 | 96.1%\nOur on-time rate rose. It rose again."
+    assert sentences(text) == ["Quarter | On time", "Q1 | 96.1%", "Our on-time rate rose.", "It rose again."]

@@ -1,0 +1,118 @@
+"""Every route of the app (enumerated from the url_map, so a new one is covered or fails here) tried as every
+role: the expected status by role from a table, never a server error, never a canary for those outside."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.corpus import store
+from service.web.auth import make_dev_login_link
+from tests.trust.conftest import TrustWorld, leaked
+
+ROLES = ("anonymous", "employee", "curator", "admin")
+RANK = {"anonymous": -1, "public": -1, "employee": 0, "curator": 1, "admin": 2}
+# The least role each endpoint needs ("public": anyone; "slack": Slack's signature instead of a user).
+NEEDS = {
+    "static": "public", "healthz": "public", "readyz": "public", "metrics_endpoint": "public", "openapi": "public",
+    "auth.dev_login": "public", "auth.oidc_login": "public", "auth.oidc_callback": "public", "auth.login": "public",
+    "auth.logout": "public", "web.home": "public",
+    "api.ask": "employee", "api.feedback": "employee", "api.list_twins": "employee",
+    "api.start_rehearsal": "employee", "api.answer_rehearsal": "employee", "api.get_rehearsal": "employee",
+    "api.list_rehearsals": "employee", "web.ask_page": "employee", "web.ask_submit": "employee",
+    "web.feedback_submit": "employee", "web.rehearse_page": "employee", "web.rehearse_start": "employee",
+    "web.rehearsal_page": "employee", "web.rehearsal_answer": "employee", "web.rehearsal_download": "employee",
+    "api.get_persona": "curator", "api.patch_persona": "curator", "api.search": "curator",
+    "api.list_unanswered": "curator", "api.list_sources": "curator", "api.upload_sources": "curator",
+    "api.get_job": "curator", "api.list_jobs": "curator", "api.get_source": "curator",
+    "api.approve_source": "curator", "api.retire_source": "curator", "api.set_audience": "curator",
+    "api.audit": "curator", "web.curate_home": "curator", "web.sources_page": "curator",
+    "web.upload_submit": "curator", "web.source_page": "curator", "web.source_action": "curator",
+    "web.persona_page": "curator", "web.search_page": "curator", "web.unanswered_page": "curator",
+    "web.audit_page": "curator",
+    "api.create_twin": "admin", "api.record_consent": "admin", "api.pause_twin": "admin", "api.resume_twin": "admin",
+    "api.list_users": "admin", "api.add_user": "admin", "api.update_user": "admin", "web.admin_page": "admin",
+    "web.admin_add_user": "admin", "web.admin_update_user": "admin", "web.admin_create_twin": "admin",
+    "web.admin_twin_action": "admin",
+    "slack_events": "slack",
+}
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+
+
+def routes(app: Flask) -> list[tuple[str, str, str]]:
+    found = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, rule.rule))
+    return sorted(found, key=lambda r: r[0] == "auth.logout")  # signing out last
+
+
+def fill(rule: str, world: TrustWorld, ids: dict[str, int]) -> str:
+    values = {"slug": "dana", "source_id": world.canaries[0], "interaction_id": ids["interaction"],
+              "rehearsal_id": ids["rehearsal"], "job_id": 1, "email": "nobody@example.com", "token": "x",
+              "filename": "app.css", "fmt": "json"}
+
+    def one(match: re.Match[str]) -> str:
+        if match[2] == "action":  # a harmless action of each kind: resuming a running twin, retiring the canary
+            return "resume" if "pause" in match[0] else "retire"
+        return str(values[match[2]])
+
+    return PARAM.sub(one, rule)
+
+
+def test_every_route_is_in_the_table(app: Flask) -> None:
+    missing = sorted({endpoint for endpoint, _, _ in routes(app)} - set(NEEDS))
+    assert not missing, f"add these endpoints to NEEDS with the least role they require: {missing}"
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_every_route_for_every_role(app: Flask, world: TrustWorld, session_factory: sessionmaker[Session],
+                                    who: str) -> None:
+    with session_factory() as session:
+        twin = store.get_twin(session, "dana")
+        leader = store.get_user(session, "leader@example.com")
+        interaction = store.record_interaction(session, twin=twin, user_id=leader.id, question="Halcyon?",
+                                               answer="Nordwind", conversation_id="lead", passages=[],
+                                               mode="extractive", grounded=True, latency_ms=1.0).id
+        session.commit()
+    client = app.test_client()
+    leader_answer = client.post("/api/v1/twins/dana/rehearsals", json={"pitch": "Acquire Nordwind for the lanes."},
+                                headers=world.people["leader"].headers).get_json()
+    ids = {"interaction": interaction, "rehearsal": leader_answer["rehearsal_id"]}
+    csrf = ""
+    if who != "anonymous":
+        page = client.get(make_dev_login_link(app, f"{who}@example.com"), follow_redirects=True)
+        csrf = CSRF_META.search(page.get_data(as_text=True)).group(1)
+    problems = []
+    for endpoint, method, rule in routes(app):
+        path = fill(rule, world, ids)
+        is_api = path.startswith("/api/")
+        headers = world.people[who].headers if is_api and who != "anonymous" else {}
+        kwargs = {"json": {}} if is_api and method != "GET" else ({"data": {"csrf_token": csrf}}
+                                                                   if method != "GET" else {})
+        if endpoint == "api.upload_sources":
+            kwargs = {"data": {}, "content_type": "multipart/form-data"}
+        response = client.open(path, method=method, headers=headers, **kwargs)
+        status, body = response.status_code, response.get_data(as_text=True)
+        need = NEEDS[endpoint]
+        if status >= 500 and not (endpoint == "readyz" and status == 503):
+            problems.append((endpoint, method, who, status, "server error"))
+        if need == "slack":
+            if status not in (401, 403, 404):
+                problems.append((endpoint, method, who, status, "unsigned Slack request accepted"))
+            continue
+        if who == "employee" and leaked(body):  # curators and admins curate every source by design
+            problems.append((endpoint, method, who, status, f"leaked {leaked(body)}"))
+        if RANK[who] >= RANK[need]:
+            if status in (401, 403) and endpoint not in ("auth.oidc_login", "auth.oidc_callback", "auth.dev_login"):
+                problems.append((endpoint, method, who, status, "refused a permitted role"))
+        elif who == "anonymous":
+            if status not in (401, 302, 303, 400):
+                problems.append((endpoint, method, who, status, "anonymous not refused"))
+        elif status != 403 and not (method != "GET" and status == 400 and not is_api):
+            problems.append((endpoint, method, who, status, "lower role not 403"))
+    assert not problems, "\n".join(map(str, problems))
