@@ -116,6 +116,8 @@ class LoadResult:
     server_errors: int
     other_errors: int
     socket_errors: int
+    cpu_ms_per_answer: float = 0.0
+    load_avg: float = 0.0
     note: str = ""
 
 
@@ -216,8 +218,9 @@ def gunicorn(dep: Deployment, workdir: Path, *, workers: int | None = None) -> I
     if workers:
         env["WEB_CONCURRENCY"] = str(workers)
     log = open(workdir / f"gunicorn-{port}.log", "wb")  # noqa: SIM115 - closed below
+    # No worker recycling during a run: a recycled worker's CPU time would drop out of the count.
     process = subprocess.Popen([str(GUNICORN), "-c", "infra/gunicorn.conf.py", "--access-logfile", "/dev/null",
-                                "service.app:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                                "--max-requests", "0", "service.app:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         import requests
@@ -265,19 +268,36 @@ def lua_list(items: list[str]) -> str:
     return "{" + ", ".join(json.dumps(item, ensure_ascii=False) for item in items) + "}"
 
 
+def workers_cpu_s(master_pid: int) -> float:
+    """CPU seconds (user + system) spent so far by gunicorn's workers (children of the master)."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == master_pid:
+                    ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def run_wrk(dep: Deployment, url: str, workdir: Path, *, users: int, seconds: int, scenario: str,
-            note: str = "") -> LoadResult:
-    """Closed-loop users asking the sample questions for `seconds`; every request bounded by a time-out."""
+            note: str = "", master_pid: int | None = None) -> LoadResult:
+    """Closed-loop users asking the sample questions for `seconds`; every request bounded by a time-out.
+
+    With the master's pid, also the web workers' CPU per answer: unlike answers per second it does not depend
+    on what else the machine runs, and 1000 x cores / it is what idle cores could serve."""
     script = workdir / "ask.lua"
     bodies = [json.dumps({"question": q}) for q in dep.questions]
     script.write_text(WRK_SCRIPT % {"tokens": lua_list(dep.tokens), "questions": lua_list(bodies), "slug": dep.slug})
     threads = min(2, users)
+    cpu_before = workers_cpu_s(master_pid) if master_pid else 0.0
     proc = subprocess.run(["wrk", f"-t{threads}", f"-c{users}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script),
                            url], capture_output=True, text=True, timeout=seconds + 60)
     match = re.search(r"WRK_RESULT (\{.*\})", proc.stdout)
     if not match:
         raise RuntimeError(f"wrk failed: {proc.stdout[-1000:]} {proc.stderr[-1000:]}")
     data = json.loads(match.group(1))
+    cpu = workers_cpu_s(master_pid) - cpu_before if master_pid else 0.0
     statuses = {int(k): v for k, v in data["statuses"].items()}
     duration = data["duration_us"] / 1e6
     answers = statuses.get(200, 0)
@@ -288,7 +308,9 @@ def run_wrk(dep: Deployment, url: str, workdir: Path, *, users: int, seconds: in
         p99_ms=round(data["p99_us"] / 1000, 1), max_ms=round(data["max_us"] / 1000, 1),
         rate_limited=statuses.get(429, 0), server_errors=sum(v for k, v in statuses.items() if k >= 500),
         other_errors=sum(v for k, v in statuses.items() if k not in (200, 429) and k < 500),
-        socket_errors=data["connect"] + data["read"] + data["write"] + data["timeout"], note=note)
+        socket_errors=data["connect"] + data["read"] + data["write"] + data["timeout"],
+        cpu_ms_per_answer=round(cpu * 1000 / answers, 2) if answers and master_pid else 0.0,
+        load_avg=round(os.getloadavg()[0], 1), note=note)
 
 
 # --- mixed load ------------------------------------------------------------------------------------
@@ -346,7 +368,8 @@ def ingested_files(dep: Deployment) -> int:
     return int(count or 0)
 
 
-def mixed(dep: Deployment, url: str, workdir: Path, *, users: int, seconds: int, files: int) -> LoadResult:
+def mixed(dep: Deployment, url: str, workdir: Path, *, users: int, seconds: int, files: int,
+          master_pid: int | None = None) -> LoadResult:
     """Answers while `files` files are ingested; the note says how far the ingestion got."""
     paths = ingestion_files(workdir, files)
     started = time.perf_counter()
@@ -356,7 +379,8 @@ def mixed(dep: Deployment, url: str, workdir: Path, *, users: int, seconds: int,
         while ingested_files(dep) == 0 and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.2)  # answers are measured once files are being stored, not while the worker starts
         before = ingested_files(dep)
-        result = run_wrk(dep, url, workdir, users=users, seconds=seconds, scenario="ask + ingest")
+        result = run_wrk(dep, url, workdir, users=users, seconds=seconds, scenario="ask + ingest",
+                         master_pid=master_pid)
         during = ingested_files(dep) - before
         process.wait(timeout=1800)
         total = time.perf_counter() - started
@@ -442,7 +466,7 @@ def growth(dep: Deployment, workdir: Path, *, steps: list[int], seconds: int, us
         added = add_passages(dep.url, dep.slug, step - have, words, seed=step)
         have = step
         with gunicorn(dep, workdir) as (url, pid):
-            run = run_wrk(dep, url, workdir, users=users, seconds=seconds, scenario=f"growth {step}")
+            run = run_wrk(dep, url, workdir, users=users, seconds=seconds, scenario=f"growth {step}", master_pid=pid)
             rss = worker_rss_mb(pid)
         database_mb, passages_mb = database_sizes(dep.url)
         results.append(GrowthResult(passages=step, insert_s=round(added, 1), database_mb=round(database_mb),
@@ -457,11 +481,12 @@ def growth(dep: Deployment, workdir: Path, *, steps: list[int], seconds: int, us
 
 def load_table(results: list[LoadResult]) -> Table:
     table = Table("database", "scenario", "users", "req/s", "answers/s", "p50 ms", "p95 ms", "p99 ms",
-                  "429", "5xx", "other errors", "note", title="Ask (extractive) under gunicorn on loopback")
+                  "429", "5xx", "other errors", "CPU ms/answer", "load", "note",
+                  title="Ask (extractive) under gunicorn on loopback")
     for r in results:
         table.add_row(r.db, r.scenario, str(r.users), f"{r.rps:.0f}", f"{r.answers_per_s:.0f}", f"{r.p50_ms:.0f}",
                       f"{r.p95_ms:.0f}", f"{r.p99_ms:.0f}", str(r.rate_limited), str(r.server_errors),
-                      str(r.other_errors + r.socket_errors), r.note)
+                      str(r.other_errors + r.socket_errors), f"{r.cpu_ms_per_answer:.1f}", f"{r.load_avg:.1f}", r.note)
     return table
 
 
@@ -477,12 +502,12 @@ def growth_table(results: list[GrowthResult]) -> Table:
 
 def markdown(results: list[LoadResult], grown: list[GrowthResult]) -> str:
     """The tables as Markdown for the README."""
-    lines = ["| database | scenario | users | req/s | answers/s | p50 ms | p95 ms | p99 ms | 429 | 5xx | other errors |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| database | scenario | users | req/s | answers/s | p50 ms | p95 ms | p99 ms | 429 | 5xx | other errors "
+             "| web CPU ms/answer | load avg |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         lines.append(f"| {r.db} | {r.scenario} | {r.users} | {r.rps:.0f} | {r.answers_per_s:.0f} | {r.p50_ms:.0f} | "
                      f"{r.p95_ms:.0f} | {r.p99_ms:.0f} | {r.rate_limited} | {r.server_errors} | "
-                     f"{r.other_errors + r.socket_errors} |")
+                     f"{r.other_errors + r.socket_errors} | {r.cpu_ms_per_answer:.1f} | {r.load_avg:.1f} |")
     if grown:
         lines += ["", "| passages added | database MB | web RSS MB | req/s | p50 ms | p95 ms | p99 ms | errors |",
                   "|---|---|---|---|---|---|---|---|"]
@@ -520,14 +545,16 @@ def main(argv: list[str] | None = None) -> int:
             queue = f"understudy-bench-{uuid.uuid4().hex[:6]}"
             with database(kind, workdir) as url:
                 dep = prepare(kind, url, queue)
-                with gunicorn(dep, workdir, workers=args.workers) as (base, _pid):
+                with gunicorn(dep, workdir, workers=args.workers) as (base, pid):
                     for n in users:
-                        results.append(run_wrk(dep, base, workdir, users=n, seconds=seconds, scenario="ask"))
+                        results.append(run_wrk(dep, base, workdir, users=n, seconds=seconds, scenario="ask",
+                                               master_pid=pid))
                         console.print(f"[dim]{kind} {n} users: {results[-1].answers_per_s} answers/s, "
                                       f"p95 {results[-1].p95_ms} ms[/]")
                     if not args.skip_mixed:
                         results.append(mixed(dep, base, workdir, users=50, seconds=seconds,
-                                             files=args.files if not args.quick else min(args.files, 200)))
+                                             files=args.files if not args.quick else min(args.files, 200),
+                                             master_pid=pid))
                 if kind == "postgresql" and not args.skip_growth:
                     grown = growth(dep, workdir, steps=steps, seconds=max(10, seconds // 3), users=10)
     console.print(load_table(results))

@@ -35,7 +35,9 @@ else:
 
 # Threads let a worker hold a streaming (SSE) answer open while serving other requests.
 worker_class = "gthread"
-workers = _int("WEB_CONCURRENCY", min(multiprocessing.cpu_count() * 2 + 1, 8))
+# One process per core: answers are CPU-bound Python, and on 2 cores 5 workers spent 10-20% more CPU per answer
+# than 2 (bench/load.py), held 2.5 times the memory, and gave a worse p95. Threads cover waits (model, streams).
+workers = _int("WEB_CONCURRENCY", min(max(multiprocessing.cpu_count(), 2), 8))
 threads = _int("GUNICORN_THREADS", 8)
 # Connections waiting for a free thread queue here (then in the kernel's backlog) instead of being refused.
 backlog = _int("GUNICORN_BACKLOG", 2048)

@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -246,6 +247,16 @@ def _register_error_handlers(app: Flask) -> None:
             allowed = app.make_response(response)
             allowed.headers["Allow"] = ", ".join(valid_methods)
             return allowed
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(exc: Exception) -> ResponseReturnValue:
+        log.warning("database unavailable (request %s) on %s %s: %s", g.get("request_id"), request.method,
+                    request.path, exc)
+        response = app.make_response(_error_response(503, "unavailable", "the database is unavailable; try again "
+                                                                         "in a moment"))
+        response.headers["Retry-After"] = "5"
         return response
 
     @app.errorhandler(Exception)

@@ -43,7 +43,11 @@ def init_slack(app: Flask, settings: Settings | None = None, *, client: WebClien
         """Slack's events, commands and interactions; bolt checks the signature and the timestamp (401)."""
         return handler.handle(request)
 
-    app.add_url_rule(EVENTS_PATH, endpoint="slack_events", view_func=slack_events, methods=["POST"])
+    if "slack_events" in app.view_functions:
+        # Mounted already (create_app does it from settings): the newer bolt App, client or executor wins.
+        app.view_functions["slack_events"] = slack_events
+    else:
+        app.add_url_rule(EVENTS_PATH, endpoint="slack_events", view_func=slack_events, methods=["POST"])
     csrf = app.extensions.get("csrf")
     if csrf is not None:
         csrf.exempt(slack_events)  # Slack signs its requests; a CSRF token cannot come with them

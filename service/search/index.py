@@ -131,6 +131,26 @@ def _visible_rows(session: Session, ids: list[int], twin_id: int, audiences: lis
     return list(session.execute(stmt, {"ids": ids_param, "twin": twin_id, "audiences": audiences}).all())
 
 
+def _pg_ranked_visible(session: Session, query: ParsedQuery, essential: tuple[str, ...], twin_id: int, pool: int,
+                       audiences: list[str], executive_only: bool) -> tuple[int, list[Candidate]]:
+    """PostgreSQL in one round trip: the twin's top `pool` rows by ts_rank, then the access filter on those."""
+    extra = " AND p.executive" if executive_only else ""
+    stmt = text(
+        "WITH ranked AS MATERIALIZED ("
+        " SELECT p.id, ts_rank(CAST(:weights AS float4[]), p.search_vector, q, 1) AS score"
+        " FROM passages p, to_tsquery('english', :tsq) q"
+        " WHERE p.twin_id = :twin AND p.search_vector @@ to_tsquery('english', :essential)"
+        " ORDER BY score DESC LIMIT :pool) "
+        f"SELECT {_ROW_COLUMNS}, r.score FROM ranked r "
+        "LEFT JOIN passages p ON p.id = r.id "
+        f"LEFT JOIN sources s ON s.id = p.source_id AND {_VISIBLE}{extra}"
+    ).bindparams(bindparam("audiences", expanding=True))
+    rows = session.execute(stmt, {"weights": TS_RANK_WEIGHTS, "tsq": tsquery_text(query.terms),
+                                  "essential": tsquery_text(essential), "twin": twin_id, "pool": pool,
+                                  "audiences": audiences}).all()
+    return len(rows), [_candidate(row, float(row[13])) for row in rows if row[2] is not None]
+
+
 def fetch_candidates(session: Session, query: ParsedQuery, twin_id: int, audiences: list[str], *,
                      want: int, pool: int, executive_only: bool = False,
                      df: dict[str, int] | None = None, budget: int = MATCH_BUDGET) -> list[Candidate]:
@@ -144,13 +164,17 @@ def fetch_candidates(session: Session, query: ParsedQuery, twin_id: int, audienc
     twin_token = (session.get_bind().dialect.name != "sqlite"
                   or _twin_share(session, twin_id) < TWIN_TOKEN_SHARE)
     while True:
-        ranked = _ranked_ids(session, query, essential, twin_id, pool, twin_token=twin_token)
-        if not ranked:
-            return []
-        scores = dict(ranked)
-        rows = _visible_rows(session, [pid for pid, _ in ranked], twin_id, audiences, executive_only)
-        if len(rows) >= want or len(ranked) < pool:
+        if session.get_bind().dialect.name == "sqlite":
+            ranked = _ranked_ids(session, query, essential, twin_id, pool, twin_token=twin_token)
+            if not ranked:
+                return []
+            scores = dict(ranked)
+            rows = _visible_rows(session, [pid for pid, _ in ranked], twin_id, audiences, executive_only)
             found = [_candidate(row, scores[int(row[0])]) for row in rows]
+            pooled = len(ranked)
+        else:
+            pooled, found = _pg_ranked_visible(session, query, essential, twin_id, pool, audiences, executive_only)
+        if len(found) >= want or pooled < pool:
             return sorted(found, key=lambda c: -c.lexical)
         if not twin_token:
             twin_token = True  # other twins crowded the pool: ask for this twin's rows only

@@ -42,3 +42,12 @@ def test_the_manifest_declares_what_the_app_handles() -> None:
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
         "commands", "chat:write", "im:history", "im:write", "app_mentions:read", "users:read", "users:read.email",
         "files:read"}
+
+
+def test_the_service_mounts_slack_itself_when_configured(slack_settings: Settings, world) -> None:
+    app = create_app(slack_settings)
+    assert "slack_events" in app.view_functions, "create_app must mount /slack/events from the settings"
+    response = app.test_client().post(EVENTS_PATH, data="{}", content_type="application/json",
+                                      headers={"X-Slack-Request-Timestamp": "1", "X-Slack-Signature": "v0=bad"})
+    assert response.status_code == 401
+    app.extensions["understudy"].dispose()
