@@ -675,7 +675,8 @@ def search(rt: Runtime, slug: str, query: str | None, k: int, as_email: str | No
         queries = read_batch(batch, "query") if batch else iter([query or ""])
         for q in queries:
             started = time.perf_counter()
-            hits = search_passages(s, twin_row, q, viewer, k=k, reranker=reranker)
+            hits = search_passages(s, twin_row, q, viewer, k=k, reranker=reranker,
+                                   candidates=rt.settings.search_candidates)
             ms = (time.perf_counter() - started) * 1000
             if as_json or batch:
                 emit_json({"query": q, "hits": [h.to_dict() for h in hits], "ms": round(ms, 2)})

@@ -4,6 +4,7 @@ role: the expected status by role from a table, never a server error, never a ca
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -86,13 +87,15 @@ def test_every_route_for_every_role(app: Flask, world: TrustWorld, session_facto
     csrf = ""
     if who != "anonymous":
         page = client.get(make_dev_login_link(app, f"{who}@example.com"), follow_redirects=True)
-        csrf = CSRF_META.search(page.get_data(as_text=True)).group(1)
+        meta = CSRF_META.search(page.get_data(as_text=True))
+        assert meta is not None
+        csrf = meta.group(1)
     problems = []
     for endpoint, method, rule in routes(app):
         path = fill(rule, world, ids)
         is_api = path.startswith("/api/")
         headers = world.people[who].headers if is_api and who != "anonymous" else {}
-        kwargs = {"json": {}} if is_api and method != "GET" else ({"data": {"csrf_token": csrf}}
+        kwargs: dict[str, Any] = {"json": {}} if is_api and method != "GET" else ({"data": {"csrf_token": csrf}}
                                                                    if method != "GET" else {})
         if endpoint == "api.upload_sources":
             kwargs = {"data": {}, "content_type": "multipart/form-data"}

@@ -5,7 +5,6 @@ an ingestion killed at any point leaves no partial source and the re-run complet
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys

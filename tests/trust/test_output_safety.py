@@ -33,7 +33,9 @@ def test_a_hostile_source_renders_inert_on_the_ask_page(app, world: TrustWorld, 
     add_hostile(session_factory)
     client = app.test_client()
     page = client.get(make_dev_login_link(app, "employee@example.com"), follow_redirects=True)
-    token = CSRF_META.search(page.get_data(as_text=True)).group(1)
+    meta = CSRF_META.search(page.get_data(as_text=True))
+    assert meta is not None
+    token = meta.group(1)
     html = client.post("/ask", data={"csrf_token": token, "twin": "dana", "question": HOSTILE_QUESTION}).get_data(
         as_text=True)
     assert "opens at six" in html  # the source was quoted
