@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import text
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -248,6 +248,13 @@ def _register_error_handlers(app: Flask) -> None:
             allowed.headers["Allow"] = ", ".join(valid_methods)
             return allowed
         return response
+
+    @app.errorhandler(DataError)
+    def _unstorable_value(exc: DataError) -> ResponseReturnValue:
+        # PostgreSQL refuses values SQLite keeps (a NUL character, an over-long string): the input's fault.
+        log.info("value the database cannot store (request %s): %s", g.get("request_id"), exc.orig)
+        return _error_response(400, "bad_request", "the request holds a value that cannot be stored (for example "
+                                                   "a NUL character)")
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 QUEUE_CHOICES = ("auto", "rq", "inline")
 RESULT_TTL_S = 7 * 24 * 3600
+# How far a worker lowers its own CPU priority (os.nice), so a worker beside the web service never slows answers.
+WORKER_NICENESS = 10
 
 
 class QueueUnavailable(UnderstudyError):
@@ -233,11 +235,17 @@ def on_queue_failure(rq_job: Any, _connection: Any, exc_type: Any, exc_value: An
             session.rollback()
 
 
-def run_worker(settings: Settings, *, burst: bool = False, worker_name: str | None = None) -> bool:
+def run_worker(settings: Settings, *, burst: bool = False, worker_name: str | None = None,
+               niceness: int = WORKER_NICENESS) -> bool:
     """Work the ingestion queue (the `understudy worker` command); with burst, stop when it is empty."""
+    import os
+
     from rq import Worker
 
     from service.ops.health import redis_client
+
+    if niceness > 0:
+        os.nice(niceness)  # background work: on a shared host, answers get the CPU first
 
     if queue_backend(settings) != "rq":
         raise ValueError("no job queue is configured: set UNDERSTUDY_REDIS_URL (and UNDERSTUDY_INGEST_QUEUE=auto "

@@ -197,3 +197,16 @@ def test_a_flood_from_one_user_is_429_json_never_5xx(make_app, world: TrustWorld
     other = client.post("/api/v1/twins/dana/ask", json={"question": "Why cold chain?"},
                         headers=world.people["finance"].headers)
     assert other.status_code == 200  # another user is not held back
+
+
+def test_a_nul_character_anywhere_is_a_4xx_on_every_database(client, world: TrustWorld) -> None:
+    headers = world.people["admin"].headers
+    for method, path, body in [("POST", "/api/v1/twins/dana/ask", {"question": "cold\x00chain"}),
+                               ("POST", "/api/v1/users", {"email": "a\x00@example.com", "role": "employee"}),
+                               ("GET", "/api/v1/twins/da%00na/sources", None),
+                               ("PATCH", "/api/v1/users/employee@example.com", {"name": "e\x00"}),
+                               ("POST", "/api/v1/twins/dana/consent", {"by": "a\x00", "scope": "b\x00"}),
+                               ("POST", "/api/v1/twins/dana/rehearsals",
+                                {"pitch": "Approve\x00 the night shift at the depot by May."})]:
+        response = client.open(path, method=method, json=body, headers=headers)
+        assert response.status_code < 500 and response.is_json, (path, response.status_code)
