@@ -575,8 +575,8 @@ def users_list(rt: Runtime, as_json: bool) -> None:
 
     check_schema(rt)
     with rt.session() as s:
-        rows = [{"email": u.email, "role": u.role, "audiences": u.audiences, "active": u.active}
-                for u in store.list_users(s)]
+        rows: list[dict[str, Any]] = [{"email": u.email, "role": u.role, "audiences": u.audiences,
+                                       "active": u.active} for u in store.list_users(s)]
     if as_json:
         emit_json(rows)
         return
@@ -857,7 +857,7 @@ def slack(rt: Runtime) -> None:
 
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples" / "dana-reyes"
-DEMO_USERS = (
+DEMO_USERS: tuple[tuple[str, str, list[str]], ...] = (
     ("employee@halvorsen.example", "employee", []),
     ("curator@halvorsen.example", "curator", ["leadership"]),
     ("admin@halvorsen.example", "admin", ["leadership"]),

@@ -1,10 +1,9 @@
+import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DatabaseError
 
-import pytest
-
 from service.corpus import store
-from service.db import make_engine, session_scope, make_session_factory
+from service.db import make_engine, session_scope
 from service.migrate import current_revision, head_revision, upgrade_database
 
 

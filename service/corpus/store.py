@@ -7,9 +7,9 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,9 @@ from service.corpus.models import (
 )
 from service.errors import BadInput, Conflict, NotFound
 
+# Core tables for bulk statements that must not go through the ORM's unit of work.
+PASSAGES = cast(Table, Passage.__table__)
+SOURCES = cast(Table, Source.__table__)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 SYSTEM_ACTOR = "system"
 
@@ -164,7 +167,7 @@ def forget_twin(session: Session, slug: str, *, actor: str = SYSTEM_ACTOR) -> di
     session.execute(delete(Rehearsal).where(Rehearsal.twin_id == twin.id))
     session.execute(delete(Interaction).where(Interaction.twin_id == twin.id))
     session.execute(delete(Passage).where(Passage.twin_id == twin.id))
-    session.execute(Source.__table__.update().where(Source.twin_id == twin.id).values(
+    session.execute(update(SOURCES).where(SOURCES.c.twin_id == twin.id).values(
         supersedes_id=None, superseded_by_id=None))
     session.execute(delete(Source).where(Source.twin_id == twin.id))
     session.delete(twin)
@@ -286,7 +289,7 @@ def add_source(session: Session, twin: Twin, doc: ParsedDocument, *, audience: s
     )
     session.add(source)
     session.flush()
-    session.execute(Passage.__table__.insert(), [
+    session.execute(insert(PASSAGES), [
         {"source_id": source.id, "twin_id": twin.id, "ordinal": p.ordinal, "text": p.text, "speaker": p.speaker,
          "executive": p.executive, "locator": p.locator[:100], "heading": (p.heading or None) and p.heading[:500],
          "context": p.context, "words": len(p.text.split())}
@@ -619,7 +622,6 @@ def mark_slack_answer_public(session: Session, answer: SlackAnswer) -> SlackAnsw
 
 # --- ingestion jobs --------------------------------------------------------------------------------
 
-from sqlalchemy import insert  # noqa: E402  (imports of the jobs and restore sections, added after the others)
 
 from service.corpus.models import IngestionJob, IngestionJobFile  # noqa: E402
 
@@ -797,7 +799,7 @@ def restore_source(session: Session, twin: Twin, record: dict[str, Any]) -> Sour
     session.flush()
     passages = list(record.get("passages") or [])
     if passages:
-        session.execute(insert(Passage), [
+        session.execute(insert(PASSAGES), [
             {"source_id": source.id, "twin_id": twin.id, "ordinal": int(p["ordinal"]), "text": str(p["text"]),
              "speaker": p.get("speaker"), "executive": bool(p.get("executive", True)),
              "locator": str(p.get("locator") or "")[:100], "heading": p.get("heading"),
