@@ -856,6 +856,64 @@ def slack(rt: Runtime) -> None:
         fail(str(exc))
 
 
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--name", "worker_name", help="Worker name (default: host and process id).")
+@pass_rt
+def worker(rt: Runtime, burst: bool, worker_name: str | None) -> None:
+    """Work the background ingestion queue (needs UNDERSTUDY_REDIS_URL)."""
+    from service.ops.jobs import run_worker
+
+    check_schema(rt)
+    try:
+        run_worker(rt.settings, burst=burst, worker_name=worker_name)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+@main.command("export")
+@click.argument("slug")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+@pass_rt
+@guarded
+def export_command(rt: Runtime, slug: str, file: Path, as_json: bool) -> None:
+    """Write a twin (sources and versions, persona, consent, audit) to a JSON-lines file (.gz to compress)."""
+    from service.ops.transfer import write_export
+
+    check_schema(rt)
+    with rt.session() as s:
+        summary = write_export(s, slug, file)
+    if as_json:
+        emit_json({"file": str(file), **summary.to_dict()})
+    else:
+        out.print(f"Exported {slug} to {file}: {summary.sources} sources, {summary.passages} passages, "
+                  f"{summary.audit_events} audit events.")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--slug", help="Import under another slug (the export's slug by default).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_rt
+@guarded
+def import_command(rt: Runtime, file: Path, slug: str | None, as_json: bool) -> None:
+    """Create a twin here from an `understudy export` file, in one transaction."""
+    from service.ops.transfer import import_twin, read_export
+
+    check_schema(rt)
+    try:
+        with rt.session() as s:
+            summary = import_twin(s, read_export(file), slug=slug, actor=actor_name())
+    except (ValueError, OSError) as exc:
+        fail(f"cannot import {file}: {exc}")
+    if as_json:
+        emit_json({"file": str(file), **summary.to_dict()})
+    else:
+        out.print(f"Imported {summary.slug} from {file}: {summary.sources} sources, {summary.passages} passages, "
+                  f"{summary.audit_events} audit events.")
+
+
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples" / "dana-reyes"
 DEMO_USERS: tuple[tuple[str, str, list[str]], ...] = (
     ("employee@halvorsen.example", "employee", []),

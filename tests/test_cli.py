@@ -181,3 +181,21 @@ def test_unknown_twin_and_user_are_clear_errors(cli, twin):
     assert result.exit_code == 2 and "no twin 'nobody'" in result.output
     result = cli("search", twin, "x", "--as", "ghost@x.com")
     assert result.exit_code == 2 and "no user ghost@x.com" in result.output
+
+
+def test_export_then_import_under_a_new_slug_keeps_sources_versions_and_answers(cli, twin, corpus, tmp_path):
+    cli("ingest", twin, str(corpus / "2025-03-01-cold-chain.docx"), "--approve")
+    cli("ingest", twin, str(corpus / "2025-04-02-fleet.docx"))
+    backup = tmp_path / "dana.jsonl.gz"
+    exported = json.loads(cli("export", twin, str(backup), "--json").output)
+    assert exported["sources"] == 2 and backup.stat().st_size > 0
+    imported = json.loads(cli("import", str(backup), "--slug", "dana-copy", "--json").output)
+    assert imported["slug"] == "dana-copy" and imported["sources"] == 2
+    copied = json_lines(cli("sources", "list", "dana-copy", "--json").output)
+    assert sorted((r["filename"], r["status"]) for r in copied) == [
+        ("2025-03-01-cold-chain.docx", "approved"), ("2025-04-02-fleet.docx", "draft")]
+    again = cli("import", str(backup), "--slug", "dana-copy")
+    assert again.exit_code == 2 and "already exists" in again.output
+    garbage = tmp_path / "garbage.jsonl"
+    garbage.write_text('{"type": "nonsense"}\n')
+    assert cli("import", str(garbage)).exit_code == 2
