@@ -160,8 +160,17 @@ def import_twin(session: Session, data: Mapping[str, Any] | Iterable[Mapping[str
                 actor: str = store.SYSTEM_ACTOR) -> TransferSummary:
     """Create the exported twin here (under `slug` if given) with its sources, versions and audit; caller commits.
 
-    Conflict if the slug is taken. Passages are indexed for search as they are inserted.
+    Conflict if the slug is taken; BadInput for a file that is not a well-formed export. Passages are indexed
+    for search as they are inserted.
     """
+    try:
+        return _import(session, data, slug=slug, actor=actor)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadInput(f"the export is malformed: {type(exc).__name__}: {exc}") from exc
+
+
+def _import(session: Session, data: Mapping[str, Any] | Iterable[Mapping[str, Any]], *, slug: str | None,
+            actor: str) -> TransferSummary:
     records = iter(_records(data))
     header = next(records, None)
     if header is None or header.get("type") != "twin" or header.get("format") != FORMAT:

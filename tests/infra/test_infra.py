@@ -8,11 +8,13 @@ create_app()'s URL map.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -171,7 +173,9 @@ def test_the_gunicorn_config_the_image_runs_uses_threads_and_multiprocess_metric
     namespace: dict[str, Any] = {}
     text = (INFRA / "gunicorn.conf.py").read_text()
     assert "PROMETHEUS_MULTIPROC_DIR" in text and "mark_process_dead" in text
-    exec(compile(text, "gunicorn.conf.py", "exec"), namespace)  # noqa: S102 - our own config file
+    # The config exports PROMETHEUS_MULTIPROC_DIR for its workers; keep that out of this test process.
+    with mock.patch.dict(os.environ):
+        exec(compile(text, "gunicorn.conf.py", "exec"), namespace)  # noqa: S102 - our own config file
     assert namespace["worker_class"] == "gthread" and namespace["threads"] >= 2
     assert callable(namespace["child_exit"]) and callable(namespace["on_starting"])
 
