@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import SETTINGS, Settings, load_settings
 from service.corpus.access import ROLES, Viewer
-from service.db import make_engine, make_session_factory, session_scope
+from service.db import make_session_factory, make_settings_engine, session_scope
 from service.errors import UnderstudyError
 
 out = Console(highlight=False, soft_wrap=True)
@@ -42,7 +42,7 @@ class Runtime:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = make_engine(self.settings.database_url)
+            self._engine = make_settings_engine(self.settings)
         return self._engine
 
     @property
