@@ -2,7 +2,8 @@
 
 Run: gunicorn -c infra/gunicorn.conf.py 'service.app:create_app()'
 Environment: PORT or UNDERSTUDY_BIND (host:port), WEB_CONCURRENCY (workers), GUNICORN_THREADS,
-GUNICORN_TIMEOUT, GUNICORN_BACKLOG; every UNDERSTUDY_* setting is read by create_app().
+GUNICORN_TIMEOUT, GUNICORN_BACKLOG,
+GUNICORN_HEADER_TIMEOUT, GUNICORN_MAX_HEADER_BYTES; every UNDERSTUDY_* setting is read by create_app().
 
 Metrics: each worker is a process of its own, so /metrics must add up every worker's counters. That is
 prometheus_client's multi-process mode: PROMETHEUS_MULTIPROC_DIR names a folder (an emptyDir or tmpfs, one per
@@ -33,8 +34,10 @@ if os.environ.get("UNDERSTUDY_BIND"):
 else:
     bind = [f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
 
-# Threads let a worker hold a streaming (SSE) answer open while serving other requests.
-worker_class = "gthread"
+# Threads let a worker hold a streaming (SSE) answer open while serving other requests. gthread, except that a
+# request's headers are read on the worker's event loop, so slow-loris clients cannot hold the threads
+# (service/ops/gunicorn_worker.py; GUNICORN_HEADER_TIMEOUT, default 10 s, then 408).
+worker_class = "service.ops.gunicorn_worker.HeaderBufferingWorker"
 # One process per core: answers are CPU-bound Python, and on 2 cores 5 workers spent 10-20% more CPU per answer
 # than 2 (bench/load.py), held 2.5 times the memory, and gave a worse p95. Threads cover waits (model, streams).
 workers = _int("WEB_CONCURRENCY", min(max(multiprocessing.cpu_count(), 2), 8))

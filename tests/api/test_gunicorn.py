@@ -32,7 +32,8 @@ def gunicorn_url(database_url: str, world: World) -> str:
     port = free_port()
     env = {**os.environ, "UNDERSTUDY_DATABASE_URL": database_url, "UNDERSTUDY_SECRET_KEY": "gunicorn-test",
            "UNDERSTUDY_GROUNDING_THRESHOLD": "0.1",
-           "UNDERSTUDY_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "4"}
+           "UNDERSTUDY_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "4",
+           "GUNICORN_HEADER_TIMEOUT": "2"}
     process = subprocess.Popen([str(GUNICORN), "-c", "infra/gunicorn.conf.py", "service.app:create_app()"],
                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

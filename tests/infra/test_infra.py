@@ -176,7 +176,11 @@ def test_the_gunicorn_config_the_image_runs_uses_threads_and_multiprocess_metric
     # The config exports PROMETHEUS_MULTIPROC_DIR for its workers; keep that out of this test process.
     with mock.patch.dict(os.environ):
         exec(compile(text, "gunicorn.conf.py", "exec"), namespace)  # noqa: S102 - our own config file
-    assert namespace["worker_class"] == "gthread" and namespace["threads"] >= 2
+    from gunicorn.util import load_class
+    from gunicorn.workers.gthread import ThreadWorker
+
+    worker = load_class(namespace["worker_class"])
+    assert issubclass(worker, ThreadWorker) and namespace["threads"] >= 2
     assert callable(namespace["child_exit"]) and callable(namespace["on_starting"])
 
 
