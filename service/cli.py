@@ -663,20 +663,18 @@ def search(rt: Runtime, slug: str, query: str | None, k: int, as_email: str | No
            as_json: bool) -> None:
     """Find the passages of a twin's approved sources that answer a query."""
     from service.corpus import store
-    from service.search import DenseReranker, search_passages
+    from service.search import search_as_configured
 
     check_schema(rt)
     if not query and not batch:
         fail("give a QUERY or --batch FILE")
-    reranker = DenseReranker.from_settings(rt.settings)
     with rt.session() as s:
         viewer, _user = viewer_as(rt, s, as_email)
         twin_row = store.get_twin(s, slug)
         queries = read_batch(batch, "query") if batch else iter([query or ""])
         for q in queries:
             started = time.perf_counter()
-            hits = search_passages(s, twin_row, q, viewer, k=k, reranker=reranker,
-                                   candidates=rt.settings.search_candidates)
+            hits = search_as_configured(s, rt.settings, twin_row, q, viewer, k=k)
             ms = (time.perf_counter() - started) * 1000
             if as_json or batch:
                 emit_json({"query": q, "hits": [h.to_dict() for h in hits], "ms": round(ms, 2)})

@@ -200,10 +200,10 @@ def patch_persona(slug: str, json: s.PersonaPatch) -> Any:
 @spec.validate(query=s.SearchQuery, resp=responses(s.SearchResponse), tags=["curate"])
 def search(slug: str, query: s.SearchQuery) -> Any:
     """Search the twin's approved passages that you may see."""
-    from service.search import search_passages
+    from service.search import search_as_configured
 
     twin = store.get_twin(db(), slug)
-    hits = search_passages(db(), twin, query.q, current_viewer(), k=query.k)
+    hits = search_as_configured(db(), settings(), twin, query.q, current_viewer(), k=query.k)
     return {"hits": [h.to_dict() for h in hits]}
 
 

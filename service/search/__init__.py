@@ -1,6 +1,6 @@
 """Search one twin's approved passages: lexical index in the corpus database, rerank, optional dense rerank."""
 
-from service.search.dense import DenseReranker
+from service.search.dense import DenseReranker, reranker_for
 from service.search.engine import (
     DEFAULT_CANDIDATES,
     Neighbour,
@@ -8,6 +8,7 @@ from service.search.engine import (
     batch_record,
     neighbours,
     parse_batch,
+    search_as_configured,
     search_passages,
 )
 from service.search.query import ParsedQuery, parse_query
@@ -25,5 +26,7 @@ __all__ = [
     "neighbours",
     "parse_batch",
     "parse_query",
+    "reranker_for",
+    "search_as_configured",
     "search_passages",
 ]

@@ -83,3 +83,27 @@ class DenseReranker:
             log.warning("dense rerank unavailable, keeping the lexical ranking: %s", exc)
             return None
         return [sum(a * b for a, b in zip(query_vector, v, strict=False)) for v in vectors]
+
+
+_SHARED: dict[tuple[str, ...], DenseReranker] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def reranker_for(settings: Settings) -> DenseReranker | None:
+    """This process's reranker for these settings, its vector cache shared by every request; None when off."""
+    model = str(settings.embeddings_model or "").strip()
+    base_url = str(settings.embeddings_base_url or settings.llm_base_url or "").strip()
+    if not model or not base_url:
+        return None
+    key = (model, base_url, str(settings.llm_api_key or ""), str(settings.search_dense_weight),
+           str(settings.embeddings_timeout))
+    with _SHARED_LOCK:
+        found = _SHARED.get(key)
+        if found is None:
+            found = DenseReranker.from_settings(settings)
+            if found is None:
+                return None
+            if len(_SHARED) >= 8:  # settings changed many times in one process (tests): start afresh
+                _SHARED.clear()
+            _SHARED[key] = found
+        return found

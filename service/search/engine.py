@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from service.config import Settings
 from service.corpus.access import Viewer
 from service.corpus.models import Twin
 from service.errors import BadInput
-from service.search.dense import DenseReranker
+from service.search.dense import DenseReranker, reranker_for
 from service.search.index import Candidate, document_frequencies, fetch_candidates
 from service.search.query import parse_query
 from service.search.rank import ADDITIVE, DEFAULT_WEIGHTS, RankWeights, rerank
@@ -86,6 +87,13 @@ def search_passages(session: Session, twin: Twin, query: str, viewer: Viewer, *,
     if reranker is not None:
         ranked = _dense_rerank(reranker, query, ranked)
     return [_hit(c, score) for c, score in ranked[:k]]
+
+
+def search_as_configured(session: Session, settings: Settings, twin: Twin, query: str, viewer: Viewer, *,
+                         k: int = 10, executive_only: bool = False) -> list[PassageHit]:
+    """`search_passages` with the deployment's candidate pool and, when embeddings are configured, the dense rerank."""
+    return search_passages(session, twin, query, viewer, k=k, executive_only=executive_only,
+                           reranker=reranker_for(settings), candidates=max(int(settings.search_candidates), 1))
 
 
 def _dense_rerank(reranker: DenseReranker, query: str,

@@ -18,7 +18,7 @@ from service.corpus import store
 from service.corpus.access import Viewer
 from service.corpus.models import Twin
 from service.errors import BadInput, TwinUnavailable
-from service.search import search_passages
+from service.search import search_as_configured
 from service.search.index import document_frequencies
 from service.twin import llm
 from service.twin.citations import Citation, HitLike
@@ -186,8 +186,8 @@ def _prepare(session: Session, settings: Settings, twin_slug: str, question: str
 
 
 def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: Viewer) -> list[HitLike]:
-    hits: list[HitLike] = list(search_passages(session, prepared.twin, prepared.search_query, viewer,
-                                               k=max(int(settings.search_k), 1), executive_only=True))
+    hits: list[HitLike] = list(search_as_configured(session, settings, prepared.twin, prepared.search_query, viewer,
+                                                    k=max(int(settings.search_k), 1), executive_only=True))
     if hits:
         prepared.stats = term_stats(session, prepared.search_query)
     return hits

@@ -309,9 +309,9 @@ def search_page(slug: str) -> str:
     query = request.args.get("q", "").strip()[:500]
     hits: list[dict[str, Any]] = []
     if query:
-        from service.search import search_passages
+        from service.search import search_as_configured
 
-        hits = [h.to_dict() for h in search_passages(db(), twin, query, current_viewer(), k=20)]
+        hits = [h.to_dict() for h in search_as_configured(db(), settings(), twin, query, current_viewer(), k=20)]
     return render_template("search.html", **_curate_context(twin, "search"), query=query, hits=hits)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from service.config import Settings
 from service.corpus.access import Viewer
 from service.corpus.models import Twin
-from service.search import DenseReranker, search_passages
+from service.search import DenseReranker, reranker_for, search_as_configured, search_passages
 from tests.search.corpus import add_doc, make_twin, turn
 from tests.support.fake_openai import EMBEDDINGS_PATH, FakeOpenAI
 
@@ -81,3 +81,34 @@ def test_failing_endpoint_falls_back_to_lexical_with_a_warning(session: Session,
     fake.stop()
     assert [h.title for h in search_passages(session, twin, QUERY, EVERYONE, k=2, reranker=reranker)] == [
         "Budget memo", "Panel"], "an endpoint that is gone altogether"
+
+
+def test_configured_search_shares_one_reranker_and_its_cache(session: Session, twin: Twin, settings: Settings,
+                                                            fake: FakeOpenAI) -> None:
+    configured = settings.replace(embeddings_model="fake-embed", embeddings_base_url=fake.base_url,
+                                  llm_api_key="test-key", search_dense_weight=1.0)
+    assert reranker_for(settings) is None
+    assert reranker_for(configured) is reranker_for(configured.replace())
+    first = search_as_configured(session, configured, twin, QUERY, EVERYONE, k=2)
+    assert [h.title for h in first] == ["Panel", "Budget memo"]
+    fake.reset()
+    search_as_configured(session, configured, twin, QUERY, EVERYONE, k=2)  # as another request would
+    assert [r["body"]["input"] for r in fake.requests] == [[QUERY]]
+
+
+def test_answers_stand_on_the_dense_ranking_when_embeddings_are_configured(session: Session, twin: Twin,
+                                                                          settings: Settings,
+                                                                          fake: FakeOpenAI) -> None:
+    from service.corpus import store
+    from service.twin.engine import answer_question
+
+    store.record_consent(session, "dana", by="Dana Reyes", scope="answers")
+    session.commit()
+    configured = settings.replace(embeddings_model="fake-embed", embeddings_base_url=fake.base_url,
+                                  llm_api_key="test-key", grounding_threshold=0.0)
+    answer_question(session, configured, "dana", "What about the budget for hiring?", EVERYONE)
+    assert any(r["path"] == EMBEDDINGS_PATH for r in fake.requests), "the answer's search asked for embeddings"
+    fake.reset()
+    answer_question(session, settings.replace(grounding_threshold=0.0), "dana", "What about the budget for hiring?",
+                    EVERYONE)
+    assert not fake.requests, "no embeddings endpoint configured: none asked"
