@@ -22,6 +22,7 @@ from tests.api.conftest import Person, parsed, seed
 from tests.api.conftest import World as ApiWorld
 from tests.slack.conftest import SIGNING_SECRET, SlackDriver  # noqa: F401  (re-used driver)
 from tests.slack.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
+from tests.support.fake_openai import FakeOpenAI
 
 ATTACKS_DIR = Path(__file__).parent / "attacks"
 CANARY = "CANARY-7f3a"
@@ -98,6 +99,20 @@ def leaked(text: str) -> list[str]:
     """The canary secrets found in a text (empty when none)."""
     return [secret for secret in (*CANARY_SECRETS, OTHER_TWIN_CANARY, DRAFT_CANARY, "OTHERQ-3c9d")
             if secret.lower() in text.lower()]
+
+
+@pytest.fixture(scope="module")
+def model() -> Iterator[FakeOpenAI]:
+    """The local model stand-in, told per test how to behave (see tests/support/fake_openai.py)."""
+    with FakeOpenAI(delay=2.0) as server:
+        yield server
+
+
+def with_model(settings: Settings, model: FakeOpenAI) -> Settings:
+    """`settings` answering through the model stand-in, reset to honest behaviour."""
+    model.reset()
+    return settings.replace(llm_base_url=model.base_url, llm_model="fake-gpt", llm_api_key="test-key",
+                            llm_timeout=2.0, grounding_threshold=0.1)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ the output checks stop each one, the twin keeps its persona and falls back to it
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.orm import Session
@@ -13,23 +12,15 @@ from service.config import Settings
 from service.corpus import store
 from tests.support.fake_openai import FakeOpenAI
 from tests.trust.attack_runner import fill, run_attack, secrets_for
-from tests.trust.conftest import TrustWorld, load_attacks
+from tests.trust.conftest import TrustWorld, load_attacks, with_model
 
 ATTACKS = load_attacks()
 OWASP = {"LLM01", "LLM02", "LLM05", "LLM06", "LLM07", "LLM09"}
 
 
-@pytest.fixture(scope="module")
-def model() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(delay=2.0) as server:
-        yield server
-
-
 @pytest.fixture
 def llm_settings(settings: Settings, model: FakeOpenAI) -> Settings:
-    model.reset()
-    return settings.replace(llm_base_url=model.base_url, llm_model="fake-gpt", llm_api_key="test-key",
-                            llm_timeout=2.0, grounding_threshold=0.1)
+    return with_model(settings, model)
 
 
 def test_the_corpus_is_broad_enough() -> None:

@@ -4,7 +4,6 @@ what reaches the user on those channels carries none of what the attacker asked 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,23 +13,15 @@ from tests.slack.conftest import SlackDriver
 from tests.slack.fake_slack import FakeSlack
 from tests.support.fake_openai import FakeOpenAI
 from tests.trust.attack_runner import COLD_QUESTION, RULE_WORDS, fill, secrets_for
-from tests.trust.conftest import TrustWorld, leaked, load_attacks
+from tests.trust.conftest import TrustWorld, leaked, load_attacks, with_model
 
 QUESTION_ATTACKS = [a for a in load_attacks() if a["where"] == "question"]
 
 
-@pytest.fixture(scope="module")
-def model() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(delay=2.0) as server:
-        yield server
-
-
 @pytest.fixture
 def app_settings(settings: Settings, model: FakeOpenAI) -> Settings:
-    model.reset()
-    return settings.replace(secure_cookies=False, ratelimit_ask="100000/minute", grounding_threshold=0.1,
-                            llm_base_url=model.base_url, llm_model="fake-gpt", llm_api_key="test-key",
-                            llm_timeout=2.0)
+    """The trust apps' settings with the model stand-in behind them."""
+    return with_model(settings.replace(secure_cookies=False, ratelimit_ask="100000/minute"), model)
 
 
 def forbidden_in(shown: str, attack: dict[str, Any], values: dict[str, str]) -> list[str]:
