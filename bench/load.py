@@ -13,6 +13,8 @@ run by its duration. Prints tables and writes bench/out/load.json.
 - ask: requests/s, answers/s (200s), p50/p95/p99, non-2xx (429 counted apart) and socket errors per user count.
 - mixed: the 50-user run again while 1,000 files are ingested (the CLI on SQLite; background jobs on
   PostgreSQL through the API and an rq worker), against the plain 50-user run.
+- flood: one user's token on 64 connections as fast as wrk sends, against a per-user limit of 300/minute, while
+  10 other users ask; beside the same 10 users with no flood: 429s, 5xx (must be 0), the others' latency.
 - growth: PostgreSQL only; passages added to the twin by bulk COPY (20,000, 200,000, 1,000,000), then ask
   latency at 10 users, the web workers' memory and the database's size.
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import random
@@ -281,15 +284,15 @@ def workers_cpu_s(master_pid: int) -> float:
 
 
 def run_wrk(dep: Deployment, url: str, workdir: Path, *, users: int, seconds: int, scenario: str,
-            note: str = "", master_pid: int | None = None) -> LoadResult:
+            note: str = "", master_pid: int | None = None, threads: int = 2) -> LoadResult:
     """Closed-loop users asking the sample questions for `seconds`; every request bounded by a time-out.
 
     With the master's pid, also the web workers' CPU per answer: unlike answers per second it does not depend
     on what else the machine runs, and 1000 x cores / it is what idle cores could serve."""
-    script = workdir / "ask.lua"
+    script = workdir / f"ask-{uuid.uuid4().hex[:8]}.lua"
     bodies = [json.dumps({"question": q}) for q in dep.questions]
     script.write_text(WRK_SCRIPT % {"tokens": lua_list(dep.tokens), "questions": lua_list(bodies), "slug": dep.slug})
-    threads = min(2, users)
+    threads = min(threads, users)
     cpu_before = workers_cpu_s(master_pid) if master_pid else 0.0
     proc = subprocess.run(["wrk", f"-t{threads}", f"-c{users}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script),
                            url], capture_output=True, text=True, timeout=seconds + 60)
@@ -391,6 +394,42 @@ def mixed(dep: Deployment, url: str, workdir: Path, *, users: int, seconds: int,
     done = ingested_files(dep)
     result.note = f"{during} of {files} files stored during the run ({during / result.seconds:.1f}/s); {done} after {total:.0f} s"
     return result
+
+
+# --- flood from one user ---------------------------------------------------------------------------
+
+# Per-user limit for this run: the 39 other bench users, asking back to back, stay under it; the flooder does not.
+# (The shipped default, UNDERSTUDY_RATELIMIT_ASK, is 30/minute.)
+FLOOD_LIMIT = "300/minute"
+
+
+def flood(dep: Deployment, workdir: Path, *, seconds: int, connections: int = 64) -> list[LoadResult]:
+    """One user's token on `connections` connections as fast as wrk can send, with the shipped per-user limit,
+    while 10 other users ask as usual; and those 10 alone first, for comparison. Every flood request beyond the
+    limit must be a 429 with no 5xx, and the others must still be answered."""
+    import threading
+
+    limited = dataclasses.replace(dep, env={**dep.env, "UNDERSTUDY_RATELIMIT_ASK": FLOOD_LIMIT})
+    flooder = dataclasses.replace(dep, tokens=dep.tokens[-1:])
+    others = dataclasses.replace(dep, tokens=dep.tokens[:-1])
+    results: list[LoadResult] = []
+    with gunicorn(limited, workdir) as (url, pid):
+        alone = run_wrk(others, url, workdir, users=10, seconds=seconds, scenario="10 users, no flood",
+                        master_pid=pid, threads=1)
+        results.append(alone)
+        box: dict[str, LoadResult] = {}
+        attacker = threading.Thread(target=lambda: box.setdefault("flood", run_wrk(
+            flooder, url, workdir, users=connections, seconds=seconds, scenario=f"flood: 1 user, {connections} conns",
+            threads=1)))
+        attacker.start()
+        time.sleep(0.5)
+        during = run_wrk(others, url, workdir, users=10, seconds=max(seconds - 1, 1),
+                         scenario="10 users during the flood", threads=1)
+        attacker.join()
+        results += [box["flood"], during]
+    for r in results:
+        r.note = f"limit {FLOOD_LIMIT} per user"
+    return results
 
 
 # --- growth ----------------------------------------------------------------------------------------
@@ -526,6 +565,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: infra/gunicorn.conf.py's)")
     parser.add_argument("--skip-mixed", action="store_true")
     parser.add_argument("--skip-growth", action="store_true")
+    parser.add_argument("--skip-flood", action="store_true", help="skip one user flooding with the shipped limit")
+    parser.add_argument("--skip-ask", action="store_true", help="skip the ask runs at each user count")
     parser.add_argument("--files", type=int, default=1000, help="files ingested during the mixed run")
     parser.add_argument("--growth", default=None, help="cumulative passages to add, e.g. 20000,200000,1000000")
     args = parser.parse_args(argv)
@@ -546,7 +587,7 @@ def main(argv: list[str] | None = None) -> int:
             with database(kind, workdir) as url:
                 dep = prepare(kind, url, queue)
                 with gunicorn(dep, workdir, workers=args.workers) as (base, pid):
-                    for n in users:
+                    for n in users if not args.skip_ask else []:
                         results.append(run_wrk(dep, base, workdir, users=n, seconds=seconds, scenario="ask",
                                                master_pid=pid))
                         console.print(f"[dim]{kind} {n} users: {results[-1].answers_per_s} answers/s, "
@@ -555,6 +596,8 @@ def main(argv: list[str] | None = None) -> int:
                         results.append(mixed(dep, base, workdir, users=50, seconds=seconds,
                                              files=args.files if not args.quick else min(args.files, 200),
                                              master_pid=pid))
+                if not args.skip_flood:
+                    results += flood(dep, workdir, seconds=max(10, seconds // 2))
                 if kind == "postgresql" and not args.skip_growth:
                     grown = growth(dep, workdir, steps=steps, seconds=max(10, seconds // 3), users=10)
     console.print(load_table(results))
