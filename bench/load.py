@@ -586,6 +586,8 @@ def main(argv: list[str] | None = None) -> int:
             queue = f"understudy-bench-{uuid.uuid4().hex[:6]}"
             with database(kind, workdir) as url:
                 dep = prepare(kind, url, queue)
+                if not args.skip_flood:  # before the mixed run grows the corpus
+                    results += flood(dep, workdir, seconds=max(10, seconds // 2))
                 with gunicorn(dep, workdir, workers=args.workers) as (base, pid):
                     for n in users if not args.skip_ask else []:
                         results.append(run_wrk(dep, base, workdir, users=n, seconds=seconds, scenario="ask",
@@ -596,8 +598,6 @@ def main(argv: list[str] | None = None) -> int:
                         results.append(mixed(dep, base, workdir, users=50, seconds=seconds,
                                              files=args.files if not args.quick else min(args.files, 200),
                                              master_pid=pid))
-                if not args.skip_flood:
-                    results += flood(dep, workdir, seconds=max(10, seconds // 2))
                 if kind == "postgresql" and not args.skip_growth:
                     grown = growth(dep, workdir, steps=steps, seconds=max(10, seconds // 3), users=10)
     console.print(load_table(results))

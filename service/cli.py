@@ -323,6 +323,7 @@ def ingest_files(rt: Runtime, slug: str, paths: list[Path], *, kind: str | None,
                     pdf_memory_mb=rt.settings.pdf_memory_mb, passage_words=rt.settings.passage_words)
     with rt.session() as s:
         labels = speakers or list(store.get_twin(s, slug).speaker_labels or [])
+    stored = 0
     for path in paths:
         try:
             doc = parse_path(path, kind=kind, speaker_labels=labels, date=date, limits=limits)
@@ -340,7 +341,13 @@ def ingest_files(rt: Runtime, slug: str, paths: list[Path], *, kind: str | None,
                                       version=result.source.version)
         except UnderstudyError as exc:
             outcome = FileOutcome(str(path), "failed", error=exc.message, code=exc.code)
+        stored += outcome.status != "failed"
         yield outcome
+    if stored:
+        from service.search.index import refresh_search_statistics
+
+        with rt.session() as s:
+            refresh_search_statistics(s)
 
 
 @main.command()

@@ -22,6 +22,7 @@ from service.config import Settings, load_settings
 from service.corpus import store
 from service.corpus.models import IngestionJob, IngestionJobFile, Twin
 from service.errors import NotFound, UnderstudyError
+from service.search.index import refresh_search_statistics
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +161,9 @@ def process_ingestion_job(sessions: sessionmaker[Session], settings: Settings, j
         job = store.finish_ingestion_job(session, job_id)
         session.commit()
         counts = store.ingestion_job_counts(session, job_id)
+        if pending:
+            refresh_search_statistics(session)
+            session.commit()
     log.info("ingestion job %s finished: %s", job_id, counts)
     return counts
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from service.search.query import ParsedQuery, essential_terms, fts5_match, tsquery_text
+
+log = logging.getLogger(__name__)
 
 # FTS5 bm25() column weights: title, heading, speaker, text, context, twin_id (a filter, never scored).
 FTS5_WEIGHTS = (0.6, 0.8, 0.6, 1.0, 0.35, 0.0)
@@ -225,12 +228,41 @@ _PG_DF_CACHE: dict[tuple[str, str], tuple[float, int]] = {}
 _PG_DF_TTL_S = 600.0
 
 
+_PG_ANALYZED: dict[str, float] = {}
+# A never-analysed table is analysed from a request at most this often per process (autovacuum may be off).
+_PG_ANALYZE_EVERY_S = 60.0
+
+
+def refresh_search_statistics(session: Session) -> None:
+    """After an ingestion, bring PostgreSQL's statistics up to date: search sizes its matching budget from them.
+
+    Autovacuum may be off or minutes behind; without fresh statistics a query's common words look rare and
+    one answer can rank tens of thousands of rows. SQLite's FTS5 vocabulary is always exact: nothing to do.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    try:
+        with session.begin_nested():
+            session.execute(text("ANALYZE passages"))
+    except Exception as exc:  # noqa: BLE001 - e.g. not the table's owner: searches still work, more slowly
+        log.warning("could not refresh search statistics (ANALYZE passages): %s", exc)
+        return
+    _PG_ANALYZED[database] = time.monotonic()
+    for key in [k for k in _PG_DF_CACHE if k[0] == database]:
+        _PG_DF_CACHE.pop(key, None)
+
+
 def _pg_document_frequencies(session: Session, terms: dict[str, str]) -> tuple[dict[str, int], int]:
     # PostgreSQL keeps lexeme frequencies in the column statistics: the planner's estimate costs no scan.
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
     total = float(session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'passages'")) or 0)
+    if total < 0 and time.monotonic() - _PG_ANALYZED.get(database, -_PG_ANALYZE_EVERY_S) >= _PG_ANALYZE_EVERY_S:
+        refresh_search_statistics(session)  # never analysed (a fresh or restored database)
+        _PG_ANALYZED.setdefault(database, time.monotonic())
+        total = float(session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'passages'")) or 0)
     if total <= 0:
         return {}, 0
-    database = session.get_bind().engine.url.render_as_string(hide_password=True)
     now = time.monotonic()
     df: dict[str, int] = {}
     for s, word in terms.items():
