@@ -229,6 +229,9 @@ _PG_DF_TTL_S = 600.0
 
 
 _PG_ANALYZED: dict[str, float] = {}
+# Statistics count as stale when the row estimate is off by more than this share (or this many rows).
+STALE_SHARE = 0.1
+STALE_MIN_ROWS = 1_000
 # A never-analysed table is analysed from a request at most this often per process (autovacuum may be off).
 _PG_ANALYZE_EVERY_S = 60.0
 
@@ -242,6 +245,11 @@ def refresh_search_statistics(session: Session) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    estimated = float(session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'passages'")) or 0)
+    if estimated >= 0:
+        actual = int(session.scalar(text("SELECT count(*) FROM passages")) or 0)
+        if abs(actual - estimated) <= STALE_SHARE * max(estimated, STALE_MIN_ROWS):
+            return  # close enough: a large table is not analysed again for every small upload
     try:
         with session.begin_nested():
             session.execute(text("ANALYZE passages"))
