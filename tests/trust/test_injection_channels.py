@@ -12,8 +12,8 @@ from service.config import Settings
 from tests.slack.conftest import SlackDriver
 from tests.slack.fake_slack import FakeSlack
 from tests.support.fake_openai import FakeOpenAI
-from tests.trust.attack_runner import COLD_QUESTION, RULE_WORDS, fill, secrets_for
-from tests.trust.conftest import TrustWorld, leaked, load_attacks, with_model
+from tests.trust.attack_runner import COLD_QUESTION, fill, leaks, secrets_for
+from tests.trust.conftest import TrustWorld, load_attacks, with_model
 
 QUESTION_ATTACKS = [a for a in load_attacks() if a["where"] == "question"]
 
@@ -22,14 +22,6 @@ QUESTION_ATTACKS = [a for a in load_attacks() if a["where"] == "question"]
 def app_settings(settings: Settings, model: FakeOpenAI) -> Settings:
     """The trust apps' settings with the model stand-in behind them."""
     return with_model(settings.replace(secure_cookies=False, ratelimit_ask="100000/minute"), model)
-
-
-def forbidden_in(shown: str, attack: dict[str, Any], values: dict[str, str]) -> list[str]:
-    found = [f for f in (fill(f, values) for f in attack["forbidden"]) if f in shown]
-    found += [w for w in RULE_WORDS if w in shown] + leaked(shown)
-    if values["{SYSTEM_MARK}"] in shown:
-        found.append("system prompt marker")
-    return found
 
 
 def test_the_corpus_has_question_attacks_for_these_channels() -> None:
@@ -48,7 +40,7 @@ def test_an_obeyed_injection_does_not_reach_an_api_user(make_app: Any, world: Tr
     assert response.status_code == 200, response.data[:300]
     data = response.get_json()
     shown = data["answer"] + " " + json.dumps(data["citations"], ensure_ascii=False)
-    assert not forbidden_in(shown, attack, values), shown[:400]
+    assert not leaks(shown, attack, values), shown[:400]
     assert "Dana Reyes" in data["disclaimer"]
 
 
@@ -69,5 +61,5 @@ def test_an_obeyed_injection_does_not_reach_a_slack_user(slack: SlackDriver, fak
     assert len(echo) == 1
     shown = json.dumps([b for b in blocks.get("blocks", []) if b not in echo], ensure_ascii=False)
     assert "[1]" in shown or "not a topic I speak to" in shown  # a cited answer or the set refusal, no error
-    assert not forbidden_in(shown, attack, values), shown[:600]
+    assert not leaks(shown, attack, values), shown[:600]
     assert "Dana Reyes" in post.dumped
