@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,10 +13,10 @@ from urllib.parse import urlencode, urlparse
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from tests.api.conftest import World
+from tests.support.live_server import serving
 
 CLIENT_ID = "understudy-web"
 CLIENT_SECRET = "s3cret"
@@ -71,13 +70,9 @@ class Provider:
 @pytest.fixture
 def provider() -> Iterator[Provider]:
     idp = Provider()
-    server = make_server("127.0.0.1", 0, idp, threaded=True)
-    idp.issuer = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield idp
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(idp) as server:
+        idp.issuer = f"http://127.0.0.1:{server.server_port}"
+        yield idp
 
 
 @pytest.fixture

@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingestion.pipeline import parse_bytes
 from service.config import Settings
 from service.corpus import store
-from tests.api.conftest import Person, parsed, seed
+from tests.api.conftest import Person, app, client, make_app, parsed, seed  # noqa: F401  (shared fixtures; app_settings is ours)
 from tests.api.conftest import World as ApiWorld
 from tests.slack.conftest import SIGNING_SECRET, SlackDriver  # noqa: F401  (re-used driver)
 from tests.slack.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
@@ -121,34 +120,6 @@ def app_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def make_app(app_settings: Settings) -> Iterator[Any]:
-    from service.app import create_app
-    from service.web.extension import extension
-
-    apps: list[Flask] = []
-
-    def build(**changes: Any) -> Flask:
-        app = create_app(app_settings.replace(**changes) if changes else app_settings)
-        app.config["TESTING"] = True
-        apps.append(app)
-        return app
-
-    yield build
-    for app in apps:
-        extension(app).dispose()
-
-
-@pytest.fixture
-def app(make_app: Any) -> Flask:
-    return make_app()
-
-
-@pytest.fixture
-def client(app: Flask) -> Any:
-    return app.test_client()
-
-
-@pytest.fixture
 def world(session_factory: sessionmaker[Session]) -> TrustWorld:
     with session_factory() as session:
         return seed_trust(session)
@@ -173,8 +144,8 @@ def slack(app_settings: Settings, fake_slack: FakeSlack, world: TrustWorld) -> I
     slack_settings = app_settings.replace(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
                                           SLACK_APP_TOKEN=APP_TOKEN, SLACK_API_URL=fake_slack.api_url)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-lazy")
-    app = create_app(app_settings)  # Slack off here, then mounted with the lazy-work executor the driver drains
-    assert init_slack(app, slack_settings, executor=pool) is not None
-    yield SlackDriver(app.test_client(), pool, fake_slack)
+    slack_app = create_app(app_settings)  # Slack off here, then mounted with the lazy-work executor the driver drains
+    assert init_slack(slack_app, slack_settings, executor=pool) is not None
+    yield SlackDriver(slack_app.test_client(), pool, fake_slack)
     pool.shutdown(wait=True, cancel_futures=True)
-    app.extensions["understudy"].dispose()
+    slack_app.extensions["understudy"].dispose()

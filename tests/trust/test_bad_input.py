@@ -15,13 +15,13 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from ingestion.model import IngestError, ParsedDocument
 from ingestion.pipeline import parse_bytes
 from service.corpus import store
 from service.search import search_passages
 from tests.api.test_gunicorn import gunicorn_url  # noqa: F401  (the project's gunicorn config, port of its own)
+from tests.support.live_server import serving
 from tests.trust.conftest import TrustWorld
 
 QUERY_NOISE = st.text(alphabet=st.sampled_from(list('abc xyz"*^:()-+~NEAROR AND NOT\'\\/%_.,;!?[]{}<>|&@#$`\u00e9\u4e2d\u0000\U0001F600')),
@@ -111,11 +111,8 @@ def outcome(data: bytes, name: str) -> ParsedDocument | IngestError:
 
 @pytest.fixture
 def live_url(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(app) as server:
+        yield f"http://127.0.0.1:{server.server_port}"
 
 
 def raw_request(url: str, head: str, body: bytes = b"", read_timeout: float = 20) -> bytes:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import docx
 import pytest
-from werkzeug.serving import make_server
 
 from service.web.auth import make_dev_login_link
 from tests.api.conftest import World
+from tests.support.live_server import serving
 
 CHROMIUM = Path(os.environ.get("UNDERSTUDY_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -37,12 +36,8 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as server:
+        yield f"http://127.0.0.1:{server.server_port}"
 
 
 @pytest.fixture
