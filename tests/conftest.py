@@ -30,6 +30,17 @@ def db_kind(request: pytest.FixtureRequest) -> str:
     return str(request.config.getoption("--db"))
 
 
+def create_migrated_postgres(admin: Engine, name: str) -> str:
+    """Create PostgreSQL database `name` through `admin` (autocommit), migrate it to head, return its URL."""
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    engine = make_engine(url)
+    upgrade_database(engine)
+    engine.dispose()
+    return url
+
+
 @pytest.fixture(scope="session")
 def _db_template(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database for this run: a SQLite file to copy, or a PostgreSQL database of its own."""
@@ -42,12 +53,7 @@ def _db_template(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         return
     name = f"understudy_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    engine = make_engine(url)
-    upgrade_database(engine)
-    engine.dispose()
+    url = create_migrated_postgres(admin, name)
     try:
         yield url
     finally:

@@ -23,7 +23,7 @@ from service.db import make_engine, make_session_factory
 from service.migrate import upgrade_database
 from service.web.extension import extension
 from tests.api.conftest import seed
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import PG_ADMIN_URL, create_migrated_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTION = "Why did you choose cold chain for pharmaceutical customers?"
@@ -52,12 +52,7 @@ def own_database(db_kind: str, tmp_path: Path) -> Iterator[tuple[str, object, ob
         return
     name = f"understudy_fault_{uuid.uuid4().hex[:8]}"
     admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    engine = make_engine(url)
-    upgrade_database(engine)
-    engine.dispose()
+    url = create_migrated_postgres(admin, name)
 
     def take_away_pg() -> None:
         with admin.connect() as conn:
