@@ -228,12 +228,18 @@ _PG_DF_CACHE: dict[tuple[str, str], tuple[float, int]] = {}
 _PG_DF_TTL_S = 600.0
 
 
+# When this process last tried to analyse a never-analysed table, per database.
 _PG_ANALYZED: dict[str, float] = {}
 # Statistics count as stale when the row estimate is off by more than this share (or this many rows).
 STALE_SHARE = 0.1
 STALE_MIN_ROWS = 1_000
 # A never-analysed table is analysed from a request at most this often per process (autovacuum may be off).
 _PG_ANALYZE_EVERY_S = 60.0
+
+
+def _pg_row_estimate(session: Session) -> float:
+    """PostgreSQL's estimate of the passages table's rows; -1 when it was never analysed."""
+    return float(session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'passages'")) or 0)
 
 
 def refresh_search_statistics(session: Session) -> None:
@@ -245,7 +251,7 @@ def refresh_search_statistics(session: Session) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     database = session.get_bind().engine.url.render_as_string(hide_password=True)
-    estimated = float(session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'passages'")) or 0)
+    estimated = _pg_row_estimate(session)
     if estimated >= 0:
         actual = int(session.scalar(text("SELECT count(*) FROM passages")) or 0)
         if abs(actual - estimated) <= STALE_SHARE * max(estimated, STALE_MIN_ROWS):
@@ -256,7 +262,6 @@ def refresh_search_statistics(session: Session) -> None:
     except Exception as exc:  # noqa: BLE001 - e.g. not the table's owner: searches still work, more slowly
         log.warning("could not refresh search statistics (ANALYZE passages): %s", exc)
         return
-    _PG_ANALYZED[database] = time.monotonic()
     for key in [k for k in _PG_DF_CACHE if k[0] == database]:
         _PG_DF_CACHE.pop(key, None)
 
@@ -264,11 +269,11 @@ def refresh_search_statistics(session: Session) -> None:
 def _pg_document_frequencies(session: Session, terms: dict[str, str]) -> tuple[dict[str, int], int]:
     # PostgreSQL keeps lexeme frequencies in the column statistics: the planner's estimate costs no scan.
     database = session.get_bind().engine.url.render_as_string(hide_password=True)
-    total = float(session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'passages'")) or 0)
-    if total < 0 and time.monotonic() - _PG_ANALYZED.get(database, -_PG_ANALYZE_EVERY_S) >= _PG_ANALYZE_EVERY_S:
+    total = _pg_row_estimate(session)
+    if total < 0 and time.monotonic() - _PG_ANALYZED.get(database, float("-inf")) >= _PG_ANALYZE_EVERY_S:
+        _PG_ANALYZED[database] = time.monotonic()  # tried, whether or not this user may analyse
         refresh_search_statistics(session)  # never analysed (a fresh or restored database)
-        _PG_ANALYZED.setdefault(database, time.monotonic())
-        total = float(session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'passages'")) or 0)
+        total = _pg_row_estimate(session)
     if total <= 0:
         return {}, 0
     now = time.monotonic()
