@@ -9,12 +9,13 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -323,7 +324,7 @@ def ingest_files(rt: Runtime, slug: str, paths: list[Path], *, kind: str | None,
                     pdf_memory_mb=rt.settings.pdf_memory_mb, passage_words=rt.settings.passage_words)
     with rt.session() as s:
         labels = speakers or list(store.get_twin(s, slug).speaker_labels or [])
-    stored = 0
+    stored: list[int] = []
     for path in paths:
         try:
             doc = parse_path(path, kind=kind, speaker_labels=labels, date=date, limits=limits)
@@ -341,13 +342,29 @@ def ingest_files(rt: Runtime, slug: str, paths: list[Path], *, kind: str | None,
                                       version=result.source.version)
         except UnderstudyError as exc:
             outcome = FileOutcome(str(path), "failed", error=exc.message, code=exc.code)
-        stored += outcome.status != "failed"
+        if outcome.source_id is not None and outcome.status in ("ingested", "updated"):
+            stored.append(outcome.source_id)
         yield outcome
     if stored:
-        from service.search.index import refresh_search_statistics
+        index_stored_sources(rt, stored)
 
-        with rt.session() as s:
-            refresh_search_statistics(s)
+
+def index_stored_sources(rt: Runtime, source_ids: list[int]) -> None:
+    """After an ingest: search statistics, and stored vectors when embeddings are configured (with progress)."""
+    from service.search.vectors import index_new_sources
+
+    progress = Progress(TextColumn("[bold]embedding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=err, transient=True, disable=not err.is_terminal)
+    with progress, rt.session() as s:
+        task = progress.add_task("", total=None)
+        report = index_new_sources(s, rt.settings, source_ids, progress=partial(_advance, progress, task))
+    if report is None:
+        return
+    if report.error:
+        err.print(f"[yellow]embedding stopped[/] after {report.embedded:,} passages ({report.error}); search embeds "
+                  f"the other {report.remaining:,} when asked, and `understudy embed` stores them later.")
+    elif report.embedded:
+        err.print(f"Stored {report.embedded:,} passage vectors ({report.model}) in {report.seconds:.1f} s.")
 
 
 @main.command()
@@ -693,6 +710,50 @@ def search(rt: Runtime, slug: str, query: str | None, k: int, as_email: str | No
             out.print(table)
 
 
+def _advance(progress: Progress, task: TaskID, done: int, total: int) -> None:
+    progress.update(task, completed=done, total=total)
+
+
+@main.command()
+@click.argument("slugs", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per twin.")
+@pass_rt
+@guarded
+def embed(rt: Runtime, slugs: tuple[str, ...], as_json: bool) -> None:
+    """Store dense-rerank vectors for passages that have none (every twin, or the SLUGS given)."""
+    from service.corpus import store
+    from service.search import reranker_for
+    from service.search.vectors import embed_and_store, passages_without_vectors
+
+    check_schema(rt)
+    reranker = reranker_for(rt.settings)
+    if reranker is None:
+        fail("embeddings are off: set UNDERSTUDY_EMBEDDINGS_MODEL and UNDERSTUDY_EMBEDDINGS_BASE_URL "
+             "(or UNDERSTUDY_LLM_BASE_URL)")
+    failed = False
+    progress = Progress(TextColumn("[bold]embedding {task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
+    with rt.session() as s, progress:
+        twins = [store.get_twin(s, slug) for slug in slugs] if slugs else store.list_twins(s)
+        for twin_row in twins:
+            todo = passages_without_vectors(s, reranker.model, twin_id=twin_row.id)
+            task = progress.add_task(twin_row.slug, total=len(todo))
+            report = embed_and_store(s, reranker, todo, progress=partial(_advance, progress, task))
+            progress.remove_task(task)
+            failed = failed or report.error is not None
+            if as_json:
+                emit_json({"twin": twin_row.slug, "model": report.model, "embedded": report.embedded,
+                           "remaining": report.remaining, "seconds": round(report.seconds, 2), "error": report.error})
+            elif report.error:
+                err.print(f"[red]{twin_row.slug}: embedding stopped[/] after {report.embedded:,} of {len(todo):,} "
+                          f"passages: {report.error}")
+            else:
+                out.print(f"{twin_row.slug}: stored {report.embedded:,} passage vectors ({report.model}) "
+                          f"in {report.seconds:.1f} s.")
+    if failed:
+        sys.exit(EXIT_SOME_FAILED)
+
+
 def print_answer(data: dict[str, Any]) -> None:
     """An answer as a person reads it: text, numbered sources, the disclaimer."""
     out.print(data["answer"])
@@ -912,6 +973,11 @@ def import_command(rt: Runtime, file: Path, slug: str | None, as_json: bool) -> 
             summary = import_twin(s, read_export(file), slug=slug, actor=actor_name())
     except (ValueError, OSError) as exc:
         fail(f"cannot import {file}: {exc}")
+    from service.corpus import store
+
+    with rt.session() as s:
+        imported = [src.id for src in store.list_sources(s, store.get_twin(s, summary.slug), current_only=True)]
+    index_stored_sources(rt, imported)
     if as_json:
         emit_json({"file": str(file), **summary.to_dict()})
     else:

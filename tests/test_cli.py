@@ -199,3 +199,13 @@ def test_export_then_import_under_a_new_slug_keeps_sources_versions_and_answers(
     garbage = tmp_path / "garbage.jsonl"
     garbage.write_text('{"type": "nonsense"}\n')
     assert cli("import", str(garbage)).exit_code == 2
+
+
+def test_ingest_stores_passage_vectors_when_embeddings_are_on(database_url, twin, corpus, fake_openai):
+    env = {"UNDERSTUDY_DATABASE_URL": database_url, "UNDERSTUDY_EMBEDDINGS_MODEL": "fake-embed",
+           "UNDERSTUDY_EMBEDDINGS_BASE_URL": fake_openai.base_url}
+    result = CliRunner().invoke(main, ["ingest", "dana", str(corpus), "--approve"], env=env)
+    assert result.exit_code == 1, result.output  # the broken files fail alone
+    assert "Stored 2 passage vectors (fake-embed)" in result.output
+    again = CliRunner().invoke(main, ["embed", "dana"], env=env)
+    assert "dana: stored 0 passage vectors" in again.output, "nothing was left for `understudy embed`"

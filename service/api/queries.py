@@ -15,7 +15,7 @@ from service.config import Settings
 from service.corpus import store
 from service.corpus.models import Interaction, Source, Twin, User
 from service.errors import BadInput
-from service.search.index import refresh_search_statistics
+from service.search.vectors import index_new_sources
 
 INGEST_STATUS = {"too_large": 413, "file_too_large": 413, "unsupported": 415, "unsupported_type": 415, "mislabelled": 415,
                  "unknown_type": 415, "unsupported_format": 415}
@@ -103,7 +103,7 @@ def ingest_uploads(session: Session, settings: Settings, twin: Twin, files: list
         else:
             result.update(status=added.status, source_id=added.source.id, passages=len(doc.passages))
         results.append(result)
-    if any(r["source_id"] for r in results):
-        refresh_search_statistics(session)
-        session.commit()
+    stored = [r["source_id"] for r in results if r["source_id"]]
+    if stored:
+        index_new_sources(session, settings, stored)
     return results

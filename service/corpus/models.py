@@ -126,6 +126,19 @@ class Passage(Base):
     source: Mapped[Source] = relationship(back_populates="passages")
 
 
+class PassageVector(Base):
+    """A passage's embedding under one model, for the dense rerank (float32, unit length)."""
+
+    __tablename__ = "passage_vectors"
+    passage_id: Mapped[int] = mapped_column(ForeignKey("passages.id", ondelete="CASCADE"), primary_key=True)
+    model: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # Digest of the embedded text (title, heading, passage): a renamed source's stale vector is not used.
+    text_sha1: Mapped[str] = mapped_column(String(40))
+    dimensions: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class AuditEvent(Base):
     """Append-only record of who changed what and when (database triggers refuse edits)."""
 

@@ -19,6 +19,7 @@ from service.corpus.models import (
     AuditEvent,
     Interaction,
     Passage,
+    PassageVector,
     Rehearsal,
     RehearsalTurn,
     SlackAnswer,
@@ -402,6 +403,19 @@ def passage_counts(session: Session, source_ids: list[int]) -> dict[int, int]:
         select(Passage.source_id, func.count()).where(Passage.source_id.in_(source_ids)).group_by(Passage.source_id)
     )
     return {source_id: count for source_id, count in rows}
+
+
+def save_passage_vectors(session: Session, model: str, vectors: list[tuple[int, str, int, bytes]]) -> int:
+    """Store (passage id, text digest, dimensions, packed vector) rows for `model`, replacing older ones."""
+    if not vectors:
+        return 0
+    ids = [pid for pid, _, _, _ in vectors]
+    session.execute(delete(PassageVector).where(PassageVector.model == model, PassageVector.passage_id.in_(ids)))
+    now = utcnow()
+    session.execute(insert(PassageVector), [
+        {"passage_id": pid, "model": model, "text_sha1": digest, "dimensions": dims, "vector": packed,
+         "created_at": now} for pid, digest, dims, packed in vectors])
+    return len(vectors)
 
 
 # --- interactions ----------------------------------------------------------------------------------

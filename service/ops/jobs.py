@@ -22,7 +22,7 @@ from service.config import Settings, load_settings
 from service.corpus import store
 from service.corpus.models import IngestionJob, IngestionJobFile, Twin
 from service.errors import NotFound, UnderstudyError
-from service.search.index import refresh_search_statistics
+from service.search.vectors import index_new_sources
 
 log = logging.getLogger(__name__)
 
@@ -162,8 +162,8 @@ def process_ingestion_job(sessions: sessionmaker[Session], settings: Settings, j
         session.commit()
         counts = store.ingestion_job_counts(session, job_id)
         if pending:
-            refresh_search_statistics(session)
-            session.commit()
+            stored = [f.source_id for f in store.ingestion_job_files(session, job_id) if f.source_id is not None]
+            index_new_sources(session, settings, stored)
     log.info("ingestion job %s finished: %s", job_id, counts)
     return counts
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from array import array
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from service.config import Settings
@@ -14,6 +15,9 @@ from service.config import Settings
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 64
+Vector = Sequence[float]
+# Looks up stored vectors of (passage id, text) pairs; returns those it has, by passage id.
+StoredLookup = Callable[[list[tuple[int, str]]], dict[int, Vector]]
 
 
 def _normalised(vector: Sequence[float]) -> tuple[float, ...]:
@@ -25,12 +29,13 @@ class DenseReranker:
     """Blends cosine similarity of query and passage embeddings into the lexical ranking of the top candidates."""
 
     def __init__(self, client: Any, model: str, *, weight: float = 0.5, top: int = 50,
-                 cache_size: int = 100_000) -> None:
+                 cache_size: int = 50_000) -> None:
         self.client = client
         self.model = model
         self.weight = weight
         self.top = top
-        self._cache: OrderedDict[tuple[int, int], tuple[float, ...]] = OrderedDict()
+        # float32 arrays: about 1.5 KB a vector of 384 dimensions, against 12 KB as a tuple of floats.
+        self._cache: OrderedDict[tuple[int, int], array[float]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
@@ -58,27 +63,36 @@ class DenseReranker:
             raise ValueError(f"asked for {len(texts)} embeddings, got {len(vectors)}")
         return vectors
 
-    def passage_vectors(self, passages: list[tuple[int, str]]) -> list[tuple[float, ...]]:
-        """Vectors of (passage id, text) pairs, from the in-memory cache where possible."""
+    def passage_vectors(self, passages: list[tuple[int, str]],
+                        stored: StoredLookup | None = None) -> list[Vector]:
+        """Vectors of (passage id, text) pairs: from memory, else from `stored` (the database), else embedded."""
         keys = [(pid, hash(text)) for pid, text in passages]
         with self._lock:
-            known = {k: self._cache[k] for k in keys if k in self._cache}
+            known: dict[tuple[int, int], Vector] = {k: self._cache[k] for k in keys if k in self._cache}
         missing = [(k, text) for k, (_, text) in zip(keys, passages, strict=True) if k not in known]
+        fresh: dict[tuple[int, int], Vector] = {}
+        if missing and stored is not None:
+            found = stored([(k[0], text) for k, text in missing])
+            fresh.update({k: found[k[0]] for k, _ in missing if k[0] in found})
+            missing = [(k, text) for k, text in missing if k not in fresh]
         if missing:
-            fresh = self.embed([text for _, text in missing])
+            embedded = self.embed([text for _, text in missing])
+            fresh.update({key: vector for (key, _), vector in zip(missing, embedded, strict=True)})
+        if fresh:
             with self._lock:
-                for (key, _), vector in zip(missing, fresh, strict=True):
-                    known[key] = vector
-                    self._cache[key] = vector
+                for key, vector in fresh.items():
+                    self._cache[key] = array("f", vector)
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
+            known.update(fresh)
         return [known[k] for k in keys]
 
-    def similarities(self, query: str, passages: list[tuple[int, str]]) -> list[float] | None:
+    def similarities(self, query: str, passages: list[tuple[int, str]],
+                     stored: StoredLookup | None = None) -> list[float] | None:
         """Cosine similarity of the query to each passage, or None (logged) if the endpoint fails."""
         try:
             (query_vector,) = self.embed([query])
-            vectors = self.passage_vectors(passages)
+            vectors = self.passage_vectors(passages, stored)
         except Exception as exc:  # any endpoint failure: the lexical ranking stands on its own
             log.warning("dense rerank unavailable, keeping the lexical ranking: %s", exc)
             return None

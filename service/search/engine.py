@@ -20,6 +20,7 @@ from service.search.dense import DenseReranker, reranker_for
 from service.search.index import Candidate, document_frequencies, fetch_candidates
 from service.search.query import parse_query
 from service.search.rank import ADDITIVE, DEFAULT_WEIGHTS, RankWeights, rerank
+from service.search.vectors import embedding_text, load_stored_vectors
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def search_passages(session: Session, twin: Twin, query: str, viewer: Viewer, *,
     scale = _score_scale(weights)
     ranked = [(c, score / scale) for c, score in rerank(parsed, found, df, total, weights)]
     if reranker is not None:
-        ranked = _dense_rerank(reranker, query, ranked)
+        ranked = _dense_rerank(session, reranker, query, ranked)
     return [_hit(c, score) for c, score in ranked[:k]]
 
 
@@ -96,11 +97,12 @@ def search_as_configured(session: Session, settings: Settings, twin: Twin, query
                            reranker=reranker_for(settings), candidates=max(int(settings.search_candidates), 1))
 
 
-def _dense_rerank(reranker: DenseReranker, query: str,
+def _dense_rerank(session: Session, reranker: DenseReranker, query: str,
                   ranked: list[tuple[Candidate, float]]) -> list[tuple[Candidate, float]]:
     head, tail = ranked[:reranker.top], ranked[reranker.top:]
-    passages = [(c.passage_id, " ".join(x for x in (c.title, c.heading, c.text) if x)) for c, _ in head]
-    similarities = reranker.similarities(query, passages)
+    passages = [(c.passage_id, embedding_text(c.title, c.heading, c.text)) for c, _ in head]
+    similarities = reranker.similarities(
+        query, passages, stored=lambda missing: load_stored_vectors(session, reranker.model, missing))
     if similarities is None:
         return ranked
     w = reranker.weight

@@ -14,6 +14,8 @@ MAX_TERMS = 24
 MAX_TERM_CHARS = 40
 
 _WORD = re.compile(r"[^\W_]+")
+# The same tokens for ASCII text, found faster (no Unicode category lookups).
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 # Clitics split off by the tokenizer ("don't" -> "don", "t"); never content.
@@ -78,7 +80,8 @@ def fold(text: str) -> str:
 
 def words_of(text: str) -> list[str]:
     """The folded words of a text, as the index's tokenizer splits them."""
-    return _WORD.findall(fold(text))
+    folded = fold(text)
+    return (_ASCII_WORD if folded.isascii() else _WORD).findall(folded)
 
 
 _STEMS: dict[str, str] = {}
@@ -87,8 +90,13 @@ _STEMS: dict[str, str] = {}
 def stems_of(text: str) -> list[str]:
     """The Porter stems of a text's words, in order."""
     cache = _STEMS
+    words = words_of(text)
+    try:
+        return [cache[w] for w in words]
+    except KeyError:
+        pass
     out = []
-    for w in _WORD.findall(fold(text)):
+    for w in words:
         s = cache.get(w)
         if s is None:
             s = stem(w)

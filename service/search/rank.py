@@ -70,9 +70,13 @@ class _AnalysisCache:
             return found
         fields = f"{c.title} {c.heading}" if c.heading else c.title
         stems = stems_of(c.text)
-        positions: dict[str, list[int]] = defaultdict(list)
+        positions: dict[str, list[int]] = {}
         for i, s in enumerate(stems):
-            positions[s].append(i)
+            found_at = positions.get(s)
+            if found_at is None:
+                positions[s] = [i]
+            else:
+                found_at.append(i)
         analysed = _Analysed(positions={s: tuple(p) for s, p in positions.items()}, length=len(stems), fields=frozenset(stems_of(fields)),
                              context=frozenset(stems_of(c.context)) if c.context else frozenset(),
                              speaker=_speaker_name(c.speaker) if c.speaker else frozenset())

@@ -79,3 +79,18 @@ def test_a_mixed_batch_reports_each_file(client, world: World) -> None:
     assert statuses == {"dispatch.docx": "ingested", "empty.txt": "error", "notes.txt": "ingested"}
     error = next(r for r in response.get_json()["results"] if r["path"] == "empty.txt")["error"]
     assert "empty" in error
+
+
+def test_with_embeddings_on_an_upload_stores_its_passage_vectors(make_app, world: World, fake_openai,
+                                                                 session_factory) -> None:
+    from sqlalchemy import text
+
+    app = make_app(embeddings_model="fake-embed", embeddings_base_url=fake_openai.base_url)
+    response = upload(app.test_client(), world, (docx_bytes(MEMO), "vectors.docx"))
+    [result] = response.get_json()["results"]
+    assert result["status"] == "ingested"
+    with session_factory() as session:
+        stored = session.execute(text(
+            "SELECT count(*) FROM passage_vectors v JOIN passages p ON p.id = v.passage_id "
+            "WHERE p.source_id = :s AND v.model = 'fake-embed'"), {"s": result["source_id"]}).scalar()
+    assert stored == result["passages"], "each new passage has its vector, so no query embeds it again"

@@ -144,3 +144,25 @@ def test_queue_choice_follows_the_settings(settings: Settings) -> None:
     assert not jobs.runs_in_background(with_redis, 4) and jobs.runs_in_background(with_redis, 5)
     assert jobs.runs_in_background(with_redis, 1, requested=True)
     assert not jobs.runs_in_background(settings, 500, requested=True)
+
+
+def test_a_job_stores_passage_vectors_when_embeddings_are_on(session_factory, settings: Settings, world: World,
+                                                             fake_openai) -> None:
+    from sqlalchemy import func
+
+    from service.corpus.models import Passage, PassageVector
+
+    configured = settings.replace(embeddings_model="fake-embed", embeddings_base_url=fake_openai.base_url)
+    with session_factory() as session:
+        twin = store.get_twin(session, "dana")
+        job = store.create_ingestion_job(session, twin, [(name, data) for data, name in files()], kind=None,
+                                         audience="everyone", approve=True, created_by="curator@example.com")
+        session.commit()
+        job_id = job.id
+    assert jobs.process_ingestion_job(session_factory, configured, job_id)["ingested"] == 5
+    with session_factory() as session:
+        new = select(Passage.id).join(Source).where(Source.filename.like("%route%"))
+        passages = session.scalar(select(func.count()).select_from(new.subquery()))
+        vectors = session.scalar(select(func.count()).select_from(PassageVector)
+                                 .where(PassageVector.passage_id.in_(new)))
+    assert passages and vectors == passages
