@@ -43,6 +43,16 @@ def work_burst(settings: Settings) -> None:
     worker.work(burst=True)
 
 
+def queue_job(session_factory, *, audience: str, approve: bool) -> int:
+    """A job over `files()` for twin dana, created but not processed; its id."""
+    with session_factory() as session:
+        job = store.create_ingestion_job(session, store.get_twin(session, "dana"),
+                                         [(name, data) for data, name in files()], kind=None, audience=audience,
+                                         approve=approve, created_by="curator@example.com")
+        session.commit()
+        return job.id
+
+
 @pytest.fixture
 def queued(make_app, redis_url: str, queue_name: str, database_url: str, monkeypatch):
     monkeypatch.setenv("UNDERSTUDY_DATABASE_URL", database_url)  # the worker's settings come from its environment
@@ -110,12 +120,7 @@ def test_a_queue_that_is_down_is_a_503_and_the_job_is_marked_failed(make_app, wo
 
 def test_processing_is_per_file_and_a_second_delivery_changes_nothing(session_factory, settings: Settings,
                                                                       world: World) -> None:
-    with session_factory() as session:
-        twin = store.get_twin(session, "dana")
-        job = store.create_ingestion_job(session, twin, [(name, data) for data, name in files()], kind=None,
-                                         audience="finance", approve=False, created_by="curator@example.com")
-        session.commit()
-        job_id = job.id
+    job_id = queue_job(session_factory, audience="finance", approve=False)
     counts = jobs.process_ingestion_job(session_factory, settings, job_id)
     assert (counts["ingested"], counts["error"], counts["pending"]) == (5, 1, 0)
     again = jobs.process_ingestion_job(session_factory, settings, job_id)
@@ -153,12 +158,7 @@ def test_a_job_stores_passage_vectors_when_embeddings_are_on(session_factory, se
     from service.corpus.models import Passage, PassageVector
 
     configured = settings.replace(embeddings_model="fake-embed", embeddings_base_url=fake_openai.base_url)
-    with session_factory() as session:
-        twin = store.get_twin(session, "dana")
-        job = store.create_ingestion_job(session, twin, [(name, data) for data, name in files()], kind=None,
-                                         audience="everyone", approve=True, created_by="curator@example.com")
-        session.commit()
-        job_id = job.id
+    job_id = queue_job(session_factory, audience="everyone", approve=True)
     assert jobs.process_ingestion_job(session_factory, configured, job_id)["ingested"] == 5
     with session_factory() as session:
         new = select(Passage.id).join(Source).where(Source.filename.like("%route%"))

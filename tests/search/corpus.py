@@ -40,3 +40,15 @@ def add_doc(session: Session, twin: Twin, filename: str, passages: list[dict[str
     result = store.add_source(session, twin, doc, audience=audience, approve=approve)
     session.flush()
     return result.source
+
+
+def add_budget_corpus(session: Session) -> Twin:
+    """Twin "dana": lexically her long memo wins "budget hiring"; by meaning the panel's short answer is closer."""
+    twin = make_twin(session, "dana", "Dana Reyes")
+    add_doc(session, twin, "memo.docx", [
+        turn("The budget for hiring is reviewed with quarterly marketing spend, travel, offices, licences, "
+             "contractors, events and the rest of the operating plan.", "DANA REYES", True),
+    ], title="Budget memo")
+    add_doc(session, twin, "panel.txt", [turn("Hiring budget.", "PANELIST", False)], title="Panel",
+            kind="transcript")
+    return twin

@@ -12,7 +12,7 @@ from service.config import Settings
 from service.corpus.access import Viewer
 from service.corpus.models import Twin
 from service.search import DenseReranker, reranker_for, search_as_configured, search_passages
-from tests.search.corpus import add_doc, make_twin, turn
+from tests.search.corpus import add_budget_corpus
 from tests.support.fake_openai import EMBEDDINGS_PATH, FakeOpenAI
 
 EVERYONE = Viewer.public()
@@ -27,16 +27,7 @@ def fake() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture
 def twin(session: Session) -> Twin:
-    """Lexically the executive's long memo wins; by meaning the panel's short answer is closer."""
-    twin = make_twin(session, "dana", "Dana Reyes")
-    add_doc(session, twin, "memo.docx", [
-        turn("The budget for hiring is reviewed with quarterly marketing spend, travel, offices, licences, "
-             "contractors, events and the rest of the operating plan.", "DANA REYES", True),
-    ], title="Budget memo")
-    add_doc(session, twin, "panel.txt", [
-        turn("Hiring budget.", "PANELIST", False),
-    ], title="Panel", kind="transcript")
-    return twin
+    return add_budget_corpus(session)
 
 
 def _reranker(settings: Settings, fake: FakeOpenAI, weight: float = 1.0) -> DenseReranker:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -25,7 +24,7 @@ from service.search.vectors import (
     passages_without_vectors,
     unpack_vector,
 )
-from tests.search.corpus import add_doc, make_twin, turn
+from tests.search.corpus import add_budget_corpus, add_doc
 from tests.support.fake_openai import EMBEDDINGS_PATH, FakeOpenAI
 
 EVERYONE = Viewer.public()
@@ -34,9 +33,8 @@ MODEL = "fake-embed"
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
+def fake(fake_openai: FakeOpenAI) -> FakeOpenAI:
+    return fake_openai
 
 
 @pytest.fixture
@@ -47,14 +45,7 @@ def configured(settings: Settings, fake: FakeOpenAI) -> Settings:
 
 @pytest.fixture
 def twin(session: Session) -> Twin:
-    """Lexically the long memo wins; by meaning the panel's short answer is closer (as in test_dense)."""
-    twin = make_twin(session, "dana", "Dana Reyes")
-    add_doc(session, twin, "memo.docx", [
-        turn("The budget for hiring is reviewed with quarterly marketing spend, travel, offices, licences, "
-             "contractors, events and the rest of the operating plan.", "DANA REYES", True),
-    ], title="Budget memo")
-    add_doc(session, twin, "panel.txt", [turn("Hiring budget.", "PANELIST", False)], title="Panel",
-            kind="transcript")
+    twin = add_budget_corpus(session)
     session.commit()
     return twin
 
