@@ -24,7 +24,7 @@ TS_RANK_WEIGHTS = "{0.25, 1.0, 0.6, 0.6}"
 # Widen the pool (x4) while the access filter leaves too few of the top-ranked rows, up to this many.
 MAX_POOL = 51_200
 # Postings a query's essential (rarest) terms may add up to; common words beyond it only score, never match.
-MATCH_BUDGET = 2_000
+MATCH_BUDGET = 1_000
 # A twin holding less than this share of the index is matched by its twin_id token inside MATCH, so
 # other twins' rows can never crowd it out of the pool; a larger twin skips that (costly) doclist.
 TWIN_TOKEN_SHARE = 0.5
@@ -278,6 +278,7 @@ def refresh_search_statistics(session: Session) -> None:
         log.warning("could not refresh search statistics (ANALYZE passages): %s", exc)
         return
     _PG_ROWS_CACHE.pop(database, None)
+    _PG_FREQUENCIES.pop(database, None)
     for key in [k for k in _PG_DF_CACHE if k[0] == database]:
         _PG_DF_CACHE.pop(key, None)
 
@@ -294,18 +295,63 @@ def _pg_document_frequencies(session: Session, terms: dict[str, str]) -> tuple[d
         return {}, 0
     now = time.monotonic()
     df: dict[str, int] = {}
+    missing: dict[str, str] = {}
     for s, word in terms.items():
         cached = _PG_DF_CACHE.get((database, s))
         if cached is not None and now - cached[0] < _PG_DF_TTL_S:
             df[s] = cached[1]
-            continue
-        plan = session.execute(
-            text("EXPLAIN (FORMAT JSON) SELECT 1 FROM passages WHERE search_vector @@ to_tsquery('english', :w)"),
-            {"w": word},
-        ).scalar()
-        document = plan if isinstance(plan, list) else json.loads(str(plan))
-        df[s] = int(document[0]["Plan"]["Plan Rows"])
+        else:
+            missing[s] = word
+    if missing:
+        lexemes = _pg_lexemes(session, list(missing.values()))
+        frequencies, rare = _pg_lexeme_frequencies(session, database)
         if len(_PG_DF_CACHE) > 50_000:
             _PG_DF_CACHE.clear()
-        _PG_DF_CACHE[(database, s)] = (now, df[s])
+        for s, word in missing.items():
+            lexeme = lexemes.get(word)
+            # As the planner estimates `search_vector @@ query`: a stop word matches nothing, a lexeme its
+            # share among the column's most common elements, any other lexeme a fixed small share.
+            share = 0.0 if lexeme is None else frequencies.get(lexeme, rare)
+            df[s] = max(1, round(share * total))
+            _PG_DF_CACHE[(database, s)] = (now, df[s])
     return df, int(total)
+
+
+# PostgreSQL's `english` lexeme of a word (None for a stop word): stemming never changes, so never expires.
+_PG_LEXEMES: dict[str, str | None] = {}
+# Per database: (when read, {lexeme: share of passages} for the most common lexemes, share of any other).
+_PG_FREQUENCIES: dict[str, tuple[float, dict[str, float], float]] = {}
+# PostgreSQL's DEFAULT_TS_MATCH_SEL: the most a lexeme outside the most-common list is assumed to match.
+_PG_DEFAULT_MATCH_SHARE = 0.005
+
+
+def _pg_lexemes(session: Session, words: list[str]) -> dict[str, str | None]:
+    """Each word's lexeme under the index's text search configuration, one round trip for the unknown ones."""
+    unknown = sorted({w for w in words if w not in _PG_LEXEMES})
+    if unknown:
+        rows = session.execute(
+            text("SELECT w, (tsvector_to_array(to_tsvector('english', w)))[1] "
+                 "FROM unnest(CAST(:words AS text[])) AS w"), {"words": unknown}).all()
+        if len(_PG_LEXEMES) > 200_000:
+            _PG_LEXEMES.clear()
+        _PG_LEXEMES.update({str(word): None if lexeme is None else str(lexeme) for word, lexeme in rows})
+    return {w: _PG_LEXEMES.get(w) for w in words}
+
+
+def _pg_lexeme_frequencies(session: Session, database: str) -> tuple[dict[str, float], float]:
+    """The search column's most common lexemes with their shares of passages, and the share assumed for others."""
+    now = time.monotonic()
+    cached = _PG_FREQUENCIES.get(database)
+    if cached is not None and now - cached[0] < _PG_DF_TTL_S:
+        return cached[1], cached[2]
+    row = session.execute(text(
+        "SELECT CAST(CAST(most_common_elems AS text) AS text[]), most_common_elem_freqs FROM pg_stats "
+        "WHERE schemaname = current_schema() AND tablename = 'passages' AND attname = 'search_vector'")).first()
+    elements: list[str] = list(row[0] or []) if row else []
+    shares: list[float] = [float(f) for f in (row[1] or [])] if row else []
+    frequencies = dict(zip(elements, shares, strict=False))
+    # After one share per element come the minimum and the maximum share.
+    least = shares[len(elements)] if len(shares) > len(elements) else 2 * _PG_DEFAULT_MATCH_SHARE
+    rare = min(_PG_DEFAULT_MATCH_SHARE, least / 2)
+    _PG_FREQUENCIES[database] = (now, frequencies, rare)
+    return frequencies, rare

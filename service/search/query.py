@@ -14,8 +14,8 @@ MAX_TERMS = 24
 MAX_TERM_CHARS = 40
 
 _WORD = re.compile(r"[^\W_]+")
-# The same tokens for ASCII text, found faster (no Unicode category lookups).
-_ASCII_WORD = re.compile(r"[a-z0-9]+")
+# The same tokens for folded ASCII text, found about twice as fast: every other character becomes a space.
+_ASCII_SEPARATORS = str.maketrans({chr(c): " " for c in range(128) if not ("a" <= chr(c) <= "z" or "0" <= chr(c) <= "9")})
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 # Clitics split off by the tokenizer ("don't" -> "don", "t"); never content.
@@ -81,7 +81,9 @@ def fold(text: str) -> str:
 def words_of(text: str) -> list[str]:
     """The folded words of a text, as the index's tokenizer splits them."""
     folded = fold(text)
-    return (_ASCII_WORD if folded.isascii() else _WORD).findall(folded)
+    if folded.isascii():
+        return folded.translate(_ASCII_SEPARATORS).split()
+    return _WORD.findall(folded)
 
 
 _STEMS: dict[str, str] = {}
