@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from service.search.index import Candidate
 from service.search.query import ParsedQuery, stems_of
@@ -42,18 +43,23 @@ ADDITIVE = ("lexical", "coverage", "context_coverage", "field_coverage", "phrase
             "source", "recency")
 
 
-@dataclass(frozen=True)
-class _Analysed:
+class _Analysed(NamedTuple):
+    # Only tuples, strings and ints: once Python's garbage collector has seen an entry it stops tracking it,
+    # so a large cache does not slow every later collection (sets and dataclasses stay tracked).
     positions: dict[str, tuple[int, ...]]
     length: int
-    fields: frozenset[str]
-    context: frozenset[str]
-    speaker: frozenset[str]
+    fields: tuple[str, ...]
+    context: tuple[str, ...]
+    speaker: tuple[str, ...]
 
 
-def _speaker_name(speaker: str) -> frozenset[str]:
+def _distinct(stems: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(stems))
+
+
+def _speaker_name(speaker: str) -> tuple[str, ...]:
     bare = speaker.split("(", 1)[0]
-    return frozenset(s for s in stems_of(bare) if s not in _NOT_A_NAME)
+    return _distinct([s for s in stems_of(bare) if s not in _NOT_A_NAME])
 
 
 class _AnalysisCache:
@@ -77,9 +83,10 @@ class _AnalysisCache:
                 positions[s] = [i]
             else:
                 found_at.append(i)
-        analysed = _Analysed(positions={s: tuple(p) for s, p in positions.items()}, length=len(stems), fields=frozenset(stems_of(fields)),
-                             context=frozenset(stems_of(c.context)) if c.context else frozenset(),
-                             speaker=_speaker_name(c.speaker) if c.speaker else frozenset())
+        analysed = _Analysed(positions={s: tuple(p) for s, p in positions.items()}, length=len(stems),
+                             fields=_distinct(stems_of(fields)),
+                             context=_distinct(stems_of(c.context)) if c.context else (),
+                             speaker=_speaker_name(c.speaker) if c.speaker else ())
         self._items[key] = analysed
         if len(self._items) > self._size:
             self._items.popitem(last=False)
@@ -153,7 +160,7 @@ def features(query: ParsedQuery, candidates: list[Candidate], df: dict[str, int]
     query_words = {stem(w) for w in query.words}
     analysed = [_CACHE.get(c) for c in candidates]
     # Words that name a speaker ("what did the project manager say…") are evidence of who, not of what.
-    named = frozenset().union(*(a.speaker for a in analysed if a.speaker and a.speaker <= query_words))
+    named = frozenset().union(*(a.speaker for a in analysed if a.speaker and query_words.issuperset(a.speaker)))
     tw = term_weights(query, df, total, leave_out=named)
     wanted = tw.keys()
     best_lexical = max((c.lexical for c in candidates), default=1.0) or 1.0
@@ -164,10 +171,10 @@ def features(query: ParsedQuery, candidates: list[Candidate], df: dict[str, int]
         positions = {s: a.positions[s] for s in wanted if s in a.positions}
         in_text = list(positions)
         coverage = sum(tw[s] for s in in_text)
-        context_only = sum(tw[s] for s in (a.context & wanted) if s not in positions)
-        fields = sum(tw[s] for s in a.fields & wanted)
+        context_only = sum(tw[s] for s in a.context if s in tw and s not in positions)
+        fields = sum(tw[s] for s in a.fields if s in tw)
         phrase, proximity = _phrase_and_proximity(positions, query, tw) if len(in_text) > 1 else (0.0, 0.0)
-        speaker_named = 1.0 if a.speaker and a.speaker <= query_words else 0.0
+        speaker_named = 1.0 if a.speaker and query_words.issuperset(a.speaker) else 0.0
         recency = ((c.date.toordinal() - oldest) / (newest - oldest)
                    if c.date is not None and newest > oldest else 0.0)
         out.append(Features(lexical=max(c.lexical, 0.0) / best_lexical, coverage=coverage,
