@@ -71,6 +71,16 @@ def actor_name() -> str:
         return "cli"
 
 
+def progress_bar(label: str) -> Progress:
+    """A progress bar on stderr, shown only on a terminal and gone when done: label, bar, n/total, time, detail."""
+    return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TextColumn("{task.description}"), console=err, transient=True, disable=not err.is_terminal)
+
+
+def _advance(progress: Progress, task: TaskID, done: int, total: int) -> None:
+    progress.update(task, completed=done, total=total)
+
+
 def emit_json(obj: Any) -> None:
     """One JSON document on one line."""
     click.echo(json.dumps(obj, default=_json_default, ensure_ascii=False))
@@ -353,8 +363,7 @@ def index_stored_sources(rt: Runtime, source_ids: list[int]) -> None:
     """After an ingest: search statistics, and stored vectors when embeddings are configured (with progress)."""
     from service.search.vectors import index_new_sources
 
-    progress = Progress(TextColumn("[bold]embedding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=err, transient=True, disable=not err.is_terminal)
+    progress = progress_bar("embedding")
     with progress, rt.session() as s:
         task = progress.add_task("", total=None)
         report = index_new_sources(s, rt.settings, source_ids, progress=partial(_advance, progress, task))
@@ -398,9 +407,7 @@ def ingest(rt: Runtime, slug: str, paths: tuple[Path, ...], kind: str | None, sp
     if not files and not missing:
         fail("no supported files found (.docx .pdf .vtt .srt .txt .md .html .eml)")
     started = time.perf_counter()
-    progress = Progress(TextColumn("[bold]ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        TextColumn("{task.description}"), console=err, transient=True,
-                        disable=not err.is_terminal)
+    progress = progress_bar("ingesting")
     with progress:
         task = progress.add_task("", total=len(files))
         for outcome in ingest_files(rt, slug, files, kind=kind, speakers=list(speakers),
@@ -710,8 +717,6 @@ def search(rt: Runtime, slug: str, query: str | None, k: int, as_email: str | No
             out.print(table)
 
 
-def _advance(progress: Progress, task: TaskID, done: int, total: int) -> None:
-    progress.update(task, completed=done, total=total)
 
 
 @main.command()
@@ -731,8 +736,7 @@ def embed(rt: Runtime, slugs: tuple[str, ...], as_json: bool) -> None:
         fail("embeddings are off: set UNDERSTUDY_EMBEDDINGS_MODEL and UNDERSTUDY_EMBEDDINGS_BASE_URL "
              "(or UNDERSTUDY_LLM_BASE_URL)")
     failed = False
-    progress = Progress(TextColumn("[bold]embedding {task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
+    progress = progress_bar("embedding")
     with rt.session() as s, progress:
         twins = [store.get_twin(s, slug) for slug in slugs] if slugs else store.list_twins(s)
         for twin_row in twins:

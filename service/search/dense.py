@@ -25,6 +25,13 @@ def _normalised(vector: Sequence[float]) -> tuple[float, ...]:
     return tuple(v / norm for v in vector)
 
 
+def embeddings_endpoint(settings: Settings) -> tuple[str, str] | None:
+    """The configured (model, base URL) for embeddings, or None when the dense rerank is off."""
+    model = str(settings.embeddings_model or "").strip()
+    base_url = str(settings.embeddings_base_url or settings.llm_base_url or "").strip()
+    return (model, base_url) if model and base_url else None
+
+
 class DenseReranker:
     """Blends cosine similarity of query and passage embeddings into the lexical ranking of the top candidates."""
 
@@ -42,10 +49,10 @@ class DenseReranker:
     @classmethod
     def from_settings(cls, settings: Settings) -> DenseReranker | None:
         """A reranker when an embeddings model and an endpoint are configured, else None."""
-        model = str(settings.embeddings_model or "").strip()
-        base_url = str(settings.embeddings_base_url or settings.llm_base_url or "").strip()
-        if not model or not base_url:
+        endpoint = embeddings_endpoint(settings)
+        if endpoint is None:
             return None
+        model, base_url = endpoint
         import openai
 
         client = openai.OpenAI(base_url=base_url, api_key=str(settings.llm_api_key or "") or "unused",
@@ -105,11 +112,10 @@ _SHARED_LOCK = threading.Lock()
 
 def reranker_for(settings: Settings) -> DenseReranker | None:
     """This process's reranker for these settings, its vector cache shared by every request; None when off."""
-    model = str(settings.embeddings_model or "").strip()
-    base_url = str(settings.embeddings_base_url or settings.llm_base_url or "").strip()
-    if not model or not base_url:
+    endpoint = embeddings_endpoint(settings)
+    if endpoint is None:
         return None
-    key = (model, base_url, str(settings.llm_api_key or ""), str(settings.search_dense_weight),
+    key = (*endpoint, str(settings.llm_api_key or ""), str(settings.search_dense_weight),
            str(settings.embeddings_timeout))
     with _SHARED_LOCK:
         found = _SHARED.get(key)

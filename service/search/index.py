@@ -6,9 +6,9 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
@@ -79,21 +79,37 @@ _TWIN_SIZES: dict[tuple[str, int], tuple[float, float]] = {}
 _TWIN_SIZE_TTL_S = 300.0
 
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _remembered(cache: dict[_K, tuple[float, _V]], key: _K, ttl_s: float, compute: Callable[[], _V]) -> _V:
+    """`compute()` for `key`, kept in `cache` for `ttl_s` seconds (a cache past 10,000 keys starts afresh)."""
+    now = time.monotonic()
+    cached = cache.get(key)
+    if cached is not None and now - cached[0] < ttl_s:
+        return cached[1]
+    value = compute()
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[key] = (now, value)
+    return value
+
+
+def _database_key(session: Session) -> str:
+    """The session's database URL without its password: the key of per-database caches."""
+    return session.get_bind().engine.url.render_as_string(hide_password=True)
+
+
 def _twin_share(session: Session, twin_id: int) -> float:
     """Roughly what share of all passages belong to this twin (cached for a few minutes)."""
-    key = (session.get_bind().engine.url.render_as_string(hide_password=True), twin_id)
-    now = time.monotonic()
-    cached = _TWIN_SIZES.get(key)
-    if cached is not None and now - cached[0] < _TWIN_SIZE_TTL_S:
-        return cached[1]
-    mine = session.scalar(text("SELECT count(*) FROM passages WHERE twin_id = :t"), {"t": twin_id}) or 0
-    # Ids are never reused, so the highest one bounds the count without a scan.
-    total = session.scalar(text("SELECT max(id) FROM passages")) or 0
-    share = min(mine / total, 1.0) if total else 1.0
-    if len(_TWIN_SIZES) > 10_000:
-        _TWIN_SIZES.clear()
-    _TWIN_SIZES[key] = (now, share)
-    return share
+    def share() -> float:
+        mine = session.scalar(text("SELECT count(*) FROM passages WHERE twin_id = :t"), {"t": twin_id}) or 0
+        # Ids are never reused, so the highest one bounds the count without a scan.
+        total = session.scalar(text("SELECT max(id) FROM passages")) or 0
+        return min(mine / total, 1.0) if total else 1.0
+
+    return _remembered(_TWIN_SIZES, (_database_key(session), twin_id), _TWIN_SIZE_TTL_S, share)
 
 
 def _ranked_ids(session: Session, query: ParsedQuery, essential: tuple[str, ...], twin_id: int,
@@ -248,13 +264,7 @@ _PG_ROWS_TTL_S = 30.0
 
 
 def _pg_cached_row_estimate(session: Session, database: str) -> float:
-    now = time.monotonic()
-    cached = _PG_ROWS_CACHE.get(database)
-    if cached is not None and now - cached[0] < _PG_ROWS_TTL_S:
-        return cached[1]
-    estimate = _pg_row_estimate(session)
-    _PG_ROWS_CACHE[database] = (now, estimate)
-    return estimate
+    return _remembered(_PG_ROWS_CACHE, database, _PG_ROWS_TTL_S, lambda: _pg_row_estimate(session))
 
 
 def refresh_search_statistics(session: Session) -> None:
@@ -265,7 +275,7 @@ def refresh_search_statistics(session: Session) -> None:
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    database = _database_key(session)
     estimated = _pg_row_estimate(session)
     if estimated >= 0:
         actual = int(session.scalar(text("SELECT count(*) FROM passages")) or 0)
@@ -285,7 +295,7 @@ def refresh_search_statistics(session: Session) -> None:
 
 def _pg_document_frequencies(session: Session, terms: dict[str, str]) -> tuple[dict[str, int], int]:
     # PostgreSQL keeps lexeme frequencies in the column statistics: the planner's estimate costs no scan.
-    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    database = _database_key(session)
     total = _pg_cached_row_estimate(session, database)
     if total < 0 and time.monotonic() - _PG_ANALYZED.get(database, float("-inf")) >= _PG_ANALYZE_EVERY_S:
         _PG_ANALYZED[database] = time.monotonic()  # tried, whether or not this user may analyse
@@ -319,8 +329,8 @@ def _pg_document_frequencies(session: Session, terms: dict[str, str]) -> tuple[d
 
 # PostgreSQL's `english` lexeme of a word (None for a stop word): stemming never changes, so never expires.
 _PG_LEXEMES: dict[str, str | None] = {}
-# Per database: (when read, {lexeme: share of passages} for the most common lexemes, share of any other).
-_PG_FREQUENCIES: dict[str, tuple[float, dict[str, float], float]] = {}
+# Per database: (when read, ({lexeme: share of passages} for the most common lexemes, share of any other)).
+_PG_FREQUENCIES: dict[str, tuple[float, tuple[dict[str, float], float]]] = {}
 # PostgreSQL's DEFAULT_TS_MATCH_SEL: the most a lexeme outside the most-common list is assumed to match.
 _PG_DEFAULT_MATCH_SHARE = 0.005
 
@@ -340,18 +350,14 @@ def _pg_lexemes(session: Session, words: list[str]) -> dict[str, str | None]:
 
 def _pg_lexeme_frequencies(session: Session, database: str) -> tuple[dict[str, float], float]:
     """The search column's most common lexemes with their shares of passages, and the share assumed for others."""
-    now = time.monotonic()
-    cached = _PG_FREQUENCIES.get(database)
-    if cached is not None and now - cached[0] < _PG_DF_TTL_S:
-        return cached[1], cached[2]
-    row = session.execute(text(
-        "SELECT CAST(CAST(most_common_elems AS text) AS text[]), most_common_elem_freqs FROM pg_stats "
-        "WHERE schemaname = current_schema() AND tablename = 'passages' AND attname = 'search_vector'")).first()
-    elements: list[str] = list(row[0] or []) if row else []
-    shares: list[float] = [float(f) for f in (row[1] or [])] if row else []
-    frequencies = dict(zip(elements, shares, strict=False))
-    # After one share per element come the minimum and the maximum share.
-    least = shares[len(elements)] if len(shares) > len(elements) else 2 * _PG_DEFAULT_MATCH_SHARE
-    rare = min(_PG_DEFAULT_MATCH_SHARE, least / 2)
-    _PG_FREQUENCIES[database] = (now, frequencies, rare)
-    return frequencies, rare
+    def read() -> tuple[dict[str, float], float]:
+        row = session.execute(text(
+            "SELECT CAST(CAST(most_common_elems AS text) AS text[]), most_common_elem_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = 'passages' AND attname = 'search_vector'")).first()
+        elements: list[str] = list(row[0] or []) if row else []
+        shares: list[float] = [float(f) for f in (row[1] or [])] if row else []
+        # After one share per element come the minimum and the maximum share.
+        least = shares[len(elements)] if len(shares) > len(elements) else 2 * _PG_DEFAULT_MATCH_SHARE
+        return dict(zip(elements, shares, strict=False)), min(_PG_DEFAULT_MATCH_SHARE, least / 2)
+
+    return _remembered(_PG_FREQUENCIES, database, _PG_DF_TTL_S, read)
