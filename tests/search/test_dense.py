@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.orm import Session
@@ -20,18 +19,12 @@ QUERY = "budget hiring"
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture
 def twin(session: Session) -> Twin:
     return add_budget_corpus(session)
 
 
-def _reranker(settings: Settings, fake: FakeOpenAI, weight: float = 1.0) -> DenseReranker:
-    configured = settings.replace(embeddings_model="fake-embed", embeddings_base_url=fake.base_url,
+def _reranker(settings: Settings, fake_openai: FakeOpenAI, weight: float = 1.0) -> DenseReranker:
+    configured = settings.replace(embeddings_model="fake-embed", embeddings_base_url=fake_openai.base_url,
                                   llm_api_key="test-key", search_dense_weight=weight)
     reranker = DenseReranker.from_settings(configured)
     assert reranker is not None
@@ -44,62 +37,62 @@ def test_not_configured_means_no_reranker(settings: Settings) -> None:
 
 
 def test_dense_rerank_reorders_and_caches_passage_vectors(session: Session, twin: Twin, settings: Settings,
-                                                          fake: FakeOpenAI) -> None:
+                                                          fake_openai: FakeOpenAI) -> None:
     lexical = search_passages(session, twin, QUERY, EVERYONE, k=2)
     assert [h.title for h in lexical] == ["Budget memo", "Panel"]
 
-    reranker = _reranker(settings, fake)
+    reranker = _reranker(settings, fake_openai)
     dense = search_passages(session, twin, QUERY, EVERYONE, k=2, reranker=reranker)
     assert [h.title for h in dense] == ["Panel", "Budget memo"]
     assert dense[0].score > dense[1].score
-    embedded = [r["body"]["input"] for r in fake.requests if r["path"] == EMBEDDINGS_PATH]
+    embedded = [r["body"]["input"] for r in fake_openai.requests if r["path"] == EMBEDDINGS_PATH]
     assert sum(len(batch) for batch in embedded) == 3, "query plus both passages, passages batched together"
 
-    fake.reset()
+    fake_openai.reset()
     search_passages(session, twin, QUERY, EVERYONE, k=2, reranker=reranker)
-    assert [r["body"]["input"] for r in fake.requests] == [[QUERY]], "passage vectors come from the cache"
+    assert [r["body"]["input"] for r in fake_openai.requests] == [[QUERY]], "passage vectors come from the cache"
 
 
 def test_failing_endpoint_falls_back_to_lexical_with_a_warning(session: Session, twin: Twin, settings: Settings,
-                                                                fake: FakeOpenAI,
+                                                                fake_openai: FakeOpenAI,
                                                                 caplog: pytest.LogCaptureFixture) -> None:
-    reranker = _reranker(settings, fake)
-    fake.set_mode("error500")
+    reranker = _reranker(settings, fake_openai)
+    fake_openai.set_mode("error500")
     with caplog.at_level(logging.WARNING, logger="service.search.dense"):
         hits = search_passages(session, twin, QUERY, EVERYONE, k=2, reranker=reranker)
     assert [h.title for h in hits] == ["Budget memo", "Panel"]
     assert "dense rerank unavailable" in caplog.text
-    fake.stop()
+    fake_openai.stop()
     assert [h.title for h in search_passages(session, twin, QUERY, EVERYONE, k=2, reranker=reranker)] == [
         "Budget memo", "Panel"], "an endpoint that is gone altogether"
 
 
 def test_configured_search_shares_one_reranker_and_its_cache(session: Session, twin: Twin, settings: Settings,
-                                                            fake: FakeOpenAI) -> None:
-    configured = settings.replace(embeddings_model="fake-embed", embeddings_base_url=fake.base_url,
+                                                            fake_openai: FakeOpenAI) -> None:
+    configured = settings.replace(embeddings_model="fake-embed", embeddings_base_url=fake_openai.base_url,
                                   llm_api_key="test-key", search_dense_weight=1.0)
     assert reranker_for(settings) is None
     assert reranker_for(configured) is reranker_for(configured.replace())
     first = search_as_configured(session, configured, twin, QUERY, EVERYONE, k=2)
     assert [h.title for h in first] == ["Panel", "Budget memo"]
-    fake.reset()
+    fake_openai.reset()
     search_as_configured(session, configured, twin, QUERY, EVERYONE, k=2)  # as another request would
-    assert [r["body"]["input"] for r in fake.requests] == [[QUERY]]
+    assert [r["body"]["input"] for r in fake_openai.requests] == [[QUERY]]
 
 
 def test_answers_stand_on_the_dense_ranking_when_embeddings_are_configured(session: Session, twin: Twin,
                                                                           settings: Settings,
-                                                                          fake: FakeOpenAI) -> None:
+                                                                          fake_openai: FakeOpenAI) -> None:
     from service.corpus import store
     from service.twin.engine import answer_question
 
     store.record_consent(session, "dana", by="Dana Reyes", scope="answers")
     session.commit()
-    configured = settings.replace(embeddings_model="fake-embed", embeddings_base_url=fake.base_url,
+    configured = settings.replace(embeddings_model="fake-embed", embeddings_base_url=fake_openai.base_url,
                                   llm_api_key="test-key", grounding_threshold=0.0)
     answer_question(session, configured, "dana", "What about the budget for hiring?", EVERYONE)
-    assert any(r["path"] == EMBEDDINGS_PATH for r in fake.requests), "the answer's search asked for embeddings"
-    fake.reset()
+    assert any(r["path"] == EMBEDDINGS_PATH for r in fake_openai.requests), "the answer's search asked for embeddings"
+    fake_openai.reset()
     answer_question(session, settings.replace(grounding_threshold=0.0), "dana", "What about the budget for hiring?",
                     EVERYONE)
-    assert not fake.requests, "no embeddings endpoint configured: none asked"
+    assert not fake_openai.requests, "no embeddings endpoint configured: none asked"

@@ -33,13 +33,8 @@ MODEL = "fake-embed"
 
 
 @pytest.fixture
-def fake(fake_openai: FakeOpenAI) -> FakeOpenAI:
-    return fake_openai
-
-
-@pytest.fixture
-def configured(settings: Settings, fake: FakeOpenAI) -> Settings:
-    return settings.replace(embeddings_model=MODEL, embeddings_base_url=fake.base_url, llm_api_key="test-key",
+def configured(settings: Settings, fake_openai: FakeOpenAI) -> Settings:
+    return settings.replace(embeddings_model=MODEL, embeddings_base_url=fake_openai.base_url, llm_api_key="test-key",
                             search_dense_weight=1.0)
 
 
@@ -57,8 +52,8 @@ def fresh_reranker(configured: Settings) -> DenseReranker:
     return reranker
 
 
-def embedded_inputs(fake: FakeOpenAI) -> list[str]:
-    return [item for r in fake.requests if r["path"] == EMBEDDINGS_PATH for item in r["body"]["input"]]
+def embedded_inputs(fake_openai: FakeOpenAI) -> list[str]:
+    return [item for r in fake_openai.requests if r["path"] == EMBEDDINGS_PATH for item in r["body"]["input"]]
 
 
 def source_ids(session: Session, twin: Twin) -> list[int]:
@@ -78,16 +73,16 @@ def test_vectors_round_trip_as_float32() -> None:
 
 def test_stored_vectors_spare_a_restarted_process_every_passage_embedding(session: Session, twin: Twin,
                                                                         configured: Settings,
-                                                                        fake: FakeOpenAI) -> None:
+                                                                        fake_openai: FakeOpenAI) -> None:
     report = index_new_sources(session, configured, source_ids(session, twin))
     assert report is not None and report.error is None and report.embedded == 2
     assert vector_count(session) == 2
     assert passages_without_vectors(session, MODEL, twin_id=twin.id) == []
 
-    fake.reset()
+    fake_openai.reset()
     hits = search_passages(session, twin, QUERY, EVERYONE, k=2, reranker=fresh_reranker(configured))
     assert [h.title for h in hits] == ["Panel", "Budget memo"], "the dense ranking, from stored vectors"
-    assert embedded_inputs(fake) == [QUERY], "only the query was embedded"
+    assert embedded_inputs(fake_openai) == [QUERY], "only the query was embedded"
 
 
 def test_stored_and_live_vectors_rank_alike(session: Session, twin: Twin, configured: Settings) -> None:
@@ -99,16 +94,16 @@ def test_stored_and_live_vectors_rank_alike(session: Session, twin: Twin, config
 
 
 def test_a_retitled_source_is_embedded_again_not_read_stale(session: Session, twin: Twin, configured: Settings,
-                                                           fake: FakeOpenAI) -> None:
+                                                           fake_openai: FakeOpenAI) -> None:
     index_new_sources(session, configured, source_ids(session, twin))
     session.execute(update(Source).where(Source.title == "Panel").values(title="Panel on staffing"))
     session.commit()
     stale = passages_without_vectors(session, MODEL, twin_id=twin.id)
     assert [body for _, body in stale] == [embedding_text("Panel on staffing", None, "Hiring budget.")]
 
-    fake.reset()
+    fake_openai.reset()
     search_passages(session, twin, QUERY, EVERYONE, k=2, reranker=fresh_reranker(configured))
-    assert sorted(embedded_inputs(fake)) == sorted([QUERY, "Panel on staffing Hiring budget."])
+    assert sorted(embedded_inputs(fake_openai)) == sorted([QUERY, "Panel on staffing Hiring budget."])
 
 
 def test_retired_and_superseded_sources_are_not_embedded_but_drafts_are(session: Session, twin: Twin,
@@ -125,17 +120,17 @@ def test_retired_and_superseded_sources_are_not_embedded_but_drafts_are(session:
 
 def test_an_endpoint_failure_mid_way_keeps_what_was_stored_and_never_raises(session: Session, twin: Twin,
                                                                             configured: Settings,
-                                                                            fake: FakeOpenAI) -> None:
+                                                                            fake_openai: FakeOpenAI) -> None:
     todo = passages_without_vectors(session, MODEL, twin_id=twin.id)
     report = embed_and_store(session, fresh_reranker(configured), todo, batch=1,
-                             progress=lambda done, total: fake.set_mode("error500"))
+                             progress=lambda done, total: fake_openai.set_mode("error500"))
     assert (report.embedded, report.remaining) == (1, 1) and report.error
     session.rollback()  # nothing pending: the first batch was committed
     assert vector_count(session) == 1
 
     report = index_new_sources(session, configured, source_ids(session, twin))
     assert report is not None and report.error and report.embedded == 0, "reported, not raised"
-    fake.set_mode("honest")
+    fake_openai.set_mode("honest")
     hits = search_passages(session, twin, QUERY, EVERYONE, k=2, reranker=fresh_reranker(configured))
     assert [h.title for h in hits] == ["Panel", "Budget memo"], "the missing vector is embedded on the fly"
 
@@ -154,20 +149,20 @@ def test_without_embeddings_only_statistics_are_refreshed(session: Session, twin
 
 
 def test_cli_embed_fills_what_is_missing_and_reports(session: Session, twin: Twin, configured: Settings,
-                                                     database_url: str, fake: FakeOpenAI) -> None:
+                                                     database_url: str, fake_openai: FakeOpenAI) -> None:
     runner = CliRunner()
     env = {"UNDERSTUDY_DATABASE_URL": database_url}
     off = runner.invoke(main, ["embed"], env=env)
     assert off.exit_code == 2 and "embeddings are off" in off.output
 
-    env |= {"UNDERSTUDY_EMBEDDINGS_MODEL": MODEL, "UNDERSTUDY_EMBEDDINGS_BASE_URL": fake.base_url}
+    env |= {"UNDERSTUDY_EMBEDDINGS_MODEL": MODEL, "UNDERSTUDY_EMBEDDINGS_BASE_URL": fake_openai.base_url}
     first = runner.invoke(main, ["embed", "dana", "--json"], env=env)
     assert first.exit_code == 0, first.output
     assert json.loads(first.output)["embedded"] == 2
     again = runner.invoke(main, ["embed"], env=env)
     assert again.exit_code == 0 and "dana: stored 0 passage vectors" in again.output
 
-    fake.set_mode("error500")
+    fake_openai.set_mode("error500")
     session.execute(update(Source).where(Source.title == "Panel").values(title="Panel, retitled"))
     session.commit()
     failed = runner.invoke(main, ["embed", "dana"], env=env)
