@@ -2,58 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
 from tests.api.conftest import World
-
-ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).with_name("gunicorn")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.gunicorn import running_gunicorn
 
 
 @pytest.fixture
-def gunicorn_url(database_url: str, world: World) -> str:
-    if not GUNICORN.exists():
-        pytest.skip(f"gunicorn is not installed beside {sys.executable}")
-    port = free_port()
-    env = {**os.environ, "UNDERSTUDY_DATABASE_URL": database_url, "UNDERSTUDY_SECRET_KEY": "gunicorn-test",
-           "UNDERSTUDY_GROUNDING_THRESHOLD": "0.1",
-           "UNDERSTUDY_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "4",
-           "GUNICORN_HEADER_TIMEOUT": "2"}
-    process = subprocess.Popen([str(GUNICORN), "-c", "infra/gunicorn.conf.py", "service.app:create_app()"],
-                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"gunicorn exited: {output[-2000:]}")
-            try:
-                requests.get(url + "/healthz", timeout=5)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
+def gunicorn_url(database_url: str, world: World, tmp_path: Path) -> Iterator[str]:
+    with running_gunicorn(database_url, tmp_path / "gunicorn.log", {
+            "UNDERSTUDY_SECRET_KEY": "gunicorn-test", "UNDERSTUDY_GROUNDING_THRESHOLD": "0.1",
+            "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "4", "GUNICORN_HEADER_TIMEOUT": "2"}) as url:
         yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def test_gunicorn_serves_health_and_a_streamed_answer(gunicorn_url: str, world: World) -> None:

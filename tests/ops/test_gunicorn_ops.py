@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,41 +11,16 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.api.test_gunicorn import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).with_name("gunicorn")
+from tests.support.gunicorn import running_gunicorn
 
 
 @pytest.fixture
 def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    if not GUNICORN.exists():
-        pytest.skip(f"gunicorn is not installed beside {sys.executable}")
-    port = free_port()
     log = tmp_path / "gunicorn.log"
-    env = {**os.environ, "UNDERSTUDY_DATABASE_URL": database_url, "UNDERSTUDY_SECRET_KEY": "ops-test",
-           "UNDERSTUDY_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2",
-           "UNDERSTUDY_LOG_FORMAT": "json", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
-    with open(log, "wb") as out:
-        process = subprocess.Popen([str(GUNICORN), "-c", "infra/gunicorn.conf.py", "service.app:create_app()"],
-                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn exited: {log.read_text()[-2000:]}")
-            try:
-                requests.get(url + "/readyz", timeout=5)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
+    with running_gunicorn(database_url, log, {
+            "UNDERSTUDY_SECRET_KEY": "ops-test", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2",
+            "UNDERSTUDY_LOG_FORMAT": "json", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}) as url:
         yield url, log
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def healthz_count(url: str) -> float:
