@@ -67,6 +67,8 @@ class User(Base):
     token_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
     slack_user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Raised by sign-out (and by role or audience changes): browser sessions signed with an older value end.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
