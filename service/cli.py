@@ -220,17 +220,22 @@ def twin_create(rt: Runtime, slug: str, name: str, title: str, speakers: tuple[s
 
 @twin.command("consent")
 @click.argument("slug")
-@click.option("--by", "by", required=True, help="Who consented (the executive, or their delegate).")
-@click.option("--scope", required=True, help="What the consent covers.")
+@click.option("--by", "by", help="Who consented (the executive, or their delegate); default: as last recorded.")
+@click.option("--scope", help="What the consent covers; default: as last recorded.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_rt
 @guarded
-def twin_consent(rt: Runtime, slug: str, by: str, scope: str, as_json: bool) -> None:
-    """Record the executive's consent; the twin may then answer."""
+def twin_consent(rt: Runtime, slug: str, by: str | None, scope: str | None, as_json: bool) -> None:
+    """Record the executive's consent (again: --by and --scope default to the last record); the twin may then answer."""
     from service.corpus import store
 
     check_schema(rt)
     with rt.session() as s:
+        store.get_twin(s, slug)
+        last = store.last_consent(s, slug) or {}
+        by, scope = by or last.get("by"), scope or last.get("scope")
+        if not by or not scope:
+            fail(f"no consent was recorded for {slug} before: give --by NAME and --scope TEXT")
         data = twin_dict(store.record_consent(s, slug, by=by, scope=scope, actor=actor_name()))
     emit_json(data) if as_json else out.print(f"Consent recorded for {slug}: {by}, “{scope}”.")
 
@@ -446,7 +451,7 @@ def print_ingest_summary(outcomes: list[FileOutcome], elapsed: float, approved: 
 def source_dict(src: Any, passages: int | None = None) -> dict[str, Any]:
     data = {
         "id": src.id, "title": src.title, "filename": src.filename, "kind": src.kind,
-        "date": src.date.isoformat() if src.date else None, "audience": src.audience, "status": src.status,
+        "date": src.date.isoformat() if src.date else None, "audience": src.audience, "status": src.display_status,
         "version": src.version, "current": src.superseded_by_id is None, "supersedes": src.supersedes_id,
         "superseded_by": src.superseded_by_id, "sha256": src.sha256, "uploaded_by": src.uploaded_by,
         "uploaded_at": src.uploaded_at, "approved_by": src.approved_by, "approved_at": src.approved_at,
@@ -463,7 +468,7 @@ def sources() -> None:
 
 @sources.command("list")
 @click.argument("slug")
-@click.option("--status", type=click.Choice(["draft", "approved", "retired"]))
+@click.option("--status", type=click.Choice(["draft", "approved", "superseded", "retired"]))
 @click.option("--kind", type=click.Choice(["memo", "talk", "transcript", "email", "other"]))
 @click.option("--audience")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
@@ -485,8 +490,7 @@ def sources_list(rt: Runtime, slug: str, status: str | None, kind: str | None, a
         return
     table = Table("id", "title", "kind", "date", "audience", "status", "v", "passages")
     for d in data:
-        status_text = d["status"] + ("" if d["current"] else " (superseded)")
-        table.add_row(str(d["id"]), d["title"], d["kind"], d["date"] or "", d["audience"], status_text,
+        table.add_row(str(d["id"]), d["title"], d["kind"], d["date"] or "", d["audience"], d["status"],
                       str(d["version"]), str(d["passage_count"]))
     out.print(table)
     out.print(f"{len(data)} sources.")
@@ -548,6 +552,22 @@ def sources_retire(rt: Runtime, source_ids: tuple[int, ...], reason: str) -> Non
         with rt.session() as s:
             src = store.retire_source(s, source_id, actor=actor_name(), reason=reason)
             out.print(f"Retired source {src.id} ({src.title}).")
+
+
+@sources.command("restore")
+@click.argument("source_ids", type=int, nargs=-1, required=True)
+@click.option("--reason", default="", help="Why, for the audit log.")
+@pass_rt
+@guarded
+def sources_restore(rt: Runtime, source_ids: tuple[int, ...], reason: str) -> None:
+    """Restore retired sources as they were before (approved or draft)."""
+    from service.corpus import store
+
+    check_schema(rt)
+    for source_id in source_ids:
+        with rt.session() as s:
+            src = store.reinstate_source(s, source_id, actor=actor_name(), reason=reason)
+            out.print(f"Restored source {src.id} ({src.title}): {src.display_status}.")
 
 
 @sources.command("audience")
@@ -648,6 +668,36 @@ def users_token(rt: Runtime, email: str) -> None:
     with rt.session() as s:
         token = store.rotate_token(s, email, actor=actor_name())
     click.echo(token)
+
+
+@users.command("link")
+@click.argument("email")
+@click.option("--url", "base_url", default="http://127.0.0.1:8000", show_default=True,
+              help="Where the web UI is served.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_rt
+@guarded
+def users_link(rt: Runtime, email: str, base_url: str, as_json: bool) -> None:
+    """Print a fresh one-time sign-in link for the web UI (when single sign-on is not configured)."""
+    from service.corpus import store
+    from service.web.auth import DEV_LOGIN_MAX_AGE_S, dev_login_enabled, make_dev_login_link
+
+    check_schema(rt)
+    if not dev_login_enabled(rt.settings):
+        fail("sign-in links are off here (single sign-on is configured, or UNDERSTUDY_DEV_LOGIN is false)")
+    with rt.session() as s:
+        user = store.get_user(s, email)
+        if not user.active:
+            fail(f"{user.email} may not sign in (inactive): `understudy users set {user.email} --active` first")
+        secret = rt.settings.secret_key or development_secret()
+        link = base_url.rstrip("/") + make_dev_login_link(rt.settings.replace(secret_key=secret), user.email)
+    minutes = DEV_LOGIN_MAX_AGE_S // 60
+    if as_json:
+        emit_json({"email": user.email, "url": link, "expires_in_s": DEV_LOGIN_MAX_AGE_S, "single_use": True})
+        return
+    out.print(f"Sign-in link for {user.email}: it works once, within {minutes} minutes, on the server that shares "
+              f"this {'UNDERSTUDY_SECRET_KEY' if rt.settings.secret_key else 'development secret'}:")
+    click.echo(link)
 
 
 # --- search and answers ----------------------------------------------------------------------------
@@ -878,14 +928,29 @@ def rehearse(rt: Runtime, slug: str, pitch: Path, as_email: str | None, interact
 
 # --- the service -----------------------------------------------------------------------------------
 
-def web_settings(rt: Runtime) -> dict[str, Any]:
-    """Settings for the web process; a development secret when none is configured."""
+def development_secret() -> str:
+    """A secret kept in the user's data directory, shared by `serve`, `demo` and `users link` on this machine."""
     import secrets
 
+    import platformdirs
+
+    path = Path(platformdirs.user_data_dir("understudy", appauthor=False)) / "development-secret"
+    if path.is_file() and path.read_text().strip():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(32)
+    path.touch(mode=0o600)
+    path.write_text(secret)
+    return secret
+
+
+def web_settings(rt: Runtime) -> dict[str, Any]:
+    """Settings for the web process; this machine's development secret when none is configured."""
     values = dict(rt.settings)
     if not values.get("SECRET_KEY"):
-        err.print("[yellow]UNDERSTUDY_SECRET_KEY is not set: using a random one (sessions end on restart).[/]")
-        values["SECRET_KEY"] = secrets.token_urlsafe(32)
+        err.print("[yellow]UNDERSTUDY_SECRET_KEY is not set: using this machine's development secret "
+                  "(set it in production).[/]")
+        values["SECRET_KEY"] = development_secret()
     return values
 
 
@@ -1011,15 +1076,14 @@ def load_demo_twin(folder: Path) -> dict[str, Any]:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--fresh/--keep", default=True, show_default=True, help="Start from an empty demo database.")
+@click.option("--fresh/--keep", default=True, show_default=True,
+              help="Start from an empty database (a default database holding more than the demo is moved aside).")
 @click.option("--no-serve", is_flag=True, help="Stop after ingesting and answering a sample question.")
 @click.option("--examples", "folder", type=click.Path(path_type=Path, file_okay=False), default=EXAMPLES_DIR,
               show_default=False, help="Folder of the example corpus.")
 @click.pass_context
 def demo(ctx: click.Context, host: str, port: int, fresh: bool, no_serve: bool, folder: Path) -> None:
-    """Ingest the example executive's corpus into SQLite, answer a sample question and start the web UI."""
-    import platformdirs
-
+    """Ingest the example executive's corpus into the CLI's database, answer a sample question, start the web UI."""
     from service.config import default_database_url
     from service.corpus import store
     from service.migrate import upgrade_database
@@ -1027,13 +1091,9 @@ def demo(ctx: click.Context, host: str, port: int, fresh: bool, no_serve: bool, 
     from service.twin.persona import validate_persona_changes
 
     rt: Runtime = ctx.obj
-    if rt.settings.database_url == default_database_url():
-        demo_db = Path(platformdirs.user_data_dir("understudy", appauthor=False)) / "demo.db"
-        if fresh:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{demo_db}{suffix}").unlink(missing_ok=True)
-        rt = Runtime(rt.settings.replace(database_url=f"sqlite:///{demo_db}"))
     spec = load_demo_twin(folder)
+    if fresh and rt.settings.database_url == default_database_url():
+        start_default_database_afresh(rt, spec["slug"])
     upgrade_database(rt.engine)
     out.print(f"Demo database: {rt.engine.url.render_as_string(hide_password=True)}")
     slug = spec["slug"]
@@ -1048,7 +1108,8 @@ def demo(ctx: click.Context, host: str, port: int, fresh: bool, no_serve: bool, 
                                  actor="demo")
             persona = spec.get("persona", {})
             changes = {"no_answer_message": persona.get("no_answer"),
-                       "answer_openers": [persona["opening"]] if persona.get("opening") else None}
+                       "answer_openers": [persona["opening"]] if persona.get("opening") else None,
+                       "signature_phrases": list(persona.get("signature_phrases") or []) or None}
             changes = validate_persona_changes({k: v for k, v in changes.items() if v})
             if changes:
                 store.update_persona(s, slug, changes, actor="demo")
@@ -1087,18 +1148,47 @@ def demo(ctx: click.Context, host: str, port: int, fresh: bool, no_serve: bool, 
     serve_demo(rt, host, port)
 
 
+def start_default_database_afresh(rt: Runtime, slug: str) -> None:
+    """Delete the default SQLite database if it holds only a demo; move it aside (and say so) if it holds more."""
+    from sqlalchemy import inspect, select
+
+    from service.corpus.models import Twin, User
+
+    database = rt.engine.url.database
+    if not database or not Path(database).is_file():
+        return
+    demo_only = True
+    if inspect(rt.engine).has_table("twins"):
+        with rt.session() as s:
+            twins = set(s.scalars(select(Twin.slug)))
+            users = set(s.scalars(select(User.email)))
+        demo_only = twins <= {slug} and users <= {email for email, _, _ in DEMO_USERS}
+    rt.engine.dispose()
+    path = Path(database)
+    if demo_only:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    kept = path.with_name(f"{path.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}{path.suffix}")
+    for suffix in ("", "-wal", "-shm"):
+        if Path(f"{path}{suffix}").exists():
+            Path(f"{path}{suffix}").rename(f"{kept}{suffix}")
+    out.print(f"The database held more than the demo: moved it to {kept} (use --keep to add the demo to it).")
+
+
 def serve_demo(rt: Runtime, host: str, port: int) -> None:
     """Start the web UI and print one-time sign-in links for the demo users."""
     try:
         from service.app import create_app
-        from service.web.auth import make_dev_login_link
+        from service.web.auth import DEV_LOGIN_MAX_AGE_S, make_dev_login_link
     except ImportError:
         out.print("The web service is not available in this build; stopping after the sample answer.")
         return
     app = create_app(local_web_settings(rt, host))
     base = f"http://{host}:{port}"
     out.print(f"\n[bold green]Understudy demo is up at {base}/[/]")
-    out.print("One-time sign-in links (each works once):")
+    out.print(f"Sign-in links (each works once, within {DEV_LOGIN_MAX_AGE_S // 60} minutes; "
+              "`understudy users link EMAIL` prints a new one):")
     for email, role, _ in DEMO_USERS:
         out.print(f"  {role:<9} {base}{make_dev_login_link(app, email)}")
     app.run(host=host, port=port, threaded=True, use_reloader=False)

@@ -209,3 +209,64 @@ def test_ingest_stores_passage_vectors_when_embeddings_are_on(database_url, twin
     assert "Stored 2 passage vectors (fake-embed)" in result.output
     again = CliRunner().invoke(main, ["embed", "dana"], env=env)
     assert "dana: stored 0 passage vectors" in again.output, "nothing was left for `understudy embed`"
+
+
+def test_a_superseded_version_lists_as_superseded_and_keeps_current(cli, twin, corpus):
+    memo = corpus / "2025-04-02-fleet.docx"
+    first = json_lines(cli("ingest", twin, str(memo), "--approve", "--json").output)[0]
+    write_memo(memo, "Electric vans", "I now want half of our urban vans electric by 2027.")
+    second = json_lines(cli("ingest", twin, str(memo), "--approve", "--json").output)[0]
+    listed = {row["id"]: row for row in json_lines(cli("sources", "list", twin, "--json").output)}
+    assert listed[first["source_id"]]["status"] == "superseded" and listed[first["source_id"]]["current"] is False
+    assert listed[second["source_id"]]["status"] == "approved" and listed[second["source_id"]]["current"] is True
+    only_old = json_lines(cli("sources", "list", twin, "--status", "superseded", "--json").output)
+    assert [row["id"] for row in only_old] == [first["source_id"]]
+    approved = json_lines(cli("sources", "list", twin, "--status", "approved", "--json").output)
+    assert [row["id"] for row in approved] == [second["source_id"]]
+
+
+def test_a_retired_source_is_restored_and_answers_again(cli, twin, corpus):
+    added = json_lines(cli("ingest", twin, str(corpus / "2025-04-02-fleet.docx"), "--approve", "--json").output)[0]
+    source_id = str(added["source_id"])
+    assert cli("sources", "retire", source_id, "--reason", "checking").exit_code == 0
+    assert json.loads(cli("ask", twin, "Why electric vans?", "--json").output)["citations"] == []
+    restored = cli("sources", "restore", source_id)
+    assert restored.exit_code == 0 and "approved" in restored.output
+    assert json.loads(cli("sources", "show", source_id, "--json").output)["status"] == "approved"
+    assert json.loads(cli("ask", twin, "Why electric vans?", "--json").output)["citations"]
+    again = cli("sources", "restore", source_id)
+    assert again.exit_code == 2 and "not retired" in again.output
+
+
+def test_consent_is_recorded_again_without_retyping_who_and_what(cli, twin):
+    assert cli("twin", "pause", twin).exit_code == 0
+    again = cli("twin", "consent", twin, "--json")
+    assert again.exit_code == 0
+    consent = json.loads(again.output)["consent"]
+    assert consent["by"] == "Dana Reyes" and consent["scope"] == "internal Q&A"
+    assert cli("twin", "create", "sam", "--name", "Sam Ortiz").exit_code == 0
+    never = cli("twin", "consent", "sam")
+    assert never.exit_code == 2 and "--by" in never.output
+
+
+def test_users_link_prints_a_fresh_one_time_link_that_signs_in(cli, twin, database_url, tmp_path, monkeypatch):
+    from service.app import create_app
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert cli("users", "add", "lee@example.com", "--role", "curator").exit_code == 0
+    printed = cli("users", "link", "lee@example.com")
+    assert printed.exit_code == 0 and "works once, within 15 minutes" in printed.output
+    link = printed.output.strip().splitlines()[-1]
+    assert link.startswith("http://127.0.0.1:8000/auth/dev/")
+    as_json = json.loads(cli("users", "link", "lee@example.com", "--url", "https://twin.example", "--json").output)
+    assert as_json["expires_in_s"] == 900 and as_json["url"].startswith("https://twin.example/auth/dev/")
+    from service.cli import development_secret
+
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": development_secret(), "SECURE_COOKIES": False})
+    client = app.test_client()
+    path = link.removeprefix("http://127.0.0.1:8000")
+    assert client.get(path).headers["Location"].endswith("/")
+    assert client.get("/ask").status_code == 200
+    reused = app.test_client().get(path, follow_redirects=True)
+    assert "already been used" in reused.get_data(as_text=True)
+    assert cli("users", "link", "ghost@example.com").exit_code == 2

@@ -122,7 +122,7 @@ class PersonaPatch(BaseModel):
 
 # --- sources ---------------------------------------------------------------------------------------
 
-SourceStatus = Literal["draft", "approved", "retired"]
+SourceStatus = Literal["draft", "approved", "superseded", "retired"]
 
 
 class SourcesQuery(Closed):
@@ -143,7 +143,8 @@ class SourceOut(Open):
     kind: str
     date: str | None = None
     audience: str
-    status: str
+    status: SourceStatus
+    current: bool
     version: int
     passages: int
     superseded_by_id: int | None = None

@@ -27,8 +27,9 @@ def source_dict(source: Source, twin_slug: str, passages: int) -> dict[str, Any]
     """One version of a source, as listed in the console and the API."""
     return {
         "id": source.id, "twin": twin_slug, "title": source.title, "filename": source.filename, "kind": source.kind,
-        "date": iso(source.date), "audience": source.audience, "status": source.status, "version": source.version,
-        "passages": passages, "supersedes_id": source.supersedes_id, "superseded_by_id": source.superseded_by_id,
+        "date": iso(source.date), "audience": source.audience, "status": source.display_status,
+        "current": source.superseded_by_id is None, "version": source.version, "passages": passages,
+        "supersedes_id": source.supersedes_id, "superseded_by_id": source.superseded_by_id,
         "uploaded_by": source.uploaded_by, "uploaded_at": iso(source.uploaded_at),
         "approved_by": source.approved_by, "approved_at": iso(source.approved_at),
         "retired_by": source.retired_by, "retired_at": iso(source.retired_at),
@@ -43,7 +44,7 @@ def passage_dict(passage: Passage) -> dict[str, Any]:
 
 def version_dict(source: Source) -> dict[str, Any]:
     """A line of a source's version history."""
-    return {"id": source.id, "version": source.version, "status": source.status,
+    return {"id": source.id, "version": source.version, "status": source.display_status,
             "uploaded_at": iso(source.uploaded_at), "uploaded_by": source.uploaded_by,
             "superseded_by_id": source.superseded_by_id}
 

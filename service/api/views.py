@@ -337,6 +337,18 @@ def retire_source(source_id: int, json: s.RetireRequest) -> Any:
     return {"source": _source_out(source)}
 
 
+@api_bp.post("/sources/<int:source_id>/restore")
+@api_role("curator")
+@spec.validate(json=s.RetireRequest, resp=responses(s.SourceResponse, 409), tags=["curate"])
+@accepts(JSON_MIMETYPE)
+def restore_source(source_id: int, json: s.RetireRequest) -> Any:
+    """Restore a retired source as it was before (approved or draft); a new audit event records it."""
+    reason = json.reason if json is not None else ""
+    source = store.reinstate_source(db(), source_id, actor=actor(), reason=reason)
+    commit()
+    return {"source": _source_out(source)}
+
+
 @api_bp.route("/sources/<int:source_id>/audience", methods=["POST", "PATCH"])
 @api_role("curator")
 @spec.validate(json=s.AudienceRequest, resp=responses(s.SourceResponse), tags=["curate"])

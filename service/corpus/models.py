@@ -107,6 +107,13 @@ class Source(Base):
         back_populates="source", order_by="Passage.ordinal", cascade="all, delete-orphan", passive_deletes=True
     )
 
+    @property
+    def display_status(self) -> str:
+        """The status people see: `superseded` once a newer version is approved (a retired one stays retired)."""
+        if self.superseded_by_id is not None and self.status != "retired":
+            return "superseded"
+        return self.status
+
 
 class Passage(Base):
     """A citable passage of a source: one speaker's whole sentences, with a locator."""

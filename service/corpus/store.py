@@ -117,6 +117,15 @@ def record_consent(session: Session, slug: str, *, by: str, scope: str, actor: s
     return twin
 
 
+def last_consent(session: Session, slug: str) -> dict[str, str] | None:
+    """Who gave the twin's most recent consent and to what (kept after a withdrawal), from the audit log."""
+    detail = session.scalar(select(AuditEvent.detail).where(
+        AuditEvent.twin_slug == slug, AuditEvent.action == "twin.consent").order_by(AuditEvent.id.desc()).limit(1))
+    if not detail or not detail.get("by") or not detail.get("scope"):
+        return None
+    return {"by": str(detail["by"]), "scope": str(detail["scope"])}
+
+
 def revoke_consent(session: Session, slug: str, *, actor: str = SYSTEM_ACTOR) -> Twin:
     """Withdraw the executive's consent; the twin stops answering."""
     twin = get_twin(session, slug)
@@ -323,7 +332,7 @@ def approve_source(session: Session, source_id: int, *, actor: str = SYSTEM_ACTO
     """Approve a draft; earlier versions of the same file stop being searchable at once."""
     source = get_source(session, source_id, for_update=True)
     if source.status == "retired":
-        raise Conflict(f"source {source_id} is retired; upload it again to bring it back")
+        raise Conflict(f"source {source_id} is retired; restore it first to bring it back")
     if source.status == "approved":
         return source
     older = list(session.scalars(
@@ -360,6 +369,21 @@ def retire_source(session: Session, source_id: int, *, actor: str = SYSTEM_ACTOR
     return source
 
 
+def reinstate_source(session: Session, source_id: int, *, actor: str = SYSTEM_ACTOR, reason: str = "") -> Source:
+    """Bring a retired source back as it was before retiring: approved if it had been approved, else a draft."""
+    source = get_source(session, source_id, for_update=True)
+    if source.status != "retired":
+        raise Conflict(f"source {source_id} is not retired ({source.display_status})")
+    source.status = "approved" if source.approved_at is not None else "draft"
+    retired_by, source.retired_by, source.retired_at = source.retired_by, None, None
+    session.flush()
+    record_audit(session, actor, "source.restore", twin_slug=_twin_slug(session, source.twin_id),
+                 object_type="source", object_id=source.id,
+                 detail={"filename": source.filename, "status": source.status, "retired_by": retired_by,
+                         "reason": reason})
+    return source
+
+
 def set_source_audience(session: Session, source_id: int, audience: str, *, actor: str = SYSTEM_ACTOR) -> Source:
     """Change which audience may see a source."""
     if not audience.strip():
@@ -376,7 +400,11 @@ def list_sources(session: Session, twin: Twin, *, status: str | None = None, kin
                  audience: str | None = None, current_only: bool = False) -> list[Source]:
     """A twin's sources, newest upload first, optionally filtered."""
     stmt = select(Source).where(Source.twin_id == twin.id).order_by(Source.id.desc())
-    if status:
+    if status == "superseded":
+        stmt = stmt.where(Source.superseded_by_id.is_not(None), Source.status != "retired")
+    elif status in ("draft", "approved"):
+        stmt = stmt.where(Source.status == status, Source.superseded_by_id.is_(None))
+    elif status:
         stmt = stmt.where(Source.status == status)
     if kind:
         stmt = stmt.where(Source.kind == kind)
