@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
 from flask import Flask, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
@@ -28,6 +28,7 @@ from service.migrate import head_revision
 from service.ops import metrics
 from service.ops.health import check_readiness
 from service.ops.logs import configure_logging
+from service.ops.ratelimit import Allowance, AskLimiter, RateLimited, ask_limiter
 from service.web.extension import Understudy, extension
 
 log = logging.getLogger("understudy.web")
@@ -37,6 +38,9 @@ HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "n
               429: "rate_limited", 500: "internal", 503: "unavailable"}
 JSON_PATHS = ("/api/", "/healthz", "/readyz", "/openapi.json")
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Every route that asks the twin or rehearses with it: one per-user allowance (UNDERSTUDY_RATELIMIT_ASK) for all.
+ASKING_ENDPOINTS = ("api.ask", "api.start_rehearsal", "api.answer_rehearsal", "web.ask_submit",
+                    "web.rehearse_start", "web.rehearsal_answer")
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
@@ -65,21 +69,19 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     Understudy(cfg, app)
 
     csrf = CSRFProtect(app)
-    limiter = Limiter(_rate_limit_key, app=app, storage_uri=cfg.redis_url or "memory://",
-                      key_prefix=cfg.ratelimit_key_prefix, headers_enabled=True, strategy="fixed-window")
-    app.extensions["understudy_limiter"] = limiter
+    limiter = ask_limiter(cfg)
+    app.extensions["understudy_ask_limiter"] = limiter
 
     from service.api import api_bp, spec
-    from service.api import views as api_views
     from service.web.auth import auth_bp, init_oidc
     from service.web.pages import web_bp
 
     csrf.exempt(api_bp)  # the API checks CSRF itself, only for browser-session writes
     app.register_blueprint(api_bp)
-    # Flask-Limiter checks a decorated limit in its wrapper, so the registered view is replaced by it.
-    app.view_functions["api.ask"] = limiter.limit(cfg.ratelimit_ask, methods=["POST"])(api_views.ask)
     app.register_blueprint(auth_bp)
     app.register_blueprint(web_bp)
+    for endpoint in ASKING_ENDPOINTS:
+        app.view_functions[endpoint] = _limited(limiter, app.view_functions[endpoint])
     init_oidc(app, cfg)
 
     @app.get("/healthz")
@@ -161,6 +163,22 @@ def _rate_limit_key() -> str:
     return f"user:{user.id}" if user is not None else f"ip:{request.remote_addr or 'unknown'}"
 
 
+def _limited(limiter: AskLimiter, view: Callable[..., Any]) -> Callable[..., Any]:
+    """`view` spending from the per-user allowance on every POST, before anything else (even validation)."""
+    @functools.wraps(view)
+    def limited(*args: Any, **kwargs: Any) -> Any:
+        if request.method == "POST":
+            g.rate_allowance = limiter.check(_rate_limit_key())
+        return view(*args, **kwargs)
+    return limited
+
+
+def _rate_headers(headers: Any, allowance: Allowance) -> None:
+    headers.setdefault("X-RateLimit-Limit", str(allowance.limit))
+    headers.setdefault("X-RateLimit-Remaining", str(allowance.remaining))
+    headers.setdefault("X-RateLimit-Reset", str(allowance.reset_in))
+
+
 def _register_hooks(app: Flask) -> None:
     @app.before_request
     def _request_id() -> None:
@@ -181,6 +199,8 @@ def _register_hooks(app: Flask) -> None:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if "request_id" in g:
             headers["X-Request-ID"] = g.request_id
+        if "rate_allowance" in g:
+            _rate_headers(headers, g.rate_allowance)
         _count_request(response)
         if request.path.startswith("/api/") or request.endpoint not in (None, "static"):
             headers.setdefault("Cache-Control", "no-store")
@@ -221,7 +241,12 @@ def _error_response(status: int, code: str, message: str, **extra: Any) -> Respo
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(UnderstudyError)
     def _domain_error(exc: UnderstudyError) -> ResponseReturnValue:
-        return _error_response(exc.status, exc.code, exc.message)
+        response = _error_response(exc.status, exc.code, exc.message)
+        if isinstance(exc, RateLimited):
+            limited = app.make_response(response)
+            limited.headers["Retry-After"] = str(exc.retry_after)
+            return limited
+        return response
 
     @app.errorhandler(IngestError)
     def _ingest_error(exc: IngestError) -> ResponseReturnValue:

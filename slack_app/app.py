@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from service.config import Settings
 from service.corpus import store
 from service.db import make_engine, make_session_factory, session_scope
+from service.ops.ratelimit import AskLimiter
 from slack_app import blocks as ui
 from slack_app.client import make_web_client
 from slack_app.flows import Flows, pitch_errors
@@ -34,12 +35,12 @@ def is_person_in_dm(event: dict[str, Any]) -> bool:
 
 def create_slack_app(settings: Settings, client: WebClient | None = None,
                      session_factory: sessionmaker[Session] | None = None, *,
-                     executor: Executor | None = None) -> App:
+                     executor: Executor | None = None, limiter: AskLimiter | None = None) -> App:
     """The Understudy Slack app over one database; `client` defaults to the bot token at SLACK_API_URL."""
     check_policy(settings)
     client = client or make_web_client(settings)
     sessions = session_factory or make_session_factory(make_engine(settings.database_url))
-    flows = Flows(settings, sessions, client)
+    flows = Flows(settings, sessions, client, limiter)
     executor = executor or ThreadPoolExecutor(max_workers=LAZY_WORKERS, thread_name_prefix="understudy-slack")
     # process_before_response: each ack is the HTTP response itself, decided before any slow work; the work
     # runs in lazy listeners on the executor, so it behaves the same behind gunicorn and in Socket Mode.

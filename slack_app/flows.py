@@ -18,6 +18,7 @@ from service.corpus.access import Viewer
 from service.corpus.models import Interaction, Twin
 from service.db import session_scope
 from service.errors import BadInput, UnderstudyError
+from service.ops.ratelimit import AskLimiter, ask_limiter, user_key
 from service.rehearsal import answer_turn, ensure_available, start_rehearsal
 from service.twin.engine import answer_question
 from slack_app import blocks as ui
@@ -75,11 +76,14 @@ def pitch_errors(view: dict[str, Any], settings: Settings) -> dict[str, str]:
 class Flows:
     """The work behind every listener; each method takes Slack's request body and posts its own replies."""
 
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session], client: WebClient):
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session], client: WebClient,
+                 limiter: AskLimiter | None = None):
         self.settings = settings
         self.sessions = sessions
         self.client = client
         self.poster = Poster(client)
+        # The web app's limiter in HTTP mode: asking in Slack spends from the same per-user allowance.
+        self.limiter = limiter or ask_limiter(settings)
 
     # --- plumbing ---------------------------------------------------------------------------------
 
@@ -110,6 +114,10 @@ class Flows:
     def viewer(self, s: Session, slack_user_id: str) -> Viewer:
         """The viewer this Slack user's request runs as (NotAllowed when refused)."""
         return resolve_viewer(s, self.settings, self.client, slack_user_id)
+
+    def spend(self, viewer: Viewer, slack_user_id: str) -> None:
+        """Take one question or rehearsal from the person's allowance (RateLimited when it is used up)."""
+        self.limiter.check(user_key(viewer.user_id, f"slack:{slack_user_id}"))
 
     def _keep_answer(self, s: Session, data: dict[str, Any], twin: Twin, *, slack_user_id: str, channel_id: str,
                      public: bool, question: str) -> None:
@@ -158,6 +166,7 @@ class Flows:
                     blocks = ui.notice_blocks(message)
                 else:
                     viewer = self.viewer(s, user)
+                    self.spend(viewer, user)
                     twin = choose_twin(s, self.settings, explicit=command.slug, channel_id=channel)
                     answer = answer_question(s, self.settings, twin.slug, command.question, viewer, channel="slack")
                     data = answer.to_dict()
@@ -205,6 +214,7 @@ class Flows:
                 twin, conversation_id, question = self._thread_twin(s, channel, root, text, channel)
                 if not question.strip():
                     raise BadInput(EMPTY_MENTION)
+                self.spend(viewer, user)
                 # Everyone in the channel reads a public answer, so it stands only on what everyone may see.
                 asker = public_viewer(viewer, self.settings) if public else viewer
                 answer = answer_question(s, self.settings, twin.slug, question, asker,
@@ -236,7 +246,7 @@ class Flows:
                 rehearsal_id = thread.rehearsal_id if thread is not None else None
             files = [f for f in event.get("files") or [] if isinstance(f, dict) and f.get("id")]
             if rehearsal_id is not None:
-                self._rehearsal_turn(to, rehearsal_id, viewer, text)
+                self._rehearsal_turn(to, user, rehearsal_id, viewer, text)
             elif files and thread is None:
                 self._rehearse_shared_file(to, user, viewer, text, str(files[0]["id"]))
             else:
@@ -246,6 +256,7 @@ class Flows:
         channel, root = str(to.channel), str(to.thread_ts)
         with self.session() as s:
             twin, conversation_id, question = self._thread_twin(s, channel, root, text, None)
+            self.spend(viewer, user)
             answer = answer_question(s, self.settings, twin.slug, question, viewer, conversation_id=conversation_id,
                                      channel="slack")
             if conversation_id is None:
@@ -303,6 +314,7 @@ class Flows:
     def _rehearse(self, to: Destination, user: str, viewer: Viewer, twin_slug: str, *, text: str | None,
                   shared: SharedFile | None) -> None:
         """Run the rehearsal, post its reaction and first question in a thread, and remember the thread."""
+        self.spend(viewer, user)
         with self.session() as s:
             result = start_rehearsal(s, self.settings, twin_slug, viewer, pitch_text=text,
                                      file_bytes=shared.data if shared else None,
@@ -327,7 +339,8 @@ class Flows:
         first = ui.first_round_blocks(data, twin.name)
         self.poster.post(thread, ui.fallback_text("Round 1"), first)
 
-    def _rehearsal_turn(self, to: Destination, rehearsal_id: int, viewer: Viewer, text: str) -> None:
+    def _rehearsal_turn(self, to: Destination, user: str, rehearsal_id: int, viewer: Viewer, text: str) -> None:
+        self.spend(viewer, user)
         with self.session() as s:
             turn = answer_turn(s, self.settings, rehearsal_id, viewer, text).to_dict()
         self.poster.post(to, ui.fallback_text(turn["text"]), ui.turn_blocks(turn))

@@ -36,7 +36,8 @@ def init_slack(app: Flask, settings: Settings | None = None, *, client: WebClien
         return None
     if session_factory is None and understudy is not None:
         session_factory = understudy.session_factory
-    bolt = create_slack_app(settings, client=client, session_factory=session_factory, executor=executor)
+    bolt = create_slack_app(settings, client=client, session_factory=session_factory, executor=executor,
+                            limiter=app.extensions.get("understudy_ask_limiter"))
     handler = SlackRequestHandler(bolt)
 
     def slack_events() -> ResponseReturnValue:

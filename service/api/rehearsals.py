@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import PurePosixPath
-from typing import Any, cast
+from typing import Any
 
-from flask import Flask, request
-from flask.blueprints import BlueprintSetupState
+from flask import request
 from spectree import Response as Resp
 from werkzeug.exceptions import UnsupportedMediaType
 
@@ -18,24 +16,11 @@ from service.api.views import responses
 from service.errors import BadInput
 from service.rehearsal.pitch import PITCH_SUFFIXES
 from service.web.auth import api_role, current_viewer
-from service.web.extension import commit, db, extension, settings
+from service.web.extension import commit, db, settings
 
 PITCH_TYPES = ".docx, .pdf, .md or .txt"
 # Ids in URLs stop at the largest id column value (PostgreSQL INTEGER); a larger one is a 404, not a database error.
 REHEARSAL_ID = "int:rehearsal_id"
-
-
-def limit_like_ask(endpoint: str) -> Callable[[BlueprintSetupState], None]:
-    """A blueprint setup step that puts `endpoint` under the per-user limit on asking (UNDERSTUDY_RATELIMIT_ASK)."""
-    def apply(state: BlueprintSetupState) -> None:
-        app = cast(Flask, state.app)
-        limiter = app.extensions.get("understudy_limiter")
-        if limiter is None or endpoint not in app.view_functions:
-            return
-        limit = str(extension(app).settings.ratelimit_ask)
-        # Flask-Limiter checks a decorated limit in its wrapper, so the registered view is replaced by it.
-        app.view_functions[endpoint] = limiter.limit(limit, methods=["POST"])(app.view_functions[endpoint])
-    return apply
 
 
 def check_pitch_file(filename: str | None) -> str:
@@ -79,8 +64,6 @@ def start_rehearsal(slug: str) -> Any:
     commit()
     return result.to_dict(), 201, {"Location": f"/api/v1/rehearsals/{result.rehearsal_id}"}
 
-
-api_bp.record_once(limit_like_ask("api.start_rehearsal"))
 
 
 @api_bp.post(f"/rehearsals/<{REHEARSAL_ID}>/turns")

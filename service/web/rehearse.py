@@ -13,7 +13,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from service import rehearsal
-from service.api.rehearsals import PITCH_TYPES, REHEARSAL_ID, check_pitch_file, limit_like_ask
+from service.api.rehearsals import PITCH_TYPES, REHEARSAL_ID, check_pitch_file
 from service.api.serialize import twin_dict
 from service.corpus import store
 from service.errors import NotFound, UnderstudyError
@@ -74,8 +74,6 @@ def rehearse_start() -> ResponseReturnValue:
         return render_template("rehearse.html", **_form_context(slug), pitch=pitch), exc.status
     return redirect(url_for("web.rehearsal_page", rehearsal_id=result.rehearsal_id))
 
-
-web_bp.record_once(limit_like_ask("web.rehearse_start"))
 
 
 def _twin_names(slug: str | None) -> dict[str, str]:

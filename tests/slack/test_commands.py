@@ -134,3 +134,22 @@ def test_admins_set_a_channels_twin_and_keep_its_answers_private(
     assert reply.user == "U_EMP" and reply.thread_ts == "1700000200.000100" and reply.channel == "C_QUIET"
     slack.drain()
     assert not [p for p in fake_slack.posts if p.public]
+
+
+@pytest.mark.parametrize("slack_overrides", [{"RATELIMIT_ASK": "2/minute"}])
+def test_slack_questions_spend_from_the_same_allowance_as_the_api(slack: SlackDriver, fake_slack: FakeSlack,
+                                                                  flask_app, session: Session) -> None:
+    token = store.rotate_token(session, "employee@example.com")
+    session.commit()
+    slack.command("/twin", "Why did you choose cold chain?")
+    slack.mention("dana Why did you choose cold chain?", ts="1700000200.000100")
+    slack.drain()
+    answers = [p for p in fake_slack.posts if "answer_actions" in p.dumped]
+    assert len(answers) == 2
+    slack.command("/twin", "Why did you choose cold chain?")
+    slack.drain()
+    assert "too many questions" in fake_slack.posts[-1].dumped
+    assert len([p for p in fake_slack.posts if "answer_actions" in p.dumped]) == 2
+    api = flask_app.test_client().post("/api/v1/twins/dana/ask", json={"question": "Why cold chain?"},
+                                       headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 429
