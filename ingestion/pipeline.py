@@ -13,7 +13,8 @@ from pathlib import Path, PurePath
 from ingestion import limits as checks
 from ingestion.chunking import chunk_blocks
 from ingestion.model import KINDS, IngestError, Limits, ParsedDocument
-from ingestion.parsers import Block, ParsedFile, drop_memo_header, speaker_key
+from ingestion.parsers import Block, ParsedFile, drop_memo_header, header_date
+from ingestion.speakers import is_executive_speaker, is_own_email, label_keys
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (
     ".docx", ".pdf", ".vtt", ".srt", ".txt", ".md", ".markdown", ".html", ".htm", ".eml",
@@ -109,7 +110,7 @@ def parse_bytes(
             )
         raise IngestError("no_text", f"{name} contains no text to ingest.")
     header: dict[str, str] = {}
-    if not parsed.has_turns and suffix != ".eml":
+    if not parsed.has_turns:
         kept, header = drop_memo_header(parsed.blocks)
         parsed = dataclasses.replace(parsed, blocks=kept)
     blocks, warning = _attribute(parsed, suffix, speaker_labels)
@@ -124,12 +125,12 @@ def parse_bytes(
     if warning:
         metadata["warning"] = warning
     return ParsedDocument(
-        title=parsed.title.strip() if parsed.title and parsed.title.strip() else title_from_filename(name),
+        title=_title(parsed.title, header.get("memo_subject"), name),
         kind=kind or _default_kind(suffix, parsed),
         filename=name,
         sha256=hashlib.sha256(data).hexdigest(),
         size_bytes=len(data),
-        date=date or date_from_filename(name) or parsed.date,
+        date=date or date_from_filename(name) or _own_date(parsed.date, header, suffix),
         passages=passages,
         metadata=metadata,
     )
@@ -197,19 +198,17 @@ def _parse_captions(text: str, name: str, suffix: str) -> ParsedFile:
 
 def _attribute(parsed: ParsedFile, suffix: str, speaker_labels: Sequence[str]) -> tuple[list[Block], str]:
     """Set each block's executive flag from the speaker labels; also return a warning for the curator, if any."""
-    wanted = {speaker_key(label) for label in speaker_labels if speaker_key(label)}
+    wanted = label_keys(speaker_labels)
     if suffix == ".eml":
-        addresses = {label.strip().lower() for label in speaker_labels if "@" in label}
-        sender_name = parsed.metadata.get("from_name", "")
-        sender_address = parsed.metadata.get("from_address", "")
-        own = not wanted or speaker_key(sender_name) in wanted or sender_address in addresses
+        own = is_own_email(parsed.metadata.get("from_name", ""), parsed.metadata.get("from_address", ""),
+                           speaker_labels)
         warning = "" if own else "the sender is not one of the speaker labels; kept as context, not the executive's words"
         return [dataclasses.replace(block, executive=own) for block in parsed.blocks], warning
     if not parsed.has_turns:
         return [dataclasses.replace(block, executive=True if block.executive is None else block.executive)
                 for block in parsed.blocks], ""
     blocks = [
-        dataclasses.replace(block, executive=block.speaker is not None and speaker_key(block.speaker) in wanted)
+        dataclasses.replace(block, executive=is_executive_speaker(block.speaker, speaker_labels))
         for block in parsed.blocks
     ]
     speakers = parsed.metadata.get("speakers", "")
@@ -219,6 +218,20 @@ def _attribute(parsed: ParsedFile, suffix: str, speaker_labels: Sequence[str]) -
         labels = ", ".join(speaker_labels)
         return blocks, f"no turn matches the speaker label(s) {labels} (speakers found: {speakers})"
     return blocks, ""
+
+
+def _own_date(parsed: dt.date | None, header: dict[str, str], suffix: str) -> dt.date | None:
+    """The date a file gives itself: a memo header's Date line over the file's metadata, an e-mail's own Date first."""
+    from_header = header_date(header.get("memo_date", ""))
+    return (parsed or from_header) if suffix == ".eml" else (from_header or parsed)
+
+
+def _title(parsed: str | None, subject: str | None, filename: str) -> str:
+    """The document's own title, else a memo header's subject, else one made from the file name."""
+    for candidate in (parsed, subject):
+        if candidate and candidate.strip():
+            return candidate.strip()
+    return title_from_filename(filename)
 
 
 def _default_kind(suffix: str, parsed: ParsedFile) -> str:

@@ -11,7 +11,7 @@ import io
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from ingestion.parsers import ParsedFile, squash
+from ingestion.parsers import ParsedFile, is_memo_header, squash
 from ingestion.parsers.text import SectionBuilder
 
 # python-docx's blank template carries these; they describe the template, not the document.
@@ -42,6 +42,9 @@ def parse_docx(data: bytes) -> ParsedFile:
             continue
         if style.startswith("heading"):
             builder.heading(text)
+        elif is_memo_header(text):
+            for line in text.split("\n"):  # routing lines kept apart by soft line breaks stay apart
+                builder.paragraph(line)
         else:
             builder.paragraph(text)
     blocks = builder.finish()

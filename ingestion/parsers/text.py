@@ -124,7 +124,10 @@ def parse_markdown(text: str) -> ParsedFile:
 
     def flush() -> None:
         if para:
-            builder.paragraph(_inline_markdown(" ".join(para)))
+            lines = [_inline_markdown(line) for line in para]
+            # Routing lines on consecutive lines ("**To:** All staff", "**From:** …") stay one a paragraph.
+            for text in lines if is_memo_header("\n".join(lines)) else [" ".join(lines)]:
+                builder.paragraph(text)
             para.clear()
 
     for index in range(start, len(lines)):

@@ -119,3 +119,88 @@ def test_a_memo_routing_header_is_metadata_not_the_executives_words(tmp_path: Pa
     assert "To: the point, it is 97%." in parse_path(path).passages[-1].text
     lone = parse_upload(b"Date: Tuesday was the deadline we missed.\n\nWe will do better.", "note.txt")
     assert lone.passages[0].text.startswith("Date: Tuesday")
+
+
+HEADER_WORDS = ("To:", "From:", "Date:", "Subject:", "Re:", "CC:", "MEMORANDUM")
+
+
+def build_memo_docx(path: Path) -> Path:
+    """A Word memo as offices write them: a MEMORANDUM label, routing lines split by soft breaks, a table."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("MEMORANDUM")
+    routing = document.add_paragraph("To: All Halvorsen colleagues")
+    for line in ("From: Dana Reyes, Chief Executive Officer", "Date: 19 May 2025"):
+        routing.add_run().add_break()
+        routing.add_run(line)
+    document.add_paragraph("CC: Executive leadership team")
+    document.add_paragraph("Subject: Fleet electrification timing")
+    document.add_paragraph("We will electrify the urban fleet first, depot by depot. Range is no longer the problem.")
+    table = document.add_table(rows=2, cols=3)
+    for row, cells in enumerate([("Depot", "Urban vans", "Electric today"), ("Calder North", "64", "12")]):
+        for column, text in enumerate(cells):
+            table.cell(row, column).text = text
+    document.save(str(path))
+    return path
+
+
+MEMO_MD = """# Fleet electrification timing
+
+**To:** All Halvorsen colleagues
+**From:** Dana Reyes, Chief Executive Officer
+**Date:** May 19, 2025
+
+We will electrify the urban fleet first, depot by depot. Range is no longer the problem.
+
+| Depot | Urban vans | Electric today |
+|---|---|---|
+| Calder North | 64 | 12 |
+"""
+
+
+def test_memo_headers_of_word_and_markdown_memos_are_metadata_and_give_the_date(tmp_path: Path) -> None:
+    memos = [build_memo_docx(tmp_path / "fleet-timing.docx"), tmp_path / "fleet-timing.md"]
+    memos[1].write_text(MEMO_MD, encoding="utf-8")
+    for path in memos:
+        doc = parse_path(path, speaker_labels=["DANA REYES"])
+        texts = [p.text for p in doc.passages]
+        assert not any(line.startswith(HEADER_WORDS) for text in texts for line in text.splitlines()), texts
+        assert texts[0].startswith("We will electrify the urban fleet first"), texts
+        assert doc.date is not None and doc.date.isoformat() == "2025-05-19", path.name
+        assert doc.metadata["memo_to"] == "All Halvorsen colleagues"
+        assert doc.metadata["memo_from"] == "Dana Reyes, Chief Executive Officer"
+        assert doc.title == "Fleet electrification timing"
+        # Tables stay searchable, a row a line with its cells joined as before.
+        assert "Calder North | 64 | 12" in "\n".join(texts).splitlines()
+    assert parse_path(memos[0]).metadata["memo_cc"] == "Executive leadership team"
+
+
+def test_a_date_prefix_in_the_file_name_still_wins_over_the_header(tmp_path: Path) -> None:
+    path = build_memo_docx(tmp_path / "2025-05-20-fleet-timing.docx")
+    assert str(parse_path(path).date) == "2025-05-20"
+
+
+def test_a_lone_from_line_and_an_emailed_memos_header_are_not_speech() -> None:
+    from email.message import EmailMessage
+
+    note = parse_upload(b"From: Dana Reyes\n\nI want every driver home safe.", "note.txt")
+    assert [p.text for p in note.passages] == ["I want every driver home safe."]
+    assert note.metadata["memo_from"] == "Dana Reyes"
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "Dana Reyes <dana@halvorsen.example>", "all@halvorsen.example", "Fleet"
+    message["Date"] = "Mon, 19 May 2025 06:52:00 +0000"
+    message.set_content("To: All colleagues\nDate: 18 May 2025\n\nWe will electrify the urban fleet first.\n")
+    mail = parse_upload(bytes(message), "fleet.eml", speaker_labels=["DANA REYES"])
+    assert [p.text for p in mail.passages] == ["We will electrify the urban fleet first."]
+    assert str(mail.date) == "2025-05-19"  # the message's own Date header comes first
+
+
+def test_the_demo_corpus_has_no_header_lines_in_its_passages() -> None:
+    demo = Path(__file__).resolve().parents[2] / "examples" / "dana-reyes"
+    memos = [path for path in iter_files([demo]) if path.suffix in (".docx", ".md", ".txt", ".eml", ".pdf")]
+    assert len(memos) > 10
+    for path in memos:
+        doc = parse_path(path, speaker_labels=["DANA REYES"])
+        starts = [p.text for p in doc.passages if p.text.startswith(HEADER_WORDS)]
+        assert not starts, (path.name, starts)

@@ -1,0 +1,56 @@
+"""Whose words a passage holds: the executive's labels, each label's share of a transcript, e-mail senders."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from ingestion.parsers import speaker_key
+
+
+@dataclass(frozen=True)
+class LabelShare:
+    """One speaker label and how many of a text's labelled words it holds."""
+
+    label: str
+    words: int
+    share: float
+
+
+def label_keys(labels: Iterable[str]) -> set[str]:
+    """The comparable form of each label ("The President." and "THE PRESIDENT" are one)."""
+    return {key for key in (speaker_key(label) for label in labels) if key}
+
+
+def is_executive_speaker(speaker: str | None, labels: Iterable[str]) -> bool:
+    """Whether a transcript turn with this speaker label is the executive's."""
+    return speaker is not None and speaker_key(speaker) in label_keys(labels)
+
+
+def is_own_email(sender_name: str, sender_address: str, labels: Sequence[str]) -> bool:
+    """Whether an e-mail's sender is the executive: any sender when no label is given, else by name or address."""
+    wanted = label_keys(labels)
+    addresses = {label.strip().lower() for label in labels if "@" in label}
+    return not wanted or speaker_key(sender_name) in wanted or sender_address.strip().lower() in addresses
+
+
+def label_shares(turns: Iterable[tuple[str | None, int]]) -> list[LabelShare]:
+    """Each speaker label's words and share of all labelled words, most words first."""
+    words: Counter[str] = Counter()
+    for speaker, count in turns:
+        if speaker:
+            words[speaker] += count
+    total = sum(words.values())
+    if not total:
+        return []
+    return [LabelShare(label, count, count / total) for label, count in words.most_common()]
+
+
+def unknown_label_share(turns: Iterable[tuple[str | None, bool, int]]) -> LabelShare | None:
+    """The label holding most words when a text has labelled turns and none of them is the executive's."""
+    rows = list(turns)
+    if any(executive for speaker, executive, _ in rows if speaker):
+        return None
+    shares = label_shares((speaker, count) for speaker, _, count in rows)
+    return shares[0] if shares else None
