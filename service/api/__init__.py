@@ -95,8 +95,16 @@ def _check_body_and_csrf() -> None:
         return
     if request.mimetype not in kinds:
         raise UnsupportedMediaType(f"send the body as {' or '.join(sorted(kinds))}")
-    if request.mimetype == JSON_MIMETYPE and request.get_json(silent=True) is None:
+    if request.mimetype == JSON_MIMETYPE and _parsed_json() is None:
         raise BadInput("the body is not valid JSON")
+
+
+def _parsed_json() -> Any:
+    """The request's JSON body, or None when it is not JSON or nests too deep for the parser (never a 500)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        raise BadInput("the body is not valid JSON: it nests too deeply") from None
 
 
 import service.api.rehearsals  # noqa: E402,F401  (registers the rehearsal routes; it imports views first)

@@ -240,6 +240,14 @@ def rotate_token(session: Session, email: str, *, actor: str = SYSTEM_ACTOR) -> 
     return token
 
 
+def end_sessions(session: Session, user: User) -> User:
+    """End every browser session of this user (sign-out): sessions signed with the old version stop working."""
+    session.execute(update(User).where(User.id == user.id).values(session_version=User.session_version + 1))
+    session.refresh(user)
+    record_audit(session, user.email, "auth.logout", object_type="user", object_id=user.id)
+    return user
+
+
 def get_user(session: Session, email: str) -> User:
     """The user with this e-mail, or NotFound."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))

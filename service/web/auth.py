@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -42,6 +44,10 @@ DEV_LOGIN_SALT = "understudy-dev-login"
 DEV_LOGIN_MAX_AGE_S = 15 * 60
 DEV_LOGIN_ACTION = "auth.dev_login"
 
+SESSION_VERSION_KEY = "sv"
+# What browsers drop or treat as a slash inside a URL: ASCII control characters (tab, CR, LF…) and backslashes.
+URL_NOISE_RE = re.compile(r"[\x00-\x1f\x7f\\]")
+
 auth_bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
@@ -67,7 +73,8 @@ def current_user() -> User | None:
         g.auth_method = "bearer" if user else "bad_bearer"
     elif session.get("user_id"):
         candidate = db().get(User, int(session["user_id"]))
-        if candidate is not None and candidate.active:
+        if (candidate is not None and candidate.active
+                and session.get(SESSION_VERSION_KEY, 0) == (candidate.session_version or 0)):
             user = candidate
             g.auth_method = "session"
         else:
@@ -132,8 +139,22 @@ def sign_in(user: User) -> None:
     """Start a browser session for this user (a fresh session, against fixation)."""
     session.clear()
     session["user_id"] = user.id
+    session[SESSION_VERSION_KEY] = user.session_version or 0
     session.permanent = True
     g.current_user = user
+
+
+def safe_next(target: str | None) -> str:
+    """A same-origin path to go to after sign-in, or "" for anything else (another host, a scheme, tricks)."""
+    value = (target or "").strip()
+    if not value or URL_NOISE_RE.search(value):
+        return ""  # a tab or backslash is how `/%09/evil.example` and `/\\evil.example` become another host
+    if not value.startswith("/") or value.startswith("//"):
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return ""
+    return value
 
 
 # --- development sign-in ---------------------------------------------------------------------------
@@ -224,8 +245,7 @@ def _oidc_client() -> Any:
 def oidc_login() -> WerkzeugResponse:
     """Send the browser to the identity provider."""
     client = _oidc_client()
-    nxt = request.args.get("next", "")
-    session["login_next"] = nxt if nxt.startswith("/") and not nxt.startswith("//") else ""
+    session["login_next"] = safe_next(request.args.get("next"))
     return cast(WerkzeugResponse, client.authorize_redirect(url_for("auth.oidc_callback", _external=True)))
 
 
@@ -247,7 +267,7 @@ def oidc_callback() -> WerkzeugResponse:
         return _login_failed(f"{email} has no Understudy account. Ask an administrator to add you.")
     store.record_audit(db(), email, "auth.sso_login", object_type="user", object_id=user.id)
     commit()
-    nxt = session.pop("login_next", "") or url_for("web.home")
+    nxt = safe_next(session.pop("login_next", "")) or url_for("web.home")
     sign_in(user)
     return redirect(nxt)
 
@@ -261,12 +281,16 @@ def login() -> Any:
     if current_user() is not None:
         return redirect(url_for("web.home"))
     return render_template("login.html", oidc=bool(cfg.oidc_issuer), dev_login=dev_login_enabled(cfg),
-                           next=request.args.get("next", ""))
+                           next=safe_next(request.args.get("next")))
 
 
 @auth_bp.post("/logout")
 def logout() -> WerkzeugResponse:
-    """End the browser session."""
+    """End the browser session, and with it every saved copy of its cookie (the user's session version moves on)."""
+    user = current_user() if session.get("user_id") else None
+    if user is not None and g.get("auth_method") == "session":
+        store.end_sessions(db(), user)
+        commit()
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))

@@ -105,6 +105,27 @@ def test_signing_out_ends_the_session(app, client, world: World) -> None:
     assert client.get("/api/v1/twins").status_code == 401
 
 
+def test_a_saved_cookie_stops_working_after_signing_out(app, client, world: World) -> None:
+    token = sign_in(app, client, "admin@example.com")
+    saved = client.get_cookie("understudy_session")
+    assert saved is not None and client.get("/api/v1/users").status_code == 200
+    assert client.post("/auth/logout", data={"csrf_token": token}).status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("understudy_session", saved.value)
+    assert replay.get("/api/v1/users").status_code == 401
+    assert replay.get("/admin").status_code == 302  # back to sign-in
+    again = app.test_client()
+    sign_in(app, again, "admin@example.com")  # signing in again works, with a fresh session
+    assert again.get("/api/v1/users").status_code == 200
+
+
+def test_signing_out_is_in_the_audit_log(app, client, world: World) -> None:
+    token = sign_in(app, client, "curator@example.com")
+    client.post("/auth/logout", data={"csrf_token": token})
+    events = app.test_client().get("/api/v1/audit", headers=world.people["admin"].headers).get_json()["events"]
+    assert any(e["action"] == "auth.logout" and e["actor"] == "curator@example.com" for e in events)
+
+
 def test_pages_send_strangers_to_sign_in(client) -> None:
     response = client.get("/curate")
     assert response.status_code == 302

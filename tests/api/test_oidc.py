@@ -134,3 +134,53 @@ def test_a_forged_callback_does_not_sign_in(sso_app, world: World) -> None:
     assert forged.status_code == 302
     assert client.get("/api/v1/twins").status_code == 401
     assert "did not complete" in client.get(forged.headers["Location"]).get_data(as_text=True)
+
+
+def sign_in_with_next(client: Any, nxt: str) -> Any:
+    """The OIDC flow started from a login link carrying `next` (sent raw, as an attacker's link would)."""
+    import requests
+
+    start = client.get("/auth/oidc/login", query_string={"next": nxt})
+    back = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
+    callback = urlparse(back.headers["Location"])
+    return client.get(f"{callback.path}?{callback.query}")
+
+
+# Ways a `next` parameter has been made to leave the site (decoded, as the server receives them).
+OPEN_REDIRECTS = [
+    "/\t/evil.example",            # ?next=/%09/evil.example: browsers drop the tab and read //evil.example
+    "//evil.example",              # protocol-relative
+    "///evil.example",
+    "/\\evil.example",             # browsers read a backslash as a slash
+    "\\/evil.example",
+    "/\\/evil.example",
+    "/\r\n/evil.example",          # CR LF dropped as the tab is
+    "/\x00/evil.example",
+    " //evil.example",             # leading space stripped by browsers
+    "\t//evil.example",
+    "https://evil.example",
+    "http:evil.example",
+    "javascript:alert(1)",
+    "evil.example",
+    "/\x7f/evil.example",
+]
+
+
+@pytest.mark.parametrize("nxt", OPEN_REDIRECTS)
+def test_sign_in_never_redirects_off_site(sso_app, provider: Provider, world: World, nxt: str) -> None:
+    done = sign_in_with_next(sso_app.test_client(), nxt)
+    assert done.status_code == 302
+    location = done.headers["Location"]
+    assert location == "/", location
+    assert "evil" not in location and "javascript" not in location
+
+
+@pytest.mark.parametrize("nxt", ["/curate", "/ask?twin=dana", "/curate/sources/3#passages", "/rehearse/%2F/x"])
+def test_sign_in_returns_to_a_path_on_this_site(sso_app, provider: Provider, world: World, nxt: str) -> None:
+    assert sign_in_with_next(sso_app.test_client(), nxt).headers["Location"] == nxt
+
+
+@pytest.mark.parametrize("nxt", OPEN_REDIRECTS)
+def test_the_login_page_never_carries_an_off_site_next(sso_app, nxt: str) -> None:
+    html = sso_app.test_client().get("/auth/login", query_string={"next": nxt}).get_data(as_text=True)
+    assert "evil" not in html and "javascript" not in html
