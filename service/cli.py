@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+import shlex
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -309,6 +310,35 @@ def twin_list(rt: Runtime, as_json: bool) -> None:
     out.print(table)
 
 
+@twin.command("labels")
+@click.argument("slug")
+@click.option("--add", "add", multiple=True, help="A transcript label of the executive's turns, e.g. 'THE PRESIDENT'.")
+@click.option("--remove", "remove", multiple=True, help="A label that is not the executive's after all.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_rt
+@guarded
+def twin_labels(rt: Runtime, slug: str, add: tuple[str, ...], remove: tuple[str, ...], as_json: bool) -> None:
+    """Show or change the labels that mark the executive's turns; a change re-attributes the stored sources."""
+    from service.corpus import store
+    from service.twin.labels import change_speaker_labels
+
+    check_schema(rt)
+    with rt.session() as s:
+        t = store.get_twin(s, slug)
+        if not add and not remove:
+            data: dict[str, Any] = {"speaker_labels": list(t.speaker_labels or [])}
+        else:
+            data = change_speaker_labels(s, t, add=add, remove=remove, actor=actor_name()).to_dict()
+    if as_json:
+        emit_json(data)
+        return
+    out.print(f"Speaker labels of {slug}: {', '.join(data['speaker_labels']) or '(none)'}.")
+    if "reattributed" in data:
+        done = data["reattributed"]
+        out.print(f"Re-attributed {done['sources']} stored sources: {done['to_executive']} passages are now the "
+                  f"executive's words, {done['from_executive']} no longer are.")
+
+
 # --- ingestion -------------------------------------------------------------------------------------
 
 @dataclass
@@ -322,10 +352,12 @@ class FileOutcome:
     error: str | None = None
     code: str | None = None
     version: int | None = None
+    # When the file's speaker labels include none of the executive's: the label with most words and its share.
+    speaker_hint: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "status": self.status, "source_id": self.source_id, "passages": self.passages,
-                "error": self.error, "code": self.code, "version": self.version}
+                "error": self.error, "code": self.code, "version": self.version, "speaker_hint": self.speaker_hint}
 
 
 def ingest_files(rt: Runtime, slug: str, paths: list[Path], *, kind: str | None, speakers: list[str],
@@ -337,8 +369,11 @@ def ingest_files(rt: Runtime, slug: str, paths: list[Path], *, kind: str | None,
 
     limits = Limits(max_bytes=int(rt.settings.max_file_mb * 1024 * 1024), pdf_timeout_s=rt.settings.pdf_timeout,
                     pdf_memory_mb=rt.settings.pdf_memory_mb, passage_words=rt.settings.passage_words)
+    from service.twin.labels import document_label_hint
+
     with rt.session() as s:
-        labels = speakers or list(store.get_twin(s, slug).speaker_labels or [])
+        twin_row = store.get_twin(s, slug)
+        labels, twin_name = speakers or list(twin_row.speaker_labels or []), twin_row.name
     stored: list[int] = []
     for path in paths:
         try:
@@ -352,9 +387,10 @@ def ingest_files(rt: Runtime, slug: str, paths: list[Path], *, kind: str | None,
         try:
             with rt.session() as s:
                 result = store.add_source(s, store.get_twin(s, slug), doc, audience=audience, uploaded_by=uploader,
-                                          approve=approve, kind=kind)
+                                          approve=approve, kind=kind, speaker_labels=speakers or None)
                 outcome = FileOutcome(str(path), result.status, result.source.id, len(doc.passages),
-                                      version=result.source.version)
+                                      version=result.source.version,
+                                      speaker_hint=document_label_hint(doc, twin_name))
         except UnderstudyError as exc:
             outcome = FileOutcome(str(path), "failed", error=exc.message, code=exc.code)
         if outcome.source_id is not None and outcome.status in ("ingested", "updated"):
@@ -402,7 +438,7 @@ def ingest(rt: Runtime, slug: str, paths: tuple[Path, ...], kind: str | None, sp
 
     check_schema(rt)
     with rt.session() as s:
-        store.get_twin(s, slug)
+        twin_name = store.get_twin(s, slug).name
         uploader = store.get_user(s, as_email).email if as_email else actor_name()
     missing = [p for p in paths if not p.exists()]
     files = list(iter_files([p for p in paths if p.exists()]))
@@ -427,6 +463,7 @@ def ingest(rt: Runtime, slug: str, paths: tuple[Path, ...], kind: str | None, sp
     elapsed = time.perf_counter() - started
     if not as_json:
         print_ingest_summary(outcomes, elapsed, approve)
+        print_label_hints(slug, twin_name, outcomes)
     if any(o.status == "failed" for o in outcomes):
         sys.exit(EXIT_SOME_FAILED)
 
@@ -437,13 +474,27 @@ def print_ingest_summary(outcomes: list[FileOutcome], elapsed: float, approved: 
     for o in outcomes:
         style = {"failed": "red", "duplicate": "yellow", "updated": "cyan"}.get(o.status, "green")
         table.add_row(Path(o.path).name, f"[{style}]{o.status}[/]", str(o.source_id or ""), str(o.version or ""),
-                      str(o.passages or ""), o.error or "")
+                      str(o.passages or ""), o.error or (o.speaker_hint or {}).get("message", ""))
     out.print(table)
     counts = {k: sum(1 for o in outcomes if o.status == k) for k in ("ingested", "updated", "duplicate", "failed")}
     out.print(", ".join(f"{v} {k}" for k, v in counts.items()) + f" in {elapsed:.1f} s.")
     if not approved and (counts["ingested"] or counts["updated"]):
         out.print("New sources are drafts: review them with `understudy sources show ID`, then "
                   "`understudy sources approve ID`.")
+
+
+def print_label_hints(slug: str, name: str, outcomes: list[FileOutcome]) -> None:
+    """For each label that holds most words of transcripts without the executive's turns: its share and the fix."""
+    shares: dict[str, list[int]] = {}
+    for o in outcomes:
+        if o.speaker_hint:
+            shares.setdefault(o.speaker_hint["label"], []).append(round(o.speaker_hint["share"] * 100))
+    for label, found in shares.items():
+        share = f"{found[0]} %" if len(found) == 1 else f"{min(found)}-{max(found)} %"
+        where = "" if len(found) == 1 else f" in {len(found)} transcripts"
+        out.print(f"[yellow]{label}: {share} of the words{where}. Is that {name}?[/] None of the turns is "
+                  f"{name}'s now. If so: understudy twin labels {slug} --add {shlex.quote(label)} "
+                  "(re-attributes the stored sources).")
 
 
 # --- sources ---------------------------------------------------------------------------------------
@@ -506,9 +557,16 @@ def sources_show(rt: Runtime, source_id: int, as_json: bool) -> None:
     from service.corpus import store
 
     check_schema(rt)
+    from service.corpus.models import Twin
+    from service.twin.labels import source_label_hint
+
     with rt.session() as s:
         src = store.get_source(s, source_id)
         data = source_dict(src, len(src.passages))
+        data["metadata"] = dict(src.meta or {})
+        data["speaker_hint"] = source_label_hint(s, src)
+        owner = s.get(Twin, src.twin_id)
+        slug = owner.slug if owner is not None else "SLUG"
         data["passages"] = [{"ordinal": p.ordinal, "text": p.text, "speaker": p.speaker, "executive": p.executive,
                              "locator": p.locator, "heading": p.heading} for p in src.passages]
     if as_json:
@@ -516,6 +574,10 @@ def sources_show(rt: Runtime, source_id: int, as_json: bool) -> None:
         return
     out.print(f"[bold]{data['title']}[/] — {data['filename']} v{data['version']}, {data['kind']}, "
               f"{data['date'] or 'undated'}, audience {data['audience']}, {data['status']}")
+    if data["speaker_hint"]:
+        label = data["speaker_hint"]["label"]
+        out.print(f"[yellow]{data['speaker_hint']['message']}[/] No turn here is the executive's. If it is them: "
+                  f"understudy twin labels {slug} --add {shlex.quote(label)}")
     table = Table("#", "locator", "speaker", "exec", "text")
     for p in data["passages"]:
         table.add_row(str(p["ordinal"]), p["locator"], p["speaker"] or "", "yes" if p["executive"] else "no",

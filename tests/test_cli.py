@@ -270,3 +270,59 @@ def test_users_link_prints_a_fresh_one_time_link_that_signs_in(cli, twin, databa
     reused = app.test_client().get(path, follow_redirects=True)
     assert "already been used" in reused.get_data(as_text=True)
     assert cli("users", "link", "ghost@example.com").exit_code == 2
+
+
+TOWN_HALL = """THE CEO: Good morning, everyone. Thank you for coming in so early on a Friday. I want to talk about the
+electric vans, because the timing of the fleet electrification is the question I get asked most often.
+
+MS. OKAFOR: Thank you. When will the depots get chargers?
+
+THE CEO: Every urban depot gets chargers before the vans arrive, starting with Calder North next spring. We
+electrify depot by depot, and a depot only switches once its chargers have run for a full winter.
+
+MR. WEBER: And the regional depots?
+
+THE CEO: The regional depots wait until the range of the trucks covers a full route in January.
+"""
+
+
+def test_an_unknown_speaker_label_is_named_and_adding_it_reattributes_the_stored_transcript(cli, twin, tmp_path):
+    path = tmp_path / "2025-01-30-town-hall.txt"
+    path.write_text(TOWN_HALL, encoding="utf-8")
+    ingested = json_lines(cli("ingest", twin, str(path), "--approve", "--json").output)[0]
+    hint = ingested["speaker_hint"]
+    assert hint["label"] == "THE CEO" and 0.75 < hint["share"] < 0.95
+    assert hint["message"] == f"THE CEO: {round(hint['share'] * 100)} % of the words. Is that Dana Reyes?"
+    table = cli("ingest", twin, str(path)).output
+    assert "THE CEO:" in table and "Is that Dana Reyes?" in table and "twin labels dana --add 'THE CEO'" in table
+    source_id = str(ingested["source_id"])
+    shown = json.loads(cli("sources", "show", source_id, "--json").output)
+    assert shown["speaker_hint"]["label"] == "THE CEO"
+    assert not any(p["executive"] for p in shown["passages"])
+    question = "When do the depots get chargers for the electric vans?"
+    assert json.loads(cli("ask", twin, question, "--json").output)["grounded"] is False
+
+    changed = json.loads(cli("twin", "labels", twin, "--add", "The CEO", "--json").output)
+    assert "The CEO" in changed["speaker_labels"]
+    assert changed["reattributed"]["sources"] == 1 and changed["reattributed"]["to_executive"] >= 3
+    shown = json.loads(cli("sources", "show", source_id, "--json").output)
+    assert shown["speaker_hint"] is None
+    assert {p["speaker"] for p in shown["passages"] if p["executive"]} == {"THE CEO"}
+    assert not any(p["executive"] for p in shown["passages"] if p["speaker"] != "THE CEO")
+    answer = json.loads(cli("ask", twin, question, "--json").output)
+    assert answer["grounded"] is True
+    assert any("chargers" in c["quote"] for c in answer["citations"])
+
+    removed = cli("twin", "labels", twin, "--remove", "THE CEO")
+    assert "DANA REYES" in removed.output and "The CEO" not in removed.output
+    assert f"{changed['reattributed']['to_executive']} no longer are" in removed.output
+
+
+def test_a_label_given_at_ingest_survives_a_reattribution(cli, twin, tmp_path):
+    path = tmp_path / "town-hall.txt"
+    path.write_text(TOWN_HALL, encoding="utf-8")
+    row = json_lines(cli("ingest", twin, str(path), "--speaker", "THE CEO", "--json").output)[0]
+    assert row["speaker_hint"] is None
+    cli("twin", "labels", twin, "--add", "MS. OKAFOR")
+    shown = json.loads(cli("sources", "show", str(row["source_id"]), "--json").output)
+    assert {p["speaker"] for p in shown["passages"] if p["executive"]} == {"THE CEO", "MS. OKAFOR"}

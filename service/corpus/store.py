@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -285,8 +285,10 @@ class AddResult:
 
 
 def add_source(session: Session, twin: Twin, doc: ParsedDocument, *, audience: str = "everyone",
-               uploaded_by: str = SYSTEM_ACTOR, approve: bool = False, kind: str | None = None) -> AddResult:
-    """Store a parsed file as a draft source with its passages (a new version if the name is known)."""
+               uploaded_by: str = SYSTEM_ACTOR, approve: bool = False, kind: str | None = None,
+               speaker_labels: list[str] | None = None) -> AddResult:
+    """Store a parsed file as a draft source with its passages (a new version if the name is known); `speaker_labels`
+    are the executive's labels given for this file alone, kept so a later re-attribution honours them."""
     kind = kind or doc.kind
     if kind not in KINDS:
         raise BadInput(f"kind must be one of {', '.join(KINDS)}")
@@ -303,7 +305,7 @@ def add_source(session: Session, twin: Twin, doc: ParsedDocument, *, audience: s
         twin_id=twin.id, title=doc.title[:500], kind=kind, filename=doc.filename[:500], sha256=doc.sha256,
         size_bytes=doc.size_bytes, date=doc.date, audience=audience.strip(), status="draft",
         version=previous.version + 1 if previous else 1, supersedes_id=previous.id if previous else None,
-        uploaded_by=uploaded_by, meta=dict(doc.metadata),
+        uploaded_by=uploaded_by, meta={**doc.metadata, **({"speaker_labels": speaker_labels} if speaker_labels else {})},
     )
     session.add(source)
     session.flush()
@@ -439,6 +441,52 @@ def passage_counts(session: Session, source_ids: list[int]) -> dict[int, int]:
         select(Passage.source_id, func.count()).where(Passage.source_id.in_(source_ids)).group_by(Passage.source_id)
     )
     return {source_id: count for source_id, count in rows}
+
+
+@dataclass(frozen=True)
+class Reattribution:
+    """What recomputing a twin's executive flags changed."""
+
+    sources: int
+    to_executive: int
+    from_executive: int
+
+
+def reattribute_passages(session: Session, twin: Twin, *, actor: str = SYSTEM_ACTOR) -> Reattribution:
+    """Recompute every labelled passage's executive flag from the twin's speaker labels (and those a source was
+    ingested with by name), as ingestion would; audited."""
+    from ingestion.speakers import is_executive_speaker, is_own_email
+
+    labels = [str(label) for label in twin.speaker_labels or []]
+    metas = {sid: dict(meta or {}) for sid, meta in session.execute(
+        select(Source.id, Source.meta).where(Source.twin_id == twin.id))}
+    rows = session.execute(
+        select(Passage.source_id, Passage.speaker, Passage.executive, func.count())
+        .where(Passage.twin_id == twin.id, Passage.speaker.is_not(None))
+        .group_by(Passage.source_id, Passage.speaker, Passage.executive))
+    changes: list[dict[str, Any]] = []
+    moved = {True: 0, False: 0}
+    touched: set[int] = set()
+    for source_id, speaker, executive, count in rows:
+        meta = metas.get(source_id, {})
+        given = labels + [str(label) for label in meta.get("speaker_labels") or []]
+        if meta.get("source_format") == "eml":
+            wanted = is_own_email(str(meta.get("from_name") or ""), str(meta.get("from_address") or ""), given)
+        else:
+            wanted = is_executive_speaker(speaker, given)
+        if wanted != bool(executive):
+            changes.append({"b_source": source_id, "b_speaker": speaker, "b_flag": wanted})
+            moved[wanted] += int(count)
+            touched.add(source_id)
+    if changes:
+        session.execute(update(PASSAGES).where(PASSAGES.c.source_id == bindparam("b_source"),
+                                               PASSAGES.c.speaker == bindparam("b_speaker"))
+                        .values(executive=bindparam("b_flag")), changes)
+    result = Reattribution(len(touched), moved[True], moved[False])
+    record_audit(session, actor, "twin.reattribute", twin_slug=twin.slug, object_type="twin", object_id=twin.id,
+                 detail={"labels": labels, "sources": result.sources, "to_executive": result.to_executive,
+                         "from_executive": result.from_executive})
+    return result
 
 
 def save_passage_vectors(session: Session, model: str, vectors: list[tuple[int, str, int, bytes]]) -> int:

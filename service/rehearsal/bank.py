@@ -225,7 +225,8 @@ def corpus_state(session: Session, twin: Twin) -> str:
     # Ids can be reused (SQLite after deletes, test databases after a reset): the twin's creation time and the
     # newest passage id tell a recreated twin from the old one.
     newest = session.scalar(select(func.max(Passage.id)).where(Passage.twin_id == twin.id))
-    digest = hashlib.sha256(repr((twin.id, str(twin.created_at), newest)).encode())
+    # The executive's labels decide which turns are theirs: adding one re-attributes stored passages.
+    digest = hashlib.sha256(repr((twin.id, str(twin.created_at), newest, list(twin.speaker_labels or []))).encode())
     for row in rows:
         digest.update(repr(tuple(row)).encode())
     return digest.hexdigest()
