@@ -77,6 +77,7 @@ def ingest_uploads(session: Session, settings: Settings, twin: Twin, files: list
                    kind: str | None, audience: str, approve: bool, actor: str) -> list[dict[str, Any]]:
     """Parse and store each file as a source; one result per file, like `understudy ingest --json`."""
     from ingestion.pipeline import parse_bytes
+    from service.twin.labels import document_label_hint
 
     if kind and kind not in KINDS:
         raise BadInput(f"kind must be one of {', '.join(KINDS)}")
@@ -101,9 +102,82 @@ def ingest_uploads(session: Session, settings: Settings, twin: Twin, files: list
             session.rollback()
             result.update(error=exc.message, error_code=exc.code, http_status=exc.status)
         else:
-            result.update(status=added.status, source_id=added.source.id, passages=len(doc.passages))
+            result.update(status=added.status, source_id=added.source.id, passages=len(doc.passages),
+                          speaker_hint=document_label_hint(doc, twin.name))
         results.append(result)
     stored = [r["source_id"] for r in results if r["source_id"]]
     if stored:
         index_new_sources(session, settings, stored)
     return results
+
+
+def conversation_turns(session: Session, twin: Twin, conversation_id: str, *, user_id: int | None,
+                       limit: int = 50) -> list[dict[str, Any]]:
+    """One user's earlier questions and answers in a conversation, oldest first, with their citations."""
+    from service.corpus.models import Passage
+
+    rows = [row for row in store.conversation_history(session, twin, conversation_id, user_id=user_id, limit=limit)
+            if row.kind == "ask"]
+    cited = {int(p["passage_id"]) for row in rows for p in row.passages or [] if p.get("n")}
+    passages = {p.id: (p, src) for p, src in session.execute(
+        select(Passage, Source).join(Source, Source.id == Passage.source_id).where(Passage.id.in_(cited)))} if cited else {}
+    turns: list[dict[str, Any]] = []
+    for row in rows:
+        citations = []
+        for ref in sorted((p for p in row.passages or [] if p.get("n")), key=lambda p: int(p["n"])):
+            found = passages.get(int(ref["passage_id"]))
+            if found is None:
+                continue
+            passage, source = found
+            citations.append({"n": int(ref["n"]), "source_id": source.id, "title": source.title,
+                              "date": source.date.isoformat() if source.date else None, "locator": passage.locator,
+                              "quote": _quoted_words(passage.text, row.answer)})
+        turns.append({"question": row.question, "answer": row.answer, "citations": citations,
+                      "grounded": bool(row.grounded), "interaction_id": row.id, "feedback": row.feedback})
+    return turns
+
+
+def _quoted_words(passage: str, answer: str) -> str:
+    """The passage's sentences that the answer quotes (the whole passage, shortened, if none is found)."""
+    import re
+
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", passage) if s and s in answer]
+    if sentences:
+        return " ".join(sentences)
+    return passage if len(passage) <= 400 else passage[:400].rsplit(" ", 1)[0] + "…"
+
+
+def unanswered_groups(session: Session, twin: Twin, *, limit: int = 500) -> list[dict[str, Any]]:
+    """Unanswered questions and unhelpful answers grouped by question: how often, when last, why, what was done."""
+    reviews = store.question_reviews(session, twin)
+    groups: dict[str, dict[str, Any]] = {}
+    for row, email in unanswered(session, twin, limit=limit):
+        key = store.question_key(row.question)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = {"key": key, "question": row.question, "last_at": row.created_at, "count": 0,
+                                   "asked_by": [], "reasons": [], "ungrounded": 0, "not_helpful": 0,
+                                   "refused_topics": [], "interaction_id": row.id}
+        group["count"] += 1
+        if email and email not in group["asked_by"]:
+            group["asked_by"].append(email)
+        if row.feedback == "not_helpful":
+            group["not_helpful"] += 1
+            if row.feedback_reason:
+                group["reasons"].append(row.feedback_reason)
+        if not row.grounded:
+            group["ungrounded"] += 1
+        if row.refused_topic and row.refused_topic not in group["refused_topics"]:
+            group["refused_topics"].append(row.refused_topic)
+    for key, group in groups.items():
+        review = reviews.get(key)
+        last = group["last_at"]
+        group["review"] = None
+        if review is not None and (last is None or _aware(review.reviewed_at) >= _aware(last)):
+            group["review"] = {"status": review.status, "note": review.note, "source_id": review.source_id,
+                               "by": review.reviewed_by, "at": review.reviewed_at.isoformat()}
+    return list(groups.values())
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -324,3 +324,21 @@ class IngestionJobFile(Base):
     error: Mapped[str | None] = mapped_column(Text)
     error_code: Mapped[str | None] = mapped_column(String(64))
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class QuestionReview(Base):
+    """What a curator did about an unanswered question (all askings of the same words): handled, answered, declined."""
+
+    __tablename__ = "question_reviews"
+    __table_args__ = (UniqueConstraint("twin_id", "question_key", name="uq_question_reviews_twin_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    twin_id: Mapped[int] = mapped_column(ForeignKey("twins.id", ondelete="CASCADE"))
+    # Digest of the question's normalised words (see store.question_key).
+    question_key: Mapped[str] = mapped_column(String(64))
+    question: Mapped[str] = mapped_column(Text)
+    # handled | answered (a source answers it now) | declined (not to be answered; the note says why).
+    status: Mapped[str] = mapped_column(String(16))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[str] = mapped_column(String(320))
+    reviewed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -20,6 +20,7 @@ from service.corpus.models import (
     Interaction,
     Passage,
     PassageVector,
+    QuestionReview,
     Rehearsal,
     RehearsalTurn,
     SlackAnswer,
@@ -176,6 +177,7 @@ def forget_twin(session: Session, slug: str, *, actor: str = SYSTEM_ACTOR) -> di
         RehearsalTurn.rehearsal_id.in_(select(Rehearsal.id).where(Rehearsal.twin_id == twin.id))))
     session.execute(delete(Rehearsal).where(Rehearsal.twin_id == twin.id))
     session.execute(delete(Interaction).where(Interaction.twin_id == twin.id))
+    session.execute(delete(QuestionReview).where(QuestionReview.twin_id == twin.id))
     session.execute(delete(Passage).where(Passage.twin_id == twin.id))
     session.execute(update(SOURCES).where(SOURCES.c.twin_id == twin.id).values(
         supersedes_id=None, superseded_by_id=None))
@@ -518,6 +520,18 @@ def record_interaction(session: Session, *, twin: Twin, user_id: int | None, que
     return row
 
 
+def update_interaction(session: Session, row: Interaction, **fields: Any) -> Interaction:
+    """Bring an interaction written before its answer was finished (a streamed answer) up to date."""
+    allowed = {"answer", "passages", "mode", "grounded", "latency_ms", "refused_topic", "voice_score"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise BadInput(f"an interaction's {', '.join(sorted(unknown))} cannot change")
+    for name, value in fields.items():
+        setattr(row, name, value)
+    session.flush()
+    return row
+
+
 def conversation_history(session: Session, twin: Twin, conversation_id: str, *, user_id: int | None,
                          limit: int = 6) -> list[Interaction]:
     """The earlier turns of one user's conversation, oldest first."""
@@ -539,6 +553,54 @@ def record_feedback(session: Session, interaction_id: int, *, user_id: int | Non
     row.feedback_reason = reason.strip()[:2000] or None
     row.feedback_at = dt.datetime.now(dt.UTC)
     return row
+
+
+# --- unanswered questions ------------------------------------------------------------------------
+
+REVIEW_STATUSES = ("handled", "answered", "declined")
+
+
+def question_key(question: str) -> str:
+    """The same question however it was typed: a digest of its lower-cased words."""
+    normal = " ".join(re.findall(r"[\w%$€£'’-]+", question.lower()))
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+def review_question(session: Session, twin: Twin, question: str, *, status: str, source_id: int | None = None,
+                    note: str = "", actor: str = SYSTEM_ACTOR) -> QuestionReview:
+    """Record what was done about an unanswered question (every asking of it until it is asked again)."""
+    if status not in REVIEW_STATUSES:
+        raise BadInput(f"a review is one of {', '.join(REVIEW_STATUSES)}")
+    note = note.strip()[:2000]
+    if status == "answered":
+        if source_id is None:
+            raise BadInput("choose the source that answers the question")
+        source = get_source(session, source_id)
+        if source.twin_id != twin.id:
+            raise NotFound(f"no source {source_id}")
+    else:
+        source_id = None
+    if status == "declined" and not note:
+        raise BadInput("say why the question will not be answered")
+    key = question_key(question)
+    row = session.scalar(select(QuestionReview).where(QuestionReview.twin_id == twin.id,
+                                                      QuestionReview.question_key == key))
+    if row is None:
+        row = QuestionReview(twin_id=twin.id, question_key=key)
+        session.add(row)
+    row.question, row.status, row.source_id, row.note = question.strip()[:2000], status, source_id, note
+    row.reviewed_by, row.reviewed_at = actor, utcnow()
+    session.flush()
+    record_audit(session, actor, "question.review", twin_slug=twin.slug, object_type="question_review",
+                 object_id=row.id, detail={"question": row.question, "status": status, "source_id": source_id,
+                                           "note": note})
+    return row
+
+
+def question_reviews(session: Session, twin: Twin) -> dict[str, QuestionReview]:
+    """A twin's question reviews by question key."""
+    rows = session.scalars(select(QuestionReview).where(QuestionReview.twin_id == twin.id))
+    return {row.question_key: row for row in rows}
 
 
 # --- rehearsals ------------------------------------------------------------------------------------

@@ -12,24 +12,65 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ingestion.model import KINDS
-from service.api.queries import UploadedFile, filter_sources, ingest_uploads, unanswered
-from service.api.serialize import audit_dict, passage_dict, source_dict, twin_dict, unanswered_dict, user_dict
+from service.api.queries import (
+    UploadedFile,
+    conversation_turns,
+    filter_sources,
+    ingest_uploads,
+    unanswered_groups,
+)
+from service.api.serialize import audit_dict, passage_dict, source_dict, twin_dict, user_dict
 from service.corpus import store
 from service.corpus.access import ROLES
 from service.corpus.models import Passage, Source, Twin
 from service.errors import BadInput, UnderstudyError
 from service.twin.persona import persona_settings, validate_persona_changes
-from service.web.auth import actor, current_user, current_viewer, has_role, page_role
+from service.web.auth import (
+    DEV_LOGIN_MAX_AGE_S,
+    actor,
+    current_user,
+    current_viewer,
+    dev_login_enabled,
+    has_role,
+    make_dev_login_link,
+    page_role,
+)
 from service.web.extension import commit, db, settings
 
 web_bp = Blueprint("web", __name__)
 
 CITATION_RE = re.compile(r"\[(\d{1,3})\]")
+AUDIT_LABELS = {"supersedes": "replaces", "superseded_by": "replaced by", "source_id": "source", "by": "given by",
+                "from": "from", "to": "to", "sha256": "content digest"}
 
 
 @web_bp.app_context_processor
 def _page_context() -> dict[str, Any]:
     return {"user": current_user(), "may": has_role}
+
+
+@web_bp.app_template_filter("audit_detail")
+def audit_detail(detail: dict[str, Any]) -> list[tuple[str, str]]:
+    """An audit event's detail as (label, text) pairs people read: lists joined, empty values as none."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in (detail or {}).items():
+        if key == "nonce":
+            continue
+        label = AUDIT_LABELS.get(key, key.replace("_", " "))
+        if isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif value is None or value == "" or value == [] or value == {}:
+            text = "none"
+        elif isinstance(value, list | tuple):
+            text = ", ".join(str(v) for v in value)
+        elif isinstance(value, dict):
+            text = "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in value.items())
+        elif key == "sha256":
+            text = str(value)[:12] + "…"
+        else:
+            text = str(value)
+        pairs.append((label, text))
+    return pairs
 
 
 @web_bp.app_template_filter("cited")
@@ -81,47 +122,53 @@ def home() -> WerkzeugResponse:
     return redirect(url_for("web.ask_page"))
 
 
-def _ask_context(slug: str | None) -> dict[str, Any]:
+def _ask_context(slug: str | None, conversation_id: str = "") -> dict[str, Any]:
+    from service.twin.engine import MAX_QUESTION_CHARS
+
     twins = _twins()
     available = [t for t in twins if t.has_consent and not t.paused]
     twin = next((t for t in twins if t.slug == slug), None) or (available[0] if available else None)
     disclaimer = persona_settings(twin).disclaimer_text if twin else ""
+    user = current_user()
+    turns = (conversation_turns(db(), twin, conversation_id, user_id=user.id if user else None)
+             if twin and conversation_id else [])
+    admins = [u.email for u in store.list_users(db()) if u.role == "admin" and u.active][:3]
     return {"nav": "ask", "twins": [twin_dict(t) for t in twins], "twin": twin_dict(twin) if twin else None,
-            "disclaimer": disclaimer}
+            "disclaimer": disclaimer, "turns": turns, "conversation_id": conversation_id if turns else "",
+            "max_question": MAX_QUESTION_CHARS, "admins": admins, "draft": ""}
 
 
 @web_bp.get("/ask")
 @page_role("employee")
 def ask_page() -> str:
-    """Ask a twin; the answer streams in (JavaScript) or arrives with the page (without)."""
-    return render_template("ask.html", **_ask_context(request.args.get("twin")), turns=[],
-                           conversation_id=request.args.get("conversation", "")[:64])
+    """Ask a twin; the conversation so far (from the server) stays until "New conversation"."""
+    return render_template("ask.html", **_ask_context(request.args.get("twin"),
+                                                      request.args.get("conversation", "").strip()[:64]))
 
 
 @web_bp.post("/ask")
 @page_role("employee")
-def ask_submit() -> str:
-    """Answer a question without JavaScript: the same answer, rendered with the page."""
+def ask_submit() -> Any:
+    """Answer a question without JavaScript, then show the whole conversation; a refused question is not kept."""
     from service.twin import engine
 
     slug = request.form.get("twin", "")
     question = request.form.get("question", "").strip()
-    conversation_id = request.form.get("conversation_id", "").strip()[:64] or None
-    context = _ask_context(slug)
-    turns: list[dict[str, Any]] = []
-    if not question:
-        flash("Type a question first.", "error")
-    else:
+    conversation_id = request.form.get("conversation_id", "").strip()[:64]
+    if question:
         try:
-            answer = engine.answer_question(db(), settings(), slug, question[:4000], current_viewer(),
-                                            conversation_id=conversation_id, channel="web")
+            answer = engine.answer_question(db(), settings(), slug, question, current_viewer(),
+                                            conversation_id=conversation_id or None, channel="web").to_dict()
             commit()
-            turns.append({"question": question, **answer.to_dict()})
-            conversation_id = answer.to_dict().get("conversation_id")
+            return redirect(url_for("web.ask_page", twin=slug, conversation=answer.get("conversation_id")))
         except UnderstudyError as exc:
             db().rollback()
             flash(exc.message, "error")
-    return render_template("ask.html", **context, turns=turns, conversation_id=conversation_id or "")
+    else:
+        flash("Type a question first.", "error")
+    context = _ask_context(slug, conversation_id)
+    context["draft"] = question
+    return render_template("ask.html", **context), 400
 
 
 @web_bp.post("/feedback/<int:interaction_id>")
@@ -134,7 +181,8 @@ def feedback_submit(interaction_id: int) -> WerkzeugResponse:
                           reason=request.form.get("reason", ""))
     commit()
     flash("Thank you: your feedback goes to the communications team.", "info")
-    return redirect(url_for("web.ask_page", twin=request.form.get("twin", "")))
+    return redirect(url_for("web.ask_page", twin=request.form.get("twin", ""),
+                            conversation=request.form.get("conversation_id", "")[:64] or None))
 
 
 # --- curate ----------------------------------------------------------------------------------------
@@ -163,7 +211,7 @@ def sources_page(slug: str) -> str:
     filters = {"status": request.args.get("status", ""), "kind": request.args.get("kind", ""),
                "audience": request.args.get("audience", ""), "q": request.args.get("q", ""),
                "date_from": request.args.get("date_from", ""), "date_to": request.args.get("date_to", "")}
-    if filters["status"] not in ("", "draft", "approved", "retired"):
+    if filters["status"] not in ("", "draft", "approved", "superseded", "retired"):
         filters["status"] = ""
     sources = filter_sources(db(), twin, status=filters["status"], kind=filters["kind"],
                              audience=filters["audience"], q=filters["q"], date_from=_date_arg("date_from"),
@@ -223,10 +271,10 @@ def source_page(source_id: int) -> str:
                            versions=versions, speakers=sorted({p["speaker"] for p in passage_list if p["speaker"]}))
 
 
-@web_bp.post("/curate/sources/<int:source_id>/<any(approve, retire, audience):action>")
+@web_bp.post("/curate/sources/<int:source_id>/<any(approve, retire, restore, audience):action>")
 @page_role("curator")
 def source_action(source_id: int, action: str) -> WerkzeugResponse:
-    """Approve, retire or set the audience of a source."""
+    """Approve, retire, restore or set the audience of a source."""
     _source_or_404(source_id)
     try:
         if action == "approve":
@@ -234,7 +282,11 @@ def source_action(source_id: int, action: str) -> WerkzeugResponse:
             message = "Approved: answers may cite this source from now on."
         elif action == "retire":
             store.retire_source(db(), source_id, actor=actor(), reason=request.form.get("reason", ""))
-            message = "Retired: no answer cites this source any more."
+            message = "Retired: no answer cites this source any more. Restore it here if that was a mistake."
+        elif action == "restore":
+            restored = store.reinstate_source(db(), source_id, actor=actor(), reason=request.form.get("reason", ""))
+            message = ("Restored: answers may cite this source again." if restored.status == "approved"
+                       else "Restored as a draft: approve it when it is ready.")
         else:
             audience = request.form.get("audience", "")
             store.set_source_audience(db(), source_id, audience, actor=actor())
@@ -252,26 +304,32 @@ PERSONA_TEXT_FIELDS = ("no_answer_message", "refusal_message", "disclaimer")
 
 @web_bp.route("/curate/<slug>/persona", methods=["GET", "POST"])
 @page_role("curator")
-def persona_page(slug: str) -> str:
+def persona_page(slug: str) -> Any:
     """Edit the no-answer message, the topics the twin must not speak to, and the disclaimer."""
     twin = _twin_or_404(slug)
-    errors: list[str] = []
+    persona = persona_settings(twin)
+    values = {k: str(getattr(persona, k)) for k in PERSONA_TEXT_FIELDS}
+    values["refused_topics"] = "\n".join(_topic_line(t.to_dict()) for t in persona.refused_topics)
+    values["signature_phrases"] = "\n".join(persona.signature_phrases)
+    errors: dict[str, str] = {}
     if request.method == "POST":
-        changes: dict[str, Any] = {k: request.form.get(k, "") for k in PERSONA_TEXT_FIELDS}
-        changes["refused_topics"] = _topics_from_form(twin, request.form.get("refused_topics", ""))
-        changes["signature_phrases"] = [line.strip() for line in request.form.get("signature_phrases", "").splitlines()
+        values = {k: request.form.get(k, "") for k in (*PERSONA_TEXT_FIELDS, "refused_topics", "signature_phrases")}
+        changes: dict[str, Any] = {k: values[k] for k in PERSONA_TEXT_FIELDS}
+        changes["refused_topics"] = _topics_from_form(twin, values["refused_topics"])
+        changes["signature_phrases"] = [line.strip() for line in values["signature_phrases"].splitlines()
                                         if line.strip()]
-        try:
+        for key, value in changes.items():
+            try:
+                validate_persona_changes({key: value})
+            except BadInput as exc:
+                errors[key] = exc.message
+        if not errors:
             store.update_persona(db(), slug, validate_persona_changes(changes), actor=actor())
             commit()
             flash("Persona saved.", "info")
-        except BadInput as exc:
-            db().rollback()
-            errors.append(exc.message)
-    persona = persona_settings(twin)
-    topics = "\n".join(_topic_line(t.to_dict()) for t in persona.refused_topics)
-    return render_template("persona.html", **_curate_context(twin, "persona"), persona=persona.to_dict(),
-                           topics_text=topics, errors=errors)
+            return redirect(url_for("web.persona_page", slug=slug))
+    return render_template("persona.html", **_curate_context(twin, "persona"), values=values, errors=errors,
+                           phrases_in_force=persona.phrases(limit=50), curated_phrases=persona.signature_phrases), 400 if errors else 200
 
 
 def _topic_line(topic: dict[str, Any]) -> str:
@@ -318,10 +376,33 @@ def search_page(slug: str) -> str:
 @web_bp.get("/curate/<slug>/unanswered")
 @page_role("curator")
 def unanswered_page(slug: str) -> str:
-    """Unanswered questions and negative feedback, newest first: what the corpus is missing."""
+    """Unanswered questions and negative feedback by question, newest first, with what was done about each."""
     twin = _twin_or_404(slug)
-    items = [unanswered_dict(row, email) for row, email in unanswered(db(), twin, limit=200)]
-    return render_template("unanswered.html", **_curate_context(twin, "unanswered"), items=items)
+    groups = unanswered_groups(db(), twin)
+    sources = store.list_sources(db(), twin, status="approved")
+    titles = {s.id: s.title for s in store.list_sources(db(), twin)}
+    return render_template("unanswered.html", **_curate_context(twin, "unanswered"),
+                           open_items=[g for g in groups if not g["review"]],
+                           done_items=[g for g in groups if g["review"]], sources=sources, titles=titles)
+
+
+@web_bp.post("/curate/<slug>/unanswered")
+@page_role("curator")
+def unanswered_review(slug: str) -> WerkzeugResponse:
+    """Mark a question handled, link the source that answers it, or note why it will not be answered."""
+    twin = _twin_or_404(slug)
+    form = request.form
+    source = form.get("source_id", type=int)
+    try:
+        store.review_question(db(), twin, form.get("question", ""), status=form.get("action", ""),
+                              source_id=source, note=form.get("note", ""), actor=actor())
+        commit()
+        flash({"handled": "Marked handled.", "answered": "Linked: the source answers it now.",
+               "declined": "Noted why it will not be answered."}.get(form.get("action", ""), "Saved."), "info")
+    except UnderstudyError as exc:
+        db().rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("web.unanswered_page", slug=slug))
 
 
 @web_bp.get("/curate/<slug>/audit")
@@ -338,9 +419,15 @@ def audit_page(slug: str) -> str:
 
 # --- admin -----------------------------------------------------------------------------------------
 
-def _admin_page(new_token: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
+def _admin_page(new_token: dict[str, str] | None = None, status: int = 200,
+                new_link: dict[str, Any] | None = None) -> tuple[str, int]:
+    twins = []
+    for twin in _twins():
+        last = store.last_consent(db(), twin.slug) or {}
+        twins.append({**twin_dict(twin), "last_by": last.get("by") or twin.name, "last_scope": last.get("scope", "")})
     return render_template("admin.html", nav="admin", users=[user_dict(u) for u in store.list_users(db())],
-                           twins=[twin_dict(t) for t in _twins()], roles=ROLES, new_token=new_token), status
+                           twins=twins, roles=ROLES, new_token=new_token, new_link=new_link,
+                           links=dev_login_enabled(settings())), status
 
 
 @web_bp.get("/admin")
@@ -366,6 +453,26 @@ def admin_add_user() -> Any:
         return _admin_page(status=exc.status)
     flash(f"Added {user.email}.", "info")
     return _admin_page(new_token={"email": user.email, "token": token})
+
+
+@web_bp.post("/admin/users/<email>/link")
+@page_role("admin")
+def admin_user_link(email: str) -> Any:
+    """Make a one-time sign-in link for a user (when single sign-on is not configured)."""
+    from flask import current_app
+
+    if not dev_login_enabled(settings()):
+        abort(404)
+    try:
+        user = store.get_user(db(), email)
+    except UnderstudyError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("web.admin_page"))
+    if not user.active:
+        flash(f"{user.email} is inactive: make them active first.", "error")
+        return redirect(url_for("web.admin_page"))
+    link = request.host_url.rstrip("/") + make_dev_login_link(current_app, user.email)
+    return _admin_page(new_link={"email": user.email, "url": link, "minutes": DEV_LOGIN_MAX_AGE_S // 60})
 
 
 @web_bp.post("/admin/users/<email>")

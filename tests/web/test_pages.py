@@ -51,15 +51,16 @@ def test_the_ask_page_shows_the_disclaimer_and_the_twins(app, client, world: Wor
     signed_in(app, client, "employee@example.com")
     html = client.get("/ask").get_data(as_text=True)
     assert "AI twin of Dana Reyes, built from approved sources; not Dana Reyes." in html
-    assert "Sam Okafor" in html and "(not answering)" in html
+    assert "Sam Okafor (no consent)" in html
 
 
 def test_asking_without_javascript_renders_a_cited_answer(app, client, world: World) -> None:
     token = signed_in(app, client, "employee@example.com")
     response = client.post("/ask", data={"csrf_token": token, "twin": "dana",
-                                         "question": "Why did you choose cold chain for pharmaceutical customers?"})
+                                         "question": "Why did you choose cold chain for pharmaceutical customers?"},
+                           follow_redirects=True)
     html = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 200 and "conversation=" in response.request.full_path
     assert "pharmaceutical customers pay for reliability" in html
     assert re.search(r'<sup class="cite"><a href="#c\d+-1"', html)
     assert "<details>" in html and "Why cold chain" in html
@@ -96,10 +97,15 @@ def test_persona_editor_saves_and_refuses_bad_values(app, client, world: World) 
     form = {"csrf_token": token, "no_answer_message": "I have not covered that yet.",
             "refusal_message": "I won't speak to {topic} here.", "disclaimer": "AI twin of {name}; not {name}.",
             "refused_topics": "compensation\nweather: forecast, rain", "signature_phrases": "Reliable first, then fast"}
-    saved = client.post("/curate/dana/persona", data=form).get_data(as_text=True)
+    saved = client.post("/curate/dana/persona", data=form, follow_redirects=True).get_data(as_text=True)
     assert "Persona saved" in saved and "I have not covered that yet." in saved and "weather: forecast, rain" in saved
-    refused = client.post("/curate/dana/persona", data={**form, "disclaimer": "Hello"}).get_data(as_text=True)
-    assert "must say the twin is not the executive" in refused
+    response = client.post("/curate/dana/persona", data={**form, "disclaimer": "Hello",
+                                                         "no_answer_message": "Typed, not lost."})
+    refused = response.get_data(as_text=True)
+    assert response.status_code == 400 and "must say the twin is not the executive" in refused
+    assert re.search(r'<textarea id="disclaimer"[^>]*aria-invalid="true"[^>]*>Hello</textarea>', refused)
+    assert re.search(r'<textarea id="no_answer_message"[^>]*>Typed, not lost.</textarea>', refused)
+    assert 'id="no_answer_message" name="no_answer_message" rows="3" aria-describedby="no-answer-hint">' in refused
 
 
 def test_admin_adds_a_user_and_sees_the_token_once(app, client, world: World) -> None:
@@ -131,3 +137,121 @@ def test_admin_changes_a_users_role(app, client, world: World) -> None:
     users = {u["email"]: u for u in client.get("/api/v1/users").get_json()["users"]}
     assert users["employee@example.com"]["role"] == "curator"
     assert users["employee@example.com"]["audiences"] == ["finance"]
+
+
+def test_a_paused_twin_says_what_is_going_on_and_who_can_change_it(app, client, world: World) -> None:
+    admin_token = signed_in(app, client, "admin@example.com")
+    client.post("/admin/twins/dana/pause", data={"csrf_token": admin_token})
+    html = client.get("/ask?twin=dana").get_data(as_text=True)
+    assert "Dana Reyes's twin is paused" in html and "Admin page" in html and "Resume" in html
+    employee = app.test_client()
+    signed_in(app, employee, "employee@example.com")
+    html = employee.get("/ask?twin=sam").get_data(as_text=True)
+    assert "Sam Okafor's twin is not answering yet" in html and "consent" in html
+    assert 'href="mailto:admin@example.com"' in html
+    assert re.search(r"<textarea[^>]*disabled", html)
+
+
+def test_the_conversation_comes_back_on_reload_until_a_new_one(app, client, world: World) -> None:
+    token = signed_in(app, client, "employee@example.com")
+    first = client.post("/ask", data={"csrf_token": token, "twin": "dana",
+                                      "question": "Why did you choose cold chain for pharmaceutical customers?"})
+    page = first.headers["Location"]
+    conversation = re.search(r"conversation=(\w+)", page).group(1)
+    client.post("/ask", data={"csrf_token": token, "twin": "dana", "conversation_id": conversation,
+                              "question": "What was the on-time rate in temperature-controlled lanes?"})
+    html = client.get(page).get_data(as_text=True)
+    assert html.count('<li class="turn">') == 2 and "Why cold chain" in html
+    assert f'value="{conversation}"' in html
+    assert client.get("/ask?twin=dana").get_data(as_text=True).count('<li class="turn">') == 0
+    stranger = app.test_client()
+    signed_in(app, stranger, "curator@example.com")
+    assert stranger.get(page).get_data(as_text=True).count('<li class="turn">') == 0
+
+
+def test_one_question_limit_shown_and_a_refused_question_leaves_no_trace(app, client, world: World) -> None:
+    from service.twin.engine import MAX_QUESTION_CHARS
+
+    token = signed_in(app, client, "employee@example.com")
+    html = client.get("/ask?twin=dana").get_data(as_text=True)
+    assert f'data-max="{MAX_QUESTION_CHARS}"' in html and f"At most {MAX_QUESTION_CHARS:,} characters" in html
+    too_long = "Why cold chain? " + "x" * MAX_QUESTION_CHARS
+    response = client.post("/ask", data={"csrf_token": token, "twin": "dana", "question": too_long})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "the question is too long" in html
+    assert '<li class="turn">' not in html and too_long in html  # kept in the box to shorten, not in the conversation
+    api = app.test_client().post("/api/v1/twins/dana/ask", json={"question": too_long},
+                                 headers={"Authorization": f"Bearer {world.people['employee'].token}"})
+    assert api.status_code == 400 and "too long" in api.get_json()["error"]["message"]
+
+
+def test_a_retired_source_is_restored_with_an_audit_event_read_by_people(app, client, world: World) -> None:
+    token = signed_in(app, client, "curator@example.com")
+    source = world.sources["everyone"]
+    page = client.get(f"/curate/sources/{source}").get_data(as_text=True)
+    assert "Retire…" in page and "Retire this source" in page  # a second step asks first
+    client.post(f"/curate/sources/{source}/retire", data={"csrf_token": token, "reason": "check"})
+    retired = client.get(f"/curate/sources/{source}").get_data(as_text=True)
+    assert ">retired<" in retired and ">Restore</button>" in retired
+    restored = client.post(f"/curate/sources/{source}/restore", data={"csrf_token": token},
+                           follow_redirects=True).get_data(as_text=True)
+    assert "Restored: answers may cite this source again." in restored and ">approved<" in restored
+    audit = client.get("/curate/dana/audit").get_data(as_text=True)
+    assert "source.restore" in audit and "source.retire" in audit
+    assert "[]" not in audit and "{" not in audit.split("<main", 1)[1].split("</main>")[0]
+    assert "replaces:</span> none" in audit
+    events = app.test_client().get("/api/v1/audit?twin=dana", headers={
+        "Authorization": f"Bearer {world.people['curator'].token}"}).get_json()["events"]
+    approve = next(e for e in events if e["action"] == "source.approve")
+    assert approve["detail"]["supersedes"] == []
+
+
+def test_a_superseded_version_shows_as_superseded_in_the_console_and_api(app, client, world: World,
+                                                                         session_factory) -> None:
+    from service.corpus import store
+    from tests.api.conftest import parsed
+
+    with session_factory() as session:
+        twin = store.get_twin(session, "dana")
+        newer = store.add_source(session, twin, parsed("Why cold chain", "cold-chain.docx", "Reliability wins."),
+                                 approve=True).source.id
+        session.commit()
+    signed_in(app, client, "curator@example.com")
+    listed = client.get("/curate/dana?status=superseded").get_data(as_text=True)
+    assert f'data-source-id="{world.sources["everyone"]}"' in listed and f'data-source-id="{newer}"' not in listed
+    api = app.test_client().get(f"/api/v1/sources/{world.sources['everyone']}", headers={
+        "Authorization": f"Bearer {world.people['curator'].token}"}).get_json()
+    assert api["source"]["status"] == "superseded" and api["source"]["current"] is False
+
+
+def test_unanswered_questions_are_counted_and_acted_on(app, client, world: World) -> None:
+    employee = app.test_client()
+    token = signed_in(app, employee, "employee@example.com")
+    for question in ("What is our parental leave policy?", "what is our parental leave policy"):
+        employee.post("/ask", data={"csrf_token": token, "twin": "dana", "question": question})
+    curator_token = signed_in(app, client, "curator@example.com")
+    html = client.get("/curate/dana/unanswered").get_data(as_text=True)
+    assert "Asked 2 times" in html and "Mark handled" in html and "Link source" in html
+    declined = client.post("/curate/dana/unanswered", data={
+        "csrf_token": curator_token, "question": "What is our parental leave policy?", "action": "declined",
+        "note": ""}, follow_redirects=True).get_data(as_text=True)
+    assert "say why the question will not be answered" in declined
+    linked = client.post("/curate/dana/unanswered", data={
+        "csrf_token": curator_token, "question": "What is our parental leave policy?", "action": "answered",
+        "source_id": str(world.sources["everyone"])}, follow_redirects=True).get_data(as_text=True)
+    assert "Linked: the source answers it now." in linked and "Nothing open" in linked
+    assert "Dealt with (1)" in linked and "answered by" in linked
+
+
+def test_an_admin_makes_a_one_time_sign_in_link(app, client, world: World) -> None:
+    token = signed_in(app, client, "admin@example.com")
+    html = client.post("/admin/users/employee@example.com/link", data={"csrf_token": token}).get_data(as_text=True)
+    assert "it works once, within 15 minutes" in html
+    link = re.search(r'<code class="token-value">http://localhost(/auth/dev/[^<]+)</code>', html).group(1)
+    fresh = app.test_client()
+    assert fresh.get(link).status_code == 302 and fresh.get("/ask").status_code == 200
+    withdraw = client.get("/admin").get_data(as_text=True)
+    assert "Withdraw consent…" in withdraw and "Withdraw Dana Reyes's consent" in withdraw
+    client.post("/admin/twins/dana/revoke", data={"csrf_token": token})
+    again = client.get("/admin").get_data(as_text=True)
+    assert "Record consent again" in again and ">internal questions and rehearsal</textarea>" in again

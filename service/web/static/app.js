@@ -120,12 +120,51 @@
     var conversation = document.getElementById("conversation-id");
     var status = document.getElementById("ask-status");
     var submitButton = askForm.querySelector('button[type="submit"]');
+    var count = document.getElementById("question-count");
+    var maxChars = parseInt(question.getAttribute("data-max"), 10) || 2000;
+    var storageKey = "understudy.conversation." + askForm.getAttribute("data-twin");
+    var canAsk = !submitButton.disabled;
+
+    function remember(id) {
+      try {
+        if (id) { window.localStorage.setItem(storageKey, id); } else { window.localStorage.removeItem(storageKey); }
+      } catch (e) { /* storage may be off: the address still carries the conversation */ }
+      var url = new URL(window.location.href);
+      if (id) { url.searchParams.set("conversation", id); } else { url.searchParams.delete("conversation"); }
+      url.searchParams.set("twin", askForm.getAttribute("data-twin"));
+      window.history.replaceState(null, "", url.pathname + url.search);
+    }
+
+    /* Coming back to Ask without the address of a conversation reopens the one left open. */
+    if (!conversation.value && !new URL(window.location.href).searchParams.get("conversation")) {
+      var kept = null;
+      try { kept = window.localStorage.getItem(storageKey); } catch (e) { kept = null; }
+      if (kept) {
+        var back = new URL(window.location.href);
+        back.searchParams.set("twin", askForm.getAttribute("data-twin"));
+        back.searchParams.set("conversation", kept);
+        window.location.replace(back.pathname + back.search);
+      }
+    } else if (conversation.value) {
+      remember(conversation.value);
+    }
+
+    function showCount() {
+      var length = question.value.trim().replace(/\s+/g, " ").length;
+      var over = length > maxChars;
+      count.textContent = over
+        ? (length - maxChars).toLocaleString("en") + " characters over the limit of " + maxChars.toLocaleString("en") + "."
+        : length.toLocaleString("en") + " of " + maxChars.toLocaleString("en") + " characters";
+      count.classList.toggle("over", over);
+      question.setAttribute("aria-invalid", over ? "true" : "false");
+      if (canAsk) { submitButton.disabled = over; }
+      return !over;
+    }
+    question.addEventListener("input", showCount);
+    showCount();
 
     document.getElementById("new-conversation").addEventListener("click", function () {
-      conversation.value = "";
-      turns.textContent = "";
-      status.textContent = "New conversation.";
-      question.focus();
+      remember("");
     });
 
     question.addEventListener("keydown", function (event) {
@@ -136,6 +175,7 @@
       event.preventDefault();
       var text = question.value.trim();
       if (!text) { question.focus(); return; }
+      if (!showCount()) { status.textContent = count.textContent; question.focus(); return; }
       var turn = el("li", { "class": "turn" });
       var q = el("p", { "class": "question" });
       q.appendChild(el("span", { "class": "who" }, "You"));
@@ -149,6 +189,7 @@
       turns.setAttribute("aria-busy", "true");
       submitButton.disabled = true;
       status.textContent = "Answering…";
+      status.classList.remove("error");
       var streamed = "";
       var finished = false;
 
@@ -160,7 +201,7 @@
         if (!data.grounded) { answerBox.classList.add("ungrounded"); }
         renderCitations(answerBox, data.citations, prefix);
         renderFeedback(answerBox, data.interaction_id, askForm.getAttribute("data-feedback"));
-        if (data.conversation_id) { conversation.value = data.conversation_id; }
+        if (data.conversation_id) { conversation.value = data.conversation_id; remember(data.conversation_id); }
         status.textContent = data.citations && data.citations.length
           ? "Answered with " + data.citations.length + " source" + (data.citations.length > 1 ? "s" : "") + "."
           : "Answered.";
@@ -180,15 +221,20 @@
         }
       }
 
+      var refused = false;
       fetch(askForm.getAttribute("data-api"), {
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "Accept": "text/event-stream", "X-CSRFToken": CSRF },
         body: JSON.stringify({ question: text, conversation_id: conversation.value || null })
       }).then(function (response) {
         if (!response.ok) {
-          return response.json().then(function (body) { throw new Error(errorMessage(body, response.status)); });
+          refused = true;
+          return response.json().catch(function () { return null; }).then(function (body) {
+            throw new Error(errorMessage(body, response.status));
+          });
         }
         question.value = "";
+        showCount();
         var reader = response.body.getReader();
         var decoder = new TextDecoder();
         var buffer = "";
@@ -214,6 +260,13 @@
       }).then(function () {
         if (!finished) { throw new Error("The answer was cut off. Please ask again."); }
       }).catch(function (error) {
+        if (refused) {
+          /* A refused question leaves no trace: the turn goes, the text stays in the box to shorten or fix. */
+          turn.remove();
+          status.textContent = error.message;
+          status.classList.add("error");
+          return;
+        }
         answerBox.classList.remove("streaming");
         answerBox.classList.add("failed");
         answerText.textContent = error.message;
@@ -221,6 +274,7 @@
       }).then(function () {
         turns.setAttribute("aria-busy", "false");
         submitButton.disabled = false;
+        showCount();
         question.focus();
       });
     });
@@ -231,6 +285,26 @@
   if (uploadForm) {
     var progressList = document.getElementById("upload-progress");
     var previewTemplate = uploadForm.getAttribute("data-preview");
+
+    /* The sources list, fetched again after each stored file, so new drafts appear as they land. */
+    var refreshing = Promise.resolve();
+    function refreshSources(newId) {
+      refreshing = refreshing.then(function () {
+        return fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+          .then(function (response) { return response.ok ? response.text() : null; })
+          .then(function (html) {
+            var current = document.getElementById("sources-list");
+            if (!html || !current) { return; }
+            var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("sources-list");
+            if (!fresh) { return; }
+            current.replaceWith(fresh);
+            var row = fresh.querySelector('[data-source-id="' + newId + '"]');
+            if (row) { row.classList.add("new"); }
+          })
+          .catch(function () { /* the list stays as it was; the links above still work */ });
+      });
+      return refreshing;
+    }
 
     function uploadOne(file, fields) {
       return new Promise(function (resolve) {
@@ -266,6 +340,7 @@
             var link = el("a", { href: previewTemplate.replace(/\/0$/, "/" + outcome.source_id) }, "preview and approve");
             result.appendChild(link);
             item.className = "ok";
+            refreshSources(outcome.source_id);
           } else {
             result.textContent = (outcome && outcome.error) || errorMessage(body, xhr.status);
             item.className = "failed";
@@ -315,6 +390,7 @@
               showJob(item, current);
               if (current.status === "done" || current.status === "failed") {
                 item.className = current.status === "done" && !current.failed ? "ok" : "failed";
+                refreshSources(null);
                 (current.files || []).forEach(function (f) {
                   if (f.status === "error") { progressList.appendChild(el("li", { "class": "failed" }, f.path + ": " + f.error)); }
                 });
@@ -355,6 +431,7 @@
           results.length + " files stored" + (failed.length ? " · " + failed.length + " failed" : "") :
           errorMessage(reply.body, reply.status);
         item.className = failed.length || !results.length ? "failed" : "ok";
+        refreshSources(null);
         failed.forEach(function (r) { progressList.appendChild(el("li", { "class": "failed" }, r.path + ": " + r.error)); });
       }).catch(function () {
         item.querySelector(".result").textContent = "The upload failed (network).";
@@ -388,7 +465,9 @@
       work.then(function () {
         button.disabled = false;
         uploadForm.reset();
-        progressList.appendChild(el("li", { "class": "done" }, "Done. Reload the page to see the new drafts in the list."));
+        refreshing.then(function () {
+          progressList.appendChild(el("li", { "class": "done" }, "Done: the new drafts are in the list below, marked new."));
+        });
       });
     });
   }
