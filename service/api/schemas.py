@@ -97,6 +97,26 @@ class TwinCreate(Closed):
     speaker_labels: list[str] | None = None
 
 
+class SpeakerLabelsChange(Closed):
+    """Labels to add to or remove from those that mark the executive's turns in transcripts."""
+
+    add: list[str] = Field(default_factory=list, max_length=50)
+    remove: list[str] = Field(default_factory=list, max_length=50)
+
+
+class Reattributed(Open):
+    sources: int
+    to_executive: int
+    from_executive: int
+
+
+class SpeakerLabelsOut(Open):
+    """The twin's labels after the change and what re-attributing its stored sources did."""
+
+    speaker_labels: list[str]
+    reattributed: Reattributed
+
+
 class ConsentRequest(Closed):
     by: str = Field(min_length=1, max_length=200)
     scope: str = Field(min_length=1, max_length=4000)
@@ -177,6 +197,16 @@ class SourceDetail(Open):
     source: SourceOut
     passages: list[PassageOut]
     versions: list[SourceVersion]
+    speaker_hint: SpeakerHint | None = None
+
+
+class SpeakerHint(Open):
+    """The label holding most of a transcript's words when none of its labels is the executive's."""
+
+    label: str
+    share: float
+    words: int
+    message: str
 
 
 class UploadResult(Open):
@@ -185,6 +215,7 @@ class UploadResult(Open):
     source_id: int | None = None
     passages: int | None = None
     error: str | None = None
+    speaker_hint: SpeakerHint | None = None
 
 
 class UploadResponse(Open):
@@ -303,6 +334,7 @@ class JobFileOut(Open):
     source_id: int | None = None
     passages: int | None = None
     error: str | None = None
+    speaker_hint: SpeakerHint | None = None
 
 
 class JobOut(Open):

@@ -167,6 +167,21 @@ def resume_twin(slug: str) -> Any:
     return twin_dict(twin)
 
 
+@api_bp.post("/twins/<slug>/speaker-labels")
+@api_role("curator")
+@spec.validate(json=s.SpeakerLabelsChange, resp=responses(s.SpeakerLabelsOut), tags=["curate"])
+@accepts(JSON_MIMETYPE)
+def change_speaker_labels(slug: str, json: s.SpeakerLabelsChange) -> Any:
+    """Add or remove transcript labels of the executive's turns; the stored sources are re-attributed at once."""
+    from service.twin.labels import change_speaker_labels as change
+
+    if not json.add and not json.remove:
+        raise BadInput("send a label to add or to remove")
+    result = change(db(), store.get_twin(db(), slug), add=json.add, remove=json.remove, actor=actor())
+    commit()
+    return result.to_dict()
+
+
 def persona_of(twin: Twin) -> dict[str, Any]:
     """The persona settings as a curator edits them, defaults filled in."""
     return persona_settings(twin).to_dict()
@@ -301,7 +316,7 @@ def list_jobs(slug: str, query: s.JobsQuery) -> Any:
 
 
 def _public_result(result: dict[str, Any]) -> dict[str, Any]:
-    return {k: result.get(k) for k in ("path", "status", "source_id", "passages", "error")}
+    return {k: result.get(k) for k in ("path", "status", "source_id", "passages", "error", "speaker_hint")}
 
 
 @api_bp.get("/sources/<int:source_id>")
@@ -311,8 +326,11 @@ def get_source(source_id: int) -> Any:
     """One source with its parsed passages and version history."""
     source = store.get_source(db(), source_id)
     passages = db().scalars(select(Passage).where(Passage.source_id == source.id).order_by(Passage.ordinal))
+    from service.twin.labels import source_label_hint
+
     return {"source": _source_out(source), "passages": [passage_dict(p) for p in passages],
-            "versions": [version_dict(v) for v in store.source_versions(db(), source)]}
+            "versions": [version_dict(v) for v in store.source_versions(db(), source)],
+            "speaker_hint": source_label_hint(db(), source)}
 
 
 @api_bp.post("/sources/<int:source_id>/approve")

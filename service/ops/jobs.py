@@ -295,8 +295,14 @@ def job_dict(session: Session, job: IngestionJob, *, settings: Settings | None =
         "finished_at": _iso(job.finished_at),
     }
     if files:
+        from service.twin.labels import source_label_hints
+
+        rows = store.ingestion_job_files(session, job.id)
+        twin = session.get(Twin, job.twin_id)
+        hints = source_label_hints(session, twin, [f.source_id for f in rows if f.source_id]) if twin else {}
         body["files"] = [{"path": f.path, "status": f.status, "source_id": f.source_id, "passages": f.passages,
-                          "error": f.error} for f in store.ingestion_job_files(session, job.id)]
+                          "error": f.error, "speaker_hint": hints.get(f.source_id) if f.source_id else None}
+                         for f in rows]
     return body
 
 

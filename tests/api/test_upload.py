@@ -94,3 +94,44 @@ def test_with_embeddings_on_an_upload_stores_its_passage_vectors(make_app, world
             "SELECT count(*) FROM passage_vectors v JOIN passages p ON p.id = v.passage_id "
             "WHERE p.source_id = :s AND v.model = 'fake-embed'"), {"s": result["source_id"]}).scalar()
     assert stored == result["passages"], "each new passage has its vector, so no query embeds it again"
+
+
+TOWN_HALL = b"""THE CEO: Good morning, everyone. I want to talk about the electric vans, because the timing of the fleet
+electrification is the question I get asked most often.
+
+MS. OKAFOR: When will the depots get chargers?
+
+THE CEO: Every urban depot gets chargers before the vans arrive, starting with Calder North next spring.
+
+MR. WEBER: And the regional depots?
+
+THE CEO: The regional depots wait until the range of the trucks covers a full route in January.
+"""
+
+
+def test_an_unknown_label_is_named_and_adding_it_reattributes_the_stored_transcript(client, world: World) -> None:
+    curator = world.people["curator"].headers
+    [result] = upload(client, world, (TOWN_HALL, "town-hall.txt"), approve="true").get_json()["results"]
+    hint = result["speaker_hint"]
+    assert hint["label"] == "THE CEO" and hint["message"].endswith("of the words. Is that Dana Reyes?")
+    source_url = f"/api/v1/sources/{result['source_id']}"
+    assert client.get(source_url, headers=curator).get_json()["speaker_hint"]["label"] == "THE CEO"
+    question = {"question": "When do the depots get chargers for the electric vans?"}
+    assert client.post("/api/v1/twins/dana/ask", json=question, headers=curator).get_json()["grounded"] is False
+
+    refused = client.post("/api/v1/twins/dana/speaker-labels", json={"add": ["THE CEO"]},
+                          headers=world.people["employee"].headers)
+    assert refused.status_code == 403
+    changed = client.post("/api/v1/twins/dana/speaker-labels", json={"add": ["THE CEO"]}, headers=curator)
+    assert changed.status_code == 200, changed.get_json()
+    body = changed.get_json()
+    assert "THE CEO" in body["speaker_labels"] and body["reattributed"]["to_executive"] == 3
+    shown = client.get(source_url, headers=curator).get_json()
+    assert shown["speaker_hint"] is None
+    assert [p["executive"] for p in shown["passages"]] == [p["speaker"] == "THE CEO" for p in shown["passages"]]
+    answer = client.post("/api/v1/twins/dana/ask", json=question, headers=curator).get_json()
+    assert answer["grounded"] is True and any("chargers" in c["quote"] for c in answer["citations"])
+    events = client.get("/api/v1/audit?twin=dana", headers=curator).get_json()["events"]
+    assert any(e["action"] == "twin.reattribute" and e["detail"]["to_executive"] == 3 for e in events)
+    empty = client.post("/api/v1/twins/dana/speaker-labels", json={}, headers=curator)
+    assert empty.status_code == 400

@@ -166,3 +166,19 @@ def test_a_job_stores_passage_vectors_when_embeddings_are_on(session_factory, se
         vectors = session.scalar(select(func.count()).select_from(PassageVector)
                                  .where(PassageVector.passage_id.in_(new)))
     assert passages and vectors == passages
+
+
+def test_a_jobs_file_outcome_names_a_transcripts_unknown_speaker_label(session_factory, settings: Settings,
+                                                                        world: World) -> None:
+    from tests.api.test_upload import TOWN_HALL
+
+    with session_factory() as session:
+        job = store.create_ingestion_job(session, store.get_twin(session, "dana"), [("town-hall.txt", TOWN_HALL)],
+                                         kind=None, audience="everyone", approve=False)
+        session.commit()
+        job_id = job.id
+    jobs.process_ingestion_job(session_factory, settings, job_id)
+    with session_factory() as session:
+        [row] = jobs.job_dict(session, store.get_ingestion_job(session, job_id))["files"]
+    assert row["status"] == "ingested" and row["speaker_hint"]["label"] == "THE CEO"
+    assert row["speaker_hint"]["message"].endswith("Is that Dana Reyes?")
