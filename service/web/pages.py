@@ -24,6 +24,7 @@ from service.corpus import store
 from service.corpus.access import ROLES
 from service.corpus.models import Passage, Source, Twin
 from service.errors import BadInput, UnderstudyError
+from service.twin.labels import change_speaker_labels, source_label_hints
 from service.twin.persona import persona_settings, validate_persona_changes
 from service.web.auth import (
     DEV_LOGIN_MAX_AGE_S,
@@ -244,8 +245,9 @@ def upload_submit(slug: str) -> WerkzeugResponse:
         if result["status"] == "error":
             flash(f"{result['path']}: {result['error']}", "error")
         else:
+            hint = f" {result['speaker_hint']['message']}" if result.get("speaker_hint") else ""
             flash(f"{result['path']}: {result['status']} ({result['passages']} passages) — review it before "
-                  "approving.", "info")
+                  f"approving.{hint}", "info")
     return redirect(url_for("web.sources_page", slug=slug, status="draft"))
 
 
@@ -268,7 +270,27 @@ def source_page(source_id: int) -> str:
     versions = [source_dict(v, twin.slug, 0) for v in store.source_versions(db(), source)]
     return render_template("source.html", **_curate_context(twin, "sources"),
                            source=source_dict(source, twin.slug, len(passage_list)), passages=passage_list,
-                           versions=versions, speakers=sorted({p["speaker"] for p in passage_list if p["speaker"]}))
+                           versions=versions, speakers=sorted({p["speaker"] for p in passage_list if p["speaker"]}),
+                           speaker_hint=source_label_hints(db(), twin, [source.id]).get(source.id))
+
+
+@web_bp.post("/curate/sources/<int:source_id>/speaker-label")
+@page_role("curator")
+def add_speaker_label(source_id: int) -> WerkzeugResponse:
+    """Make a transcript label the executive's and re-attribute every stored source of the twin."""
+    source = _source_or_404(source_id)
+    twin = db().get(Twin, source.twin_id)
+    assert twin is not None
+    label = request.form.get("label", "").strip()
+    try:
+        done = change_speaker_labels(db(), twin, add=[label], actor=actor()).reattributed
+        commit()
+        flash(f"{label} now marks {twin.name}'s turns: {done.to_executive} passages in {done.sources} "
+              f"source{'' if done.sources == 1 else 's'} are their words now.", "info")
+    except UnderstudyError as exc:
+        db().rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("web.source_page", source_id=source_id))
 
 
 @web_bp.post("/curate/sources/<int:source_id>/<any(approve, retire, restore, audience):action>")

@@ -255,3 +255,27 @@ def test_an_admin_makes_a_one_time_sign_in_link(app, client, world: World) -> No
     client.post("/admin/twins/dana/revoke", data={"csrf_token": token})
     again = client.get("/admin").get_data(as_text=True)
     assert "Record consent again" in again and ">internal questions and rehearsal</textarea>" in again
+
+
+def test_the_preview_names_an_unknown_speaker_label_and_its_button_reattributes(app, client, world: World) -> None:
+    import io
+
+    from tests.api.test_upload import TOWN_HALL
+
+    token = signed_in(app, client, "curator@example.com")
+    uploaded = client.post("/curate/dana/upload", data={"csrf_token": token, "file": (io.BytesIO(TOWN_HALL),
+                                                                                      "town-hall.txt")},
+                           content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "of the words. Is that Dana Reyes?" in uploaded
+    with app.extensions["understudy"].session_factory() as session:
+        from sqlalchemy import select
+
+        from service.corpus.models import Source
+
+        source = session.scalar(select(Source.id).where(Source.filename == "town-hall.txt"))
+    html = client.get(f"/curate/sources/{source}").get_data(as_text=True)
+    assert "THE CEO:" in html and "Is that Dana Reyes?" in html and "Yes: THE CEO is Dana Reyes" in html
+    after = client.post(f"/curate/sources/{source}/speaker-label", data={"csrf_token": token, "label": "THE CEO"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "THE CEO now marks Dana Reyes&#39;s turns: 3 passages in 1 source are" in after
+    assert 'id="speaker-hint"' not in after and after.count('<span class="badge approved">yes</span>') == 3

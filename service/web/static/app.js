@@ -339,6 +339,7 @@
             result.textContent = outcome.status + " · " + outcome.passages + " passages · ";
             var link = el("a", { href: previewTemplate.replace(/\/0$/, "/" + outcome.source_id) }, "preview and approve");
             result.appendChild(link);
+            if (outcome.speaker_hint) { result.appendChild(document.createTextNode(" · " + outcome.speaker_hint.message)); }
             item.className = "ok";
             refreshSources(outcome.source_id);
           } else {
