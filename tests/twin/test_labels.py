@@ -1,0 +1,58 @@
+"""Adding the executive's transcript labels after the fact: stored passages re-attributed, the style profile rebuilt."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ingestion.pipeline import parse_bytes
+from service.corpus import store
+from service.corpus.models import Passage
+from service.twin.labels import change_speaker_labels, source_label_hints
+from service.twin.persona import fresh_persona_settings
+
+PANEL = b"""THE CEO: Reliability first, then speed. Honestly, we measure it the way the customer feels it, every day.
+
+MODERATOR: What about cost?
+
+THE CEO: Honestly, cost follows reliability. A late pallet costs us three times what an early one does.
+
+MODERATOR: Thank you.
+"""
+
+
+def executive_flags(session: Session, source_id: int) -> list[tuple[str | None, bool]]:
+    return [(speaker, bool(flag)) for speaker, flag in session.execute(
+        select(Passage.speaker, Passage.executive).where(Passage.source_id == source_id).order_by(Passage.ordinal))]
+
+
+def test_adding_a_label_flips_stored_flags_and_rebuilds_the_style_profile(session: Session) -> None:
+    twin = store.create_twin(session, "dana", "Dana Reyes")
+    doc = parse_bytes(PANEL, "panel.txt", speaker_labels=twin.speaker_labels)
+    source = store.add_source(session, twin, doc, approve=True).source
+    assert source_label_hints(session, twin, [source.id])[source.id]["label"] == "THE CEO"
+    before = fresh_persona_settings(session, twin).style.to_dict()
+    change = change_speaker_labels(session, twin, add=["the ceo"], actor="curator@example.com")
+    assert change.speaker_labels[-1] == "the ceo"
+    assert (change.reattributed.sources, change.reattributed.to_executive) == (1, 2)
+    assert executive_flags(session, source.id) == [("THE CEO", True), ("MODERATOR", False), ("THE CEO", True),
+                                                   ("MODERATOR", False)]
+    assert source_label_hints(session, twin, [source.id]) == {}
+    after = fresh_persona_settings(session, twin).style.to_dict()
+    assert before["words"] == 0 and after["words"] > 20
+    again = change_speaker_labels(session, twin, add=["THE CEO"])  # the same label in other spelling: no change
+    assert again.reattributed.to_executive == 0 and len(again.speaker_labels) == len(change.speaker_labels)
+
+
+def test_an_email_from_someone_else_becomes_the_executives_when_their_address_is_added(session: Session) -> None:
+    twin = store.create_twin(session, "dana", "Dana Reyes")
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "D. R. <ceo-office@example.com>", "all@example.com", "Vans"
+    message.set_content("We electrify the urban vans first, depot by depot.\n")
+    doc = parse_bytes(bytes(message), "vans.eml", speaker_labels=twin.speaker_labels)
+    source = store.add_source(session, twin, doc).source
+    assert executive_flags(session, source.id) == [("D. R.", False)]
+    change_speaker_labels(session, twin, add=["ceo-office@example.com"])
+    assert executive_flags(session, source.id) == [("D. R.", True)]
