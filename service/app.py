@@ -29,6 +29,7 @@ from service.ops import metrics
 from service.ops.health import check_readiness
 from service.ops.logs import configure_logging
 from service.ops.ratelimit import Allowance, AskLimiter, RateLimited, ask_limiter
+from service.twin import profile_jobs
 from service.web.extension import Understudy, extension
 
 log = logging.getLogger("understudy.web")
@@ -67,6 +68,8 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     app.url_map.converters["int"] = RowIdConverter
     _configure(app, cfg)
     Understudy(cfg, app)
+    # Style profiles are rebuilt in a background thread after approvals, so no request ever waits for one.
+    profile_jobs.set_mode(extension(app).engine, "background")
 
     csrf = CSRFProtect(app)
     limiter = ask_limiter(cfg)

@@ -44,8 +44,18 @@ class Runtime:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            from service.twin import profile_jobs
+
             self._engine = make_settings_engine(self.settings)
+            profile_jobs.set_mode(self._engine, "deferred")  # one style-profile rebuild per twin, at the end
         return self._engine
+
+    def close(self) -> None:
+        """Rebuild the style profiles this command's approvals changed (once per twin, when it ends)."""
+        if self._engine is not None:
+            from service.twin import profile_jobs
+
+            profile_jobs.rebuild_pending(self._engine)
 
     @property
     def sessions(self) -> sessionmaker[Session]:
@@ -137,6 +147,7 @@ def main(ctx: click.Context, database_url: str | None) -> None:
         ctx.obj = Runtime(load_settings(overrides))
     except ValueError as exc:
         fail(str(exc))
+    ctx.call_on_close(ctx.obj.close)
 
 
 # --- set-up ----------------------------------------------------------------------------------------

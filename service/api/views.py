@@ -70,8 +70,9 @@ def ask(slug: str, json: s.AskRequest) -> Any:
         return body
     session = extension().session_factory()
     try:
+        # The interaction row is committed before the first text leaves: no answer is ever shown without it.
         events = engine.stream_answer(session, cfg, slug, json.question, viewer,
-                                      conversation_id=json.conversation_id, channel="web")
+                                      conversation_id=json.conversation_id, channel="web", recorded=session.commit)
         first = next(events, None)
     except BaseException:
         session.rollback()

@@ -157,9 +157,21 @@ def set_speaker_labels(session: Session, slug: str, labels: list[str], *, actor:
 def update_persona(session: Session, slug: str, changes: dict[str, Any], *, actor: str = SYSTEM_ACTOR) -> Twin:
     """Merge curator changes into a twin's persona settings."""
     twin = get_twin(session, slug)
+    session.refresh(twin, with_for_update=True)  # the latest persona: a profile rebuilt meanwhile is kept
     twin.persona = {**(twin.persona or {}), **changes}
     record_audit(session, actor, "persona.update", twin_slug=slug, object_type="twin", object_id=twin.id,
                  detail={"changed": sorted(changes)})
+    return twin
+
+
+def save_style_profile(session: Session, twin_id: int, style: dict[str, Any], state: str) -> Twin | None:
+    """Store a twin's style profile as derived from its corpus: the system's work, so no audit event."""
+    twin = session.scalar(select(Twin).where(Twin.id == twin_id).with_for_update()
+                          .execution_options(populate_existing=True))
+    if twin is None:
+        return None
+    twin.persona = {**(twin.persona or {}), "style": style, "style_state": state}
+    session.flush()
     return twin
 
 

@@ -128,7 +128,10 @@ def _sessions(settings: Settings) -> sessionmaker[Session]:
     with _ENGINES_LOCK:
         cached = _ENGINES.get(settings.database_url)
         if cached is None:
+            from service.twin import profile_jobs
+
             engine = make_settings_engine(settings)
+            profile_jobs.set_mode(engine, "deferred")  # a job's approvals rebuild each twin's profile once, at its end
             cached = (engine, make_session_factory(engine))
             _ENGINES[settings.database_url] = cached
         return cached[1]
@@ -164,6 +167,11 @@ def process_ingestion_job(sessions: sessionmaker[Session], settings: Settings, j
         if pending:
             stored = [f.source_id for f in store.ingestion_job_files(session, job_id) if f.source_id is not None]
             index_new_sources(session, settings, stored)
+    engine = sessions.kw.get("bind")
+    if isinstance(engine, Engine):
+        from service.twin import profile_jobs
+
+        profile_jobs.rebuild_pending(engine)
     log.info("ingestion job %s finished: %s", job_id, counts)
     return counts
 

@@ -33,7 +33,7 @@ from service.rehearsal.rounds import (
 from service.rehearsal.rubric import Scorecard, rubric_for, score_pitch, speaking_rate
 from service.twin.citations import Citation, HitLike, citation_for
 from service.twin.guardrails import refused_topic
-from service.twin.persona import PersonaSettings, fresh_persona_settings, persona_settings
+from service.twin.persona import PersonaSettings, persona_settings
 from service.twin.text import words
 
 MAX_REPLY_WORDS = 1500
@@ -157,7 +157,7 @@ def start_rehearsal(session: Session, settings: Settings, twin_slug: str, viewer
     ensure_available(twin)
     text, name = read_pitch(settings, pitch_text=pitch_text, file_bytes=file_bytes, filename=filename)
     check_pitch_length(text, int(settings.rehearsal_max_pitch_words))
-    persona = fresh_persona_settings(session, twin)
+    persona = persona_settings(twin)  # rehearsing only reads; the profile is rebuilt in the background
     rubric = rubric_for(persona.rehearsal_rubric)
     analysis = analyse_pitch(text, speaking_rate(rubric))
     scorecard = score_pitch(analysis, rubric)
@@ -215,7 +215,7 @@ def answer_turn(session: Session, settings: Settings, rehearsal_id: int, viewer:
         raise BadInput("the reply is empty")
     if len(words(reply)) > MAX_REPLY_WORDS:
         raise BadInput(f"the reply is {len(words(reply))} words; answer in at most {MAX_REPLY_WORDS}")
-    persona = fresh_persona_settings(session, twin)
+    persona = persona_settings(twin)  # rehearsing only reads; the profile is rebuilt in the background
     bank = _usable_bank(session, twin, viewer, persona)
     state = _copy_state(row.state)
     pending = state.get("pending")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,15 +16,15 @@ from sqlalchemy.orm import Session
 from service.config import Settings
 from service.corpus import store
 from service.corpus.access import Viewer
-from service.corpus.models import Twin
+from service.corpus.models import Interaction, Twin
 from service.errors import BadInput, TwinUnavailable
 from service.search import search_as_configured
 from service.search.index import document_frequencies
-from service.twin import llm
+from service.twin import llm, profile_jobs  # noqa: F401  (profile_jobs: rebuilds follow corpus changes)
 from service.twin.citations import Citation, HitLike
 from service.twin.extractive import Composed, TermStats, compose_extractive, stream_segments
 from service.twin.guardrails import injection_flags, refused_topic
-from service.twin.persona import PersonaSettings, fresh_persona_settings
+from service.twin.persona import PersonaSettings, persona_settings
 from service.twin.text import american_spelling, content_words, stem
 
 MAX_QUESTION_CHARS = 2000
@@ -91,27 +91,34 @@ def answer_question(session: Session, settings: Settings, twin_slug: str, questi
 
 
 def stream_answer(session: Session, settings: Settings, twin_slug: str, question: str, viewer: Viewer, *,
-                  conversation_id: str | None = None, channel: str = "cli",
-                  llm_client: OpenAI | None = None) -> Iterator[dict[str, Any]]:
-    """The answer as events: {"event": "delta", "text"}…, perhaps {"event": "replace", "text"} when the checked
-    answer differs from what was streamed, then {"event": "answer", "data": <answer dict>}.
+                  conversation_id: str | None = None, channel: str = "cli", llm_client: OpenAI | None = None,
+                  recorded: Callable[[], None] | None = None) -> Iterator[dict[str, Any]]:
+    """The answer as events: {"event": "delta", "text"}… whose texts join into the final answer, then
+    {"event": "answer", "data": <answer dict>}. A model's answer streams one checked sentence at a time: text that
+    fails a check is never sent (the answer stops there, or falls back to extractive if nothing was sent yet).
 
-    NotFound, TwinUnavailable and BadInput raise here, before any event; the caller commits after the last one.
+    NotFound, TwinUnavailable and BadInput raise here, before any event. The interaction row is written (flushed)
+    before the first text; `recorded` is called then, so the caller can commit it before anyone sees an answer;
+    the caller commits again after the last event.
     """
     prepared = _prepare(session, settings, twin_slug, question, viewer, conversation_id)
-    events = _events(session, settings, prepared, viewer, channel=channel, llm_client=llm_client, stream_llm=True)
+    events = _events(session, settings, prepared, viewer, channel=channel, llm_client=llm_client, stream_llm=True,
+                     recorded=recorded or (lambda: None))
     return ({k: v for k, v in event.items() if k != "answer_object"} for event in events)
 
 
 def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: Viewer, *, channel: str,
-            llm_client: OpenAI | None, stream_llm: bool) -> Iterator[dict[str, Any]]:
+            llm_client: OpenAI | None, stream_llm: bool,
+            recorded: Callable[[], None] = lambda: None) -> Iterator[dict[str, Any]]:
     """Every event of one answer, the last carrying the Answer object for answer_question."""
     if prepared.refusal is not None:
         composed = Composed(answer=prepared.refusal.message, citations=[], grounded=False, grounding=0.0,
                             segments=[prepared.refusal.message])
+        final = _final(session, prepared, viewer, channel, composed, "extractive", None,
+                       refused=prepared.refusal.topic)
+        recorded()
         yield {"event": "delta", "text": composed.answer}
-        yield _final(session, prepared, viewer, channel, composed, "extractive", None,
-                     refused=prepared.refusal.topic)
+        yield final
         return
     prepared.hits = _search(session, settings, prepared, viewer)
     extractive = compose_extractive(prepared.search_query, prepared.hits, prepared.persona,
@@ -121,38 +128,62 @@ def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: V
     if use_llm and prepared.flags:
         use_llm, reason = False, "question_flagged"
     if not use_llm:
+        final = _final(session, prepared, viewer, channel, extractive, "extractive", reason)
+        recorded()
         for piece in stream_segments(extractive):
             yield {"event": "delta", "text": piece}
-        yield _final(session, prepared, viewer, channel, extractive, "extractive", reason)
+        yield final
         return
     hits = _llm_hits(prepared.hits)
     messages = llm.build_messages(prepared.persona, prepared.question, hits, prepared.history,
                                   title=prepared.twin.title)
     client = llm_client or llm.client_for(settings)
-    streamed = ""
     if stream_llm:
-        generation = llm.Generation("")
-        for piece in llm.stream_generate(client, settings, messages, generation):
-            streamed += piece
-            yield {"event": "delta", "text": piece}
-    else:
-        generation = llm.generate(client, settings, messages)
+        yield from _stream_llm(session, settings, prepared, viewer, channel, client, messages, hits, extractive,
+                               recorded)
+        return
+    generation = llm.generate(client, settings, messages)
     if generation.error:
         outcome = llm.LLMOutcome(None, generation.error)
     else:
         outcome = llm.finish(generation.text, hits, prepared.persona, messages[0]["content"])
     if outcome.composed is None:
-        if streamed:
-            yield {"event": "replace", "text": extractive.answer}
-        elif stream_llm:
-            for piece in stream_segments(extractive):
-                yield {"event": "delta", "text": piece}
         yield _final(session, prepared, viewer, channel, extractive, "extractive", outcome.fallback_reason,
                      offered=prepared.hits)
         return
-    if stream_llm and outcome.composed.answer != streamed:
-        yield {"event": "replace", "text": outcome.composed.answer}
     yield _final(session, prepared, viewer, channel, outcome.composed, "llm", None, offered=hits)
+
+
+def _stream_llm(session: Session, settings: Settings, prepared: _Prepared, viewer: Viewer, channel: str,
+                client: OpenAI, messages: list[dict[str, str]], hits: list[HitLike], extractive: Composed,
+                recorded: Callable[[], None]) -> Iterator[dict[str, Any]]:
+    """The model's answer, one checked piece at a time, over an interaction row written before the first piece."""
+    pending = Composed(answer="", citations=[], grounded=True, grounding=0.0, segments=[])
+    row = _record(session, prepared, viewer, channel, pending, "llm", None, offered=hits)
+    recorded()
+    gate = llm.SentenceGate(hits, prepared.persona, messages[0]["content"])
+    generation = llm.Generation("")
+    pieces = llm.stream_generate(client, settings, messages, generation)
+    try:
+        for piece in pieces:
+            for text in gate.feed(piece):
+                yield {"event": "delta", "text": text}
+            if gate.stopped:
+                break
+    finally:
+        pieces.close()  # stop reading the model once the gate has stopped
+    for text in gate.close(None if gate.stopped else generation.error):
+        yield {"event": "delta", "text": text}
+    outcome = gate.outcome()
+    if outcome.composed is None:
+        for piece in stream_segments(extractive):
+            yield {"event": "delta", "text": piece}
+        yield _final(session, prepared, viewer, channel, extractive, "extractive", outcome.fallback_reason,
+                     offered=prepared.hits, row=row)
+        return
+    if gate.stop_reason is not None:
+        prepared.flags.append(f"stopped:{gate.stop_reason}")
+    yield _final(session, prepared, viewer, channel, outcome.composed, "llm", None, offered=hits, row=row)
 
 
 def _prepare(session: Session, settings: Settings, twin_slug: str, question: str, viewer: Viewer,
@@ -167,11 +198,15 @@ def _prepare(session: Session, settings: Settings, twin_slug: str, question: str
     text = " ".join((question or "").split())
     if not text:
         raise BadInput("the question is empty")
+    check_storable(text, "the question")
+    if conversation_id is not None:
+        check_storable(conversation_id, "conversation_id")
     if len(text) > MAX_QUESTION_CHARS:
         raise BadInput(f"the question is too long ({len(text)} characters; at most {MAX_QUESTION_CHARS})")
     if conversation_id is not None and (not conversation_id.strip() or len(conversation_id) > MAX_CONVERSATION_ID):
         raise BadInput(f"conversation_id must be 1 to {MAX_CONVERSATION_ID} characters")
-    persona = fresh_persona_settings(session, twin)
+    # Asking only reads: the style profile is rebuilt in the background when the approved corpus changes.
+    persona = persona_settings(twin)
     conversation = conversation_id.strip() if conversation_id else uuid.uuid4().hex
     history: list[tuple[str, str]] = []
     if conversation_id:
@@ -183,6 +218,16 @@ def _prepare(session: Session, settings: Settings, twin_slug: str, question: str
     prepared.refusal = refused_topic(text, persona)
     prepared.search_query = llm.retrieval_query(text, history)
     return prepared
+
+
+def check_storable(text: str, what: str) -> None:
+    """BadInput for text no database column can hold (a NUL character, a lone surrogate), before any answering."""
+    if "\x00" in text:
+        raise BadInput(f"{what} contains a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInput(f"{what} contains characters that are not valid Unicode text") from None
 
 
 def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: Viewer) -> list[HitLike]:
@@ -241,10 +286,10 @@ def _voice(persona: PersonaSettings, text: str) -> float | None:
         return None
 
 
-def _final(session: Session, prepared: _Prepared, viewer: Viewer, channel: str, composed: Composed, mode: str,
-           fallback_reason: str | None, *, refused: str | None = None,
-           offered: Sequence[HitLike] | None = None) -> dict[str, Any]:
-    """Record the interaction and build the closing event."""
+def _record(session: Session, prepared: _Prepared, viewer: Viewer, channel: str, composed: Composed, mode: str,
+            refused: str | None, *, offered: Sequence[HitLike] | None = None,
+            row: Interaction | None = None) -> Interaction:
+    """Write the interaction row (or bring an early one up to date) with what the answer stands on."""
     voice = _voice(prepared.persona, composed.answer) if mode == "llm" and composed.grounded else None
     cited = {c.passage_id: c.n for c in composed.citations}
     passages: list[dict[str, Any]] = [{"passage_id": c.passage_id, "source_id": c.source_id, "version": c.version, "n": c.n}
@@ -254,11 +299,21 @@ def _final(session: Session, prepared: _Prepared, viewer: Viewer, channel: str, 
             passages.append({"passage_id": hit.passage_id, "source_id": hit.source_id,
                              "version": hit.source_version, "n": None})
     latency_ms = (time.perf_counter() - prepared.started) * 1000
-    row = store.record_interaction(session, twin=prepared.twin, user_id=viewer.user_id, question=prepared.question,
-                                   answer=composed.answer, conversation_id=prepared.conversation_id,
-                                   passages=passages, mode=mode, grounded=composed.grounded,
-                                   latency_ms=latency_ms, channel=channel[:16], refused_topic=refused,
-                                   voice_score=voice)
+    fields: dict[str, Any] = {"answer": composed.answer, "passages": passages, "mode": mode,
+                              "grounded": composed.grounded, "latency_ms": latency_ms, "refused_topic": refused,
+                              "voice_score": voice}
+    if row is not None:
+        return store.update_interaction(session, row, **fields)
+    return store.record_interaction(session, twin=prepared.twin, user_id=viewer.user_id, question=prepared.question,
+                                    conversation_id=prepared.conversation_id, channel=channel[:16], **fields)
+
+
+def _final(session: Session, prepared: _Prepared, viewer: Viewer, channel: str, composed: Composed, mode: str,
+           fallback_reason: str | None, *, refused: str | None = None,
+           offered: Sequence[HitLike] | None = None, row: Interaction | None = None) -> dict[str, Any]:
+    """Record the interaction and build the closing event."""
+    row = _record(session, prepared, viewer, channel, composed, mode, refused, offered=offered, row=row)
+    voice, latency_ms = row.voice_score, row.latency_ms
     answer = Answer(answer=composed.answer, citations=composed.citations, grounded=composed.grounded, mode=mode,
                     disclaimer=prepared.persona.disclaimer_text, conversation_id=prepared.conversation_id,
                     interaction_id=row.id, voice_score=voice, fallback_reason=fallback_reason,

@@ -8,7 +8,7 @@ import html
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +16,15 @@ from openai import APIConnectionError, APIStatusError, APITimeoutError, OpenAI
 
 from service.config import Settings
 from service.twin.citations import (
+    MARKER_GROUP_RE,
+    TRAILING_PUNCT_RE,
     CheckResult,
     Citation,
     CitedSentence,
     HitLike,
     check_answer,
     citation_for,
+    leaks_prompt,
     render,
 )
 from service.twin.extractive import Composed
@@ -169,7 +172,7 @@ def generate(client: OpenAI, settings: Settings, messages: list[dict[str, str]])
 
 
 def stream_generate(client: OpenAI, settings: Settings, messages: list[dict[str, str]],
-                    result: Generation) -> Iterator[str]:
+                    result: Generation) -> Generator[str, None, None]:
     """Text pieces as the model sends them, also gathered in `result` (whose `error` names any failure)."""
     deadline = time.monotonic() + float(settings.llm_timeout)
     stream: Any = None
@@ -232,6 +235,109 @@ def finish(text: str, hits: Sequence[HitLike], persona: PersonaSettings, system:
     composed = Composed(answer=answer, citations=citations, grounded=True, grounding=1.0,
                         segments=[answer], used=[hits[n - 1] for n in cited])
     return LLMOutcome(composed, None, raw_text=text, check=check)
+
+
+class SentenceGate:
+    """Lets a streamed model answer out one checked piece at a time: sentences up to the [n] markers that close
+    them, each checked against its cited passages (and the whole so far for leaks) before any client sees it.
+    The first piece that fails stops the stream; what was let out is then the whole answer, so a client never
+    receives text the final answer does not contain."""
+
+    def __init__(self, hits: Sequence[HitLike], persona: PersonaSettings, system: str):
+        self.hits = list(hits)
+        self.persona = persona
+        self.system = system
+        self.given = {n: hit.text for n, hit in enumerate(self.hits, start=1)}
+        self.rules = "\n".join(line for line in system.splitlines() if persona.no_answer_message not in line)
+        self.buffer = ""
+        self.checked_raw = ""
+        self.sent: list[str] = []
+        self.kept: list[CitedSentence] = []
+        self.no_answer = False
+        self.stop_reason: str | None = None
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the gate let out its last piece (a check failed, or the no-answer line came)."""
+        return self.stop_reason is not None or self.no_answer
+
+    def feed(self, piece: str) -> list[str]:
+        """Take more of the model's text; return the pieces checked and ready to send (often none)."""
+        if self.stopped:
+            return []
+        self.buffer += piece
+        cut = _complete_upto(self.buffer)
+        if cut <= 0:
+            return []
+        unit, self.buffer = self.buffer[:cut], self.buffer[cut:]
+        return self._let_through(unit)
+
+    def close(self, error: str | None = None) -> list[str]:
+        """The model is done (or failed with `error`): check what is left; return the last pieces to send."""
+        if self.stopped:
+            return []
+        if error is not None:
+            self.stop_reason = error
+            return []
+        unit, self.buffer = self.buffer, ""
+        if not unit.strip():
+            if not self.sent:
+                self.stop_reason = "empty"
+            return []
+        return self._let_through(unit)
+
+    def _let_through(self, unit: str) -> list[str]:
+        check = check_answer(unit, self.given, system_prompt=self.system,
+                             no_answer_message=self.persona.no_answer_message,
+                             private_markers=[instructions_marker(self.persona)])
+        if check.ok and check.is_no_answer:
+            if self.sent:
+                self.stop_reason = "no_answer_after_answer"
+                return []
+            self.no_answer = True
+            self.sent.append(self.persona.no_answer_message)
+            return [self.persona.no_answer_message]
+        if check.ok and leaks_prompt(html.unescape(self.checked_raw + " " + unit), self.rules):
+            check = CheckResult(False, "leaked_instructions")
+        if not check.ok:
+            self.stop_reason = check.reason or "unsupported"
+            return []
+        self.checked_raw += " " + unit
+        self.kept.extend(check.kept)
+        text = unit.strip() if not check.rewritten and _clean(unit) else render(check.kept, {n: n for n in self.given})
+        out = (" " if self.sent else "") + text
+        self.sent.append(out)
+        return [out]
+
+    def outcome(self) -> LLMOutcome:
+        """The answer made of exactly what was let out, or (when nothing was) the reason to fall back."""
+        if self.no_answer:
+            composed = Composed(answer=self.persona.no_answer_message, citations=[], grounded=False, grounding=0.0,
+                                segments=[self.persona.no_answer_message])
+            return LLMOutcome(composed, None)
+        if not self.sent:
+            return LLMOutcome(None, self.stop_reason or "empty")
+        answer = "".join(self.sent)
+        cited = list(dict.fromkeys(n for s in self.kept for n in s.cites))
+        citations = [_citation(n, self.hits[n - 1], [s for s in self.kept if n in s.cites]) for n in cited]
+        composed = Composed(answer=answer, citations=citations, grounded=True, grounding=1.0, segments=self.sent,
+                            used=[self.hits[n - 1] for n in cited])
+        return LLMOutcome(composed, None)
+
+
+def _complete_upto(text: str) -> int:
+    """Where the last complete checkable piece of a growing answer ends: after a group of [n] markers (and the
+    punctuation closing it) that more text has followed, so the group cannot grow; 0 when there is none yet."""
+    cut = 0
+    for group in MARKER_GROUP_RE.finditer(text):
+        end = group.end()
+        trailing = TRAILING_PUNCT_RE.match(text, end)
+        if trailing:
+            end = trailing.end()
+        rest = text[end:].lstrip()
+        if rest and not rest.startswith("["):
+            cut = end
+    return cut
 
 
 def _clean(text: str) -> bool:

@@ -501,8 +501,8 @@ def _voice_profile(texts: list[str]) -> dict[str, Any] | None:
         return None
 
 
-# The style profile is rebuilt inside the first answer after an approval: it reads the newest sources up to this
-# many passages, so that costs about a second at most (the whole of a 200,000-passage corpus took two minutes).
+# The style profile is rebuilt in the background after an approval (service/twin/profile_jobs.py): it reads the
+# newest sources up to this many passages, about a second at most (a 200,000-passage corpus whole took two minutes).
 STYLE_SAMPLE_PASSAGES = 2000
 # The profile shapes every viewer's answers and the model's prompt, so only sources every viewer may see feed it.
 PROFILE_AUDIENCE = "everyone"
@@ -526,11 +526,12 @@ def executive_documents(session: Session, twin: Twin, *,
     return [grouped[source_id] for source_id in sorted(grouped)]
 
 
-def refresh_persona(session: Session, twin: Twin, *, actor: str = store.SYSTEM_ACTOR) -> StyleProfile:
-    """Recompute the style profile from the approved corpus and store it with the persona."""
+def refresh_persona(session: Session, twin: Twin, *, actor: str | None = None) -> StyleProfile:
+    """Recompute the style profile from the approved corpus and store it with the persona (no audit event, whoever
+    the `actor`: it is the system's derivation, not a person's change)."""
     state = corpus_fingerprint(session, twin)
     profile = build_style_profile(executive_documents(session, twin))
-    store.update_persona(session, twin.slug, {"style": profile.to_dict(), "style_state": state}, actor=actor)
+    store.save_style_profile(session, twin.id, profile.to_dict(), state)
     return profile
 
 
@@ -544,7 +545,8 @@ def corpus_fingerprint(session: Session, twin: Twin) -> str:
 
 
 def fresh_persona_settings(session: Session, twin: Twin) -> PersonaSettings:
-    """The persona, with its style profile rebuilt first if the approved corpus changed since it was built."""
+    """The persona, with its style profile rebuilt first if the approved corpus changed since it was built (tools
+    and tests; answers only read persona_settings, the profile being rebuilt in the background)."""
     if (twin.persona or {}).get("style_state") != corpus_fingerprint(session, twin):
         refresh_persona(session, twin)
     return persona_settings(twin)

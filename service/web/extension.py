@@ -43,7 +43,10 @@ class Understudy:
             session.close()
 
     def dispose(self) -> None:
-        """Close every pooled connection (tests, shutdown)."""
+        """Let background profile rebuilds finish, then close every pooled connection (tests, shutdown)."""
+        from service.twin.profile_jobs import wait_idle
+
+        wait_idle(self.engine)
         self.engine.dispose()
 
 

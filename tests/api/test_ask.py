@@ -99,3 +99,39 @@ def test_unanswered_and_unhelpful_reach_the_curators_newest_first(client, world:
     assert [i["interaction_id"] for i in items] == [hit["interaction_id"], miss["interaction_id"]]
     assert items[0]["feedback"] == "not_helpful" and items[0]["feedback_reason"] == "wanted numbers"
     assert items[1]["grounded"] is False and items[1]["asked_by"] == "employee@example.com"
+
+
+@pytest.mark.parametrize("question", ["Why cold\x00 chain?", "Why cold chain?\x00", "Why cold \ud800chain?"])
+def test_a_question_no_database_can_store_is_refused_before_any_answer(client, world: World, session_factory,
+                                                                         question: str) -> None:
+    from sqlalchemy import func, select
+
+    from service.corpus.models import Interaction
+
+    headers = world.people["employee"].headers
+    body = json.dumps({"question": question})  # a lone surrogate cannot go through the client's own encoder
+    for accept in ("application/json", "text/event-stream"):
+        response = client.post("/api/v1/twins/dana/ask", data=body, content_type="application/json",
+                               headers={**headers, "Accept": accept})
+        assert response.status_code == 400, response.get_data(as_text=True)[:300]
+        assert error_of(response)["code"] == "bad_input"
+        assert "cold chain" not in response.get_data(as_text=True).replace("Why cold", "")
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Interaction)) == 0
+    conversation = client.post("/api/v1/twins/dana/ask", data=json.dumps(
+        {"question": "Why cold chain?", "conversation_id": "a\x00b"}), content_type="application/json",
+        headers={**headers, "Accept": "text/event-stream"})
+    assert conversation.status_code == 400
+
+
+def test_every_streamed_answer_has_its_interaction_row(client, world: World, session_factory) -> None:
+    from service.corpus.models import Interaction
+
+    stream = client.post("/api/v1/twins/dana/ask", json={"question": "Why did you choose cold chain?"},
+                         headers={**world.people["employee"].headers, "Accept": "text/event-stream"})
+    events = sse_events(stream.get_data(as_text=True))
+    final = events[-1][1]
+    shown = "".join(data["text"] for name, data in events if name == "delta")
+    with session_factory() as session:
+        row = session.get(Interaction, final["interaction_id"])
+        assert row is not None and row.answer == shown == final["answer"]

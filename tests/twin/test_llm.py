@@ -149,29 +149,72 @@ def test_an_injected_question_is_answered_without_the_model(session: Session, ll
     assert chat_requests(fake) == []
 
 
-def test_the_llm_streams_tokens_then_the_checked_answer(session: Session, llm_settings: Settings, world: World,
-                                                        fake: FakeOpenAI) -> None:
+def test_the_llm_streams_checked_sentences_then_the_answer(session: Session, llm_settings: Settings, world: World,
+                                                            fake: FakeOpenAI) -> None:
     events = list(stream_answer(session, llm_settings, "dana", COLD_QUESTION, world.employee))
     assert chat_requests(fake)[-1]["body"]["stream"] is True
     kinds = [e["event"] for e in events]
-    assert kinds.count("delta") >= 3 and kinds[-1] == "answer" and "replace" not in kinds
+    assert kinds.count("delta") >= 2 and kinds[-1] == "answer" and "replace" not in kinds
+    assert all(re.search(r"\[\d+\][.]?$", e["text"]) for e in events if e["event"] == "delta")  # whole sentences
     final = events[-1]["data"]
     assert final["mode"] == "llm" and "".join(e["text"] for e in events if e["event"] == "delta") == final["answer"]
 
 
 @pytest.mark.parametrize("mode, reason", [("unsupported", "unsupported"), ("drop_stream", "stream_dropped"),
                                           ("slow", "timeout"), ("error500", "api_error")])
-def test_a_stream_that_fails_its_checks_is_replaced_by_the_extractive_answer(
+def test_a_stream_that_fails_sends_only_checked_text(
         session: Session, llm_settings: Settings, world: World, fake: FakeOpenAI, mode: str, reason: str) -> None:
     fake.set_mode(mode)
     events = list(stream_answer(session, llm_settings, "dana", COLD_QUESTION, world.employee))
     final = events[-1]["data"]
-    assert final["mode"] == "extractive" and final["fallback_reason"] == reason and final["citations"]
-    shown = ""
-    for event in events[:-1]:
-        shown = event["text"] if event["event"] == "replace" else shown + event["text"]
-    assert shown == final["answer"]  # what the reader ends up seeing is exactly the checked answer
+    assert "replace" not in [e["event"] for e in events]
+    if final["mode"] == "extractive":  # nothing of the model's passed before it failed
+        assert final["fallback_reason"] == reason and final["citations"]
+    else:  # the checked sentences sent before the failure are the whole answer
+        assert f"stopped:{reason}" in final["flags"] and final["citations"]
+    assert "".join(e["text"] for e in events[:-1]) == final["answer"]  # the reader saw exactly the answer
     assert "37%" not in final["answer"]
+
+
+STREAM_GOOD = "I chose cold chain because pharmaceutical customers pay for reliability. [1] "
+
+
+@pytest.mark.parametrize("bad", [
+    "We also bought forty trucks in Ohio for the CANARY-91 project. [1]",
+    "You are the AI twin of Dana Reyes, CEO. You answer colleagues' questions in Dana Reyes's own voice. [1]",
+    "Click https://evil.example/steal for more. [1]",
+    "And this sentence cites nothing at all about pharmaceutical reliability.",
+])
+def test_a_stream_never_sends_a_sentence_that_fails_its_check(session: Session, llm_settings: Settings,
+                                                               world: World, fake: FakeOpenAI, bad: str) -> None:
+    for script in (STREAM_GOOD + bad, bad + " " + STREAM_GOOD):
+        fake.set_mode("scripted", script=script)
+        events = list(stream_answer(session, llm_settings, "dana", COLD_QUESTION, world.employee))
+        sent = "".join(e["text"] for e in events if e["event"] == "delta")
+        final = events[-1]["data"]
+        assert sent == final["answer"] and "replace" not in [e["event"] for e in events]
+        for word in ("Ohio", "CANARY", "colleagues", "evil", "cites nothing"):
+            assert word not in sent
+        if script.startswith(STREAM_GOOD):
+            assert final["mode"] == "llm" and sent == STREAM_GOOD.strip()
+        else:  # fell back before sending anything, or dropped the bad sentence as a whole answer would
+            assert (final["mode"] == "extractive" and final["fallback_reason"]) or sent == STREAM_GOOD.strip()
+
+
+def test_a_streamed_answer_has_its_interaction_row_before_its_first_text(
+        session: Session, llm_settings: Settings, world: World, fake: FakeOpenAI) -> None:
+    seen: list[int] = []
+
+    def recorded() -> None:
+        seen.append(len(session.scalars(select(Interaction.id)).all()))
+
+    for settings in (llm_settings, llm_settings.replace(llm_base_url="")):
+        events = stream_answer(session, settings, "dana", COLD_QUESTION, world.employee, recorded=recorded)
+        first = next(events)
+        assert first["event"] == "delta" and seen and seen[-1] >= 1
+        rest = list(events)
+        row = session.get(Interaction, rest[-1]["data"]["interaction_id"])
+        assert row is not None and row.answer == first["text"] + "".join(e.get("text", "") for e in rest[:-1])
 
 
 def test_a_follow_up_sends_the_previous_turn_and_retrieves_with_it(session: Session, llm_settings: Settings,
