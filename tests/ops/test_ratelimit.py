@@ -10,6 +10,8 @@ from tests.api.conftest import World, error_of
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 QUESTION = "Why did you choose cold chain?"
+# The form answers with the page, or redirects to it (post/redirect/get) with the answer in the conversation.
+ANSWERED = (200, 302, 303)
 PITCH = "Proposal: a second night shift at the depot. We ask you to approve an overtime budget by May."
 
 
@@ -28,7 +30,7 @@ def test_the_form_and_the_api_spend_from_one_allowance(make_app, world: World) -
     headers = world.people["employee"].headers
     assert api.post("/api/v1/twins/dana/ask", json={"question": QUESTION}, headers=headers).status_code == 200
     form = {"twin": "dana", "question": QUESTION, "csrf_token": csrf}
-    assert browser.post("/ask", data=form).status_code == 200
+    assert browser.post("/ask", data=form).status_code in ANSWERED
     assert api.post("/api/v1/twins/dana/rehearsals", json={"pitch": PITCH}, headers=headers).status_code == 201
     refused = browser.post("/ask", data=form)
     assert refused.status_code == 429 and "Retry-After" in refused.headers
@@ -38,7 +40,7 @@ def test_the_form_and_the_api_spend_from_one_allowance(make_app, world: World) -
     assert int(limited.headers["Retry-After"]) >= 1
     # Someone else still has their own allowance, on the form too.
     other, other_csrf = signed_in(app, "curator@example.com")
-    assert other.post("/ask", data={**form, "csrf_token": other_csrf}).status_code == 200
+    assert other.post("/ask", data={**form, "csrf_token": other_csrf}).status_code in ANSWERED
 
 
 def test_a_flood_through_the_form_is_refused(make_app, world: World) -> None:
@@ -46,7 +48,7 @@ def test_a_flood_through_the_form_is_refused(make_app, world: World) -> None:
     browser, csrf = signed_in(app, "employee@example.com")
     form = {"twin": "dana", "question": QUESTION, "csrf_token": csrf}
     statuses = [browser.post("/ask", data=form).status_code for _ in range(30)]
-    assert statuses.count(200) == 10 and statuses.count(429) == 20
+    assert len([s for s in statuses if s in ANSWERED]) == 10 and statuses.count(429) == 20
 
 
 def test_rehearsal_rounds_on_the_page_spend_from_the_allowance(make_app, world: World) -> None:
