@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import re2
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -75,6 +76,13 @@ CURATOR_KEYS = frozenset({"no_answer_message", "refusal_message", "refused_topic
                           "signature_phrases", "rehearsal_rubric", "display_name"})
 DERIVED_KEYS = frozenset({"style", "style_state"})
 MAX_MESSAGE_CHARS = 1000
+# Caps on what a curator's refused topics may cost: with RE2 (linear time, no backtracking) a question of at most
+# MAX_QUESTION_CHARS characters costs at most topics x patterns x its length, whatever the patterns say.
+MAX_TOPICS = 50
+MAX_TOPIC_PATTERNS = 40
+MAX_PATTERN_CHARS = 300
+# RE2's memory budget for one topic's compiled pattern (its default is 8 MiB).
+RE2_MAX_MEM = 4 << 20
 PHRASE_BAD_STARTS = word_set("the and of to in at on for by with from that a an or as")
 PHRASE_BAD_ENDS = word_set("""
 the a an of to in and or but for with on at by from that is are was were be been have has had will would can
@@ -93,8 +101,8 @@ class RefusedTopic:
     keywords: tuple[str, ...] = ()
     requires_name: bool = False
 
-    def regex(self) -> re.Pattern[str]:
-        """One case-insensitive pattern for the topic's patterns and keywords."""
+    def regex(self) -> Any:
+        """One case-insensitive RE2 pattern (linear time) for the topic's patterns and keywords."""
         return _topic_regex(self.patterns, self.keywords)
 
     def matches(self, question: str) -> bool:
@@ -114,10 +122,33 @@ class RefusedTopic:
                    requires_name=bool(data.get("requires_name", False)))
 
 
+def _re2_options() -> Any:
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    options.max_mem = RE2_MAX_MEM
+    return options
+
+
+def compile_topic_pattern(pattern: str) -> Any:
+    """A curator's pattern compiled by RE2, which runs in time linear in the question (re2.error if RE2 cannot
+    take it: look-arounds and back-references are not supported)."""
+    return re2.compile(pattern, _re2_options())
+
+
 @lru_cache(maxsize=512)
-def _topic_regex(patterns: tuple[str, ...], keywords: tuple[str, ...]) -> re.Pattern[str]:
-    parts = list(patterns) + [keyword_pattern(k) for k in keywords]
-    return re.compile("|".join(f"(?:{p})" for p in parts) or r"(?!x)x", re.IGNORECASE)
+def _topic_regex(patterns: tuple[str, ...], keywords: tuple[str, ...]) -> Any:
+    parts = [p for p in patterns if _re2_accepts(p)] + [keyword_pattern(k) for k in keywords]
+    return compile_topic_pattern("|".join(f"(?:{p})" for p in parts) or r"[^\x00-\x{10FFFF}]")
+
+
+def _re2_accepts(pattern: str) -> bool:
+    """Whether RE2 compiles a stored pattern (one saved before patterns were checked is skipped, not run slowly)."""
+    try:
+        compile_topic_pattern(pattern)
+    except re2.error:
+        return False
+    return True
 
 
 def keyword_pattern(keyword: str) -> str:
@@ -280,6 +311,8 @@ def _strings(key: str, value: Any, *, limit: int, max_chars: int) -> list[str]:
 def _topics(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         raise BadInput("refused_topics must be a list of topics")
+    if len(value) > MAX_TOPICS:
+        raise BadInput(f"at most {MAX_TOPICS} refused topics")
     topics: list[dict[str, Any]] = []
     names: set[str] = set()
     for item in value:
@@ -297,14 +330,21 @@ def _topics(value: Any) -> list[dict[str, Any]]:
             raise BadInput(f"refused topic {name!r}: patterns and keywords must be lists")
         if not patterns and not keywords:
             raise BadInput(f"refused topic {name!r} needs keywords or patterns to recognise it")
+        if len(patterns) + len(keywords) > MAX_TOPIC_PATTERNS:
+            raise BadInput(f"refused topic {name!r}: at most {MAX_TOPIC_PATTERNS} patterns and keywords")
         for pattern in patterns:
+            if len(str(pattern)) > MAX_PATTERN_CHARS:
+                raise BadInput(f"refused topic {name!r}: a pattern may be at most {MAX_PATTERN_CHARS} characters")
             try:
-                compiled = re.compile(str(pattern), re.IGNORECASE)
-            except re.error as exc:
-                raise BadInput(f"refused topic {name!r}: pattern {pattern!r} is not a valid regex: {exc}") from exc
+                compiled = compile_topic_pattern(str(pattern))
+            except re2.error:
+                raise BadInput(f"refused topic {name!r}: pattern {pattern!r} is not a regular expression this "
+                               "service runs (RE2 syntax: no look-arounds or back-references)") from None
             if compiled.search(""):
                 raise BadInput(f"refused topic {name!r}: pattern {pattern!r} matches everything")
         keywords = [" ".join(str(k).split()) for k in keywords if str(k).strip()]
+        if any(len(k) > MAX_PATTERN_CHARS for k in keywords):
+            raise BadInput(f"refused topic {name!r}: a keyword may be at most {MAX_PATTERN_CHARS} characters")
         topics.append(RefusedTopic(name=name, label=str(item.get("label") or name).strip(),
                                    patterns=tuple(str(p) for p in patterns), keywords=tuple(keywords),
                                    requires_name=bool(item.get("requires_name", False))).to_dict())

@@ -73,3 +73,41 @@ def test_obvious_injection_attempts_are_flagged(text: str, flag: str) -> None:
 def test_ordinary_text_is_not_flagged() -> None:
     assert injection_flags("What instructions did you give the warehouse teams about safety?") == []
     assert injection_flags("Our source of growth is renewals.") == []
+
+
+@pytest.mark.timeout(60)  # a backtracking engine spends hours on this; the linear one no time at all
+@pytest.mark.parametrize("pattern", [r"(a+)+$", r"(a|aa)+$", r"(\w+\s?)+$", r"(.*a){20}"])
+def test_a_curators_catastrophic_pattern_costs_no_more_than_a_plain_one(pattern: str) -> None:
+    from service.twin.persona import validate_persona_changes
+
+    topics = validate_persona_changes({"refused_topics": [{"name": "stall", "patterns": [pattern]}]})["refused_topics"]
+    persona = PersonaSettings(name="Dana Reyes", refused_topics=[RefusedTopic.from_dict(t) for t in topics])
+    for question in ("a" * 26 + "!", "a" * 1999 + "!", "aaaa " * 399 + "b?"):
+        refused_topic(question, persona)  # returns, whatever the answer
+    assert refused_topic("a" * 30, persona) is not None or pattern.startswith("(.*")
+
+
+@pytest.mark.parametrize("pattern, why", [
+    (r"(?<=pay )rise", "look-arounds"), (r"(\w+) \1", "back-references"), ("x" * 400, "at most"),
+])
+def test_patterns_the_linear_engine_cannot_run_are_refused_with_a_reason(pattern: str, why: str) -> None:
+    from service.errors import BadInput
+    from service.twin.persona import validate_persona_changes
+
+    with pytest.raises(BadInput, match=why):
+        validate_persona_changes({"refused_topics": [{"name": "t", "patterns": [pattern]}]})
+
+
+def test_too_many_topics_or_patterns_are_refused() -> None:
+    from service.errors import BadInput
+    from service.twin.persona import validate_persona_changes
+
+    with pytest.raises(BadInput, match="at most"):
+        validate_persona_changes({"refused_topics": [{"name": f"t{i}", "keywords": ["x"]} for i in range(51)]})
+    with pytest.raises(BadInput, match="at most"):
+        validate_persona_changes({"refused_topics": [{"name": "t", "keywords": [f"k{i}" for i in range(41)]}]})
+
+
+def test_a_stored_pattern_the_linear_engine_cannot_run_is_skipped_not_run() -> None:
+    topic = RefusedTopic(name="old", label="old", patterns=(r"(?<=pay )rise",), keywords=("severance",))
+    assert topic.matches("Is there severance?") and not topic.matches("Is a pay rise coming?")
