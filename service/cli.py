@@ -191,6 +191,55 @@ def show_settings(rt: Runtime, as_json: bool) -> None:
     out.print(table)
 
 
+@main.command("model")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@pass_rt
+def show_model(rt: Runtime, as_json: bool) -> None:
+    """Prepare and check the semantic model: which one, where, and how close it is to its published similarities."""
+    from service.search.dense import embeddings_endpoint, semantic_backend
+    from service.search.encoder import (
+        REFERENCE_SENTENCES,
+        REFERENCE_SIMILARITIES,
+        ModelUnavailable,
+        local_encoder,
+    )
+
+    backend = semantic_backend(rt.settings)
+    report: dict[str, Any] = {"backend": backend}
+    if backend == "endpoint":
+        model, base_url = embeddings_endpoint(rt.settings)  # type: ignore[misc]
+        report |= {"model": model, "base_url": base_url}
+    elif backend == "embedded":
+        try:
+            with out.status("preparing the embedded model (built once from the packaged weights)…"):
+                encoder = local_encoder(str(rt.settings.embeddings_precision), int(rt.settings.embeddings_threads))
+                vectors = encoder.encode(list(REFERENCE_SENTENCES))
+        except ModelUnavailable as exc:
+            fail(f"the embedded model cannot run here: {exc}")
+        info = encoder.info()
+        checks = [{"a": REFERENCE_SENTENCES[a], "b": REFERENCE_SENTENCES[b], "published": expected,
+                   "here": round(float(vectors[a] @ vectors[b]), 4)} for a, b, expected in REFERENCE_SIMILARITIES]
+        report |= {"model": info.name, "precision": info.precision, "file": info.path, "size_mb": info.size_mb,
+                   "weights": info.weights, "reference": checks,
+                   "max_deviation": round(max(abs(float(c["here"]) - float(c["published"])) for c in checks), 4)}
+    if as_json:
+        emit_json(report)
+        return
+    if backend == "embedded":
+        out.print(f"Embedded model {report['model']} ({report['precision']}, {report['size_mb']} MB) at "
+                  f"{report['file']}\nWeights: {report['weights']}")
+        table = Table("sentence A", "sentence B", "published", "here")
+        for c in report["reference"]:
+            table.add_row(c["a"], c["b"], f"{c['published']:.4f}", f"{c['here']:.4f}")
+        out.print(table)
+        out.print(f"Largest deviation from the published similarities: {report['max_deviation']:.4f}")
+    elif backend == "endpoint":
+        out.print(f"Embeddings from {report['model']} at {report['base_url']}")
+    else:
+        out.print(f"Semantic search is {backend}: searches and answers are lexical "
+                  "(UNDERSTUDY_EMBEDDINGS_MODEL; see `understudy settings`).")
+
+
 # --- twins -----------------------------------------------------------------------------------------
 
 def twin_dict(twin: Any) -> dict[str, Any]:
@@ -856,8 +905,8 @@ def embed(rt: Runtime, slugs: tuple[str, ...], as_json: bool) -> None:
     check_schema(rt)
     reranker = reranker_for(rt.settings)
     if reranker is None:
-        fail("embeddings are off: set UNDERSTUDY_EMBEDDINGS_MODEL and UNDERSTUDY_EMBEDDINGS_BASE_URL "
-             "(or UNDERSTUDY_LLM_BASE_URL)")
+        fail("semantic search is off: UNDERSTUDY_EMBEDDINGS_MODEL is 'off', names a model with no endpoint "
+             "(UNDERSTUDY_EMBEDDINGS_BASE_URL), or the embedded model is not installed (see `understudy settings`)")
     failed = False
     progress = progress_bar("embedding")
     with rt.session() as s, progress:

@@ -25,6 +25,13 @@ def _list(value: str | list[str] | tuple[str, ...]) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def _choice(value: str, allowed: tuple[str, ...]) -> str:
+    chosen = str(value).strip().lower()
+    if chosen not in allowed:
+        raise ValueError(f"must be one of {', '.join(allowed)}")
+    return chosen
+
+
 def default_database_url() -> str:
     """A SQLite file in the user's data directory."""
     data_dir = Path(platformdirs.user_data_dir("understudy", appauthor=False))
@@ -54,8 +61,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LLM_API_KEY", "", "API key for the model endpoint.", secret=True),
     Setting("LLM_MODEL", "", "Chat model name at the endpoint; empty keeps answers extractive."),
     Setting("LLM_TIMEOUT", 20.0, "Seconds to wait for the model before falling back to extractive.", float),
-    Setting("EMBEDDINGS_MODEL", "", "Embeddings model for the optional dense rerank; empty disables it."),
+    Setting("EMBEDDINGS_MODEL", "", "Empty: the embedded all-MiniLM-L6-v2, in process (the default). A model name: that model at an OpenAI-compatible endpoint (EMBEDDINGS_BASE_URL, else LLM_BASE_URL). 'off': lexical search only."),
     Setting("EMBEDDINGS_BASE_URL", "", "Embeddings endpoint if different from LLM_BASE_URL."),
+    Setting("EMBEDDINGS_PRECISION", "int8", "Precision of the embedded model: 'int8' (about 3x faster on CPU) or 'fp32' (the published weights exactly).", lambda v: _choice(v, ("int8", "fp32"))),
+    Setting("EMBEDDINGS_THREADS", 0, "CPU threads the embedded model may use per call; 0 lets ONNX Runtime choose (all cores).", int),
     Setting("SLACK_BOT_TOKEN", "", "Slack bot token (xoxb-…).", secret=True),
     Setting("SLACK_SIGNING_SECRET", "", "Slack signing secret for HTTP mode.", secret=True),
     Setting("SLACK_APP_TOKEN", "", "Slack app-level token (xapp-…) for Socket Mode.", secret=True),
@@ -73,9 +82,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEFAULT_AUDIENCE", "everyone", "Audience given to new sources and seen by every user."),
     Setting("SEARCH_K", 8, "Passages retrieved for an answer.", int),
     Setting("SEARCH_CANDIDATES", 120, "Top-ranked index rows the access filter and reranker look at per query.", int),
-    Setting("SEARCH_DENSE_WEIGHT", 0.5, "Share of the dense similarity in the reranked score when embeddings are on.", float),
+    Setting("SEARCH_DENSE_WEIGHT", 0.8, "Share of similarity by meaning in the fused search score (the rest is the lexical score relative to the best).", float),
     Setting("EMBEDDINGS_TIMEOUT", 5.0, "Seconds to wait for the embeddings endpoint before keeping the lexical ranking.", float),
-    Setting("GROUNDING_THRESHOLD", 0.43, "Minimum grounding (IDF-weighted share of the question's terms in the best sentence and passage) for an answer; below it the twin declines. Calibrated by bench/answers.py.", float),
+    Setting("GROUNDING_THRESHOLD", 0.43, "With semantic search off: minimum grounding (IDF-weighted share of the question's terms in the best sentence and passage) for an answer; below it the twin declines.", float),
+    Setting("ANSWER_THRESHOLD", 0.5, "Least calibrated evidence (0 to 1: closeness in meaning of the best passage and sentence, and shared rare terms) for an extractive answer; below it the twin gives its no-answer message. Chosen by bench/answers.py on reworded questions.", float),
+    Setting("LLM_ANSWER_THRESHOLD", 0.3, "Least calibrated evidence for asking the model at all (it may still reply with the no-answer message); below it the twin declines without a model call.", float),
     Setting("DEV_LOGIN", True, "Allow the development sign-in link when no OIDC issuer is set.", _bool),
     Setting("LOG_LEVEL", "INFO", "Logging level."),
     Setting("REHEARSAL_MAX_ROUNDS", 3, "Rounds of follow-up in a pitch rehearsal before the twin sums up.", int),

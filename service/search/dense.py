@@ -1,129 +1,178 @@
-"""Optional dense rerank through an OpenAI-compatible embeddings endpoint; any failure falls back to lexical."""
+"""Semantic similarity for search: the embedded model by default, or an OpenAI-compatible embeddings endpoint.
+
+Any failure (model missing, endpoint down) leaves search lexical and logs why; it never fails a question.
+"""
 
 from __future__ import annotations
 
 import logging
-import math
 import threading
-from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
+
+import numpy as np
 
 from service.config import Settings
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 64
-Vector = Sequence[float]
+OFF = "off"
+Vector = Sequence[float] | np.ndarray
 # Looks up stored vectors of (passage id, text) pairs; returns those it has, by passage id.
 StoredLookup = Callable[[list[tuple[int, str]]], dict[int, Vector]]
+Embed = Callable[[list[str]], np.ndarray]
 
 
-def _normalised(vector: Sequence[float]) -> tuple[float, ...]:
-    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
-    return tuple(v / norm for v in vector)
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1 (a zero row stays zero)."""
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return (matrix / np.where(norms == 0, 1.0, norms)).astype(np.float32)
 
 
 def embeddings_endpoint(settings: Settings) -> tuple[str, str] | None:
-    """The configured (model, base URL) for embeddings, or None when the dense rerank is off."""
+    """The configured (model, base URL) when an endpoint replaces the embedded model, else None."""
     model = str(settings.embeddings_model or "").strip()
     base_url = str(settings.embeddings_base_url or settings.llm_base_url or "").strip()
-    return (model, base_url) if model and base_url else None
+    return (model, base_url) if model and model.lower() != OFF and base_url else None
+
+
+def semantic_backend(settings: Settings) -> str:
+    """'embedded' (the default), 'endpoint', 'off', or 'misconfigured' (a model named with no endpoint)."""
+    model = str(settings.embeddings_model or "").strip()
+    if not model:
+        return "embedded"
+    if model.lower() == OFF:
+        return OFF
+    return "endpoint" if embeddings_endpoint(settings) else "misconfigured"
+
+
+def _endpoint_embedder(client: Any, model: str) -> Embed:
+    def embed(texts: list[str]) -> np.ndarray:
+        rows: list[list[float]] = []
+        for start in range(0, len(texts), BATCH_SIZE):
+            response = client.embeddings.create(model=model, input=texts[start:start + BATCH_SIZE])
+            rows += [item.embedding for item in sorted(response.data, key=lambda item: item.index)]
+        if len(rows) != len(texts):
+            raise ValueError(f"asked for {len(texts)} embeddings, got {len(rows)}")
+        return unit_rows(np.asarray(rows, dtype=np.float32).reshape(len(rows), -1))
+    return embed
 
 
 class DenseReranker:
-    """Blends cosine similarity of query and passage embeddings into the lexical ranking of the top candidates."""
+    """Embeds queries and passages, keeps recent passage vectors in memory, and scores passages by cosine."""
 
-    def __init__(self, client: Any, model: str, *, weight: float = 0.5, top: int = 50,
-                 cache_size: int = 50_000) -> None:
+    def __init__(self, embed: Embed, model: str, *, weight: float = 0.5, top: int = 50,
+                 cache_size: int = 50_000, client: Any = None) -> None:
+        self._embed = embed
         self.client = client
         self.model = model
         self.weight = weight
         self.top = top
-        # float32 arrays: about 1.5 KB a vector of 384 dimensions, against 12 KB as a tuple of floats.
-        self._cache: OrderedDict[tuple[int, int], array[float]] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DenseReranker | None:
-        """A reranker when an embeddings model and an endpoint are configured, else None."""
-        endpoint = embeddings_endpoint(settings)
-        if endpoint is None:
+        """The embedded model, or the configured endpoint's; None when turned off or unavailable (logged)."""
+        backend = semantic_backend(settings)
+        weight = float(settings.search_dense_weight)
+        if backend == "endpoint":
+            model, base_url = embeddings_endpoint(settings)  # type: ignore[misc]
+            import openai
+
+            client = openai.OpenAI(base_url=base_url, api_key=str(settings.llm_api_key or "") or "unused",
+                                   timeout=float(settings.embeddings_timeout), max_retries=0)
+            return cls(_endpoint_embedder(client, model), model, weight=weight, client=client)
+        if backend == "misconfigured":
+            log.warning("UNDERSTUDY_EMBEDDINGS_MODEL names %r but no endpoint is set "
+                        "(UNDERSTUDY_EMBEDDINGS_BASE_URL); search stays lexical", settings.embeddings_model)
             return None
-        model, base_url = endpoint
-        import openai
+        if backend == OFF:
+            return None
+        from service.search.encoder import ModelUnavailable, local_encoder
 
-        client = openai.OpenAI(base_url=base_url, api_key=str(settings.llm_api_key or "") or "unused",
-                               timeout=float(settings.embeddings_timeout), max_retries=0)
-        return cls(client, model, weight=float(settings.search_dense_weight))
+        try:
+            encoder = local_encoder(str(settings.embeddings_precision), int(settings.embeddings_threads))
+        except ModelUnavailable as exc:
+            log.warning("semantic search is off: %s", exc)
+            return None
+        return cls(encoder.encode, encoder.model, weight=weight)
 
-    def embed(self, texts: list[str]) -> list[tuple[float, ...]]:
-        """Unit vectors for `texts`, asked for in batches."""
-        vectors: list[tuple[float, ...]] = []
-        for start in range(0, len(texts), BATCH_SIZE):
-            response = self.client.embeddings.create(model=self.model, input=texts[start:start + BATCH_SIZE])
-            ordered = sorted(response.data, key=lambda item: item.index)
-            vectors += [_normalised(item.embedding) for item in ordered]
-        if len(vectors) != len(texts):
-            raise ValueError(f"asked for {len(texts)} embeddings, got {len(vectors)}")
-        return vectors
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors for `texts`, one row each."""
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return self._embed(list(texts))
 
-    def passage_vectors(self, passages: list[tuple[int, str]],
-                        stored: StoredLookup | None = None) -> list[Vector]:
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's unit vector (recent queries are remembered)."""
+        with self._lock:
+            found = self._queries.get(query)
+        if found is not None:
+            return found
+        vector = self.embed([query])[0]
+        with self._lock:
+            self._queries[query] = vector
+            while len(self._queries) > 2048:
+                self._queries.popitem(last=False)
+        return vector
+
+    def passage_vectors(self, passages: list[tuple[int, str]], stored: StoredLookup | None = None) -> np.ndarray:
         """Vectors of (passage id, text) pairs: from memory, else from `stored` (the database), else embedded."""
         keys = [(pid, hash(text)) for pid, text in passages]
         with self._lock:
-            known: dict[tuple[int, int], Vector] = {k: self._cache[k] for k in keys if k in self._cache}
+            known: dict[tuple[int, int], np.ndarray] = {k: self._cache[k] for k in keys if k in self._cache}
         missing = [(k, text) for k, (_, text) in zip(keys, passages, strict=True) if k not in known]
-        fresh: dict[tuple[int, int], Vector] = {}
+        fresh: dict[tuple[int, int], np.ndarray] = {}
         if missing and stored is not None:
             found = stored([(k[0], text) for k, text in missing])
-            fresh.update({k: found[k[0]] for k, _ in missing if k[0] in found})
+            fresh.update({k: np.asarray(found[k[0]], dtype=np.float32) for k, _ in missing if k[0] in found})
             missing = [(k, text) for k, text in missing if k not in fresh]
         if missing:
             embedded = self.embed([text for _, text in missing])
             fresh.update({key: vector for (key, _), vector in zip(missing, embedded, strict=True)})
         if fresh:
             with self._lock:
-                for key, vector in fresh.items():
-                    self._cache[key] = array("f", vector)
+                self._cache.update(fresh)
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
             known.update(fresh)
-        return [known[k] for k in keys]
+        if not keys:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([known[k] for k in keys])
 
     def similarities(self, query: str, passages: list[tuple[int, str]],
                      stored: StoredLookup | None = None) -> list[float] | None:
-        """Cosine similarity of the query to each passage, or None (logged) if the endpoint fails."""
+        """Cosine similarity of the query to each passage, or None (logged) if embedding fails."""
         try:
-            (query_vector,) = self.embed([query])
+            query_vector = self.query_vector(query)
+            if not passages:
+                return []
             vectors = self.passage_vectors(passages, stored)
-        except Exception as exc:  # any endpoint failure: the lexical ranking stands on its own
+        except Exception as exc:  # any model or endpoint failure: the lexical ranking stands on its own
             log.warning("dense rerank unavailable, keeping the lexical ranking: %s", exc)
             return None
-        return [sum(a * b for a, b in zip(query_vector, v, strict=False)) for v in vectors]
+        return [float(s) for s in vectors @ query_vector]
 
 
-_SHARED: dict[tuple[str, ...], DenseReranker] = {}
+_SHARED: dict[tuple[str, ...], DenseReranker | None] = {}
 _SHARED_LOCK = threading.Lock()
 
 
 def reranker_for(settings: Settings) -> DenseReranker | None:
-    """This process's reranker for these settings, its vector cache shared by every request; None when off."""
-    endpoint = embeddings_endpoint(settings)
-    if endpoint is None:
+    """This process's semantic scorer for these settings, shared by every request; None when off."""
+    if semantic_backend(settings) == OFF:
         return None
-    key = (*endpoint, str(settings.llm_api_key or ""), str(settings.search_dense_weight),
-           str(settings.embeddings_timeout))
+    key = (str(settings.embeddings_model or ""), str(settings.embeddings_base_url or settings.llm_base_url or ""),
+           str(settings.llm_api_key or ""), str(settings.search_dense_weight), str(settings.embeddings_timeout),
+           str(settings.embeddings_precision), str(settings.embeddings_threads))
     with _SHARED_LOCK:
-        found = _SHARED.get(key)
-        if found is None:
-            found = DenseReranker.from_settings(settings)
-            if found is None:
-                return None
+        if key not in _SHARED:
             if len(_SHARED) >= 8:  # settings changed many times in one process (tests): start afresh
                 _SHARED.clear()
-            _SHARED[key] = found
-        return found
+            _SHARED[key] = DenseReranker.from_settings(settings)
+        return _SHARED[key]

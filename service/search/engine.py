@@ -17,15 +17,26 @@ from service.corpus.access import Viewer
 from service.corpus.models import Twin
 from service.errors import BadInput
 from service.search.dense import DenseReranker, reranker_for
-from service.search.index import Candidate, document_frequencies, fetch_candidates
+from service.search.index import (
+    Candidate,
+    document_frequencies,
+    fetch_candidates,
+    row_candidate,
+    visible_rows,
+)
 from service.search.query import parse_query
 from service.search.rank import ADDITIVE, DEFAULT_WEIGHTS, RankWeights, rerank
-from service.search.vectors import embedding_text, load_stored_vectors
+from service.search.vectors import embedding_text, load_stored_vectors, vector_index
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CANDIDATES = 120
 MAX_K = 200
+# Nearest passages by meaning looked at per query, and how far the search widens when the access filter starves it.
+DENSE_POOL = 50
+MAX_DENSE_POOL = 3200
+# Candidates without a stored vector that the embedded model embeds during a search (about 8 ms each).
+EMBED_ON_THE_FLY = 8
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,8 @@ class PassageHit:
     heading: str | None
     ordinal: int
     score: float
+    # Cosine similarity of the query to the passage by meaning, when a semantic scorer ranked it.
+    similarity: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form used by `understudy search --json` and the API."""
@@ -54,10 +67,11 @@ class PassageHit:
                 "score": round(self.score, 4), "passage_id": self.passage_id, "ordinal": self.ordinal}
 
 
-def _hit(c: Candidate, score: float) -> PassageHit:
+def _hit(c: Candidate, score: float, similarity: float | None = None) -> PassageHit:
     return PassageHit(passage_id=c.passage_id, source_id=c.source_id, source_version=c.source_version,
                       title=c.title, kind=c.kind, date=c.date, locator=c.locator, speaker=c.speaker,
-                      executive=c.executive, text=c.text, heading=c.heading, ordinal=c.ordinal, score=score)
+                      executive=c.executive, text=c.text, heading=c.heading, ordinal=c.ordinal, score=score,
+                      similarity=similarity)
 
 
 def _score_scale(weights: RankWeights) -> float:
@@ -69,48 +83,89 @@ def search_passages(session: Session, twin: Twin, query: str, viewer: Viewer, *,
                     executive_only: bool = False, reranker: DenseReranker | None = None,
                     candidates: int = DEFAULT_CANDIDATES,
                     weights: RankWeights = DEFAULT_WEIGHTS) -> list[PassageHit]:
-    """The twin's best passages for `query` that `viewer` may see: approved, current, in their audiences."""
+    """The twin's best passages for `query` that `viewer` may see: approved, current, in their audiences.
+
+    With a semantic scorer, lexical candidates and the nearest passages by meaning are fused into one ranking.
+    """
     if k <= 0:
         return []
     if k > MAX_K:
         raise BadInput(f"k must be at most {MAX_K}")
     parsed = parse_query(query)
     audiences = sorted(viewer.audiences)
-    if parsed.empty or not audiences:
+    if not audiences or (parsed.empty and reranker is None) or not query.strip():
         return []
-    df, total = document_frequencies(session, dict(zip(parsed.stems, parsed.terms, strict=True)))
-    found = fetch_candidates(session, parsed, twin.id, audiences, want=k, pool=max(candidates, k),
-                             executive_only=executive_only, df=df)
-    if not found:
-        return []
-    scale = _score_scale(weights)
-    ranked = [(c, score / scale) for c, score in rerank(parsed, found, df, total, weights)]
+    ranked: list[tuple[Candidate, float]] = []
+    similarity: dict[int, float] = {}
+    if not parsed.empty:
+        df, total = document_frequencies(session, dict(zip(parsed.stems, parsed.terms, strict=True)))
+        found = fetch_candidates(session, parsed, twin.id, audiences, want=k, pool=max(candidates, k),
+                                 executive_only=executive_only, df=df)
+        scale = _score_scale(weights)
+        ranked = [(c, score / scale) for c, score in rerank(parsed, found, df, total, weights)]
     if reranker is not None:
-        ranked = _dense_rerank(session, reranker, query, ranked)
-    return [_hit(c, score) for c, score in ranked[:k]]
+        fused = _hybrid(session, reranker, twin.id, query, ranked, audiences, executive_only=executive_only,
+                        want=max(k, DENSE_POOL), similarity=similarity)
+        if fused is not None:
+            ranked = fused
+    return [_hit(c, score, similarity.get(c.passage_id)) for c, score in ranked[:k]]
 
 
 def search_as_configured(session: Session, settings: Settings, twin: Twin, query: str, viewer: Viewer, *,
                          k: int = 10, executive_only: bool = False) -> list[PassageHit]:
-    """`search_passages` with the deployment's candidate pool and, when embeddings are configured, the dense rerank."""
+    """`search_passages` with the deployment's candidate pool and semantic scorer (the embedded model by default)."""
     return search_passages(session, twin, query, viewer, k=k, executive_only=executive_only,
                            reranker=reranker_for(settings), candidates=max(int(settings.search_candidates), 1))
 
 
-def _dense_rerank(session: Session, reranker: DenseReranker, query: str,
-                  ranked: list[tuple[Candidate, float]]) -> list[tuple[Candidate, float]]:
-    head, tail = ranked[:reranker.top], ranked[reranker.top:]
-    passages = [(c.passage_id, embedding_text(c.title, c.heading, c.text)) for c, _ in head]
-    similarities = reranker.similarities(
-        query, passages, stored=lambda missing: load_stored_vectors(session, reranker.model, missing))
-    if similarities is None:
-        return ranked
+def _hybrid(session: Session, reranker: DenseReranker, twin_id: int, query: str,
+            ranked: list[tuple[Candidate, float]], audiences: list[str], *, executive_only: bool,
+            want: int, similarity: dict[int, float]) -> list[tuple[Candidate, float]] | None:
+    """Lexical candidates and the twin's nearest passages by meaning, scored together; None if the model fails.
+
+    Fills `similarity` with each scored passage's cosine similarity to the query.
+    """
+    try:
+        query_vector = reranker.query_vector(query)
+        index = vector_index(session, reranker.model)
+    except Exception as exc:  # the model or endpoint failed: the lexical ranking stands on its own
+        log.warning("dense rerank unavailable, keeping the lexical ranking: %s", exc)
+        return None
+    seen = {c.passage_id for c, _ in ranked}
+    pool = want * 2
+    extra: list[Candidate] = []
+    while True:
+        near = index.nearest(twin_id, query_vector, pool)
+        fresh = [pid for pid, _ in near if pid not in seen]
+        extra = [row_candidate(row, 0.0) for row in visible_rows(session, fresh, twin_id, audiences, executive_only)]
+        if len(extra) >= want or len(near) < pool or pool >= MAX_DENSE_POOL:
+            break
+        pool *= 4  # the access filter dropped most of the nearest: look further
+    lexical = ranked[:reranker.top]
+    everything = [c for c, _ in lexical] + extra
+    embedded = [(c.passage_id, embedding_text(c.title, c.heading, c.text)) for c in everything]
+    similarity.update(index.similarity(twin_id, query_vector, embedded))
+    missing = [(pid, body) for pid, body in embedded if pid not in similarity]
+    if missing:
+        # Not stored yet (an ingestion still embedding): the best few are embedded now, in process or at the
+        # endpoint, and remembered; the rest keep their lexical standing until their vectors land.
+        now = missing if reranker.client is not None else missing[:EMBED_ON_THE_FLY]
+        sims = reranker.similarities(query, now, stored=lambda m: load_stored_vectors(session, reranker.model, m))
+        if sims is None:
+            return None
+        similarity.update({pid: s for (pid, _), s in zip(now, sims, strict=True)})
+    best_lexical = max((score for _, score in lexical), default=0.0) or 1.0
     w = reranker.weight
-    blended = [(c, (1 - w) * score + w * max(sim, 0.0)) for (c, score), sim in zip(head, similarities, strict=True)]
-    blended.sort(key=lambda pair: (-pair[1], pair[0].passage_id))
-    floor = min((s for _, s in blended), default=0.0)
-    # Keep the untouched tail below the reranked head.
-    return blended + [(c, min(score, floor)) for c, score in tail]
+    fused: list[tuple[Candidate, float]] = []
+    for c, score in [*lexical, *((c, 0.0) for c in extra)]:
+        relative = score / best_lexical
+        # A passage not yet embedded keeps its lexical standing (search answers while vectors are computed).
+        sim = similarity.get(c.passage_id, relative * 0.6)
+        fused.append((c, (1 - w) * relative + w * max(sim, 0.0)))
+    fused.sort(key=lambda pair: (-pair[1], pair[0].passage_id))
+    floor = min((s for _, s in fused), default=0.0)
+    # Keep the lexical tail below the fused head.
+    return fused + [(c, min(score, floor)) for c, score in ranked[reranker.top:]]
 
 
 @dataclass(frozen=True)

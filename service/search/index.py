@@ -62,7 +62,7 @@ def _date(value: object) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _candidate(row: Sequence[Any], lexical: float) -> Candidate:
+def row_candidate(row: Sequence[Any], lexical: float) -> Candidate:
     (pid, sid, version, title, kind, date, ordinal, locator, speaker, executive, body, heading, context) = row[:13]
     return Candidate(passage_id=int(pid), source_id=int(sid), source_version=int(version), title=str(title),
                      kind=str(kind), date=_date(date), ordinal=int(ordinal), locator=str(locator or ""),
@@ -137,9 +137,11 @@ def _ranked_ids(session: Session, query: ParsedQuery, essential: tuple[str, ...]
     return [(int(pid), float(score)) for pid, score in rows]
 
 
-def _visible_rows(session: Session, ids: list[int], twin_id: int, audiences: list[str],
+def visible_rows(session: Session, ids: list[int], twin_id: int, audiences: list[str],
                   executive_only: bool) -> list[Sequence[Any]]:
     """The rows among `ids` this viewer may see, with their sources' fields."""
+    if not ids:
+        return []
     if session.get_bind().dialect.name == "sqlite":
         id_filter, ids_param = "p.id IN (SELECT value FROM json_each(:ids))", json.dumps(ids)
     else:
@@ -167,7 +169,7 @@ def _pg_ranked_visible(session: Session, query: ParsedQuery, essential: tuple[st
     rows = session.execute(stmt, {"weights": TS_RANK_WEIGHTS, "tsq": tsquery_text(query.terms),
                                   "essential": tsquery_text(essential), "twin": twin_id, "pool": pool,
                                   "audiences": audiences}).all()
-    return len(rows), [_candidate(row, float(row[13])) for row in rows if row[2] is not None]
+    return len(rows), [row_candidate(row, float(row[13])) for row in rows if row[2] is not None]
 
 
 def fetch_candidates(session: Session, query: ParsedQuery, twin_id: int, audiences: list[str], *,
@@ -188,8 +190,8 @@ def fetch_candidates(session: Session, query: ParsedQuery, twin_id: int, audienc
             if not ranked:
                 return []
             scores = dict(ranked)
-            rows = _visible_rows(session, [pid for pid, _ in ranked], twin_id, audiences, executive_only)
-            found = [_candidate(row, scores[int(row[0])]) for row in rows]
+            rows = visible_rows(session, [pid for pid, _ in ranked], twin_id, audiences, executive_only)
+            found = [row_candidate(row, scores[int(row[0])]) for row in rows]
             pooled = len(ranked)
         else:
             pooled, found = _pg_ranked_visible(session, query, essential, twin_id, pool, audiences, executive_only)
@@ -224,7 +226,7 @@ def fetch_candidates_filtered_in_query(session: Session, query: ParsedQuery, twi
         sign = 1.0
     stmt = text(sql).bindparams(bindparam("audiences", expanding=True))
     rows = session.execute(stmt, {**params, "twin": twin_id, "audiences": audiences, "limit": limit}).all()
-    return [_candidate(row, sign * float(row[13])) for row in rows]
+    return [row_candidate(row, sign * float(row[13])) for row in rows]
 
 
 def document_frequencies(session: Session, terms: dict[str, str]) -> tuple[dict[str, int], int]:

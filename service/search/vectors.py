@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import sys
+import math
+import threading
 import time
-from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
@@ -33,21 +34,14 @@ def text_sha1(value: str) -> str:
     return hashlib.sha1(value.encode("utf-8")).hexdigest()
 
 
-def pack_vector(vector: Sequence[float]) -> bytes:
+def pack_vector(vector: Vector) -> bytes:
     """float32, little-endian."""
-    packed = array("f", vector)
-    if sys.byteorder != "little":
-        packed.byteswap()
-    return packed.tobytes()
+    return np.asarray(vector, dtype="<f4").tobytes()
 
 
-def unpack_vector(blob: bytes) -> array[float]:
+def unpack_vector(blob: bytes) -> np.ndarray:
     """The inverse of `pack_vector`."""
-    values = array("f")
-    values.frombytes(blob)
-    if sys.byteorder != "little":
-        values.byteswap()
-    return values
+    return np.frombuffer(blob, dtype="<f4").astype(np.float32)
 
 
 def load_stored_vectors(session: Session, model: str, passages: Sequence[tuple[int, str]]) -> dict[int, Vector]:
@@ -149,3 +143,137 @@ def index_new_sources(session: Session, settings: Settings, source_ids: Iterable
         return None
     return embed_and_store(session, reranker, passages_without_vectors(session, reranker.model, source_ids=ids),
                            progress=progress)
+
+
+# How often a search checks the store for vectors added since it last looked.
+CHECK_SECONDS = 1.0
+
+
+@dataclass
+class _TwinVectors:
+    """One twin's stored vectors: passage ids and a matrix with one unit row each."""
+
+    ids: np.ndarray
+    matrix: np.ndarray
+    rows: dict[int, int]
+    digests: dict[int, str]
+
+    def put(self, ids: list[int], vectors: list[np.ndarray], digests: list[str]) -> None:
+        self.digests.update(zip(ids, digests, strict=True))
+        fresh_ids, fresh_vectors = [], []
+        for pid, vector in zip(ids, vectors, strict=True):
+            row = self.rows.get(pid)
+            if row is not None and len(vector) == self.matrix.shape[1]:
+                self.matrix[row] = vector
+            else:
+                fresh_ids.append(pid)
+                fresh_vectors.append(vector)
+        if not fresh_ids:
+            return
+        block = np.stack(fresh_vectors).astype(np.float32)
+        start = len(self.ids)
+        self.matrix = block if start == 0 else np.vstack([self.matrix, block])
+        self.ids = np.concatenate([self.ids, np.asarray(fresh_ids, dtype=np.int64)])
+        self.rows.update({pid: start + i for i, pid in enumerate(fresh_ids)})
+
+
+class VectorIndex:
+    """Every stored vector of one model in one database, kept in memory per twin and brought up to date from the
+    store as vectors land (new rows incrementally; anything else, such as deletions, by a full reload)."""
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self._twins: dict[int, _TwinVectors] = {}
+        self._count = 0
+        self._newest: object = None
+        self._checked = -math.inf
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return sum(len(t.ids) for t in self._twins.values())
+
+    def refresh(self, session: Session, *, force: bool = False) -> None:
+        """Load vectors stored since the last look (at most once a second unless forced)."""
+        now = time.monotonic()
+        if not force and now - self._checked < CHECK_SECONDS:
+            return
+        with self._lock:
+            if not force and now - self._checked < CHECK_SECONDS:
+                return
+            count, newest = session.execute(text("SELECT count(*), max(created_at) FROM passage_vectors "
+                                                 "WHERE model = :model"), {"model": self.model}).one()
+            count = int(count or 0)
+            if count != self._count or newest != self._newest:
+                if count < self._count or self._newest is None:
+                    self._twins = {}
+                    self._load(session, None)
+                else:
+                    self._load(session, self._newest)
+                if len(self) != count:  # rows went away or changed under us: start again
+                    self._twins = {}
+                    self._load(session, None)
+                self._count, self._newest = count, newest
+            self._checked = now
+
+    def _load(self, session: Session, since: object) -> None:
+        sql = ("SELECT v.passage_id, p.twin_id, v.vector, v.text_sha1 FROM passage_vectors v "
+               "JOIN passages p ON p.id = v.passage_id "
+               "WHERE v.model = :model" + (" AND v.created_at >= :since" if since is not None else "") +
+               " ORDER BY v.passage_id")
+        params: dict[str, object] = {"model": self.model}
+        if since is not None:
+            params["since"] = since
+        grouped: dict[int, tuple[list[int], list[np.ndarray], list[str]]] = {}
+        for pid, twin_id, blob, digest in session.execute(text(sql), params):
+            ids, vectors, digests = grouped.setdefault(int(twin_id), ([], [], []))
+            ids.append(int(pid))
+            vectors.append(unpack_vector(bytes(blob)))
+            digests.append(str(digest))
+        for twin_id, (ids, vectors, digests) in grouped.items():
+            found = self._twins.get(twin_id)
+            if found is None:
+                found = self._twins[twin_id] = _TwinVectors(np.zeros(0, dtype=np.int64),
+                                                             np.zeros((0, len(vectors[0])), dtype=np.float32), {}, {})
+            found.put(ids, vectors, digests)
+
+    def nearest(self, twin_id: int, query: np.ndarray, n: int) -> list[tuple[int, float]]:
+        """The twin's `n` passage ids most similar to `query`, best first, with their cosine similarity."""
+        found = self._twins.get(twin_id)
+        if found is None or not len(found.ids) or n <= 0 or found.matrix.shape[1] != len(query):
+            return []
+        scores = found.matrix @ query
+        if n < len(scores):
+            top = np.argpartition(-scores, n)[:n]
+            top = top[np.argsort(-scores[top])]
+        else:
+            top = np.argsort(-scores)
+        return [(int(found.ids[i]), float(scores[i])) for i in top]
+
+    def similarity(self, twin_id: int, query: np.ndarray, passages: Sequence[tuple[int, str]]) -> dict[int, float]:
+        """Cosine similarity of `query` to each (passage id, embedded text) whose stored vector is of that text."""
+        found = self._twins.get(twin_id)
+        if found is None or found.matrix.shape[1] != len(query):
+            return {}
+        rows = [(pid, found.rows[pid]) for pid, body in passages
+                if pid in found.rows and found.digests.get(pid) == text_sha1(body)]
+        if not rows:
+            return {}
+        scores = found.matrix[[r for _, r in rows]] @ query
+        return {pid: float(s) for (pid, _), s in zip(rows, scores, strict=True)}
+
+
+_INDEXES: dict[tuple[str, str], VectorIndex] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+def vector_index(session: Session, model: str) -> VectorIndex:
+    """This process's in-memory index of `model`'s vectors in the session's database, brought up to date."""
+    key = (session.get_bind().engine.url.render_as_string(hide_password=True), model)
+    with _INDEXES_LOCK:
+        index = _INDEXES.get(key)
+        if index is None:
+            if len(_INDEXES) >= 16:  # many databases in one process (tests): start afresh
+                _INDEXES.clear()
+            index = _INDEXES[key] = VectorIndex(model)
+    index.refresh(session)
+    return index

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 import uuid
@@ -18,14 +19,22 @@ from service.corpus import store
 from service.corpus.access import Viewer
 from service.corpus.models import Interaction, Twin
 from service.errors import BadInput, TwinUnavailable
-from service.search import search_as_configured
+from service.search import reranker_for, search_as_configured
 from service.search.index import document_frequencies
 from service.twin import llm, profile_jobs  # noqa: F401  (profile_jobs: rebuilds follow corpus changes)
 from service.twin.citations import Citation, HitLike
-from service.twin.extractive import Composed, TermStats, compose_extractive, stream_segments
+from service.twin.extractive import (
+    Composed,
+    TermStats,
+    compose_by_meaning,
+    compose_extractive,
+    stream_segments,
+)
 from service.twin.guardrails import injection_flags, refused_topic
 from service.twin.persona import PersonaSettings, persona_settings
 from service.twin.text import american_spelling, content_words, stem
+
+log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 MAX_CONVERSATION_ID = 64
@@ -121,9 +130,10 @@ def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: V
         yield final
         return
     prepared.hits = _search(session, settings, prepared, viewer)
-    extractive = compose_extractive(prepared.search_query, prepared.hits, prepared.persona,
-                                    threshold=settings.grounding_threshold, stats=prepared.stats)
-    use_llm = settings.llm_enabled and extractive.grounded
+    extractive = _compose(settings, prepared)
+    use_llm = settings.llm_enabled and bool(prepared.hits) and (
+        extractive.grounded if extractive.evidence is None
+        else extractive.evidence.score() >= float(settings.llm_answer_threshold))
     reason: str | None = None
     if use_llm and prepared.flags:
         use_llm, reason = False, "question_flagged"
@@ -184,6 +194,19 @@ def _stream_llm(session: Session, settings: Settings, prepared: _Prepared, viewe
     if gate.stop_reason is not None:
         prepared.flags.append(f"stopped:{gate.stop_reason}")
     yield _final(session, prepared, viewer, channel, outcome.composed, "llm", None, offered=hits, row=row)
+
+
+def _compose(settings: Settings, prepared: _Prepared) -> Composed:
+    """The extractive answer: chosen by meaning with the semantic scorer, else by shared terms."""
+    scorer = reranker_for(settings)
+    if scorer is not None and prepared.hits:
+        try:
+            return compose_by_meaning(prepared.search_query, prepared.hits, prepared.persona, scorer,
+                                      threshold=float(settings.answer_threshold), stats=prepared.stats)
+        except Exception as exc:  # the model failed mid-answer: shared terms still answer
+            log.warning("choosing sentences by meaning failed, using shared terms: %s", exc)
+    return compose_extractive(prepared.search_query, prepared.hits, prepared.persona,
+                              threshold=settings.grounding_threshold, stats=prepared.stats)
 
 
 def _prepare(session: Session, settings: Settings, twin_slug: str, question: str, viewer: Viewer,
@@ -251,7 +274,7 @@ def term_stats(session: Session, query: str) -> TermStats | None:
         return None
     idf = {s: math.log(1.0 + (total - min(df.get(s, 0), total) + 0.5) / (min(df.get(s, 0), total) + 0.5))
            for s in terms}
-    return TermStats(idf=idf, passages=total)
+    return TermStats(idf=idf, passages=total, absent=frozenset(s for s in terms if df.get(s, 0) <= 0))
 
 
 def _exact_rare_frequencies(session: Session, terms: dict[str, str], estimated: dict[str, int],

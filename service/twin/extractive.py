@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
 
 from service.twin.background import floor_frequency, stem_frequency
 from service.twin.citations import Citation, HitLike, citation_for
@@ -31,6 +36,10 @@ DUPLICATE_CONTAINMENT = 0.7
 MMR_LAMBDA = 0.5
 # A sentence is only worth adding if it scores at least this share of the best one.
 RELATIVE_FLOOR = 0.55
+# A memo's header fields (To:, From:, Date:…) anywhere on a line: metadata, never speech.
+HEADER_LINE_RE = re.compile(r"(?:^|\n)\s*(?:To|From|Date|Subject|Cc|Bcc|Re|Sent)\s*:\s", re.IGNORECASE)
+# Table cells joined by " | " (how .docx and Markdown tables are kept searchable): data, never speech.
+TABLE_ROW_RE = re.compile(r"\S\s+\|\s+\S|^\s*\|")
 ANAPHORA_RE = re.compile(r"^(?:It|This|That|These|Those|They|He|She|Such|Which)\b")
 # Corpus size at which corpus IDF and ordinary-English rarity count equally in term weights.
 SMALL_CORPUS_PASSAGES = 200
@@ -66,6 +75,7 @@ class Composed:
     grounding: float
     segments: list[str] = field(default_factory=list)
     used: list[HitLike] = field(default_factory=list)
+    evidence: Evidence | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,8 @@ class TermStats:
 
     idf: dict[str, float]
     passages: int
+    # Stems no passage contains: a question that names them asks about something the corpus never mentions.
+    absent: frozenset[str] = frozenset()
 
 
 def term_weights(terms: Sequence[str], stats: TermStats | None = None) -> dict[str, float]:
@@ -166,8 +178,11 @@ def candidates(question: str, hits: Sequence[HitLike], *, stats: TermStats | Non
 
 
 def _speakable(sentence: str) -> bool:
-    """Whether a sentence can stand as the executive's words: not a stage direction, a header or an injection."""
+    """Whether a sentence can stand as the executive's words: not a stage direction, a memo header line, a table
+    row, a heading or an injection."""
     if not ASIDE_RE.sub("", sentence).strip(" .") or sentence.rstrip().endswith(":"):
+        return False
+    if HEADER_LINE_RE.search(sentence) or TABLE_ROW_RE.search(sentence):
         return False
     return not injection_flags(sentence)
 
@@ -266,3 +281,185 @@ def stream_segments(composed: Composed) -> Iterator[str]:
     """An extractive answer piece by piece (sentence by sentence), joined by single spaces."""
     for i, segment in enumerate(composed.segments):
         yield segment if i == 0 else " " + segment
+
+
+# --- by meaning ---------------------------------------------------------------------------------------------
+
+class SentenceScorer(Protocol):
+    """What choosing sentences by meaning needs: the question's vector and vectors for sentences."""
+
+    def query_vector(self, query: str) -> np.ndarray: ...
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+# Passages whose sentences are weighed by meaning, best first.
+MEANING_PASSAGES = 3
+# A neighbouring sentence joins the run when it scores at least this share of the best sentence.
+RUN_SHARE = 0.7
+# A second source is quoted only when its best sentence is nearly as good as the first source's.
+SECOND_SOURCE_SHARE = 0.9
+MAX_RUN = 3
+# Weight of the question's rare terms in a sentence, beside its similarity by meaning.
+LEXICAL_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the answer decision weighs: closeness in meaning of the best passage and sentence, and shared terms."""
+
+    passage: float
+    sentence: float
+    lexical: float
+    unmatched: float = 0.0
+
+    def features(self) -> tuple[float, float, float, float]:
+        return (self.passage, self.sentence, self.lexical, self.unmatched)
+
+    def score(self) -> float:
+        """The calibrated chance (0 to 1) that the corpus answers the question (fitted by bench/answers.py)."""
+        z = EVIDENCE_BIAS + sum(w * f for w, f in zip(EVIDENCE_WEIGHTS, self.features(), strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def to_dict(self) -> dict[str, float]:
+        return {"passage": round(self.passage, 4), "sentence": round(self.sentence, 4),
+                "lexical": round(self.lexical, 4), "unmatched": round(self.unmatched, 4),
+                "score": round(self.score(), 4)}
+
+
+# Logistic weights of (passage similarity, sentence similarity, lexical grounding, share of the question's weight
+# on terms the corpus never uses), and the bias: fitted on reworded questions by bench/answers.py --fit.
+EVIDENCE_WEIGHTS = (4.9, 4.17, 1.78, -2.2)
+EVIDENCE_BIAS = -4.34
+
+
+@dataclass
+class _Sentence:
+    hit: HitLike
+    rank: int
+    index: int
+    start: int
+    end: int
+    text: str
+    words: int
+    stems: frozenset[str]
+    anaphoric: bool
+    similarity: float = 0.0
+    lexical: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return self.similarity + LEXICAL_SHARE * self.lexical - 0.01 * self.rank
+
+
+_SENTENCE_VECTORS: OrderedDict[str, np.ndarray] = OrderedDict()
+_SENTENCE_VECTORS_LOCK = threading.Lock()
+SENTENCE_CACHE = 50_000
+
+
+def _sentence_vectors(scorer: SentenceScorer, texts: list[str]) -> np.ndarray:
+    """Vectors of sentences, remembered across questions (the same passages answer many questions)."""
+    with _SENTENCE_VECTORS_LOCK:
+        known = {t: _SENTENCE_VECTORS[t] for t in texts if t in _SENTENCE_VECTORS}
+    missing = list(dict.fromkeys(t for t in texts if t not in known))
+    if missing:
+        fresh = scorer.embed(missing)
+        with _SENTENCE_VECTORS_LOCK:
+            for text, vector in zip(missing, fresh, strict=True):
+                _SENTENCE_VECTORS[text] = vector
+                known[text] = vector
+            while len(_SENTENCE_VECTORS) > SENTENCE_CACHE:
+                _SENTENCE_VECTORS.popitem(last=False)
+    return np.stack([known[t] for t in texts])
+
+
+def quotable_sentences(hits: Sequence[HitLike], limit: int = MEANING_PASSAGES) -> list[_Sentence]:
+    """The sentences of the best `limit` executive passages that can stand as the executive's words."""
+    found: list[_Sentence] = []
+    executive = [h for h in hits if h.executive][:limit]
+    for rank, hit in enumerate(executive):
+        for index, info in enumerate(analyse(hit.text).sentences):
+            if not info.speakable or not MIN_SENTENCE_WORDS <= info.words <= MAX_SENTENCE_WORDS:
+                continue
+            found.append(_Sentence(hit, rank, index, info.start, info.end, hit.text[info.start:info.end],
+                                   info.words, info.content, info.anaphoric))
+    return found
+
+
+def evidence_for(question: str, hits: Sequence[HitLike], scorer: SentenceScorer, *,
+                 stats: TermStats | None = None) -> tuple[Evidence, list[_Sentence]]:
+    """How well the passages answer the question by meaning and by terms, and their sentences scored."""
+    pool = quotable_sentences(hits)
+    weights = term_weights(query_terms(question), stats)
+    lexical = grounding(select(candidates(question, hits, stats=stats)))
+    unmatched = sum(w for t, w in weights.items() if stats is not None and t in stats.absent)
+    similarities = [getattr(h, "similarity", None) for h in hits if h.executive]
+    passage = max((float(sim) for sim in similarities if sim is not None), default=0.0)
+    if not pool:
+        return Evidence(float(passage or 0.0), 0.0, lexical, unmatched), pool
+    vectors = _sentence_vectors(scorer, [s.text for s in pool])
+    similarities = vectors @ scorer.query_vector(question)
+    for sentence, sim in zip(pool, similarities, strict=True):
+        sentence.similarity = float(sim)
+        sentence.lexical = sum(w for t, w in weights.items() if t in sentence.stems)
+    best = max(s.similarity for s in pool)
+    return Evidence(float(passage or 0.0), best, lexical, unmatched), pool
+
+
+def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS) -> list[_Sentence]:
+    """The best sentence with its strongest neighbours in the same passage, in reading order, and a second
+    source's best sentence when it is nearly as good."""
+    if not pool:
+        return []
+    best = max(pool, key=lambda s: s.score)
+    same = {s.index: s for s in pool if s.hit.passage_id == best.hit.passage_id}
+    run = [best]
+    total = best.words
+    if best.anaphoric and best.index - 1 in same and total + same[best.index - 1].words <= max_words:
+        run.insert(0, same[best.index - 1])  # "It…", "That…": the sentence before says what it is
+        total += run[0].words
+    while len(run) < MAX_RUN:
+        before, after = same.get(run[0].index - 1), same.get(run[-1].index + 1)
+        options = [s for s in (before, after) if s is not None and s.score >= RUN_SHARE * best.score
+                   and total + s.words <= max_words]
+        if not options:
+            break
+        pick = max(options, key=lambda s: s.score)
+        run = [pick, *run] if pick is before else [*run, pick]
+        total += pick.words
+    others = [s for s in pool if s.hit.source_id != best.hit.source_id
+              and s.score >= SECOND_SOURCE_SHARE * best.score and total + s.words <= max_words
+              and all(containment(s.stems, r.stems) < DUPLICATE_CONTAINMENT for r in run)]
+    if others:
+        run.append(max(others, key=lambda s: s.score))
+    return run
+
+
+def compose_by_meaning(question: str, hits: Sequence[HitLike], persona: PersonaSettings, scorer: SentenceScorer,
+                       *, threshold: float, stats: TermStats | None = None,
+                       max_words: int = MAX_WORDS) -> Composed:
+    """The executive's own sentences that answer the question by meaning, one run from one or two sources in
+    their order, each followed by [n]; the no-answer message when the evidence is below `threshold`."""
+    evidence, pool = evidence_for(question, hits, scorer, stats=stats)
+    score = evidence.score()
+    run = choose_run(pool, max_words=max_words) if score >= threshold else []
+    if not run:
+        composed = no_answer(persona, score)
+        composed.evidence = evidence
+        return composed
+    numbers: dict[int, int] = {}
+    spans: dict[int, list[_Sentence]] = {}
+    for sentence in run:
+        numbers.setdefault(sentence.hit.passage_id, len(numbers) + 1)
+        spans.setdefault(sentence.hit.passage_id, []).append(sentence)
+    citations, used = [], []
+    for passage_id, n in numbers.items():
+        group = spans[passage_id]
+        hit = group[0].hit
+        citations.append(citation_for(n, hit, hit.text[min(s.start for s in group):max(s.end for s in group)]))
+        used.append(hit)
+    segments = [f"{s.text} [{numbers[s.hit.passage_id]}]" for s in run]
+    opener = persona.opener_for(question)
+    if opener:
+        segments.insert(0, opener)
+    return Composed(answer=" ".join(segments), citations=citations, grounded=True, grounding=score,
+                    segments=segments, used=used, evidence=evidence)

@@ -31,9 +31,15 @@ def _reranker(settings: Settings, fake_openai: FakeOpenAI, weight: float = 1.0) 
     return reranker
 
 
-def test_not_configured_means_no_reranker(settings: Settings) -> None:
-    assert DenseReranker.from_settings(settings) is None
-    assert DenseReranker.from_settings(settings.replace(embeddings_model="m")) is None, "no endpoint"
+def test_the_embedded_model_is_the_default_and_off_means_lexical(settings: Settings,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    embedded = DenseReranker.from_settings(settings)
+    assert embedded is not None and embedded.model == "all-MiniLM-L6-v2-int8" and embedded.client is None
+    assert DenseReranker.from_settings(settings.replace(embeddings_model="off")) is None
+    assert reranker_for(settings.replace(embeddings_model="OFF")) is None
+    with caplog.at_level(logging.WARNING, logger="service.search.dense"):
+        assert DenseReranker.from_settings(settings.replace(embeddings_model="m")) is None, "no endpoint"
+    assert "no endpoint is set" in caplog.text
 
 
 def test_dense_rerank_reorders_and_caches_passage_vectors(session: Session, twin: Twin, settings: Settings,
@@ -50,7 +56,7 @@ def test_dense_rerank_reorders_and_caches_passage_vectors(session: Session, twin
 
     fake_openai.reset()
     search_passages(session, twin, QUERY, EVERYONE, k=2, reranker=reranker)
-    assert [r["body"]["input"] for r in fake_openai.requests] == [[QUERY]], "passage vectors come from the cache"
+    assert fake_openai.requests == [], "the query's and the passages' vectors come from memory"
 
 
 def test_failing_endpoint_falls_back_to_lexical_with_a_warning(session: Session, twin: Twin, settings: Settings,
@@ -71,13 +77,13 @@ def test_configured_search_shares_one_reranker_and_its_cache(session: Session, t
                                                             fake_openai: FakeOpenAI) -> None:
     configured = settings.replace(embeddings_model="fake-embed", embeddings_base_url=fake_openai.base_url,
                                   llm_api_key="test-key", search_dense_weight=1.0)
-    assert reranker_for(settings) is None
+    assert reranker_for(settings.replace(embeddings_model="off")) is None
     assert reranker_for(configured) is reranker_for(configured.replace())
     first = search_as_configured(session, configured, twin, QUERY, EVERYONE, k=2)
     assert [h.title for h in first] == ["Panel", "Budget memo"]
     fake_openai.reset()
-    search_as_configured(session, configured, twin, QUERY, EVERYONE, k=2)  # as another request would
-    assert [r["body"]["input"] for r in fake_openai.requests] == [[QUERY]]
+    search_as_configured(session, configured, twin, "hiring budget", EVERYONE, k=2)  # as another request would
+    assert [r["body"]["input"] for r in fake_openai.requests] == [["hiring budget"]], "only the new query"
 
 
 def test_answers_stand_on_the_dense_ranking_when_embeddings_are_configured(session: Session, twin: Twin,

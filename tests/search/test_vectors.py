@@ -144,7 +144,7 @@ def test_forgetting_a_twin_erases_its_vectors(session: Session, twin: Twin, conf
 
 
 def test_without_embeddings_only_statistics_are_refreshed(session: Session, twin: Twin, settings: Settings) -> None:
-    assert index_new_sources(session, settings, source_ids(session, twin)) is None
+    assert index_new_sources(session, settings.replace(embeddings_model="off"), source_ids(session, twin)) is None
     assert vector_count(session) == 0
 
 
@@ -152,8 +152,8 @@ def test_cli_embed_fills_what_is_missing_and_reports(session: Session, twin: Twi
                                                      database_url: str, fake_openai: FakeOpenAI) -> None:
     runner = CliRunner()
     env = {"UNDERSTUDY_DATABASE_URL": database_url}
-    off = runner.invoke(main, ["embed"], env=env)
-    assert off.exit_code == 2 and "embeddings are off" in off.output
+    off = runner.invoke(main, ["embed"], env=env | {"UNDERSTUDY_EMBEDDINGS_MODEL": "off"})
+    assert off.exit_code == 2 and "semantic search is off" in off.output
 
     env |= {"UNDERSTUDY_EMBEDDINGS_MODEL": MODEL, "UNDERSTUDY_EMBEDDINGS_BASE_URL": fake_openai.base_url}
     first = runner.invoke(main, ["embed", "dana", "--json"], env=env)
