@@ -11,9 +11,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ingestion.model import KINDS, IngestError, Limits
+from service.api.serialize import audit_dict
 from service.config import Settings
 from service.corpus import store
-from service.corpus.models import Interaction, Source, Twin, User
+from service.corpus.access import Viewer
+from service.corpus.models import AuditEvent, Interaction, Source, Twin, User
 from service.errors import BadInput
 from service.search.vectors import index_new_sources
 
@@ -34,10 +36,14 @@ def ingest_error_status(error: IngestError) -> int:
 
 def filter_sources(session: Session, twin: Twin, *, status: str | None = None, kind: str | None = None,
                    audience: str | None = None, q: str | None = None, date_from: dt.date | None = None,
-                   date_to: dt.date | None = None, current_only: bool = False) -> list[Source]:
-    """A twin's sources with the console's filters: status, kind, audience, date range, title search."""
+                   date_to: dt.date | None = None, current_only: bool = False,
+                   viewer: Viewer | None = None) -> list[Source]:
+    """A twin's sources with the console's filters: status, kind, audience, date range, title search; with a
+    viewer, only sources for audiences they hold (a curator or admin without an audience never sees its sources)."""
     sources = store.list_sources(session, twin, status=status or None, kind=kind or None,
                                  audience=audience or None, current_only=current_only)
+    if viewer is not None:
+        sources = [s for s in sources if viewer.sees(s.audience)]
     needle = (q or "").strip().lower()
     if needle:
         sources = [s for s in sources if needle in s.title.lower() or needle in s.filename.lower()]
@@ -48,15 +54,53 @@ def filter_sources(session: Session, twin: Twin, *, status: str | None = None, k
     return sources
 
 
-def unanswered(session: Session, twin: Twin, *, limit: int = 100) -> list[tuple[Interaction, str | None]]:
-    """Questions answered without grounding and answers marked not helpful, newest first."""
+def unanswered(session: Session, twin: Twin, *, limit: int = 100,
+               viewer: Viewer | None = None) -> list[tuple[Interaction, str | None]]:
+    """Questions answered without grounding and answers marked not helpful, newest first; with a viewer, none that
+    stood on a source for an audience they do not hold (its answer, question and feedback may quote that source)."""
     rows = session.execute(
         select(Interaction, User.email).outerjoin(User, User.id == Interaction.user_id)
         .where(Interaction.twin_id == twin.id,
                or_(Interaction.grounded.is_(False), Interaction.feedback == "not_helpful"))
         .order_by(Interaction.created_at.desc(), Interaction.id.desc()).limit(limit)
     )
-    return [(row[0], row[1]) for row in rows]
+    found: list[tuple[Interaction, str | None]] = [(row[0], row[1]) for row in rows]
+    if viewer is None:
+        return found
+    audiences = source_audiences(session, {int(p["source_id"]) for row, _ in found for p in row.passages or []
+                                           if p.get("source_id") is not None})
+    return [(row, email) for row, email in found
+            if all(viewer.sees(audiences.get(int(p["source_id"]), "")) for p in row.passages or []
+                   if p.get("source_id") is not None)]
+
+
+def source_audiences(session: Session, source_ids: set[int]) -> dict[int, str]:
+    """The audience of each of these sources (a deleted source is missing)."""
+    if not source_ids:
+        return {}
+    return {int(i): str(a) for i, a in session.execute(
+        select(Source.id, Source.audience).where(Source.id.in_(sorted(source_ids))))}
+
+
+def visible_audit(session: Session, events: list[AuditEvent], viewer: Viewer) -> list[dict[str, Any]]:
+    """Audit entries as this viewer may read them: the details of an event about a source for an audience they do
+    not hold are withheld (who did what, and when, stays)."""
+    def source_of(event: AuditEvent) -> int | None:
+        if event.object_type == "source" and event.object_id is not None:
+            return int(event.object_id)
+        linked = (event.detail or {}).get("source_id")
+        return int(linked) if isinstance(linked, int) else None
+
+    audiences = source_audiences(session, {i for i in map(source_of, events) if i is not None})
+    out = []
+    for event in events:
+        entry = audit_dict(event)
+        source_id = source_of(event)
+        audience = audiences.get(source_id) if source_id is not None else None
+        if audience is not None and not viewer.sees(audience):
+            entry["detail"] = {"withheld": f"the source is for the {audience} audience"}
+        out.append(entry)
+    return out
 
 
 def limits_for(settings: Settings) -> Limits:
@@ -147,11 +191,12 @@ def _quoted_words(passage: str, answer: str) -> str:
     return passage if len(passage) <= 400 else passage[:400].rsplit(" ", 1)[0] + "…"
 
 
-def unanswered_groups(session: Session, twin: Twin, *, limit: int = 500) -> list[dict[str, Any]]:
+def unanswered_groups(session: Session, twin: Twin, *, limit: int = 500,
+                      viewer: Viewer | None = None) -> list[dict[str, Any]]:
     """Unanswered questions and unhelpful answers grouped by question: how often, when last, why, what was done."""
     reviews = store.question_reviews(session, twin)
     groups: dict[str, dict[str, Any]] = {}
-    for row, email in unanswered(session, twin, limit=limit):
+    for row, email in unanswered(session, twin, limit=limit, viewer=viewer):
         key = store.question_key(row.question)
         group = groups.get(key)
         if group is None:

@@ -12,9 +12,8 @@ from sqlalchemy import select
 
 from service.api import JSON_MIMETYPE, MULTIPART_MIMETYPE, accepts, api_bp, spec
 from service.api import schemas as s
-from service.api.queries import UploadedFile, filter_sources, ingest_uploads, unanswered
+from service.api.queries import UploadedFile, filter_sources, ingest_uploads, unanswered, visible_audit
 from service.api.serialize import (
-    audit_dict,
     passage_dict,
     source_dict,
     twin_dict,
@@ -27,7 +26,7 @@ from service.corpus.models import Passage, Source, Twin
 from service.errors import BadInput, UnderstudyError
 from service.ops import jobs, metrics
 from service.twin.persona import persona_settings, validate_persona_changes
-from service.web.auth import actor, api_role, current_user, current_viewer
+from service.web.auth import actor, api_role, current_user, current_viewer, require_audience
 from service.web.extension import commit, db, extension, settings
 
 
@@ -229,7 +228,8 @@ def search(slug: str, query: s.SearchQuery) -> Any:
 def list_unanswered(slug: str, query: s.UnansweredQuery) -> Any:
     """Questions the twin could not ground and answers marked not helpful, newest first."""
     twin = store.get_twin(db(), slug)
-    return {"items": [unanswered_dict(row, email) for row, email in unanswered(db(), twin, limit=query.limit)]}
+    return {"items": [unanswered_dict(row, email) for row, email in
+                      unanswered(db(), twin, limit=query.limit, viewer=current_viewer())]}
 
 
 # --- sources ---------------------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def _source_out(source: Source, twin_slug: str | None = None) -> dict[str, Any]:
 def list_sources(slug: str, query: s.SourcesQuery) -> Any:
     """The twin's sources, newest upload first, with filters."""
     twin = store.get_twin(db(), slug)
-    sources = filter_sources(db(), twin, **query.model_dump())
+    sources = filter_sources(db(), twin, **query.model_dump(), viewer=current_viewer())
     counts = store.passage_counts(db(), [src.id for src in sources])
     return {"sources": [source_dict(src, twin.slug, counts.get(src.id, 0)) for src in sources]}
 
@@ -324,8 +324,9 @@ def _public_result(result: dict[str, Any]) -> dict[str, Any]:
 @api_role("curator")
 @spec.validate(resp=responses(s.SourceDetail), tags=["curate"])
 def get_source(source_id: int) -> Any:
-    """One source with its parsed passages and version history."""
+    """One source with its parsed passages and version history (for holders of its audience)."""
     source = store.get_source(db(), source_id)
+    require_audience(source.audience)
     passages = db().scalars(select(Passage).where(Passage.source_id == source.id).order_by(Passage.ordinal))
     from service.twin.labels import source_label_hint
 
@@ -339,6 +340,7 @@ def get_source(source_id: int) -> Any:
 @spec.validate(resp=responses(s.SourceResponse, 409), tags=["curate"])
 def approve_source(source_id: int) -> Any:
     """Approve a draft: answers may cite it from now on (earlier versions stop being cited)."""
+    require_audience(store.get_source(db(), source_id).audience)  # only someone who may read it approves it
     source = store.approve_source(db(), source_id, actor=actor())
     commit()
     return {"source": _source_out(source)}
@@ -350,6 +352,7 @@ def approve_source(source_id: int) -> Any:
 @accepts(JSON_MIMETYPE)
 def retire_source(source_id: int, json: s.RetireRequest) -> Any:
     """Retire a source: no answer cites it from now on."""
+    require_audience(store.get_source(db(), source_id).audience)
     reason = json.reason if json is not None else ""
     source = store.retire_source(db(), source_id, actor=actor(), reason=reason)
     commit()
@@ -362,6 +365,7 @@ def retire_source(source_id: int, json: s.RetireRequest) -> Any:
 @accepts(JSON_MIMETYPE)
 def restore_source(source_id: int, json: s.RetireRequest) -> Any:
     """Restore a retired source as it was before (approved or draft); a new audit event records it."""
+    require_audience(store.get_source(db(), source_id).audience)
     reason = json.reason if json is not None else ""
     source = store.reinstate_source(db(), source_id, actor=actor(), reason=reason)
     commit()
@@ -373,7 +377,8 @@ def restore_source(source_id: int, json: s.RetireRequest) -> Any:
 @spec.validate(json=s.AudienceRequest, resp=responses(s.SourceResponse), tags=["curate"])
 @accepts(JSON_MIMETYPE)
 def set_audience(source_id: int, json: s.AudienceRequest) -> Any:
-    """Set which audience may see a source."""
+    """Set which audience may see a source (you must hold both its current audience and the new one)."""
+    require_audience(store.get_source(db(), source_id).audience, json.audience.strip() or json.audience)
     source = store.set_source_audience(db(), source_id, json.audience, actor=actor())
     commit()
     return {"source": _source_out(source)}
@@ -385,7 +390,7 @@ def set_audience(source_id: int, json: s.AudienceRequest) -> Any:
 def audit(query: s.AuditQuery) -> Any:
     """The audit log, newest first."""
     events = store.list_audit(db(), twin_slug=query.twin, limit=query.limit, before_id=query.before_id)
-    return {"events": [audit_dict(e) for e in events]}
+    return {"events": visible_audit(db(), events, current_viewer())}
 
 
 # --- users -----------------------------------------------------------------------------------------

@@ -32,3 +32,7 @@ class Viewer:
     def may(self, role: str) -> bool:
         """Whether this viewer has at least the given role."""
         return ROLE_RANK.get(self.role, -1) >= ROLE_RANK[role]
+
+    def sees(self, audience: str) -> bool:
+        """Whether text restricted to `audience` may reach this viewer, whatever their role."""
+        return audience in self.audiences

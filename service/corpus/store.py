@@ -237,7 +237,11 @@ def update_user(session: Session, email: str, *, role: str | None = None, audien
             raise BadInput(f"role must be one of {', '.join(ROLES)}")
         user.role = changes["role"] = role
     if audiences is not None:
+        before = set(user.audiences or [])
         user.audiences = changes["audiences"] = sorted(set(audiences))
+        changes["granted"], changes["revoked"] = sorted(set(audiences) - before), sorted(before - set(audiences))
+        if changes["granted"] and actor == user.email:
+            changes["self_granted"] = True  # an admin who must read a restricted source grants it to themselves
     if active is not None:
         user.active = changes["active"] = active
     record_audit(session, actor, "user.update", object_type="user", object_id=user.id,

@@ -70,8 +70,8 @@ class AskLimiter:
         """Spend one request from `key`'s allowance, or raise RateLimited when none is left."""
         allowance = self.spend(key)
         if not allowance.allowed:
-            raise RateLimited(f"too many questions ({self.limit_text} per person); wait "
-                              f"{max(allowance.reset_in, 1)} s and try again", retry_after=max(allowance.reset_in, 1))
+            raise RateLimited(f"too many requests: at most {self.limit_text} questions and rehearsals per person; "
+                              f"wait {max(allowance.reset_in, 1)} s and try again", retry_after=max(allowance.reset_in, 1))
         return allowance
 
 

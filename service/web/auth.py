@@ -93,6 +93,15 @@ def current_viewer() -> Viewer:
     return store.viewer_for(current_user(), settings().default_audience)
 
 
+def require_audience(*audiences: str) -> None:
+    """Forbidden unless this request's user holds every one of these audiences (restricted text, and the power
+    to change who may read it, reach only its audience's holders, whatever their role; admins grant themselves)."""
+    viewer = current_viewer()
+    missing = sorted({a for a in audiences if not viewer.sees(a)})
+    if missing:
+        raise Forbidden(f"this needs the {', '.join(missing)} audience; an admin can grant it to you (audited)")
+
+
 def actor() -> str:
     """The e-mail recorded in the audit log for this request's changes."""
     user = current_user()

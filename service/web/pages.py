@@ -18,8 +18,9 @@ from service.api.queries import (
     filter_sources,
     ingest_uploads,
     unanswered_groups,
+    visible_audit,
 )
-from service.api.serialize import audit_dict, passage_dict, source_dict, twin_dict, user_dict
+from service.api.serialize import passage_dict, source_dict, twin_dict, user_dict
 from service.corpus import store
 from service.corpus.access import ROLES
 from service.corpus.models import Passage, Source, Twin
@@ -35,6 +36,7 @@ from service.web.auth import (
     has_role,
     make_dev_login_link,
     page_role,
+    require_audience,
 )
 from service.web.extension import commit, db, settings
 
@@ -216,7 +218,7 @@ def sources_page(slug: str) -> str:
         filters["status"] = ""
     sources = filter_sources(db(), twin, status=filters["status"], kind=filters["kind"],
                              audience=filters["audience"], q=filters["q"], date_from=_date_arg("date_from"),
-                             date_to=_date_arg("date_to"))
+                             date_to=_date_arg("date_to"), viewer=current_viewer())
     counts = store.passage_counts(db(), [s.id for s in sources])
     audiences = sorted({s.audience for s in store.list_sources(db(), twin)} | {settings().default_audience})
     return render_template("sources.html", **_curate_context(twin, "sources"), filters=filters, kinds=KINDS,
@@ -263,6 +265,7 @@ def _source_or_404(source_id: int) -> Source:
 def source_page(source_id: int) -> str:
     """How a source was parsed (passages with speaker, executive flag, locator), its versions and actions."""
     source = _source_or_404(source_id)
+    require_audience(source.audience)  # the preview is the source's text: for its audience's holders only
     twin = db().get(Twin, source.twin_id)
     assert twin is not None
     passages = db().scalars(select(Passage).where(Passage.source_id == source.id).order_by(Passage.ordinal))
@@ -297,7 +300,9 @@ def add_speaker_label(source_id: int) -> WerkzeugResponse:
 @page_role("curator")
 def source_action(source_id: int, action: str) -> WerkzeugResponse:
     """Approve, retire, restore or set the audience of a source."""
-    _source_or_404(source_id)
+    source = _source_or_404(source_id)
+    # Acting on a source needs its audience; changing who reads it needs the new audience too.
+    require_audience(source.audience, *([request.form.get("audience", "").strip()] if action == "audience" else []))
     try:
         if action == "approve":
             store.approve_source(db(), source_id, actor=actor())
@@ -400,9 +405,10 @@ def search_page(slug: str) -> str:
 def unanswered_page(slug: str) -> str:
     """Unanswered questions and negative feedback by question, newest first, with what was done about each."""
     twin = _twin_or_404(slug)
-    groups = unanswered_groups(db(), twin)
-    sources = store.list_sources(db(), twin, status="approved")
-    titles = {s.id: s.title for s in store.list_sources(db(), twin)}
+    viewer = current_viewer()
+    groups = unanswered_groups(db(), twin, viewer=viewer)
+    sources = [s for s in store.list_sources(db(), twin, status="approved") if viewer.sees(s.audience)]
+    titles = {s.id: s.title for s in store.list_sources(db(), twin) if viewer.sees(s.audience)}
     return render_template("unanswered.html", **_curate_context(twin, "unanswered"),
                            open_items=[g for g in groups if not g["review"]],
                            done_items=[g for g in groups if g["review"]], sources=sources, titles=titles)
@@ -436,7 +442,7 @@ def audit_page(slug: str) -> str:
     before = request.args.get("before", type=int)
     events = store.list_audit(db(), twin_slug=None if scope == "all" else slug, limit=100, before_id=before)
     return render_template("audit.html", **_curate_context(twin, "audit"),
-                           events=[audit_dict(e) for e in events], scope=scope)
+                           events=visible_audit(db(), events, current_viewer()), scope=scope)
 
 
 # --- admin -----------------------------------------------------------------------------------------

@@ -52,8 +52,9 @@ ENDPOINTS = [
     Endpoint("show source", "GET", "/api/v1/sources/{draft}", "curator"),
     Endpoint("approve source", "POST", "/api/v1/sources/{draft}/approve", "curator"),
     Endpoint("retire source", "POST", "/api/v1/sources/{everyone}/retire", "curator", {"reason": "outdated"}),
-    Endpoint("set audience", "PATCH", "/api/v1/sources/{draft}/audience", "curator", {"audience": "leadership"}),
-    Endpoint("set audience (POST)", "POST", "/api/v1/sources/{draft}/audience", "curator", {"audience": "finance"}),
+    # To the default audience: moving a source to an audience needs that audience (tests/api/test_audiences.py).
+    Endpoint("set audience", "PATCH", "/api/v1/sources/{draft}/audience", "curator", {"audience": "everyone"}),
+    Endpoint("set audience (POST)", "POST", "/api/v1/sources/{draft}/audience", "curator", {"audience": "everyone"}),
     Endpoint("search", "GET", "/api/v1/twins/dana/search?q=cold+chain", "curator", needs="service.search.engine"),
     Endpoint("get persona", "GET", "/api/v1/twins/dana/persona", "curator"),
     Endpoint("edit persona", "PATCH", "/api/v1/twins/dana/persona", "curator",

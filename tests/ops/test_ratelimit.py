@@ -34,7 +34,7 @@ def test_the_form_and_the_api_spend_from_one_allowance(make_app, world: World) -
     assert api.post("/api/v1/twins/dana/rehearsals", json={"pitch": PITCH}, headers=headers).status_code == 201
     refused = browser.post("/ask", data=form)
     assert refused.status_code == 429 and "Retry-After" in refused.headers
-    assert "too many questions" in refused.get_data(as_text=True)
+    assert "too many requests" in refused.get_data(as_text=True)
     limited = api.post("/api/v1/twins/dana/ask", json={"question": QUESTION}, headers=headers)
     assert limited.status_code == 429 and error_of(limited)["code"] == "rate_limited"
     assert int(limited.headers["Retry-After"]) >= 1

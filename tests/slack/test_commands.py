@@ -148,7 +148,7 @@ def test_slack_questions_spend_from_the_same_allowance_as_the_api(slack: SlackDr
     assert len(answers) == 2
     slack.command("/twin", "Why did you choose cold chain?")
     slack.drain()
-    assert "too many questions" in fake_slack.posts[-1].dumped
+    assert "too many requests" in fake_slack.posts[-1].dumped
     assert len([p for p in fake_slack.posts if "answer_actions" in p.dumped]) == 2
     api = flask_app.test_client().post("/api/v1/twins/dana/ask", json={"question": "Why cold chain?"},
                                        headers={"Authorization": f"Bearer {token}"})

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.cli import main
 from service.corpus import store
+from service.web.auth import make_dev_login_link
 from tests.slack.fake_slack import FakeSlack
 from tests.trust.conftest import (
     CANARY,
     CANARY_PROBES,
+    CANARY_SECRETS,
     OTHER_TWIN_CANARY,
     SAFETY_QUESTION,
     SlackDriver,
@@ -94,6 +97,10 @@ def test_the_answer_is_the_same_with_or_without_the_canary(client, world: TrustW
 def test_a_retired_source_disappears_from_every_answer_at_once(client, world: TrustWorld) -> None:
     leader = world.people["leader"].headers
     curator = world.people["curator"].headers
+    for source_id in world.canaries:  # acting on a source needs its audience, whatever the role
+        assert client.post(f"/api/v1/sources/{source_id}/retire", json={"reason": "x"}, headers=curator).status_code == 403
+    client.patch("/api/v1/users/curator@example.com", json={"audiences": ["leadership"]},
+                 headers=world.people["admin"].headers)
     assert "Nordwind" in client.post("/api/v1/twins/dana/ask", json={"question": CANARY_PROBES[0]},
                                      headers=leader).get_json()["answer"]
     for source_id in world.canaries:
@@ -186,3 +193,85 @@ def test_the_style_profile_the_model_sees_holds_no_restricted_words(make_app, wo
         assert not leaked(prompt), leaked(prompt)
     rehearsal = client.post("/api/v1/twins/dana/rehearsals", json={"pitch": PITCH}, headers=headers)
     assert not leaked(rehearsal.get_data(as_text=True))
+
+
+def restricted(text: str) -> list[str]:
+    """The leadership-only words in a text (curators and admins see drafts and others' questions by design)."""
+    return [w for w in CANARY_SECRETS if w.lower() in text.lower()]
+
+
+def page_texts(app, world: TrustWorld, who: str) -> list[str]:
+    """Every page a curator or admin can open that shows passage text, about the canary topic."""
+    browser = app.test_client()
+    page = browser.get(make_dev_login_link(app, f"{who}@example.com"), follow_redirects=True)
+    csrf = page.get_data(as_text=True).split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+    paths = ["/curate/dana", "/curate/dana?status=approved", "/curate/dana?q=Leadership", "/curate/dana/unanswered",
+             "/curate/dana/audit", "/curate/dana/audit?scope=all", "/curate/dana/persona", "/admin",
+             "/ask?twin=dana", "/rehearse"]
+    paths += [f"/curate/sources/{source_id}" for source_id in world.canaries]
+    paths += [f"/curate/dana/search?q={q}" for q in CANARY_PROBES]
+    bodies = [browser.get(path) for path in paths]
+    for question in CANARY_PROBES:
+        bodies.append(browser.post("/ask", data={"twin": "dana", "question": question, "csrf_token": csrf},
+                                   follow_redirects=True))
+    bodies.append(browser.post("/rehearse", data={"twin": "dana", "pitch": PITCH, "csrf_token": csrf},
+                               follow_redirects=True))
+    for source_id in world.canaries:
+        for action, data in (("approve", {}), ("audience", {"audience": "everyone"}), ("retire", {"reason": "x"})):
+            bodies.append(browser.post(f"/curate/sources/{source_id}/{action}", data={**data, "csrf_token": csrf},
+                                       follow_redirects=True))
+    return [r.get_data(as_text=True) for r in bodies]
+
+
+def leader_feedback(client, world: TrustWorld) -> None:
+    """A leader's answer quoting the canary, marked unhelpful with a reason that quotes it too."""
+    leader = world.people["leader"].headers
+    for question in CANARY_PROBES[:2]:
+        answer = client.post("/api/v1/twins/dana/ask", json={"question": question}, headers=leader).get_json()
+        client.post(f"/api/v1/interactions/{answer['interaction_id']}/feedback",
+                    json={"helpful": False, "reason": f"what about Nordwind? {answer['answer'][:80]}"}, headers=leader)
+
+
+@pytest.mark.parametrize("who", ["curator", "admin"])
+def test_no_endpoint_leaks_restricted_text_to_a_curator_or_admin_outside_its_audience(
+        app, client, world: TrustWorld, who: str) -> None:
+    leader_feedback(client, world)
+    texts = api_texts(client, world, who)
+    headers = world.people[who].headers
+    for source_id in world.canaries:
+        for path, body in ((f"/api/v1/sources/{source_id}/approve", None),
+                           (f"/api/v1/sources/{source_id}/audience", {"audience": "everyone"}),
+                           (f"/api/v1/sources/{source_id}/restore", {"reason": "x"})):
+            texts.append(client.post(path, json=body, headers=headers).get_data(as_text=True))
+    texts.append(client.get("/api/v1/audit?twin=dana", headers=headers).get_data(as_text=True))
+    texts += page_texts(app, world, who)
+    assert len(texts) > 40
+    leaks = [(restricted(t), t[:200]) for t in texts if restricted(t)]
+    assert not leaks, leaks
+    # ...and nothing was widened on the way: the employee is still not quoted the canary.
+    answer = client.post("/api/v1/twins/dana/ask", json={"question": CANARY_PROBES[0]},
+                         headers=world.people["employee"].headers).get_data(as_text=True)
+    assert not leaked(answer)
+
+
+def test_an_admin_who_grants_themselves_leadership_then_reads_it(client, world: TrustWorld) -> None:
+    admin = world.people["admin"].headers
+    assert client.get(f"/api/v1/sources/{world.canaries[0]}", headers=admin).status_code == 403
+    client.patch("/api/v1/users/admin@example.com", json={"audiences": ["leadership"]}, headers=admin)
+    assert "Nordwind" in client.get(f"/api/v1/sources/{world.canaries[0]}", headers=admin).get_data(as_text=True)
+    events = client.get("/api/v1/audit", headers=admin).get_json()["events"]
+    assert any(e["action"] == "user.update" and e["detail"].get("self_granted") for e in events)
+
+
+def test_an_admin_cannot_open_a_leaders_slack_sources(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+    slack.command("/twin", f"dana {CANARY_PROBES[0]}", user="U_LEAD")
+    post = answer_posts(fake_slack, 1)[0]
+    interaction = post.button_value("feedback_helpful")
+    before = len(fake_slack.posts)
+    slack.click(post, "show_sources", user="U_ADMIN", value=interaction)
+    slack.click(post, "share_answer", user="U_ADMIN", value=interaction)
+    slack.drain()
+    for later in fake_slack.posts[before:]:
+        assert not restricted(later.dumped), later.dumped[:300]
+    for view in fake_slack.views:
+        assert not restricted(json.dumps(view))

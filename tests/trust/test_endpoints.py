@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service.corpus import store
 from service.web.auth import make_dev_login_link
-from tests.trust.conftest import TrustWorld, leaked
+from tests.trust.conftest import CANARY_PROBES, CANARY_SECRETS, TrustWorld, leaked
 
 ROLES = ("anonymous", "employee", "curator", "admin")
 RANK = {"anonymous": -1, "public": -1, "employee": 0, "curator": 1, "admin": 2}
@@ -30,6 +30,8 @@ NEEDS = {
     "api.list_unanswered": "curator", "api.list_sources": "curator", "api.upload_sources": "curator",
     "api.get_job": "curator", "api.list_jobs": "curator", "api.get_source": "curator",
     "api.approve_source": "curator", "api.retire_source": "curator", "api.set_audience": "curator",
+    "api.restore_source": "curator", "api.change_speaker_labels": "curator", "web.add_speaker_label": "curator",
+    "web.unanswered_review": "curator", "web.admin_user_link": "admin",
     "api.audit": "curator", "web.curate_home": "curator", "web.sources_page": "curator",
     "web.upload_submit": "curator", "web.source_page": "curator", "web.source_action": "curator",
     "web.persona_page": "curator", "web.search_page": "curator", "web.unanswered_page": "curator",
@@ -40,6 +42,9 @@ NEEDS = {
     "web.admin_twin_action": "admin",
     "slack_events": "slack",
 }
+# Routes that act on the (leadership-only) canary source: refused to every role outside leadership, even admins.
+AUDIENCE_BOUND = {"api.get_source", "web.source_page", "api.approve_source", "api.retire_source", "api.restore_source",
+                  "api.set_audience", "web.source_action"}
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 
@@ -83,6 +88,12 @@ def test_every_route_for_every_role(app: Flask, world: TrustWorld, session_facto
     client = app.test_client()
     leader_answer = client.post("/api/v1/twins/dana/rehearsals", json={"pitch": "Acquire Nordwind for the lanes."},
                                 headers=world.people["leader"].headers).get_json()
+    # The leader's answer quoting the canary, marked unhelpful: it reaches the unanswered list and the feedback.
+    quoted = client.post("/api/v1/twins/dana/ask", json={"question": CANARY_PROBES[0]},
+                         headers=world.people["leader"].headers).get_json()
+    assert "Nordwind" in quoted["answer"]
+    client.post(f"/api/v1/interactions/{quoted['interaction_id']}/feedback",
+                json={"helpful": False, "reason": "say more about Nordwind"}, headers=world.people["leader"].headers)
     ids = {"interaction": interaction, "rehearsal": leader_answer["rehearsal_id"]}
     csrf = ""
     if who != "anonymous":
@@ -110,6 +121,13 @@ def test_every_route_for_every_role(app: Flask, world: TrustWorld, session_facto
             continue
         if who == "employee" and leaked(body):  # curators and admins curate every source by design
             problems.append((endpoint, method, who, status, f"leaked {leaked(body)}"))
+        restricted = [w for w in CANARY_SECRETS if w.lower() in body.lower()]
+        if restricted:  # ...but leadership-only words reach no one outside leadership, whatever the role
+            problems.append((endpoint, method, who, status, f"leaked restricted {restricted}"))
+        if endpoint in AUDIENCE_BOUND and RANK[who] >= RANK[need]:
+            if status != 403 and not (endpoint == "api.set_audience" and status == 400):  # {} is refused first
+                problems.append((endpoint, method, who, status, "restricted source not refused"))
+            continue
         if RANK[who] >= RANK[need]:
             if status in (401, 403) and endpoint not in ("auth.oidc_login", "auth.oidc_callback", "auth.dev_login"):
                 problems.append((endpoint, method, who, status, "refused a permitted role"))
