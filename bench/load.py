@@ -17,6 +17,9 @@ run by its duration. Prints tables and writes bench/out/load.json.
   10 other users ask; beside the same 10 users with no flood: 429s, 5xx (must be 0), the others' latency.
 - growth: PostgreSQL only; passages added to the twin by bulk COPY (20,000, 200,000, 1,000,000), then ask
   latency at 10 users, the web workers' memory and the database's size.
+- approval: a twin of Obama's 50 speeches (../shared/data), 49 approved and one a draft; 10 users ask the
+  bench's Obama questions on the warm service, then a curator approves the draft through the API and the first
+  20 s after it are measured (the style profile is rebuilt in the background, never on the ask path).
 """
 
 from __future__ import annotations
@@ -432,6 +435,105 @@ def flood(dep: Deployment, workdir: Path, *, seconds: int, connections: int = 64
     return results
 
 
+# --- the first seconds after an approval --------------------------------------------------------------
+
+OBAMA_QUESTIONS = ROOT / "bench" / "data" / "answer_questions.jsonl"
+APPROVAL_SECONDS = 20
+
+
+def obama_speeches() -> list[Path]:
+    """Barack Obama's speech files, oldest first (empty when ../shared/data is absent)."""
+    if not SPEECHES.is_dir():
+        return []
+    return [p for p in sorted(SPEECHES.glob("*.txt"))
+            if p.read_text(encoding="utf-8").startswith("President: Barack Obama\n")]
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    """Run one `understudy` command against the bench database; its output."""
+    return subprocess.run([sys.executable, "-m", "service.cli", *args], env=env, check=True, capture_output=True,
+                          text=True, cwd=ROOT).stdout
+
+
+def prepare_speeches(kind: str, url: str, queue: str, files: list[Path]) -> tuple[Deployment, int]:
+    """A twin of the speeches through the CLI, all approved but the last (returned as a draft id), and users."""
+    from sqlalchemy import text
+
+    from service.corpus import store
+    from service.db import make_engine, make_session_factory, session_scope
+
+    env = {**os.environ, "UNDERSTUDY_DATABASE_URL": url, "UNDERSTUDY_SECRET_KEY": "bench-secret",
+           "UNDERSTUDY_RATELIMIT_ASK": "1000000/minute", "UNDERSTUDY_INGEST_QUEUE_NAME": queue,
+           "UNDERSTUDY_LOG_LEVEL": "WARNING"}
+    env.pop("UNDERSTUDY_REDIS_URL", None)
+    if kind == "postgresql":
+        env["UNDERSTUDY_REDIS_URL"] = REDIS_URL
+    started = time.perf_counter()
+    cli(env, "init")
+    cli(env, "twin", "create", "obama", "--name", "Barack Obama", "--title", "President of the United States",
+        "--speaker", "THE PRESIDENT")
+    cli(env, "twin", "consent", "obama", "--by", "Barack Obama", "--scope", "load benchmark")
+    cli(env, "ingest", "obama", *map(str, files[:-1]), "--approve", "--json")
+    cli(env, "ingest", "obama", str(files[-1]), "--json")
+    engine = make_engine(url)
+    with session_scope(make_session_factory(engine)) as session:
+        tokens = [store.add_user(session, f"bench-{i}@example.com", role="employee")[1] for i in range(BENCH_USERS)]
+        curator = store.add_user(session, "bench-curator@example.com", role="curator")[1]
+        draft = int(session.execute(text("SELECT id FROM sources WHERE status = 'draft'")).scalar_one())
+        passages = session.execute(text("SELECT count(*) FROM passages")).scalar()
+    engine.dispose()
+    questions = [json.loads(line)["question"] for line in OBAMA_QUESTIONS.read_text().splitlines() if line.strip()]
+    console.print(f"[dim]{kind}: {len(files)} speeches ({passages} passages) and {BENCH_USERS} users ready in "
+                  f"{time.perf_counter() - started:.1f} s[/]")
+    return Deployment(kind, url, "obama", tokens, curator, questions, env), draft
+
+
+def profile_current(url: str, slug: str) -> bool:
+    """Whether the twin's style profile has been rebuilt for its approved corpus as it stands."""
+    from sqlalchemy.orm import Session
+
+    from service.corpus import store
+    from service.db import make_engine
+    from service.twin.persona import corpus_fingerprint
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        twin = store.get_twin(session, slug)
+        current = (twin.persona or {}).get("style_state") == corpus_fingerprint(session, twin)
+    engine.dispose()
+    return bool(current)
+
+
+def approval(kind: str, workdir: Path, *, users: int, warm_seconds: int) -> list[LoadResult]:
+    """The warm service on Obama's speeches, then the first 20 s after a curator approves one more speech."""
+    import requests
+
+    files = obama_speeches()
+    if len(files) < 2:
+        console.print("[yellow]approval: Obama's speeches are not in ../shared/data; skipped[/]")
+        return []
+    queue = f"understudy-bench-{uuid.uuid4().hex[:6]}"
+    with database(kind, workdir) as url:
+        dep, draft = prepare_speeches(kind, url, queue, files)
+        with gunicorn(dep, workdir) as (base, pid):
+            warm = run_wrk(dep, base, workdir, users=users, seconds=warm_seconds,
+                           scenario="ask, Obama's speeches (warm)", master_pid=pid)
+            before = profile_current(url, dep.slug)
+            started = time.perf_counter()
+            approved = requests.post(f"{base}/api/v1/sources/{draft}/approve", timeout=60,
+                                     headers={"Authorization": f"Bearer {dep.curator_token}"})
+            approve_ms = (time.perf_counter() - started) * 1000
+            if approved.status_code != 200:
+                raise RuntimeError(f"approve answered {approved.status_code}: {approved.text[:300]}")
+            after = run_wrk(dep, base, workdir, users=users, seconds=APPROVAL_SECONDS,
+                            scenario=f"first {APPROVAL_SECONDS} s after approving a source", master_pid=pid)
+            rebuilt = profile_current(url, dep.slug)
+    warm.note = f"{len(files) - 1} of {len(files)} speeches approved; style profile current: {before}"
+    after.note = (f"the approval answered in {approve_ms:.0f} ms; style profile rebuilt in the background "
+                  f"by the end: {rebuilt}")
+    return [warm, after]
+
+
 # --- growth ----------------------------------------------------------------------------------------
 
 def vocabulary(url: str) -> list[str]:
@@ -567,6 +669,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-growth", action="store_true")
     parser.add_argument("--skip-flood", action="store_true", help="skip one user flooding with the shipped limit")
     parser.add_argument("--skip-ask", action="store_true", help="skip the ask runs at each user count")
+    parser.add_argument("--skip-approval", action="store_true",
+                        help="skip the first 20 s after an approval (Obama's speeches)")
     parser.add_argument("--files", type=int, default=1000, help="files ingested during the mixed run")
     parser.add_argument("--growth", default=None, help="cumulative passages to add, e.g. 20000,200000,1000000")
     args = parser.parse_args(argv)
@@ -584,22 +688,28 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tmp)
         for kind in kinds:
             queue = f"understudy-bench-{uuid.uuid4().hex[:6]}"
-            with database(kind, workdir) as url:
-                dep = prepare(kind, url, queue)
-                if not args.skip_flood:  # before the mixed run grows the corpus
-                    results += flood(dep, workdir, seconds=max(10, seconds // 2))
-                with gunicorn(dep, workdir, workers=args.workers) as (base, pid):
-                    for n in users if not args.skip_ask else []:
-                        results.append(run_wrk(dep, base, workdir, users=n, seconds=seconds, scenario="ask",
-                                               master_pid=pid))
-                        console.print(f"[dim]{kind} {n} users: {results[-1].answers_per_s} answers/s, "
-                                      f"p95 {results[-1].p95_ms} ms[/]")
-                    if not args.skip_mixed:
-                        results.append(mixed(dep, base, workdir, users=50, seconds=seconds,
-                                             files=args.files if not args.quick else min(args.files, 200),
-                                             master_pid=pid))
-                if kind == "postgresql" and not args.skip_growth:
-                    grown = growth(dep, workdir, steps=steps, seconds=max(10, seconds // 3), users=10)
+            examples = not (args.skip_flood and args.skip_ask and args.skip_mixed
+                            and (args.skip_growth or kind != "postgresql"))
+            if examples:
+                with database(kind, workdir) as url:
+                    dep = prepare(kind, url, queue)
+                    if not args.skip_flood:  # before the mixed run grows the corpus
+                        results += flood(dep, workdir, seconds=max(10, seconds // 2))
+                    with gunicorn(dep, workdir, workers=args.workers) as (base, pid):
+                        for n in users if not args.skip_ask else []:
+                            results.append(run_wrk(dep, base, workdir, users=n, seconds=seconds, scenario="ask",
+                                                   master_pid=pid))
+                            console.print(f"[dim]{kind} {n} users: {results[-1].answers_per_s} answers/s, "
+                                          f"p95 {results[-1].p95_ms} ms[/]")
+                        if not args.skip_mixed:
+                            results.append(mixed(dep, base, workdir, users=50, seconds=seconds,
+                                                 files=args.files if not args.quick else min(args.files, 200),
+                                                 master_pid=pid))
+                    if kind == "postgresql" and not args.skip_growth:
+                        grown = growth(dep, workdir, steps=steps, seconds=max(10, seconds // 3), users=10)
+            if not args.skip_approval:
+                results += approval(kind, workdir, users=10, warm_seconds=max(10, seconds // 3))
+                console.print(f"[dim]{kind} after an approval: p99 {results[-1].p99_ms if results else '-'} ms[/]")
     console.print(load_table(results))
     if grown:
         console.print(growth_table(grown))
