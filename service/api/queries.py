@@ -38,8 +38,7 @@ def filter_sources(session: Session, twin: Twin, *, status: str | None = None, k
                    audience: str | None = None, q: str | None = None, date_from: dt.date | None = None,
                    date_to: dt.date | None = None, current_only: bool = False,
                    viewer: Viewer | None = None) -> list[Source]:
-    """A twin's sources with the console's filters: status, kind, audience, date range, title search; with a
-    viewer, only sources for audiences they hold (a curator or admin without an audience never sees its sources)."""
+    """A twin's sources with the console's filters; with a viewer, only those for audiences the viewer holds."""
     sources = store.list_sources(session, twin, status=status or None, kind=kind or None,
                                  audience=audience or None, current_only=current_only)
     if viewer is not None:
@@ -56,8 +55,7 @@ def filter_sources(session: Session, twin: Twin, *, status: str | None = None, k
 
 def unanswered(session: Session, twin: Twin, *, limit: int = 100,
                viewer: Viewer | None = None) -> list[tuple[Interaction, str | None]]:
-    """Questions answered without grounding and answers marked not helpful, newest first; with a viewer, none that
-    stood on a source for an audience they do not hold (its answer, question and feedback may quote that source)."""
+    """Ungrounded and unhelpful answers, newest first; with a viewer, none standing on a source they may not read."""
     rows = session.execute(
         select(Interaction, User.email).outerjoin(User, User.id == Interaction.user_id)
         .where(Interaction.twin_id == twin.id,
@@ -83,8 +81,7 @@ def source_audiences(session: Session, source_ids: set[int]) -> dict[int, str]:
 
 
 def visible_audit(session: Session, events: list[AuditEvent], viewer: Viewer) -> list[dict[str, Any]]:
-    """Audit entries as this viewer may read them: the details of an event about a source for an audience they do
-    not hold are withheld (who did what, and when, stays)."""
+    """Audit entries for this viewer: details about a source they may not read are withheld (who and when stay)."""
     def source_of(event: AuditEvent) -> int | None:
         if event.object_type == "source" and event.object_id is not None:
             return int(event.object_id)

@@ -237,11 +237,11 @@ def finish(text: str, hits: Sequence[HitLike], persona: PersonaSettings, system:
     return LLMOutcome(composed, None, raw_text=text, check=check)
 
 
+# A streamed answer leaves in pieces: sentences up to the [n] markers that close them, each checked against its
+# cited passages (and the whole so far for leaks) before any client sees it. The first piece that fails stops the
+# stream; what was let out is then the whole answer, so a client never receives text the answer does not contain.
 class SentenceGate:
-    """Lets a streamed model answer out one checked piece at a time: sentences up to the [n] markers that close
-    them, each checked against its cited passages (and the whole so far for leaks) before any client sees it.
-    The first piece that fails stops the stream; what was let out is then the whole answer, so a client never
-    receives text the final answer does not contain."""
+    """Lets a streamed model answer out one checked piece at a time (see the comment above)."""
 
     def __init__(self, hits: Sequence[HitLike], persona: PersonaSettings, system: str):
         self.hits = list(hits)
@@ -326,8 +326,7 @@ class SentenceGate:
 
 
 def _complete_upto(text: str) -> int:
-    """Where the last complete checkable piece of a growing answer ends: after a group of [n] markers (and the
-    punctuation closing it) that more text has followed, so the group cannot grow; 0 when there is none yet."""
+    """Where the last complete piece of a growing answer ends (after a closed [n] group text follows), else 0."""
     cut = 0
     for group in MARKER_GROUP_RE.finditer(text):
         end = group.end()

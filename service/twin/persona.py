@@ -131,8 +131,7 @@ def _re2_options() -> Any:
 
 
 def compile_topic_pattern(pattern: str) -> Any:
-    """A curator's pattern compiled by RE2, which runs in time linear in the question (re2.error if RE2 cannot
-    take it: look-arounds and back-references are not supported)."""
+    """A curator's pattern compiled by RE2: linear time in the question; re2.error for look-arounds, back-references."""
     return re2.compile(pattern, _re2_options())
 
 
@@ -567,8 +566,7 @@ def executive_documents(session: Session, twin: Twin, *,
 
 
 def refresh_persona(session: Session, twin: Twin, *, actor: str | None = None) -> StyleProfile:
-    """Recompute the style profile from the approved corpus and store it with the persona (no audit event, whoever
-    the `actor`: it is the system's derivation, not a person's change)."""
+    """Recompute the style profile from the approved corpus and store it (no audit event: the system's, not a person's)."""
     state = corpus_fingerprint(session, twin)
     profile = build_style_profile(executive_documents(session, twin))
     store.save_style_profile(session, twin.id, profile.to_dict(), state)
@@ -585,8 +583,7 @@ def corpus_fingerprint(session: Session, twin: Twin) -> str:
 
 
 def fresh_persona_settings(session: Session, twin: Twin) -> PersonaSettings:
-    """The persona, with its style profile rebuilt first if the approved corpus changed since it was built (tools
-    and tests; answers only read persona_settings, the profile being rebuilt in the background)."""
+    """The persona with its style profile rebuilt first if stale (tools and tests; answers only read the persona)."""
     if (twin.persona or {}).get("style_state") != corpus_fingerprint(session, twin):
         refresh_persona(session, twin)
     return persona_settings(twin)

@@ -94,8 +94,7 @@ def current_viewer() -> Viewer:
 
 
 def require_audience(*audiences: str) -> None:
-    """Forbidden unless this request's user holds every one of these audiences (restricted text, and the power
-    to change who may read it, reach only its audience's holders, whatever their role; admins grant themselves)."""
+    """Forbidden unless the user holds every one of these audiences, whatever their role (admins grant themselves)."""
     viewer = current_viewer()
     missing = sorted({a for a in audiences if not viewer.sees(a)})
     if missing:
