@@ -212,16 +212,17 @@ def show_model(rt: Runtime, as_json: bool) -> None:
     elif backend == "embedded":
         try:
             with out.status("preparing the embedded model (built once from the packaged weights)…"):
-                encoder = local_encoder(str(rt.settings.embeddings_precision), int(rt.settings.embeddings_threads))
+                encoder = local_encoder(str(rt.settings.embeddings_precision), int(rt.settings.embeddings_threads),
+                                        str(rt.settings.model_cache or ""))
                 vectors = encoder.encode(list(REFERENCE_SENTENCES))
         except ModelUnavailable as exc:
             fail(f"the embedded model cannot run here: {exc}")
         info = encoder.info()
-        checks = [{"a": REFERENCE_SENTENCES[a], "b": REFERENCE_SENTENCES[b], "published": expected,
+        checks: list[dict[str, Any]] = [{"a": REFERENCE_SENTENCES[a], "b": REFERENCE_SENTENCES[b], "published": expected,
                    "here": round(float(vectors[a] @ vectors[b]), 4)} for a, b, expected in REFERENCE_SIMILARITIES]
         report |= {"model": info.name, "precision": info.precision, "file": info.path, "size_mb": info.size_mb,
                    "weights": info.weights, "reference": checks,
-                   "max_deviation": round(max(abs(float(c["here"]) - float(c["published"])) for c in checks), 4)}
+                   "max_deviation": round(max(abs(c["here"] - c["published"]) for c in checks), 4)}
     if as_json:
         emit_json(report)
         return
@@ -421,7 +422,8 @@ class FileOutcome:
 
 
 def ingest_files(rt: Runtime, slug: str, paths: list[Path], *, kind: str | None, speakers: list[str],
-                 audience: str, approve: bool, date: dt.date | None, uploader: str) -> Iterator[FileOutcome]:
+                 audience: str, approve: bool, date: dt.date | None, uploader: str,
+                 quiet: bool = False) -> Iterator[FileOutcome]:
     """Parse and store each file in its own transaction; a bad file fails alone."""
     from ingestion.model import IngestError, Limits
     from ingestion.pipeline import parse_path
@@ -457,10 +459,10 @@ def ingest_files(rt: Runtime, slug: str, paths: list[Path], *, kind: str | None,
             stored.append(outcome.source_id)
         yield outcome
     if stored:
-        index_stored_sources(rt, stored)
+        index_stored_sources(rt, stored, quiet=quiet)
 
 
-def index_stored_sources(rt: Runtime, source_ids: list[int]) -> None:
+def index_stored_sources(rt: Runtime, source_ids: list[int], *, quiet: bool = False) -> None:
     """After an ingest: search statistics, and stored vectors when embeddings are configured (with progress)."""
     from service.search.vectors import index_new_sources
 
@@ -468,7 +470,7 @@ def index_stored_sources(rt: Runtime, source_ids: list[int]) -> None:
     with progress, rt.session() as s:
         task = progress.add_task("", total=None)
         report = index_new_sources(s, rt.settings, source_ids, progress=partial(_advance, progress, task))
-    if report is None:
+    if report is None or (quiet and not report.error):
         return
     if report.error:
         err.print(f"[yellow]embedding stopped[/] after {report.embedded:,} passages ({report.error}); search embeds "
@@ -513,7 +515,7 @@ def ingest(rt: Runtime, slug: str, paths: tuple[Path, ...], kind: str | None, sp
         task = progress.add_task("", total=len(files))
         for outcome in ingest_files(rt, slug, files, kind=kind, speakers=list(speakers),
                                     audience=audience or rt.settings.default_audience, approve=approve,
-                                    date=date_.date() if date_ else None, uploader=uploader):
+                                    date=date_.date() if date_ else None, uploader=uploader, quiet=as_json):
             outcomes.append(outcome)
             progress.update(task, advance=1, description=Path(outcome.path).name)
             if as_json:
@@ -1168,7 +1170,7 @@ def import_command(rt: Runtime, file: Path, slug: str | None, as_json: bool) -> 
 
     with rt.session() as s:
         imported = [src.id for src in store.list_sources(s, store.get_twin(s, summary.slug), current_only=True)]
-    index_stored_sources(rt, imported)
+    index_stored_sources(rt, imported, quiet=as_json)
     if as_json:
         emit_json({"file": str(file), **summary.to_dict()})
     else:

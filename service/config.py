@@ -64,6 +64,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EMBEDDINGS_MODEL", "", "Empty: the embedded all-MiniLM-L6-v2, in process (the default). A model name: that model at an OpenAI-compatible endpoint (EMBEDDINGS_BASE_URL, else LLM_BASE_URL). 'off': lexical search only."),
     Setting("EMBEDDINGS_BASE_URL", "", "Embeddings endpoint if different from LLM_BASE_URL."),
     Setting("EMBEDDINGS_PRECISION", "int8", "Precision of the embedded model: 'int8' (about 3x faster on CPU) or 'fp32' (the published weights exactly).", lambda v: _choice(v, ("int8", "fp32"))),
+    Setting("MODEL_CACHE", "", "Folder for the embedded model's built ONNX files; empty: the user's cache directory (~/.cache/understudy)."),
     Setting("EMBEDDINGS_THREADS", 0, "CPU threads the embedded model may use per call; 0 lets ONNX Runtime choose (all cores).", int),
     Setting("SLACK_BOT_TOKEN", "", "Slack bot token (xoxb-…).", secret=True),
     Setting("SLACK_SIGNING_SECRET", "", "Slack signing secret for HTTP mode.", secret=True),

@@ -139,6 +139,8 @@ class PassageVector(Base):
     """A passage's embedding under one model, for the dense rerank (float32, unit length)."""
 
     __tablename__ = "passage_vectors"
+    # Search processes ask "how many, and the newest?" per model every second or so: answered from this index.
+    __table_args__ = (Index("ix_passage_vectors_model_created", "model", "created_at"),)
     passage_id: Mapped[int] = mapped_column(ForeignKey("passages.id", ondelete="CASCADE"), primary_key=True)
     model: Mapped[str] = mapped_column(String(200), primary_key=True)
     # Digest of the embedded text (title, heading, passage): a renamed source's stale vector is not used.

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -339,6 +340,15 @@ def add_source(session: Session, twin: Twin, doc: ParsedDocument, *, audience: s
     if approve:
         approve_source(session, source.id, actor=uploaded_by)
     return AddResult("updated" if previous else "ingested", source)
+
+
+def source_subjects(session: Session, source_ids: Iterable[int]) -> dict[int, str]:
+    """The subject line each source's metadata gives (empty when it gives none), by source id."""
+    ids = sorted({int(i) for i in source_ids})
+    if not ids:
+        return {}
+    rows = session.execute(select(Source.id, Source.meta).where(Source.id.in_(ids)))
+    return {int(sid): str((meta or {}).get("subject") or "") for sid, meta in rows}
 
 
 def get_source(session: Session, source_id: int, *, for_update: bool = False) -> Source:

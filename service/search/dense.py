@@ -96,7 +96,8 @@ class DenseReranker:
         from service.search.encoder import ModelUnavailable, local_encoder
 
         try:
-            encoder = local_encoder(str(settings.embeddings_precision), int(settings.embeddings_threads))
+            encoder = local_encoder(str(settings.embeddings_precision), int(settings.embeddings_threads),
+                                    str(settings.model_cache or ""))
         except ModelUnavailable as exc:
             log.warning("semantic search is off: %s", exc)
             return None
@@ -169,7 +170,7 @@ def reranker_for(settings: Settings) -> DenseReranker | None:
         return None
     key = (str(settings.embeddings_model or ""), str(settings.embeddings_base_url or settings.llm_base_url or ""),
            str(settings.llm_api_key or ""), str(settings.search_dense_weight), str(settings.embeddings_timeout),
-           str(settings.embeddings_precision), str(settings.embeddings_threads))
+           str(settings.embeddings_precision), str(settings.embeddings_threads), str(settings.model_cache or ""))
     with _SHARED_LOCK:
         if key not in _SHARED:
             if len(_SHARED) >= 8:  # settings changed many times in one process (tests): start afresh

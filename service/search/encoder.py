@@ -66,10 +66,11 @@ def _weights_digest(weights: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def cache_dir() -> Path:
-    """Where built model files are kept: UNDERSTUDY_MODEL_CACHE, else the user's cache directory."""
-    configured = os.environ.get("UNDERSTUDY_MODEL_CACHE", "").strip()
-    return Path(configured) if configured else Path(platformdirs.user_cache_dir("understudy", appauthor=False))
+def cache_dir(configured: str = "") -> Path:
+    """Where built model files are kept: the MODEL_CACHE setting (or UNDERSTUDY_MODEL_CACHE), else the user's cache
+    directory."""
+    chosen = (configured or os.environ.get("UNDERSTUDY_MODEL_CACHE", "")).strip()
+    return Path(chosen) if chosen else Path(platformdirs.user_cache_dir("understudy", appauthor=False))
 
 
 def build_onnx(model_dir: Path, out: Path) -> None:
@@ -199,7 +200,8 @@ class EncoderInfo:
 class LocalEncoder:
     """all-MiniLM-L6-v2 in process: texts in, unit vectors (float32, 384 dimensions) out; safe across threads."""
 
-    def __init__(self, precision: str = "int8", *, threads: int = 0, max_tokens: int = MAX_TOKENS) -> None:
+    def __init__(self, precision: str = "int8", *, threads: int = 0, max_tokens: int = MAX_TOKENS,
+                 cache: str = "") -> None:
         try:
             import onnxruntime
             from tokenizers import Tokenizer
@@ -207,7 +209,7 @@ class LocalEncoder:
             raise ModelUnavailable(f"the embedding runtime is missing ({exc.name}); reinstall understudy") from exc
         self.precision = precision
         self.model = model_name(precision)
-        self.path = prepared_model(precision)
+        self.path = prepared_model(precision, folder=cache_dir(cache))
         options = onnxruntime.SessionOptions()
         if threads > 0:
             options.intra_op_num_threads = threads
@@ -251,15 +253,15 @@ class LocalEncoder:
         return max(abs(float(vectors[a] @ vectors[b]) - expected) for a, b, expected in REFERENCE_SIMILARITIES)
 
 
-_ENCODERS: dict[tuple[str, int], LocalEncoder] = {}
+_ENCODERS: dict[tuple[str, int, str], LocalEncoder] = {}
 _ENCODERS_LOCK = threading.Lock()
 
 
-def local_encoder(precision: str = "int8", threads: int = 0) -> LocalEncoder:
+def local_encoder(precision: str = "int8", threads: int = 0, cache: str = "") -> LocalEncoder:
     """This process's encoder (loaded once, shared by every thread)."""
-    key = (precision, threads)
+    key = (precision, threads, cache)
     with _ENCODERS_LOCK:
         found = _ENCODERS.get(key)
         if found is None:
-            found = _ENCODERS[key] = LocalEncoder(precision, threads=threads)
+            found = _ENCODERS[key] = LocalEncoder(precision, threads=threads, cache=cache)
         return found

@@ -122,6 +122,7 @@ def embed_and_store(session: Session, reranker: DenseReranker, passages: Sequenc
             (pid, text_sha1(body), len(vector), pack_vector(vector))
             for (pid, body), vector in zip(chunk, vectors, strict=True)])
         session.commit()
+        look_again()
         done += len(chunk)
         if progress is not None:
             progress(done, len(passages))
@@ -264,6 +265,13 @@ class VectorIndex:
 
 _INDEXES: dict[tuple[str, str], VectorIndex] = {}
 _INDEXES_LOCK = threading.Lock()
+
+
+def look_again() -> None:
+    """Make every index of this process check the store on its next search (vectors were just stored)."""
+    with _INDEXES_LOCK:
+        for index in _INDEXES.values():
+            index._checked = -math.inf
 
 
 def vector_index(session: Session, model: str) -> VectorIndex:

@@ -30,13 +30,15 @@ from service.twin.extractive import (
     compose_extractive,
     stream_segments,
 )
-from service.twin.guardrails import injection_flags, refused_topic
+from service.twin.guardrails import injection_flags, passage_topic, refused_topic
 from service.twin.persona import PersonaSettings, persona_settings
-from service.twin.text import american_spelling, content_words, stem
+from service.twin.text import american_spelling, content_words, query_terms, stem
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
+# A follow-up with at least this many content words is understood on its own.
+MEANING_TERMS = 3
 MAX_CONVERSATION_ID = 64
 
 __all__ = ["Answer", "Citation", "answer_question", "stream_answer"]
@@ -201,7 +203,11 @@ def _compose(settings: Settings, prepared: _Prepared) -> Composed:
     scorer = reranker_for(settings)
     if scorer is not None and prepared.hits:
         try:
-            return compose_by_meaning(prepared.search_query, prepared.hits, prepared.persona, scorer,
+            # A follow-up searches with the question before it; its meaning is its own unless it is too short to
+            # stand alone ("And next year?").
+            meaning = (prepared.question if len(query_terms(prepared.question)) >= MEANING_TERMS
+                       else prepared.search_query)
+            return compose_by_meaning(meaning, prepared.hits, prepared.persona, scorer,
                                       threshold=float(settings.answer_threshold), stats=prepared.stats)
         except Exception as exc:  # the model failed mid-answer: shared terms still answer
             log.warning("choosing sentences by meaning failed, using shared terms: %s", exc)
@@ -254,8 +260,12 @@ def check_storable(text: str, what: str) -> None:
 
 
 def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: Viewer) -> list[HitLike]:
-    hits: list[HitLike] = list(search_as_configured(session, settings, prepared.twin, prepared.search_query, viewer,
-                                                    k=max(int(settings.search_k), 1), executive_only=True))
+    found = search_as_configured(session, settings, prepared.twin, prepared.search_query, viewer,
+                                 k=max(int(settings.search_k), 1), executive_only=True)
+    subjects = store.source_subjects(session, {h.source_id for h in found})
+    # Refused topics bind the passages offered too, not only the question.
+    hits: list[HitLike] = [h for h in found if passage_topic(prepared.persona, title=h.title, heading=h.heading,
+                                                             subject=subjects.get(h.source_id, ""), text=h.text) is None]
     if hits:
         prepared.stats = term_stats(session, prepared.search_query)
     return hits

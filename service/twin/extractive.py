@@ -299,8 +299,16 @@ RUN_SHARE = 0.7
 # A second source is quoted only when its best sentence is nearly as good as the first source's.
 SECOND_SOURCE_SHARE = 0.9
 MAX_RUN = 3
-# Weight of the question's rare terms in a sentence, beside its similarity by meaning.
+# Weight of the question's rare terms in a sentence, and of its passage's similarity, beside its own similarity.
 LEXICAL_SHARE = 0.25
+PASSAGE_SHARE = 0.5
+# A sentence that leans on the one before it ("And…", "That is why…") is quoted with it.
+CONTINUATION_RE = re.compile(r"^(?:And|But|So|Or|Yet|Also|Still|Instead|It|This|That|These|Those|They|He|She|"
+                             r"Such|Which|Because|Then)\b")
+# A sentence that restates what people ask; the answer is in what follows.
+SETUP_RE = re.compile(r"\b(?:(?:have|has|had|often|always|keep|people|you|some|many|several)\s+(?:\w+\s+)?"
+                      r"ask(?:ed|s|ing)?|the question (?:is|was|I get)|wonder(?:ed|ing)? (?:whether|if|why))\b",
+                      re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -346,9 +354,17 @@ class _Sentence:
     similarity: float = 0.0
     lexical: float = 0.0
 
+    passage_similarity: float = 0.0
+
     @property
     def score(self) -> float:
-        return self.similarity + LEXICAL_SHARE * self.lexical - 0.01 * self.rank
+        return (self.similarity + LEXICAL_SHARE * self.lexical + PASSAGE_SHARE * self.passage_similarity
+                - 0.01 * self.rank)
+
+    @property
+    def sets_up(self) -> bool:
+        """Whether the sentence poses the question rather than answers it ("Several of you have asked…")."""
+        return self.text.rstrip().endswith("?") or bool(SETUP_RE.search(self.text))
 
 
 _SENTENCE_VECTORS: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -380,8 +396,10 @@ def quotable_sentences(hits: Sequence[HitLike], limit: int = MEANING_PASSAGES) -
         for index, info in enumerate(analyse(hit.text).sentences):
             if not info.speakable or not MIN_SENTENCE_WORDS <= info.words <= MAX_SENTENCE_WORDS:
                 continue
-            found.append(_Sentence(hit, rank, index, info.start, info.end, hit.text[info.start:info.end],
-                                   info.words, info.content, info.anaphoric))
+            text = hit.text[info.start:info.end]
+            found.append(_Sentence(hit, rank, index, info.start, info.end, text, info.words, info.content,
+                                   bool(CONTINUATION_RE.match(text)),
+                                   passage_similarity=float(getattr(hit, "similarity", None) or 0.0)))
     return found
 
 
@@ -396,7 +414,8 @@ def evidence_for(question: str, hits: Sequence[HitLike], scorer: SentenceScorer,
     passage = max((float(sim) for sim in similarities if sim is not None), default=0.0)
     if not pool:
         return Evidence(float(passage or 0.0), 0.0, lexical, unmatched), pool
-    vectors = _sentence_vectors(scorer, [s.text for s in pool])
+    # A memo's section heading says what its sentences are about ("On jobs"): embedded with them, not quoted.
+    vectors = _sentence_vectors(scorer, [f"{s.hit.heading}: {s.text}" if s.hit.heading else s.text for s in pool])
     similarities = vectors @ scorer.query_vector(question)
     for sentence, sim in zip(pool, similarities, strict=True):
         sentence.similarity = float(sim)
@@ -417,9 +436,16 @@ def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS) -> list
     if best.anaphoric and best.index - 1 in same and total + same[best.index - 1].words <= max_words:
         run.insert(0, same[best.index - 1])  # "It…", "That…": the sentence before says what it is
         total += run[0].words
+    share = RUN_SHARE
+    if best.sets_up:  # the answer follows the question it restates
+        share = 0.0
+        while (len(run) < MAX_RUN and run[-1].index + 1 in same
+               and total + same[run[-1].index + 1].words <= max_words):
+            run.append(same[run[-1].index + 1])
+            total += run[-1].words
     while len(run) < MAX_RUN:
         before, after = same.get(run[0].index - 1), same.get(run[-1].index + 1)
-        options = [s for s in (before, after) if s is not None and s.score >= RUN_SHARE * best.score
+        options = [s for s in (before, after) if s is not None and s.score >= share * best.score
                    and total + s.words <= max_words]
         if not options:
             break

@@ -56,3 +56,24 @@ def injection_flags(text: str) -> list[str]:
 def injection_spans(text: str) -> list[tuple[int, int]]:
     """Where in a text the obvious injection attempts are."""
     return [(m.start(), m.end()) for _, pattern in INJECTION_PATTERNS for m in pattern.finditer(text)]
+
+
+# A passage's own words speak to a topic when they name it this many times; one mention in passing does not.
+PASSAGE_TOPIC_MENTIONS = 2
+
+
+def passage_topic(persona: PersonaSettings, *, title: str, subject: str, heading: str | None,
+                  text: str) -> RefusedTopic | None:
+    """The refused topic a passage speaks to, or None: its source is about the topic (title or subject), or the
+    passage names it repeatedly. Such a passage is never offered to a composer, whatever the question."""
+    about = f"{title}. {subject}".strip(". ")
+    body = f"{heading or ''}. {text}"
+    for topic in persona.refused_topics:
+        try:
+            if about and topic.regex().search(about):
+                return topic
+            if sum(1 for _ in topic.regex().finditer(body)) >= PASSAGE_TOPIC_MENTIONS:
+                return topic
+        except Exception:  # a stored pattern the engine cannot run is skipped, never raised
+            continue
+    return None

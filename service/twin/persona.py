@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -43,8 +44,7 @@ _NAME = r"(?-i:(?:(?:Mr|Mrs|Ms|Dr|Miss)\.?\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
 DEFAULT_TOPICS: tuple[dict[str, Any], ...] = (
     {"name": "compensation", "label": "pay and compensation", "patterns": [
         r"\bsalar(?:y|ies|ied)\b", r"\bcompensat\w*", r"\bbonus(?:es)?\b", r"\bpay\s*(?:rise|raise|cut|band|grade|"
-        r"scale|gap|freeze|increase|review|check|packet|slip)s?\b", r"\bpaycheck\w*", r"\bpayroll\b",
-        r"\bwages?\b", r"\bstock options?\b", r"\bequity (?:grant|refresh|award)s?\b", r"\b(?:get|getting|give|giving|"
+        r"scale|freeze|increase|review|packet|slip)s?\b", r"\bpayroll\b", r"\bstock options?\b", r"\bequity (?:grant|refresh|award)s?\b", r"\b(?:get|getting|give|giving|"
         r"got)\s+(?:a\s+|any\s+)?raises?\b", r"\bhow much (?:do|does|will|are|is) (?:\w+\s){0,3}(?:paid|pay|earn)\w*",
         r"\bunderpaid\b", r"\boverpaid\b"]},
     {"name": "layoffs", "label": "layoffs", "patterns": [
@@ -224,10 +224,12 @@ class PersonaSettings:
         return self.refusal_message.replace("{topic}", topic.label)
 
     def opener_for(self, question: str) -> str:
-        """A framing line from the persona, the same one for the same question."""
+        """A framing line from the persona, or none (answers should not all open alike); the same for the same
+        question."""
         if not self.answer_openers:
             return ""
-        return self.answer_openers[sum(map(ord, question)) % len(self.answer_openers)]
+        options = [*self.answer_openers, ""]
+        return options[zlib.crc32(question.encode("utf-8")) % len(options)]
 
     def phrases(self, limit: int = 8) -> list[str]:
         """Signature phrasing: the curator's list first, then phrases found in the corpus."""

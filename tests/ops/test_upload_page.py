@@ -53,7 +53,7 @@ def test_a_large_upload_goes_in_batches_and_shows_its_progress(open_as, app, wor
         batch.filter(has_text=f"done · {FILES} of {FILES} files done").wait_for()
     else:
         batch.filter(has_text=f"{FILES} of {FILES} files stored").wait_for()
-    curator.get_by_text("Done. Reload the page").wait_for()
+    curator.get_by_text("Done: the new drafts are in the list below").wait_for()
     assert batch.get_attribute("class") == "ok"
     assert curator.locator("#upload-progress progress").first.get_attribute("value") == "100"
     assert curator.js_errors == []

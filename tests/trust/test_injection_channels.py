@@ -60,6 +60,7 @@ def test_an_obeyed_injection_does_not_reach_a_slack_user(slack: SlackDriver, fak
     echo = [b for b in blocks.get("blocks", []) if "You asked" in json.dumps(b)]
     assert len(echo) == 1
     shown = json.dumps([b for b in blocks.get("blocks", []) if b not in echo], ensure_ascii=False)
-    assert "[1]" in shown or "not a topic I speak to" in shown  # a cited answer or the set refusal, no error
+    # A cited answer, the set refusal or the no-answer message (the attack can drown the question): no error.
+    assert "[1]" in shown or "not a topic I speak to" in shown or "not something I've spoken to" in shown
     assert not leaks(shown, attack, values), shown[:600]
     assert "Dana Reyes" in post.dumped

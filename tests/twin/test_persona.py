@@ -52,7 +52,8 @@ def test_curator_settings_override_the_defaults(session: Session, world: World) 
     assert persona.disclaimer_text == "Dana's AI stand-in (Dana Reyes); not Dana Reyes in person."
     assert [t.name for t in persona.refused_topics] == ["roadmap"]
     assert persona.refused_topics[0].matches("What are the LAUNCH DATES for the new app?")
-    assert persona.opener_for("anything") == "Short version:"
+    openers = {persona.opener_for(q) for q in ("anything", "pricing?", "the fleet?", "why cold chain?", "vans?")}
+    assert openers == {"Short version:", ""}, "the curator's opener, or none: answers do not all open alike"
 
 
 @pytest.mark.parametrize("changes, complaint", [

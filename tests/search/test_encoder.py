@@ -1,0 +1,62 @@
+"""The embedded model: built once from the packaged weights, faithful to its published similarities, cached."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from service.config import Settings
+from service.search import encoder
+from service.search.dense import DenseReranker
+from service.search.encoder import REFERENCE_SENTENCES, REFERENCE_SIMILARITIES, LocalEncoder, local_encoder
+
+
+def _deviation(model: LocalEncoder) -> float:
+    vectors = model.encode(list(REFERENCE_SENTENCES))
+    return max(abs(float(vectors[a] @ vectors[b]) - expected) for a, b, expected in REFERENCE_SIMILARITIES)
+
+
+def test_the_packaged_weights_reproduce_the_published_similarities() -> None:
+    assert _deviation(local_encoder("fp32")) < 0.001, "fp32 is the published model exactly"
+    assert _deviation(local_encoder("int8")) < 0.03, "int8 stays close"
+
+
+def test_vectors_are_unit_rows_in_input_order_whatever_the_batching() -> None:
+    model = local_encoder("int8")
+    texts = ["Cold chain is our growth bet because pharmaceutical customers pay for reliability. " * 3,
+             "Vans.", "", "Where do we stand on electric vans?"]
+    together = model.encode(texts, batch=2)
+    one_by_one = np.vstack([model.encode([t]) for t in texts])
+    assert together.shape == (4, 384) and together.dtype == np.float32
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-3)
+    # int8 activations are scaled per batch, so batching moves a vector a little, never its meaning.
+    assert float(np.min(np.sum(together * one_by_one, axis=1))) > 0.95
+    assert model.encode([]).shape == (0, 384)
+
+
+def test_the_model_file_is_built_once_and_never_left_half_written(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UNDERSTUDY_MODEL_CACHE", str(tmp_path))
+    built = encoder.prepared_model("int8")
+    assert built.parent == tmp_path and built.stat().st_size > 10_000_000
+    stamp = built.stat().st_mtime_ns
+    assert encoder.prepared_model("int8") == built and built.stat().st_mtime_ns == stamp, "reused, not rebuilt"
+    leftovers = [p.name for p in tmp_path.iterdir() if p != built and not p.name.endswith(".lock")]
+    assert leftovers == []
+
+
+def test_without_the_model_package_search_stays_lexical_and_says_why(settings: Settings,
+                                                                     monkeypatch: pytest.MonkeyPatch,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == encoder.PACKAGE else real(name, *a))
+    with pytest.raises(encoder.ModelUnavailable, match="not installed"):
+        encoder.packaged_model_dir()
+    with caplog.at_level(logging.WARNING, logger="service.search.dense"):
+        scorer = DenseReranker.from_settings(settings.replace(embeddings_threads=7))  # not loaded before
+    assert scorer is None and "semantic search is off" in caplog.text
