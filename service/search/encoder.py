@@ -214,6 +214,9 @@ class LocalEncoder:
         if threads > 0:
             options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Idle ONNX Runtime threads would otherwise spin for a while after each call, starving the rest of the
+        # process (NumPy's matrix products, SQLite) on a small machine.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
         tokenizer = Tokenizer.from_file(str(packaged_model_dir() / "tokenizer.json"))
         tokenizer.enable_truncation(max_tokens)
