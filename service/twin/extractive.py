@@ -307,8 +307,13 @@ CONTINUATION_RE = re.compile(r"^(?:And|But|So|Or|Yet|Also|Still|Instead|It|This|
                              r"Such|Which|Because|Then)\b")
 # A sentence that restates what people ask; the answer is in what follows.
 SETUP_RE = re.compile(r"\b(?:(?:have|has|had|often|always|keep|people|you|some|many|several)\s+(?:\w+\s+)?"
-                      r"ask(?:ed|s|ing)?|the question (?:is|was|I get)|wonder(?:ed|ing)? (?:whether|if|why))\b",
+                      r"ask(?:ed|s|ing)?|the question (?:is|was|I get)|wonder(?:ed|ing)? (?:whether|if|why)|"
+                      r"(?:to|me|I'll|I will|let me) explain|here is why|here's why|the reason is this)\b",
                       re.IGNORECASE)
+# A sentence that only sets up the answer scores a little lower than one that gives it.
+SETUP_PENALTY = 0.08
+# Answers read better as a short run: the best sentence brings at least one neighbour when there is one.
+MIN_RUN = 2
 
 
 @dataclass(frozen=True)
@@ -359,7 +364,7 @@ class _Sentence:
     @property
     def score(self) -> float:
         return (self.similarity + LEXICAL_SHARE * self.lexical + PASSAGE_SHARE * self.passage_similarity
-                - 0.01 * self.rank)
+                - 0.01 * self.rank - (SETUP_PENALTY if self.sets_up else 0.0))
 
     @property
     def sets_up(self) -> bool:
@@ -445,7 +450,8 @@ def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS) -> list
             total += run[-1].words
     while len(run) < MAX_RUN:
         before, after = same.get(run[0].index - 1), same.get(run[-1].index + 1)
-        options = [s for s in (before, after) if s is not None and s.score >= share * best.score
+        floor = 0.0 if len(run) < MIN_RUN else share * best.score
+        options = [s for s in (before, after) if s is not None and s.score >= floor
                    and total + s.words <= max_words]
         if not options:
             break

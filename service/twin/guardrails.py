@@ -69,6 +69,8 @@ def passage_topic(persona: PersonaSettings, *, title: str, subject: str, heading
     about = f"{title}. {subject}".strip(". ")
     body = f"{heading or ''}. {text}"
     for topic in persona.refused_topics:
+        if topic.names_people:
+            continue
         try:
             if about and topic.regex().search(about):
                 return topic

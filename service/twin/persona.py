@@ -40,6 +40,7 @@ April May June July August September October November December Q1 Q2 Q3 Q4 Pleas
 
 # A capitalised name (case-sensitive even inside case-insensitive topic patterns), optionally with a title.
 _NAME = r"(?-i:(?:(?:Mr|Mrs|Ms|Dr|Miss)\.?\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
+NAME_PATTERN = _NAME
 
 DEFAULT_TOPICS: tuple[dict[str, Any], ...] = (
     {"name": "compensation", "label": "pay and compensation", "patterns": [
@@ -58,7 +59,8 @@ DEFAULT_TOPICS: tuple[dict[str, Any], ...] = (
     {"name": "m-and-a", "label": "mergers and acquisitions", "patterns": [
         r"\bmerg(?:er|ers|e|es|ed|ing)\b", r"\bacquisitions?\b", r"\bacquir\w* (?:a |an |another |the |any )?"
         r"(?:company|companies|firm|firms|startup|startups|business|businesses|competitor|competitors|rival)\b",
-        r"\btake-?overs?\b", r"\bbuy-?outs?\b", r"\bM\s*&\s*A\b", r"\bdivest\w*", r"\bspin-?offs?\b"]},
+        r"\btake-?overs?\b", r"\bbuy-?outs?\b", r"\bM\s*&\s*A\b", r"\bdivest\w*", r"\bspin-?offs?\b",
+        r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?(?:acquiring|buying|merging|taking over)\b"]},
     {"name": "legal", "label": "legal matters", "patterns": [
         r"\blawsuits?\b", r"\blitigat\w*", r"\bsu(?:e|es|ed|ing)\b", r"\blegal (?:action|matter|case|dispute|"
         r"proceeding|issue|exposure|risk)s?\b", r"\bsubpoena\w*", r"\bindict\w*", r"\bcourt cases?\b",
@@ -104,6 +106,12 @@ class RefusedTopic:
     def regex(self) -> Any:
         """One case-insensitive RE2 pattern (linear time) for the topic's patterns and keywords."""
         return _topic_regex(self.patterns, self.keywords)
+
+    @property
+    def names_people(self) -> bool:
+        """Whether the topic is about named people (its patterns look for a name): a question's concern only, since
+        any Title Case heading would look like a name."""
+        return self.requires_name or any(NAME_PATTERN in p for p in self.patterns)
 
     def matches(self, question: str) -> bool:
         """Whether a question is about this topic."""

@@ -138,3 +138,21 @@ def _hits(session: Session, settings: Settings, world: World, question: str) -> 
     assert reranker_for(settings) is not None
     return list(search_as_configured(session, settings, world.twin, question, world.employee, k=8,
                                      executive_only=True))
+
+
+def test_a_title_case_heading_is_not_taken_for_a_named_person(session: Session, settings: Settings,
+                                                              world: World) -> None:
+    dock = add_document(session, world.twin, "dock.docx",
+                        [("Most of our depot managers started on the dock. That is why we promote from the dock: "
+                          "they know the work, and the work knows them.", None, True)],
+                        title="Promote From the Dock: How We Fill Leadership Roles")
+    answer = answer_question(session, settings, "dana", "Why do you promote managers from the dock?",
+                             world.employee)
+    assert answer.grounded and dock.id in {c.source_id for c in answer.citations}
+
+
+def test_a_question_about_a_deal_in_progress_is_declined(session: Session, settings: Settings,
+                                                         world: World) -> None:
+    for question in ("Which cold chain company in the north are we acquiring?", "Are we buying Meridian?"):
+        answer = answer_question(session, settings, "dana", question, world.employee)
+        assert answer.refused_topic == "m-and-a" and not answer.citations
