@@ -233,7 +233,16 @@ def show_model(rt: Runtime, as_json: bool) -> None:
         for c in report["reference"]:
             table.add_row(c["a"], c["b"], f"{c['published']:.4f}", f"{c['here']:.4f}")
         out.print(table)
-        out.print(f"Largest deviation from the published similarities: {report['max_deviation']:.4f}")
+        tolerance = 0.001 if report["precision"] == "fp32" else 0.03
+        verdict = ("[green]OK[/]: within the tolerance for" if report["max_deviation"] <= tolerance
+                   else "[red]CHECK[/]: beyond the tolerance for")
+        out.print(f"Largest deviation from the published similarities: {report['max_deviation']:.4f} "
+                  f"({verdict} {report['precision']}, {tolerance})")
+        out.print("This model finds passages by meaning for search and for choosing answers; answers are written "
+                  + ("by the configured LLM." if rt.settings.llm_enabled else
+                     "extractively, in the executive's own sentences (no LLM is configured)."))
+        if report["max_deviation"] > tolerance:
+            sys.exit(1)
     elif backend == "endpoint":
         out.print(f"Embeddings from {report['model']} at {report['base_url']}")
     else:

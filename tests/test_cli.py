@@ -326,3 +326,12 @@ def test_a_label_given_at_ingest_survives_a_reattribution(cli, twin, tmp_path):
     cli("twin", "labels", twin, "--add", "MS. OKAFOR")
     shown = json.loads(cli("sources", "show", str(row["source_id"]), "--json").output)
     assert {p["speaker"] for p in shown["passages"] if p["executive"]} == {"THE CEO", "MS. OKAFOR"}
+
+
+def test_model_reports_the_embedded_model_and_its_fidelity(cli):
+    shown = json.loads(cli("model", "--json").output)
+    assert shown["backend"] == "embedded" and shown["model"] == "all-MiniLM-L6-v2-int8"
+    assert shown["max_deviation"] < 0.03 and len(shown["reference"]) == 3
+    assert shown["reference"][0]["published"] == 0.666
+    text = cli("model").output
+    assert "OK" in text and "extractively" in text
