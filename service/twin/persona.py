@@ -347,8 +347,8 @@ def _topics(value: Any) -> list[dict[str, Any]]:
             try:
                 compiled = compile_topic_pattern(str(pattern))
             except re2.error:
-                raise BadInput(f"refused topic {name!r}: pattern {pattern!r} is not a regular expression this "
-                               "service runs (RE2 syntax: no look-arounds or back-references)") from None
+                raise BadInput(f"refused topic {name!r}: pattern {pattern!r} is not a valid regex here (RE2 syntax: "
+                               "no look-arounds or back-references)") from None
             if compiled.search(""):
                 raise BadInput(f"refused topic {name!r}: pattern {pattern!r} matches everything")
         keywords = [" ".join(str(k).split()) for k in keywords if str(k).strip()]

@@ -229,7 +229,7 @@ def leader_feedback(client, world: TrustWorld) -> None:
     for question in CANARY_PROBES[:2]:
         answer = client.post("/api/v1/twins/dana/ask", json={"question": question}, headers=leader).get_json()
         client.post(f"/api/v1/interactions/{answer['interaction_id']}/feedback",
-                    json={"helpful": False, "reason": f"what about Nordwind? {answer['answer'][:80]}"}, headers=leader)
+                    json={"helpful": False, "reason": f"not quite: {answer['answer'][:200]}"}, headers=leader)
 
 
 @pytest.mark.parametrize("who", ["curator", "admin"])
