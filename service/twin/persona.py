@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import statistics
@@ -589,7 +590,16 @@ def corpus_fingerprint(session: Session, twin: Twin) -> str:
         select(func.count(), func.max(Source.id), func.max(Source.approved_at), func.max(Source.retired_at))
         .where(Source.twin_id == twin.id, Source.status == "approved", Source.superseded_by_id.is_(None))
     ).one()
-    return f"{row[0]}:{row[1]}:{row[2]}:{row[3]}"
+    return f"{row[0]}:{row[1]}:{_instant(row[2])}:{_instant(row[3])}"
+
+
+def _instant(value: Any) -> str:
+    """A time as the same text whichever way the database driver returns it (aware or naive UTC, or a string)."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.isoformat(sep=" ")
+    return "None" if value is None else str(value).replace("T", " ").removesuffix("+00:00")
 
 
 def fresh_persona_settings(session: Session, twin: Twin) -> PersonaSettings:
