@@ -249,9 +249,27 @@ def compose_extractive(question: str, hits: Sequence[HitLike], persona: PersonaS
     score = grounding(chosen)
     if not chosen or score < threshold:
         return no_answer(persona, score)
-    ordered = arrange(chosen, order or DEFAULT_ORDER)
+    return cited_answer(question, arrange(chosen, order or DEFAULT_ORDER), persona, score)
+
+
+class Quoted(Protocol):
+    """A sentence chosen for an answer: where it is in which passage."""
+
+    @property
+    def hit(self) -> HitLike: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+
+
+def cited_answer(question: str, ordered: Sequence[Quoted], persona: PersonaSettings, score: float,
+                 evidence: Evidence | None = None) -> Composed:
+    """Sentences in their order, each followed by its passage's [n], after a framing line from the persona."""
     numbers: dict[int, int] = {}
-    spans: dict[int, list[Candidate]] = {}
+    spans: dict[int, list[Quoted]] = {}
     for c in ordered:
         numbers.setdefault(c.hit.passage_id, len(numbers) + 1)
         spans.setdefault(c.hit.passage_id, []).append(c)
@@ -268,7 +286,7 @@ def compose_extractive(question: str, hits: Sequence[HitLike], persona: PersonaS
     if opener:
         segments.insert(0, opener)
     return Composed(answer=" ".join(segments), citations=citations, grounded=True, grounding=score,
-                    segments=segments, used=used)
+                    segments=segments, used=used, evidence=evidence)
 
 
 def no_answer(persona: PersonaSettings, score: float = 0.0) -> Composed:
@@ -478,20 +496,4 @@ def compose_by_meaning(question: str, hits: Sequence[HitLike], persona: PersonaS
         composed = no_answer(persona, score)
         composed.evidence = evidence
         return composed
-    numbers: dict[int, int] = {}
-    spans: dict[int, list[_Sentence]] = {}
-    for sentence in run:
-        numbers.setdefault(sentence.hit.passage_id, len(numbers) + 1)
-        spans.setdefault(sentence.hit.passage_id, []).append(sentence)
-    citations, used = [], []
-    for passage_id, n in numbers.items():
-        group = spans[passage_id]
-        hit = group[0].hit
-        citations.append(citation_for(n, hit, hit.text[min(s.start for s in group):max(s.end for s in group)]))
-        used.append(hit)
-    segments = [f"{s.text} [{numbers[s.hit.passage_id]}]" for s in run]
-    opener = persona.opener_for(question)
-    if opener:
-        segments.insert(0, opener)
-    return Composed(answer=" ".join(segments), citations=citations, grounded=True, grounding=score,
-                    segments=segments, used=used, evidence=evidence)
+    return cited_answer(question, run, persona, score, evidence)
