@@ -1267,8 +1267,10 @@ def demo(ctx: click.Context, host: str, port: int, fresh: bool, no_serve: bool, 
             if o.status == "failed":
                 err.print(f"[red]failed[/] {o.path}: {o.error}")
         done = sum(1 for o in outcomes if o.status in ("ingested", "updated"))
+        already = sum(1 for o in outcomes if o.status == "duplicate")
         out.print(f"Ingested {done} of {len(files)} files from {batch['path']}"
-                  + (f" for audience {batch['audience']}" if batch.get("audience") else "") + ".")
+                  + (f" for audience {batch['audience']}" if batch.get("audience") else "")
+                  + (f" ({already} already stored in this database)" if already else "") + ".")
     questions = spec.get("sample_questions") or ["What matters most to you?"]
     with rt.session() as s:
         employee = store.get_user(s, DEMO_USERS[0][0])
