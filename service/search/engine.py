@@ -138,7 +138,8 @@ def _hybrid(session: Session, reranker: DenseReranker, twin_id: int, query: str,
         near = index.nearest(twin_id, query_vector, pool)
         fresh = [pid for pid, _ in near if pid not in seen]
         extra = [row_candidate(row, 0.0) for row in visible_rows(session, fresh, twin_id, audiences, executive_only)]
-        if len(extra) >= want or len(near) < pool or pool >= MAX_DENSE_POOL:
+        # Lexical candidates among the nearest are visible already; only the rest needed the filter.
+        if len(extra) + len(near) - len(fresh) >= want or len(near) < pool or pool >= MAX_DENSE_POOL:
             break
         pool *= 4  # the access filter dropped most of the nearest: look further
     lexical = ranked[:reranker.top]
