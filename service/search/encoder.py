@@ -181,7 +181,13 @@ def prepared_model(precision: str = "int8", *, folder: Path | None = None) -> Pa
                 from onnxruntime.quantization import QuantType, quantize_dynamic
 
                 built = Path(work) / "int8.onnx"
-                quantize_dynamic(str(fp32), str(built), weight_type=QuantType.QInt8, per_channel=True)
+                root = logging.getLogger()
+                level = root.level
+                root.setLevel(logging.ERROR)  # the quantizer's advice to pre-process is not for our users
+                try:
+                    quantize_dynamic(str(fp32), str(built), weight_type=QuantType.QInt8, per_channel=True)
+                finally:
+                    root.setLevel(level)
             os.replace(built, target)
     return target
 
