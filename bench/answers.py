@@ -515,6 +515,8 @@ def main(argv: list[str] | None = None) -> int:
                     run_llm(settings, factory, files, questions)
                 if args.latency:
                     latency_breakdown(settings, factory, questions)
+    if not rows:
+        return 0
     print_summary(f"Extractive answers with the embedded model, threshold {settings.answer_threshold} "
                   "(source switches: per answer; adjacent overlap: content-word Jaccard of neighbouring sentences)",
                   rows)

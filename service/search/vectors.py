@@ -193,6 +193,10 @@ class VectorIndex:
     def __len__(self) -> int:
         return sum(len(t.ids) for t in self._twins.values())
 
+    def look_again(self) -> None:
+        """Check the store on the next search, however recently it was checked."""
+        self._checked = -math.inf
+
     def refresh(self, session: Session, *, force: bool = False) -> None:
         """Load vectors stored since the last look (at most once a second unless forced)."""
         now = time.monotonic()
@@ -271,7 +275,7 @@ def look_again() -> None:
     """Make every index of this process check the store on its next search (vectors were just stored)."""
     with _INDEXES_LOCK:
         for index in _INDEXES.values():
-            index._checked = -math.inf
+            index.look_again()
 
 
 def vector_index(session: Session, model: str) -> VectorIndex:

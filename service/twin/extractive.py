@@ -422,7 +422,7 @@ def quotable_sentences(hits: Sequence[HitLike], limit: int = MEANING_PASSAGES) -
             text = hit.text[info.start:info.end]
             found.append(_Sentence(hit, rank, index, info.start, info.end, text, info.words, info.content,
                                    bool(CONTINUATION_RE.match(text)),
-                                   passage_similarity=float(getattr(hit, "similarity", None) or 0.0)))
+                                   passage_similarity=float(hit.similarity or 0.0)))
     return found
 
 
@@ -433,8 +433,7 @@ def evidence_for(question: str, hits: Sequence[HitLike], scorer: SentenceScorer,
     weights = term_weights(query_terms(question), stats)
     lexical = grounding(select(candidates(question, hits, stats=stats)))
     unmatched = sum(w for t, w in weights.items() if stats is not None and t in stats.absent)
-    similarities = [getattr(h, "similarity", None) for h in hits if h.executive]
-    passage = max((float(sim) for sim in similarities if sim is not None), default=0.0)
+    passage = max((float(h.similarity) for h in hits if h.executive and h.similarity is not None), default=0.0)
     if not pool:
         return Evidence(float(passage or 0.0), 0.0, lexical, unmatched), pool
     # A memo's section heading says what its sentences are about ("On jobs"): embedded with them, not quoted.
