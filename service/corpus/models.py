@@ -188,6 +188,8 @@ class Interaction(Base):
     feedback: Mapped[str | None] = mapped_column(String(16))
     feedback_reason: Mapped[str | None] = mapped_column(Text)
     feedback_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The correction (one version of it) that answered, when a curator's correction did.
+    correction_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Rehearsal(Base):
@@ -344,3 +346,37 @@ class QuestionReview(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     reviewed_by: Mapped[str] = mapped_column(String(320))
     reviewed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Correction(Base):
+    """What the executive would say instead, as a curator chose it: one version of a correction to a question.
+
+    Editing writes a new version (same `root_id`) and marks the old one superseded; `kind` is `answer` (the chosen
+    passages, in order, with an optional framing line) or `refusal` ("she would not answer this")."""
+
+    __tablename__ = "corrections"
+    __table_args__ = (Index("ix_corrections_twin_status", "twin_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    twin_id: Mapped[int] = mapped_column(ForeignKey("twins.id", ondelete="CASCADE"))
+    # The first version's id: every version of one correction shares it.
+    root_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    kind: Mapped[str] = mapped_column(String(16), default="answer")
+    # active | withdrawn (by a curator) | retired (a passage it relies on left the corpus) | superseded (edited).
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    question: Mapped[str] = mapped_column(Text)
+    # Other wordings the curator wants answered the same way (beside those that mean the same by similarity).
+    phrasings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The chosen passages in the order they are to be said.
+    passage_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    framing: Mapped[str] = mapped_column(Text, default="")
+    # For a refusal: what the persona's refusal message names as the topic.
+    topic: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    # The answer it corrects, when made from one.
+    interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interactions.id", ondelete="SET NULL"))
+    created_by: Mapped[str] = mapped_column(String(320), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_by: Mapped[str | None] = mapped_column(String(320))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_reason: Mapped[str] = mapped_column(Text, default="")

@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 
 from ingestion.model import KINDS, ParsedDocument
 from service.corpus.access import ROLES, Viewer
+from service.corpus.corrections import retire_relying_on
 from service.corpus.models import (
     AuditEvent,
+    Correction,
     Interaction,
     Passage,
     PassageVector,
@@ -191,6 +193,7 @@ def forget_twin(session: Session, slug: str, *, actor: str = SYSTEM_ACTOR) -> di
     session.execute(delete(Rehearsal).where(Rehearsal.twin_id == twin.id))
     session.execute(delete(Interaction).where(Interaction.twin_id == twin.id))
     session.execute(delete(QuestionReview).where(QuestionReview.twin_id == twin.id))
+    session.execute(delete(Correction).where(Correction.twin_id == twin.id))
     session.execute(delete(Passage).where(Passage.twin_id == twin.id))
     session.execute(update(SOURCES).where(SOURCES.c.twin_id == twin.id).values(
         supersedes_id=None, superseded_by_id=None))
@@ -388,6 +391,9 @@ def approve_source(session: Session, source_id: int, *, actor: str = SYSTEM_ACTO
     for old in older:
         old.superseded_by_id = source.id
     session.flush()
+    if older:  # corrections standing on a replaced version's passages end with it
+        retire_relying_on(session, [old.id for old in older], actor=actor,
+                          reason=f"{source.filename} was replaced by version {source.version}")
     record_audit(session, actor, "source.approve", twin_slug=_twin_slug(session, source.twin_id),
                  object_type="source", object_id=source.id,
                  detail={"filename": source.filename, "version": source.version,
@@ -402,6 +408,7 @@ def retire_source(session: Session, source_id: int, *, actor: str = SYSTEM_ACTOR
         return source
     source.status, source.retired_by, source.retired_at = "retired", actor, utcnow()
     session.flush()
+    retire_relying_on(session, [source.id], actor=actor, reason=f"source {source.id} ({source.title}) was retired")
     record_audit(session, actor, "source.retire", twin_slug=_twin_slug(session, source.twin_id),
                  object_type="source", object_id=source.id, detail={"filename": source.filename, "reason": reason})
     return source

@@ -21,7 +21,7 @@ from service.corpus.models import Interaction, Twin
 from service.errors import BadInput, TwinUnavailable
 from service.search import reranker_for, search_as_configured
 from service.search.index import document_frequencies
-from service.twin import llm, profile_jobs  # noqa: F401  (profile_jobs: rebuilds follow corpus changes)
+from service.twin import corrections, llm, profile_jobs  # noqa: F401  (profile_jobs: rebuilds follow corpus changes)
 from service.twin.citations import Citation, HitLike
 from service.twin.extractive import (
     Composed,
@@ -60,6 +60,8 @@ class Answer:
     refused_topic: str | None = None
     latency_ms: float = 0.0
     flags: list[str] = field(default_factory=list)
+    # The curator's correction that answered ({"id", "version", "kind", "question", "similarity"}), if one did.
+    correction: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The DESIGN.md contract keys, then the extras."""
@@ -67,7 +69,7 @@ class Answer:
                 "mode": self.mode, "disclaimer": self.disclaimer, "conversation_id": self.conversation_id,
                 "interaction_id": self.interaction_id, "voice_score": self.voice_score,
                 "fallback_reason": self.fallback_reason, "refused_topic": self.refused_topic,
-                "latency_ms": round(self.latency_ms, 2), "flags": list(self.flags)}
+                "latency_ms": round(self.latency_ms, 2), "flags": list(self.flags), "correction": self.correction}
 
 
 @dataclass
@@ -85,6 +87,7 @@ class _Prepared:
     stats: TermStats | None = None
     search_query: str = ""
     flags: list[str] = field(default_factory=list)
+    correction: corrections.CorrectionMatch | None = None
 
 
 def answer_question(session: Session, settings: Settings, twin_slug: str, question: str, viewer: Viewer, *,
@@ -131,8 +134,12 @@ def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: V
         yield {"event": "delta", "text": composed.answer}
         yield final
         return
-    prepared.hits = _search(session, settings, prepared, viewer)
-    extractive = _compose(settings, prepared)
+    if prepared.correction is not None:  # a curator's correction answers: from her chosen passages only
+        prepared.hits = prepared.correction.hits
+        extractive = corrections.compose(settings, prepared.question, prepared.correction, prepared.persona)
+    else:
+        prepared.hits = _search(session, settings, prepared, viewer)
+        extractive = _compose(settings, prepared)
     use_llm = settings.llm_enabled and bool(prepared.hits) and (
         extractive.grounded if extractive.evidence is None
         else extractive.evidence.score() >= float(settings.llm_answer_threshold))
@@ -149,6 +156,8 @@ def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: V
     hits = _llm_hits(prepared.hits)
     messages = llm.build_messages(prepared.persona, prepared.question, hits, prepared.history,
                                   title=prepared.twin.title)
+    if prepared.correction is not None:
+        messages = corrections.with_framing(messages, prepared.correction)
     client = llm_client or llm.client_for(settings)
     if stream_llm:
         yield from _stream_llm(session, settings, prepared, viewer, channel, client, messages, hits, extractive,
@@ -245,6 +254,10 @@ def _prepare(session: Session, settings: Settings, twin_slug: str, question: str
     prepared = _Prepared(twin=twin, persona=persona, question=text, conversation_id=conversation,
                          history=history, started=started, flags=injection_flags(text))
     prepared.refusal = refused_topic(text, persona)
+    if prepared.refusal is None:  # curators' corrections (a refusal among them) come after the persona's topics
+        prepared.correction = corrections.find(session, settings, twin, text, viewer, persona)
+        if prepared.correction is not None and prepared.correction.refusal is not None:
+            prepared.refusal = prepared.correction.refusal
     prepared.search_query = llm.retrieval_query(text, history)
     return prepared
 
@@ -336,9 +349,14 @@ def _record(session: Session, prepared: _Prepared, viewer: Viewer, channel: str,
                               "grounded": composed.grounded, "latency_ms": latency_ms, "refused_topic": refused,
                               "voice_score": voice}
     if row is not None:
-        return store.update_interaction(session, row, **fields)
-    return store.record_interaction(session, twin=prepared.twin, user_id=viewer.user_id, question=prepared.question,
-                                    conversation_id=prepared.conversation_id, channel=channel[:16], **fields)
+        row = store.update_interaction(session, row, **fields)
+    else:
+        row = store.record_interaction(session, twin=prepared.twin, user_id=viewer.user_id,
+                                       question=prepared.question, conversation_id=prepared.conversation_id,
+                                       channel=channel[:16], **fields)
+    if prepared.correction is not None:
+        row.correction_id = prepared.correction.correction_id
+    return row
 
 
 def _final(session: Session, prepared: _Prepared, viewer: Viewer, channel: str, composed: Composed, mode: str,
@@ -350,6 +368,7 @@ def _final(session: Session, prepared: _Prepared, viewer: Viewer, channel: str, 
     answer = Answer(answer=composed.answer, citations=composed.citations, grounded=composed.grounded, mode=mode,
                     disclaimer=prepared.persona.disclaimer_text, conversation_id=prepared.conversation_id,
                     interaction_id=row.id, voice_score=voice, fallback_reason=fallback_reason,
-                    refused_topic=refused, latency_ms=latency_ms, flags=prepared.flags)
+                    refused_topic=refused, latency_ms=latency_ms, flags=prepared.flags,
+                    correction=prepared.correction.to_dict() if prepared.correction is not None else None)
     return {"event": "answer", "data": answer.to_dict(), "answer_object": answer}
 

@@ -1,0 +1,199 @@
+"""Curators' corrections at answer time: a question that means the same as a corrected one is answered from the
+passages the curator chose (or refused), in both composers, still cited and checked, never beyond the asker's
+audiences."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from service.config import Settings
+from service.corpus import corrections as stored
+from service.corpus.access import Viewer
+from service.corpus.models import Correction, Twin
+from service.search import PassageHit, reranker_for
+from service.search.dense import DenseReranker
+from service.twin.citations import HitLike
+from service.twin.extractive import Composed, cited_answer, no_answer, quotable_sentences
+from service.twin.guardrails import Refusal, passage_topic
+from service.twin.persona import PersonaSettings
+
+log = logging.getLogger(__name__)
+
+# Longest corrected answer in words: the chosen passages are quoted whole up to it, their least relevant
+# sentences left out beyond it.
+MAX_WORDS = 220
+# The refusal message's {topic} when the curator named none.
+DEFAULT_TOPIC = "questions like this one"
+VECTOR_CACHE = 4096
+_VECTORS: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+_VECTORS_LOCK = threading.Lock()
+
+
+@dataclass
+class CorrectionMatch:
+    """The correction that answers a question, how close the question came, and what it may stand on for this
+    asker."""
+
+    correction_id: int
+    root_id: int
+    version: int
+    kind: str
+    question: str
+    similarity: float
+    framing: str = ""
+    hits: list[HitLike] = field(default_factory=list)
+    refusal: Refusal | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """What an answer says about the correction behind it."""
+        return {"id": self.root_id, "version": self.version, "kind": self.kind, "question": self.question,
+                "similarity": round(self.similarity, 4)}
+
+
+def threshold(settings: Settings) -> float:
+    """Least similarity in meaning between a question and a corrected one for the correction to answer it."""
+    return float(settings.correction_similarity)
+
+
+def _vectors(scorer: DenseReranker, texts: list[str]) -> np.ndarray:
+    """Unit vectors of corrected questions, remembered (they are asked against on every question)."""
+    with _VECTORS_LOCK:
+        known = {t: _VECTORS[(scorer.model, t)] for t in texts if (scorer.model, t) in _VECTORS}
+    missing = list(dict.fromkeys(t for t in texts if t not in known))
+    if missing:
+        fresh = scorer.embed(missing)
+        with _VECTORS_LOCK:
+            for text, vector in zip(missing, fresh, strict=True):
+                _VECTORS[(scorer.model, text)] = vector
+                known[text] = vector
+            while len(_VECTORS) > VECTOR_CACHE:
+                _VECTORS.popitem(last=False)
+    return np.stack([known[t] for t in texts])
+
+
+def similarities(settings: Settings, question: str, rows: Sequence[Correction]) -> list[float]:
+    """Each correction's closeness to the question: 1.0 for the same words, else the best cosine similarity of the
+    question to its question and other phrasings by the semantic model (0 when the model is off or fails)."""
+    wanted = " ".join(question.split()).lower()
+    exact = [1.0 if any(" ".join(t.split()).lower() == wanted for t in [r.question, *(r.phrasings or [])])
+             else 0.0 for r in rows]
+    scorer = reranker_for(settings)
+    if scorer is None or all(exact):
+        return exact
+    texts = [t for r in rows for t in [r.question, *(r.phrasings or [])]]
+    try:
+        matrix = _vectors(scorer, texts) @ scorer.query_vector(question)
+    except Exception as exc:  # the model failed: only the exact wording finds its correction
+        log.warning("matching corrections by meaning failed, exact wording only: %s", exc)
+        return exact
+    out, i = [], 0
+    for r, same in zip(rows, exact, strict=True):
+        n = 1 + len(r.phrasings or [])
+        out.append(max(same, float(np.max(matrix[i:i + n]))))
+        i += n
+    return out
+
+
+def _hit(live: stored.LivePassage) -> PassageHit:
+    p, src = live.passage, live.source
+    return PassageHit(passage_id=p.id, source_id=src.id, source_version=src.version, title=src.title, kind=src.kind,
+                      date=src.date, locator=p.locator, speaker=p.speaker, executive=p.executive, text=p.text,
+                      heading=p.heading, ordinal=p.ordinal, score=1.0, similarity=None)
+
+
+def find(session: Session, settings: Settings, twin: Twin, question: str, viewer: Viewer,
+         persona: PersonaSettings) -> CorrectionMatch | None:
+    """The correction in force that answers this question for this asker, or None (answer as usual).
+
+    A correction whose passages have left the corpus is skipped; of its passages only those the asker may see are
+    used, and one with none left for the asker leaves the question to the ordinary answer."""
+    rows = stored.active_corrections(session, twin.id)
+    if not rows:
+        return None
+    scores = similarities(settings, question, rows)
+    floor = threshold(settings)
+    ranked = sorted(((s, r) for s, r in zip(scores, rows, strict=True) if s >= floor),
+                    key=lambda pair: (-pair[0], pair[1].id))
+    for score, row in ranked:
+        match = CorrectionMatch(row.id, row.root_id or row.id, row.version, row.kind, row.question, score,
+                                framing=row.framing)
+        if row.kind == "refusal":
+            topic = row.topic or DEFAULT_TOPIC
+            match.refusal = Refusal(topic=f"correction {match.root_id}", label=topic,
+                                    message=persona.refusal_message.replace("{topic}", topic))
+            return match
+        live = stored.live_passages(session, twin.id, row.passage_ids or [])
+        if len(live) < len(row.passage_ids or []):
+            continue  # a passage it relies on left the corpus: retired with its source
+        subjects = {lp.source.id: str((lp.source.meta or {}).get("subject") or "") for lp in live.values()}
+        hits: list[HitLike] = [
+            _hit(live[int(pid)]) for pid in row.passage_ids
+            if viewer.sees(live[int(pid)].source.audience)
+            and passage_topic(persona, title=live[int(pid)].source.title, heading=live[int(pid)].passage.heading,
+                              subject=subjects[live[int(pid)].source.id], text=live[int(pid)].passage.text) is None]
+        if hits:
+            match.hits = hits
+            return match
+    return None
+
+
+def compose(settings: Settings, question: str, match: CorrectionMatch, persona: PersonaSettings, *,
+            max_words: int = MAX_WORDS) -> Composed:
+    """The corrected answer in her words: the chosen passages' sentences, verbatim, in the curator's order, each
+    cited, after the curator's framing line (or the persona's opener). Beyond `max_words` the sentences least close
+    to the question are left out."""
+    pool = quotable_sentences(match.hits, limit=len(match.hits))
+    if not pool:
+        return no_answer(persona)
+    order = {hit.passage_id: i for i, hit in enumerate(match.hits)}
+    keep = list(pool)
+    if sum(s.words for s in keep) > max_words:
+        closeness = _closeness(settings, question, [s.text for s in pool])
+        ranked = sorted(range(len(pool)), key=lambda i: (-closeness[i], order[pool[i].hit.passage_id], i))
+        chosen: set[int] = set()
+        total = 0
+        for i in ranked:
+            if total + pool[i].words <= max_words or not chosen:
+                chosen.add(i)
+                total += pool[i].words
+        keep = [s for i, s in enumerate(pool) if i in chosen]
+    keep.sort(key=lambda s: (order[s.hit.passage_id], s.index))
+    if match.framing:
+        composed = cited_answer(question, keep, replace(persona, answer_openers=[]), 1.0)
+        composed.segments.insert(0, match.framing)
+        composed.answer = " ".join(composed.segments)
+        return composed
+    return cited_answer(question, keep, persona, 1.0)
+
+
+def _closeness(settings: Settings, question: str, texts: list[str]) -> list[float]:
+    """How close each sentence is to the question in meaning (all equal when the model is off or fails)."""
+    scorer = reranker_for(settings)
+    if scorer is None:
+        return [0.0] * len(texts)
+    try:
+        return [float(x) for x in scorer.embed(texts) @ scorer.query_vector(question)]
+    except Exception as exc:  # keep the curator's order alone
+        log.warning("weighing corrected sentences by meaning failed: %s", exc)
+        return [0.0] * len(texts)
+
+
+def with_framing(messages: list[dict[str, str]], match: CorrectionMatch) -> list[dict[str, str]]:
+    """The model's messages with the curator's framing note: the sources are the curator's choice, in order."""
+    note = ("The communications team chose these sources as the answer to this question, in this order; answer "
+            "from them.")
+    if match.framing:
+        note += (" Their note on the point to make (guidance, not a source: do not quote it or cite it): "
+                 + match.framing)
+    last = dict(messages[-1])
+    head, mark, question = last["content"].rpartition("\n\nQuestion: ")
+    last["content"] = f"{head}\n\n{note}{mark}{question}" if mark else f"{last['content']}\n\n{note}"
+    return [*messages[:-1], last]
