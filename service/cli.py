@@ -902,6 +902,40 @@ def search(rt: Runtime, slug: str, query: str | None, k: int, as_email: str | No
 
 
 
+@main.command("gaps")
+@click.argument("slug")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only questions asked on or after this day (YYYY-MM-DD).")
+@click.option("--csv", "as_csv", is_flag=True, help="The CSV export: one row per theme, with weekly counts.")
+@click.option("--json", "as_json", is_flag=True, help="The map as one JSON object.")
+@pass_rt
+@guarded
+def gaps_command(rt: Runtime, slug: str, since: dt.datetime | None, as_csv: bool, as_json: bool) -> None:
+    """Messaging gaps: what employees ask that the twin cannot answer, grouped by theme (never who asked)."""
+    from service.corpus import store
+    from service.twin.gaps import gap_map, sparkline
+
+    check_schema(rt)
+    with rt.session() as s:
+        found = gap_map(s, rt.settings, store.get_twin(s, slug), since=since.date() if since else None)
+    if as_json or as_csv:
+        click.echo(json.dumps(found.to_dict(), ensure_ascii=False) if as_json else found.to_csv(), nl=not as_csv)
+        return
+    table = Table("theme", "asked", "people", "last asked", "by week", "trend", "status", "audiences",
+                  title=f"{len(found.themes)} themes in {found.questions} unanswered questions"
+                        + (f" since {found.since}" if found.since else "") + f" (grouped by {found.grouping})")
+    for t in found.themes:
+        status = f"answered since {t.link.linked_at:%Y-%m-%d}" if t.link else t.status
+        audiences = "—" if t.audiences is None else ", ".join(f"{a['audience']} {a['askers']}" for a in t.audiences)
+        table.add_row(t.name, str(t.count), str(t.askers), f"{t.last_asked:%Y-%m-%d}", sparkline(t.weekly[-12:]),
+                      t.trend, status, audiences)
+    out.print(table)
+    if any(t.audiences is None for t in found.themes):
+        out.print(f"[dim]— audiences hidden: fewer than {found.min_audience_group} people asked[/]")
+    for link in found.links:
+        out.print(f"[bold]{link.name}[/]: linked to “{link.source_title}” on {link.linked_at:%Y-%m-%d}; since then "
+                  f"{link.answered_since} of {link.asked_since} questions that mean the same were answered.")
+
+
 @main.command()
 @click.argument("slugs", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per twin.")

@@ -380,3 +380,22 @@ class Correction(Base):
     ended_by: Mapped[str | None] = mapped_column(String(320))
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     ended_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class GapThemeLink(Base):
+    """A theme of unanswered questions that a curator marked answered by linking an approved source."""
+
+    __tablename__ = "gap_theme_links"
+    __table_args__ = (Index("ix_gap_theme_links_twin", "twin_id", "linked_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    twin_id: Mapped[int] = mapped_column(ForeignKey("twins.id", ondelete="CASCADE"))
+    # The theme's name and most central question when it was linked.
+    name: Mapped[str] = mapped_column(String(500))
+    question: Mapped[str] = mapped_column(Text)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+    # The theme's centre (unit float32 vector) under `model`: later questions near it are followed up.
+    model: Mapped[str] = mapped_column(String(200), default="")
+    centroid: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    note: Mapped[str] = mapped_column(Text, default="")
+    linked_by: Mapped[str] = mapped_column(String(320))
+    linked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

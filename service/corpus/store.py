@@ -20,6 +20,7 @@ from service.corpus.corrections import retire_relying_on
 from service.corpus.models import (
     AuditEvent,
     Correction,
+    GapThemeLink,
     Interaction,
     Passage,
     PassageVector,
@@ -193,6 +194,7 @@ def forget_twin(session: Session, slug: str, *, actor: str = SYSTEM_ACTOR) -> di
     session.execute(delete(Rehearsal).where(Rehearsal.twin_id == twin.id))
     session.execute(delete(Interaction).where(Interaction.twin_id == twin.id))
     session.execute(delete(QuestionReview).where(QuestionReview.twin_id == twin.id))
+    session.execute(delete(GapThemeLink).where(GapThemeLink.twin_id == twin.id))
     session.execute(delete(Correction).where(Correction.twin_id == twin.id))
     session.execute(delete(Passage).where(Passage.twin_id == twin.id))
     session.execute(update(SOURCES).where(SOURCES.c.twin_id == twin.id).values(
@@ -634,6 +636,35 @@ def question_reviews(session: Session, twin: Twin) -> dict[str, QuestionReview]:
     """A twin's question reviews by question key."""
     rows = session.scalars(select(QuestionReview).where(QuestionReview.twin_id == twin.id))
     return {row.question_key: row for row in rows}
+
+
+def add_gap_theme_link(session: Session, twin: Twin, *, name: str, question: str, source_id: int, model: str,
+                       centroid: bytes, note: str = "", actor: str = SYSTEM_ACTOR) -> GapThemeLink:
+    """Record that a source answers a theme of unanswered questions (see twin/gaps.py), with an audit entry."""
+    row = GapThemeLink(twin_id=twin.id, name=name[:500], question=question, source_id=source_id, model=model,
+                       centroid=centroid, note=note.strip()[:2000], linked_by=actor, linked_at=utcnow())
+    session.add(row)
+    session.flush()
+    record_audit(session, actor, "gaps.link", twin_slug=twin.slug, object_type="gap_theme_link", object_id=row.id,
+                 detail={"theme": row.name, "question": question, "source_id": source_id})
+    return row
+
+
+def gap_theme_links(session: Session, twin: Twin) -> list[GapThemeLink]:
+    """A twin's theme links, newest first."""
+    return list(session.scalars(select(GapThemeLink).where(GapThemeLink.twin_id == twin.id)
+                                .order_by(GapThemeLink.linked_at.desc(), GapThemeLink.id.desc())))
+
+
+def remove_gap_theme_link(session: Session, twin: Twin, link_id: int, *, actor: str = SYSTEM_ACTOR) -> None:
+    """Take back a theme link (the theme is open again); the audit log keeps both."""
+    row = session.get(GapThemeLink, link_id)
+    if row is None or row.twin_id != twin.id:
+        raise NotFound(f"no theme link {link_id}")
+    record_audit(session, actor, "gaps.unlink", twin_slug=twin.slug, object_type="gap_theme_link", object_id=row.id,
+                 detail={"theme": row.name, "source_id": row.source_id})
+    session.delete(row)
+    session.flush()
 
 
 # --- rehearsals ------------------------------------------------------------------------------------
