@@ -107,6 +107,8 @@ def _parsed_json() -> Any:
         raise BadInput("the body is not valid JSON: it nests too deeply") from None
 
 
+import service.api.corrections  # noqa: E402,F401  (registers the correction routes; it imports views first)
 import service.api.gaps  # noqa: E402,F401  (registers the gap-map routes; it imports views first)
 import service.api.rehearsals  # noqa: E402,F401  (registers the rehearsal routes; it imports views first)
 from service.api import views  # noqa: E402,F401  (registers the routes)
+import service.api.positions  # noqa: E402,F401  (registers the dated-positions routes; it imports views first)

@@ -59,6 +59,14 @@ class AskResponse(Open):
     disclaimer: str
     conversation_id: str
     interaction_id: int | None = None
+    basis: Literal["own_words", "rephrased", "no_answer"] | None = Field(
+        default=None, description="What the answer stands on: her own words (extractive), her words rephrased and "
+                                  "checked (model), or no answer.")
+    basis_label: str | None = Field(default=None, description='The label every channel shows: "her words", '
+                                                             '"her words, rephrased (checked)" or "no answer".')
+    positions: dict[str, Any] | None = Field(
+        default=None, description="When approved sources disagree over time on the point: the current position's "
+                                  "source and the earlier ones ({current, earlier, reasons, marked}).")
 
 
 class FeedbackRequest(Closed):
@@ -516,3 +524,68 @@ class RehearsalList(Open):
 class RehearsalsQuery(Closed):
     twin: str | None = Field(default=None, max_length=64)
     limit: int = Field(default=50, ge=1, le=200)
+
+
+# --- corrections -----------------------------------------------------------------------------------
+
+class CorrectionCreate(Closed):
+    question: str = Field(min_length=1, max_length=2000)
+    kind: Literal["answer", "refusal"] = "answer"
+    passage_ids: list[int] = Field(default_factory=list, max_length=8)
+    framing: str = Field(default="", max_length=300)
+    topic: str = Field(default="", max_length=200)
+    phrasings: list[str] = Field(default_factory=list, max_length=20)
+    note: str = Field(default="", max_length=2000)
+    interaction_id: int | None = Field(default=None, ge=1)
+
+
+class CorrectionPatch(Closed):
+    question: str | None = Field(default=None, min_length=1, max_length=2000)
+    kind: Literal["answer", "refusal"] | None = None
+    passage_ids: list[int] | None = Field(default=None, max_length=8)
+    framing: str | None = Field(default=None, max_length=300)
+    topic: str | None = Field(default=None, max_length=200)
+    phrasings: list[str] | None = Field(default=None, max_length=20)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class CorrectionsQuery(Closed):
+    status: Literal["active", "withdrawn", "retired"] | None = None
+
+
+class CorrectionPassage(Open):
+    passage_id: int
+    live: bool
+    withheld: bool
+    text: str | None = None
+
+
+class CorrectionOut(Open):
+    """What the executive would say instead: the chosen passages in order (or a refusal), version and status."""
+
+    id: int
+    version: int
+    kind: str
+    status: str
+    question: str
+    phrasings: list[str]
+    framing: str
+    topic: str
+    passages: list[CorrectionPassage]
+    created_by: str
+    created_at: str | None = None
+
+
+class CorrectionList(Open):
+    corrections: list[CorrectionOut]
+    threshold: float
+    hidden: int
+
+
+class CorrectionDetail(Open):
+    correction: CorrectionOut
+    versions: list[CorrectionOut]
+
+
+class CorrectionResponse(Open):
+    correction: CorrectionOut

@@ -291,3 +291,34 @@ def correction_sources(session: Session, rows: Iterable[Correction]) -> dict[int
 def visible_to(row: Correction, sources: dict[int, Source], viewer: Viewer) -> bool:
     """Whether a viewer may read a correction: they hold the audience of every passage it stands on."""
     return all(pid in sources and viewer.sees(sources[pid].audience) for pid in row.passage_ids or [])
+
+
+def describe(session: Session, rows: Sequence[Correction], viewer: Viewer | None = None) -> list[dict[str, Any]]:
+    """Corrections as every channel shows them (API, console, CLI): what they say, on which passages, and where
+    they stand; passages the viewer may not read are withheld (title and audience only)."""
+    ids = sorted({int(pid) for r in rows for pid in r.passage_ids or []})
+    found: dict[int, tuple[Passage, Source]] = {}
+    if ids:
+        found = {int(p.id): (p, src) for p, src in session.execute(
+            select(Passage, Source).join(Source, Source.id == Passage.source_id).where(Passage.id.in_(ids)))}
+    out = []
+    for r in rows:
+        passages: list[dict[str, Any]] = []
+        for pid in r.passage_ids or []:
+            if int(pid) not in found:
+                passages.append({"passage_id": int(pid), "live": False, "withheld": False, "text": None})
+                continue
+            p, src = found[int(pid)]
+            seen = viewer is None or viewer.sees(src.audience)
+            passages.append({"passage_id": p.id, "source_id": src.id, "title": src.title,
+                             "date": src.date.isoformat() if src.date else None, "locator": p.locator,
+                             "audience": src.audience, "source_status": src.display_status,
+                             "live": src.status == "approved" and src.superseded_by_id is None and p.executive,
+                             "withheld": not seen, "text": p.text if seen else None})
+        out.append({"id": r.root_id or r.id, "version": r.version, "version_id": r.id, "kind": r.kind,
+                    "status": r.status, "question": r.question, "phrasings": list(r.phrasings or []),
+                    "framing": r.framing, "topic": r.topic, "note": r.note, "passages": passages,
+                    "interaction_id": r.interaction_id, "created_by": r.created_by,
+                    "created_at": r.created_at.isoformat() if r.created_at else None, "ended_by": r.ended_by,
+                    "ended_at": r.ended_at.isoformat() if r.ended_at else None, "ended_reason": r.ended_reason})
+    return out
