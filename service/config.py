@@ -90,7 +90,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LLM_ANSWER_THRESHOLD", 0.3, "Least calibrated evidence for asking the model at all (it may still reply with the no-answer message); below it the twin declines without a model call.", float),
     Setting("GAPS_SIMILARITY", 0.5, "Messaging-gap map: least average closeness in meaning (cosine, 0 to 1) of two groups of unanswered questions for them to be one theme. Chosen by bench/gaps.py on reworded questions.", float),
     Setting("GAPS_MIN_AUDIENCE_GROUP", 5, "Messaging-gap map: fewest distinct askers of a theme (and of an audience within it) for their audiences to be shown.", int),
-    Setting("CORRECTION_SIMILARITY", 0.8, "Least similarity in meaning (cosine, 0 to 1, by the semantic model) between a question and a curator-corrected one for the correction to answer it; the same words always match. Shown on the console's Corrections page.", float),
+    Setting("CORRECTION_SIMILARITY", 0.5, "Least similarity in meaning (cosine, 0 to 1, by the semantic model) of a question to a curator-corrected question, its other phrasings or the sentences it quotes, for the correction to answer it; the same words always match. Chosen by bench/corrections.py; shown on the console's Corrections page.", float),
     Setting("DEV_LOGIN", True, "Allow the development sign-in link when no OIDC issuer is set.", _bool),
     Setting("LOG_LEVEL", "INFO", "Logging level."),
     Setting("REHEARSAL_MAX_ROUNDS", 3, "Rounds of follow-up in a pitch rehearsal before the twin sums up.", int),

@@ -12,6 +12,7 @@ from service.corpus import corrections as stored
 from service.corpus import store
 from service.corpus.models import Correction
 from service.errors import BadInput, NotFound
+from service.twin import corrections
 from service.web.auth import actor, api_role, current_viewer
 from service.web.extension import commit, db, settings
 
@@ -59,7 +60,7 @@ def create_correction(slug: str, json: s.CorrectionCreate) -> Any:
     """Say what the executive would say instead: the passages that answer (in order, with an optional framing line),
     or `kind: refusal`. In force at once for this question and those that mean the same."""
     twin = store.get_twin(db(), slug)
-    row = stored.create_correction(db(), twin, json.question, kind=json.kind, passage_ids=json.passage_ids,
+    row = corrections.create(db(), twin, json.question, kind=json.kind, passage_ids=json.passage_ids,
                                    framing=json.framing, topic=json.topic, phrasings=json.phrasings, note=json.note,
                                    interaction_id=json.interaction_id, viewer=current_viewer(), actor=actor())
     commit()
@@ -86,7 +87,7 @@ def edit_correction(correction_id: int, json: s.CorrectionPatch) -> Any:
     if not changes:
         raise BadInput("send at least one field to change")
     _one(correction_id)
-    row = stored.edit_correction(db(), correction_id, viewer=current_viewer(), actor=actor(), **changes)
+    row = corrections.edit(db(), correction_id, viewer=current_viewer(), actor=actor(), **changes)
     commit()
     return {"correction": _out(row)}
 

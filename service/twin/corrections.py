@@ -18,12 +18,13 @@ from service.config import Settings
 from service.corpus import corrections as stored
 from service.corpus.access import Viewer
 from service.corpus.models import Correction, Twin
+from service.errors import BadInput
 from service.search import PassageHit, reranker_for
 from service.search.dense import DenseReranker
 from service.twin.citations import HitLike
 from service.twin.extractive import Composed, cited_answer, no_answer, quotable_sentences
-from service.twin.guardrails import Refusal, passage_topic
-from service.twin.persona import PersonaSettings
+from service.twin.guardrails import Refusal, passage_topic, refused_topic
+from service.twin.persona import PersonaSettings, persona_settings
 
 log = logging.getLogger(__name__)
 
@@ -79,26 +80,34 @@ def _vectors(scorer: DenseReranker, texts: list[str]) -> np.ndarray:
     return np.stack([known[t] for t in texts])
 
 
-def similarities(settings: Settings, question: str, rows: Sequence[Correction]) -> list[float]:
-    """Each correction's closeness to the question: 1.0 for the same words, else the best cosine similarity of the
-    question to its question and other phrasings by the semantic model (0 when the model is off or fails)."""
+def _said(row: Correction, live: dict[int, stored.LivePassage]) -> list[str]:
+    """The sentences a correction would quote (of its passages still in the corpus)."""
+    hits = [_hit(live[int(pid)]) for pid in row.passage_ids or [] if int(pid) in live]
+    return [s.text for s in quotable_sentences(hits, limit=len(hits))]
+
+
+def similarities(settings: Settings, question: str, rows: Sequence[Correction],
+                 live: dict[int, stored.LivePassage] | None = None) -> list[float]:
+    """Each correction's closeness to the question: 1.0 for the same words, else the best cosine similarity by the
+    semantic model of the question to its question, its other phrasings and the sentences it would quote (a
+    question those words answer means what the corrected one meant); 0 when the model is off or fails."""
     wanted = " ".join(question.split()).lower()
     exact = [1.0 if any(" ".join(t.split()).lower() == wanted for t in [r.question, *(r.phrasings or [])])
              else 0.0 for r in rows]
     scorer = reranker_for(settings)
     if scorer is None or all(exact):
         return exact
-    texts = [t for r in rows for t in [r.question, *(r.phrasings or [])]]
+    groups = [[r.question, *(r.phrasings or []), *(_said(r, live) if live is not None else [])] for r in rows]
+    texts = [t for group in groups for t in group]
     try:
         matrix = _vectors(scorer, texts) @ scorer.query_vector(question)
     except Exception as exc:  # the model failed: only the exact wording finds its correction
         log.warning("matching corrections by meaning failed, exact wording only: %s", exc)
         return exact
     out, i = [], 0
-    for r, same in zip(rows, exact, strict=True):
-        n = 1 + len(r.phrasings or [])
-        out.append(max(same, float(np.max(matrix[i:i + n]))))
-        i += n
+    for group, same in zip(groups, exact, strict=True):
+        out.append(max(same, float(np.max(matrix[i:i + len(group)]))))
+        i += len(group)
     return out
 
 
@@ -118,7 +127,8 @@ def find(session: Session, settings: Settings, twin: Twin, question: str, viewer
     rows = stored.active_corrections(session, twin.id)
     if not rows:
         return None
-    scores = similarities(settings, question, rows)
+    live_all = stored.live_passages(session, twin.id, [int(pid) for r in rows for pid in r.passage_ids or []])
+    scores = similarities(settings, question, rows, live_all)
     floor = threshold(settings)
     ranked = sorted(((s, r) for s, r in zip(scores, rows, strict=True) if s >= floor),
                     key=lambda pair: (-pair[0], pair[1].id))
@@ -130,7 +140,7 @@ def find(session: Session, settings: Settings, twin: Twin, question: str, viewer
             match.refusal = Refusal(topic=f"correction {match.root_id}", label=topic,
                                     message=persona.refusal_message.replace("{topic}", topic))
             return match
-        live = stored.live_passages(session, twin.id, row.passage_ids or [])
+        live = {int(pid): live_all[int(pid)] for pid in row.passage_ids or [] if int(pid) in live_all}
         if len(live) < len(row.passage_ids or []):
             continue  # a passage it relies on left the corpus: retired with its source
         subjects = {lp.source.id: str((lp.source.meta or {}).get("subject") or "") for lp in live.values()}
@@ -197,3 +207,28 @@ def with_framing(messages: list[dict[str, str]], match: CorrectionMatch) -> list
     head, mark, question = last["content"].rpartition("\n\nQuestion: ")
     last["content"] = f"{head}\n\n{note}{mark}{question}" if mark else f"{last['content']}\n\n{note}"
     return [*messages[:-1], last]
+
+
+def screen(twin: Twin, question: str) -> None:
+    """BadInput when the persona refuses the question's topic: no correction speaks to a topic the twin must not."""
+    refusal = refused_topic(" ".join((question or "").split()), persona_settings(twin))
+    if refusal is not None:
+        raise BadInput(f"the twin must not speak to {refusal.label}, and that rule comes first: change the persona's "
+                       "topics to let it answer, or mark the question refused")
+
+
+def create(session: Session, twin: Twin, question: str, *, kind: str = "answer", **fields: Any) -> Correction:
+    """A new correction (see corpus/corrections.py), refused when it would speak to a refused topic."""
+    if kind == "answer":
+        screen(twin, question)
+    return stored.create_correction(session, twin, question, kind=kind, **fields)
+
+
+def edit(session: Session, correction_id: int, **changes: Any) -> Correction:
+    """A new version of a correction (see corpus/corrections.py), refused when it would speak to a refused topic."""
+    current = stored.get_correction(session, correction_id)
+    twin = session.get(Twin, current.twin_id)
+    assert twin is not None
+    if (changes.get("kind") or current.kind) == "answer":
+        screen(twin, changes.get("question") or current.question)
+    return stored.edit_correction(session, correction_id, **changes)

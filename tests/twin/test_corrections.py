@@ -234,3 +234,16 @@ def test_the_model_is_given_the_chosen_passages_and_still_checked(session: Sessi
     fallback = answer(session, llm, REWORDED, world)
     assert fallback.mode == "extractive" and fallback.fallback_reason == "unsupported"
     assert fallback.answer.startswith(FRAMING) and [c.passage_id for c in fallback.citations] == [why.id]
+
+
+def test_a_refused_topic_comes_first_and_says_so(session: Session, corrected: Settings, world: World,
+                                                 why: Passage) -> None:
+    from service.twin import corrections
+
+    with pytest.raises(BadInput, match="must not speak to"):
+        corrections.create(session, world.twin, "Are there layoffs planned in the Lisbon office?",
+                           passage_ids=[why.id])
+    row = corrections.create(session, world.twin, QUESTION, passage_ids=[why.id])
+    with pytest.raises(BadInput, match="must not speak to"):
+        corrections.edit(session, row.id, question="Are there layoffs planned in the Lisbon office?")
+    assert corrections.create(session, world.twin, "Are there layoffs planned in Lisbon?", kind="refusal").id
