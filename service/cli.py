@@ -640,6 +640,13 @@ def sources_show(rt: Runtime, source_id: int, as_json: bool) -> None:
         slug = owner.slug if owner is not None else "SLUG"
         data["passages"] = [{"ordinal": p.ordinal, "text": p.text, "speaker": p.speaker, "executive": p.executive,
                              "locator": p.locator, "heading": p.heading} for p in src.passages]
+        from sqlalchemy import select
+
+        from service.corpus.models import Source
+        from service.twin.positions import revision_report
+
+        data["revisions"] = revision_report(s, rt.settings, src, Viewer(audiences=frozenset(
+            s.scalars(select(Source.audience).where(Source.twin_id == src.twin_id).distinct()))))
     if as_json:
         emit_json(data)
         return
@@ -654,6 +661,51 @@ def sources_show(rt: Runtime, source_id: int, as_json: bool) -> None:
         table.add_row(str(p["ordinal"]), p["locator"], p["speaker"] or "", "yes" if p["executive"] else "no",
                       p["text"])
     out.print(table)
+    print_revisions(data["id"], data["revisions"])
+
+
+def print_revisions(source_id: int, revisions: dict[str, Any]) -> None:
+    """The later sources that revise a source's position (marked and found by meaning), and those it revises."""
+    for link in revisions["revised_by"]:
+        note = f": {link['note']}" if link["note"] else ""
+        out.print(f"[yellow]Position superseded by source {link['source_id']}[/] ({link['title']}, "
+                  f"{link['date'] or 'undated'}), marked by {link['marked_by']}{note}")
+    for link in revisions["revises"]:
+        out.print(f"Supersedes the position of source {link['source_id']} ({link['title']}, "
+                  f"{link['date'] or 'undated'})")
+    if revisions["detected"]:
+        table = Table("#", "later source", "date", "why", "here", "later", title="Later sources that say otherwise")
+        for d in revisions["detected"]:
+            table.add_row(str(d["ordinal"]), f"{d['source_id']} {d['title']}", d["date"], ", ".join(d["reasons"]),
+                          d["earlier"], d["later"])
+        out.print(table)
+        marked = {link["source_id"] for link in revisions["revised_by"]}
+        for later in dict.fromkeys(d["source_id"] for d in revisions["detected"] if d["source_id"] not in marked):
+            out.print(f"To mark it: understudy sources revise {source_id} --by {later}")
+    elif not revisions["revised_by"]:
+        out.print("No later source revises this one's position.")
+
+
+@sources.command("revise")
+@click.argument("source_id", type=int)
+@click.option("--by", "later_id", type=int, required=True, help="The later source whose position supersedes it.")
+@click.option("--note", default="", help="Why, for the audit log and the console.")
+@click.option("--withdraw", is_flag=True, help="Withdraw the mark instead.")
+@pass_rt
+@guarded
+def sources_revise(rt: Runtime, source_id: int, later_id: int, note: str, withdraw: bool) -> None:
+    """Mark a source's position as superseded by a later source's (answers then give the later one first)."""
+    from service.corpus import revisions
+
+    check_schema(rt)
+    with rt.session() as s:
+        if withdraw:
+            revisions.unmark_revised(s, source_id, later_id, actor=actor_name())
+            out.print(f"Withdrawn: source {source_id}'s position is no longer marked as superseded by {later_id}.")
+            return
+        row = revisions.mark_revised(s, source_id, later_id, actor=actor_name(), note=note)
+        out.print(f"Source {row.source_id}'s position is superseded by source {row.revised_by_id}: answers on the "
+                  "point give the later position first and the earlier one after, both dated.")
 
 
 @sources.command("approve")
@@ -983,6 +1035,8 @@ def print_answer(data: dict[str, Any]) -> None:
         for c in data["citations"]:
             out.print(f"[bold][{c['n']}][/] {c['title']}, {c['date'] or 'undated'}, {c['locator']}: “{c['quote']}”")
     out.print()
+    if data.get("basis_label"):
+        out.print(f"[bold]Stands on:[/] {data['basis_label']}")
     note = f"mode: {data['mode']}" + (f" (fell back: {data['fallback_reason']})" if data.get("fallback_reason") else "")
     out.print(f"[dim]{data['disclaimer']} · {note} · conversation {data['conversation_id']}[/]")
 

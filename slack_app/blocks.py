@@ -102,6 +102,8 @@ def answer_blocks(answer: dict[str, Any], *, twin_name: str, interaction_id: int
         titles = "; ".join(dict.fromkeys(str(c.get("title") or "Untitled") for c in citations))
         blocks.append({"type": "section", "text": mrkdwn(f"*{len(citations)} sources:* {fit(titles, 500)}"),
                        "accessory": button("Show sources", SOURCES_ACTION, str(interaction_id))})
+    if answer.get("basis_label"):
+        blocks.append(context(f"*Stands on:* {fit(str(answer['basis_label']), 100)}"))
     if answer.get("disclaimer"):
         blocks.append(context(fit(answer["disclaimer"], SECTION_CHARS)))
     elements = [button("Helpful", HELPFUL_ACTION, str(interaction_id)),

@@ -109,6 +109,6 @@ def _parsed_json() -> Any:
 
 import service.api.corrections  # noqa: E402,F401  (registers the correction routes; it imports views first)
 import service.api.gaps  # noqa: E402,F401  (registers the gap-map routes; it imports views first)
+import service.api.positions  # noqa: E402,F401  (registers the dated-positions routes; it imports views first)
 import service.api.rehearsals  # noqa: E402,F401  (registers the rehearsal routes; it imports views first)
 from service.api import views  # noqa: E402,F401  (registers the routes)
-import service.api.positions  # noqa: E402,F401  (registers the dated-positions routes; it imports views first)

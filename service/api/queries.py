@@ -156,6 +156,8 @@ def conversation_turns(session: Session, twin: Twin, conversation_id: str, *, us
                        limit: int = 50) -> list[dict[str, Any]]:
     """One user's earlier questions and answers in a conversation, oldest first, with their citations."""
     from service.corpus.models import Passage
+    from service.twin.positions import basis as answer_basis
+    from service.twin.positions import basis_label
 
     rows = [row for row in store.conversation_history(session, twin, conversation_id, user_id=user_id, limit=limit)
             if row.kind == "ask"]
@@ -173,8 +175,10 @@ def conversation_turns(session: Session, twin: Twin, conversation_id: str, *, us
             citations.append({"n": int(ref["n"]), "source_id": source.id, "title": source.title,
                               "date": source.date.isoformat() if source.date else None, "locator": passage.locator,
                               "quote": _quoted_words(passage.text, row.answer)})
+        basis = answer_basis(row.mode, bool(row.grounded))
         turns.append({"question": row.question, "answer": row.answer, "citations": citations,
-                      "grounded": bool(row.grounded), "interaction_id": row.id, "feedback": row.feedback})
+                      "grounded": bool(row.grounded), "interaction_id": row.id, "feedback": row.feedback,
+                      "basis": basis, "basis_label": basis_label(basis)})
     return turns
 
 

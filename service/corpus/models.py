@@ -399,3 +399,20 @@ class GapThemeLink(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     linked_by: Mapped[str] = mapped_column(String(320))
     linked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SourceRevision(Base):
+    """A curator's mark: the position of a source (`source_id`) is superseded by a later source's (`revised_by_id`).
+
+    Both stay approved and quotable; answers on the point give the later position first and the earlier one after."""
+
+    __tablename__ = "source_revisions"
+    __table_args__ = (UniqueConstraint("source_id", "revised_by_id", name="uq_source_revisions_pair"),
+                      Index("ix_source_revisions_revised_by", "revised_by_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    twin_id: Mapped[int] = mapped_column(ForeignKey("twins.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    revised_by_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    marked_by: Mapped[str] = mapped_column(String(320))
+    marked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

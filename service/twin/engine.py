@@ -21,7 +21,7 @@ from service.corpus.models import Interaction, Twin
 from service.errors import BadInput, TwinUnavailable
 from service.search import reranker_for, search_as_configured
 from service.search.index import document_frequencies
-from service.twin import corrections, llm, profile_jobs  # noqa: F401  (profile_jobs: rebuilds follow corpus changes)
+from service.twin import corrections, llm, positions, profile_jobs  # noqa: F401  (profile_jobs: rebuilds follow corpus changes)
 from service.twin.citations import Citation, HitLike
 from service.twin.extractive import (
     Composed,
@@ -62,6 +62,13 @@ class Answer:
     flags: list[str] = field(default_factory=list)
     # The curator's correction that answered ({"id", "version", "kind", "question", "similarity"}), if one did.
     correction: dict[str, Any] | None = None
+    # Dated positions the answer gives, newest first, when approved sources disagree over time (positions.py).
+    positions: dict[str, Any] | None = None
+
+    @property
+    def basis(self) -> str:
+        """What the answer stands on: own_words (extractive), rephrased (model, checked) or no_answer."""
+        return positions.basis(self.mode, self.grounded)
 
     def to_dict(self) -> dict[str, Any]:
         """The DESIGN.md contract keys, then the extras."""
@@ -69,7 +76,8 @@ class Answer:
                 "mode": self.mode, "disclaimer": self.disclaimer, "conversation_id": self.conversation_id,
                 "interaction_id": self.interaction_id, "voice_score": self.voice_score,
                 "fallback_reason": self.fallback_reason, "refused_topic": self.refused_topic,
-                "latency_ms": round(self.latency_ms, 2), "flags": list(self.flags), "correction": self.correction}
+                "latency_ms": round(self.latency_ms, 2), "flags": list(self.flags), "correction": self.correction,
+                "basis": self.basis, "basis_label": positions.basis_label(self.basis), "positions": self.positions}
 
 
 @dataclass
@@ -88,6 +96,7 @@ class _Prepared:
     search_query: str = ""
     flags: list[str] = field(default_factory=list)
     correction: corrections.CorrectionMatch | None = None
+    change: positions.PositionChange | None = None
 
 
 def answer_question(session: Session, settings: Settings, twin_slug: str, question: str, viewer: Viewer, *,
@@ -140,6 +149,8 @@ def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: V
     else:
         prepared.hits = _search(session, settings, prepared, viewer)
         extractive = _compose(settings, prepared)
+        prepared.hits, extractive, prepared.change = positions.apply(
+            session, settings, prepared.twin.id, prepared.question, prepared.hits, prepared.persona, extractive, viewer)
     use_llm = settings.llm_enabled and bool(prepared.hits) and (
         extractive.grounded if extractive.evidence is None
         else extractive.evidence.score() >= float(settings.llm_answer_threshold))
@@ -153,9 +164,10 @@ def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: V
             yield {"event": "delta", "text": piece}
         yield final
         return
-    hits = _llm_hits(prepared.hits)
+    hits = positions.order_for_model(_llm_hits(prepared.hits), prepared.change)
     messages = llm.build_messages(prepared.persona, prepared.question, hits, prepared.history,
                                   title=prepared.twin.title)
+    positions.instruct(messages, prepared.change, hits)
     if prepared.correction is not None:
         messages = corrections.with_framing(messages, prepared.correction)
     client = llm_client or llm.client_for(settings)
@@ -167,7 +179,8 @@ def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: V
     if generation.error:
         outcome = llm.LLMOutcome(None, generation.error)
     else:
-        outcome = llm.finish(generation.text, hits, prepared.persona, messages[0]["content"])
+        outcome = positions.checked(llm.finish(generation.text, hits, prepared.persona, messages[0]["content"]),
+                                    prepared.change, hits)
     if outcome.composed is None:
         yield _final(session, prepared, viewer, channel, extractive, "extractive", outcome.fallback_reason,
                      offered=prepared.hits)
@@ -182,7 +195,8 @@ def _stream_llm(session: Session, settings: Settings, prepared: _Prepared, viewe
     pending = Composed(answer="", citations=[], grounded=True, grounding=0.0, segments=[])
     row = _record(session, prepared, viewer, channel, pending, "llm", None, offered=hits)
     recorded()
-    gate = llm.SentenceGate(hits, prepared.persona, messages[0]["content"])
+    gate = llm.SentenceGate(hits, prepared.persona, messages[0]["content"],
+                            order=positions.order_check(prepared.change, hits))
     generation = llm.Generation("")
     pieces = llm.stream_generate(client, settings, messages, generation)
     try:
@@ -204,7 +218,10 @@ def _stream_llm(session: Session, settings: Settings, prepared: _Prepared, viewe
         return
     if gate.stop_reason is not None:
         prepared.flags.append(f"stopped:{gate.stop_reason}")
-    yield _final(session, prepared, viewer, channel, outcome.composed, "llm", None, offered=hits, row=row)
+    composed, added = positions.complete(outcome.composed, prepared.change, hits, gate.kept)
+    if added:  # the model gave the current position only: the earlier one follows in her own words
+        yield {"event": "delta", "text": added}
+    yield _final(session, prepared, viewer, channel, composed, "llm", None, offered=hits, row=row)
 
 
 def _compose(settings: Settings, prepared: _Prepared) -> Composed:
@@ -369,6 +386,7 @@ def _final(session: Session, prepared: _Prepared, viewer: Viewer, channel: str, 
                     disclaimer=prepared.persona.disclaimer_text, conversation_id=prepared.conversation_id,
                     interaction_id=row.id, voice_score=voice, fallback_reason=fallback_reason,
                     refused_topic=refused, latency_ms=latency_ms, flags=prepared.flags,
-                    correction=prepared.correction.to_dict() if prepared.correction is not None else None)
+                    correction=prepared.correction.to_dict() if prepared.correction is not None else None,
+                    positions=positions.shown(prepared.change, composed))
     return {"event": "answer", "data": answer.to_dict(), "answer_object": answer}
 

@@ -8,7 +8,7 @@ import html
 import re
 import threading
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from service.twin.citations import (
 )
 from service.twin.extractive import Composed
 from service.twin.persona import PersonaSettings
+from service.twin.positions import dated_text
 from service.twin.text import content_stems, query_terms, sentence_spans, stem_set_with_compounds
 
 MAX_HISTORY_TURNS = 3
@@ -220,7 +221,7 @@ def _failure(exc: BaseException, *, streaming: bool = False) -> str:
 
 def finish(text: str, hits: Sequence[HitLike], persona: PersonaSettings, system: str) -> LLMOutcome:
     """Check a model's text against the passages it was given and build the answer, or say why not."""
-    given = {n: hit.text for n, hit in enumerate(hits, start=1)}
+    given = {n: dated_text(hit) for n, hit in enumerate(hits, start=1)}
     check = check_answer(text, given, system_prompt=system, no_answer_message=persona.no_answer_message,
                          private_markers=[instructions_marker(persona)])
     if not check.ok:
@@ -243,11 +244,14 @@ def finish(text: str, hits: Sequence[HitLike], persona: PersonaSettings, system:
 class SentenceGate:
     """Lets a streamed model answer out one checked piece at a time (see the comment above)."""
 
-    def __init__(self, hits: Sequence[HitLike], persona: PersonaSettings, system: str):
+    def __init__(self, hits: Sequence[HitLike], persona: PersonaSettings, system: str, *,
+                 order: Callable[[Sequence[CitedSentence]], str | None] | None = None):
         self.hits = list(hits)
+        # Checks the order of what was cited so far (dated positions: the newest first); a reason stops the stream.
+        self.order = order
         self.persona = persona
         self.system = system
-        self.given = {n: hit.text for n, hit in enumerate(self.hits, start=1)}
+        self.given = {n: dated_text(hit) for n, hit in enumerate(self.hits, start=1)}
         self.rules = "\n".join(line for line in system.splitlines() if persona.no_answer_message not in line)
         self.buffer = ""
         self.checked_raw = ""
@@ -299,6 +303,8 @@ class SentenceGate:
             return [self.persona.no_answer_message]
         if check.ok and leaks_prompt(html.unescape(self.checked_raw + " " + unit), self.rules):
             check = CheckResult(False, "leaked_instructions")
+        if check.ok and self.order is not None and (problem := self.order([*self.kept, *check.kept])):
+            check = CheckResult(False, problem)
         if not check.ok:
             self.stop_reason = check.reason or "unsupported"
             return []

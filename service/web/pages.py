@@ -558,4 +558,5 @@ def admin_twin_action(slug: str, action: str) -> WerkzeugResponse:
 
 import service.web.corrections  # noqa: E402,F401  (registers the Corrections pages on web_bp)
 import service.web.gaps  # noqa: E402,F401  (registers the Messaging gaps page on web_bp)
+import service.web.positions  # noqa: E402,F401  (registers the dated-positions forms on web_bp)
 from service.web import rehearse  # noqa: E402,F401  (registers the Rehearse pages on web_bp)

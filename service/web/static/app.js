@@ -199,6 +199,11 @@
         renderAnswerText(answerText, data.answer || "", prefix);
         answerBox.classList.remove("streaming");
         if (!data.grounded) { answerBox.classList.add("ungrounded"); }
+        if (data.basis_label) {
+          var basis = el("p", { "class": "basis basis-" + (data.basis || "") }, "Stands on: ");
+          basis.appendChild(el("strong", {}, data.basis_label));
+          answerBox.appendChild(basis);
+        }
         renderCitations(answerBox, data.citations, prefix);
         renderFeedback(answerBox, data.interaction_id, askForm.getAttribute("data-feedback"));
         if (data.conversation_id) { conversation.value = data.conversation_id; remember(data.conversation_id); }

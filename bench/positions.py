@@ -1,0 +1,190 @@
+"""Positions with their dates: on a fixture twin whose memos change position over time, does the newest lead?
+
+bench/data/positions/corpus holds four dated documents of a fictional CEO (Priya Nair, Corvane Outdoor), written for
+this benchmark: 16 points on which a later document takes a different position than an earlier one (a figure, a
+reversal, a yes turned no) and 15 on which a later document restates the same position in other words.
+bench/data/positions/questions.jsonl asks about each point twice, in everyday words rather than the memos'.
+
+For each question the twin answers (extractive, then the LLM path against the local stand-in model when --llm):
+- conflicting points: the newest position leads (the answer's first citation is the newer document), the earlier
+  one is cited too, and the answer says the earlier one is earlier ("In <Month Year> I said");
+- agreeing points: no "earlier I said" (the answer carries no positions field and no dated earlier sentence).
+It also shows what `sources show` finds for the older documents (revisions detected by meaning).
+
+    .venv/bin/python bench/positions.py [--llm] [--database-url URL] [--verbose]
+
+Prints tables and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+DATA = Path(__file__).resolve().parent / "data" / "positions"
+CORPUS = DATA / "corpus"
+QUESTIONS = DATA / "questions.jsonl"
+KINDS = {"2025-04-22-spring-all-hands.md": "talk"}
+SLUG = "priya-nair"
+# "In January 2025 I said" (and the model's variants): an answer that presents a position as an earlier one.
+EARLIER_RE = re.compile(r"\b(?:In|Back in|On)\s+(?:\d{1,2}\s+)?(?:January|February|March|April|May|June|July|August|"
+                        r"September|October|November|December)\s+\d{4},?\s+I\s+(?:said|wrote)|earlier I said",
+                        re.IGNORECASE)
+console = Console(width=150)
+
+
+def build(workdir: Path, database_url: str | None) -> tuple[Any, Any, dict[int, str]]:
+    """A migrated database with the fixture twin, its four documents ingested as the CLI does and approved."""
+    from ingestion.pipeline import parse_path
+    from service.config import load_settings
+    from service.corpus import store
+    from service.db import make_engine, make_session_factory, session_scope
+    from service.migrate import upgrade_database
+    from service.search.vectors import index_new_sources
+    from service.twin.persona import refresh_persona
+
+    url = database_url or f"sqlite:///{workdir / 'positions.db'}"
+    settings = load_settings({"DATABASE_URL": url}, environ={})
+    engine = make_engine(url)
+    upgrade_database(engine)
+    factory = make_session_factory(engine)
+    files: dict[int, str] = {}
+    with session_scope(factory) as session:
+        if any(t.slug == SLUG for t in store.list_twins(session)):
+            store.forget_twin(session, SLUG)
+    with session_scope(factory) as session:
+        twin = store.create_twin(session, SLUG, "Priya Nair", title="Chief Executive Officer")
+        store.record_consent(session, SLUG, by="Priya Nair", scope="positions benchmark")
+        for path in sorted(CORPUS.iterdir()):
+            doc = parse_path(path, kind=KINDS.get(path.name, "memo"), speaker_labels=[])
+            files[store.add_source(session, twin, doc, approve=True).source.id] = path.name
+        refresh_persona(session, twin)
+    with session_scope(factory) as session:
+        index_new_sources(session, settings, list(files))
+    return settings, factory, files
+
+
+def ask_all(settings: Any, factory: Any, files: dict[int, str], questions: list[dict[str, Any]],
+            verbose: bool) -> list[dict[str, Any]]:
+    """Each question answered, with what the bench checks."""
+    from service.corpus.access import Viewer
+    from service.db import session_scope
+    from service.twin.engine import answer_question
+
+    results = []
+    for item in questions:
+        with session_scope(factory) as session:
+            started = time.perf_counter()
+            answer = answer_question(session, settings, SLUG, item["question"], Viewer.public(), channel="bench")
+            ms = (time.perf_counter() - started) * 1000
+        cited = [files.get(c.source_id, "?") for c in answer.citations]
+        said_earlier = bool(EARLIER_RE.search(answer.answer))
+        row = {**item, "answer": answer.answer, "cited": cited, "mode": answer.mode, "grounded": answer.grounded,
+               "fallback": answer.fallback_reason, "positions": answer.positions, "said_earlier": said_earlier,
+               "leads_newest": bool(cited) and cited[0] == item["newest"],
+               "both_cited": item["newest"] in cited and item["earlier"] in cited, "ms": ms}
+        results.append(row)
+        if verbose:
+            mark = "ok" if (row["leads_newest"] and said_earlier if item["kind"] == "conflict" else not said_earlier) else "XX"
+            console.print(f"[dim]{mark} {item['kind']:<8} {item['point']:<16}[/] {item['question']}\n    "
+                          f"{answer.answer}\n    cited: {cited} {answer.fallback_reason or ''}")
+    return results
+
+
+def summary_rows(label: str, results: list[dict[str, Any]]) -> list[list[str]]:
+    """Table rows for one run: conflicting and agreeing points."""
+    conflict = [r for r in results if r["kind"] == "conflict"]
+    agree = [r for r in results if r["kind"] == "agree"]
+
+    def share(rows: list[dict[str, Any]], key: str) -> str:
+        return f"{sum(1 for r in rows if r[key])}/{len(rows)} ({sum(1 for r in rows if r[key]) / max(len(rows), 1):.0%})"
+
+    modes = Counter(r["mode"] for r in results)
+    ms = [r["ms"] for r in results]
+    p95 = sorted(ms)[max(int(0.95 * len(ms)) - 1, 0)] if ms else 0.0
+    return [
+        [label, "conflicting", str(len(conflict)), share(conflict, "leads_newest"), share(conflict, "both_cited"),
+         share(conflict, "said_earlier"), share(conflict, "grounded"),
+         ", ".join(f"{k} {v}" for k, v in modes.items()), f"{statistics.median(ms):.0f} / {p95:.0f}"],
+        [label, "agreeing", str(len(agree)), "-", "-", share(agree, "said_earlier"), share(agree, "grounded"), "", ""],
+    ]
+
+
+def run_llm(settings: Any, factory: Any, files: dict[int, str], questions: list[dict[str, Any]],
+            verbose: bool) -> list[dict[str, Any]]:
+    """The LLM path against the local stand-in model (honest mode: it quotes the passages it is given)."""
+    from tests.support.fake_openai import FakeOpenAI
+
+    with FakeOpenAI(delay=1.0) as fake:
+        llm_settings = settings.replace(llm_base_url=fake.base_url, llm_model="fake-gpt", llm_api_key="bench",
+                                        llm_timeout=2.0)
+        return ask_all(llm_settings, factory, files, questions, verbose)
+
+
+def detected(settings: Any, factory: Any, files: dict[int, str]) -> Table:
+    """What `sources show` lists as later sources revising each document (marked none; found by meaning)."""
+    from service.corpus.models import Source
+    from service.db import session_scope
+    from service.twin.positions import detect_revisions
+
+    table = Table(title="Revisions `sources show` detects by meaning (no curator marks)")
+    for column in ("document", "later sources with a different position", "points", "of the fixture's pairs"):
+        table.add_column(column)
+    points = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+    conflict_pairs = Counter((p["earlier"], p["newest"]) for p in points if p["kind"] == "conflict")
+    agree_pairs = Counter((p["earlier"], p["newest"]) for p in points if p["kind"] == "agree")
+    with session_scope(factory) as session:
+        for source_id, name in sorted(files.items(), key=lambda kv: kv[1]):
+            found = detect_revisions(session, settings, session.get(Source, source_id))
+            by_source = Counter(files.get(d.source_id, "?") for d in found)
+            expected = {n: c // 2 for (e, n), c in conflict_pairs.items() if e == name}
+            agreeing = {n: c // 2 for (e, n), c in agree_pairs.items() if e == name}
+            table.add_row(name, ", ".join(f"{n}: {c}" for n, c in by_source.items()) or "-", str(len(found)),
+                          "; ".join(f"{n}: {c} conflicting, {agreeing.get(n, 0)} agreeing" for n, c in expected.items())
+                          or "-")
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--llm", action="store_true", help="Also answer through the local stand-in model.")
+    parser.add_argument("--database-url", help="A database to build the twin in (default: a temporary SQLite file).")
+    parser.add_argument("--verbose", action="store_true", help="Print every answer.")
+    args = parser.parse_args(argv)
+    questions = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+    with tempfile.TemporaryDirectory() as tmp:
+        settings, factory, files = build(Path(tmp), args.database_url)
+        table = Table(title="Positions with their dates: fixture twin, 16 conflicting and 15 agreeing points, "
+                            "two everyday questions each")
+        for column in ("composer", "points", "questions", "newest leads", "both cited", "\"In <date> I said\"",
+                       "answered", "modes", "p50 / p95 ms"):
+            table.add_column(column)
+        for row in summary_rows("extractive", ask_all(settings, factory, files, questions, args.verbose)):
+            table.add_row(*row)
+        if args.llm:
+            for row in summary_rows("LLM (stand-in)", run_llm(settings, factory, files, questions, args.verbose)):
+                table.add_row(*row)
+        console.print(table)
+        console.print("Goals: newest leads in >= 90 % of answers on conflicting points; 0 \"earlier I said\" on "
+                      "agreeing points.")
+        console.print(detected(settings, factory, files))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,685 @@
+"""Positions with their dates: when approved sources of different dates disagree on the point asked about, the
+answer gives the newest position first and the earlier one after, both cited with their dates.
+
+"Same point" is decided by meaning (the statements' sentence vectors are close, and both are close to the
+question); "different position" by what changes between them: key figures (numbers with their unit), a reversal
+said in the later one ("no longer", "instead", "we are pausing…"), or the opposite polarity (one is negated). A
+curator's mark (source A's position is superseded by the later source B) makes the pair a change whatever the
+wording. Agreeing statements are left alone: the answer never says "earlier I said" for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.config import Settings
+from service.corpus.access import Viewer
+from service.corpus.models import Passage, Source
+from service.corpus.revisions import marked_pairs
+from service.search import PassageHit, reranker_for
+from service.search.vectors import embedding_text, vector_index
+from service.twin.citations import Citation, CitedSentence, HitLike, citation_for
+from service.twin.extractive import Composed, quotable_sentences
+from service.twin.persona import PersonaSettings
+from service.twin.text import STOPWORDS, content_stems, jaccard, stem, word_set
+
+log = logging.getLogger(__name__)
+
+# Two statements are on the same point when their vectors are at least this close (all-MiniLM-L6-v2 cosine).
+SAME_POINT = 0.5
+# Other sources' statements count only when this close to the closest one's (else they make a neighbouring point).
+POINT_MARGIN = 0.15
+# Reasons that alone say little ("by 2026" against "in 2028", "instead"): they count only this close in meaning.
+WEAK_REASONS = frozenset({"years", "reversal"})
+CLOSE_POINT = 0.65
+# A curator marked the later source as revising the earlier one: its closest sentence need only be this close.
+MARKED_POINT = 0.35
+# Without a sentence model: shared content words instead (Jaccard).
+SAME_POINT_WORDS = 0.3
+# A rival statement must be about as close to the question as the answer's own: this share of it, and this floor.
+RELEVANT_SHARE = 0.7
+RELEVANT_FLOOR = 0.2
+# Passages looked at for positions, best first, and earlier positions quoted after the newest.
+POOL_PASSAGES = 8
+MAX_EARLIER = 1
+# A neighbouring sentence joins a statement when it is this close to the question as the statement's best.
+STATEMENT_SHARE = 0.85
+MAX_STATEMENT_SENTENCES = 2
+# Words that are not the unit of a number ("40 new stores": the unit is "store").
+_UNIT_SKIP = word_set("new more additional extra full further other of the a an our per every each about around "
+                      "roughly nearly almost over under than to up")
+NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12,
+}
+SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9}
+FIGURE_RE = re.compile(
+    r"(?P<cur>[$€£])?\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\b(?:" + "|".join(NUMBER_WORDS) + r")\b)"
+    r"(?:\s*(?P<scale>thousand|million|billion|bn|mn|[kKmMbB])\b)?"
+    r"(?:\s*(?P<pct>%|percent\b|per\s+cent\b|percentage\s+points?\b))?"
+    r"(?P<after>(?:[\s-]+[A-Za-z'’]+){0,3})", re.IGNORECASE)
+# A later statement that says it changes course. Matched in the later statement and not in the earlier one.
+REVERSAL_RE = re.compile(
+    r"\b(?:no longer|not any ?more|instead|rather than|after all|on hold|(?:is|are) over|"
+    r"changed? (?:my|our) (?:mind|plans?|approach|course|view)|not going ahead|won't go ahead|"
+    r"(?:we|i)(?:'re|'m|'ll| are| am| will| have| had|'ve)?(?: now| also)?(?: be)?\s+"
+    r"(?:ending|stopping|dropping|scrapping|scrapped|cancel+(?:ing|ed)?|postpon(?:e|ed|ing)|delay(?:ed|ing)?|"
+    r"paus(?:e|ed|ing)|revers(?:e|ed|ing)|revis(?:e|ed|ing)|lift(?:ed|ing)?|abandon(?:ed|ing)?|"
+    r"walk(?:ed|ing)? back|pull(?:ed|ing)? back|shelv(?:e|ed|ing)|rais(?:e|ed|ing)|cut(?:ting)?|"
+    r"lower(?:ed|ing)?|reduc(?:e|ed|ing)|push(?:ed|ing)? back))\b", re.IGNORECASE)
+NEGATION_RE = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without)\b|n[’']t\b", re.IGNORECASE)
+KIND_NAMES = {"memo": "memo", "talk": "talk", "transcript": "conversation", "email": "e-mail"}
+# A statement's first word that reads on after "As of the March 2026 memo, " in lower case.
+_LOWER_OK = frozenset(w for w in STOPWORDS if w != "i") | {"every", "all", "most"}
+
+
+class Scorer(Protocol):
+    """What comparing statements by meaning needs: vectors for texts and for the question."""
+
+    def query_vector(self, query: str) -> np.ndarray: ...
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+# Marked pairs: (earlier source id, later source id): the later one's position supersedes the earlier one's.
+Revisions = frozenset[tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """What one dated source says on the point: its best sentences for the question, in reading order."""
+
+    hit: HitLike
+    spans: tuple[tuple[int, int], ...]
+    relevance: float
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.hit.text[a:b] for a, b in self.spans)
+
+    @property
+    def quote(self) -> str:
+        """The passage's words from the first sentence to the last (what the citation quotes)."""
+        return self.hit.text[self.spans[0][0]:self.spans[-1][1]]
+
+    @property
+    def date(self) -> dt.date:
+        assert self.hit.date is not None
+        return self.hit.date
+
+
+@dataclass
+class PositionChange:
+    """Statements of different dates on one point that disagree: the newest, then the earlier ones."""
+
+    newest: Statement
+    earlier: list[Statement]
+    reasons: list[str]
+    marked: bool = False
+
+    def source_ids(self) -> list[int]:
+        return [self.newest.hit.source_id, *(s.hit.source_id for s in self.earlier)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """What the answer's `positions` field carries: which source is current, which earlier, and why."""
+        def one(s: Statement) -> dict[str, Any]:
+            return {"source_id": s.hit.source_id, "title": s.hit.title, "date": s.date.isoformat(),
+                    "passage_id": s.hit.passage_id}
+        return {"current": one(self.newest), "earlier": [one(s) for s in self.earlier], "reasons": list(self.reasons),
+                "marked": self.marked}
+
+
+# --- what differs ----------------------------------------------------------------------------------------------
+
+def figures(text: str) -> dict[str, set[float]]:
+    """Key figures of a text by unit: "%", a currency, "deadline"/"year" for years, else the noun counted."""
+    found: dict[str, set[float]] = {}
+    for m in FIGURE_RE.finditer(text):
+        raw = m.group("num").replace(",", "")
+        word = raw.lower()
+        if word in NUMBER_WORDS:
+            value = float(NUMBER_WORDS[word])
+        else:
+            try:
+                value = float(raw)
+            except ValueError:
+                continue
+        scale = (m.group("scale") or "").lower()
+        if scale:
+            value *= SCALES.get(scale, 1.0)
+        after = [w.lower() for w in re.findall(r"[A-Za-z'’]+", m.group("after") or "")]
+        if m.group("pct"):
+            unit = "%"
+        elif m.group("cur"):
+            unit = m.group("cur")
+        elif raw.isdigit() and len(raw) == 4 and 1900 <= value <= 2100:
+            unit = "year"
+        else:
+            nouns = [w for w in after if w not in _UNIT_SKIP]
+            if not nouns or (word in NUMBER_WORDS and value == 1 and nouns[0] in STOPWORDS):
+                continue  # "one of", "one thing": not a figure
+            unit = stem(nouns[0])
+        found.setdefault(unit, set()).add(round(value, 6))
+    return found
+
+
+def differs(earlier: str, later: str) -> list[str]:
+    """Why two statements on one point take different positions (empty when nothing says they do)."""
+    reasons = []
+    a, b = figures(earlier), figures(later)
+    moved = {u for u in a.keys() & b.keys() if a[u].isdisjoint(b[u])}
+    if moved - {"year"}:
+        reasons.append("figures")
+    elif moved:
+        reasons.append("years")
+    if REVERSAL_RE.search(later) and not REVERSAL_RE.search(earlier):
+        reasons.append("reversal")
+    if _flipped(earlier, later) or _flipped(later, earlier):
+        reasons.append("polarity")
+    if _opposed(earlier, later):
+        reasons.append("opposite")
+    return reasons
+
+
+# Words whose use in one statement and opposite's in the other (without the word itself) means the position turned.
+OPPOSITES = (("open", "close"), ("raise", "cut"), ("raise", "lower"), ("increase", "decrease"), ("increase", "cut"),
+             ("expand", "shrink"), ("expand", "end"), ("start", "stop"), ("add", "remove"), ("more", "fewer"),
+             ("allow", "ban"), ("hire", "freez"), ("keep", "drop"), ("only", "anywher"), ("up", "down"), ("flat", "rais"),
+             ("flat", "increas"), ("flat", "cut"), ("hold", "rais"))
+
+
+def _opposed(earlier: str, later: str) -> bool:
+    """Whether one statement uses a word and the other its opposite (and not the word itself)."""
+    a = {stem(w) for w in re.findall(r"[A-Za-z]+", earlier.lower())}
+    b = {stem(w) for w in re.findall(r"[A-Za-z]+", later.lower())}
+    for x, y in OPPOSITES:
+        x, y = stem(x), stem(y)
+        if (x in a and y in b and x not in b and y not in a) or (y in a and x in b and y not in b and x not in a):
+            return True
+    return False
+
+
+CLAUSE_RE = re.compile(r"[;:,—–]|\b(?:and|but|so|because|while|whereas)\b")
+
+
+def _flipped(negated: str, other: str) -> bool:
+    """Whether `negated` denies what `other` asserts: a clause of it is negated and shares its subject with `other`
+    (two content words, or all of a short clause's), while `other` carries no negation of its own."""
+    if NEGATION_RE.search(other):
+        return False
+    theirs = set(content_stems(other))
+    for clause in CLAUSE_RE.split(negated):
+        if clause and NEGATION_RE.search(clause):
+            mine = set(content_stems(clause))
+            shared = mine & theirs
+            if len(shared) >= 2 or (shared and shared == mine):
+                return True
+    return False
+
+
+# --- statements ------------------------------------------------------------------------------------------------
+
+_VECTORS: OrderedDict[str, np.ndarray] = OrderedDict()
+_VECTOR_CACHE = 20_000
+
+
+def _vectors(scorer: Scorer, texts: list[str]) -> np.ndarray:
+    """Unit vectors of texts, remembered (the same passages answer many questions)."""
+    missing = list(dict.fromkeys(t for t in texts if t not in _VECTORS))
+    if missing:
+        for text, vector in zip(missing, scorer.embed(missing), strict=True):
+            _VECTORS[text] = np.asarray(vector, dtype=np.float32)
+        while len(_VECTORS) > _VECTOR_CACHE:
+            _VECTORS.popitem(last=False)
+    return np.stack([_VECTORS[t] for t in texts]) if texts else np.zeros((0, 0), dtype=np.float32)
+
+
+@dataclass
+class _Pool:
+    """The quotable sentences of the dated passages looked at, their vectors and closeness to the question."""
+
+    sentences: list[Any]
+    vectors: np.ndarray | None
+    relevance: list[float]
+
+    def point(self, i: int, j: int) -> float:
+        """How close two sentences are in meaning (shared words without a model)."""
+        if self.vectors is not None:
+            return float(self.vectors[i] @ self.vectors[j])
+        return jaccard(set(content_stems(self.sentences[i].text)), set(content_stems(self.sentences[j].text)))
+
+    def statement(self, i: int) -> Statement:
+        """Sentence i with a neighbour in its passage on the same point and nearly as close to the question."""
+        top = self.sentences[i]
+        chosen = [i]
+        for j, s in enumerate(self.sentences):
+            if (s.hit.passage_id == top.hit.passage_id and abs(s.index - top.index) == 1
+                    and len(chosen) < MAX_STATEMENT_SENTENCES
+                    and self.relevance[j] >= STATEMENT_SHARE * self.relevance[i]
+                    and self.point(i, j) >= self.same_point):
+                chosen.append(j)
+        chosen.sort(key=lambda j: self.sentences[j].index)
+        vector = None
+        if self.vectors is not None:
+            mean = self.vectors[chosen].mean(axis=0)
+            vector = mean / (float(np.linalg.norm(mean)) or 1.0)
+        return Statement(top.hit, tuple((self.sentences[j].start, self.sentences[j].end) for j in chosen),
+                         self.relevance[i], vector)
+
+    @property
+    def same_point(self) -> float:
+        return SAME_POINT if self.vectors is not None else SAME_POINT_WORDS
+
+
+def sentence_pool(question: str, hits: Sequence[HitLike], scorer: Scorer | None) -> _Pool:
+    """The dated executive sentences of the hits, scored against the question."""
+    pool = [s for s in quotable_sentences(hits, len(hits)) if s.hit.date is not None]
+    if not pool:
+        return _Pool([], None, [])
+    if scorer is not None:
+        texts = [f"{s.hit.heading}: {s.text}" if s.hit.heading else s.text for s in pool]
+        vectors = _vectors(scorer, texts)
+        return _Pool(pool, vectors, [float(x) for x in vectors @ scorer.query_vector(question)])
+    wanted = set(content_stems(question))
+    return _Pool(pool, None, [len(wanted & set(content_stems(s.text))) / (len(wanted) or 1) for s in pool])
+
+
+def find_change(question: str, hits: Sequence[HitLike], scorer: Scorer | None, *, anchor_source: int | None = None,
+                revisions: Revisions = frozenset()) -> PositionChange | None:
+    """The change of position on the question's point among the hits' dated sources, or None.
+
+    The anchor is the source the answer stands on (its first citation), else the one closest to the question; its
+    statement is its sentence closest to the question. Each other dated source's statement on that point is its
+    sentence closest to the anchor's (among those about the question), when it is close enough to be the same point.
+    """
+    pool = sentence_pool(question, hits, scorer)
+    if not pool.sentences:
+        return None
+    by_source: dict[int, list[int]] = {}
+    for i, s in enumerate(pool.sentences):
+        by_source.setdefault(s.hit.source_id, []).append(i)
+    best = {sid: max(idx, key=lambda i: pool.relevance[i]) for sid, idx in by_source.items()}
+    if anchor_source not in best:
+        anchor_source = max(best, key=lambda sid: pool.relevance[best[sid]])
+    a = best[anchor_source]
+    anchor = pool.statement(a)
+    floor = max(RELEVANT_FLOOR, RELEVANT_SHARE * anchor.relevance)
+    changed: list[tuple[Statement, list[str], bool]] = []
+    matches: dict[int, tuple[int, float, bool]] = {}
+    for source_id, indexes in by_source.items():
+        date = pool.sentences[indexes[0]].hit.date
+        if source_id == anchor_source or date == anchor.date:
+            continue
+        pair = (source_id, anchor_source) if date < anchor.date else (anchor_source, source_id)
+        marked = pair in revisions
+        about = [i for i in indexes if pool.relevance[i] >= floor] or (indexes if marked else [])
+        if not about:
+            continue
+        j = max(about, key=lambda i: pool.point(a, i))
+        if pool.point(a, j) >= (MARKED_POINT if marked else pool.same_point):
+            matches[source_id] = (j, pool.point(a, j), marked)
+    # The point is what the closest other source says; a source much further from it speaks to a neighbouring point.
+    closest = max((p for _, p, _ in matches.values()), default=0.0)
+    for j, point, marked in matches.values():
+        if not marked and point < closest - POINT_MARGIN:
+            continue
+        other = pool.statement(j)
+        before, after = (other, anchor) if other.date < anchor.date else (anchor, other)
+        reasons = differs(before.text, after.text)
+        if set(reasons) <= WEAK_REASONS and point < CLOSE_POINT and pool.vectors is not None:
+            reasons = []  # a year or a turn of phrase alone is evidence only between statements very close in meaning
+        if marked:
+            reasons = ["marked", *reasons]
+        if reasons:
+            changed.append((other, reasons, marked))
+    if not changed:
+        return None
+    group = [anchor, *(s for s, _, _ in changed)]
+    newest = max(group, key=lambda s: (s.date, s.relevance))
+    earlier = sorted((s for s in group if s is not newest), key=lambda s: s.date, reverse=True)[:MAX_EARLIER]
+    shown = {id(newest), *(id(s) for s in earlier)}
+    reasons = list(dict.fromkeys(r for s, rs, _ in changed if id(s) in shown for r in rs))
+    return PositionChange(newest, earlier, reasons, marked=any(m for s, _, m in changed if id(s) in shown))
+
+
+# --- how an answer says it -------------------------------------------------------------------------------------
+
+def when(date: dt.date, others: Iterable[dt.date] = ()) -> str:
+    """"March 2026", or "3 March 2026" when another position is from the same month."""
+    same_month = any(o != date and (o.year, o.month) == (date.year, date.month) for o in others)
+    return f"{date.day} {date:%B %Y}" if same_month else f"{date:%B %Y}"
+
+
+def source_label(hit: HitLike, others: Iterable[dt.date] = ()) -> str:
+    """"the March 2026 memo" (the kind of source, dated)."""
+    assert hit.date is not None
+    return f"the {when(hit.date, others)} {KIND_NAMES.get(hit.kind, 'note')}"
+
+
+def _lead(text: str) -> str:
+    """A statement's first word in lower case when it reads on after a comma ("We…" → "we…")."""
+    first = text.split(" ", 1)[0]
+    if first.lower().strip("“\"'‘") in _LOWER_OK and first[:1].isupper() and not first.isupper():
+        return text[:1].lower() + text[1:]
+    return text
+
+
+def compose(change: PositionChange, persona: PersonaSettings, question: str, score: float,
+            evidence: Any = None) -> Composed:
+    """The dated answer: "As of the March 2026 memo, … [1]" then "In January 2025 I said: “…” [2]"."""
+    dates = [change.newest.date, *(s.date for s in change.earlier)]
+    newest = change.newest
+    citations = [citation_for(1, newest.hit, newest.quote)]
+    sentences = [newest.hit.text[a:b] for a, b in newest.spans]
+    segments = []
+    for i, sentence in enumerate(sentences):
+        text = f"As of {source_label(newest.hit, dates)}, {_lead(sentence)}" if i == 0 else sentence
+        segments.append(text + (" [1]" if i == len(sentences) - 1 else ""))
+    used = [newest.hit]
+    for n, earlier in enumerate(change.earlier, start=2):
+        citations.append(citation_for(n, earlier.hit, earlier.quote))
+        segments.append(earlier_sentence(earlier, dates, n))
+        used.append(earlier.hit)
+    return Composed(answer=" ".join(segments), citations=citations, grounded=True, grounding=score,
+                    segments=segments, used=used, evidence=evidence)
+
+
+def earlier_sentence(statement: Statement, dates: Sequence[dt.date], n: int) -> str:
+    """"In January 2025 I said: “…” [n]"."""
+    return f"In {when(statement.date, dates)} I said: “{statement.text}” [{n}]"
+
+
+def shown(change: PositionChange | None, composed: Composed) -> dict[str, Any] | None:
+    """The answer's `positions` field: the change, when the answer gives the current position and an earlier one."""
+    if change is None or not composed.grounded:
+        return None
+    cited = {c.source_id for c in composed.citations}
+    if change.newest.hit.source_id not in cited or not any(s.hit.source_id in cited for s in change.earlier):
+        return None
+    return change.to_dict()
+
+
+# --- the model's answer ----------------------------------------------------------------------------------------
+
+def dated_text(hit: HitLike) -> str:
+    """A passage as a model's sentences are checked against it: its words and its source's date and kind, so that
+    "As of the March 2026 memo, …" is supported by the passage it cites."""
+    if hit.date is None:
+        return hit.text
+    return f"{hit.text}\n{hit.date.day} {hit.date:%B %Y} {KIND_NAMES.get(hit.kind, 'note')}"
+
+
+def order_for_model(hits: Sequence[HitLike], change: PositionChange | None) -> list[HitLike]:
+    """The passages as numbered for the model: the newest position's just before the earlier ones'."""
+    if change is None:
+        return list(hits)
+    wanted = [change.newest.hit, *(s.hit for s in change.earlier)]
+    ids = {h.passage_id for h in wanted}
+    rest = [h for h in hits if h.passage_id not in ids]
+    position = next((i for i, h in enumerate(hits) if h.passage_id in ids), 0)
+    before = [h for h in hits[:position] if h.passage_id not in ids]
+    return before + wanted + rest[len(before):]
+
+
+def numbers_of(change: PositionChange, hits: Sequence[HitLike]) -> tuple[int, list[int]] | None:
+    """The [n] of the newest position and of the earlier ones among the numbered passages, or None."""
+    index = {h.passage_id: n for n, h in enumerate(hits, start=1)}
+    newest = index.get(change.newest.hit.passage_id)
+    earlier = [index[s.hit.passage_id] for s in change.earlier if s.hit.passage_id in index]
+    if newest is None or not earlier:
+        return None
+    return newest, earlier
+
+
+RULE = ("6. When sources of different dates take different positions on the point asked about, the newest is the "
+        "current position: give it first, saying its date, then the earlier one with its date, citing both.")
+
+
+def instruct(messages: list[dict[str, str]], change: PositionChange | None, hits: Sequence[HitLike]) -> None:
+    """Tell the model which numbered sources disagree over time and which is current (in place)."""
+    numbers = numbers_of(change, hits) if change is not None else None
+    if change is None or numbers is None:
+        return
+    newest, earlier = numbers
+    dates = [change.newest.date, *(s.date for s in change.earlier)]
+    olds = " and ".join(f"[{n}] ({s.date.isoformat()})" for n, s in zip(earlier, change.earlier, strict=False))
+    first_old = change.earlier[0]
+    note = (f"Dated positions: source [{newest}] ({change.newest.date.isoformat()}) and source {olds} disagree on "
+            f"this point; [{newest}] is the current position. Begin with it (\"As of "
+            f"{source_label(change.newest.hit, dates)}, …\" citing [{newest}]), then give the earlier one (\"In "
+            f"{when(first_old.date, dates)} I said …\" citing [{earlier[0]}]).")
+    system = messages[0]["content"]
+    if RULE not in system:
+        head, sep, tail = system.partition("\n\nVoice:")
+        if not sep:
+            head, sep, tail = system.rpartition("\n[us-rules-")
+            messages[0]["content"] = (head + "\n" + RULE + sep + tail) if sep else system + "\n" + RULE
+        else:
+            messages[0]["content"] = head + "\n" + RULE + sep + tail
+    last = messages[-1]["content"]
+    at = last.rfind("\n\nQuestion: ")
+    messages[-1]["content"] = (last[:at] + "\n\n" + note + last[at:]) if at >= 0 else last + "\n\n" + note
+
+
+def order_problem(change: PositionChange | None, hits: Sequence[HitLike],
+                  kept: Sequence[CitedSentence]) -> str | None:
+    """Why a model's checked sentences (so far) put positions in the wrong order: the earlier one cited first."""
+    numbers = numbers_of(change, hits) if change is not None else None
+    if numbers is None:
+        return None
+    newest, earlier = numbers
+    for sentence in kept:
+        if newest in sentence.cites:
+            return None
+        if any(n in sentence.cites for n in earlier):
+            return "position_order"
+    return None
+
+
+def order_check(change: PositionChange | None, hits: Sequence[HitLike]) -> Callable[[Sequence[CitedSentence]],
+                                                                                     str | None] | None:
+    """The check a streamed model answer passes piece by piece, or None when no position changed."""
+    if change is None or numbers_of(change, hits) is None:
+        return None
+    return lambda kept: order_problem(change, hits, kept)
+
+
+def complete(composed: Composed, change: PositionChange | None, hits: Sequence[HitLike],
+             kept: Sequence[CitedSentence]) -> tuple[Composed, str]:
+    """A checked model answer that gave the current position without the earlier one: the earlier one added in
+    the executive's own words, cited. Returns the answer and the text added ("" when nothing was)."""
+    numbers = numbers_of(change, hits) if change is not None else None
+    if change is None or numbers is None or not composed.grounded:
+        return composed, ""
+    newest, earlier = numbers
+    cited = {n for s in kept for n in s.cites}
+    if newest not in cited or all(n in cited for n in earlier):
+        return composed, ""
+    dates = [change.newest.date, *(s.date for s in change.earlier)]
+    added = " ".join(earlier_sentence(s, dates, n) for s, n in zip(change.earlier, earlier, strict=False)
+                     if n not in cited)
+    citations: list[Citation] = list(composed.citations)
+    for s, n in zip(change.earlier, earlier, strict=False):
+        if n not in cited:
+            citations.append(citation_for(n, s.hit, s.quote))
+    answer = f"{composed.answer} {added}"
+    return replace(composed, answer=answer, citations=citations, segments=[*composed.segments, " " + added],
+                   used=[*composed.used, *(s.hit for s in change.earlier)]), " " + added
+
+
+# --- what an answer stands on ----------------------------------------------------------------------------------
+
+BASIS_LABELS = {"own_words": "her words", "rephrased": "her words, rephrased (checked)", "no_answer": "no answer"}
+
+
+def basis(mode: str, grounded: bool) -> str:
+    """What an answer stands on: her own words (extractive), her words rephrased and checked (LLM), or no answer."""
+    if not grounded:
+        return "no_answer"
+    return "rephrased" if mode == "llm" else "own_words"
+
+
+def basis_label(kind: str) -> str:
+    """The one label every channel shows for an answer's basis."""
+    return BASIS_LABELS.get(kind, BASIS_LABELS["no_answer"])
+
+
+# --- with the corpus -------------------------------------------------------------------------------------------
+
+def _passage_hits(session: Session, twin_id: int, source_ids: Iterable[int], viewer: Viewer) -> list[PassageHit]:
+    """The executive passages of these sources that the viewer may see (approved, current, in their audiences)."""
+    ids = sorted(set(source_ids))
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Passage, Source).join(Source, Source.id == Passage.source_id)
+        .where(Source.id.in_(ids), Source.twin_id == twin_id, Source.status == "approved",
+               Source.superseded_by_id.is_(None), Source.audience.in_(sorted(viewer.audiences)),
+               Passage.executive.is_(True))
+        .order_by(Source.id, Passage.ordinal))
+    return [PassageHit(passage_id=p.id, source_id=s.id, source_version=s.version, title=s.title, kind=s.kind,
+                       date=s.date, locator=p.locator, speaker=p.speaker, executive=p.executive, text=p.text,
+                       heading=p.heading, ordinal=p.ordinal, score=0.0) for p, s in rows]
+
+
+def apply(session: Session, settings: Settings, twin_id: int, question: str, hits: list[HitLike],
+          persona: PersonaSettings, composed: Composed,
+          viewer: Viewer) -> tuple[list[HitLike], Composed, PositionChange | None]:
+    """The engine's hook: the change of position on the question's point, if any, and the answer that says it.
+
+    Passages of later sources a curator marked as revising a found source join the pool; the one giving the newest
+    position joins the hits (so the model sees it too)."""
+    if not hits:
+        return hits, composed, None
+    try:
+        found_ids = {h.source_id for h in hits[:POOL_PASSAGES] if h.executive}
+        revisions = marked_pairs(session, twin_id, found_ids)
+        later = {b for a, b in revisions if a in found_ids and b not in found_ids}
+        extra = _passage_hits(session, twin_id, later, viewer)
+        anchor = composed.citations[0].source_id if composed.grounded and composed.citations else None
+        change = find_change(question, [*hits[:POOL_PASSAGES], *extra], reranker_for(settings),
+                             anchor_source=anchor, revisions=revisions)
+    except Exception as exc:  # the positions are a refinement: an answer without them still stands
+        log.warning("dated positions unavailable: %s", exc)
+        return hits, composed, None
+    if change is None:
+        return hits, composed, None
+    known = {h.passage_id for h in hits}
+    hits = [*hits, *(s.hit for s in (change.newest, *change.earlier) if s.hit.passage_id not in known)]
+    if composed.grounded:
+        composed = compose(change, persona, question, composed.grounding, composed.evidence)
+    return hits, composed, change
+
+
+def checked(outcome: Any, change: PositionChange | None, hits: Sequence[HitLike]) -> Any:
+    """A model's checked answer with positions in order (the earlier cited first fails it: `position_order`) and the
+    earlier position added when the model left it out."""
+    from service.twin.llm import LLMOutcome
+
+    composed = outcome.composed
+    if composed is None or outcome.check is None or change is None:
+        return outcome
+    problem = order_problem(change, hits, outcome.check.kept)
+    if problem is not None:
+        return LLMOutcome(None, problem, raw_text=outcome.raw_text, check=outcome.check)
+    completed, _added = complete(composed, change, hits, outcome.check.kept)
+    return LLMOutcome(completed, None, raw_text=outcome.raw_text, check=outcome.check)
+
+
+@dataclass(frozen=True)
+class DetectedRevision:
+    """A later source whose statement on one of this source's points differs from it, found by meaning."""
+
+    source_id: int
+    title: str
+    date: dt.date
+    ordinal: int
+    later_ordinal: int
+    reasons: list[str]
+    earlier_text: str
+    later_text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source_id": self.source_id, "title": self.title, "date": self.date.isoformat(),
+                "ordinal": self.ordinal, "later_ordinal": self.later_ordinal, "reasons": list(self.reasons),
+                "earlier": self.earlier_text, "later": self.later_text}
+
+
+NEAREST_PASSAGES = 8
+MAX_SOURCE_PASSAGES = 60
+
+
+def detect_revisions(session: Session, settings: Settings, source: Source) -> list[DetectedRevision]:
+    """Later approved sources of the same twin that take a different position on a point this source makes."""
+    scorer = reranker_for(settings)
+    if scorer is None or source.date is None:
+        return []
+    everyone = Viewer(audiences=frozenset(
+        session.scalars(select(Source.audience).where(Source.twin_id == source.twin_id).distinct())))
+    own = [h for h in _passage_hits_any(session, source) if h.executive][:MAX_SOURCE_PASSAGES]
+    if not own:
+        return []
+    index = vector_index(session, scorer.model)
+    vectors = scorer.embed([embedding_text(h.title, h.heading, h.text) for h in own])
+    near: dict[int, set[int]] = {}
+    for h, vector in zip(own, vectors, strict=True):
+        near[h.passage_id] = {pid for pid, sim in index.nearest(source.twin_id, vector, NEAREST_PASSAGES)
+                              if sim >= SAME_POINT}
+    candidate_ids = set().union(*near.values()) - {h.passage_id for h in own}
+    if not candidate_ids:
+        return []
+    later_sources = set(session.scalars(select(Passage.source_id).where(Passage.id.in_(sorted(candidate_ids)))))
+    others = {h.passage_id: h for h in _passage_hits(session, source.twin_id, later_sources, everyone)
+              if h.date is not None and h.date > source.date}
+    found: dict[tuple[int, int], DetectedRevision] = {}
+    for h in own:
+        for pid in sorted(near[h.passage_id] & others.keys()):
+            other = others[pid]
+            change = find_change(h.text, [h, other], scorer, anchor_source=source.id)
+            if change is None or change.newest.hit.source_id != other.source_id:
+                continue
+            key = (other.source_id, h.ordinal)
+            if key not in found:
+                assert other.date is not None
+                found[key] = DetectedRevision(other.source_id, other.title, other.date, h.ordinal, other.ordinal,
+                                              change.reasons, change.earlier[0].text, change.newest.text)
+    return sorted(found.values(), key=lambda d: (d.date, d.source_id, d.ordinal), reverse=True)
+
+
+def _passage_hits_any(session: Session, source: Source) -> list[PassageHit]:
+    """A source's own passages as hits, whatever its status (a curator reads any source they may see)."""
+    return [PassageHit(passage_id=p.id, source_id=source.id, source_version=source.version, title=source.title,
+                       kind=source.kind, date=source.date, locator=p.locator, speaker=p.speaker,
+                       executive=p.executive, text=p.text, heading=p.heading, ordinal=p.ordinal, score=0.0)
+            for p in source.passages]
+
+
+def revision_report(session: Session, settings: Settings, source: Source, viewer: Viewer, *,
+                    detect: bool = True) -> dict[str, Any]:
+    """For one source: the later sources marked as revising its position, the earlier ones it revises, and the later
+    sources found by meaning to take a different position on one of its points (only sources the viewer may see)."""
+    from service.corpus.revisions import revised_by, revises
+
+    found: list[DetectedRevision] = []
+    if detect:
+        try:
+            found = detect_revisions(session, settings, source)
+        except Exception as exc:  # the model failed: the marks still show
+            log.warning("detecting revisions of source %s failed: %s", source.id, exc)
+    audiences = {s.id: s.audience for s in session.scalars(select(Source).where(
+        Source.id.in_(sorted({d.source_id for d in found}) or [0])))}
+    return {"revised_by": [link.to_dict() for link in revised_by(session, source) if viewer.sees(link.other.audience)],
+            "revises": [link.to_dict() for link in revises(session, source) if viewer.sees(link.other.audience)],
+            "detected": [d.to_dict() for d in found if viewer.sees(audiences.get(d.source_id, ""))]}

@@ -1,0 +1,221 @@
+"""Positions with their dates: real dated files (.docx with a memo header, .md), the embedded model, both composers.
+
+When approved sources disagree over time on the point asked about, the newest position leads ("As of the March 2026
+memo, …") and the earlier one follows ("In January 2025 I said …"), both cited with their dates; sources that agree
+never get "I said"; a curator's mark makes a pair a change whatever the wording."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import docx
+import pytest
+from sqlalchemy.orm import Session
+
+from ingestion.pipeline import parse_path
+from service.config import Settings
+from service.corpus import revisions, store
+from service.corpus.access import Viewer
+from service.corpus.models import Source, Twin
+from service.errors import BadInput, NotFound
+from service.search.vectors import index_new_sources
+from service.twin.engine import answer_question, stream_answer
+from service.twin.positions import differs, figures
+from tests.support.fake_openai import FakeOpenAI, parse_prompt
+
+OLD_DEPOTS = "We will open 12 new depots in 2025, most of them in the Midwest."
+NEW_DEPOTS = "We will open 7 new depots this year, not 12, and put the rest of that money into dock automation."
+OLD_SAFETY = "Safety on our loading docks comes before speed, on every shift."
+NEW_SAFETY = "On our loading docks, safety still comes before speed."
+OLD_MARKET = "Our focus for growth is the Midwest, where our customers already are."
+NEW_MARKET = "Our focus for growth is the Pacific Northwest, where the new ports are."
+EARLIER_RE = re.compile(r"In (?:January|March) 20\d\d I said")
+
+
+def write_docx(path: Path, header: list[str], sections: list[tuple[str, str]]) -> Path:
+    """A .docx memo: routing lines (To/From/Date/Subject), then a heading and a paragraph per section."""
+    document = docx.Document()
+    for line in header:
+        document.add_paragraph(line)
+    for heading, text in sections:
+        document.add_heading(heading, level=2)
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+@dataclass
+class Dated:
+    twin: Twin
+    old: Source
+    new: Source
+    viewer: Viewer
+
+
+@pytest.fixture
+def dated(session: Session, settings: Settings, tmp_path: Path) -> Dated:
+    """Mara Lind's January 2025 memo (.docx) and March 2026 memo (.md), parsed from files, approved, embedded."""
+    twin = store.create_twin(session, "mara", "Mara Lind", title="CEO")
+    store.record_consent(session, "mara", by="Mara Lind", scope="internal questions")
+    old_path = write_docx(tmp_path / "plan-2025.docx",
+                          ["To: All staff", "From: Mara Lind", "Date: 20 January 2025", "Subject: Our plan for 2025"],
+                          [("Depots", OLD_DEPOTS), ("Docks", OLD_SAFETY), ("Growth", OLD_MARKET)])
+    new_path = tmp_path / "update-2026.md"
+    new_path.write_text("To: All staff\nFrom: Mara Lind\nDate: March 4, 2026\nSubject: Where we stand\n\n"
+                        f"## Depots\n\n{NEW_DEPOTS}\n\n## Docks\n\n{NEW_SAFETY}\n\n## Growth\n\n{NEW_MARKET}\n")
+    old = store.add_source(session, twin, parse_path(old_path, speaker_labels=[]), approve=True).source
+    new = store.add_source(session, twin, parse_path(new_path, speaker_labels=[]), approve=True).source
+    session.flush()
+    index_new_sources(session, settings, [old.id, new.id])
+    session.flush()
+    return Dated(twin, old, new, Viewer.public())
+
+
+def test_the_files_carry_their_dates(dated: Dated) -> None:
+    assert dated.old.date == dt.date(2025, 1, 20) and dated.new.date == dt.date(2026, 3, 4)
+
+
+def test_a_changed_figure_gives_the_newest_position_first_then_the_earlier_one(session: Session, settings: Settings,
+                                                                                 dated: Dated) -> None:
+    answer = answer_question(session, settings, "mara", "How many depots are we opening?", dated.viewer)
+    assert answer.grounded and answer.mode == "extractive"
+    assert answer.answer.startswith("As of the March 2026 memo, we will open 7 new depots"), answer.answer
+    assert "In January 2025 I said: “We will open 12 new depots in 2025" in answer.answer
+    assert [c.source_id for c in answer.citations] == [dated.new.id, dated.old.id]
+    assert [c.date for c in answer.citations] == ["2026-03-04", "2025-01-20"]
+    assert answer.answer.index("[1]") < answer.answer.index("[2]")
+    assert answer.positions is not None and answer.positions["current"]["source_id"] == dated.new.id
+    assert "figures" in answer.positions["reasons"]
+    assert answer.to_dict()["basis_label"] == "her words"
+
+
+def test_sources_that_agree_never_get_earlier_i_said(session: Session, settings: Settings, dated: Dated) -> None:
+    answer = answer_question(session, settings, "mara", "On the docks, what matters more: being quick or being safe?",
+                             dated.viewer)
+    assert answer.grounded, answer.answer
+    assert not EARLIER_RE.search(answer.answer) and "As of the" not in answer.answer
+    assert answer.positions is None
+
+
+def test_a_curators_mark_makes_a_change_of_wording_a_change_of_position(session: Session, settings: Settings,
+                                                                          dated: Dated) -> None:
+    question = "Where are we focusing our growth?"
+    before = answer_question(session, settings, "mara", question, dated.viewer)
+    assert before.grounded and before.positions is None, before.answer  # nothing in the words says it changed
+    revisions.mark_revised(session, dated.old.id, dated.new.id, actor="curator@example.com", note="new ports")
+    after = answer_question(session, settings, "mara", question, dated.viewer)
+    assert after.answer.startswith("As of the March 2026 memo, our focus for growth is the Pacific Northwest")
+    assert "In January 2025 I said: “Our focus for growth is the Midwest" in after.answer
+    assert after.positions is not None and after.positions["marked"] is True
+    revisions.unmark_revised(session, dated.old.id, dated.new.id, actor="curator@example.com")
+    again = answer_question(session, settings, "mara", question, dated.viewer)
+    assert again.positions is None
+
+
+def test_marks_refuse_what_cannot_be_a_later_position(session: Session, dated: Dated, tmp_path: Path) -> None:
+    with pytest.raises(BadInput, match="not later than"):
+        revisions.mark_revised(session, dated.new.id, dated.old.id)
+    with pytest.raises(BadInput, match="cannot revise itself"):
+        revisions.mark_revised(session, dated.old.id, dated.old.id)
+    undated_path = tmp_path / "notes.md"
+    undated_path.write_text("## Depots\n\nWe will open 9 new depots, all in the south.\n")
+    undated = store.add_source(session, dated.twin, parse_path(undated_path, speaker_labels=[]), approve=True).source
+    with pytest.raises(BadInput, match="has no date"):
+        revisions.mark_revised(session, dated.old.id, undated.id)
+    draft_path = tmp_path / "2026-06-01-draft.md"
+    draft_path.write_text("## Depots\n\nWe will open 5 new depots.\n")
+    draft = store.add_source(session, dated.twin, parse_path(draft_path, speaker_labels=[])).source
+    with pytest.raises(BadInput, match="is draft"):
+        revisions.mark_revised(session, dated.old.id, draft.id)
+    with pytest.raises(NotFound):
+        revisions.unmark_revised(session, dated.old.id, dated.new.id)
+    row = revisions.mark_revised(session, dated.old.id, dated.new.id, actor="curator@example.com")
+    assert revisions.mark_revised(session, dated.old.id, dated.new.id).id == row.id  # marking twice is one mark
+    assert [link.other.id for link in revisions.revised_by(session, dated.old)] == [dated.new.id]
+    assert [link.other.id for link in revisions.revises(session, dated.new)] == [dated.old.id]
+    actions = [e.action for e in store.list_audit(session, twin_slug="mara")]
+    assert "source.position_superseded" in actions
+
+
+def _numbers(fake: FakeOpenAI, dated: Dated) -> tuple[int, int]:
+    """The [n] the model was given for the March 2026 and the January 2025 depot passages."""
+    prompt = parse_prompt(fake.last_request["body"]["messages"])
+    new = next(n for n, text in prompt.passages.items() if "7 new depots" in text)
+    old = next(n for n, text in prompt.passages.items() if "12 new depots in 2025" in text)
+    return new, old
+
+
+QUESTION = "How many depots are we opening?"
+
+
+def test_the_model_is_told_which_source_is_current_and_may_answer_in_order(
+        session: Session, llm_settings: Settings, fake: FakeOpenAI, dated: Dated) -> None:
+    answer_question(session, llm_settings, "mara", QUESTION, dated.viewer)
+    messages = fake.last_request["body"]["messages"]
+    new, old = _numbers(fake, dated)
+    assert new < old  # the current position is numbered first
+    assert f"[{new}] is the current position" in messages[-1]["content"]
+    assert "the newest is the current position" in messages[0]["content"]
+    fake.set_mode("scripted", script=f"As of the March 2026 memo, we will open 7 new depots this year, not 12. [{new}] "
+                                     f"In January 2025 I said we would open 12 new depots in 2025. [{old}]")
+    answer = answer_question(session, llm_settings, "mara", QUESTION, dated.viewer)
+    assert answer.mode == "llm", answer.fallback_reason
+    assert [c.source_id for c in answer.citations] == [dated.new.id, dated.old.id]
+    assert answer.to_dict()["basis_label"] == "her words, rephrased (checked)"
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_model_that_puts_the_earlier_position_first_falls_back(
+        session: Session, llm_settings: Settings, fake: FakeOpenAI, dated: Dated, streamed: bool) -> None:
+    answer_question(session, llm_settings, "mara", QUESTION, dated.viewer)
+    new, old = _numbers(fake, dated)
+    fake.set_mode("scripted", script=f"We will open 12 new depots in 2025. [{old}] "
+                                     f"We will open 7 new depots this year, not 12. [{new}]")
+    if streamed:
+        events = list(stream_answer(session, llm_settings, "mara", QUESTION, dated.viewer))
+        data = events[-1]["data"]
+        assert "".join(e["text"] for e in events if e["event"] == "delta") == data["answer"]
+    else:
+        data = answer_question(session, llm_settings, "mara", QUESTION, dated.viewer).to_dict()
+    assert data["mode"] == "extractive" and data["fallback_reason"] == "position_order"
+    assert data["answer"].startswith("As of the March 2026 memo")
+    assert data["basis_label"] == "her words"
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_model_that_leaves_out_the_earlier_position_gets_it_added_in_her_words(
+        session: Session, llm_settings: Settings, fake: FakeOpenAI, dated: Dated, streamed: bool) -> None:
+    answer_question(session, llm_settings, "mara", QUESTION, dated.viewer)
+    new, old = _numbers(fake, dated)
+    fake.set_mode("scripted", script=f"As of the March 2026 memo, we will open 7 new depots this year. [{new}]")
+    if streamed:
+        events = list(stream_answer(session, llm_settings, "mara", QUESTION, dated.viewer))
+        data = events[-1]["data"]
+        assert "".join(e["text"] for e in events if e["event"] == "delta") == data["answer"]
+    else:
+        data = answer_question(session, llm_settings, "mara", QUESTION, dated.viewer).to_dict()
+    assert data["mode"] == "llm"
+    assert data["answer"].endswith(f"In January 2025 I said: “{OLD_DEPOTS}” [{old}]"), data["answer"]
+    assert [c["source_id"] for c in data["citations"]] == [dated.new.id, dated.old.id]
+
+
+def test_figures_and_what_differs_between_statements() -> None:
+    assert figures("Free shipping now starts at $75.") == {"$": {75.0}}
+    assert figures("three days a week, 4 percent, by 2029") == {"dai": {3.0}, "%": {4.0}, "year": {2029.0}}
+    assert differs("Online orders over $50 ship free.", "Free shipping now starts at $75.") == ["figures"]
+    assert "polarity" in differs("We will not launch a paid membership program.",
+                                 "We are launching a paid membership tier in November.")
+    assert "reversal" in differs("We will build a second distribution center in Reno.",
+                                 "We are no longer building the Reno distribution center.")
+    assert "opposite" in differs("Our stores stay closed on Sundays.", "Our stores open on Sunday afternoons.")
+    # Agreeing statements in other words, a negation in one clause only, the same figure.
+    assert differs("Safety comes before speed, every shift.",
+                   "No shipment is worth an injury: safety still comes before speed.") == []
+    assert differs("Employees buy shares at a 15 percent discount.", "The share plan keeps its 15 percent discount.") == []
+    assert differs("We don't run outlet stores and we won't start.", "Outlet stores are still not for us.") == []
