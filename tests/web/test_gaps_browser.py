@@ -7,7 +7,10 @@ from pathlib import Path
 from flask import Flask
 
 from tests.api.conftest import World
-from tests.web.test_browser import browser, live_server, open_as, shot  # noqa: F401  (fixtures)
+from tests.web import test_browser
+
+# The browser walk's fixtures: Chromium, a live server on port 0, a signed-in page per user.
+browser, live_server, open_as, shot = test_browser.browser, test_browser.live_server, test_browser.open_as, test_browser.shot
 
 PARKING = ["Is the company going to pay for parking near the new office?",
            "Will staff get free car park spaces at the new building?",
