@@ -137,6 +137,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             by_id = {q["id"]: q for q in questions}
             corrected_ids = list(dict.fromkeys(r["id"] for r in mine))
             unrelated = [q for q in questions if q["id"] not in corrected_ids] + unanswerable
+            from service.corpus import corrections as stored
+            from service.corpus import store
+            from service.db import session_scope
+            with session_scope(factory) as session:  # a kept database: the last run's corrections end first
+                for row in stored.list_corrections(session, store.get_twin(session, answers.TWIN["slug"]),
+                                                   status="active"):
+                    stored.withdraw_correction(session, row.id, actor="bench", reason="a new bench run")
             before = {q["question"]: ask(settings, factory, q["question"]) for q in [*unrelated,
                                                                                     *(by_id[i] for i in corrected_ids)]}
             source_by_file = {name: sid for sid, name in files.items()}
@@ -147,8 +154,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             from service.twin.corrections import create
             with session_scope(factory) as session:
                 twin = store.get_twin(session, answers.TWIN["slug"])
-                for row in stored.list_corrections(session, twin, status="active"):
-                    stored.withdraw_correction(session, row.id, actor="bench", reason="a new bench run")
                 for cid in corrected_ids:
                     item = by_id[cid]
                     gold = [source_by_file[g + ".txt"] for g in item["gold"] if g + ".txt" in source_by_file]

@@ -1420,5 +1420,14 @@ def serve_demo(rt: Runtime, host: str, port: int) -> None:
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
+def _add_corrections_group() -> None:
+    """The `corrections` group lives in its own module (it uses this one's helpers)."""
+    from service.cli_corrections import corrections
+
+    main.add_command(corrections)
+
+
+_add_corrections_group()
+
 if __name__ == "__main__":
     main()
