@@ -96,6 +96,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REHEARSAL_MAX_ROUNDS", 3, "Rounds of follow-up in a pitch rehearsal before the twin sums up.", int),
     Setting("REHEARSAL_QUESTIONS", 5, "Questions the twin surfaces for a pitch.", int),
     Setting("REHEARSAL_MAX_PITCH_WORDS", 5000, "Longest pitch a rehearsal accepts, in words.", int),
+    Setting("REHEARSAL_MIN_PITCH_WORDS", 12, "Shortest pitch a rehearsal accepts, in words (a one-sentence pitch needs twice this); a shorter one gets a request for more instead of a scorecard.", int),
     Setting("DB_POOL_SIZE", 10, "Database connections each process keeps open (PostgreSQL; SQLite ignores it).", int),
     Setting("DB_MAX_OVERFLOW", 20, "Extra connections a process may open above DB_POOL_SIZE under bursts (PostgreSQL).", int),
     Setting("DB_POOL_TIMEOUT", 30.0, "Seconds a request waits for a free pooled connection before failing.", float),

@@ -19,6 +19,13 @@ class BadInput(UnderstudyError):
     status = 400
 
 
+class PitchTooShort(BadInput):
+    """A pitch with too little in it to rehearse: the twin asks for more instead of scoring it."""
+
+    code = "pitch_too_short"
+    status = 422
+
+
 class NotFound(UnderstudyError):
     code = "not_found"
     status = 404

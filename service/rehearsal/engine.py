@@ -16,8 +16,15 @@ from service.corpus.access import Viewer
 from service.corpus.models import Rehearsal, Twin
 from service.errors import BadInput, Conflict, TwinUnavailable
 from service.rehearsal.bank import CONCERN, QUESTION, BankItem, VisibleBank, bank_for
+from service.rehearsal.meaning import embedder_for
 from service.rehearsal.phrasing import phrase_reaction
-from service.rehearsal.pitch import analyse_pitch, check_pitch_length, pitch_stems, read_pitch
+from service.rehearsal.pitch import (
+    analyse_pitch,
+    check_pitch_length,
+    check_pitch_substance,
+    pitch_stems,
+    read_pitch,
+)
 from service.rehearsal.pushback import PushBack, find_push_back
 from service.rehearsal.ranking import RankedItem, rank_items
 from service.rehearsal.rounds import (
@@ -136,7 +143,8 @@ def _allowed(items: list[BankItem], persona: PersonaSettings) -> list[BankItem]:
 
 def _usable_bank(session: Session, twin: Twin, viewer: Viewer, persona: PersonaSettings) -> VisibleBank:
     bank = bank_for(session, twin, viewer)
-    return VisibleBank(items=_allowed(bank.items, persona), source_stems=bank.source_stems)
+    stances = [s for s in bank.stances if refused_topic(s.text, persona) is None]
+    return VisibleBank(items=_allowed(bank.items, persona), source_stems=bank.source_stems, stances=stances)
 
 
 def choose_questions(pitch: Counter[str], bank: VisibleBank, n: int) -> list[RankedItem]:
@@ -157,9 +165,10 @@ def start_rehearsal(session: Session, settings: Settings, twin_slug: str, viewer
     ensure_available(twin)
     text, name = read_pitch(settings, pitch_text=pitch_text, file_bytes=file_bytes, filename=filename)
     check_pitch_length(text, int(settings.rehearsal_max_pitch_words))
+    check_pitch_substance(text, int(settings.rehearsal_min_pitch_words))
     persona = persona_settings(twin)  # rehearsing only reads; the profile is rebuilt in the background
     rubric = rubric_for(persona.rehearsal_rubric)
-    analysis = analyse_pitch(text, speaking_rate(rubric))
+    analysis = analyse_pitch(text, speaking_rate(rubric), embedder_for(settings))
     scorecard = score_pitch(analysis, rubric)
     bank = _usable_bank(session, twin, viewer, persona)
     cites = Citations()
@@ -170,7 +179,7 @@ def start_rehearsal(session: Session, settings: Settings, twin_slug: str, viewer
         questions.append({"n": number, "question": r.item.text, "kind": r.item.kind, "asked_in": r.sources,
                           "citation": citation.to_dict()})
     push_back = []
-    for p in find_push_back(session, twin, viewer, persona, analysis, bank):
+    for p in find_push_back(session, twin, viewer, persona, analysis, bank, embed=embedder_for(settings)):
         citation = cites.cite(p.evidence.hit, p.evidence.quote)
         push_back.append({"priority": p.priority, "why": p.why, "contradicts": p.contradicts,
                           "citation": citation.to_dict()})
@@ -222,7 +231,7 @@ def answer_turn(session: Session, settings: Settings, rehearsal_id: int, viewer:
     question = pending["question"] if pending else "Anything else I should know?"
     pitch = pitch_stems(row.pitch)
     cites = Citations()
-    verdict = assess(question, reply)
+    verdict = assess(question, reply, embedder_for(settings))
     asked = set(state["asked"])
     last_round = row.round + 1 >= row.max_rounds
     lines: list[str] = []
@@ -239,7 +248,7 @@ def answer_turn(session: Session, settings: Settings, rehearsal_id: int, viewer:
             next_item = _next_after_accept(state, bank, pitch, asked)
     else:
         gap = verdict.gap or "topic"
-        gap_line = "Not yet. " + GAP_LINES[gap]
+        gap_line = "Not yet. " + verdict.line
         if gap in ("topic", "length") and pending:
             next_item = find_item(bank, pending)
         else:
@@ -249,7 +258,7 @@ def answer_turn(session: Session, settings: Settings, rehearsal_id: int, viewer:
         if last_round:
             next_item = None
     state["history"].append({"round": row.round + 1, "question": question, "accepted": verdict.accepted,
-                             "gap": verdict.gap})
+                             "gap": verdict.gap, "missing": list(verdict.missing)})
     next_question: dict[str, Any] | None = None
     if next_item is not None:
         citation = cites.cite(next_item.hit, next_item.text)

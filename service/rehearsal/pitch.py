@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import PurePath
 from typing import Any
 
 from service.config import Settings
-from service.errors import BadInput
+from service.errors import BadInput, PitchTooShort
+from service.rehearsal.meaning import Embed, embed_safely, nearest
 from service.twin.text import STOPWORDS, sentences, stem, words
 
 PITCH_SUFFIXES = (".docx", ".pdf", ".md", ".markdown", ".txt")
@@ -25,23 +26,106 @@ ASK_STRONG = re.compile(
 ASK_WEAK = re.compile(
     r"\b(?:approv\w*|sign[- ]?off|green[- ]light|go-ahead|funding|budget of|headcount|investment of|"
     r"decision|decide|commit(?:ment)?|(?:we|i) (?:need|want|would like|'d like)\b)", re.IGNORECASE)
-NUMBER_RE = re.compile(
-    r"(?<![\w.])(?:[$€£¥]\s?)?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|per cent|pts|points|k|m|bn|million|billion|"
-    r"thousand|x|hours?|days?|weeks?|months?|years?|minutes?))?(?![\w])", re.IGNORECASE)
-SPELLED_NUMBER_RE = re.compile(
-    r"\b(?:(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|a|half a) "
-    r"(?:hundred|thousand|million|billion)|(?:ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety) percent|"
-    r"(?:half|a third|a quarter|double|triple|twice))\b", re.IGNORECASE)
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
+           "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec")
+# A number as written: 9,140 / 9 140 (with a no-break or thin space) / 3.1 / 120.
+_NUM = r"(?:\d{1,3}(?:(?:,|[ \u00a0\u202f\u2009])\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)"
+_SCALE = r"(?:\s?(?:k|K|m|M|mn|bn|b|B)(?![\w])|\s(?:thousand|million|billion|trillion)\b)"
+_CURRENCY = r"(?:US\$|A\$|C\$|[$€£¥]|(?:USD|EUR|GBP|CHF)\s?)"
+_CURRENCY_WORDS = r"(?:\s?(?:dollars|euros|pounds|usd|eur|gbp))"
+_MONEY = rf"(?:{_CURRENCY}\s?{_NUM}{_SCALE}?|{_NUM}{_SCALE}?{_CURRENCY_WORDS})"
+_TIME = r"(?:(?:[01]?\d|2[0-3]):[0-5]\d(?:\s?[ap]\.?m\.?)?|(?:1[0-2]|0?[1-9])\s?[ap]\.?m\.?(?![\w]))"
+_DASH = r"\s?(?:–|—|-|to|until|till)\s?"
+_UNIT = (r"(?:\s?(?:%|percent\b|per cent\b|pp\b|percentage points?\b|points?\b|pts\b|x(?![\w])|bps\b)|"
+         r"\s(?:hours?|hrs?|days?|nights?|weeks?|months?|quarters?|years?|minutes?|mins?|seconds?|km|miles?|kg|"
+         r"tonnes?|tons?|pallets?|trucks?|vans?|trailers?|stores?|sites?|depots?|drivers?|people|staff|FTEs?|"
+         r"customers?|orders?|shipments?|loads?|runs?|routes?|stops?|deliveries|lanes?)\b)")
+_DATE = (rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s(?:{_MONTHS})\b(?:\s\d{{4}})?|(?:{_MONTHS})\s\d{{1,2}}(?:st|nd|rd|th)?\b"
+         rf"(?:,?\s\d{{4}})?|\bQ[1-4](?:\s?(?:FY)?\d{{2,4}})?\b|\bH[12]\s\d{{4}}\b|\b(?:19|20)\d{{2}}-\d{{2}}-\d{{2}}\b)")
+_SPELLED = (r"\b(?:(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|a|half a) "
+            r"(?:hundred|thousand|million|billion)|(?:ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+            r" percent|(?:half|a third|a quarter|double|triple|twice))\b")
+_WORDNUM = (r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+            r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+            r"a hundred|one hundred)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?")
+# Ordered: the first alternative that matches at a position wins, so wider readings come first.
+FIGURE_KINDS: tuple[tuple[str, str], ...] = (
+    ("time", rf"{_TIME}{_DASH}{_TIME}"),
+    ("date", _DATE),
+    ("money", rf"{_MONEY}{_DASH}{_MONEY}|{_CURRENCY}\s?{_NUM}{_DASH}{_NUM}{_SCALE}?"),
+    ("money", _MONEY),
+    ("time", _TIME),
+    ("range", rf"{_NUM}{_SCALE}?{_DASH}{_NUM}{_SCALE}?{_UNIT}?|between {_NUM} and {_NUM}{_UNIT}?"),
+    ("ratio", rf"{_NUM} (?:in|out of) {_NUM}\b|(?:one|{_WORDNUM}) (?:in|out of) (?:{_WORDNUM})\b"),
+    ("percent", rf"{_NUM}\s?(?:%|percent\b|per cent\b)"),
+    ("amount", rf"{_NUM}{_SCALE}"),
+    ("quantity", rf"{_NUM}{_UNIT}"),
+    ("percent", rf"{_WORDNUM}\s(?:percent|per cent)\b"),
+    ("money", rf"{_WORDNUM}(?:\s(?:hundred|thousand|million|billion))?\s(?:dollars|euros|pounds)\b"),
+    ("amount", rf"{_WORDNUM}\s(?:hundred|thousand|million|billion)\b"),
+    ("number", _SPELLED),
+    ("quantity", rf"{_WORDNUM}(?:\s(?:hundred|thousand|million))?{_UNIT}"),
+    ("number", _NUM),
+)
+FIGURE_RE = re.compile(r"(?<![\w.,:/$€£¥-])(?:" + "|".join(f"(?P<k{i}>{pattern})" for i, (_, pattern)
+                                                          in enumerate(FIGURE_KINDS)) + r")(?![\d])", re.IGNORECASE)
+# Kept for callers that only ask "is there a number here?".
+NUMBER_RE = FIGURE_RE
+SPELLED_NUMBER_RE = re.compile(_SPELLED, re.IGNORECASE)
 RISK_RE = re.compile(
-    r"\b(?:risks?|risky|downsides?|danger\w*|threats?|exposure|worst case|what could go wrong|could fail|"
-    r"might fail|fails?|failure|uncertain\w*|assumptions?|depends on|dependenc\w*|challenges?|concerns?|"
-    r"worr(?:y|ies|ied)|pitfalls?|trade-?offs?|if (?:it|this|that|we) (?:doesn't|does not|don't|fails?))\b",
+    r"\b(?:risks?|risky|riskiest|downsides?|danger\w*|threats?|exposure|exposed|worst case|what could go wrong|"
+    r"go(?:es)? wrong|could fail|might fail|fails?|failure|uncertain\w*|unknowns?|assum(?:e|es|ing|ptions?)|"
+    r"depends on|dependen\w*|challenges?|concerns?|worr(?:y|ies|ied)|pitfalls?|trade-?offs?|bottlenecks?|"
+    r"vulnerab\w*|(?:could|might|may|would|'d) (?:not |well |also )?(?:slip|drop|fall|lose|miss|hurt|delay|break|"
+    r"stall|run over|backfire|not work)|(?:fair|real|good|some|high) chance|weak (?:spot|point|link)|weakest|"
+    r"(?:nobody|no one) has|never been (?:done|tried)|untested|unproven|only works if|"
+    r"if (?:it|this|that|we|they) (?:doesn't|does not|don't|do not|can't|fails?|slips?|"
+    r"misses)|(?:drops?|falls?|slips?|dips?) (?:below|under)|(?:rises?|climbs?|goes|runs?) (?:above|over|past))\b",
     re.IGNORECASE)
 MITIGATION_RE = re.compile(
-    r"\b(?:mitigat\w*|contingenc\w*|fall ?back|plan b|hedg\w*|safeguards?|pilot\w*|phased?|phasing|roll ?back|"
-    r"stop[- ]loss|exit criteria|kill criteria|checkpoints?|stage gates?|monitor\w*|capped|cap it|insur\w*|backups?|"
-    r"guard(?:rail)?s?|limit the|reversible|walk away|if (?:it|this|that|we) .{0,40}\b(?:we will|we'll|we stop|"
-    r"we pull))\b", re.IGNORECASE)
+    r"\b(?:mitigat\w*|contingenc\w*|fall ?back|plan b|hedg\w*|safeguards?|phased|phasing|in phases|roll ?back|"
+    r"stop[- ]loss|exit criteria|kill (?:criteria|switch)|tripwires?|checkpoints?|stage gates?|monitor\w*|capped|"
+    r"cap (?:it|the|night|spend|at)|insure against|backups?|guard ?rails?|limit the|reversible|walk away|"
+    r"(?:we|i)(?:'ll| will| would|'d| can| could)? (?:pause|halt|stop|suspend|freeze|revert|roll back|scale back|"
+    r"switch back|hand (?:it|them|the \w+) back|return (?:it|them|the \w+) to|pull (?:out|back|the plug)|exit)|"
+    r"until we fix|(?:review|check|track|watch|audit)\w* (?:\w+ ){0,3}(?:every|each|weekly|monthly|daily|after)|to be safe|"
+    r"start small|start with (?:one|two|three|a few|a handful|\d+)\b|only add|step by step|one at a time|cut back|"
+    r"in parallel|alongside|human in the loop|override|"
+    r"cover (?:any|the) gap|in reserve|buffer|redundan\w*|backstop|switch (?:\w+ ){0,3}back|"
+    r"(?:dispatcher|supervisor|manager)s? (?:approves?|confirms?|signs? off|checks?))\b", re.IGNORECASE)
+# A condition on a measure: "if on-time-in-full drops below 97 %", "should costs run over budget".
+CONDITION_RE = re.compile(
+    r"\b(?:if|should|unless|once|when|whenever|the moment)\b[^.;]{0,90}?\b(?:drops?|falls?|slips?|dips?|rises?|"
+    r"climbs?|exceeds?|tops?|misses?|(?:is|are|goes|go|runs?|stays?) (?:below|above|under|over|behind|late)|"
+    r"below|above|fails?|doesn't|does not|breaks?)\b", re.IGNORECASE)
+# Words that make a sentence about what might happen rather than what is.
+HEDGE_RE = re.compile(r"\b(?:if|unless|could|might|may|in case|what if|chance|likely|unlikely|"
+                      r"probabl\w*|possib\w*|expect|otherwise)\b", re.IGNORECASE)
+# How risks and their handling are written, in many wordings; a sentence near one of these (and hedged) is one.
+RISK_PROTOTYPES = (
+    "The biggest risk is that this does not work.",
+    "What could go wrong is that we miss the target.",
+    "What worries me most is whether it will hold up.",
+    "Our riskiest assumption is that demand stays high.",
+    "There is a real chance that it fails.",
+    "The downside is that we could lose money.",
+    "It all depends on whether people accept the change.",
+    "The thing that keeps me up at night is the cost.",
+    "We are not sure it will work at this scale.",
+)
+MITIGATION_PROTOTYPES = (
+    "If the results fall below the target, we will pause it.",
+    "We will stop if it goes over budget.",
+    "As a fallback, we can go back to the old way.",
+    "To limit the risk, we start small and review before going further.",
+    "The spending is capped and checked every month.",
+    "If it does not work, we will undo it.",
+    "We keep the old process running in parallel as a backup.",
+    "A regular check will catch problems early.",
+)
+# Cosine similarity to the nearest prototype: alone (SURE) or with a hedge or condition (LIKELY).
+RISK_SURE, RISK_LIKELY = 0.5, 0.4
+MITIGATION_SURE, MITIGATION_LIKELY = 0.5, 0.4
 IMPACT_RE = re.compile(
     r"\b(?:customers?|clients?|users?|shippers?|patients?|members?|buyers?|revenue|margins?|costs?|savings?|"
     r"save|profit\w*|churn|retention|growth|grow|market share|on-time|satisfaction|nps|efficien\w*|"
@@ -84,6 +168,9 @@ class PitchAnalysis:
     passive_sentences: list[str]
     jargon: list[str]
     stems: Counter[str] = field(default_factory=Counter)
+    figures: list[Figure] = field(default_factory=list)
+    kill_criteria: list[str] = field(default_factory=list)
+    by_meaning: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -91,6 +178,30 @@ class PitchAnalysis:
         data.pop("stems")
         data["sentences"] = len(self.sentences)
         return data
+
+    def figures_in(self, sentence: str) -> list[Figure]:
+        """The figures written in one of the pitch's sentences."""
+        return [f for f in self.figures if f.sentence == sentence]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number as a person reads it, exactly as written ("9,140", "22:00–05:00", "$2.4m", "8–12 weeks")."""
+
+    text: str
+    kind: str  # money, percent, time, date, range, ratio, amount, quantity, number
+    sentence: str = ""
+
+
+def find_figures(text: str) -> list[Figure]:
+    """Every figure in a text, as written, with its kind; list numbering ("1. ") is not a figure."""
+    found = []
+    for m in FIGURE_RE.finditer(text):
+        if _is_list_marker(text, m.start()):
+            continue
+        kind = next(FIGURE_KINDS[int(name[1:])][0] for name, value in m.groupdict().items() if value is not None)
+        found.append(Figure(m.group(0).strip(), kind))
+    return found
 
 
 def read_pitch(settings: Settings, *, pitch_text: str | None = None, file_bytes: bytes | None = None,
@@ -136,34 +247,97 @@ def check_pitch_length(text: str, max_words: int) -> None:
                        f"(about {max_words // WORDS_PER_MINUTE} minutes spoken)")
 
 
+def check_pitch_substance(text: str, min_words: int) -> None:
+    """Ask for more when a pitch is too short to rehearse (a one-liner such as "Let's buy more trucks.")."""
+    count = len(words(text))
+    sents = [s for s in sentences(text) if words(s)]
+    if count >= min_words and (len(sents) > 1 or count >= 2 * min_words):
+        return
+    analysis = analyse_pitch(text)
+    wanted = ["what you propose and why"]
+    if not analysis.impact_sentences:
+        wanted.append("who it is for and what changes for them")
+    if not analysis.figures:
+        wanted.append("the numbers behind it")
+    if not analysis.risk_sentences:
+        wanted.append("what could go wrong and what you would do about it")
+    if analysis.ask_strength < 2:
+        wanted.append("what you are asking for, and by when")
+    listed = "; ".join(wanted[:-1]) + f"; and {wanted[-1]}" if len(wanted) > 1 else wanted[0]
+    raise PitchTooShort(f"That is too short to rehearse ({count} word{'s' if count != 1 else ''}). Tell me more: "
+                        f"{listed}. A few sentences will do (at least {min_words} words, more than one sentence).")
+
+
 def pitch_stems(text: str) -> Counter[str]:
     """Content-word stems of a text with their counts."""
     return Counter(stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1 and not w.isdigit())
 
 
-def analyse_pitch(text: str, words_per_minute: float = WORDS_PER_MINUTE) -> PitchAnalysis:
-    """Everything the scorecard and the rounds look at in a pitch."""
-    sents = [" ".join(s.split()) for s in sentences(text) if words(s)]
+def analyse_pitch(text: str, words_per_minute: float = WORDS_PER_MINUTE, embed: Embed | None = None) -> PitchAnalysis:
+    """Everything the scorecard and the rounds look at in a pitch; with a sentence model, risks and their handling
+    are recognised by meaning as well as by their cue words."""
+    # A hard-wrapped line that carries on a sentence is not a sentence of its own.
+    unwrapped = re.sub(r"(?<=[^\n.!?:;])[ \t]*\n[ \t]*(?=[a-z0-9$€£(])", " ", text)
+    sents = [" ".join(s.split()) for s in sentences(unwrapped) if words(s)]
     lengths = [len(words(s)) for s in sents]
     total = len(words(text))
     ask, strength = find_ask(sents)
-    numbers = list(dict.fromkeys(m.group(0).strip() for m in NUMBER_RE.finditer(text)
-                                 if not _is_list_marker(text, m.start())))
-    numbers += [m.group(0) for m in SPELLED_NUMBER_RE.finditer(text) if m.group(0) not in numbers]
-    jargon = sorted({w for w in words(text) if w in JARGON}
-                    | {a for a in ACRONYM_RE.findall(text) if a.rstrip("s") not in COMMON_ACRONYMS})
+    figures = [replace(f, sentence=s) for s in sents for f in find_figures(s)]
+    numbers = list(dict.fromkeys(f.text for f in figures))
+    jargon = list(dict.fromkeys(w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if w.lower() in JARGON))
+    jargon += [a for a in dict.fromkeys(ACRONYM_RE.findall(text)) if a.rstrip("s") not in COMMON_ACRONYMS]
+    risks = find_risks(sents, embed)
     return PitchAnalysis(
         text=text, sentences=sents, words=total, speaking_minutes=round(total / words_per_minute, 1),
         numbers=numbers, ask=ask, ask_strength=strength,
-        risk_sentences=[s for s in sents if RISK_RE.search(s)],
-        mitigation_sentences=[s for s in sents if MITIGATION_RE.search(s)],
+        risk_sentences=risks.risks, mitigation_sentences=risks.mitigations,
         impact_sentences=[s for s in sents if IMPACT_RE.search(s)],
         evidence_sentences=[s for s in sents if EVIDENCE_RE.search(s) or _has_number(s)],
         mean_sentence_words=round(sum(lengths) / len(lengths), 1) if lengths else 0.0,
         long_sentences=[s for s, n in zip(sents, lengths, strict=True) if n > LONG_SENTENCE_WORDS],
         passive_sentences=[s for s in sents if PASSIVE_RE.search(s)],
-        jargon=jargon, stems=pitch_stems(text),
+        jargon=jargon, stems=pitch_stems(text), figures=figures, kill_criteria=risks.kill_criteria,
+        by_meaning=risks.by_meaning,
     )
+
+
+@dataclass(frozen=True)
+class Risks:
+    """The sentences that say what could go wrong, what would be done about it, and the measured tripwires."""
+
+    risks: list[str]
+    mitigations: list[str]
+    kill_criteria: list[str]
+    by_meaning: bool
+
+
+def find_risks(sents: list[str], embed: Embed | None = None) -> Risks:
+    """Risks and mitigations in any wording: cue patterns, a condition on a measure with an action (a kill
+    criterion), and closeness to prototype sentences (hedged sentences need less)."""
+    vectors = embed_safely(embed, sents)
+    risk_sim = mitigation_sim = None
+    if vectors is not None and embed is not None:
+        risk_sim = nearest(vectors, embed, RISK_PROTOTYPES)
+        mitigation_sim = nearest(vectors, embed, MITIGATION_PROTOTYPES)
+    risks, mitigations, kills = [], [], []
+    for i, sentence in enumerate(sents):
+        hedged = bool(HEDGE_RE.search(sentence))
+        condition = bool(CONDITION_RE.search(sentence))
+        acts = bool(MITIGATION_RE.search(sentence))
+        is_risk = bool(RISK_RE.search(sentence)) or (condition and hedged)
+        is_mitigation = acts
+        if risk_sim is not None and mitigation_sim is not None:
+            r, m = float(risk_sim[i]), float(mitigation_sim[i])
+            is_risk = is_risk or r >= RISK_SURE or (r >= RISK_LIKELY and (hedged or condition))
+            is_mitigation = is_mitigation or m >= MITIGATION_SURE or (m >= MITIGATION_LIKELY and (hedged or condition))
+        if condition and acts:
+            kills.append(sentence)
+            is_risk = is_mitigation = True
+        if is_risk:
+            risks.append(sentence)
+        if is_mitigation:
+            mitigations.append(sentence)
+    return Risks(risks, mitigations, kills, risk_sim is not None)
 
 
 def find_ask(sents: list[str]) -> tuple[str | None, int]:
@@ -185,7 +359,7 @@ def find_ask(sents: list[str]) -> tuple[str | None, int]:
 
 
 def _has_number(sentence: str) -> bool:
-    return bool(NUMBER_RE.search(sentence) or SPELLED_NUMBER_RE.search(sentence))
+    return bool(FIGURE_RE.search(sentence))
 
 
 def _is_list_marker(text: str, start: int) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.errors import BadInput
-from service.rehearsal.pitch import WORDS_PER_MINUTE, PitchAnalysis
+from service.rehearsal.pitch import EVIDENCE_RE, WORDS_PER_MINUTE, PitchAnalysis
 from service.twin.text import QUESTION_FILLER, STOPWORDS, stem, words
 
 log = logging.getLogger(__name__)
@@ -55,10 +55,11 @@ class CriterionScore:
     max: int
     weight: float
     reason: str
+    quotes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "label": self.label, "score": self.score, "max": self.max,
-                "weight": self.weight, "reason": self.reason}
+                "weight": self.weight, "reason": self.reason, "quotes": list(self.quotes)}
 
 
 @dataclass(frozen=True)
@@ -186,9 +187,10 @@ def score_pitch(analysis: PitchAnalysis, rubric: list[dict[str, Any]]) -> Scorec
     """Score each criterion 0-5 with a short reason quoting the pitch."""
     lines = []
     for item in rubric:
-        score, reason = _SCORERS.get(item["criterion"], _keywords)(analysis, item)
+        score, reason, used = _SCORERS.get(item["criterion"], _keywords)(analysis, item)
+        quotes = tuple(dict.fromkeys(used))
         lines.append(CriterionScore(key=item["criterion"], label=item["label"], score=max(0, min(MAX_SCORE, score)),
-                                    max=MAX_SCORE, weight=item["weight"], reason=reason))
+                                    max=MAX_SCORE, weight=item["weight"], reason=reason, quotes=quotes))
     total = sum(c.score * c.weight for c in lines)
     top = sum(c.max * c.weight for c in lines)
     minutes = round(analysis.words / speaking_rate(rubric), 1)
@@ -203,89 +205,109 @@ def quote(sentence: str, limit: int = QUOTE_WORDS) -> str:
     return f"“{text}”"
 
 
-def _ask(a: PitchAnalysis, item: dict[str, Any]) -> tuple[int, str]:
+Scored = tuple[int, str, list[str]]  # score, the reason, the pitch's sentences it relied on (as written)
+
+
+def _ask(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     if a.ask is None:
-        return 0, "No ask: say what you want decided, by whom and by when."
+        return 0, "No ask: say what you want decided, by whom and by when.", []
     if a.ask_strength >= 3:
-        return 5, f"States a concrete ask: {quote(a.ask)}"
+        figures = ", ".join(f.text for f in a.figures_in(a.ask))
+        return 5, f"States a concrete ask ({figures}): {quote(a.ask)}", [a.ask]
     if a.ask_strength == 2:
-        return 4, f"States the ask, but with no amount or date: {quote(a.ask)}"
-    return 2, f"The ask is only implied: {quote(a.ask)} Say plainly what you want."
+        return 4, f"States the ask, but with no amount or date: {quote(a.ask)}", [a.ask]
+    return 2, f"The ask is only implied: {quote(a.ask)} Say plainly what you want.", [a.ask]
 
 
-def _impact(a: PitchAnalysis, item: dict[str, Any]) -> tuple[int, str]:
+def _impact(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     target = max(1, int(item["min_sentences"]))
     found = a.impact_sentences
-    with_numbers = [s for s in found if any(n in s for n in a.numbers)]
+    with_numbers = [s for s in found if a.figures_in(s)]
     if not found:
-        return 0, "Says nothing about customers, revenue or cost: who is better off, and by how much?"
+        return 0, "Says nothing about customers, revenue or cost: who is better off, and by how much?", []
     score = 5 if len(found) >= target and with_numbers else 4 if len(found) >= target else 3 if with_numbers else 2
     best = with_numbers[0] if with_numbers else found[0]
     extra = "" if with_numbers else " Put a number on it."
-    return score, f"{len(found)} sentence(s) on impact, e.g. {quote(best)}{extra}"
+    return score, f"{len(found)} sentence(s) on impact, e.g. {quote(best)}{extra}", [best]
 
 
-def _evidence(a: PitchAnalysis, item: dict[str, Any]) -> tuple[int, str]:
+def _evidence(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     target = max(1.0, item["min_numbers"])
     numbers = len(a.numbers)
-    grounded = [s for s in a.evidence_sentences if not any(n in s for n in a.numbers)]
+    grounded = [s for s in a.evidence_sentences if EVIDENCE_RE.search(s)]
     score = round(3.5 * min(1.0, numbers / target) + (1.5 if grounded or numbers >= 2 * target else 0))
     if not numbers and not a.evidence_sentences:
-        return 0, "No numbers and no evidence (data, pilot, results) behind the claims."
-    shown = ", ".join(a.numbers[:5]) if numbers else "none"
-    example = a.evidence_sentences[0] if a.evidence_sentences else ""
-    return score, f"{numbers} figure(s) ({shown})" + (f"; e.g. {quote(example)}" if example else ".")
+        return 0, "No numbers and no evidence (data, pilot, results) behind the claims.", []
+    shown = "; ".join(a.numbers[:6]) + (f" and {numbers - 6} more" if numbers > 6 else "") if numbers else "none"
+    example = grounded[0] if grounded else a.evidence_sentences[0] if a.evidence_sentences else ""
+    return (score, f"{numbers} figure(s) ({shown})" + (f"; e.g. {quote(example)}" if example else "."),
+            [s for s in a.sentences if a.figures_in(s)][:6] + ([example] if example else []))
 
 
-def _risks(a: PitchAnalysis, item: dict[str, Any]) -> tuple[int, str]:
-    risk, mitigation = a.risk_sentences, a.mitigation_sentences
+def _risks(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
+    risk, mitigation, kills = a.risk_sentences, a.mitigation_sentences, a.kill_criteria
+    if kills:
+        extra = [s for s in risk if s not in kills][:1]
+        named = f" and names the risk {quote(extra[0], 14)}" if extra else ""
+        return 5, f"Sets a kill criterion, what could go wrong and what you would do: {quote(kills[0])}{named}", \
+            [kills[0], *extra]
     if risk and mitigation:
         handled = sorted(mitigation, key=lambda s: (not STRONG_MITIGATION_RE.search(s), s not in risk))[0]
         if handled in risk:
-            return 5, f"Names a risk and how it is handled: {quote(handled)}"
-        return 5, f"Names a risk, {quote(risk[0], 12)} and how it is handled, {quote(handled, 14)}"
+            return 5, f"Names a risk and how it is handled: {quote(handled)}", [handled]
+        return 5, f"Names a risk, {quote(risk[0], 14)} and how it is handled, {quote(handled, 14)}", [risk[0], handled]
     if risk:
-        return 3, f"Names a risk but not what you will do about it: {quote(risk[0])}"
+        return 3, f"Names a risk but not what you will do about it: {quote(risk[0])}", [risk[0]]
     if mitigation:
-        return 2, f"Has a safeguard but never says what could go wrong: {quote(mitigation[0])}"
-    return 0, "No risks: say what could go wrong and what you will do if it does."
+        return 2, f"Has a safeguard but never says what could go wrong: {quote(mitigation[0])}", [mitigation[0]]
+    return 0, "No risks: say what could go wrong and what you will do if it does.", []
 
 
-def _length(a: PitchAnalysis, item: dict[str, Any]) -> tuple[int, str]:
+def _length(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     minutes = a.words / item["words_per_minute"]
     low, high = item["min_minutes"], item["max_minutes"]
     window = f"target {low:g}-{high:g} minutes at {item['words_per_minute']:g} words a minute"
     spoken = f"{a.words} words, about {minutes:.1f} minutes spoken ({window})"
     if low <= minutes <= high:
-        return 5, spoken + "."
+        return 5, spoken + ".", []
     if minutes < low:
-        return round(5 * minutes / low) if low else 5, spoken + ": too short to carry the case."
+        return (round(5 * minutes / low) if low else 5), spoken + ": too short to carry the case.", []
     over = (minutes - high) / max(high, 0.1)
-    return max(0, round(5 - 5 * over)), spoken + ": cut it down."
+    return max(0, round(5 - 5 * over)), spoken + ": cut it down.", []
 
 
-def _clarity(a: PitchAnalysis, item: dict[str, Any]) -> tuple[int, str]:
+def _clarity(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     score = 5.0
     notes: list[str] = []
+    used: list[str] = []
     if a.mean_sentence_words > item["max_sentence_words"]:
         score -= 1.5
         notes.append(f"sentences average {a.mean_sentence_words:g} words (aim under {item['max_sentence_words']:g})")
     if a.long_sentences:
         score -= 1.0 if len(a.long_sentences) * 5 >= len(a.sentences) else 0.5
-        notes.append(f"longest: {quote(max(a.long_sentences, key=len), 14)}")
+        longest = max(a.long_sentences, key=len)
+        notes.append(f"longest: {quote(longest, 14)}")
+        used.append(longest)
     passive_share = len(a.passive_sentences) / max(1, len(a.sentences))
     if passive_share > item["max_passive_share"]:
         score -= 1.0
         notes.append(f"{len(a.passive_sentences)} passive sentence(s), e.g. {quote(a.passive_sentences[0], 12)}")
+        used.append(a.passive_sentences[0])
     if len(a.jargon) > item["max_jargon"]:
         score -= 1.0
         notes.append("jargon: " + ", ".join(a.jargon[:6]))
+        used += [s for s in a.sentences if any(re.search(rf"\b{re.escape(j)}\b", s) for j in a.jargon[:6])][:2]
     if not notes:
-        return 5, f"Short, active sentences (average {a.mean_sentence_words:g} words)."
-    return round(score), "; ".join(notes).capitalize() + "."
+        if not a.sentences:
+            return 5, "Nothing hard to follow.", []
+        longest = max(a.sentences, key=lambda s: len(s.split()))
+        return 5, (f"Short, active sentences (average {a.mean_sentence_words:g} words; the longest is "
+                   f"{len(longest.split())}: {quote(longest, 12)})."), [longest]
+    text = "; ".join(notes)
+    return round(score), text[:1].upper() + text[1:] + ".", used
 
 
-def _keywords(a: PitchAnalysis, item: dict[str, Any]) -> tuple[int, str]:
+def _keywords(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     keywords = item.get("keywords") or []
     wanted = [[stem(w) for w in words(k)] for k in keywords]
     hits = []
@@ -295,8 +317,8 @@ def _keywords(a: PitchAnalysis, item: dict[str, Any]) -> tuple[int, str]:
             hits.append(sentence)
     need = max(1.0, float(item.get("min_mentions", 1)))
     if not hits:
-        return 0, "Never mentions " + ", ".join(keywords[:5]) + "."
-    return round(5 * min(1.0, len(hits) / need)), f"{len(hits)} mention(s), e.g. {quote(hits[0])}"
+        return 0, "Never mentions " + ", ".join(keywords[:5]) + ".", []
+    return round(5 * min(1.0, len(hits) / need)), f"{len(hits)} mention(s), e.g. {quote(hits[0])}", hits[:3]
 
 
 def _contains(seq: list[str], part: list[str]) -> bool:

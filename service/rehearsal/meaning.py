@@ -1,0 +1,60 @@
+"""Sentence meaning for rehearsals: the twin's sentence model (the embedded one unless settings say otherwise), and
+how close a sentence comes to a set of prototype sentences."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from service.config import Settings
+
+log = logging.getLogger(__name__)
+
+Embed = Callable[[list[str]], np.ndarray]
+
+_PROTOTYPES: dict[tuple[int, tuple[str, ...]], np.ndarray] = {}
+_LOCK = threading.Lock()
+
+
+def embedder_for(settings: Settings) -> Embed | None:
+    """The sentence model search uses (the embedded all-MiniLM-L6-v2 by default); None when turned off."""
+    from service.search.dense import reranker_for
+
+    scorer = reranker_for(settings)
+    return scorer.embed if scorer is not None else None
+
+
+def embed_safely(embed: Embed | None, texts: Sequence[str]) -> np.ndarray | None:
+    """Unit vectors of `texts`, or None (logged) when there is no model or it fails: callers fall back to cues."""
+    if embed is None or not texts:
+        return None
+    try:
+        return np.asarray(embed(list(texts)), dtype=np.float32)
+    except Exception as exc:  # a model or endpoint failure must not stop a rehearsal
+        log.warning("sentence model unavailable for rehearsal, using cue patterns only: %s", exc)
+        return None
+
+
+def prototype_vectors(embed: Embed, prototypes: tuple[str, ...]) -> np.ndarray:
+    """The prototypes' vectors, embedded once per model and remembered."""
+    owner = getattr(embed, "__self__", embed)  # a bound method is made afresh each time; its object is stable
+    key = (id(owner), prototypes)
+    with _LOCK:
+        found = _PROTOTYPES.get(key)
+    if found is None:
+        found = np.asarray(embed(list(prototypes)), dtype=np.float32)
+        with _LOCK:
+            if len(_PROTOTYPES) > 64:
+                _PROTOTYPES.clear()
+            _PROTOTYPES[key] = found
+    return found
+
+
+def nearest(vectors: np.ndarray, embed: Embed, prototypes: tuple[str, ...]) -> np.ndarray:
+    """For each row of `vectors`, its cosine similarity to the closest prototype."""
+    if vectors.size == 0:
+        return np.zeros(0, dtype=np.float32)
+    return (vectors @ prototype_vectors(embed, prototypes).T).max(axis=1)
