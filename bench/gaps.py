@@ -13,7 +13,7 @@ Figures (per president, and a sweep of the similarity threshold):
 - themes recovered: unanswerable questions whose askings mostly sit in one group that is at least 80 % theirs;
 - mixed groups: groups that hold a gap theme's askings and an answerable question (the goal is none).
 
-    .venv/bin/python bench/gaps.py [--president "Bill Clinton"] [--database-url URL]
+    .venv/bin/python bench/gaps.py [--president "Bill Clinton"] [--database-url URL] [--scale N]
 
 Prints tables and exits 0; skips cleanly when ../shared/data is absent.
 """
@@ -176,11 +176,58 @@ def run(president: str, database_url: str | None) -> list[tuple[str, dict[str, A
         return rows
 
 
+def scale(president: str, wordings: int) -> None:
+    """How long a map takes over a large log: `wordings` distinct unanswered questions recorded directly (cold: every
+    question embedded; warm: vectors remembered, as on a second page view)."""
+    import random
+
+    from service.corpus import store
+    from service.db import session_scope
+    from service.twin import gaps
+
+    openers = ["", "Quick question: ", "Hi, ", "Honest question, ", "Sorry if this was covered: ", "One more: ",
+               "Can you tell us ", "I keep wondering ", "From the Lisbon team: ", "Asking for my team: "]
+    base = [q["question"] for q in load(EVAL / "unanswerable.jsonl")] + [q["question"] for q in load(REWORDINGS)]
+    base += [q["question"] for path in PRESIDENTS.values() for q in load(path)]
+    rng = random.Random(7)
+    texts = sorted({f"{o}{q[0].lower() + q[1:] if o else q}" for o in openers for q in base})
+    rng.shuffle(texts)
+    texts = texts[:wordings]
+    with tempfile.TemporaryDirectory() as work:
+        from service.config import load_settings
+        from service.db import make_engine, make_session_factory
+        from service.migrate import upgrade_database
+
+        url = f"sqlite:///{Path(work) / 'scale.db'}"
+        settings = load_settings({"DATABASE_URL": url}, environ={})
+        engine = make_engine(url)
+        upgrade_database(engine)
+        factory = make_session_factory(engine)
+        with session_scope(factory) as session:
+            twin = store.create_twin(session, "scale", president)
+            for text in texts:
+                store.record_interaction(session, twin=twin, user_id=None, question=text, answer="", conversation_id="c",
+                                         passages=[], mode="extractive", grounded=False, latency_ms=0.0)
+        table = Table(title=f"Gap map over {len(texts):,} distinct unanswered wordings (SQLite)")
+        for column in ("run", "themes", "seconds"):
+            table.add_column(column)
+        gaps._VECTORS.clear()
+        gaps._NAMES.clear()
+        for run_name in ("cold (embed every question)", "warm (vectors remembered)"):
+            with session_scope(factory) as session:
+                began = time.perf_counter()
+                found = gaps.gap_map(session, settings, store.get_twin(session, "scale"))
+                table.add_row(run_name, str(len(found.themes)), f"{time.perf_counter() - began:.1f}")
+        console.print(table)
+        engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--president", choices=sorted(PRESIDENTS), action="append",
                         help="Whose speeches make the twin (repeatable; default both).")
     parser.add_argument("--database-url", help="Run on this database (e.g. PostgreSQL) instead of a SQLite file.")
+    parser.add_argument("--scale", type=int, default=2000, help="Distinct wordings in the timing run (0: skip it).")
     args = parser.parse_args()
     if not SPEECHES.is_dir() or not EVAL.is_dir():
         console.print(f"skipped: {SPEECHES.parent} is absent")
@@ -197,6 +244,8 @@ def main() -> None:
                       str(f["groups"]), str(f["gap_groups"]), f"{f['purity']:.3f}",
                       f"{f['recovered']} / 40 ({f['gap_labels']} logged)", str(f["split"]), str(f["mixed"]), f"{f['ms']:.0f}")
     console.print(table)
+    if args.scale:
+        scale("Bill Clinton", args.scale)
 
 
 if __name__ == "__main__":

@@ -168,7 +168,9 @@ def asked_questions(session: Session, twin: Twin, *, unanswered_only: bool, sinc
                     viewer: Viewer | None = None, limit: int = 50_000) -> list[AskedQuestion]:
     """Questions asked of the twin (not refused topics), oldest first; with a viewer, none that stood on a source
     the viewer may not read (as in the unanswered list)."""
-    query = (select(Interaction, User.audiences).outerjoin(User, User.id == Interaction.user_id)
+    query = (select(Interaction.question, Interaction.created_at, Interaction.user_id, Interaction.grounded,
+                    Interaction.passages, User.audiences)
+             .outerjoin(User, User.id == Interaction.user_id)
              .where(Interaction.twin_id == twin.id, Interaction.kind == "ask", Interaction.refused_topic.is_(None)))
     if unanswered_only:
         query = query.where(Interaction.grounded.is_(False))
@@ -177,17 +179,16 @@ def asked_questions(session: Session, twin: Twin, *, unanswered_only: bool, sinc
     rows = list(session.execute(query.order_by(Interaction.created_at.desc(), Interaction.id.desc()).limit(limit)))
     hidden: set[int] = set()
     if viewer is not None:
-        ids = {int(p["source_id"]) for row in rows for p in row[0].passages or [] if p.get("source_id") is not None}
+        ids = {int(p["source_id"]) for row in rows for p in row.passages or [] if p.get("source_id") is not None}
         if ids:
             hidden = {int(i) for i, audience in session.execute(select(Source.id, Source.audience)
                                                                 .where(Source.id.in_(sorted(ids))))
                       if not viewer.sees(str(audience))}
-    found = [AskedQuestion(question=row[0].question.strip(), asked_at=_aware(row[0].created_at),
-                           asker=row[0].user_id, audiences=tuple(row[1] or ()) if row[0].user_id else (),
-                           answered=bool(row[0].grounded))
+    found = [AskedQuestion(question=row.question.strip(), asked_at=_aware(row.created_at), asker=row.user_id,
+                           audiences=tuple(row.audiences or ()) if row.user_id else (), answered=bool(row.grounded))
              for row in rows
-             if row[0].question.strip()
-             and not any(int(p["source_id"]) in hidden for p in row[0].passages or [] if p.get("source_id") is not None)]
+             if row.question.strip()
+             and not any(int(p["source_id"]) in hidden for p in row.passages or [] if p.get("source_id") is not None)]
     return list(reversed(found))
 
 

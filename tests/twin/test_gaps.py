@@ -215,3 +215,20 @@ def test_key_phrases_stand_on_phrase_boundaries() -> None:
     assert "year's performance bonuses" in candidates
     assert "bonuses be paid" not in candidates and "will this" not in candidates
     assert gaps.sparkline([0, 1, 4]) == " ▂█" and gaps.sparkline([0, 0]) == "··"
+
+
+def test_a_question_that_stood_on_a_source_the_curator_may_not_read_is_left_out(session: Session,
+                                                                                 settings: Settings,
+                                                                                 world: World) -> None:
+    board = world.sources["board"]
+    row = store.record_interaction(session, twin=world.twin, user_id=None, question="Where will the second hub be?",
+                                   answer="", conversation_id="c", mode="extractive", grounded=False, latency_ms=1.0,
+                                   passages=[{"passage_id": 1, "source_id": board.id, "version": 1, "n": None}])
+    row.created_at = NOW - dt.timedelta(days=1)
+    log(session, world, PARKING[0])
+    everything = gaps.gap_map(session, settings, world.twin, now=NOW)
+    assert everything.questions == 2
+    seen = gaps.gap_map(session, settings, world.twin, now=NOW, viewer=world.employee)
+    assert [t.members for t in seen.themes] == [[PARKING[0]]]
+    assert [t.members for t in gaps.gap_map(session, settings, world.twin, now=NOW, viewer=world.board).themes] != \
+        [[PARKING[0]]]
