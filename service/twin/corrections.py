@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from service.config import Settings
 from service.corpus import corrections as stored
+from service.corpus import store
 from service.corpus.access import Viewer
 from service.corpus.models import Correction, Twin
 from service.errors import BadInput
@@ -218,10 +219,17 @@ def screen(twin: Twin, question: str) -> None:
 
 
 def create(session: Session, twin: Twin, question: str, *, kind: str = "answer", **fields: Any) -> Correction:
-    """A new correction (see corpus/corrections.py), refused when it would speak to a refused topic."""
+    """A new correction (see corpus/corrections.py), refused when it would speak to a refused topic; the question
+    is marked dealt with in the unanswered list."""
     if kind == "answer":
         screen(twin, question)
-    return stored.create_correction(session, twin, question, kind=kind, **fields)
+    row = stored.create_correction(session, twin, question, kind=kind, **fields)
+    # The unanswered list shows the question dealt with (a later asking opens it again, as for any review).
+    number = row.root_id or row.id
+    store.review_question(session, twin, row.question, status="declined" if kind == "refusal" else "handled",
+                          note=f"{'She would not answer this' if kind == 'refusal' else 'Corrected'}: "
+                               f"correction #{number}", actor=fields.get("actor") or store.SYSTEM_ACTOR)
+    return row
 
 
 def edit(session: Session, correction_id: int, **changes: Any) -> Correction:

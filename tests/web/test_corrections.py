@@ -97,3 +97,18 @@ def test_a_curator_corrects_an_unhelpful_answer_in_the_browser(open_as, client, 
     answer = employee.locator(".turn").last.locator(".answer-text").inner_text()
     assert answer.startswith("The numbers say it best.") and "ninety-seven percent" in answer
     assert employee.js_errors == [] and curator.js_errors == []
+
+
+def test_a_correction_deals_with_the_question_in_the_unanswered_list(app, client, world: World) -> None:
+    before = ask_api(client, world, QUESTION)
+    client.post(f"/api/v1/interactions/{before['interaction_id']}/feedback", json={"helpful": False},
+                headers=world.people["employee"].headers)
+    token = signed_in(app, client, "curator@example.com")
+    listing = client.get("/curate/dana/unanswered").get_data(as_text=True)
+    assert "Correct the answer…" in listing and "She would not answer this…" in listing
+    pid = on_time_passage(client, world)
+    client.post("/curate/dana/corrections", data={"csrf_token": token, "question": QUESTION, "kind": "answer",
+                                                  "passage": str(pid)})
+    listing = client.get("/curate/dana/unanswered").get_data(as_text=True)
+    open_part = listing.split('id="done-questions"')[0]
+    assert QUESTION not in open_part and "Corrected: correction #" in listing
