@@ -17,9 +17,10 @@ from service.corpus import store
 from service.corpus.access import Viewer
 from service.corpus.models import Interaction, Twin
 from service.db import session_scope
-from service.errors import BadInput, UnderstudyError
+from service.errors import BadInput, PitchTooShort, UnderstudyError
 from service.ops.ratelimit import AskLimiter, ask_limiter, user_key
 from service.rehearsal import answer_turn, ensure_available, start_rehearsal
+from service.rehearsal.pitch import check_pitch_substance
 from service.twin.engine import answer_question
 from slack_app import blocks as ui
 from slack_app.client import Destination, Poster
@@ -63,6 +64,11 @@ def pitch_errors(view: dict[str, Any], settings: Settings) -> dict[str, str]:
         return {ui.PITCH_FILE_BLOCK: "Give the pitch as text or as a file, not both."}
     if len(files) > 1:
         return {ui.PITCH_FILE_BLOCK: "Attach one file."}
+    if text and not files:
+        try:
+            check_pitch_substance(text, int(settings.rehearsal_min_pitch_words))
+        except PitchTooShort as exc:
+            return {ui.PITCH_TEXT_BLOCK: exc.message}
     if files:
         name = str(files[0].get("name") or "")
         if name and not name.lower().endswith(PITCH_SUFFIXES):

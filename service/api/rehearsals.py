@@ -34,7 +34,8 @@ def check_pitch_file(filename: str | None) -> str:
 
 
 def _start_responses() -> Resp:
-    errors = {f"HTTP_{c}": s.ErrorBody for c in (400, 401, 403, 404, 409, 413, 415, 429)}
+    # 422: the pitch is too short to rehearse (code pitch_too_short); the message says what to add.
+    errors = {f"HTTP_{c}": s.ErrorBody for c in (400, 401, 403, 404, 409, 413, 415, 422, 429)}
     return Resp(HTTP_201=s.RehearsalOut, **errors)
 
 

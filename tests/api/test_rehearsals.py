@@ -286,3 +286,14 @@ def test_the_openapi_document_describes_rehearsals(client) -> None:
     assert {"201", "401", "409", "413", "415", "429"} <= set(create["responses"])
     assert "post" in paths["/api/v1/rehearsals/{rehearsal_id}/turns"]
     assert "get" in paths["/api/v1/rehearsals/{rehearsal_id}"] and "get" in paths["/api/v1/rehearsals"]
+
+
+def test_a_one_line_pitch_is_a_422_asking_for_more_and_nothing_is_stored(client, rworld: World) -> None:
+    response = start(client, rworld, pitch="Let's buy more trucks.")
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "pitch_too_short"
+    assert error["message"].startswith("That is too short to rehearse (4 words). Tell me more:")
+    assert "what you are asking for" in error["message"]
+    listed = client.get("/api/v1/rehearsals", headers=rworld.people["employee"].headers).get_json()
+    assert listed["rehearsals"] == []

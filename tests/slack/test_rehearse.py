@@ -74,6 +74,16 @@ def test_an_empty_or_doubled_submission_is_refused_in_the_modal(slack: SlackDriv
     assert not fake_slack.posts
 
 
+def test_a_one_line_pitch_is_asked_for_more_in_the_modal(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+    view = open_modal(slack, fake_slack)
+    response = slack.submit_view(view, pasted("Let's buy more trucks."))
+    assert response.get_json()["response_action"] == "errors"
+    message = response.get_json()["errors"][ui.PITCH_TEXT_BLOCK]
+    assert message.startswith("That is too short to rehearse (4 words). Tell me more:")
+    slack.drain()
+    assert not fake_slack.posts
+
+
 def test_a_pasted_pitch_is_rehearsed_in_a_dm_thread_and_replies_play_the_rounds(
         slack: SlackDriver, fake_slack: FakeSlack, session: Session) -> None:
     view = open_modal(slack, fake_slack, "dana")

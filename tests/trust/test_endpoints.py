@@ -86,7 +86,8 @@ def test_every_route_for_every_role(app: Flask, world: TrustWorld, session_facto
                                                mode="extractive", grounded=True, latency_ms=1.0).id
         session.commit()
     client = app.test_client()
-    leader_answer = client.post("/api/v1/twins/dana/rehearsals", json={"pitch": "Acquire Nordwind for the lanes."},
+    leader_answer = client.post("/api/v1/twins/dana/rehearsals", json={"pitch": "Acquire Nordwind for the lanes. "
+                                                                             "We ask you to approve it this month."},
                                 headers=world.people["leader"].headers).get_json()
     # The leader's answer quoting the canary, marked unhelpful: it reaches the unanswered list and the feedback.
     quoted = client.post("/api/v1/twins/dana/ask", json={"question": CANARY_PROBES[0]},

@@ -290,3 +290,13 @@ def test_the_form_works_with_javascript_off(browser, app, live_server: str, rwor
         shot(page, "rehearse-no-javascript")
     finally:
         context.close()
+
+
+def test_a_one_line_pitch_on_the_page_asks_for_more_and_keeps_the_text(app, client, rworld: World) -> None:
+    token = signed_in(app, client, "employee@example.com")
+    response = start(client, token, pitch="Let's buy more trucks.")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "That is too short to rehearse (4 words). Tell me more:" in html
+    assert "Let&#39;s buy more trucks.</textarea>" in html or "Let's buy more trucks.</textarea>" in html
+    assert "Scorecard" not in html
