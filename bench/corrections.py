@@ -73,8 +73,9 @@ def ask(settings: Any, factory: Any, question: str) -> dict[str, Any]:
     from service.twin.engine import answer_question
 
     with session_scope(factory) as session:
+        started = time.perf_counter()
         answer = answer_question(session, settings, answers.TWIN["slug"], question, Viewer.public(), channel="bench")
-        return {"answer": answer.answer, "passages": [c.passage_id for c in answer.citations],
+        return {"ms": (time.perf_counter() - started) * 1000, "answer": answer.answer, "passages": [c.passage_id for c in answer.citations],
                 "sources": [c.source_id for c in answer.citations], "grounded": answer.grounded,
                 "correction": answer.correction}
 
@@ -114,7 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     rewordings = [json.loads(line) for line in REWORDINGS.read_text(encoding="utf-8").splitlines() if line.strip()]
     unanswerable = answers.load_questions(answers.EVAL / "unanswerable.jsonl")
-    totals = {"corrected": 0, "was_wrong": 0, "rewordings": 0, "matched": 0, "unrelated": 0, "changed": 0}
+    timings: dict[str, list[float]] = {"before": [], "after": []}
+    totals = {"restored": 0, "asked_again": 0, "corrected": 0, "was_wrong": 0, "rewordings": 0, "matched": 0, "unrelated": 0, "changed": 0}
     sweep_pos: list[float] = []
     sweep_neg: list[float] = []
     per_question = Table(title="Corrected questions (the gold speech's best passages) and their rewordings")
@@ -196,8 +198,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             for q in unrelated:
                 now = ask(settings, factory, q["question"])
                 old = before[q["question"]]
+                timings["after"].append(now["ms"])
                 if (now["answer"], now["passages"]) != (old["answer"], old["passages"]) or now["correction"]:
                     changed.append(q["id"])
+            with session_scope(factory) as session:  # withdrawn: every question gets its old answer back
+                for row in stored.list_corrections(session, store.get_twin(session, answers.TWIN["slug"]),
+                                                   status="active"):
+                    stored.withdraw_correction(session, row.id, actor="bench", reason="measured")
+            for q in [*unrelated, *(by_id[i] for i in corrected_ids)]:
+                now = ask(settings, factory, q["question"])
+                if q in unrelated:
+                    timings["before"].append(now["ms"])
+                old = before[q["question"]]
+                totals["restored"] += int((now["answer"], now["passages"]) == (old["answer"], old["passages"]))
+                totals["asked_again"] += 1
             totals["unrelated"] += len(unrelated)
             totals["changed"] += len(changed)
             console.print(f"{president}: unrelated answers changed: {len(changed)} {changed}")
@@ -211,6 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"{totals['matched']} ({answers._share(totals['matched'], totals['rewordings']):.1%})",
                   str(totals["unrelated"]), str(totals["changed"]))
     console.print(table)
+    console.print(f"After withdrawing every correction: {totals['restored']} of {totals['asked_again']} questions "
+                  "(corrected and unrelated) got their old answer back.")
     sweep = Table(title="Threshold sweep: rewordings matched vs unrelated questions that would be caught")
     for column in ("threshold", "rewordings matched", "unrelated caught"):
         sweep.add_column(column, justify="right")
@@ -218,6 +234,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         sweep.add_row(f"{t:.2f}", f"{answers._share(sum(s >= t for s in sweep_pos), len(sweep_pos)):.1%}",
                       str(sum(s >= t for s in sweep_neg)))
     console.print(sweep)
+    speed = Table(title="Answer time of the unrelated questions, warm (corrections in force, then withdrawn), ms")
+    for column in ("corrections in force", "p50", "p95"):
+        speed.add_column(column, justify="right")
+    for name, label in (("before", "none"), ("after", "5 per twin")):
+        ordered = sorted(timings[name]) or [0.0]
+        speed.add_row(label, f"{ordered[len(ordered) // 2]:.1f}",
+                      f"{ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]:.1f}")
+    console.print(speed)
     if sweep_pos and sweep_neg:
         console.print(f"similarity of rewordings: min {min(sweep_pos):.3f}, median {sorted(sweep_pos)[len(sweep_pos) // 2]:.3f}; "
                       f"of unrelated questions to the nearest correction: max {max(sweep_neg):.3f}")

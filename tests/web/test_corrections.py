@@ -112,3 +112,18 @@ def test_a_correction_deals_with_the_question_in_the_unanswered_list(app, client
     listing = client.get("/curate/dana/unanswered").get_data(as_text=True)
     open_part = listing.split('id="done-questions"')[0]
     assert QUESTION not in open_part and "Corrected: correction #" in listing
+
+
+def test_a_streamed_answer_offers_curators_the_correction(open_as, world: World) -> None:  # noqa: F811
+    curator = open_as("curator@example.com")
+    curator.get_by_label("Your question for Dana Reyes").fill(QUESTION)
+    curator.get_by_role("button", name="Ask", exact=True).click()
+    curator.locator("#ask-status").filter(has_text="Answered").wait_for()
+    curator.locator(".turn").last.get_by_role("link", name="Correct this answer").click()
+    assert curator.locator("#question").input_value() == QUESTION
+    employee = open_as("employee@example.com")
+    employee.get_by_label("Your question for Dana Reyes").fill(QUESTION)
+    employee.get_by_role("button", name="Ask", exact=True).click()
+    employee.locator("#ask-status").filter(has_text="Answered").wait_for()
+    assert employee.locator(".turn").last.get_by_role("link", name="Correct this answer").count() == 0
+    assert curator.js_errors == [] and employee.js_errors == []

@@ -73,6 +73,14 @@
     }
   });
 
+  function renderCorrectLink(answerBox, interactionId, correctUrl) {
+    // Curators only (the page sets data-correct for them): say what the executive would say instead.
+    if (!interactionId || !correctUrl) { return; }
+    var line = el("p", { "class": "small" });
+    line.appendChild(el("a", { href: correctUrl + "?interaction=" + encodeURIComponent(interactionId) }, "Correct this answer"));
+    answerBox.appendChild(line);
+  }
+
   function renderFeedback(answerBox, interactionId, feedbackUrlTemplate) {
     if (!interactionId) { return; }
     var url = feedbackUrlTemplate.replace(/\/0\/feedback$/, "/" + interactionId + "/feedback");
@@ -206,6 +214,7 @@
         }
         renderCitations(answerBox, data.citations, prefix);
         renderFeedback(answerBox, data.interaction_id, askForm.getAttribute("data-feedback"));
+        renderCorrectLink(answerBox, data.interaction_id, askForm.getAttribute("data-correct"));
         if (data.conversation_id) { conversation.value = data.conversation_id; remember(data.conversation_id); }
         status.textContent = data.citations && data.citations.length
           ? "Answered with " + data.citations.length + " source" + (data.citations.length > 1 ? "s" : "") + "."
