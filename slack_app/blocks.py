@@ -102,10 +102,10 @@ def answer_blocks(answer: dict[str, Any], *, twin_name: str, interaction_id: int
         titles = "; ".join(dict.fromkeys(str(c.get("title") or "Untitled") for c in citations))
         blocks.append({"type": "section", "text": mrkdwn(f"*{len(citations)} sources:* {fit(titles, 500)}"),
                        "accessory": button("Show sources", SOURCES_ACTION, str(interaction_id))})
-    if answer.get("basis_label"):
-        blocks.append(context(f"*Stands on:* {fit(str(answer['basis_label']), 100)}"))
     if answer.get("disclaimer"):
         blocks.append(context(fit(answer["disclaimer"], SECTION_CHARS)))
+    if answer.get("basis_label"):
+        blocks.append(context(f"*Stands on:* {fit(str(answer['basis_label']), 100)}"))
     elements = [button("Helpful", HELPFUL_ACTION, str(interaction_id)),
                 button("Not helpful", NOT_HELPFUL_ACTION, str(interaction_id))]
     if can_share:

@@ -27,7 +27,7 @@ from service.corpus.access import Viewer
 from service.corpus.models import Passage, Source
 from service.corpus.revisions import marked_pairs
 from service.search import PassageHit, reranker_for
-from service.search.vectors import embedding_text, vector_index
+from service.search.vectors import embedding_text, load_stored_vectors
 from service.twin.citations import Citation, CitedSentence, HitLike, citation_for
 from service.twin.extractive import Composed, quotable_sentences
 from service.twin.persona import PersonaSettings
@@ -297,7 +297,7 @@ def sentence_pool(question: str, hits: Sequence[HitLike], scorer: Scorer | None)
 
 
 def find_change(question: str, hits: Sequence[HitLike], scorer: Scorer | None, *, anchor_source: int | None = None,
-                revisions: Revisions = frozenset()) -> PositionChange | None:
+                revisions: Revisions = frozenset(), floor: float | None = None) -> PositionChange | None:
     """The change of position on the question's point among the hits' dated sources, or None.
 
     The anchor is the source the answer stands on (its first citation), else the one closest to the question; its
@@ -315,7 +315,8 @@ def find_change(question: str, hits: Sequence[HitLike], scorer: Scorer | None, *
         anchor_source = max(best, key=lambda sid: pool.relevance[best[sid]])
     a = best[anchor_source]
     anchor = pool.statement(a)
-    floor = max(RELEVANT_FLOOR, RELEVANT_SHARE * anchor.relevance)
+    if floor is None:
+        floor = max(RELEVANT_FLOOR, RELEVANT_SHARE * anchor.relevance)
     changed: list[tuple[Statement, list[str], bool]] = []
     matches: dict[int, tuple[int, float, bool]] = {}
     for source_id, indexes in by_source.items():
@@ -631,31 +632,45 @@ def detect_revisions(session: Session, settings: Settings, source: Source) -> li
     own = [h for h in _passage_hits_any(session, source) if h.executive][:MAX_SOURCE_PASSAGES]
     if not own:
         return []
-    index = vector_index(session, scorer.model)
-    vectors = scorer.embed([embedding_text(h.title, h.heading, h.text) for h in own])
-    near: dict[int, set[int]] = {}
-    for h, vector in zip(own, vectors, strict=True):
-        near[h.passage_id] = {pid for pid, sim in index.nearest(source.twin_id, vector, NEAREST_PASSAGES)
-                              if sim >= SAME_POINT}
-    candidate_ids = set().union(*near.values()) - {h.passage_id for h in own}
-    if not candidate_ids:
+    later_ids = set(session.scalars(select(Source.id).where(
+        Source.twin_id == source.twin_id, Source.status == "approved", Source.superseded_by_id.is_(None),
+        Source.date > source.date)))
+    others = {h.passage_id: h for h in _passage_hits(session, source.twin_id, later_ids, everyone)}
+    if not others:
         return []
-    later_sources = set(session.scalars(select(Passage.source_id).where(Passage.id.in_(sorted(candidate_ids)))))
-    others = {h.passage_id: h for h in _passage_hits(session, source.twin_id, later_sources, everyone)
-              if h.date is not None and h.date > source.date}
-    found: dict[tuple[int, int], DetectedRevision] = {}
+    later = list(others.values())
+    own_vectors, later_vectors = _passage_vectors(session, scorer, own), _passage_vectors(session, scorer, later)
+    similarity = own_vectors @ later_vectors.T
+    near: dict[int, set[int]] = {}
+    for row, h in enumerate(own):
+        order = np.argsort(-similarity[row])[:NEAREST_PASSAGES]
+        near[h.passage_id] = {later[i].passage_id for i in order if similarity[row, i] >= SAME_POINT}
+    found: dict[tuple[int, int, str], DetectedRevision] = {}
     for h in own:
-        for pid in sorted(near[h.passage_id] & others.keys()):
+        points = [s.text for s in quotable_sentences([h], 1)]
+        for pid in sorted(near[h.passage_id]):
             other = others[pid]
-            change = find_change(h.text, [h, other], scorer, anchor_source=source.id)
-            if change is None or change.newest.hit.source_id != other.source_id:
-                continue
-            key = (other.source_id, h.ordinal)
-            if key not in found:
-                assert other.date is not None
-                found[key] = DetectedRevision(other.source_id, other.title, other.date, h.ordinal, other.ordinal,
-                                              change.reasons, change.earlier[0].text, change.newest.text)
+            for point in points:  # each sentence of the passage is a point it makes
+                change = find_change(point, [h, other], scorer, anchor_source=source.id, floor=RELEVANT_FLOOR)
+                if change is None or change.newest.hit.source_id != other.source_id:
+                    continue
+                key = (other.source_id, h.ordinal, change.earlier[0].text)
+                if key not in found:
+                    assert other.date is not None
+                    found[key] = DetectedRevision(other.source_id, other.title, other.date, h.ordinal,
+                                                  other.ordinal, change.reasons, change.earlier[0].text,
+                                                  change.newest.text)
     return sorted(found.values(), key=lambda d: (d.date, d.source_id, d.ordinal), reverse=True)
+
+
+def _passage_vectors(session: Session, scorer: Any, hits: Sequence[PassageHit]) -> np.ndarray:
+    """Unit vectors of passages as search embeds them: stored at ingestion, else embedded now."""
+    texts = [(h.passage_id, embedding_text(h.title, h.heading, h.text)) for h in hits]
+    stored = load_stored_vectors(session, scorer.model, texts)
+    missing = [(pid, body) for pid, body in texts if pid not in stored]
+    if missing:
+        stored.update(zip((pid for pid, _ in missing), scorer.embed([body for _, body in missing]), strict=True))
+    return np.stack([np.asarray(stored[pid], dtype=np.float32) for pid, _ in texts])
 
 
 def _passage_hits_any(session: Session, source: Source) -> list[PassageHit]:

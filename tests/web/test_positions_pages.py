@@ -1,0 +1,42 @@
+"""Dated positions in the browser pages (no JavaScript): the Ask page's basis label, and a source's later positions
+on its console page: found by meaning, marked as superseded by a later source, withdrawn."""
+
+from __future__ import annotations
+
+import html as htmllib
+
+from tests.api.test_positions import depots  # noqa: F401  (fixture: two memos a year apart that disagree)
+from tests.web.test_pages import signed_in
+
+
+def test_the_ask_page_says_what_the_answer_stands_on(app, client, world, depots) -> None:  # noqa: F811
+    token = signed_in(app, client, "employee@example.com")
+    page = client.post("/ask", data={"csrf_token": token, "twin": "dana", "question": "How many depots are we opening?"},
+                       follow_redirects=True).get_data(as_text=True)
+    text = htmllib.unescape(page)
+    assert "As of the March 2026 memo, we will open 7 new depots" in text
+    assert "In January 2025 I said" in text
+    assert 'class="basis basis-own_words">Stands on: <strong>her words</strong>' in page
+    assert "AI twin of Dana Reyes" in page  # the disclaimer stays
+
+
+def test_a_curator_sees_marks_and_withdraws_a_later_position(app, client, world, depots) -> None:  # noqa: F811
+    token = signed_in(app, client, "curator@example.com")
+    page = client.get(f"/curate/sources/{depots['old']}").get_data(as_text=True)
+    assert "Later positions" in page and 'id="detected-revisions"' in page
+    assert "Where we stand</a>, 2026-03-04" in page and "figures" in page
+    assert f'<option value="{depots["new"]}">Where we stand (2026-03-04)</option>' in page
+    marked = client.post(f"/curate/sources/{depots['old']}/revisions",
+                         data={"csrf_token": token, "revised_by": str(depots["new"]), "note": "fewer depots"},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "Marked: answers on this point now give source" in marked
+    assert 'id="revised-by"' in marked and "marked by curator@example.com: fewer depots" in marked
+    later = client.get(f"/curate/sources/{depots['new']}").get_data(as_text=True)
+    assert 'id="revises"' in later and "Plan for 2025" in later
+    backwards = client.post(f"/curate/sources/{depots['new']}/revisions",
+                            data={"csrf_token": token, "revised_by": str(depots["old"])},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "not later than" in backwards
+    withdrawn = client.post(f"/curate/sources/{depots['old']}/revisions/{depots['new']}/withdraw",
+                            data={"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
+    assert "Withdrawn" in withdrawn and 'id="revised-by"' not in withdrawn
