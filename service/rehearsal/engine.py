@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ from service.corpus.access import Viewer
 from service.corpus.models import Rehearsal, Twin
 from service.errors import BadInput, Conflict, TwinUnavailable
 from service.rehearsal.bank import CONCERN, QUESTION, BankItem, VisibleBank, bank_for
-from service.rehearsal.meaning import embedder_for
+from service.rehearsal.meaning import embedder_for, remembering
 from service.rehearsal.phrasing import phrase_reaction
 from service.rehearsal.pitch import (
     analyse_pitch,
@@ -38,6 +39,7 @@ from service.rehearsal.rounds import (
     why_it_matters,
 )
 from service.rehearsal.rubric import Scorecard, rubric_for, score_pitch, speaking_rate
+from service.rehearsal.stances import Embed
 from service.twin.citations import Citation, HitLike, citation_for
 from service.twin.guardrails import refused_topic
 from service.twin.persona import PersonaSettings, persona_settings
@@ -147,12 +149,15 @@ def _usable_bank(session: Session, twin: Twin, viewer: Viewer, persona: PersonaS
     return VisibleBank(items=_allowed(bank.items, persona), source_stems=bank.source_stems, stances=stances)
 
 
-def choose_questions(pitch: Counter[str], bank: VisibleBank, n: int) -> list[RankedItem]:
-    """The executive's questions that bear most on the pitch; their concerns fill in when questions run short."""
-    chosen = rank_items(pitch, bank, bank.questions, n=n)
+def choose_questions(pitch: Counter[str], bank: VisibleBank, n: int, *, embed: Embed | None = None,
+                     sentences: Sequence[str] = ()) -> list[RankedItem]:
+    """The executive's questions that bear most on the pitch (by meaning, with a sentence model); their concerns
+    fill in when questions run short."""
+    chosen = rank_items(pitch, bank, bank.questions, n=n, embed=embed, pitch_sentences=sentences)
     if len(chosen) < n:
         taken = {r.item.key for r in chosen}
-        chosen += rank_items(pitch, bank, bank.concerns, n=n - len(chosen), exclude=taken)
+        chosen += rank_items(pitch, bank, bank.concerns, n=n - len(chosen), exclude=taken, embed=embed,
+                             pitch_sentences=sentences)
     return chosen
 
 
@@ -168,18 +173,23 @@ def start_rehearsal(session: Session, settings: Settings, twin_slug: str, viewer
     check_pitch_substance(text, int(settings.rehearsal_min_pitch_words))
     persona = persona_settings(twin)  # rehearsing only reads; the profile is rebuilt in the background
     rubric = rubric_for(persona.rehearsal_rubric)
-    analysis = analyse_pitch(text, speaking_rate(rubric), embedder_for(settings))
+    embed = remembering(embedder_for(settings))  # one embedding of each pitch sentence for every part below
+    analysis = analyse_pitch(text, speaking_rate(rubric), embed)
     scorecard = score_pitch(analysis, rubric)
     bank = _usable_bank(session, twin, viewer, persona)
     cites = Citations()
-    ranked = choose_questions(analysis.stems, bank, int(settings.rehearsal_questions))
+    ranked = choose_questions(analysis.stems, bank, int(settings.rehearsal_questions), embed=embed,
+                              sentences=analysis.sentences)
     questions = []
     for number, r in enumerate(ranked, start=1):
         citation = cites.cite(r.item.hit, r.item.text)
-        questions.append({"n": number, "question": r.item.text, "kind": r.item.kind, "asked_in": r.sources,
-                          "citation": citation.to_dict()})
+        question = {"n": number, "question": r.item.text, "kind": r.item.kind, "asked_in": r.sources,
+                    "citation": citation.to_dict()}
+        if r.item.context:
+            question["context"] = r.item.context
+        questions.append(question)
     push_back = []
-    for p in find_push_back(session, twin, viewer, persona, analysis, bank, embed=embedder_for(settings)):
+    for p in find_push_back(session, twin, viewer, persona, analysis, bank, embed=embed):
         citation = cites.cite(p.evidence.hit, p.evidence.quote)
         push_back.append({"priority": p.priority, "why": p.why, "contradicts": p.contradicts,
                           "citation": citation.to_dict()})

@@ -27,6 +27,26 @@ def embedder_for(settings: Settings) -> Embed | None:
     return scorer.embed if scorer is not None else None
 
 
+def remembering(embed: Embed | None) -> Embed | None:
+    """The same model, remembering every text it has embedded for as long as the returned function lives (one
+    rehearsal): the scorecard and the push-back read the same pitch sentences, and embed them once."""
+    if embed is None:
+        return None
+    model: Embed = embed
+    known: dict[str, np.ndarray] = {}
+
+    def embed_once(texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            known.update(zip(missing, np.asarray(model(missing), dtype=np.float32), strict=True))
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([known[t] for t in texts])
+
+    embed_once.__self__ = getattr(embed, "__self__", embed)  # type: ignore[attr-defined]  # prototype cache key
+    return embed_once
+
+
 def embed_safely(embed: Embed | None, texts: Sequence[str]) -> np.ndarray | None:
     """Unit vectors of `texts`, or None (logged) when there is no model or it fails: callers fall back to cues."""
     if embed is None or not texts:
