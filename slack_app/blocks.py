@@ -121,9 +121,11 @@ def sources_view(answer: dict[str, Any], twin_name: str) -> dict[str, Any]:
     return {"type": "modal", "title": plain("Sources", 24), "close": plain("Close", 24), "blocks": blocks}
 
 
-def feedback_view(interaction_id: int, helpful: bool) -> dict[str, Any]:
-    """A modal thanking for the rating and asking, optionally, why."""
+def feedback_view(interaction_id: int, helpful: bool, *, curator: bool = False) -> dict[str, Any]:
+    """A modal thanking for the rating and asking, optionally, why; a curator is told where to correct it."""
     verdict = "helpful" if helpful else "not helpful"
+    correct = [section("You curate this twin: to say what it should have said, open *Curate → Unanswered & "
+                       "feedback* in Understudy and choose *Correct the answer…* on this question.")] if curator else []
     return {
         "type": "modal", "callback_id": FEEDBACK_VIEW, "title": plain("Feedback", 24),
         "submit": plain("Send", 24), "close": plain("Skip", 24),
@@ -133,6 +135,7 @@ def feedback_view(interaction_id: int, helpful: bool) -> dict[str, Any]:
             {"type": "input", "block_id": REASON_BLOCK, "optional": True, "label": plain("Why? (optional)"),
              "element": {"type": "plain_text_input", "action_id": REASON_ACTION, "multiline": True,
                          "max_length": 2000}},
+            *correct,
         ],
     }
 

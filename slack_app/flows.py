@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from service.config import Settings
 from service.corpus import store
 from service.corpus.access import Viewer
-from service.corpus.models import Interaction, Twin
+from service.corpus.models import Interaction, Twin, User
 from service.db import session_scope
 from service.errors import BadInput, PitchTooShort, UnderstudyError
 from service.ops.ratelimit import AskLimiter, ask_limiter, user_key
@@ -408,7 +408,16 @@ class Flows:
         with self.reporting(to):
             with self.session() as s:
                 self._record_feedback(s, user, interaction_id, helpful, "")
-            self.client.views_open(trigger_id=body["trigger_id"], view=ui.feedback_view(interaction_id, helpful))
+                curator = not helpful and self._asked_by_a_curator(s, interaction_id)
+            self.client.views_open(trigger_id=body["trigger_id"],
+                                   view=ui.feedback_view(interaction_id, helpful, curator=curator))
+
+    @staticmethod
+    def _asked_by_a_curator(s: Session, interaction_id: int) -> bool:
+        """Whether the answer's asker (who alone may rate it) may correct it in the console."""
+        interaction = s.get(Interaction, interaction_id)
+        asker = s.get(User, interaction.user_id) if interaction is not None and interaction.user_id else None
+        return asker is not None and Viewer.of(asker.id, asker.email, asker.role, []).may("curator")
 
     def feedback_reason(self, body: dict[str, Any]) -> None:
         """The feedback modal was sent: keep the reason with the rating."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -105,3 +107,20 @@ def test_blocks_stay_within_slacks_limits() -> None:
     view = ui.sources_view(huge, "Dana")
     assert len(view["blocks"]) <= ui.MODAL_BLOCKS
     assert all(len(b["text"]["text"]) <= ui.SECTION_CHARS for b in view["blocks"] if b["type"] == "section")
+
+
+def test_a_curator_who_finds_an_answer_unhelpful_is_told_where_to_correct_it(
+        slack: SlackDriver, fake_slack: FakeSlack, session: Session) -> None:
+    slack.command("/twin", "Why did you choose cold chain?", user="U_ADMIN")
+    post = first_answer(fake_slack)
+    assert slack.click(post, "feedback_not_helpful", user="U_ADMIN").status_code == 200
+    view = fake_slack.wait_for(lambda f: f.views[0] if f.views else None, what="the feedback modal")
+    assert "Correct the answer…" in view["blocks"][-1]["text"]["text"]
+
+
+def test_an_employee_is_not_sent_to_the_console(slack: SlackDriver, fake_slack: FakeSlack, session: Session) -> None:
+    slack.command("/twin", "Why did you choose cold chain?")
+    post = first_answer(fake_slack)
+    slack.click(post, "feedback_not_helpful")
+    view = fake_slack.wait_for(lambda f: f.views[0] if f.views else None, what="the feedback modal")
+    assert "Correct the answer" not in json.dumps(view)
