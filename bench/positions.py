@@ -39,6 +39,7 @@ from rich.table import Table  # noqa: E402
 DATA = Path(__file__).resolve().parent / "data" / "positions"
 CORPUS = DATA / "corpus"
 QUESTIONS = DATA / "questions.jsonl"
+PAIRS = DATA / "pairs.jsonl"
 KINDS = {"2025-04-22-spring-all-hands.md": "talk"}
 SLUG = "priya-nair"
 # "In January 2025 I said" (and the model's variants): an answer that presents a position as an earlier one.
@@ -118,10 +119,11 @@ def summary_rows(label: str, results: list[dict[str, Any]]) -> list[list[str]]:
     ms = [r["ms"] for r in results]
     p95 = sorted(ms)[max(int(0.95 * len(ms)) - 1, 0)] if ms else 0.0
     return [
-        [label, "conflicting", str(len(conflict)), share(conflict, "leads_newest"), share(conflict, "both_cited"),
+        [label, "conflicting", str(len(conflict)), share(conflict, "leads_newest"),
+         share([r for r in conflict if r["grounded"]], "leads_newest"), share(conflict, "both_cited"),
          share(conflict, "said_earlier"), share(conflict, "grounded"),
          ", ".join(f"{k} {v}" for k, v in modes.items()), f"{statistics.median(ms):.0f} / {p95:.0f}"],
-        [label, "agreeing", str(len(agree)), "-", "-", share(agree, "said_earlier"), share(agree, "grounded"), "", ""],
+        [label, "agreeing", str(len(agree)), "-", "-", "-", share(agree, "said_earlier"), share(agree, "grounded"), "", ""],
     ]
 
 
@@ -137,26 +139,31 @@ def run_llm(settings: Any, factory: Any, files: dict[int, str], questions: list[
 
 
 def detected(settings: Any, factory: Any, files: dict[int, str]) -> Table:
-    """What `sources show` lists as later sources revising each document (marked none; found by meaning)."""
+    """What `sources show` lists as later sources revising each document (no marks: found by meaning), scored
+    against bench/data/positions/pairs.jsonl (the earlier and later statement of every point)."""
     from service.corpus.models import Source
     from service.db import session_scope
     from service.twin.positions import detect_revisions
 
-    table = Table(title="Revisions `sources show` detects by meaning (no curator marks)")
-    for column in ("document", "later sources with a different position", "points", "of the fixture's pairs"):
-        table.add_column(column)
-    points = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
-    conflict_pairs = Counter((p["earlier"], p["newest"]) for p in points if p["kind"] == "conflict")
-    agree_pairs = Counter((p["earlier"], p["newest"]) for p in points if p["kind"] == "agree")
+    pairs = [json.loads(line) for line in PAIRS.read_text().splitlines() if line.strip()]
+    found: list[tuple[str, str]] = []
     with session_scope(factory) as session:
-        for source_id, name in sorted(files.items(), key=lambda kv: kv[1]):
-            found = detect_revisions(session, settings, session.get(Source, source_id))
-            by_source = Counter(files.get(d.source_id, "?") for d in found)
-            expected = {n: c // 2 for (e, n), c in conflict_pairs.items() if e == name}
-            agreeing = {n: c // 2 for (e, n), c in agree_pairs.items() if e == name}
-            table.add_row(name, ", ".join(f"{n}: {c}" for n, c in by_source.items()) or "-", str(len(found)),
-                          "; ".join(f"{n}: {c} conflicting, {agreeing.get(n, 0)} agreeing" for n, c in expected.items())
-                          or "-")
+        for source_id in sorted(files):
+            source = session.get(Source, source_id)
+            assert source is not None
+            found += [(d.earlier_text, d.later_text) for d in detect_revisions(session, settings, source)]
+
+    def hit(pair: dict[str, Any]) -> bool:
+        return any(pair["earlier"] in earlier and pair["later"] in later for earlier, later in found)
+
+    conflict = [p for p in pairs if p["kind"] == "conflict"]
+    agree = [p for p in pairs if p["kind"] == "agree"]
+    matched = sum(1 for earlier, later in found if any(p["earlier"] in earlier and p["later"] in later for p in pairs))
+    table = Table(title="Later positions `sources show` finds by meaning (no curator marks), over all four documents")
+    for column in ("conflicting pairs found", "agreeing pairs flagged", "other flags (not a fixture pair)"):
+        table.add_column(column)
+    table.add_row(f"{sum(map(hit, conflict))}/{len(conflict)}", f"{sum(map(hit, agree))}/{len(agree)}",
+                  str(len(found) - matched))
     return table
 
 
@@ -171,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         settings, factory, files = build(Path(tmp), args.database_url)
         table = Table(title="Positions with their dates: fixture twin, 16 conflicting and 15 agreeing points, "
                             "two everyday questions each")
-        for column in ("composer", "points", "questions", "newest leads", "both cited", "\"In <date> I said\"",
+        for column in ("composer", "points", "questions", "newest leads", "of answered", "both cited", "\"In <date> I said\"",
                        "answered", "modes", "p50 / p95 ms"):
             table.add_column(column)
         for row in summary_rows("extractive", ask_all(settings, factory, files, questions, args.verbose)):

@@ -194,10 +194,10 @@ def differs(earlier: str, later: str) -> list[str]:
 
 
 # Words whose use in one statement and opposite's in the other (without the word itself) means the position turned.
-OPPOSITES = (("open", "close"), ("raise", "cut"), ("raise", "lower"), ("increase", "decrease"), ("increase", "cut"),
-             ("expand", "shrink"), ("expand", "end"), ("start", "stop"), ("add", "remove"), ("more", "fewer"),
-             ("allow", "ban"), ("hire", "freez"), ("keep", "drop"), ("only", "anywher"), ("up", "down"), ("flat", "rais"),
-             ("flat", "increas"), ("flat", "cut"), ("hold", "rais"))
+OPPOSITES = (("open", "closed"), ("open", "close"), ("raise", "cut"), ("raise", "lower"), ("increase", "decrease"),
+             ("increase", "cut"), ("expand", "shrink"), ("expand", "end"), ("start", "stop"), ("add", "remove"),
+             ("more", "fewer"), ("allow", "ban"), ("keep", "drop"), ("only", "anywhere"),
+             ("up", "down"), ("flat", "raising"), ("flat", "increase"), ("flat", "cut"), ("hold", "raising"))
 
 
 def _opposed(earlier: str, later: str) -> bool:
@@ -318,6 +318,7 @@ def find_change(question: str, hits: Sequence[HitLike], scorer: Scorer | None, *
     if floor is None:
         floor = max(RELEVANT_FLOOR, RELEVANT_SHARE * anchor.relevance)
     changed: list[tuple[Statement, list[str], bool]] = []
+    closeness: dict[int, float] = {}
     matches: dict[int, tuple[int, float, bool]] = {}
     for source_id, indexes in by_source.items():
         date = pool.sentences[indexes[0]].hit.date
@@ -345,11 +346,14 @@ def find_change(question: str, hits: Sequence[HitLike], scorer: Scorer | None, *
             reasons = ["marked", *reasons]
         if reasons:
             changed.append((other, reasons, marked))
+            closeness[id(other)] = point
     if not changed:
         return None
     group = [anchor, *(s for s, _, _ in changed)]
     newest = max(group, key=lambda s: (s.date, s.relevance))
-    earlier = sorted((s for s in group if s is not newest), key=lambda s: s.date, reverse=True)[:MAX_EARLIER]
+    # The earlier position quoted is the one closest to the point (the anchor itself when it is not the newest).
+    earlier = sorted((s for s in group if s is not newest),
+                     key=lambda s: (-closeness.get(id(s), 1.0), -s.date.toordinal()))[:MAX_EARLIER]
     shown = {id(newest), *(id(s) for s in earlier)}
     reasons = list(dict.fromkeys(r for s, rs, _ in changed if id(s) in shown for r in rs))
     return PositionChange(newest, earlier, reasons, marked=any(m for s, _, m in changed if id(s) in shown))
@@ -476,16 +480,21 @@ def instruct(messages: list[dict[str, str]], change: PositionChange | None, hits
 
 def order_problem(change: PositionChange | None, hits: Sequence[HitLike],
                   kept: Sequence[CitedSentence]) -> str | None:
-    """Why a model's checked sentences (so far) put positions in the wrong order: the earlier one cited first."""
+    """Why a model's checked sentences (so far) misstate dated positions: the earlier one cited before the current one
+    (`position_order`), or without its date (`position_undated`)."""
     numbers = numbers_of(change, hits) if change is not None else None
-    if numbers is None:
+    if change is None or numbers is None:
         return None
     newest, earlier = numbers
+    years = {n: str(s.date.year) for n, s in zip(earlier, change.earlier, strict=False)}
+    said_newest = False
     for sentence in kept:
-        if newest in sentence.cites:
-            return None
-        if any(n in sentence.cites for n in earlier):
-            return "position_order"
+        said_newest = said_newest or newest in sentence.cites
+        for n in sentence.cites:
+            if n in years and not said_newest:
+                return "position_order"
+            if n in years and n != newest and years[n] not in sentence.text:
+                return "position_undated"  # the earlier position must say it is earlier: its date
     return None
 
 

@@ -219,3 +219,22 @@ def test_figures_and_what_differs_between_statements() -> None:
                    "No shipment is worth an injury: safety still comes before speed.") == []
     assert differs("Employees buy shares at a 15 percent discount.", "The share plan keeps its 15 percent discount.") == []
     assert differs("We don't run outlet stores and we won't start.", "Outlet stores are still not for us.") == []
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_model_that_gives_the_earlier_position_without_its_date_is_not_shown_so(
+        session: Session, llm_settings: Settings, fake: FakeOpenAI, dated: Dated, streamed: bool) -> None:
+    answer_question(session, llm_settings, "mara", QUESTION, dated.viewer)
+    new, old = _numbers(fake, dated)
+    fake.set_mode("scripted", script=f"We will open 7 new depots this year, not 12. [{new}] "
+                                     f"We will open 12 new depots, most of them in the Midwest. [{old}]")
+    if streamed:  # the current position was sent already: the earlier one follows, dated, in her words
+        events = list(stream_answer(session, llm_settings, "mara", QUESTION, dated.viewer))
+        data = events[-1]["data"]
+        assert data["mode"] == "llm" and "stopped:position_undated" in data["flags"]
+        assert data["answer"] == (f"We will open 7 new depots this year, not 12. [{new}] "
+                                  f"In January 2025 I said: “{OLD_DEPOTS}” [{old}]")
+    else:
+        data = answer_question(session, llm_settings, "mara", QUESTION, dated.viewer).to_dict()
+        assert data["mode"] == "extractive" and data["fallback_reason"] == "position_undated"
+        assert data["answer"].startswith("As of the March 2026 memo")
