@@ -10,7 +10,15 @@ from typing import Any
 
 from service.rehearsal.bank import BankItem, VisibleBank, content_stems
 from service.rehearsal.meaning import Embed, embed_safely
-from service.rehearsal.pitch import CONDITION_RE, HEDGE_RE, MITIGATION_RE, RISK_RE, find_figures
+from service.rehearsal.pitch import (
+    ASK_STRONG,
+    ASK_WEAK,
+    CONDITION_RE,
+    HEDGE_RE,
+    MITIGATION_RE,
+    RISK_RE,
+    find_figures,
+)
 from service.rehearsal.ranking import rank_items
 from service.twin.text import sentences, words
 
@@ -24,7 +32,8 @@ ON_POINT = 0.55
 # What a question asks for; each must be in the reply for it to be accepted.
 EXPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("number", re.compile(r"\b(?:how (?:much|many|big|often)|cost|costs|price|pricing|what(?:'s| is) the budget|"
-                          r"percent(?:age)?|"
+                          r"percent(?:age)?|what did (?:the|your|our) (?:pilot|trial|test|data|numbers?) (?:actually )?"
+                          r"(?:show|say|find|tell)|results|"
                           r"numbers?|margins?|payback|roi|revenue|savings?|what(?:'s| is) the (?:rate|figure|target))\b",
                           re.IGNORECASE)),
     ("when", re.compile(r"\b(?:when|by when|how soon|how long|timeline|deadline|what date|how quickly)\b(?! will we know)",
@@ -33,9 +42,13 @@ EXPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
                           r"early warning|what does success look like|know early\b", re.IGNORECASE)),
     ("owner", re.compile(r"\bwho(?:m)?\b|\bwhose\b",
                          re.IGNORECASE)),
-    ("fallback", re.compile(r"\b(?:what if|plan b|fallback|fall back|happens if|if (?:it|this|that|we|they) "
+    ("fallback", re.compile(r"\b(?:what if|plan b|fallback|fall back|happens if|pull the plug|walk away|kill it|"
+                            r"(?:make|would) (?:you|us|we) (?:stop|pause|give up)|if (?:it|this|that|we|they) "
                             r"(?:doesn't|does not|don't|can't|cannot|fails?|goes? down|breaks?)|what will you do if|"
                             r"what would you do if|if we can't|if we cannot)\b", re.IGNORECASE)),
+    ("ask", re.compile(r"\b(?:what(?:'s| is) (?:the|your) (?:ask|request)|what (?:are|were) you asking|what do you "
+                       r"(?:need|want) (?:from|of) (?:me|us)|what should i (?:decide|approve|sign)|what decision)\b",
+                       re.IGNORECASE)),
     ("reason", re.compile(r"\bwhy\b", re.IGNORECASE)),
     ("detail", re.compile(r"\b(?:walk me through|talk me through|take me through|run me through|step by step)\b",
                           re.IGNORECASE)),
@@ -69,6 +82,7 @@ GAP_LINES = {
     "fallback": "You haven't said what you'd do if it goes wrong.",
     "risk": "You haven't told me what could go wrong, or what you'd do about it.",
     "reason": "You haven't told me why.",
+    "ask": "You haven't said what you want me to decide, and by when.",
     "concrete": "Give me something concrete: a number, an owner, a date or a fallback.",
     "detail": "Walk me through it properly, step by step.",
 }
@@ -137,6 +151,9 @@ def concrete_parts(reply: str) -> dict[str, bool]:
                                       reply, re.I)),
         "signal": bool(figures or MEASURE_RE.search(reply) or dated),
         "reason": bool(REASON_RE.search(reply)),
+        "ask": bool(ASK_STRONG.search(reply) or ASK_WEAK.search(reply)
+                    or re.search(r"\b(?:a yes|a go|the go-ahead|sign(?:-| )?off|sign|approv\w*|fund\w*|budget|"
+                                 r"headcount|a decision)\b", reply, re.I)),
         "risk": bool(RISK_RE.search(reply) or CONDITION_RE.search(reply) or HEDGE_RE.search(reply)),
     }
 
@@ -168,7 +185,8 @@ def assess(question: str, reply: str, embed: Embed | None = None) -> Assessment:
     # Without the sentence model, shared words or something concrete stand in for closeness in meaning.
     needs = expectations(question)
     # A short reply that gives exactly the number, date or person asked for can sit far from the question's wording.
-    gives_what_was_asked = bool(needs) and all(n in ("number", "when", "owner") and parts[n] for n in needs)
+    gives_what_was_asked = bool(needs) and all(n in ("number", "when", "owner", "ask", "fallback") and parts[n]
+                                               for n in needs)
     if sim is not None:
         topical = sim >= OFF_TOPIC or (gives_what_was_asked and sim >= OFF_TOPIC / 3)
     else:
