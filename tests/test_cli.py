@@ -335,3 +335,17 @@ def test_model_reports_the_embedded_model_and_its_fidelity(cli):
     assert shown["reference"][0]["published"] == 0.666
     text = cli("model").output
     assert "OK" in text and "extractively" in text
+
+
+def test_rehearsing_a_one_line_pitch_asks_for_more_and_a_real_one_is_scored(cli, twin, corpus, tmp_path):
+    cli("ingest", twin, str(corpus / "2025-03-01-cold-chain.docx"), "--approve")
+    short = cli("rehearse", twin, "-", input="Let's buy more trucks.\n")
+    assert short.exit_code == 2
+    assert "That is too short to rehearse (4 words). Tell me more:" in " ".join(short.output.split())
+    pitch = tmp_path / "pitch.txt"
+    pitch.write_text("Pharmacy deliveries at night: 9,140 prescriptions a month, 3.1% late on the pilot. We would "
+                     "pause new stores if on-time-in-full drops below 97 %. We ask you to approve $2.4m by 30 June.")
+    scored = cli("rehearse", twin, str(pitch), "--json")
+    assert scored.exit_code == 0, scored.output
+    criteria = {c["key"]: c for c in json.loads(scored.output)["scorecard"]["criteria"]}
+    assert criteria["risks"]["score"] == 5 and "9,140" in criteria["evidence"]["reason"]
