@@ -120,3 +120,28 @@ def marked_pairs(session: Session, twin_id: int, source_ids: set[int]) -> frozen
         SourceRevision.twin_id == twin_id,
         or_(SourceRevision.source_id.in_(ids), SourceRevision.revised_by_id.in_(ids))))
     return frozenset((int(a), int(b)) for a, b in rows)
+
+
+def export_marks(session: Session, source: Source) -> list[dict[str, Any]]:
+    """The marks on a source, as a twin export carries them (ids of the export's sources)."""
+    rows = session.scalars(select(SourceRevision).where(SourceRevision.source_id == source.id)
+                           .order_by(SourceRevision.id))
+    return [{"revised_by_id": r.revised_by_id, "note": r.note, "marked_by": r.marked_by,
+             "marked_at": r.marked_at.isoformat()} for r in rows]
+
+
+def restore_marks(session: Session, source: Source, marks: list[dict[str, Any]], by_old_id: dict[int, Source]) -> int:
+    """An imported source's marks, pointing at the imported later sources (marks to sources not imported are
+    dropped); returns how many were restored."""
+    restored = 0
+    for mark in marks:
+        later = by_old_id.get(int(mark.get("revised_by_id") or 0))
+        if later is None or later.id == source.id:
+            continue
+        when = mark.get("marked_at")
+        session.add(SourceRevision(twin_id=source.twin_id, source_id=source.id, revised_by_id=later.id,
+                                   note=str(mark.get("note") or ""), marked_by=str(mark.get("marked_by") or ""),
+                                   marked_at=dt.datetime.fromisoformat(when) if when else dt.datetime.now(dt.UTC)))
+        restored += 1
+    session.flush()
+    return restored

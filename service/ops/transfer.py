@@ -19,7 +19,7 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.corpus import store
+from service.corpus import revisions, store
 from service.corpus.models import AuditEvent, Passage, Source, Twin
 from service.errors import BadInput
 
@@ -80,7 +80,7 @@ def iter_export(session: Session, slug: str) -> Iterator[dict[str, Any]]:
         assert source is not None
         passages = list(session.scalars(select(Passage).where(Passage.source_id == source_id)
                                         .order_by(Passage.ordinal)))
-        yield _source_record(source, passages)
+        yield {**_source_record(source, passages), "revised_by": revisions.export_marks(session, source)}
         session.expunge_all()  # keep memory flat on a large corpus
     for event in session.scalars(select(AuditEvent).where(AuditEvent.twin_slug == slug).order_by(AuditEvent.id)):
         yield {"type": "audit", "id": event.id, "at": _iso(event.at), "actor": event.actor, "action": event.action,
@@ -181,6 +181,7 @@ def _import(session: Session, data: Mapping[str, Any] | Iterable[Mapping[str, An
     twin = store.restore_twin(session, record, slug=slug or str(record.get("slug") or ""), actor=actor)
     by_old_id: dict[int, Source] = {}
     links: list[tuple[Source, int | None, int | None]] = []
+    marks: list[tuple[Source, list[dict[str, Any]]]] = []
     passages = events = 0
     for item in records:
         kind = item.get("type")
@@ -188,6 +189,7 @@ def _import(session: Session, data: Mapping[str, Any] | Iterable[Mapping[str, An
             source = store.restore_source(session, twin, dict(item))
             by_old_id[int(item["id"])] = source
             links.append((source, item.get("supersedes_id"), item.get("superseded_by_id")))
+            marks.append((source, list(item.get("revised_by") or [])))
             passages += len(item.get("passages") or [])
         elif kind == "audit":
             store.restore_audit_event(session, dict(item), twin_slug=twin.slug,
@@ -200,6 +202,8 @@ def _import(session: Session, data: Mapping[str, Any] | Iterable[Mapping[str, An
                                      supersedes=by_old_id.get(int(supersedes)) if supersedes else None,
                                      superseded_by=by_old_id.get(int(superseded_by)) if superseded_by else None)
     session.flush()
+    for source, marked in marks:
+        revisions.restore_marks(session, source, marked, by_old_id)
     store.record_audit(session, actor, "twin.import", twin_slug=twin.slug, object_type="twin", object_id=twin.id,
                        detail={"exported_slug": record.get("slug"), "sources": len(by_old_id), "passages": passages,
                                "audit_events": events})
