@@ -82,20 +82,22 @@ def source_audiences(session: Session, source_ids: set[int]) -> dict[int, str]:
 
 def visible_audit(session: Session, events: list[AuditEvent], viewer: Viewer) -> list[dict[str, Any]]:
     """Audit entries for this viewer: details about a source they may not read are withheld (who and when stay)."""
-    def source_of(event: AuditEvent) -> int | None:
+    def sources_of(event: AuditEvent) -> list[int]:
         if event.object_type == "source" and event.object_id is not None:
-            return int(event.object_id)
-        linked = (event.detail or {}).get("source_id")
-        return int(linked) if isinstance(linked, int) else None
+            return [int(event.object_id)]
+        detail = event.detail or {}
+        linked = detail.get("source_id")
+        # A correction names every source its passages come from.
+        many = detail.get("source_ids") if isinstance(detail.get("source_ids"), list) else []
+        return [i for i in [linked, *many] if isinstance(i, int)]
 
-    audiences = source_audiences(session, {i for i in map(source_of, events) if i is not None})
+    audiences = source_audiences(session, {i for event in events for i in sources_of(event)})
     out = []
     for event in events:
         entry = audit_dict(event)
-        source_id = source_of(event)
-        audience = audiences.get(source_id) if source_id is not None else None
-        if audience is not None and not viewer.sees(audience):
-            entry["detail"] = {"withheld": f"the source is for the {audience} audience"}
+        hidden = [a for a in (audiences.get(i) for i in sources_of(event)) if a is not None and not viewer.sees(a)]
+        if hidden:
+            entry["detail"] = {"withheld": f"the source is for the {hidden[0]} audience"}
         out.append(entry)
     return out
 

@@ -135,8 +135,10 @@ def _fields(session: Session, twin: Twin, *, question: str, kind: str, passage_i
 def _audit(session: Session, actor: str, action: str, twin: Twin, row: Correction, **extra: Any) -> None:
     from service.corpus.store import record_audit
 
+    sources = sorted(set(session.scalars(select(Passage.source_id).where(
+        Passage.id.in_([int(p) for p in row.passage_ids or []]))))) if row.passage_ids else []
     detail = {"question": row.question, "kind": row.kind, "version": row.version, "passages": list(row.passage_ids),
-              "framing": row.framing, "topic": row.topic, **extra}
+              "source_ids": sources, "framing": row.framing, "topic": row.topic, **extra}
     record_audit(session, actor, action, twin_slug=twin.slug, object_type="correction", object_id=row.root_id or row.id,
                  detail=detail)
 
@@ -258,8 +260,7 @@ def retire_relying_on(session: Session, source_ids: Iterable[int], *, actor: str
     for row in retired:
         twin = session.get(Twin, row.twin_id)
         assert twin is not None
-        _audit(session, actor, "correction.retire", twin, row, reason=row.ended_reason,
-               source_ids=ids)
+        _audit(session, actor, "correction.retire", twin, row, reason=row.ended_reason, retired_sources=ids)
     return retired
 
 

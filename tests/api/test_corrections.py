@@ -111,3 +111,16 @@ def test_a_refusal_and_bad_requests(client, world: World) -> None:
         assert error_of(response)["message"]
     assert correct(client, world, who="employee", question="x", passage_ids=[1]).status_code == 403
     assert client.get("/api/v1/corrections/99999999999", headers=world.people["curator"].headers).status_code == 404
+
+
+def test_the_audit_log_withholds_a_restricted_correction_from_outsiders(client, world: World) -> None:
+    margin = passage_id(client, world, "margin target eighteen percent", who="fincurator")
+    assert correct(client, world, who="fincurator", question="What margin do we want on cold chain?",
+                   passage_ids=[margin]).status_code == 201
+
+    def created(who: str) -> dict[str, Any]:
+        events = client.get("/api/v1/audit", query_string={"twin": "dana"},
+                            headers=world.people[who].headers).get_json()["events"]
+        return next(e for e in events if e["action"] == "correction.create")
+    assert created("fincurator")["detail"]["question"] == "What margin do we want on cold chain?"
+    assert created("curator")["detail"] == {"withheld": "the source is for the finance audience"}
