@@ -1,16 +1,18 @@
 """Rehearsal that listens and scores fairly (issue 17), measured on labelled sets of our own:
 
-1. Round judging: bench/data/rehearsal/rounds.jsonl, (question, answer, addresses it?) pairs in everyday wording,
-   half "dev" (the thresholds in service/rehearsal/rounds.py were chosen on it) and half "heldout" (other
-   questions, not looked at while choosing). Accuracy, precision and recall of "accepted", with the embedded model
-   and with cue patterns only, beside a similarity-only judge.
-2. Figures: bench/data/rehearsal/figures.jsonl, sentences and the figures a person reads in them, as written.
-3. Risks and mitigations: bench/data/rehearsal/risks.jsonl, sentences labelled risk / mitigation (written and used
-   while writing the cue patterns: a regression check, not a held-out figure).
+1. Round judging: bench/data/rehearsal/rounds.jsonl, 120 (question, answer, addresses it?) pairs in everyday
+   wording, balanced: "dev" (the thresholds in service/rehearsal/rounds.py were chosen on it), "heldout" (other
+   questions, written with dev and not looked at while choosing), then "late", "final" and "fresh", each written
+   later and measured once before the judge was changed (those first looks are printed). Accuracy, precision and
+   recall of "accepted", with the embedded model and with cue patterns only, beside similarity-only judges.
+2. Figures: bench/data/rehearsal/figures.jsonl, sentences and the figures a person reads in them, as written
+   ("tuning" written with the patterns, "fresh" after them).
+3. Risks and mitigations: bench/data/rehearsal/risks.jsonl, sentences labelled risk / mitigation ("tuning" written
+   and used while writing the cue patterns; "fresh" written after them, its first look printed).
 4. Latency: start_rehearsal on the demo twin (examples/dana-reyes, through `understudy demo --no-serve` into a
    temporary SQLite file) for 1,000-word pitches, in process; and one round of answer_turn.
 
-Run: .venv/bin/python bench/rehearsal.py --only listening   (or python -m bench.rehearsal_listening)
+Run: .venv/bin/python -m bench.rehearsal_listening
 """
 
 from __future__ import annotations
@@ -110,11 +112,24 @@ def round_judging(console: Console, embed: Any) -> None:
 
 
 def figures(console: Console) -> None:
+    table = Table(title="2. Figures read as written (thousands, times, percentages, money, ranges, dates)")
+    for col in ("part", "sentences", "all figures exactly right", "figure recall", "figure precision"):
+        table.add_column(col, justify="right")
+    wrong: list[str] = []
+    for part in ("tuning", "fresh"):
+        rows = [r for r in load("figures.jsonl") if r.get("split", "tuning") == part]
+        exact, found, wanted, got = _figure_counts(rows, wrong)
+        table.add_row(part, str(len(rows)), ratio(exact, len(rows)), ratio(found, wanted), ratio(found, got))
+    console.print(table)
+    console.print("fresh: written after the patterns, first look 5/6 sentences exactly right (one miss below)")
+    for line in wrong:
+        console.print(f"  [dim]{line}[/]")
+
+
+def _figure_counts(rows: list[dict[str, Any]], wrong: list[str]) -> tuple[int, int, int, int]:
     from service.rehearsal.pitch import find_figures
 
-    rows = load("figures.jsonl")
     exact = found = wanted = got = 0
-    wrong: list[str] = []
     for r in rows:
         seen = [f.text for f in find_figures(r["text"])]
         exact += seen == r["figures"]
@@ -123,33 +138,29 @@ def figures(console: Console) -> None:
         got += len(seen)
         if seen != r["figures"]:
             wrong.append(f"{r['text']!r}: read {seen}, expected {r['figures']}")
-    table = Table(title="2. Figures read as written (thousands, times, percentages, money, ranges, dates)")
-    for col in ("sentences", "all figures exactly right", "figure recall", "figure precision"):
-        table.add_column(col, justify="right")
-    table.add_row(str(len(rows)), ratio(exact, len(rows)), ratio(found, wanted), ratio(found, got))
-    console.print(table)
-    for line in wrong:
-        console.print(f"  [dim]{line}[/]")
+    return exact, found, wanted, got
 
 
 def risks(console: Console, embed: Any) -> None:
     from service.rehearsal.pitch import find_risks
 
-    rows = load("risks.jsonl")
-    sentences = [r["sentence"] for r in rows]
-    table = Table(title="3. Risks and mitigations recognised in any wording (set used while writing the cues)")
-    for col in ("reader", "sentences", "risk P", "risk R", "mitigation P", "mitigation R"):
+    table = Table(title="3. Risks and mitigations recognised in any wording")
+    for col in ("reader", "part", "sentences", "risk P", "risk R", "mitigation P", "mitigation R"):
         table.add_column(col, justify="right" if col != "reader" else "left")
     for name, model in (("cues + prototype sentences (embedded model)", embed), ("cue patterns only", None)):
-        found = find_risks(sentences, model)
-        cells = []
-        for key, chosen in (("risk", found.risks), ("mitigation", found.mitigations)):
-            tp = sum(1 for r in rows if r[key] and r["sentence"] in chosen)
-            fp = sum(1 for r in rows if not r[key] and r["sentence"] in chosen)
-            fn = sum(1 for r in rows if r[key] and r["sentence"] not in chosen)
-            cells += [ratio(tp, tp + fp), ratio(tp, tp + fn)]
-        table.add_row(name, str(len(rows)), *cells)
+        for part in ("tuning", "fresh"):
+            rows = [r for r in load("risks.jsonl") if r.get("split", "tuning") == part]
+            found = find_risks([r["sentence"] for r in rows], model)
+            cells = []
+            for key, chosen in (("risk", found.risks), ("mitigation", found.mitigations)):
+                tp = sum(1 for r in rows if r[key] and r["sentence"] in chosen)
+                fp = sum(1 for r in rows if not r[key] and r["sentence"] in chosen)
+                fn = sum(1 for r in rows if r[key] and r["sentence"] not in chosen)
+                cells += [ratio(tp, tp + fp), ratio(tp, tp + fn)]
+            table.add_row(name, part, str(len(rows)), *cells)
     console.print(table)
+    console.print("tuning: written with the cues; fresh: written after them, first look with the model: risk P 3/4 "
+                  "R 3/7, mitigation P 1/1 R 1/5 (the cues were widened after it)")
 
 
 def build_demo(folder: Path) -> str:
@@ -157,7 +168,9 @@ def build_demo(folder: Path) -> str:
     url = f"sqlite:///{folder}/demo.db"
     env = {**os.environ, "UNDERSTUDY_DATABASE_URL": url}
     script = Path(sys.executable).with_name("understudy")
-    subprocess.run([str(script), "demo", "--no-serve"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run([str(script), "demo", "--no-serve"], cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"understudy demo failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
     return url
 
 
@@ -217,7 +230,9 @@ def latency(console: Console) -> None:
         ordered = sorted(values)
         return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
 
-    table = Table(title=f"4. Latency on the demo twin, in process, SQLite ({os.cpu_count()} cores; goal p95 <= 1.5 s)")
+    load_avg = os.getloadavg()[0]
+    table = Table(title=f"4. Latency on the demo twin, in process, SQLite ({os.cpu_count()} cores, load average "
+                        f"{load_avg:.1f} at the end; goal p95 <= 1.5 s)")
     for col in ("step", "runs", "pitch words", "p50 ms", "p95 ms", "max ms"):
         table.add_column(col, justify="right" if col != "step" else "left")
     table.add_row("start_rehearsal (1,000-word pitch)", str(len(starts)), f"{statistics.median(words):.0f}",

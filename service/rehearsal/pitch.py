@@ -69,16 +69,14 @@ FIGURE_KINDS: tuple[tuple[str, str], ...] = (
 )
 FIGURE_RE = re.compile(r"(?<![\w.,:/$€£¥-])(?:" + "|".join(f"(?P<k{i}>{pattern})" for i, (_, pattern)
                                                           in enumerate(FIGURE_KINDS)) + r")(?![\d])", re.IGNORECASE)
-# Kept for callers that only ask "is there a number here?".
-NUMBER_RE = FIGURE_RE
-SPELLED_NUMBER_RE = re.compile(_SPELLED, re.IGNORECASE)
 RISK_RE = re.compile(
     r"\b(?:risks?|risky|riskiest|downsides?|danger\w*|threats?|exposure|exposed|worst case|what could go wrong|"
     r"go(?:es)? wrong|could fail|might fail|fails?|failure|uncertain\w*|unknowns?|assum(?:e|es|ing|ptions?)|"
     r"depends on|dependen\w*|challenges?|concerns?|worr(?:y|ies|ied)|pitfalls?|trade-?offs?|bottlenecks?|"
     r"vulnerab\w*|(?:could|might|may|would|'d) (?:not |well |also )?(?:slip|drop|fall|lose|miss|hurt|delay|break|"
     r"stall|run over|backfire|not work)|(?:fair|real|good|some|high) chance|weak (?:spot|point|link)|weakest|"
-    r"(?:nobody|no one) has|never been (?:done|tried)|untested|unproven|only works if|"
+    r"(?:nobody|no one) (?:has|knows|can say)|never been (?:done|tried)|untested|unproven|only works if|unclear|"
+    r"not (?:yet )?(?:known|clear|sure|certain)|(?:could|might|may) not\b|lets? (?:us|them|you) down|in case|"
     r"if (?:it|this|that|we|they) (?:doesn't|does not|don't|do not|can't|fails?|slips?|"
     r"misses)|(?:drops?|falls?|slips?|dips?) (?:below|under)|(?:rises?|climbs?|goes|runs?) (?:above|over|past))\b",
     re.IGNORECASE)
@@ -90,13 +88,15 @@ MITIGATION_RE = re.compile(
     r"switch back|hand (?:it|them|the \w+) back|return (?:it|them|the \w+) to|pull (?:out|back|the plug)|exit)|"
     r"until we fix|(?:review|check|track|watch|audit)\w* (?:\w+ ){0,3}(?:every|each|weekly|monthly|daily|after)|to be safe|"
     r"start small|start with (?:one|two|three|a few|a handful|\d+)\b|only add|step by step|one at a time|cut back|"
-    r"in parallel|alongside|human in the loop|override|"
+    r"in parallel|alongside|human in the loop|override|in case|second supplier|lined up|(?:go|going) back to|"
+    r"before (?:anyone|we|it) (?:else )?(?:touch|roll|expand|scale|go|spread)\w*|test (?:it )?(?:on|in|with) (?:one|a)|"
     r"cover (?:any|the) gap|in reserve|buffer|redundan\w*|backstop|switch (?:\w+ ){0,3}back|"
     r"(?:dispatcher|supervisor|manager)s? (?:approves?|confirms?|signs? off|checks?))\b", re.IGNORECASE)
 # A condition on a measure: "if on-time-in-full drops below 97 %", "should costs run over budget".
 CONDITION_RE = re.compile(
     r"\b(?:if|should|unless|once|when|whenever|the moment)\b[^.;]{0,90}?\b(?:drops?|falls?|slips?|dips?|rises?|"
     r"climbs?|exceeds?|tops?|misses?|(?:is|are|goes|go|runs?|stays?) (?:below|above|under|over|behind|late)|"
+    r"doubles?|triples?|halves|(?:lower|higher|worse|more|less|fewer) than|short of|"
     r"below|above|fails?|doesn't|does not|breaks?)\b", re.IGNORECASE)
 # Words that make a sentence about what might happen rather than what is.
 HEDGE_RE = re.compile(r"\b(?:if|unless|could|might|may|in case|what if|chance|likely|unlikely|"
