@@ -411,6 +411,8 @@ class ScoreOut(Open):
     score: float
     max: float
     reason: str
+    quotes: list[str] = Field(default_factory=list,
+                              description="The pitch's sentences the score relied on, exactly as written.")
 
 
 class ScorecardOut(Open):
