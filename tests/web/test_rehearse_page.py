@@ -300,3 +300,17 @@ def test_a_one_line_pitch_on_the_page_asks_for_more_and_keeps_the_text(app, clie
     assert "That is too short to rehearse (4 words). Tell me more:" in html
     assert "Let&#39;s buy more trucks.</textarea>" in html or "Let's buy more trucks.</textarea>" in html
     assert "Scorecard" not in html
+
+
+@needs_browser
+def test_in_the_browser_a_one_line_pitch_is_asked_for_more(open_as, rworld: World) -> None:
+    page = open_as("employee@example.com")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Rehearse").click()
+    page.get_by_label("Rehearse with").select_option("dana")
+    page.get_by_label("Paste the text").fill("Let's buy more trucks.")
+    page.get_by_role("button", name="Rehearse", exact=True).click()
+    message = page.locator(".flash.error")
+    message.wait_for()
+    assert message.inner_text().startswith("That is too short to rehearse (4 words). Tell me more:")
+    assert page.get_by_label("Paste the text").input_value() == "Let's buy more trucks."
+    assert page.get_by_role("heading", name="Rehearsal with Dana Reyes, CEO").count() == 0
