@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -29,7 +28,7 @@ from service.corpus.revisions import marked_pairs
 from service.search import PassageHit, reranker_for
 from service.search.vectors import embedding_text, load_stored_vectors
 from service.twin.citations import Citation, CitedSentence, HitLike, citation_for
-from service.twin.extractive import Composed, quotable_sentences
+from service.twin.extractive import Composed, _sentence_vectors, quotable_sentences
 from service.twin.persona import PersonaSettings
 from service.twin.text import STOPWORDS, content_stems, jaccard, stem, word_set
 
@@ -231,19 +230,11 @@ def _flipped(negated: str, other: str) -> bool:
 
 # --- statements ------------------------------------------------------------------------------------------------
 
-_VECTORS: OrderedDict[str, np.ndarray] = OrderedDict()
-_VECTOR_CACHE = 20_000
-
-
 def _vectors(scorer: Scorer, texts: list[str]) -> np.ndarray:
-    """Unit vectors of texts, remembered (the same passages answer many questions)."""
-    missing = list(dict.fromkeys(t for t in texts if t not in _VECTORS))
-    if missing:
-        for text, vector in zip(missing, scorer.embed(missing), strict=True):
-            _VECTORS[text] = np.asarray(vector, dtype=np.float32)
-        while len(_VECTORS) > _VECTOR_CACHE:
-            _VECTORS.popitem(last=False)
-    return np.stack([_VECTORS[t] for t in texts]) if texts else np.zeros((0, 0), dtype=np.float32)
+    """Unit vectors of sentences, from the extractive composer's cache (it embeds the same sentences, keyed alike)."""
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    return _sentence_vectors(scorer, texts)
 
 
 @dataclass
