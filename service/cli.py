@@ -1194,8 +1194,8 @@ def serve(rt: Runtime, host: str, port: int, debug: bool) -> None:
 
     check_schema(rt)
     app = create_app(local_web_settings(rt, host))
-    out.print(f"Understudy is serving on http://{host}:{port}/ (Ctrl-C to stop)")
-    try:
+    try:  # the line below may be read, and Ctrl-C sent, before print() has returned
+        out.print(f"Understudy is serving on http://{host}:{port}/ (Ctrl-C to stop)")
         app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=debug)
     except KeyboardInterrupt:  # Ctrl-C is how the development server is stopped, even while it starts
         out.print("Stopped.")
