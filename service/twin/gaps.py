@@ -36,6 +36,9 @@ from service.twin.text import QUESTION_FILLER, STOPWORDS, word_set
 # Most distinct wordings one map groups (the newest); the pairwise distances grow with their square.
 MAX_WORDINGS = 4000
 EXAMPLES = 5
+# How close a theme's centre must stay to a linked theme's centre to still be that theme (stricter than grouping:
+# a neighbouring theme must not inherit another's link).
+LINK_MATCH = 0.8
 TREND_DAYS = 14
 NAME_MAX_WORDS = 8
 OTHER_AUDIENCES = "other audiences (under 5 each)"
@@ -136,7 +139,8 @@ class GapMap:
                 "links": [link.to_dict() for link in self.links]}
 
     def to_csv(self) -> str:
-        """One row per theme, for a spreadsheet: counts, dates, status, examples, audiences and weekly counts."""
+        """One row per theme, for a spreadsheet: counts, dates, status, examples, audiences and weekly counts.
+        Text that a spreadsheet would take for a formula (=, +, -, @ first) is kept as text."""
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["theme", "status", "questions", "distinct_wordings", "askers", "first_asked", "last_asked",
@@ -145,13 +149,18 @@ class GapMap:
         for t in self.themes:
             audiences = ("" if t.audiences is None
                          else "; ".join(f"{a['audience']}: {a['askers']}" for a in t.audiences))
-            writer.writerow([t.name, t.status, t.count, t.wordings, t.askers, t.first_asked.isoformat(),
-                             t.last_asked.isoformat(), t.trend, " | ".join(t.examples),
+            writer.writerow([_cell(t.name), t.status, t.count, t.wordings, t.askers, t.first_asked.isoformat(),
+                             t.last_asked.isoformat(), t.trend, _cell(" | ".join(t.examples)),
                              audiences if t.audiences is not None else f"hidden (fewer than {self.min_audience_group} askers)",
-                             t.link.source_title if t.link else "", t.link.linked_at.isoformat() if t.link else "",
+                             _cell(t.link.source_title) if t.link else "", t.link.linked_at.isoformat() if t.link else "",
                              t.link.asked_since if t.link else "", t.link.answered_since if t.link else "",
                              *t.weekly])
         return buffer.getvalue()
+
+
+def _cell(text: str) -> str:
+    """Text for a CSV cell that a spreadsheet will not run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # --- reading the log -------------------------------------------------------------------------------
@@ -472,7 +481,7 @@ def _follow_links(session: Session, settings: Settings, twin: Twin, themes: list
         report.answered_since = sum(1 for j in near if later[j].answered)
         reports.append(report)
         best: Theme | None = None
-        best_score = similarity
+        best_score = max(similarity, LINK_MATCH)
         for theme in themes:
             if theme.key in claimed:
                 continue

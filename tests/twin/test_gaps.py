@@ -232,3 +232,24 @@ def test_a_question_that_stood_on_a_source_the_curator_may_not_read_is_left_out(
     assert [t.members for t in seen.themes] == [[PARKING[0]]]
     assert [t.members for t in gaps.gap_map(session, settings, world.twin, now=NOW, viewer=world.board).themes] != \
         [[PARKING[0]]]
+
+
+def test_a_question_that_looks_like_a_formula_stays_text_in_the_csv(session: Session, settings: Settings,
+                                                                    world: World) -> None:
+    log(session, world, '=HYPERLINK("http://example.com","Is parking free?")')
+    rows = list(csv.reader(io.StringIO(gaps.gap_map(session, settings, world.twin, now=NOW).to_csv())))
+    assert rows[1][0].startswith("'=") and rows[1][8].startswith("'=")
+
+
+def test_a_link_stays_with_its_theme_and_never_passes_to_a_neighbour(session: Session, settings: Settings,
+                                                                     world: World) -> None:
+    today = dt.datetime.now(dt.UTC)
+    for i, question in enumerate(PARKING):
+        log(session, world, question, days_ago=20 + i, now=today)
+    for i, question in enumerate(VACATION):
+        log(session, world, question, days_ago=1 + i, now=today)
+    parking = next(t for t in gaps.gap_map(session, settings, world.twin).themes if PARKING[0] in t.members)
+    gaps.link_theme(session, settings, world.twin, parking.key, world.sources["cold"].id, actor="c")
+    recent = gaps.gap_map(session, settings, world.twin, since=(today - dt.timedelta(days=10)).date())
+    assert [t.status for t in recent.themes] == ["open"]  # the parking questions are outside the window
+    assert [link.name for link in recent.links] == [parking.name]
