@@ -88,8 +88,8 @@ def visible_audit(session: Session, events: list[AuditEvent], viewer: Viewer) ->
         detail = event.detail or {}
         linked = detail.get("source_id")
         # A correction names every source its passages come from.
-        many = detail.get("source_ids") if isinstance(detail.get("source_ids"), list) else []
-        return [i for i in [linked, *many] if isinstance(i, int)]
+        many = detail.get("source_ids")
+        return [i for i in [linked, *(many if isinstance(many, list) else [])] if isinstance(i, int)]
 
     audiences = source_audiences(session, {i for event in events for i in sources_of(event)})
     out = []

@@ -150,7 +150,7 @@ def find(session: Session, settings: Settings, twin: Twin, question: str, viewer
             if viewer.sees(live[int(pid)].source.audience)
             and passage_topic(persona, title=live[int(pid)].source.title, heading=live[int(pid)].passage.heading,
                               subject=subjects[live[int(pid)].source.id], text=live[int(pid)].passage.text) is None]
-        if hits:
+        if hits and quotable_sentences(hits, limit=len(hits)):  # something of hers to say to this asker
             match.hits = hits
             return match
     return None
