@@ -81,7 +81,8 @@ def test_every_channel_labels_the_answer_as_the_twins(client, database_url: str,
     stream = client.post("/api/v1/twins/dana/ask", json={"question": question},
                          headers={**headers, "Accept": "text/event-stream"}).get_data(as_text=True)
     assert DISCLAIMER in stream.rsplit("event: answer", 1)[-1]
-    rehearsal = client.post("/api/v1/twins/dana/rehearsals", json={"pitch": "We ask you to approve a night shift "
+    rehearsal = client.post("/api/v1/twins/dana/rehearsals", json={"pitch": "Late departures at the depot are up. "
+                                                                             "We ask you to approve a night shift "
                                                                              "at the depot by May."}, headers=headers)
     assert DISCLAIMER in rehearsal.get_json()["disclaimer"]
     result = CliRunner().invoke(main, ["--database-url", database_url, "ask", "dana", question])
