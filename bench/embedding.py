@@ -13,6 +13,10 @@
   The systems take turns, round after round, so that the machine's other load falls on all of them alike;
   each figure is the median over rounds. Ratios are against fp32 ONNX, measured in this process, and against
   sentence-transformers when it runs (a subprocess, taking turns with this one).
+- Settings (int8, the same graph, in this process, in turns): what ingestion's speed owes to each of the
+  encoder's settings, from the earlier ones (batches of 16, ONNX Runtime's SkipLayerNormalization fusion, one
+  batch at a time over all cores) to today's (that fusion left out, batches of 8, one batch per core side by
+  side); passages/s, CPU ms per passage and query p50, with ratios against the earlier settings.
 - Memory: resident set (RSS) of a fresh process after loading the encoder and embedding one sentence, next to
   the same process before loading it.
 
@@ -43,6 +47,7 @@ from rich.table import Table  # noqa: E402
 from service.search.encoder import (  # noqa: E402
     REFERENCE_SENTENCES,
     REFERENCE_SIMILARITIES,
+    LocalEncoder,
     local_encoder,
     packaged_model_dir,
 )
@@ -211,6 +216,48 @@ def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     console.print(t)
 
 
+def settings_table(passages: list[str], queries: list[str], threads: int, rounds: int) -> dict[str, Any]:
+    """The int8 encoder under its earlier and current settings, taking turns: passages/s, CPU per passage, query p50."""
+    steps: list[tuple[str, dict[str, Any], int, bool]] = [  # name, constructor options, batch, side by side
+        ("earlier: batch 16, SkipLayerNorm fused, one batch at a time", {"disabled_optimizers": ()}, 16, False),
+        ("SkipLayerNorm fusion left out", {}, 16, False),
+        ("+ batch 8", {}, 8, False),
+        ("+ one batch per core, side by side (today's default)", {}, 8, True),
+    ]
+    encoders = []
+    for _, options, batch, side_by_side in steps:
+        enc = LocalEncoder("int8", threads=threads, **options)
+        if not side_by_side:
+            enc.workers = 1
+        enc.encode(passages[:2 * batch], batch=batch)  # warm up
+        encoders.append(enc)
+    rate: list[list[float]] = [[] for _ in steps]
+    cpu: list[list[float]] = [[] for _ in steps]
+    query: list[list[float]] = [[] for _ in steps]
+    for _ in range(max(rounds, 1)):
+        for i, ((_, _, batch, _), enc) in enumerate(zip(steps, encoders, strict=True)):
+            started, cpu0 = time.perf_counter(), time.process_time()
+            enc.encode(passages, batch=batch)
+            rate[i].append(len(passages) / (time.perf_counter() - started))
+            cpu[i].append((time.process_time() - cpu0) * 1000 / len(passages))
+            for q in queries:
+                started = time.perf_counter()
+                enc.encode([q])
+                query[i].append((time.perf_counter() - started) * 1000)
+    load = load_average()
+    per_s = [statistics.median(r) for r in rate]
+    cpu_ms = [statistics.median(c) for c in cpu]
+    p50 = [percentile(q, 50) for q in query]
+    rows = [[name, f"{per_s[i]:.1f}", f"{cpu_ms[i]:.1f}", f"{per_s[i] / per_s[0]:.2f}x", f"{cpu_ms[0] / cpu_ms[i]:.2f}x",
+             f"{p50[i]:.2f}"] for i, (name, _, _, _) in enumerate(steps)]
+    table(f"Settings: int8, {len(passages)} speech passages and {len(queries)} questions, threads={threads} "
+          f"(median of {rounds} rounds taken in turns; load average {load})",
+          ["settings", "passages/s", "CPU ms / passage", "passages/s vs earlier", "CPU vs earlier", "query p50 ms"],
+          rows)
+    return {name: {"passages_per_s": per_s[i], "cpu_ms_per_passage": cpu_ms[i], "query_p50_ms": p50[i]}
+            for i, (name, _, _, _) in enumerate(steps)} | {"load_average": load}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--torch-python", metavar="PYTHON",
@@ -317,6 +364,9 @@ def main(argv: list[str] | None = None) -> int:
         table(f"Fidelity on real text: cosine between sentence-transformers' vector and ours, text by text "
               f"({len(passages)} speech passages, {len(queries)} questions)",
               ["system", "passages mean", "passages min", "questions mean", "questions min"], rows)
+
+    if passages:
+        record["settings"] = settings_table(passages, queries, args.threads, args.rounds)
 
     # --- memory -------------------------------------------------------------------------------------------------
     memory = {p: rss_of(p, args.threads) for p in encoders}

@@ -90,7 +90,8 @@ def run_ingest(paths: list[Path], *, slug: str, extra: list[str], database_url: 
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite:///{tmp}/bench.db"
         env = {**os.environ, "UNDERSTUDY_DATABASE_URL": url, **(env_extra or {})}
-        cli = [sys.executable, "-m", "service.cli"]
+        # Not `-m service.cli`: run as __main__, the CLI module would be imported twice (its command groups import it).
+        cli = [sys.executable, "-c", "from service.cli import main; main()"]
         subprocess.run([*cli, "init"], env=env, check=True, capture_output=True)
         subprocess.run([*cli, "twin", "create", slug, "--name", "Bench Executive"], env=env, check=True,
                        capture_output=True)

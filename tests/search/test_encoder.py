@@ -38,6 +38,22 @@ def test_vectors_are_unit_rows_in_input_order_whatever_the_batching() -> None:
     assert model.encode([]).shape == (0, 384)
 
 
+def test_batches_run_side_by_side_give_the_same_vectors_in_order_and_repeats_are_embedded_once() -> None:
+    texts = [f"Passage {i}: our depots switch to electric vans in {2025 + i % 5}, region by region." for i in range(23)]
+    texts += [texts[3], "", texts[3]]
+    one_core = LocalEncoder("int8", threads=1)
+    two_cores = LocalEncoder("int8", threads=2)
+    assert two_cores.workers == 2
+    calls = []
+    real_run = two_cores._session.run
+    two_cores._session.run = lambda names, feeds: calls.append(len(feeds["input_ids"])) or real_run(names, feeds)
+    side_by_side = two_cores.encode(texts, batch=4)
+    assert sum(calls) == 24, "the 26 texts hold 24 distinct ones, each embedded once"
+    assert np.allclose(side_by_side, one_core.encode(texts, batch=4), atol=1e-5)
+    assert np.array_equal(side_by_side[3], side_by_side[23]) and np.array_equal(side_by_side[3], side_by_side[25])
+    assert float(side_by_side[0] @ side_by_side[1]) > 0.8 > float(side_by_side[0] @ side_by_side[24])
+
+
 def test_the_model_file_is_built_once_and_never_left_half_written(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("UNDERSTUDY_MODEL_CACHE", str(tmp_path))
