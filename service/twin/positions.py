@@ -39,7 +39,7 @@ SAME_POINT = 0.5
 # Other sources' statements count only when this close to the closest one's (else they make a neighbouring point).
 POINT_MARGIN = 0.15
 # Reasons that alone say little ("by 2026" against "in 2028", "instead"): they count only this close in meaning.
-WEAK_REASONS = frozenset({"years", "reversal"})
+WEAK_REASONS = frozenset({"years", "reversal", "negation"})
 CLOSE_POINT = 0.65
 # A curator marked the later source as revising the earlier one: its closest sentence need only be this close.
 MARKED_POINT = 0.35
@@ -78,10 +78,11 @@ REVERSAL_RE = re.compile(
     r"paus(?:e|ed|ing)|revers(?:e|ed|ing)|revis(?:e|ed|ing)|lift(?:ed|ing)?|abandon(?:ed|ing)?|"
     r"walk(?:ed|ing)? back|pull(?:ed|ing)? back|shelv(?:e|ed|ing)|rais(?:e|ed|ing)|cut(?:ting)?|"
     r"lower(?:ed|ing)?|reduc(?:e|ed|ing)|push(?:ed|ing)? back))\b", re.IGNORECASE)
-NEGATION_RE = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without)\b|n[’']t\b", re.IGNORECASE)
+# "without" is left out: it mostly opens a subordinate clause ("… without risking their jobs"), not a denial.
+NEGATION_RE = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor)\b|n[’']t\b", re.IGNORECASE)
 KIND_NAMES = {"memo": "memo", "talk": "talk", "transcript": "conversation", "email": "e-mail"}
 # A statement's first word that reads on after "As of the March 2026 memo, " in lower case.
-_LOWER_OK = frozenset(w for w in STOPWORDS if w != "i") | {"every", "all", "most"}
+_LOWER_OK = frozenset(w for w in STOPWORDS if w != "i" and not w.startswith(("i'", "i’"))) | {"every", "all", "most"}
 
 
 class Scorer(Protocol):
@@ -185,8 +186,9 @@ def differs(earlier: str, later: str) -> list[str]:
         reasons.append("years")
     if REVERSAL_RE.search(later) and not REVERSAL_RE.search(earlier):
         reasons.append("reversal")
-    if _flipped(earlier, later) or _flipped(later, earlier):
-        reasons.append("polarity")
+    denial = max(_flipped(earlier, later), _flipped(later, earlier))
+    if denial:
+        reasons.append("polarity" if denial >= STRONG_DENIAL else "negation")
     if _opposed(earlier, later):
         reasons.append("opposite")
     return reasons
@@ -213,19 +215,31 @@ def _opposed(earlier: str, later: str) -> bool:
 CLAUSE_RE = re.compile(r"[;:,—–]|\b(?:and|but|so|because|while|whereas)\b")
 
 
-def _flipped(negated: str, other: str) -> bool:
-    """Whether `negated` denies what `other` asserts: a clause of it is negated and shares its subject with `other`
-    (two content words, or all of a short clause's), while `other` carries no negation of its own."""
+# Words that deny by themselves: a negated clause holding one is a double negative ("no one would exclude…").
+NEGATIVE_WORDS_RE = re.compile(r"\b(?:exclud|ban|refus|den(?:y|ie)|prevent|avoid|lack|fail|stop|cancel|abandon|"
+                               r"forbid|prohibit|reject)\w*", re.IGNORECASE)
+# A denial sharing this many words with what it denies is strong evidence; fewer ("negation") counts only between
+# statements very close in meaning.
+STRONG_DENIAL = 3
+# A denial is of what the other statement asserts when this share of the negated clause's words (two at least) is in it.
+DENIAL_SHARE = 0.4
+
+
+def _flipped(negated: str, other: str) -> int:
+    """How strongly `negated` denies what `other` asserts (0 when it does not): the number of words a negated clause
+    shares with `other`, when they are DENIAL_SHARE of its words (two at least, or all of a short clause's) and
+    `other` carries no negation of its own."""
     if NEGATION_RE.search(other):
-        return False
+        return 0
     theirs = set(content_stems(other))
+    best = 0
     for clause in CLAUSE_RE.split(negated):
-        if clause and NEGATION_RE.search(clause):
+        if clause and NEGATION_RE.search(clause) and not NEGATIVE_WORDS_RE.search(clause):
             mine = set(content_stems(clause))
             shared = mine & theirs
-            if len(shared) >= 2 or (shared and shared == mine):
-                return True
-    return False
+            if (len(shared) >= 2 and len(shared) >= DENIAL_SHARE * len(mine)) or (shared and shared == mine):
+                best = max(best, len(shared))
+    return best
 
 
 # --- statements ------------------------------------------------------------------------------------------------
@@ -367,7 +381,7 @@ def source_label(hit: HitLike, others: Iterable[dt.date] = ()) -> str:
 def _lead(text: str) -> str:
     """A statement's first word in lower case when it reads on after a comma ("We…" → "we…")."""
     first = text.split(" ", 1)[0]
-    if first.lower().strip("“\"'‘") in _LOWER_OK and first[:1].isupper() and not first.isupper():
+    if first.lower().strip("“\"'‘,;:") in _LOWER_OK and first[:1].isupper() and not first.isupper():
         return text[:1].lower() + text[1:]
     return text
 
@@ -570,6 +584,8 @@ def apply(session: Session, settings: Settings, twin_id: int, question: str, hit
         later = {b for a, b in revisions if a in found_ids and b not in found_ids}
         extra = _passage_hits(session, twin_id, later, viewer)
         anchor = composed.citations[0].source_id if composed.grounded and composed.citations else None
+        if anchor is not None and composed.citations[0].date is None:
+            return hits, composed, None  # the answer stands on an undated source: no position to date
         change = find_change(question, [*hits[:POOL_PASSAGES], *extra], reranker_for(settings),
                              anchor_source=anchor, revisions=revisions)
     except Exception as exc:  # the positions are a refinement: an answer without them still stands

@@ -219,6 +219,15 @@ def test_figures_and_what_differs_between_statements() -> None:
                    "No shipment is worth an injury: safety still comes before speed.") == []
     assert differs("Employees buy shares at a 15 percent discount.", "The share plan keeps its 15 percent discount.") == []
     assert differs("We don't run outlet stores and we won't start.", "Outlet stores are still not for us.") == []
+    # A denial in a subordinate clause, or a double negative, is not a change of position.
+    assert differs("Medicare should provide coverage for the cost of prescription drugs.",
+                   "No one creating a Medicare program today would think of excluding coverage for prescription "
+                   "drugs.") == []
+    assert differs("The law guarantees up to 12 weeks of leave to care for a newborn child.",
+                   "The law has helped millions care for a newborn without risking their jobs.") == []
+    # A denial sharing only two words is weak evidence ("negation"): it counts only between very close statements.
+    assert differs("It is important for Americans to know this war will not be quick.",
+                   "Many Americans have questions about the cost of this war.") == ["negation"]
 
 
 @pytest.mark.parametrize("streamed", [False, True])
