@@ -11,7 +11,17 @@ speaker-labelled transcripts into one twin whose executive label is PROJECT MANA
    questions, query = the pitch) and with ablations of the ranker's signals.
 3. Cost: mining the bank cold versus the cached bank, and start_rehearsal latency.
 
-Run: .venv/bin/python bench/rehearsal.py [--split test|val|train] [--limit N]   (skips without ../shared/data)
+On the demo corpus (examples/dana-reyes, ingested as `understudy demo` does), with no shared data needed:
+
+4. Push-back: bench/data/rehearsal/pitches.jsonl holds pitches written for this bench in everyday wording, 32 that
+   each run against one stated stance (the set names the stance and the sources that state it) and 20 that run
+   against none (10 on her topics and in line with her, 10 on other subjects), split at random into dev and
+   held-out. A rehearsal's "contradicts" flag is right when it cites one of the named sources. --fit grid-searches
+   the contradiction thresholds (service/rehearsal/stances.py ClashWeights) on dev and shows how they carry over.
+5. Latency of a 1,000-word rehearsal on the demo twin, in process.
+
+Run: .venv/bin/python bench/rehearsal.py [--part all|qmsum|pitches] [--split test|val|train] [--limit N] [--fit]
+(the QMSum parts skip without ../shared/data)
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -90,12 +101,237 @@ def percent(x: float) -> str:
     return f"{100 * x:.1f} %"
 
 
+# --- push-back on the demo corpus (examples/dana-reyes) ----------------------------------------------------------
+
+EXAMPLES = ROOT / "examples" / "dana-reyes"
+PITCHES = Path(__file__).resolve().parent / "data" / "rehearsal" / "pitches.jsonl"
+LONG_PITCH_WORDS = 1000
+
+
+def load_demo_twin(session: Any, settings: Any) -> str:
+    """The example executive's corpus ingested as `understudy demo` does (twin.toml's batches), approved."""
+    import tomllib
+
+    from ingestion.pipeline import iter_files, parse_path
+    from service.corpus import store
+
+    spec = tomllib.loads((EXAMPLES / "twin.toml").read_text(encoding="utf-8"))
+    twin = store.create_twin(session, spec["slug"], spec["name"], title=spec.get("title", ""),
+                             speaker_labels=spec.get("speaker_labels"))
+    store.record_consent(session, spec["slug"], by=spec["name"], scope="benchmark")
+    for batch in spec["batches"]:
+        speakers = [batch["speaker"]] if batch.get("speaker") else []
+        for path in iter_files(sorted(EXAMPLES.glob(batch["path"]))):
+            if path.name == "twin.toml":
+                continue
+            doc = parse_path(path, kind=batch.get("kind"), speaker_labels=speakers or list(twin.speaker_labels or []))
+            store.add_source(session, twin, doc, audience=batch.get("audience", "everyone"), approve=True,
+                             kind=batch.get("kind"), speaker_labels=speakers or None)
+    session.commit()
+    return str(spec["slug"])
+
+
+def load_pitches() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in PITCHES.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def long_pitch(pitches: list[dict[str, Any]], n_words: int = LONG_PITCH_WORDS) -> str:
+    """A pitch of about n_words: the set's pitches one after another, as paragraphs."""
+    parts: list[str] = []
+    total = 0
+    for p in pitches * 4:
+        parts.append(p["pitch"])
+        total += len(p["pitch"].split())
+        if total >= n_words:
+            break
+    return " ".join("\n\n".join(parts).split(" ")[:n_words])
+
+
+def pushback_scores(outcomes: list[tuple[dict[str, Any], str | None]]) -> dict[str, float]:
+    """Contradiction recall and precision: a flag is right when its citation is one of the sources the pitch names."""
+    tp = fp = fn = wrong = 0
+    for pitch, flagged in outcomes:
+        if pitch["contradicts"]:
+            if flagged is not None and flagged in pitch["sources"]:
+                tp += 1
+            elif flagged is not None:
+                wrong += 1
+                fp += 1
+                fn += 1
+            else:
+                fn += 1
+        elif flagged is not None:
+            fp += 1
+    return {"pitches": len(outcomes), "contradicting": sum(1 for p, _ in outcomes if p["contradicts"]),
+            "tp": tp, "fp": fp, "fn": fn, "wrong stance": wrong,
+            "recall": tp / max(1, tp + fn), "precision": tp / max(1, tp + fp)}
+
+
+def run_pitches(args: argparse.Namespace, console: Any) -> None:
+    """Push-back 'contradicts' recall and precision on bench/data/rehearsal/pitches.jsonl (dev and held-out),
+    the fit of its thresholds on dev (--fit), and the latency of a 1,000-word rehearsal."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from service.config import load_settings
+    from service.corpus import store
+    from service.corpus.models import Source
+    from service.db import make_engine, make_session_factory
+    from service.migrate import upgrade_database
+    from service.rehearsal import stances as st
+    from service.rehearsal import start_rehearsal
+    from service.rehearsal.engine import _usable_bank
+    from service.search.dense import reranker_for
+    from service.twin.persona import persona_settings
+    from service.twin.text import sentences
+
+    pitches = load_pitches()
+    tmp = tempfile.TemporaryDirectory()
+    settings = load_settings({"DATABASE_URL": f"sqlite:///{tmp.name}/demo.db"}, environ={})
+    engine = make_engine(settings.database_url)
+    upgrade_database(engine)
+    session = make_session_factory(engine)()
+    t = time.perf_counter()
+    slug = load_demo_twin(session, settings)
+    load_s = time.perf_counter() - t
+    filenames = {s.id: s.filename for s in session.scalars(select(Source))}
+    user, _ = store.add_user(session, "bench@halvorsen.example", role="employee")
+    viewer = store.viewer_for(user)
+    session.commit()
+
+    first_ms = None
+    outcomes: list[tuple[dict[str, Any], str | None]] = []
+    flags = []
+    for pitch in pitches:
+        t = time.perf_counter()
+        result = start_rehearsal(session, settings, slug, viewer, pitch_text=pitch["pitch"]).to_dict()
+        if first_ms is None:
+            first_ms = (time.perf_counter() - t) * 1000
+        clash = next((p for p in result["push_back"] if p["contradicts"]), None)
+        flagged = filenames.get(clash["citation"]["source_id"]) if clash else None
+        outcomes.append((pitch, flagged))
+        flags.append((pitch, clash))
+    session.rollback()
+
+    table = Table(title=f"4. Push-back 'contradicts' on {PITCHES.name} (demo corpus; {len(pitches)} pitches; "
+                        "a flag is right when it cites a source the pitch names; goal recall and precision >= 80 %)")
+    for col in ("split", "pitches", "contradicting", "right flags", "wrong stance", "false flags", "missed",
+                "recall", "precision"):
+        table.add_column(col, justify="right")
+    for split in ("dev", "heldout", None):
+        chosen = [o for o in outcomes if split is None or o[0]["split"] == split]
+        s = pushback_scores(chosen)
+        table.add_row(split or "all", str(s["pitches"]), str(s["contradicting"]), str(s["tp"]), str(s["wrong stance"]),
+                      str(s["fp"] - s["wrong stance"]), str(s["fn"] - s["wrong stance"]), percent(s["recall"]),
+                      percent(s["precision"]))
+    console.print(table)
+    if args.verbose:
+        for pitch, clash in flags:
+            mark = "-" if clash is None else f"{clash['priority']} | {clash['citation']['quote'][:70]}"
+            console.print(f"{pitch['id']} {pitch['split']:7} {'C' if pitch['contradicts'] else 'n'} {mark}")
+
+    scorer = reranker_for(settings)
+    if args.fit and scorer is not None:
+        fit_clash_weights(session, settings, slug, viewer, pitches, filenames, console,
+                          scorer.embed, _usable_bank, persona_settings, st, sentences)
+
+    # latency of a 1,000-word pitch, in process (the first includes embedding the corpus's stances once)
+    text = long_pitch(pitches)
+    latencies = []
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        start_rehearsal(session, settings, slug, viewer, pitch_text=text)
+        latencies.append((time.perf_counter() - t) * 1000)
+    session.rollback()
+    ordered = sorted(latencies)
+    table = Table(title=f"5. Rehearsal latency on the demo twin, {len(text.split())}-word pitch, in process "
+                        "(goal p95 <= 1500 ms)")
+    for col in ("demo corpus load s", "first rehearsal ms (cold)", "runs", "p50 ms", "p95 ms", "max ms"):
+        table.add_column(col, justify="right")
+    table.add_row(f"{load_s:.1f}", f"{first_ms or 0:.0f}", str(len(latencies)), f"{statistics.median(latencies):.0f}",
+                  f"{ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]:.0f}", f"{ordered[-1]:.0f}")
+    console.print(table)
+    session.close()
+    engine.dispose()
+    tmp.cleanup()
+
+
+def fit_clash_weights(session: Any, settings: Any, slug: str, viewer: Any, pitches: list[dict[str, Any]],
+                      filenames: dict[int, str], console: Any, embed: Any, usable_bank: Any, persona_for: Any,
+                      st: Any, sentences: Any) -> None:
+    """Grid-search ClashWeights on the dev split; print the best and how each carries over to held-out."""
+    import itertools
+
+    import numpy as np
+    from rich.table import Table
+
+    from service.corpus import store
+
+    twin = store.get_twin(session, slug)
+    bank = usable_bank(session, twin, viewer, persona_for(twin))
+    corpus = st.corpus_vectors(embed, bank.stances)
+    prepared = []
+    for pitch in pitches:
+        claims = st.pitch_claims([" ".join(s.split()) for s in sentences(pitch["pitch"])])
+        prepared.append((pitch, claims, st.pitch_vectors(embed, claims, pitch["pitch"])))
+
+    def evaluate(weights: Any, split: str) -> dict[str, float]:
+        outcomes = []
+        for pitch, claims, vectors in prepared:
+            if pitch["split"] != split:
+                continue
+            found = st.contradictions(claims, bank.stances, vectors, corpus, weights)
+            outcomes.append((pitch, filenames.get(found[0].stance.source_id) if found else None))
+        return pushback_scores(outcomes)
+
+    grid = []
+    for floor, topic, proposal, agreement, recurring, written in itertools.product(
+            (0.4, 0.45), (0.0, 0.25, 0.5, 1.0), (0.0, 0.05), (0.0, 0.05, 9.0), (1, 2, 3), (True, False)):
+        if recurring == 1 and not written:
+            continue
+        for threshold in np.arange(0.4, 1.3, 0.02):
+            w = st.ClashWeights(floor, topic, proposal, float(round(threshold, 2)), agreement, recurring, written)
+            s = evaluate(w, "dev")
+            f1 = 2 * s["precision"] * s["recall"] / max(1e-9, s["precision"] + s["recall"])
+            grid.append((round(f1, 3), s["precision"], s["recall"], w))
+    grid.sort(key=lambda g: (-g[0], -g[1]))
+    table = Table(title="Fit of the contradiction thresholds on dev (top 8 by F1), carried to held-out")
+    for col in ("floor", "topic", "proposal", "agreement", "recurring", "written", "threshold", "dev F1", "dev P", "dev R",
+                "held-out P", "held-out R"):
+        table.add_column(col, justify="right")
+    for f1, p, r, w in grid[:8]:
+        held = evaluate(w, "heldout")
+        table.add_row(f"{w.floor:g}", f"{w.topic:g}", f"{w.proposal:g}", f"{w.agreement:g}", str(w.recurring), str(w.written),
+                      f"{w.threshold:g}",
+                      f"{f1:.3f}", percent(p), percent(r), percent(held["precision"]), percent(held["recall"]))
+    console.print(table)
+    console.print(f"in use: {st.DEFAULT_CLASH}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--part", default="all", choices=["all", "qmsum", "pitches"],
+                        help="QMSum questions (1-3), the demo corpus's push-back and latency (4-5), or both")
     parser.add_argument("--split", default="test", choices=["train", "val", "test"])
     parser.add_argument("--limit", type=int, default=None, help="at most this many meetings")
     parser.add_argument("--tune", action="store_true", help="grid-search the ranker's weights on this split")
+    parser.add_argument("--fit", action="store_true",
+                        help="grid-search the contradiction thresholds on the pitches' dev split")
+    parser.add_argument("--verbose", action="store_true", help="print each pitch's contradiction flag")
+    parser.add_argument("--repeat", type=int, default=20, help="timed rehearsals of the 1,000-word pitch")
     args = parser.parse_args()
+    from rich.console import Console
+
+    console = Console(width=max(Console().width, 150))
+    if args.part in ("all", "pitches"):
+        run_pitches(args, console)
+    if args.part in ("all", "qmsum"):
+        return run_qmsum(args)
+    return 0
+
+
+def run_qmsum(args: argparse.Namespace) -> int:
+    """Parts 1-3: QMSum meetings, the Project Manager as the executive."""
     if not QMSUM.is_dir():
         print(f"skipped: QMSum not found at {QMSUM} (../shared/data is absent)")
         return 0
@@ -115,9 +351,10 @@ def main() -> int:
     from service.rehearsal import start_rehearsal
     from service.rehearsal.bank import BANKS, QUESTION, approved_rows, corpus_state, mine
     from service.rehearsal.ranking import DEFAULT_WEIGHTS, RankWeights, rank_items
-    from service.twin.text import STOPWORDS, stem, words
+    from service.search.dense import reranker_for
+    from service.twin.text import STOPWORDS, sentences, stem, words
 
-    console = Console()
+    console = Console(width=max(Console().width, 150))
     meetings = load_meetings(args.split, args.limit)
     if not meetings:
         print(f"skipped: no Project Manager meetings in qmsum/{args.split}")
@@ -217,18 +454,39 @@ def main() -> int:
 
     position = {id(q): i for i, q in enumerate(questions)}
 
-    def ours(weights: RankWeights) -> Callable[[str], list[int]]:
+    scorer = reranker_for(settings)
+    known: dict[str, Any] = {}
+
+    def embed(texts: list[str]) -> Any:
+        """The model, remembering every text (the same pitches are ranked by many variants)."""
+        import numpy as np
+
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing and scorer is not None:
+            known.update(zip(missing, scorer.embed(missing), strict=True))
+        return np.stack([known[t] for t in texts])
+    pitch_sentences: dict[str, list[str]] = {}
+
+    def ours(weights: RankWeights, meaning: bool = False) -> Callable[[str], list[int]]:
         def pick(pitch: str) -> list[int]:
-            ranked = rank_items(content_stems(pitch), bank, questions, n=K, weights=weights)
+            if pitch not in pitch_sentences:
+                pitch_sentences[pitch] = [" ".join(x.split()) for x in sentences(pitch) if words(x)]
+            ranked = rank_items(content_stems(pitch), bank, questions, n=K, weights=weights,
+                                embed=embed if meaning and scorer is not None else None,
+                                pitch_sentences=pitch_sentences[pitch])
             return [position[id(r.item)] for r in ranked]
         return pick
 
+    wording_only = replace(DEFAULT_WEIGHTS, prompt=0, source=0, frequency=0, concern=0)
     variants = [
         ("BM25 (bm25s, question text)", bm25_pick),
-        ("ours: wording only", ours(replace(DEFAULT_WEIGHTS, prompt=0, source=0, frequency=0))),
-        ("ours: wording + frequency", ours(replace(DEFAULT_WEIGHTS, prompt=0, source=0))),
-        ("ours: + what they reacted to", ours(replace(DEFAULT_WEIGHTS, source=0))),
-        ("ours: + meeting similarity (default)", ours(DEFAULT_WEIGHTS)),
+        ("ours: wording only (no model)", ours(replace(wording_only, meaning=0))),
+        ("ours: meaning only (question wording)", ours(replace(wording_only, wording=0), meaning=True)),
+        ("ours: meaning + wording (question wording only)", ours(wording_only, meaning=True)),
+        ("ours: + frequency", ours(replace(DEFAULT_WEIGHTS, prompt=0, source=0), meaning=True)),
+        ("ours: + what they reacted to", ours(replace(DEFAULT_WEIGHTS, source=0), meaning=True)),
+        ("ours: + meeting similarity (default)", ours(DEFAULT_WEIGHTS, meaning=True)),
+        ("ours: default without the model", ours(replace(DEFAULT_WEIGHTS, meaning=0))),
     ]
     results = []
     for name, picker in variants:
@@ -238,16 +496,21 @@ def main() -> int:
 
     if args.tune:
         grid = []
-        for prompt in (0.0, 0.3, 0.6, 1.0):
-            for similarity in (0.0, 0.4, 0.8, 1.2):
-                for frequency in (0.0, 0.15, 0.3):
-                    w = replace(DEFAULT_WEIGHTS, prompt=prompt, source=similarity, frequency=frequency)
-                    scores = evaluate(ours(w))
-                    grid.append((round(scores["segment hit@5"] + scores["P@5"], 3), round(scores["P@5"], 3),
-                                 round(scores["segment hit@5"], 3), prompt, similarity, frequency))
-        grid.sort(reverse=True)
-        console.print("tuning on", args.split, "(segment hit@5 + P@5, P@5, segment hit@5, prompt, source, frequency):")
-        for row in grid[:8]:
+        for meaning in (0.0, 0.5, 1.0, 2.0):
+            scores = evaluate(ours(replace(wording_only, meaning=meaning), meaning=True))
+            grid.append((round(scores["hit@5"], 3), "wording only", meaning, 0.0, 0.0, 0.0))
+            for prompt in (0.0, 0.3, 0.6):
+                for similarity in (0.0, 0.6, 1.2):
+                    for frequency in (0.0, 0.15):
+                        w = replace(DEFAULT_WEIGHTS, meaning=meaning, prompt=prompt, source=similarity,
+                                    frequency=frequency)
+                        scores = evaluate(ours(w, meaning=True))
+                        grid.append((round(scores["segment hit@5"] + scores["P@5"], 3), "all signals", meaning, prompt,
+                                     similarity, frequency))
+        grid.sort(key=lambda g: (g[1], -g[0]))
+        console.print("tuning on", args.split, "(score, signals, meaning, prompt, source, frequency); score is hit@5 "
+                      "for 'wording only' and segment hit@5 + P@5 for 'all signals':")
+        for row in [g for g in grid if g[1] == "all signals"][:6] + [g for g in grid if g[1] == "wording only"]:
             console.print(row)
 
     # --- 3. end to end --------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from service.corpus.access import Viewer
 from service.corpus.models import Passage, Source, Twin
+from service.rehearsal.stances import Stance, stances_in
 from service.search.engine import PassageHit
 from service.twin.text import STOPWORDS, sentence_spans, stem, words
 
@@ -47,6 +48,23 @@ CONCERN_RE = re.compile(
 NEGATION_RE = re.compile(r"\b(?:can't|cannot|can not|won't|will not|must not|mustn't|don't|do not|never|no more|"
                          r"not going to|stop|refuse)\b", re.IGNORECASE)
 _CLOSERS = "\"'”’)]» "
+# A question put to someone else in the room by name: "Ray, can you…", "…in that, Ray?".
+VOCATIVE_RE = re.compile(_LEAD + r"(?P<name>[A-Z][a-z]+(?: [A-Z][a-z]+)?),\s+\S")
+TRAILING_NAME_RE = re.compile(r",\s*(?P<name>[A-Z][a-z]+)\s*[?.!]?[\"'”’)]*$")
+# A request for something to be done, at the start of a clause ("Ray, can you get the order in…", "here's my ask of
+# you: would you join the panel…"): it asks for an errand, not about the pitch.
+REQUEST_RE = re.compile(
+    r"^(?:(?:so|and|then|now|okay|ok|well)[,]?\s+)*i(?:'d| would) (?:like|want) to hear from\b|"
+    r"(?:^|[,;:]\s*)(?:(?:so|and|then|now|okay|ok|well)[,]?\s+)*"
+    r"(?:can|could|would|will) (?:you|we|someone|somebody)(?: also| please| both)?\s+(?!tell|walk|talk|take (?:me|us)|"
+    r"show|explain|help (?:me|us)|give (?:me|us)|say|describe|think|see|imagine|live|accept|defend|justify|"
+    r"guarantee|prove|stand|be (?:sure|confident|certain))\w+", re.IGNORECASE)
+# Words that tie a question to its own meeting: "this week", "fix that?", "the number behind that?".
+MEETING_BOUND_RE = re.compile(
+    r"\b(?:this (?:week|morning|afternoon|evening)|today|tonight|tomorrow|right now|for the record|thank you|thanks|"
+    r"(?:that|those)(?=\s*[?,.!;]|\s+(?:not|to|in|for|with|on|is|was|were)\b)|(?:that|this) one\b|you just said|"
+    r"as i said|did i miss)", re.IGNORECASE)
+
 _FILLER = frozenset({"um", "uh", "er", "erm", "hmm", "mm", "yeah", "okay", "ok", "so", "oh", "well", "like"})
 
 
@@ -61,6 +79,10 @@ class BankItem:
     stems: Counter[str]
     prompt_stems: Counter[str]
     key: str
+    # Who in the meeting it was put to, when that was someone else named in it ("asked of Ray Castillo…").
+    context: str | None = None
+    # False for an errand or a question that only makes sense in its own meeting: never asked of a presenter.
+    standalone: bool = True
 
     @property
     def source_id(self) -> int:
@@ -78,6 +100,7 @@ class ObjectionBank:
     items: list[BankItem]
     source_stems: dict[int, Counter[str]]
     source_audience: dict[int, str]
+    stances: list[Stance] = field(default_factory=list)
     state: str = ""
     built_ms: float = 0.0
     passages_seen: int = 0
@@ -88,19 +111,22 @@ class ObjectionBank:
         items = [i for i in self.items if i.audience in audiences]
         sources = {sid: stems for sid, stems in self.source_stems.items()
                    if self.source_audience.get(sid) in audiences}
-        return VisibleBank(items=items, source_stems=sources)
+        return VisibleBank(items=items, source_stems=sources,
+                           stances=[s for s in self.stances if s.audience in audiences])
 
 
 @dataclass
 class VisibleBank:
-    """The questions, concerns and source vocabularies one viewer may see."""
+    """The questions, concerns, stances and source vocabularies one viewer may see."""
 
     items: list[BankItem]
     source_stems: dict[int, Counter[str]] = field(default_factory=dict)
+    stances: list[Stance] = field(default_factory=list)
 
     @property
     def questions(self) -> list[BankItem]:
-        return [i for i in self.items if i.kind == QUESTION]
+        """The executive's questions that can be put to a presenter (errands and meeting-bound ones left out)."""
+        return [i for i in self.items if i.kind == QUESTION and i.standalone]
 
     @property
     def concerns(self) -> list[BankItem]:
@@ -163,6 +189,7 @@ def mine(rows: Iterable[PassageRow]) -> ObjectionBank:
     for row in rows:
         by_source.setdefault(row.source_id, []).append(row)
     items: list[BankItem] = []
+    stances: list[Stance] = []
     source_stems: dict[int, Counter[str]] = {}
     source_audience: dict[int, str] = {}
     seen = 0
@@ -171,6 +198,7 @@ def mine(rows: Iterable[PassageRow]) -> ObjectionBank:
         source_audience[source_id] = passages[0].audience
         vocabulary: Counter[str] = Counter()
         others: list[str] = []  # the other speakers' turns since the executive last spoke
+        people = _people(passages)
         for row in passages:
             seen += 1
             vocabulary.update(content_stems(row.text))
@@ -179,9 +207,10 @@ def mine(rows: Iterable[PassageRow]) -> ObjectionBank:
                 continue
             prompt = _recent_words(others, PROMPT_TURNS, PROMPT_WORDS)
             others = []
-            items.extend(_mine_passage(row, prompt))
+            items.extend(_mine_passage(row, prompt, people))
+            stances.extend(stances_in(_hit(row), row.audience))
         source_stems[source_id] = vocabulary
-    return ObjectionBank(items=items, source_stems=source_stems, source_audience=source_audience,
+    return ObjectionBank(items=items, source_stems=source_stems, source_audience=source_audience, stances=stances,
                          built_ms=(time.perf_counter() - started) * 1000, passages_seen=seen)
 
 
@@ -191,7 +220,31 @@ def _recent_words(turns: Sequence[str], max_turns: int, max_words: int) -> str:
     return " ".join(parts[-max_words:])
 
 
-def _mine_passage(row: PassageRow, prompt: str) -> list[BankItem]:
+def _people(passages: Sequence[PassageRow]) -> dict[str, str]:
+    """The other speakers of a transcript by first name and full name ("Ray" and "Ray Castillo" -> "Ray Castillo")."""
+    found: dict[str, str] = {}
+    for row in passages:
+        if row.executive or not row.speaker:
+            continue
+        name = " ".join(part.capitalize() if part.isupper() else part for part in row.speaker.split())
+        found.setdefault(name.split()[0], name)
+        found.setdefault(name, name)
+    return found
+
+
+def addressed(sentence: str, people: dict[str, str], title: str) -> tuple[str | None, bool]:
+    """(context, standalone) of one of the executive's questions: who in the meeting it was put to, and whether a
+    presenter can be asked it at all (an errand, or words that only make sense in that meeting, cannot)."""
+    named = None
+    for match in (VOCATIVE_RE.match(sentence), TRAILING_NAME_RE.search(sentence)):
+        if match is not None and match.group("name") in people:
+            named = people[match.group("name")]
+    if REQUEST_RE.search(sentence) or MEETING_BOUND_RE.search(sentence):
+        return (f"asked of {named} in {title}" if named else None), False
+    return (f"asked of {named} in {title}" if named else None), True
+
+
+def _mine_passage(row: PassageRow, prompt: str, people: dict[str, str] | None = None) -> list[BankItem]:
     """The questions and concerns in one executive passage, each an exact sentence of it."""
     found: list[BankItem] = []
     hit = _hit(row)
@@ -207,8 +260,10 @@ def _mine_passage(row: PassageRow, prompt: str) -> list[BankItem]:
         if kind is not None:
             # What the executive was reacting to: the others' turn before, and their own lead-in sentence.
             context = content_stems(prompt) + content_stems(previous)
+            asked_of, standalone = addressed(sentence, people or {}, row.title) if kind == QUESTION else (None, True)
             found.append(BankItem(kind=kind, text=sentence, hit=hit, audience=row.audience,
-                                  stems=content_stems(sentence), prompt_stems=context, key=normal_key(sentence)))
+                                  stems=content_stems(sentence), prompt_stems=context, key=normal_key(sentence),
+                                  context=asked_of, standalone=standalone))
         previous = sentence
     return found
 

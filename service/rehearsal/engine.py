@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,7 @@ from service.rehearsal.rounds import (
     why_it_matters,
 )
 from service.rehearsal.rubric import Scorecard, rubric_for, score_pitch, speaking_rate
+from service.rehearsal.stances import Embed
 from service.twin.citations import Citation, HitLike, citation_for
 from service.twin.guardrails import refused_topic
 from service.twin.persona import PersonaSettings, persona_settings
@@ -143,15 +145,19 @@ def _allowed(items: list[BankItem], persona: PersonaSettings) -> list[BankItem]:
 
 def _usable_bank(session: Session, twin: Twin, viewer: Viewer, persona: PersonaSettings) -> VisibleBank:
     bank = bank_for(session, twin, viewer)
-    return VisibleBank(items=_allowed(bank.items, persona), source_stems=bank.source_stems)
+    stances = [s for s in bank.stances if refused_topic(s.text, persona) is None]
+    return VisibleBank(items=_allowed(bank.items, persona), source_stems=bank.source_stems, stances=stances)
 
 
-def choose_questions(pitch: Counter[str], bank: VisibleBank, n: int) -> list[RankedItem]:
-    """The executive's questions that bear most on the pitch; their concerns fill in when questions run short."""
-    chosen = rank_items(pitch, bank, bank.questions, n=n)
+def choose_questions(pitch: Counter[str], bank: VisibleBank, n: int, *, embed: Embed | None = None,
+                     sentences: Sequence[str] = ()) -> list[RankedItem]:
+    """The executive's questions that bear most on the pitch (by meaning, with a sentence model); their concerns
+    fill in when questions run short."""
+    chosen = rank_items(pitch, bank, bank.questions, n=n, embed=embed, pitch_sentences=sentences)
     if len(chosen) < n:
         taken = {r.item.key for r in chosen}
-        chosen += rank_items(pitch, bank, bank.concerns, n=n - len(chosen), exclude=taken)
+        chosen += rank_items(pitch, bank, bank.concerns, n=n - len(chosen), exclude=taken, embed=embed,
+                             pitch_sentences=sentences)
     return chosen
 
 
@@ -172,14 +178,18 @@ def start_rehearsal(session: Session, settings: Settings, twin_slug: str, viewer
     scorecard = score_pitch(analysis, rubric)
     bank = _usable_bank(session, twin, viewer, persona)
     cites = Citations()
-    ranked = choose_questions(analysis.stems, bank, int(settings.rehearsal_questions))
+    ranked = choose_questions(analysis.stems, bank, int(settings.rehearsal_questions), embed=embed,
+                              sentences=analysis.sentences)
     questions = []
     for number, r in enumerate(ranked, start=1):
         citation = cites.cite(r.item.hit, r.item.text)
-        questions.append({"n": number, "question": r.item.text, "kind": r.item.kind, "asked_in": r.sources,
-                          "citation": citation.to_dict()})
+        question = {"n": number, "question": r.item.text, "kind": r.item.kind, "asked_in": r.sources,
+                    "citation": citation.to_dict()}
+        if r.item.context:
+            question["context"] = r.item.context
+        questions.append(question)
     push_back = []
-    for p in find_push_back(session, twin, viewer, persona, analysis, bank):
+    for p in find_push_back(session, twin, viewer, persona, analysis, bank, embed=embed):
         citation = cites.cite(p.evidence.hit, p.evidence.quote)
         push_back.append({"priority": p.priority, "why": p.why, "contradicts": p.contradicts,
                           "citation": citation.to_dict()})

@@ -1,12 +1,15 @@
-"""Push-back: the executive's recurring priorities that a pitch ignores or runs against, each with where they said it."""
+"""Push-back: the executive's stated positions a pitch runs against, and the recurring priorities it leaves out,
+each quoted with where they said it and labelled as a person would (the memo's heading or title)."""
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from service.corpus.access import Viewer
@@ -15,10 +18,27 @@ from service.rehearsal.bank import BankItem, VisibleBank, content_stems
 from service.rehearsal.pitch import PitchAnalysis
 from service.rehearsal.ranking import source_similarity
 from service.rehearsal.rubric import quote
+from service.rehearsal.stances import (
+    DEFAULT_CLASH,
+    SAME_POSITION,
+    Embed,
+    Stance,
+    StanceVectors,
+    corpus_vectors,
+    pitch_claims,
+    pitch_vectors,
+    polarity,
+    stance_label,
+)
+from service.rehearsal.stances import (
+    contradictions as stance_contradictions,
+)
 from service.search.engine import PassageHit
 from service.twin.background import stem_frequency
 from service.twin.persona import PersonaSettings
 from service.twin.text import sentence_spans, stem, words
+
+log = logging.getLogger(__name__)
 
 MAX_PUSH_BACK = 3
 MAX_CONTRADICTIONS = 1
@@ -98,9 +118,10 @@ def _sentence_with(hit: PassageHit, stems: set[str]) -> str | None:
     return best
 
 
-def contradictions(analysis: PitchAnalysis, bank: VisibleBank, limit: int = MAX_CONTRADICTIONS) -> list[PushBack]:
-    """Lines the executive has drawn ('we won't…', 'we never…') that the pitch proposes to cross."""
-    found: list[tuple[int, PushBack]] = []
+def line_crossings(analysis: PitchAnalysis, bank: VisibleBank) -> list[tuple[int, str, BankItem]]:
+    """Lines the executive has drawn ('we won't…', 'we never…') whose distinctive words a sentence of the pitch
+    repeats without negating them: (words shared, the pitch's sentence, the line), most shared first."""
+    found: list[tuple[int, str, BankItem]] = []
     document_share = Counter(s for i in bank.items for s in i.stems)
     total = max(1, len(bank.items))
     for item in bank.concerns:
@@ -114,12 +135,16 @@ def contradictions(analysis: PitchAnalysis, bank: VisibleBank, limit: int = MAX_
         sentence = _pitch_sentence(analysis, shared)
         if sentence is None or PITCH_NEGATION_RE.search(sentence):
             continue
-        label = " ".join(_surface(s, item.text) for s in sorted(shared, key=lambda s: item.text.lower().find(s))[:3])
-        why = f"Your pitch says {quote(sentence, 16)} That runs against a line they have drawn."
-        found.append((len(shared), PushBack(priority=label, why=why, evidence=Evidence(item.hit, item.text),
-                                            contradicts=True)))
-    found.sort(key=lambda pair: -pair[0])
-    return [p for _, p in found[:limit]]
+        found.append((len(shared), sentence, item))
+    found.sort(key=lambda f: -f[0])
+    return found
+
+
+def contradictions(analysis: PitchAnalysis, bank: VisibleBank, limit: int = MAX_CONTRADICTIONS) -> list[PushBack]:
+    """Without a sentence model: lines the executive has drawn that the pitch proposes to cross, in her words."""
+    return [PushBack(priority=stance_label(item.hit), why=f"Your pitch says {quote(sentence, 16)} That runs against a "
+                     "line they have drawn.", evidence=Evidence(item.hit, item.text), contradicts=True)
+            for _, sentence, item in line_crossings(analysis, bank)[:limit]]
 
 
 def _pitch_sentence(analysis: PitchAnalysis, stems: set[str]) -> str | None:
@@ -180,8 +205,9 @@ def ignored_priorities(session: Session | None, twin: Twin | None, viewer: Viewe
         evidence = _evidence(session, twin, viewer, bank, stems, term, used, similarity)
         if evidence is None or _proper_noun(term, evidence.quote):
             continue
-        label = term if " " in term or term not in stems else _surface(term, evidence.quote)
-        why = (f"Your pitch never mentions {label}, and {persona.name} keeps coming back to it "
+        term_label = term if " " in term or term not in stems else _surface(term, evidence.quote)
+        label = stance_label(evidence.hit)
+        why = (f"Your pitch never mentions {term_label}, and {persona.name} keeps coming back to it "
                f"(it comes up in {len(holding)} of their sources).")
         out.append(PushBack(priority=label, why=why, evidence=evidence))
         used.add(evidence.quote)
@@ -210,9 +236,61 @@ def _evidence(session: Session | None, twin: Twin | None, viewer: Viewer | None,
     return None
 
 
+# A position recurs when sentences this close in meaning to it are said in at least RECURS_IN sources.
+RECURS_SIMILARITY = SAME_POSITION
+RECURS_IN = 2
+# The pitch addresses a priority when one of its sentences comes this close to it in meaning.
+ADDRESSED = 0.5
+
+
+def _clash_push_back(clash_claim: str, stance: Stance, persona: PersonaSettings) -> PushBack:
+    why = (f"Your pitch says {quote(clash_claim, 20)} {persona.name} has said otherwise, in so many words "
+           f"({stance.hit.title}).")
+    return PushBack(priority=stance.label, why=why, evidence=Evidence(stance.hit, stance.text), contradicts=True)
+
+
+def recurring_priorities_left_out(stances: list[Stance], corpus: StanceVectors, pitch_vector: np.ndarray,
+                                  claim_vectors: np.ndarray, persona: PersonaSettings, *, exclude: set[str],
+                                  limit: int) -> list[PushBack]:
+    """Positions and concerns the executive states in several sources that no sentence of the pitch addresses;
+    nearest the pitch's subject first, one per memo section."""
+    if not stances or corpus.sentences.size == 0:
+        return []
+    close = corpus.sentences @ corpus.sentences.T >= RECURS_SIMILARITY
+    recurs = corpus.recurrence
+    bears = corpus.sentences @ pitch_vector
+    addressed = (claim_vectors @ corpus.sentences.T).max(axis=0) if claim_vectors.size else np.zeros(len(stances))
+    order = np.argsort(-bears)
+    out: list[PushBack] = []
+    labels: set[str] = set()
+    taken: list[int] = []
+    for k in order:
+        stance = stances[int(k)]
+        if recurs[k] < RECURS_IN or addressed[k] >= ADDRESSED or stance.text in exclude or stance.label in labels:
+            continue
+        if any(close[k, t] for t in taken):
+            continue
+        why = (f"Your pitch doesn't say where it stands on this, and {persona.name} comes back to it "
+               f"(in {int(recurs[k])} of their sources).")
+        out.append(PushBack(priority=stance.label, why=why, evidence=Evidence(stance.hit, stance.text)))
+        labels.add(stance.label)
+        taken.append(int(k))
+        if len(out) >= limit:
+            break
+    return out
+
+
 def find_push_back(session: Session | None, twin: Twin | None, viewer: Viewer | None, persona: PersonaSettings,
-                   analysis: PitchAnalysis, bank: VisibleBank, limit: int = MAX_PUSH_BACK) -> list[PushBack]:
-    """Contradictions first, then the ignored priorities, at most `limit` in all."""
+                   analysis: PitchAnalysis, bank: VisibleBank, limit: int = MAX_PUSH_BACK,
+                   embed: Embed | None = None) -> list[PushBack]:
+    """Contradictions first (stated positions the pitch runs against, by meaning and polarity), then the recurring
+    priorities it leaves out, at most `limit` in all. Without a sentence model: lines drawn in the same words and
+    priorities by their terms."""
+    if embed is not None and bank.stances:
+        try:
+            return _push_back_by_meaning(persona, analysis, bank, embed, limit)
+        except Exception as exc:  # a model failure must not stop a rehearsal: fall back to the words
+            log.warning("push-back by meaning unavailable, using words: %s", exc)
     found = contradictions(analysis, bank)
     seen = {p.evidence.quote for p in found}
     for item in ignored_priorities(session, twin, viewer, persona, analysis, bank, limit):
@@ -222,3 +300,39 @@ def find_push_back(session: Session | None, twin: Twin | None, viewer: Viewer | 
             found.append(item)
             seen.add(item.evidence.quote)
     return found
+
+
+def _crossed_in_her_words(analysis: PitchAnalysis, bank: VisibleBank, embed: Embed,
+                          persona: PersonaSettings) -> list[PushBack]:
+    """A line she drew that the pitch repeats in her own distinctive words, kept when it is also close in meaning
+    and of the opposite polarity (a direct clash that the memo's wider topic can hide)."""
+    for _, sentence, item in line_crossings(analysis, bank):
+        vectors = np.asarray(embed([sentence, item.text]), dtype=np.float32)
+        if float(vectors[0] @ vectors[1]) >= DEFAULT_CLASH.floor and polarity(sentence) != polarity(item.text):
+            stance = next((s for s in bank.stances if s.text == item.text and s.hit.passage_id == item.hit.passage_id),
+                          None)
+            label = stance.label if stance is not None else stance_label(item.hit)
+            why = (f"Your pitch says {quote(sentence, 20)} {persona.name} has said otherwise, in so many words "
+                   f"({item.hit.title}).")
+            return [PushBack(priority=label, why=why, evidence=Evidence(item.hit, item.text), contradicts=True)]
+    return []
+
+
+def _push_back_by_meaning(persona: PersonaSettings, analysis: PitchAnalysis, bank: VisibleBank, embed: Embed,
+                          limit: int) -> list[PushBack]:
+    claims = pitch_claims(analysis.sentences)
+    corpus = corpus_vectors(embed, bank.stances)
+    pitch = pitch_vectors(embed, claims, analysis.text)
+    found = [_clash_push_back(c.claim.text, c.stance, persona)
+             for c in stance_contradictions(claims, bank.stances, pitch, corpus, limit=MAX_CONTRADICTIONS)]
+    if not found:
+        found = _crossed_in_her_words(analysis, bank, embed, persona)
+    # Her priorities: the positions she states and the concerns she voices ("what worries me…").
+    known = {(st.text, st.hit.passage_id) for st in bank.stances}
+    priorities = list(bank.stances) + [
+        Stance(text=i.text, hit=i.hit, audience=i.audience, label=stance_label(i.hit), polarity=polarity(i.text))
+        for i in bank.concerns if (i.text, i.hit.passage_id) not in known]
+    found += recurring_priorities_left_out(priorities, corpus_vectors(embed, priorities), pitch.pitch, pitch.claims,
+                                           persona, exclude={p.evidence.quote for p in found},
+                                           limit=limit - len(found))
+    return found[:limit]

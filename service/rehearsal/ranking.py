@@ -1,5 +1,5 @@
-"""Which of the executive's questions bear on this pitch: wording, what they were reacting to, the meeting it came
-from, and how often they ask it; near-identical questions merged."""
+"""Which of the executive's questions bear on this pitch: their meaning (the embedded sentence model), their wording,
+what they were reacting to, the meeting it came from, and how often they ask it; near-identical questions merged."""
 
 from __future__ import annotations
 
@@ -8,13 +8,18 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from service.rehearsal.bank import CONCERN, BankItem, VisibleBank
+from service.rehearsal.stances import Embed, cached_vectors
 from service.twin.text import jaccard
 
 BM25_K1 = 1.2
 BM25_B = 0.75
 # Near-identical questions (share of content stems in common) are merged into one.
 DUPLICATE_SIMILARITY = 0.6
+# A question's closeness in meaning to a pitch: the mean of its best matches among the pitch's sentences.
+MEANING_TOP = 3
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,7 @@ class RankWeights:
     """How much each signal counts (each is scaled to 0-1 over the candidates first); tuned on QMSum train and val
     with bench/rehearsal.py --tune (test is only reported)."""
 
+    meaning: float = 0.5
     wording: float = 1.0
     prompt: float = 0.3
     source: float = 1.2
@@ -91,11 +97,26 @@ def source_similarity(pitch: Counter[str], bank: VisibleBank) -> dict[int, float
     return {sid: _cosine(pitch, bank.source_stems[sid], idf) for sid in ids}
 
 
+def meaning_scores(embed: Embed, items: Sequence[BankItem], pitch_sentences: Sequence[str]) -> list[float]:
+    """How close in meaning each item is to the pitch: the mean cosine of its MEANING_TOP closest pitch sentences."""
+    if not items or not pitch_sentences:
+        return [0.0] * len(items)
+    vectors = cached_vectors(embed, [i.text for i in items])
+    pitch = np.asarray(embed(list(dict.fromkeys(pitch_sentences))), dtype=np.float32)
+    similarity = vectors @ pitch.T
+    top = min(MEANING_TOP, similarity.shape[1])
+    best = -np.sort(-similarity, axis=1)[:, :top]
+    return [float(v) for v in best.mean(axis=1)]
+
+
 def rank_items(pitch: Counter[str], bank: VisibleBank, items: Sequence[BankItem] | None = None, *, n: int = 5,
-               exclude: set[str] | frozenset[str] = frozenset(),
-               weights: RankWeights = DEFAULT_WEIGHTS) -> list[RankedItem]:
-    """The n bank items that bear most on the pitch, near-duplicates merged (asked in more sources ranks higher)."""
-    pool = [i for i in (bank.items if items is None else items) if i.key not in exclude]
+               exclude: set[str] | frozenset[str] = frozenset(), weights: RankWeights = DEFAULT_WEIGHTS,
+               embed: Embed | None = None, pitch_sentences: Sequence[str] = ()) -> list[RankedItem]:
+    """The n bank items that bear most on the pitch, near-duplicates merged (asked in more sources ranks higher).
+
+    With a sentence model, closeness in meaning counts beside the words; errands and questions bound to their own
+    meeting are never chosen."""
+    pool = [i for i in (bank.items if items is None else items) if i.key not in exclude and i.standalone]
     if not pool or n <= 0:
         return []
     groups: dict[tuple[str, ...], list[BankItem]] = {}
@@ -107,12 +128,16 @@ def rank_items(pitch: Counter[str], bank: VisibleBank, items: Sequence[BankItem]
     prompt = _scaled(_bm25(pitch, [i.prompt_stems for i in pool], _idf([i.prompt_stems for i in pool])))
     similarity = source_similarity(pitch, bank) if weights.source else {}
     source = _scaled([similarity.get(i.source_id, 0.0) for i in pool])
+    meaning = [0.0] * len(pool)
+    if embed is not None and weights.meaning and pitch_sentences:
+        meaning = _scaled(meaning_scores(embed, pool, pitch_sentences))
     top_frequency = math.log(max(asked_in.values()))
     scored = []
     for k, item in enumerate(pool):
         sources = asked_in[tuple(sorted(item.stems))]
         frequency = math.log(sources) / top_frequency if top_frequency > 0 else 0.0
-        score = (weights.wording * wording[k] + weights.prompt * prompt[k] + weights.source * source[k]
+        score = (weights.meaning * meaning[k] + weights.wording * wording[k] + weights.prompt * prompt[k]
+                 + weights.source * source[k]
                  + weights.frequency * frequency + (weights.concern if item.kind == CONCERN else 0.0))
         scored.append(RankedItem(item=item, score=score, sources=sources))
     scored.sort(key=lambda r: (-r.score, r.item.hit.passage_id, r.item.text))

@@ -1,0 +1,398 @@
+"""The executive's explicit positions ("we will not…", "X stays…", "…, not automatic") and the pitch's claims, and
+which claims run against which positions.
+
+No inference model ships with the product, so a contradiction is read from three things: how close in meaning a
+claim of the pitch is to a stance (the embedded sentence model), the polarity of each (what it rules out versus what
+it affirms: negations, limits, "instead of", "X, not Y"), and whether the claim is the pitch's proposal rather than
+its background. The thresholds are fitted on a development split of bench/data/rehearsal/pitches.jsonl and reported
+on its held-out split by bench/rehearsal.py.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from service.search.engine import PassageHit
+from service.twin.text import sentence_spans, words
+
+Embed = Callable[[list[str]], np.ndarray]
+
+MIN_STANCE_WORDS = 5
+MAX_STANCE_WORDS = 45
+MIN_CLAIM_WORDS = 5
+MAX_CLAIM_WORDS = 70
+
+# A position the executive holds: a line drawn ("we will not…", "no driver will…", "…, not automatic"), a rule
+# ("…must…", "…stays at…", "every serious incident reaches me…"), or a commitment about how things are done.
+_LIMIT = (r"\b(?:we|i)(?:'re|'m| are| am)?\s+(?:will not|won't|do not|don't|never|cannot|can't|can not|must not|"
+          r"mustn't|will never|are not going to|aren't going to|am not going to|'m not going to|'re not going to|"
+          r"refuse to|will stop|are going to stop|would rather|'d rather|will only|only)\b|"
+          r"^(?:and |but |so )?no\s+\w+|\bthere is no\b|\bwill never\b|\bis never\b|\bnever (?:be|plans?|asks?)\b|"
+          r"\bno\s+(?:\w+\s+){0,3}(?:will|is|are|leaves|goes|makes|changes|gets|comes|means)\b")
+_CONTRAST = r",\s*not\s+(?:\w+\s*){1,4}[.!]?$|\b(?:is|are) not (?:a|an|the)\b"
+_RULE = (r"\b(?:must|has to|have to|always|stays?|remains?|non-negotiable|is a condition|owns every|owns the|"
+         r"(?:every|each|any) (?:\w+ ){0,3}(?:reaches|goes|gets|has to|is|will|comes|must)|the rule is|our (?:own )?rule|"
+         r"(?:we|i) (?:look|keep|publish|measure|price|promote|hire|build|run|report|treat|electrify|decide) )\b")
+STANCE_RE = re.compile(f"{_LIMIT}|{_RULE}", re.IGNORECASE)
+CONTRAST_STANCE_RE = re.compile(_CONTRAST, re.IGNORECASE)
+# Narrative, not position: what happened once.
+PAST_RE = re.compile(r"\b(?:used to|was|were|had|did|asked|told|ordered|found|said)\b", re.IGNORECASE)
+MODAL_RE = re.compile(r"\b(?:will|won't|must|never|always|do not|don't|has to|have to)\b", re.IGNORECASE)
+# Sentences that hold no position on the business: asides about what one can say or knows.
+NOT_A_STANCE_RE = re.compile(
+    r"\b(?:i|we)\s+(?:will not|won't|cannot|can't|do not|don't|am not going to)\s+(?:pretend|comment|speak|talk|tell|"
+    r"know|think|dismiss|promise|remember|say|read)\b|\bthank|\bnot (?:sure|luck|a coincidence)\b|\bi (?:did not|didn't)\b"
+    r"|\bnot a technical fault\b",
+    re.IGNORECASE)
+
+# Polarity: a negation flips what the sentence says; "no more than", "not only" are limits, not negations.
+NEGATOR_RE = re.compile(
+    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
+# Words that turn a statement around without negating it: "price below the cost", "stop carrying forward",
+# "instead of", "fewer". Each flips the polarity, so "we do not price below the cost" affirms the floor.
+TURN_RE = re.compile(
+    r"\b(?:stop|stops|stopping|skip|skipping|drop|dropping|remove|removing|eliminate|eliminating|scrap|scrapping|"
+    r"waive|bypass|bypassing|shorten|cut|cutting|instead|rather|below|beneath|under|fewer|less|lower|lowering|"
+    r"ban|bans|banning|prohibit\w*|forbid\w*)\b", re.IGNORECASE)
+NOT_A_NEGATION_RE = re.compile(
+    r"\b(?:no (?:more|later|less|fewer) than|not only|not just|no matter|no doubt|nothing but|cut-off|"
+    r"(?:switch|switches|switched|switching|turn|turns|sign|signs|signed|signing|take|took|taking|kick|top|"
+    r"drop|drops|dropped|dropping|paid|pay|pays|paying|set|sets|log|logs|logged|head|heads|start|starts|far|"
+    r"back|one|well|better|worse) off|under (?:way|review|\d)|at least|at most)\b", re.IGNORECASE)
+# "X instead of Y", "Y rather than X", "X, not Y": the sentence affirms one side and rules out the other.
+CONTRAST_RE = re.compile(r"\binstead of\b|\brather than\b|,\s*not\s|\bnot\s+\w+(?:\s+\w+)?,\s*(?:but|it is)\b",
+                         re.IGNORECASE)
+# What the pitch proposes or asks for, as against its background.
+PROPOSAL_RE = re.compile(
+    r"\b(?:propos\w*|recommend\w*|suggest\w*|we (?:want|would like|'d like|plan|intend|aim|need|should|will|'ll|"
+    r"could|can)|i(?:'d| would)? (?:like|want|suggest|propose|recommend|ask)|let(?:'s| us| it| them| the| each| "
+    r"drivers| planners)?|should|would|ask(?:ing)? (?:for|you)|request\w*|approv\w*|sign-?off|mandate|instead of|"
+    r"rather than|switch|move to|replace|drop|stop|skip|cut|buy|order|acquire|take over|raise|lower|commit|"
+    r"trial|pilot|roll ?out|introduce|launch|start|make)\b", re.IGNORECASE)
+# Headings that say where in a memo a sentence sits, not what it is about.
+GENERIC_HEADING_RE = re.compile(
+    r"^(?:the rules?|why(?: we are doing it| this matters.*)?|what (?:we are doing|is changing|this means.*|"
+    r"we did|we got wrong|we ask of you|i owe you.*|would have to be true.*|we (?:are|will) (?:going to )?stop"
+    r"(?: doing)?)|how (?:we will (?:decide|know if it works|report it)|this affects the drivers)|where we (?:are|start "
+    r"from)|thank you|the numbers?|the plan.*|summary|background|introduction|next steps|on \w+|\d+\..*)$",
+    re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Stance:
+    """A position the executive states, the sentence exactly as in its passage, and a label a person would write."""
+
+    text: str
+    hit: PassageHit
+    audience: str
+    label: str
+    polarity: int  # -1: it rules something out; +1: it affirms a rule or commitment
+    # When its memo or section is headed "A, not B" ("Assistive, Not Automatic"): what she affirms and what she rules
+    # out, each with the subject ("Dispatch Assist: assistive" / "Dispatch Assist: automatic").
+    sides: tuple[str, str] | None = None
+
+    @property
+    def source_id(self) -> int:
+        return self.hit.source_id
+
+    @property
+    def embedding_text(self) -> str:
+        """What is embedded: the sentence with its heading, which says what it is about ("A human dispatcher owns
+        every call: There is no automatic dispatch mode…")."""
+        heading = self.hit.heading or ""
+        return f"{heading}: {self.text}" if heading and heading != self.hit.title else self.text
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A sentence of the pitch, whether it proposes something, and its polarity."""
+
+    text: str
+    proposal: bool
+    polarity: int
+    contrast: bool
+
+
+@dataclass(frozen=True)
+class Clash:
+    """A claim of the pitch against a stance of the executive's, and how sure the reading is (0 to 1)."""
+
+    claim: Claim
+    stance: Stance
+    similarity: float
+    score: float
+
+
+# Side clauses of a claim ("even though the grid won't be ready", "because nobody reads them") say why, not what.
+SIDE_CLAUSE_RE = re.compile(r"\b(?:even though|although|though|because|since|while|whereas|where|if|unless|when|until|so that|so)"
+                            r"\b[^,;:.]*", re.IGNORECASE)
+
+
+def polarity(sentence: str) -> int:
+    """-1 when the sentence rules something out, +1 when it affirms: negated ("not", "no", "never", outside the
+    phrases that only bound a number) and each turning word ("below", "stop", "instead") flips it. Side clauses
+    ("even though…", "because…", "where…") are left out: they say why or where, not what."""
+    cleaned = SIDE_CLAUSE_RE.sub(" ", NOT_A_NEGATION_RE.sub(" ", sentence))
+    sign = -1 if NEGATOR_RE.search(cleaned) else 1
+    return sign * (-1 if len(TURN_RE.findall(cleaned)) % 2 else 1)
+
+
+def is_stance(sentence: str) -> bool:
+    """Whether a sentence states a position: a line drawn, a rule, a commitment."""
+    n = len(words(sentence))
+    if not MIN_STANCE_WORDS <= n <= MAX_STANCE_WORDS or sentence.rstrip().endswith("?"):
+        return False
+    if "|" in sentence or NOT_A_STANCE_RE.search(sentence):
+        return False
+    if PAST_RE.search(sentence) and not MODAL_RE.search(sentence):
+        return False
+    return bool(STANCE_RE.search(sentence) or (n <= 20 and CONTRAST_STANCE_RE.search(sentence)))
+
+
+def stance_label(hit: PassageHit) -> str:
+    """The memo's section heading when it names the point, else the source's title (a heading, never keywords)."""
+    heading = " ".join((hit.heading or "").split()).strip(" :")
+    if heading and heading != hit.title and not GENERIC_HEADING_RE.match(heading) and len(words(heading)) >= 2:
+        return heading
+    return " ".join((hit.title or "").split())
+
+
+# A heading that states a position as a contrast: "Assistive, Not Automatic", "Build, not buy, for now", "Written
+# Pre-Reads, Not Slides", "We measure outcomes, not acceptance", "Retention over new logos".
+HEADING_CONTRAST_RE = re.compile(
+    r"^(?:(?P<subject>[^:]{3,60}):\s*)?(?P<a>[^,:]{2,40}?),?\s+(?:and\s+)?not\s+(?!only\b|just\b)(?P<b>[^,:]{2,40}?)"
+    r"(?:,[^:]*)?$|^(?P<a2>[\w' -]{3,30}) over (?P<b2>[\w' -]{3,30})$", re.IGNORECASE)
+
+
+def heading_sides(heading: str, title: str) -> tuple[str, str] | None:
+    """(affirmed, ruled out) of a heading or title that states a contrast, each with its subject; else None."""
+    match = HEADING_CONTRAST_RE.match(" ".join(heading.split()))
+    if match is None:
+        return None
+    a, b = match.group("a") or match.group("a2"), match.group("b") or match.group("b2")
+    subject = match.group("subject") or (title.split(":")[0] if heading != title else "")
+    a, b = a.strip(), b.strip()
+    if re.match(r"(?:we|i|our)\b", a, re.IGNORECASE) and len(b.split()) < len(a.split()):
+        b = " ".join(a.split()[:len(a.split()) - len(b.split())] + [b])  # "We measure outcomes, not acceptance"
+    prefix = f"{subject.strip()}: " if subject and subject.strip() else ""
+    return f"{prefix}{a}", f"{prefix}{b}"
+
+
+def position_sides(hit: PassageHit) -> tuple[str, str] | None:
+    """The contrast a stance's section or memo is headed by (the section's heading first)."""
+    for heading in (hit.heading, hit.title):
+        if heading:
+            sides = heading_sides(heading, hit.title or "")
+            if sides is not None:
+                return sides
+    return None
+
+
+def stances_in(hit: PassageHit, audience: str) -> list[Stance]:
+    """The stance sentences of one executive passage."""
+    found = []
+    for start, end in sentence_spans(hit.text):
+        sentence = hit.text[start:end]
+        if is_stance(sentence):
+            found.append(Stance(text=sentence, hit=hit, audience=audience, label=stance_label(hit),
+                                 polarity=polarity(sentence), sides=position_sides(hit)))
+    return found
+
+
+def pitch_claims(sentences: Iterable[str]) -> list[Claim]:
+    """The pitch's sentences that can carry a claim (not questions, not fragments)."""
+    claims = []
+    for sentence in sentences:
+        if sentence.rstrip().endswith("?") or not MIN_CLAIM_WORDS <= len(words(sentence)) <= MAX_CLAIM_WORDS:
+            continue
+        claims.append(Claim(text=sentence, proposal=bool(PROPOSAL_RE.search(sentence)), polarity=polarity(sentence),
+                            contrast=bool(CONTRAST_RE.search(sentence))))
+    return claims
+
+
+# --- vectors -----------------------------------------------------------------------------------------------------
+
+_VECTORS: OrderedDict[str, np.ndarray] = OrderedDict()
+_VECTORS_LOCK = threading.Lock()
+VECTOR_CACHE = 20_000
+
+
+def stance_vectors(embed: Embed, stances: Sequence[Stance]) -> np.ndarray:
+    """Unit vectors of the stances, remembered across rehearsals (the corpus changes rarely)."""
+    return cached_vectors(embed, [s.embedding_text for s in stances])
+
+
+def cached_vectors(embed: Embed, texts: list[str]) -> np.ndarray:
+    """Unit vectors of texts the corpus holds, remembered across rehearsals."""
+    with _VECTORS_LOCK:
+        known = {t: _VECTORS[t] for t in texts if t in _VECTORS}
+    missing = list(dict.fromkeys(t for t in texts if t not in known))
+    if missing:
+        fresh = np.asarray(embed(missing), dtype=np.float32)
+        with _VECTORS_LOCK:
+            for text, vector in zip(missing, fresh, strict=True):
+                _VECTORS[text] = known[text] = vector
+            while len(_VECTORS) > VECTOR_CACHE:
+                _VECTORS.popitem(last=False)
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([known[t] for t in texts])
+
+
+# --- contradictions ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClashWeights:
+    """How a (claim, stance) pair is read; fitted on the development split by bench/rehearsal.py --fit."""
+
+    # Below this closeness in meaning (claim to stance sentence) the claim is about something else.
+    floor: float = 0.4
+    # Weight of the pitch as a whole being about the stance's memo and section (title and heading).
+    topic: float = 0.5
+    # A claim that is the pitch's proposal, not its background.
+    proposal: float = 0.0
+    # The score a pair with opposite polarity needs to be called a contradiction.
+    threshold: float = 0.59
+    # When a stance that agrees with the claim (same polarity) scores this much above the clash, the claim is taken
+    # to restate her position, not to run against it.
+    agreement: float = 0.05
+    # Only positions she holds across sources count (said in at least this many, by meaning): a one-off line in
+    # one meeting or e-mail is not a stance to hold a pitch to...
+    recurring: int = 1
+    # ...unless it is written down in a memo or a talk, when `written` is set.
+    written: bool = True
+    # Under a contrast heading, how much nearer the ruled-out side than the affirmed side a claim must be.
+    lean: float = 0.0
+    # Only the pitch's proposals are held to her positions (its background and figures are not), when it has any.
+    proposals_only: bool = True
+
+
+# Two stance sentences say the same thing when at least this close in meaning.
+SAME_POSITION = 0.6
+
+
+def recurrence(stances: Sequence[Stance], vectors: np.ndarray) -> np.ndarray:
+    """For each stance, in how many sources the executive states something this close to it (its own included)."""
+    if not stances or vectors.size == 0:
+        return np.zeros(len(stances), dtype=int)
+    close = vectors @ vectors.T >= SAME_POSITION
+    source = np.array([s.source_id for s in stances])
+    return np.array([len(set(source[close[k]].tolist())) for k in range(len(stances))], dtype=int)
+
+
+def eligible(stances: Sequence[Stance], corpus: StanceVectors, weights: ClashWeights) -> np.ndarray:
+    """The stances a pitch can be held to: written positions (memos, talks) and positions said in several sources."""
+    counts = corpus.recurrence
+    written = np.array([weights.written and s.hit.kind in ("memo", "talk") for s in stances], dtype=bool)
+    return written | (counts >= weights.recurring)
+
+
+DEFAULT_CLASH = ClashWeights()
+
+
+@dataclass
+class PitchVectors:
+    """The claims' vectors and the pitch's as a whole."""
+
+    claims: np.ndarray
+    pitch: np.ndarray
+
+
+@dataclass
+class StanceVectors:
+    """The stances' vectors and their memo-and-section topics'."""
+
+    sentences: np.ndarray
+    topics: np.ndarray
+    recurrence: np.ndarray  # in how many sources each stance is said (by meaning)
+    affirmed: np.ndarray  # the contrast's sides (zero rows for stances under no contrast heading)
+    ruled_out: np.ndarray
+    contrast: np.ndarray  # whether each stance has sides
+
+
+def stance_topic(stance: Stance) -> str:
+    """What a stance is about, as its source says: the title and the section heading."""
+    return f"{stance.hit.title}. {stance.hit.heading or ''}".strip(". ")
+
+
+def corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
+    """The stances' vectors (remembered across rehearsals)."""
+    sentences = cached_vectors(embed, [s.embedding_text for s in stances])
+    contrast = np.array([s.sides is not None for s in stances], dtype=bool)
+    affirmed = np.zeros_like(sentences)
+    ruled_out = np.zeros_like(sentences)
+    if contrast.any():
+        sides = [s.sides for s in stances if s.sides is not None]
+        affirmed[contrast] = cached_vectors(embed, [a for a, _ in sides])
+        ruled_out[contrast] = cached_vectors(embed, [b for _, b in sides])
+    return StanceVectors(sentences=sentences, topics=cached_vectors(embed, [stance_topic(s) for s in stances]),
+                         recurrence=recurrence(stances, sentences), affirmed=affirmed, ruled_out=ruled_out,
+                         contrast=contrast)
+
+
+def pitch_vectors(embed: Embed, claims: Sequence[Claim], pitch_text: str) -> PitchVectors:
+    """The claims' vectors and the whole pitch's (the mean of its claims' when it is longer than the model reads)."""
+    texts = [c.text for c in claims]
+    short = len(words(pitch_text)) <= 180
+    matrix = np.asarray(embed(texts + ([pitch_text] if short else [])), dtype=np.float32)
+    claims_m = matrix[:len(texts)]
+    if short:
+        whole = matrix[-1]
+    else:
+        mean = claims_m.mean(axis=0) if len(texts) else np.zeros(matrix.shape[1], dtype=np.float32)
+        whole = mean / (np.linalg.norm(mean) or 1.0)
+    return PitchVectors(claims=claims_m, pitch=whole)
+
+
+def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: PitchVectors, corpus: StanceVectors,
+                weights: ClashWeights = DEFAULT_CLASH) -> list[Clash]:
+    """(claim, stance) pairs of opposite polarity close enough in meaning, scored as contradictions (best first).
+
+    Polarity: one rules out what the other affirms (a limit against a proposal to do it, a rule against a proposal
+    to drop it). A claim whose closest stance agrees with it by a wide margin is left alone."""
+    if not claims or not stances or pitch.claims.size == 0 or corpus.sentences.size == 0:
+        return []
+    similarity = pitch.claims @ corpus.sentences.T
+    topic = corpus.topics @ pitch.pitch
+    proposal = np.array([weights.proposal if c.proposal else 0.0 for c in claims])[:, None]
+    score = similarity + weights.topic * topic[None, :] + proposal
+    opposite = np.array([c.polarity for c in claims])[:, None] != np.array([s.polarity for s in stances])[None, :]
+    if corpus.contrast.any():
+        # Under a contrast heading the sides decide: a claim nearer what she rules out than what she affirms
+        # ("full automation" against "Assistive, Not Automatic") runs against her, whatever its negations.
+        leans = pitch.claims @ corpus.ruled_out.T - pitch.claims @ corpus.affirmed.T
+        opposite = np.where(corpus.contrast[None, :], leans > weights.lean, opposite)
+    opposite &= eligible(stances, corpus, weights)[None, :]
+    if weights.proposals_only and any(c.proposal for c in claims):
+        opposite &= np.array([c.proposal for c in claims], dtype=bool)[:, None]
+    agreeing = np.where(opposite, -np.inf, score).max(axis=1)
+    found = []
+    for i, j in zip(*np.nonzero(opposite & (similarity >= weights.floor)), strict=True):
+        value = float(score[i, j])
+        if agreeing[i] > value + weights.agreement:
+            continue
+        found.append(Clash(claim=claims[int(i)], stance=stances[int(j)], similarity=float(similarity[i, j]),
+                           score=value))
+    found.sort(key=lambda c: -c.score)
+    return found
+
+
+def contradictions(claims: Sequence[Claim], stances: Sequence[Stance], pitch: PitchVectors, corpus: StanceVectors,
+                   weights: ClashWeights = DEFAULT_CLASH, limit: int = 1) -> list[Clash]:
+    """The stances the pitch's claims run against, strongest first, one per source and claim."""
+    chosen: list[Clash] = []
+    for clash in pair_scores(claims, stances, pitch, corpus, weights):
+        if clash.score < weights.threshold:
+            break
+        if any(c.stance.source_id == clash.stance.source_id or c.claim == clash.claim for c in chosen):
+            continue
+        chosen.append(clash)
+        if len(chosen) >= limit:
+            break
+    return chosen
