@@ -393,6 +393,8 @@ class RehearsalQuestion(Open):
     question: str
     kind: str
     asked_in: int | None = None
+    context: str | None = Field(None, description="Who in its meeting it was put to, when that was someone else "
+                                                  "named in it (\"asked of Ray Castillo in Q3 2025 QBR\").")
     citation: Citation
 
 
