@@ -36,6 +36,9 @@ NEEDS = {
     "web.upload_submit": "curator", "web.source_page": "curator", "web.source_action": "curator",
     "web.persona_page": "curator", "web.search_page": "curator", "web.unanswered_page": "curator",
     "web.audit_page": "curator",
+    "api.gap_map": "curator", "api.gap_map_csv": "curator", "api.link_gap_theme": "curator",
+    "api.unlink_gap_theme": "curator", "web.gaps_page": "curator", "web.gaps_link": "curator",
+    "web.gaps_unlink": "curator",
     "api.create_twin": "admin", "api.record_consent": "admin", "api.pause_twin": "admin", "api.resume_twin": "admin",
     "api.list_users": "admin", "api.add_user": "admin", "api.update_user": "admin", "web.admin_page": "admin",
     "web.admin_add_user": "admin", "web.admin_update_user": "admin", "web.admin_create_twin": "admin",
@@ -60,7 +63,7 @@ def routes(app: Flask) -> list[tuple[str, str, str]]:
 def fill(rule: str, world: TrustWorld, ids: dict[str, int]) -> str:
     values = {"slug": "dana", "source_id": world.canaries[0], "interaction_id": ids["interaction"],
               "rehearsal_id": ids["rehearsal"], "job_id": 1, "email": "nobody@example.com", "token": "x",
-              "filename": "app.css", "fmt": "json"}
+              "filename": "app.css", "fmt": "json", "theme": "0123456789abcdef", "link_id": 1}
 
     def one(match: re.Match[str]) -> str:
         if match[2] == "action":  # a harmless action of each kind: resuming a running twin, retiring the canary
