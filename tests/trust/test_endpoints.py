@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.corpus import corrections as stored
 from service.corpus import store
+from service.corpus.models import Passage
 from service.web.auth import make_dev_login_link
 from tests.trust.conftest import CANARY_PROBES, CANARY_SECRETS, TrustWorld, leaked
 
@@ -39,6 +42,10 @@ NEEDS = {
     "api.gap_map": "curator", "api.gap_map_csv": "curator", "api.link_gap_theme": "curator",
     "api.unlink_gap_theme": "curator", "web.gaps_page": "curator", "web.gaps_link": "curator",
     "web.gaps_unlink": "curator",
+    "api.list_corrections": "curator", "api.create_correction": "curator", "api.get_correction": "curator",
+    "api.edit_correction": "curator", "api.withdraw_correction": "curator", "web.corrections_page": "curator",
+    "web.correction_new": "curator", "web.correction_create": "curator", "web.correction_page": "curator",
+    "web.correction_edit": "curator", "web.correction_withdraw": "curator",
     "api.create_twin": "admin", "api.record_consent": "admin", "api.pause_twin": "admin", "api.resume_twin": "admin",
     "api.list_users": "admin", "api.add_user": "admin", "api.update_user": "admin", "web.admin_page": "admin",
     "web.admin_add_user": "admin", "web.admin_update_user": "admin", "web.admin_create_twin": "admin",
@@ -63,6 +70,7 @@ def routes(app: Flask) -> list[tuple[str, str, str]]:
 def fill(rule: str, world: TrustWorld, ids: dict[str, int]) -> str:
     values = {"slug": "dana", "source_id": world.canaries[0], "interaction_id": ids["interaction"],
               "rehearsal_id": ids["rehearsal"], "job_id": 1, "email": "nobody@example.com", "token": "x",
+              "correction_id": ids.get("correction", 1),
               "filename": "app.css", "fmt": "json", "theme": "0123456789abcdef", "link_id": 1}
 
     def one(match: re.Match[str]) -> str:
@@ -99,6 +107,12 @@ def test_every_route_for_every_role(app: Flask, world: TrustWorld, session_facto
     client.post(f"/api/v1/interactions/{quoted['interaction_id']}/feedback",
                 json={"helpful": False, "reason": "say more about Nordwind"}, headers=world.people["leader"].headers)
     ids = {"interaction": interaction, "rehearsal": leader_answer["rehearsal_id"]}
+    with session_factory() as session:  # a correction standing on the canary: only leadership may read it
+        canary = session.scalar(select(Passage.id).where(Passage.source_id == world.canaries[0],
+                                                         Passage.executive.is_(True)))
+        ids["correction"] = stored.create_correction(session, store.get_twin(session, "dana"), "What is Halcyon?",
+                                                     passage_ids=[canary]).id
+        session.commit()
     csrf = ""
     if who != "anonymous":
         page = client.get(make_dev_login_link(app, f"{who}@example.com"), follow_redirects=True)
