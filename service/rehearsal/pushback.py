@@ -20,7 +20,6 @@ from service.rehearsal.ranking import source_similarity
 from service.rehearsal.rubric import quote
 from service.rehearsal.stances import (
     DEFAULT_CLASH,
-    SAME_POSITION,
     Embed,
     Stance,
     StanceVectors,
@@ -236,8 +235,7 @@ def _evidence(session: Session | None, twin: Twin | None, viewer: Viewer | None,
     return None
 
 
-# A position recurs when sentences this close in meaning to it are said in at least RECURS_IN sources.
-RECURS_SIMILARITY = SAME_POSITION
+# A position recurs when sentences close in meaning to it (SAME_POSITION) are said in at least RECURS_IN sources.
 RECURS_IN = 2
 # The pitch addresses a priority when one of its sentences comes this close to it in meaning.
 ADDRESSED = 0.5
@@ -256,7 +254,7 @@ def recurring_priorities_left_out(stances: list[Stance], corpus: StanceVectors, 
     nearest the pitch's subject first, one per memo section."""
     if not stances or corpus.sentences.size == 0:
         return []
-    close = corpus.sentences @ corpus.sentences.T >= RECURS_SIMILARITY
+    close = corpus.same
     recurs = corpus.recurrence
     bears = corpus.sentences @ pitch_vector
     addressed = (claim_vectors @ corpus.sentences.T).max(axis=0) if claim_vectors.size else np.zeros(len(stances))

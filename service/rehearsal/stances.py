@@ -311,6 +311,7 @@ class StanceVectors:
     sentences: np.ndarray
     topics: np.ndarray
     recurrence: np.ndarray  # in how many sources each stance is said (by meaning)
+    same: np.ndarray  # which stances say the same thing (by meaning)
     affirmed: np.ndarray  # the contrast's sides (zero rows for stances under no contrast heading)
     ruled_out: np.ndarray
     contrast: np.ndarray  # whether each stance has sides
@@ -321,8 +322,27 @@ def stance_topic(stance: Stance) -> str:
     return f"{stance.hit.title}. {stance.hit.heading or ''}".strip(". ")
 
 
+_CORPORA: OrderedDict[tuple[int, int], StanceVectors] = OrderedDict()
+
+
 def corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
-    """The stances' vectors (remembered across rehearsals)."""
+    """The stances' vectors, contrast sides and recurrence (remembered across rehearsals while the stances and the
+    model are the same)."""
+    owner = getattr(embed, "__self__", embed)
+    key = (id(owner), hash(tuple((s.text, s.hit.passage_id, s.hit.source_version, s.label) for s in stances)))
+    with _VECTORS_LOCK:
+        found = _CORPORA.get(key)
+    if found is not None:
+        return found
+    found = _corpus_vectors(embed, stances)
+    with _VECTORS_LOCK:
+        _CORPORA[key] = found
+        while len(_CORPORA) > 16:
+            _CORPORA.popitem(last=False)
+    return found
+
+
+def _corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
     sentences = cached_vectors(embed, [s.embedding_text for s in stances])
     contrast = np.array([s.sides is not None for s in stances], dtype=bool)
     affirmed = np.zeros_like(sentences)
@@ -333,7 +353,7 @@ def corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
         ruled_out[contrast] = cached_vectors(embed, [b for _, b in sides])
     return StanceVectors(sentences=sentences, topics=cached_vectors(embed, [stance_topic(s) for s in stances]),
                          recurrence=recurrence(stances, sentences), affirmed=affirmed, ruled_out=ruled_out,
-                         contrast=contrast)
+                         contrast=contrast, same=sentences @ sentences.T >= SAME_POSITION)
 
 
 def pitch_vectors(embed: Embed, claims: Sequence[Claim], pitch_text: str) -> PitchVectors:
@@ -348,6 +368,10 @@ def pitch_vectors(embed: Embed, claims: Sequence[Claim], pitch_text: str) -> Pit
         mean = claims_m.mean(axis=0) if len(texts) else np.zeros(matrix.shape[1], dtype=np.float32)
         whole = mean / (np.linalg.norm(mean) or 1.0)
     return PitchVectors(claims=claims_m, pitch=whole)
+
+
+# Pairs kept per pitch, best first (a long pitch against a large corpus has many).
+MAX_PAIRS = 200
 
 
 def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: PitchVectors, corpus: StanceVectors,
@@ -372,15 +396,12 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
     if weights.proposals_only and any(c.proposal for c in claims):
         opposite &= np.array([c.proposal for c in claims], dtype=bool)[:, None]
     agreeing = np.where(opposite, -np.inf, score).max(axis=1)
-    found = []
-    for i, j in zip(*np.nonzero(opposite & (similarity >= weights.floor)), strict=True):
-        value = float(score[i, j])
-        if agreeing[i] > value + weights.agreement:
-            continue
-        found.append(Clash(claim=claims[int(i)], stance=stances[int(j)], similarity=float(similarity[i, j]),
-                           score=value))
-    found.sort(key=lambda c: -c.score)
-    return found
+    keep = opposite & (similarity >= weights.floor) & ~(agreeing[:, None] > score + weights.agreement)
+    rows, cols = np.nonzero(keep)
+    order = np.argsort(-score[rows, cols], kind="stable")[:MAX_PAIRS]
+    return [Clash(claim=claims[int(rows[k])], stance=stances[int(cols[k])],
+                  similarity=float(similarity[rows[k], cols[k]]), score=float(score[rows[k], cols[k]]))
+            for k in order]
 
 
 def contradictions(claims: Sequence[Claim], stances: Sequence[Stance], pitch: PitchVectors, corpus: StanceVectors,
