@@ -997,7 +997,7 @@ def embed(rt: Runtime, slugs: tuple[str, ...], as_json: bool) -> None:
     """Store dense-rerank vectors for passages that have none (every twin, or the SLUGS given)."""
     from service.corpus import store
     from service.search import reranker_for
-    from service.search.vectors import embed_and_store, passages_without_vectors
+    from service.search.vectors import embed_and_store, passages_to_embed
 
     check_schema(rt)
     reranker = reranker_for(rt.settings)
@@ -1009,7 +1009,7 @@ def embed(rt: Runtime, slugs: tuple[str, ...], as_json: bool) -> None:
     with rt.session() as s, progress:
         twins = [store.get_twin(s, slug) for slug in slugs] if slugs else store.list_twins(s)
         for twin_row in twins:
-            todo = passages_without_vectors(s, reranker.model, twin_id=twin_row.id)
+            todo = passages_to_embed(s, reranker, twin_id=twin_row.id)
             task = progress.add_task(twin_row.slug, total=len(todo))
             report = embed_and_store(s, reranker, todo, progress=partial(_advance, progress, task))
             progress.remove_task(task)
@@ -1421,10 +1421,10 @@ def serve_demo(rt: Runtime, host: str, port: int) -> None:
 
 
 def _add_corrections_group() -> None:
-    """The `corrections` group lives in its own module (it uses this one's helpers)."""
-    from service.cli_corrections import corrections
+    """The `corrections` group lives in its own module, built with this one's helpers."""
+    from service.cli_corrections import build_group
 
-    main.add_command(corrections)
+    main.add_command(build_group(sys.modules[__name__]))
 
 
 _add_corrections_group()
