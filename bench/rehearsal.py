@@ -544,7 +544,7 @@ def run_qmsum(args: argparse.Namespace) -> int:
                       f"{ms:.1f}")
     console.print(table)
     base = results[0][1]
-    best = results[-1][1]
+    best = next(scores for name, scores, _ in results if name.endswith("(default)"))
     console.print(f"default ranker vs BM25: P@5 {best['P@5']:.3f} vs {base['P@5']:.3f} "
                   f"(x{best['P@5'] / max(base['P@5'], 1e-9):.2f}); hit@1 {best['hit@1']:.3f} vs {base['hit@1']:.3f}")
 
