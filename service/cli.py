@@ -997,7 +997,7 @@ def embed(rt: Runtime, slugs: tuple[str, ...], as_json: bool) -> None:
     """Store dense-rerank vectors for passages that have none (every twin, or the SLUGS given)."""
     from service.corpus import store
     from service.search import reranker_for
-    from service.search.vectors import embed_and_store, passages_to_embed
+    from service.search.vectors import embed_and_store, passages_without_vectors
 
     check_schema(rt)
     reranker = reranker_for(rt.settings)
@@ -1009,7 +1009,7 @@ def embed(rt: Runtime, slugs: tuple[str, ...], as_json: bool) -> None:
     with rt.session() as s, progress:
         twins = [store.get_twin(s, slug) for slug in slugs] if slugs else store.list_twins(s)
         for twin_row in twins:
-            todo = passages_to_embed(s, reranker, twin_id=twin_row.id)
+            todo = passages_without_vectors(s, reranker.model, twin_id=twin_row.id)
             task = progress.add_task(twin_row.slug, total=len(todo))
             report = embed_and_store(s, reranker, todo, progress=partial(_advance, progress, task))
             progress.remove_task(task)
