@@ -35,6 +35,8 @@ from service.twin.text import content_stems, query_terms, sentence_spans, stem_s
 MAX_HISTORY_TURNS = 3
 # A follow-up with this few content terms borrows the previous question's terms for retrieval.
 FOLLOW_UP_TERMS = 4
+REFERS_BACK_RE = re.compile(r"\b(?:it|its|that|this|these|those|they|them|their|there|he|she|him|his|her)\b",
+                            re.IGNORECASE)
 FOLLOW_UP_RE = re.compile(r"^\s*(?:and|but|so|also|what about|how about|why|why not|then|ok(?:ay)?|and what|"
                           r"what else|anything else)\b", re.IGNORECASE)
 RULES = """Rules:
@@ -149,7 +151,12 @@ def retrieval_query(question: str, history: Sequence[tuple[str, str]]) -> str:
     if not history:
         return question
     terms = query_terms(question)
-    if len(terms) > FOLLOW_UP_TERMS and not FOLLOW_UP_RE.match(question):
+    leans = bool(FOLLOW_UP_RE.match(question))
+    if len(terms) > FOLLOW_UP_TERMS and not leans:
+        return question
+    # A short question that names its own subject ("What is our on-time target?") is a new question, not a
+    # follow-up: only one that refers back ("How much will it cost?") or says almost nothing borrows.
+    if len(terms) > 1 and not leans and not REFERS_BACK_RE.search(question):
         return question
     previous = history[-1][0]
     borrowed = [w for w in query_terms(previous) if w not in terms]

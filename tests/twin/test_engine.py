@@ -149,6 +149,15 @@ def test_a_follow_up_searches_with_the_previous_question(session: Session, setti
     assert not alone.grounded  # without the conversation the same words say too little to answer
 
 
+def test_a_new_short_question_in_a_conversation_is_answered_on_its_own_subject(session: Session, settings: Settings,
+                                                                              world: World) -> None:
+    first = answer_question(session, settings, "dana", "Why did you choose cold chain for pharmaceutical customers?",
+                            world.employee)
+    lisbon = answer_question(session, settings, "dana", "Where is the new engineering office?", world.employee,
+                             conversation_id=first.conversation_id)
+    assert lisbon.grounded and lisbon.citations[0].source_id == world.sources["lisbon"].id
+
+
 def test_extractive_answers_stream_sentence_by_sentence(session: Session, settings: Settings, world: World) -> None:
     events = list(stream_answer(session, settings, "dana", "Why did you choose cold chain for pharmaceutical "
                                 "customers?", world.employee))

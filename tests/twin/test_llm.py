@@ -236,3 +236,10 @@ def test_short_follow_ups_borrow_the_previous_questions_terms() -> None:
     long_question = "What did the drone delivery pilot in Denver teach you about remote clinics?"
     assert retrieval_query(long_question, history) == long_question
     assert retrieval_query("And next year?", []) == "And next year?"
+    assert "pricing" in retrieval_query("How much will it cost?", history)
+
+
+def test_a_short_question_that_names_its_own_subject_is_not_taken_for_a_follow_up() -> None:
+    history = [("Will dispatchers lose their jobs because of the AI tool?", "…")]
+    assert retrieval_query("What is our on-time target?", history) == "What is our on-time target?"
+    assert retrieval_query("Parking at the depot?", history) == "Parking at the depot?"
