@@ -241,7 +241,8 @@ def answer_turn(session: Session, settings: Settings, rehearsal_id: int, viewer:
     question = pending["question"] if pending else "Anything else I should know?"
     pitch = pitch_stems(row.pitch)
     cites = Citations()
-    verdict = assess(question, reply, embedder_for(settings))
+    embed = embedder_for(settings)
+    verdict = assess(question, reply, embed)
     asked = set(state["asked"])
     last_round = row.round + 1 >= row.max_rounds
     lines: list[str] = []
@@ -249,17 +250,15 @@ def answer_turn(session: Session, settings: Settings, rehearsal_id: int, viewer:
     gap_line: str
     if verdict.accepted:
         gap_line = ACCEPT_LINE
-        matters = why_it_matters(question, reply, bank, asked)
+        matters = why_it_matters(question, reply, bank, asked, embed)
         if matters is not None:
             lines.append(f"{matters.text} [{cites.cite(matters.hit, matters.text).n}]")
-        elif pending and (original := find_item(bank, pending)) is not None:
-            lines.append(f"I ask that for a reason: {original.text} [{cites.cite(original.hit, original.text).n}]")
         if not last_round:
             next_item = _next_after_accept(state, bank, pitch, asked)
     else:
         gap = verdict.gap or "topic"
         gap_line = "Not yet. " + verdict.line
-        if gap in ("topic", "length") and pending:
+        if gap in ("topic", "length", "count") and pending:
             next_item = find_item(bank, pending)
         else:
             next_item = follow_up_for(gap, question, reply, pitch, bank, asked)
@@ -267,8 +266,8 @@ def answer_turn(session: Session, settings: Settings, rehearsal_id: int, viewer:
                 next_item = find_item(bank, pending)
         if last_round:
             next_item = None
-    state["history"].append({"round": row.round + 1, "question": question, "accepted": verdict.accepted,
-                             "gap": verdict.gap, "missing": list(verdict.missing)})
+    state["history"].append({"round": row.round + 1, "question": question, "reply": reply,
+                             "accepted": verdict.accepted, "gap": verdict.gap, "missing": list(verdict.missing)})
     next_question: dict[str, Any] | None = None
     if next_item is not None:
         citation = cites.cite(next_item.hit, next_item.text)
@@ -329,14 +328,7 @@ def _copy_state(state: dict[str, Any] | None) -> dict[str, Any]:
 
 def _next_after_accept(state: dict[str, Any], bank: VisibleBank, pitch: Counter[str],
                        asked: set[str]) -> BankItem | None:
-    """After an accepted answer: push on a weak part of the pitch, else the next question in line."""
-    for criterion in state["weak"]:
-        if criterion in state["pushed"]:
-            continue
-        state["pushed"].append(criterion)
-        item = push_for_criterion(criterion, pitch, bank, asked)
-        if item is not None:
-            return item
+    """After an accepted answer: the next prepared question in line, then a push on a weak part of the pitch."""
     queue = state["queue"]
     while state["next"] < len(queue):
         ref = queue[state["next"]]
@@ -344,6 +336,13 @@ def _next_after_accept(state: dict[str, Any], bank: VisibleBank, pitch: Counter[
         if ref["key"] in asked:
             continue
         item = find_item(bank, ref)
+        if item is not None:
+            return item
+    for criterion in state["weak"]:
+        if criterion in state["pushed"]:
+            continue
+        state["pushed"].append(criterion)
+        item = push_for_criterion(criterion, pitch, bank, asked)
         if item is not None:
             return item
     ranked = rank_items(pitch, bank, bank.questions, n=1, exclude=asked)
@@ -371,9 +370,11 @@ def build_summary(row: Rehearsal, state: dict[str, Any], bank: VisibleBank, cite
     answered = [q for q, h in last_verdict.items() if h["accepted"]]
     unresolved = [h for h in last_verdict.values() if not h["accepted"]]
     strong = [{"point": c["label"], "detail": c["reason"]} for c in criteria if c["score"] >= 4]
-    strong += [{"point": "Your answer", "detail": q} for q in answered]
+    # A round's row: the point is the twin's question, the detail what the presenter answered (or what it lacked).
+    strong += [{"point": q, "detail": f"Your answer: {last_verdict[q].get('reply', '')}".strip(), "round": True}
+               for q in answered]
     fix = [{"point": c["label"], "detail": c["reason"]} for c in criteria if c["score"] < PUSH_BELOW]
-    fix += [{"point": "Your answer", "detail": f"{h['question']} {GAP_LINES.get(h['gap'] or 'topic', '')}"}
+    fix += [{"point": h["question"], "detail": GAP_LINES.get(h["gap"] or "topic", ""), "round": True}
             for h in unresolved]
     prepare: list[dict[str, Any]] = []
     seen = set(answered)
@@ -393,10 +394,10 @@ def build_summary(row: Rehearsal, state: dict[str, Any], bank: VisibleBank, cite
     parts = [f"That's the end of this rehearsal. Scorecard: {total:g} of {top:g}."]
     if answered:
         parts.append(f"You answered {len(answered)} of my questions well.")
-    labels = [c["point"] for c in strong if c["point"] != "Your answer"]
+    labels = [c["point"] for c in strong if not c.get("round")]
     if labels:
         parts.append("Strong: " + "; ".join(labels[:4]) + ".")
-    labels = [c["point"] for c in fix if c["point"] != "Your answer"]
+    labels = [c["point"] for c in fix if not c.get("round")]
     if labels:
         parts.append("To fix: " + "; ".join(labels[:4]) + ".")
     if prepare:

@@ -28,6 +28,13 @@ DETAIL_REPLY_WORDS = 25
 # ON_POINT up it is squarely on the question. Chosen on the dev half of bench/data/rehearsal/rounds.jsonl.
 OFF_TOPIC = 0.15
 ON_POINT = 0.55
+# "How many drivers...": a reply that never names what is counted must come this close in meaning to be on it (a
+# number about something else, the data when asked about the drivers, is not an answer).
+UNNAMED_COUNT = 0.3
+COUNTED_RE = re.compile(r"\bhow (?:many|much)\s+(?:(?:of|our|the|your|their|these|those|existing|current|new|more|"
+                        r"extra|additional|other)\s+)*([a-z][a-z-]+)", re.IGNORECASE)
+# A quote of the executive's said on accepting must be this close in meaning to the question: on the same point.
+SAME_POINT = 0.5
 
 # What a question asks for; each must be in the reply for it to be accepted.
 EXPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -40,8 +47,9 @@ EXPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
                         re.IGNORECASE)),
     ("signal", re.compile(r"\bhow (?:will|would|do|can|could) (?:we|you|i) (?:know|tell|see|measure)|\bmeasure|"
                           r"early warning|what does success look like|know early\b", re.IGNORECASE)),
-    ("owner", re.compile(r"\bwho(?:m)?\b|\bwhose\b",
-                         re.IGNORECASE)),
+    # "who" asking for a person ("and approved by whom?"), not a relative clause ("the ones who stay").
+    ("owner", re.compile(r"(?:^|[,;:.?!(]\s*|\b(?:and|or|but|so|then|by|to|for|from|with|of|about|exactly|me|us|know|"
+                         r"say|tell|decides?|is|was)\s+)(?:who(?:m|se)?\b|who's\b)", re.IGNORECASE)),
     ("fallback", re.compile(r"\b(?:what if|plan b|fallback|fall back|happens if|pull the plug|walk away|kill it|"
                             r"(?:make|would) (?:you|us|we) (?:stop|pause|give up)|if (?:it|this|that|we|they) "
                             r"(?:doesn't|does not|don't|can't|cannot|fails?|goes? down|breaks?)|what will you do if|"
@@ -57,7 +65,9 @@ REASON_RE = re.compile(r"\b(?:because|so that|so we|so every|that's why|that is 
                        r"which means|means|otherwise|given|due to|if we don't|if we do not|or else)\b|[:;]", re.IGNORECASE)
 OWNER_RE = re.compile(r"\b(?:i do|i will|i'll|i own|me|you (?:do|decide|sign|approve)|owner|owns|own it|accountable|"
                       r"responsible|lead(?:s|ing)?|manager|head of|board|finance|director|signs?|ops|operations|hr|"
-                      r"legal)\b", re.IGNORECASE)
+                      r"legal|(?:approv|sign|agre|ratifi|endors|authori[sz]|sanction)ed (?:off )?by|committee|council|"
+                      r"panel|steering|chair\w*|ceo|cfo|coo|cto|chief|vp|president|executive team|leadership team)\b",
+                      re.IGNORECASE)
 SMALL_NUMBER_RE = re.compile(r"(?<!at )\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
                              r"thirty|forty|fifty|hundred|dozen|half)\b", re.IGNORECASE)
 # A name: a capitalised word inside a sentence, or at its start when possessive or followed by another name.
@@ -122,12 +132,14 @@ class Assessment:
     missing: tuple[str, ...] = ()
     similarity: float | None = None
     concrete: tuple[str, ...] = ()
+    counted: str | None = None
 
     @property
     def line(self) -> str:
         """What the executive says is missing, in a sentence or two."""
         gaps = self.missing or ((self.gap,) if self.gap else ())
-        return " ".join(GAP_LINES.get(g, GAP_LINES["topic"]) for g in gaps[:2])
+        lines = {**GAP_LINES, "count": f"You haven't told me how many {self.counted or 'there are'}."}
+        return " ".join(lines.get(g, GAP_LINES["topic"]) for g in gaps[:2])
 
 
 def expectations(question: str) -> list[str]:
@@ -189,6 +201,12 @@ def assess(question: str, reply: str, embed: Embed | None = None) -> Assessment:
                                                for n in needs)
     if sim is not None:
         topical = sim >= OFF_TOPIC or (gives_what_was_asked and sim >= OFF_TOPIC / 3)
+        counted = COUNTED_RE.search(question)
+        leads_with_count = bool(find_figures(" ".join(reply_words[:3])) or SMALL_NUMBER_RE.search(" ".join(reply_words[:3])))
+        if (topical and counted and sim < UNNAMED_COUNT and not leads_with_count
+                and not set(content_stems(counted.group(1))) & set(content_stems(reply))):
+            wanted = tuple(n for n in needs if n in GAP_LINES and n not in ("detail", "number"))
+            return Assessment(False, "count", ("count", *wanted), sim, said, counted.group(1).lower())
     else:
         topical = len(asked) < 2 or bool(shared) or bool(said)
     if not topical:
@@ -221,7 +239,8 @@ def follow_up_for(gap: str, question: str, reply: str, pitch: Counter[str], bank
                   asked: set[str]) -> BankItem | None:
     """Another of the executive's questions (or concerns) that presses on what the reply left out."""
     pattern = GAP_TERMS.get(gap)
-    pool = [i for i in bank.items if i.key not in asked and (pattern is None or pattern.search(i.text))]
+    # Only real questions are asked: a concern is a statement, and would be put to the presenter as if it were one.
+    pool = [i for i in bank.questions if i.key not in asked and (pattern is None or pattern.search(i.text))]
     query = Counter(pitch)
     for s in content_stems(question):
         query[s] += 3
@@ -236,16 +255,25 @@ def push_for_criterion(criterion: str, pitch: Counter[str], bank: VisibleBank, a
     pattern = CRITERION_TERMS.get(criterion)
     if pattern is None:
         return None
-    pool = [i for i in bank.items if i.key not in asked and pattern.search(i.text)]
+    pool = [i for i in bank.questions if i.key not in asked and pattern.search(i.text)]
     ranked = rank_items(pitch, bank, pool, n=1, exclude=asked)
     return ranked[0].item if ranked else None
 
 
-def why_it_matters(question: str, reply: str, bank: VisibleBank, exclude: set[str]) -> BankItem | None:
-    """A concern of the executive's that shows why the question mattered to them."""
+def why_it_matters(question: str, reply: str, bank: VisibleBank, exclude: set[str],
+                   embed: Embed | None = None) -> BankItem | None:
+    """A concern of the executive's on the same point as the question (by meaning), showing why it mattered to them;
+    None when nothing is that close (a quote sharing a word or two reads as a non-sequitur)."""
     asked = content_stems(question)
     query = Counter({s: 2 * c for s, c in asked.items()})
     query.update(content_stems(reply))
     pool = [i for i in bank.concerns if i.key not in exclude and set(i.stems) & set(asked)]
-    ranked = rank_items(query, bank, pool, n=1, exclude=exclude)
-    return ranked[0].item if ranked and ranked[0].score > 0 else None
+    ranked = [r for r in rank_items(query, bank, pool, n=5, exclude=exclude) if r.score > 0]
+    if not ranked:
+        return None
+    vectors = embed_safely(embed, [question, *(r.item.text for r in ranked)])
+    if vectors is None:
+        return None
+    closeness = vectors[1:] @ vectors[0]
+    best = int(closeness.argmax())
+    return ranked[best].item if float(closeness[best]) >= SAME_POINT else None

@@ -4,6 +4,7 @@ one-line pitch asked for more."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from service.rehearsal import answer_turn, start_rehearsal
 from service.rehearsal.bank import BANKS
 from service.rehearsal.engine import _usable_bank
 from service.rehearsal.pitch import analyse_pitch, find_figures
-from service.rehearsal.rounds import assess, item_ref
+from service.rehearsal.rounds import SAME_POINT, assess, item_ref
 from service.search.encoder import local_encoder
 from service.twin.persona import persona_settings
 
@@ -119,13 +120,16 @@ def test_a_concise_on_point_answer_about_the_riskiest_assumption_is_accepted(ses
     started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=PHARMACY_PITCH)
     session.commit()
     question = _put_on_the_table(session, settings, demo, started.rehearsal_id, RISKIEST)
-    turn = answer_turn(session, settings, started.rehearsal_id, demo,
-                       "That pharmacies have orders packed by 22:00. We'll know in the first two weeks from the "
-                       "ready-on-time rate; below 90% we stop adding stores.").to_dict()
+    turn_reply = ("That pharmacies have orders packed by 22:00. We'll know in the first two weeks from the "
+                  "ready-on-time rate; below 90% we stop adding stores.")
+    turn = answer_turn(session, settings, started.rehearsal_id, demo, turn_reply).to_dict()
     assert turn["reaction"] in ("accept", "summary") and turn["text"].startswith("That answers it."), turn["text"]
     assert "Walk me through it properly" not in turn["text"]
-    history = session.get(Rehearsal, started.rehearsal_id).state["history"]
-    assert history[-1] == {"round": 1, "question": question, "accepted": True, "gap": None, "missing": []}
+    row = session.get(Rehearsal, started.rehearsal_id)
+    assert row is not None
+    history = row.state["history"]
+    assert history[-1] == {"round": 1, "question": question, "reply": turn_reply, "accepted": True, "gap": None,
+                           "missing": []}
 
 
 def test_an_answer_that_misses_part_of_the_question_gets_a_follow_up_naming_what_is_missing(
@@ -173,3 +177,134 @@ def test_a_four_word_pitch_gets_a_request_for_more_not_a_scorecard(session: Sess
     # Two plain sentences with an ask are enough to rehearse.
     two = "We want a second night shift at Ashby Road for the backlog. We ask you to approve the overtime by May."
     assert start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=two).scorecard["criteria"]
+
+
+# The new user's two pitches on the demo twin (one in line with Dana Reyes, one against her), as they pasted them.
+SHADOW_PITCH = """Proposal: Extend Dispatch Assist to Eastgate in shadow mode
+
+I propose we take Dispatch Assist to the Eastgate depot, following the rules in the March memo. Dispatchers stay in \
+charge: the tool suggests, a human dispatcher owns every call, and drivers can flag any route that does not work on \
+the road.
+
+Eastgate has been live and stable on One Halvorsen for ten weeks. We would give the six Eastgate dispatchers two \
+weeks of paid training and let them shape how the tool is configured for their routes. For the first month it would \
+run in shadow mode only: it suggests and nobody has to use it, and we compare its plans against the manual plan on \
+on-time in full, drivers' hours and rest breaks, and hours worked after midnight.
+
+The riskiest assumption is that Eastgate's customer-hours data is clean. We will clean it in the first three weeks, \
+owned by the Eastgate dispatch lead, and if the shadow-mode suggestions keep sending vans to closed docks we stop \
+and fix the data before going further. Cost: about $180k for training and data clean-up. Decision point: the \
+Eastgate dispatch team decides after the shadow month, by 30 November.
+"""
+AUTOMATIC_PITCH = """Proposal: Fully automatic dispatch at Calder North and Eastgate
+
+I propose that from Q3 we let Dispatch Assist allocate loads and build routes on its own, with no dispatcher \
+reviewing or approving its plans. The night dispatch team at Calder North would move to daytime customer service \
+roles, and we would cut dispatcher headcount by 40% across both depots over the next year.
+
+The numbers: Calder North handles 9,140 loads a month, and the tool already produces a plan between 22:00–05:00 \
+without help. Removing the review step saves about $2.4m a year. Rollout would take 8–12 weeks per depot.
+
+Risks: if on-time-in-full drops below 97 % for two consecutive weeks, we would pause the rollout and bring \
+dispatchers back on the night shift. The owner is the VP Operations, Ray Okafor.
+"""
+DRIVERS_ANSWER = ("No drivers move out of the road division for this: the pilot touches only the six Eastgate "
+                  "dispatchers. For drivers, the change is that they can flag a bad route in the app, and the Eastgate "
+                  "dispatch lead reviews every flag within 24 hours; if more than 5% of routes are flagged we stop.")
+CUSTOMER_ANSWER = ("The customer is the night shippers at Calder North; on Monday nothing changes for them, their loads "
+                   "are planned the same way, only we move wave 3 by a quarter.")
+
+
+def _quoted(text: str) -> list[str]:
+    """The executive's sentences quoted in a reaction, each followed by its [n]."""
+    return [q.strip() for q in re.findall(r"([^\]]+?) \[\d+\]", text)]
+
+
+def test_after_an_accepted_answer_each_round_asks_the_next_prepared_question(session: Session, settings: Settings,
+                                                                             demo: Viewer) -> None:
+    started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=SHADOW_PITCH).to_dict()
+    session.commit()
+    prepared = [q["question"] for q in started["questions"]]
+    first = answer_turn(session, settings, started["rehearsal_id"], demo, DRIVERS_ANSWER).to_dict()
+    assert first["reaction"] == "accept", first["text"]
+    # Not a memo sentence ("No surprises: these are the questions I ask...") but the rehearsal's own question 2.
+    assert first["next_question"]["question"] == prepared[1] and first["next_question"]["kind"] == "question"
+    assert first["next_question"]["question"].endswith("?") and "No surprises" not in first["text"]
+    second = answer_turn(session, settings, started["rehearsal_id"], demo,
+                         "Drivers keep their routes and their hours; they get a button in the app to flag a bad "
+                         "route, and the Eastgate dispatch lead reviews every flag within 24 hours.").to_dict()
+    assert second["reaction"] == "accept", second["text"]
+    assert second["next_question"]["question"] == prepared[2]
+    assert len({prepared[0], first["next_question"]["question"], second["next_question"]["question"]}) == 3
+
+
+def test_an_answer_about_something_else_is_not_accepted_for_a_how_many_question(session: Session,
+                                                                                settings: Settings,
+                                                                                demo: Viewer) -> None:
+    started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=SHADOW_PITCH)
+    session.commit()
+    question = _put_on_the_table(session, settings, demo, started.rehearsal_id, "how many of our existing drivers")
+    turn = answer_turn(session, settings, started.rehearsal_id, demo,
+                       "The riskiest assumption is that Eastgate's customer-hours data is clean. We will clean it in "
+                       "the first three weeks, owned by the Eastgate dispatch lead.").to_dict()
+    assert turn["reaction"] == "follow_up", turn["text"]
+    assert turn["text"].startswith("Not yet. You haven't told me how many drivers."), turn["text"]
+    assert turn["next_question"]["question"] == question
+    # "the ones who stay" is not a question about who owns it: a straight answer is accepted.
+    assert assess(question, DRIVERS_ANSWER, local_encoder().encode).accepted
+
+
+def test_an_approving_committee_and_a_date_answer_approved_by_whom_and_from_when(session: Session,
+                                                                                 settings: Settings,
+                                                                                 demo: Viewer) -> None:
+    started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=AUTOMATIC_PITCH)
+    session.commit()
+    _put_on_the_table(session, settings, demo, started.rehearsal_id, "approved by whom")
+    turn = answer_turn(session, settings, started.rehearsal_id, demo,
+                       "approved by the executive committee on 15 June, permanent from 1 July").to_dict()
+    assert turn["reaction"] == "accept" and turn["text"].startswith("That answers it."), turn["text"]
+    assert "who owns it" not in turn["text"]
+    model = local_encoder().encode
+    assert assess("Permanent, from when, and approved by whom?",
+                  "The board signed it off in June; it is permanent from the first of July.", model).accepted
+    assert not assess("Permanent, from when, and approved by whom?", "It is permanent from 1 July.",
+                      model).accepted
+
+
+def test_an_accepted_answer_is_followed_by_the_next_question_not_an_unrelated_quote(session: Session,
+                                                                                   settings: Settings,
+                                                                                   demo: Viewer) -> None:
+    started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=AUTOMATIC_PITCH).to_dict()
+    session.commit()
+    assert "wave 3" in started["questions"][0]["question"]
+    turn = answer_turn(session, settings, started["rehearsal_id"], demo, CUSTOMER_ANSWER).to_dict()
+    assert turn["reaction"] == "accept", turn["text"]
+    next_question = turn["next_question"]["question"]
+    model = local_encoder().encode
+    asked = started["questions"][0]["question"]
+    for quote in _quoted(turn["text"].removeprefix("That answers it.")):
+        if quote != next_question:  # anything else said on accepting is on the same point as the question
+            vectors = model([asked, quote])
+            assert float(vectors[0] @ vectors[1]) >= SAME_POINT, quote
+    assert "Freight forwarding" not in turn["text"]
+    assert turn["text"].endswith(f"{next_question} [{turn['next_question']['citation']['n']}]")
+
+
+def test_the_summary_lists_each_answered_question_with_the_presenters_answer(session: Session, settings: Settings,
+                                                                             demo: Viewer) -> None:
+    started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=AUTOMATIC_PITCH).to_dict()
+    session.commit()
+    rid = started["rehearsal_id"]
+    answer_turn(session, settings, rid, demo, CUSTOMER_ANSWER)
+    answer_turn(session, settings, rid, demo, "Approved by the executive committee on 15 June, permanent from 1 July.")
+    last = answer_turn(session, settings, rid, demo, "The weather was lovely at the depot last week.").to_dict()
+    summary = last["summary"]
+    assert last["done"] and summary
+    answered = [row for row in summary["strong"] if row.get("round")]
+    assert [row["point"] for row in answered] == [started["questions"][0]["question"],
+                                                  "Permanent, from when, and approved by whom?"]
+    assert answered[0]["detail"] == f"Your answer: {CUSTOMER_ANSWER}"
+    assert not any(row["point"] == "Your answer" for row in summary["strong"] + summary["fix"])
+    unresolved = [row for row in summary["fix"] if row.get("round")]
+    assert unresolved and unresolved[0]["point"].endswith("?") and not unresolved[0]["detail"].endswith("?")
+    assert "Strong: States the ask" in last["text"] and "Your answer" not in last["text"]
