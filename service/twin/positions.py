@@ -175,11 +175,101 @@ def figures(text: str) -> dict[str, set[float]]:
     return found
 
 
+# What kind of statement a figure is in, from the words around it: a result or a change is what happened, not a
+# position ("we delivered 97.1%" does not revise "our target is 97%"; "reached 14.2%" is progress towards "18%").
+CHANGE_WORDS = word_set("up down rose fell risen fallen grew increased decreased dropped climbed crept from")
+TARGET_WORDS = word_set("target targets aim aims goal goals plan plans planned objective commit committed "
+                        "commitment will 'll ’ll shall should must want budget forecast expect ambition hold keep")
+RESULT_WORDS = word_set("delivered reached ran running was were averaged ended achieved hit stood came finished "
+                        "preliminary actual today currently started stands")
+_WINDOW = 6
+_WINDOW_STOP = re.compile(r"[;:—–(),]")
+# A sentence that announces or narrates rather than states a position ("Three weeks ago I promised to explain why…",
+# "Last autumn our team interviewed 60 customers").
+NARRATIVE_RE = re.compile(
+    r"\b(?:promised|going|want(?:ed)?|meant|set out|plan(?:ned)?)\s+to\s+(?:explain|tell|talk|say|describe|walk|write|"
+    r"share|cover|come back)|\b(?:let me|i'll|i’ll|i will|i'd like to)\s+(?:explain|tell you|talk|say a word|come back|"
+    r"walk you)|\bhere(?:'s|’s| is) (?:where|how|what|why) (?:i|we)\b|\bi have been asked\b", re.IGNORECASE)
+PAST_OPENING_RE = re.compile(
+    r"^\W*(?:(?:last|this past) (?:autumn|fall|spring|summer|winter|year|month|week|quarter|january|february|march|"
+    r"april|may|june|july|august|september|october|november|december)\b|(?:\w+ ){1,2}(?:days|weeks|months|years) ago\b|"
+    r"yesterday\b|in (?:19|20)\d\d,? (?:we|i|our)\b)", re.IGNORECASE)
+_FUTURE_RE = re.compile(r"\b(?:will|'ll|’ll|shall|should|going to|target|aim|goal|plan)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Figure:
+    """One key figure with its unit, the kind of statement it is in, and the words that say what it measures."""
+
+    unit: str
+    value: float
+    kind: str
+    measure: frozenset[str]
+
+
+def _kind(words: Sequence[str]) -> str:
+    """"change", "target", "result" or "" (a plain statement: "orders over $50 ship free")."""
+    if TARGET_WORDS & set(words) or any(w == "by" and any(n.isdigit() and len(n) == 4 for n in words[i + 1:i + 5])
+                                        for i, w in enumerate(words)):
+        return "target"  # "by the end of 2026"; a planned change too ("tariffs will fall by 5 percent")
+    if CHANGE_WORDS & set(words):
+        return "change"
+    if RESULT_WORDS & set(words) or any(w in ("is", "are", "we're", "we’re") and n == "at"
+                                         for w, n in zip(words, words[1:], strict=False)):
+        return "result"  # "we are at 24% electric"
+    return ""
+
+
+def _figures_in(text: str) -> list[_Figure]:
+    """The key figures of a text, each with its kind and measure (from its own clause, else the whole text)."""
+    whole = _kind([w.lower() for w in re.findall(r"[A-Za-z'’]+|\d+", text)])
+    found: list[_Figure] = []
+    for m in FIGURE_RE.finditer(text):
+        for unit, values in figures(m.group(0)).items():
+            before = _WINDOW_STOP.split(text[:m.start()])[-1]
+            after = _WINDOW_STOP.split(text[m.end("num"):])[0]
+            near = [w.lower() for w in re.findall(r"[A-Za-z'’]+|\d+", before)][-_WINDOW:] + \
+                [w.lower() for w in re.findall(r"[A-Za-z'’]+|\d+", after)][:_WINDOW]
+            kind = _kind(near) or whole
+            measure = frozenset(content_stems(" ".join(w for w in near if not w.isdigit()))) - {
+                stem(w) for w in TARGET_WORDS | RESULT_WORDS | CHANGE_WORDS} - {stem(unit)}
+            found.extend(_Figure(unit, v, kind, measure) for v in values)
+    return found
+
+
+def _comparable(x: _Figure, y: _Figure) -> bool:
+    """Whether two figures can disagree: same unit, both positions (a target, or a plain statement of policy such as
+    "we take 40 apprentices a year"; never a result or a change that happened), same measure."""
+    if x.unit != y.unit or {x.kind, y.kind} & {"result", "change"}:
+        return False
+    return not x.measure or not y.measure or bool(x.measure & y.measure)
+
+
+def states_position(text: str) -> bool:
+    """Whether a statement says what is or will be, rather than announcing or narrating ("I promised to explain…")."""
+    if NARRATIVE_RE.search(text):
+        return False
+    return not (PAST_OPENING_RE.search(text) and not _FUTURE_RE.search(text))
+
+
+def _moved(earlier: str, later: str) -> set[str]:
+    """Units whose comparable figures share no value between the two statements."""
+    a, b = _figures_in(earlier), _figures_in(later)
+    moved = set()
+    for unit in {f.unit for f in a} & {f.unit for f in b}:
+        pairs = [(x, y) for x in a for y in b if x.unit == unit and _comparable(x, y)]
+        if pairs and not any(x.value == y.value for x, y in pairs):
+            moved.add(unit)
+    return moved
+
+
 def differs(earlier: str, later: str) -> list[str]:
-    """Why two statements on one point take different positions (empty when nothing says they do)."""
+    """Why two statements on one point take different positions (empty when nothing says they do, or when the
+    earlier one states no position)."""
+    if not states_position(earlier):
+        return []
     reasons = []
-    a, b = figures(earlier), figures(later)
-    moved = {u for u in a.keys() & b.keys() if a[u].isdisjoint(b[u])}
+    moved = _moved(earlier, later)
     if moved - {"year"}:
         reasons.append("figures")
     elif moved:
@@ -213,6 +303,7 @@ def _opposed(earlier: str, later: str) -> bool:
 
 
 CLAUSE_RE = re.compile(r"[;:,—–]|\b(?:and|but|so|because|while|whereas)\b")
+REASON_RE = re.compile(r"because|while|whereas")
 
 
 # Words that deny by themselves: a negated clause holding one is a double negative ("no one would exclude…").
@@ -233,7 +324,11 @@ def _flipped(negated: str, other: str) -> int:
         return 0
     theirs = set(content_stems(other))
     best = 0
-    for clause in CLAUSE_RE.split(negated):
+    pieces = re.split(f"({CLAUSE_RE.pattern})", negated)
+    for at in range(0, len(pieces), 2):
+        clause = pieces[at]
+        if at and REASON_RE.fullmatch(pieces[at - 1].strip()):
+            continue  # a reason given ("…, because in cold chain 97 is not good enough") denies nothing said
         if clause and NEGATION_RE.search(clause) and not NEGATIVE_WORDS_RE.search(clause):
             mine = set(content_stems(clause))
             shared = mine & theirs
@@ -378,12 +473,15 @@ def source_label(hit: HitLike, others: Iterable[dt.date] = ()) -> str:
     return f"the {when(hit.date, others)} {KIND_NAMES.get(hit.kind, 'note')}"
 
 
-def _lead(text: str) -> str:
-    """A statement's first word in lower case when it reads on after a comma ("We…" → "we…")."""
+def _lead(label: str, text: str) -> str:
+    """"As of <label>, we…" when the statement's first word reads on after a comma in lower case ("We…" → "we…");
+    else "As of <label>: Cold chain…" (her other words keep their case)."""
     first = text.split(" ", 1)[0]
-    if first.lower().strip("“\"'‘,;:") in _LOWER_OK and first[:1].isupper() and not first.isupper():
-        return text[:1].lower() + text[1:]
-    return text
+    if first[:1].isupper() and not first.isupper() and first.lower().strip("“\"'‘,;:") not in _LOWER_OK:
+        return f"As of {label}: {text}"
+    if first[:1].isupper() and not first.isupper():
+        text = text[:1].lower() + text[1:]
+    return f"As of {label}, {text}"
 
 
 def compose(change: PositionChange, persona: PersonaSettings, question: str, score: float,
@@ -395,7 +493,7 @@ def compose(change: PositionChange, persona: PersonaSettings, question: str, sco
     sentences = [newest.hit.text[a:b] for a, b in newest.spans]
     segments = []
     for i, sentence in enumerate(sentences):
-        text = f"As of {source_label(newest.hit, dates)}, {_lead(sentence)}" if i == 0 else sentence
+        text = _lead(source_label(newest.hit, dates), sentence) if i == 0 else sentence
         segments.append(text + (" [1]" if i == len(sentences) - 1 else ""))
     used = [newest.hit]
     for n, earlier in enumerate(change.earlier, start=2):
