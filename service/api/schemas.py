@@ -256,7 +256,7 @@ class SearchResponse(Open):
 class AuditQuery(Closed):
     twin: str | None = Field(default=None, max_length=64)
     limit: int = Field(default=100, ge=1, le=500)
-    before_id: int | None = Field(default=None, ge=1)
+    before_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="Events older than this id.")
 
 
 class AuditEventOut(Open):

@@ -19,3 +19,10 @@ def test_the_largest_id_still_reaches_the_view(client, world):
     response = client.get(f"/api/v1/sources/{2**31 - 1}", headers=world.people["admin"].headers)
     assert response.status_code == 404
     assert "source" in error_of(response)["message"]
+
+
+@pytest.mark.parametrize("number", HUGE)
+def test_an_audit_cursor_beyond_any_id_is_refused_clearly(client, world, number):
+    response = client.get(f"/api/v1/audit?before_id={number}", headers=world.people["admin"].headers)
+    assert response.status_code == 400, response.get_json()
+    assert error_of(response)["code"] == "bad_input" and "before_id" in str(response.get_json())
