@@ -19,6 +19,16 @@ class BadInput(UnderstudyError):
     status = 400
 
 
+def check_storable(text: str, what: str) -> None:
+    """BadInput for text no database column can hold (a NUL character, a lone surrogate)."""
+    if "\x00" in text:
+        raise BadInput(f"{what} contains a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInput(f"{what} contains characters that are not valid Unicode text") from None
+
+
 class PitchTooShort(BadInput):
     """A pitch with too little in it to rehearse: the twin asks for more instead of scoring it."""
 

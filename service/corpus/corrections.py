@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from service.corpus.access import Viewer
 from service.corpus.models import Correction, Interaction, Passage, Source, Twin, utcnow
-from service.errors import BadInput, Conflict, NotFound
+from service.errors import BadInput, Conflict, NotFound, check_storable
 
 KINDS = ("answer", "refusal")
 STATUSES = ("active", "withdrawn", "retired", "superseded")
@@ -46,12 +46,7 @@ def normal_question(text: str, what: str = "the question") -> str:
         raise BadInput(f"{what} is empty")
     if len(value) > MAX_QUESTION_CHARS:
         raise BadInput(f"{what} is too long ({len(value)} characters; at most {MAX_QUESTION_CHARS})")
-    if "\x00" in value:
-        raise BadInput(f"{what} contains a NUL character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise BadInput(f"{what} contains characters that are not valid Unicode text") from None
+    check_storable(value, what)
     return value
 
 

@@ -18,7 +18,7 @@ from service.config import Settings
 from service.corpus import store
 from service.corpus.access import Viewer
 from service.corpus.models import Interaction, Twin
-from service.errors import BadInput, TwinUnavailable
+from service.errors import BadInput, TwinUnavailable, check_storable
 from service.search import reranker_for, search_as_configured
 from service.search.index import document_frequencies
 from service.twin import corrections, llm, positions, profile_jobs  # noqa: F401  (profile_jobs: rebuilds follow corpus changes)
@@ -277,16 +277,6 @@ def _prepare(session: Session, settings: Settings, twin_slug: str, question: str
             prepared.refusal = prepared.correction.refusal
     prepared.search_query = llm.retrieval_query(text, history)
     return prepared
-
-
-def check_storable(text: str, what: str) -> None:
-    """BadInput for text no database column can hold (a NUL character, a lone surrogate), before any answering."""
-    if "\x00" in text:
-        raise BadInput(f"{what} contains a NUL character")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise BadInput(f"{what} contains characters that are not valid Unicode text") from None
 
 
 def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: Viewer) -> list[HitLike]:
