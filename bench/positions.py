@@ -59,6 +59,9 @@ SETS = {
     "fixture": FixtureSet("fixture", DATA, "Priya Nair", frozenset({"2025-04-22-spring-all-hands.md"})),
     # Written afterwards, another executive and industry, run once without changing the engine (held out).
     "heldout": FixtureSet("heldout", DATA / "heldout", "Tomás Berg", frozenset({"2025-06-10-midsummer-town-hall.md"})),
+    # Written before the fixture's last four misses were fixed (6 changed and 6 restated points, two questions
+    # each, paragraphs of several sentences, one negated agreeing pair), another executive: a second held-out set.
+    "second": FixtureSet("second", DATA / "second", "Dana Okafor", frozenset({"2025-07-15-summer-town-hall.md"})),
 }
 # "In January 2025 I said" (and the model's variants): an answer that presents a position as an earlier one.
 EARLIER_RE = re.compile(r"\b(?:In|Back in|On)\s+(?:\d{1,2}\s+)?(?:January|February|March|April|May|June|July|August|"
@@ -183,8 +186,8 @@ def detected(fixture: FixtureSet, settings: Any, factory: Any, files: dict[int, 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", dest="sets", default="fixture,heldout",
-                        help="Comma-separated fixture sets: fixture, heldout (default both).")
+    parser.add_argument("--set", dest="sets", default="fixture,heldout,second",
+                        help="Comma-separated fixture sets: fixture, heldout, second (default all three).")
     parser.add_argument("--llm", action="store_true", help="Also answer through the local stand-in model.")
     parser.add_argument("--database-url", help="A database to build the twins in (default: temporary SQLite files).")
     parser.add_argument("--verbose", action="store_true", help="Print every answer.")
