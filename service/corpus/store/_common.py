@@ -1,0 +1,22 @@
+"""What the store's aggregates share: the system actor, slug rule, core tables for bulk statements."""
+
+from __future__ import annotations
+
+import re
+from typing import cast
+
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from service.corpus.models import Passage, Source, Twin
+
+# Core tables for bulk statements that must not go through the ORM's unit of work.
+PASSAGES = cast(Table, Passage.__table__)
+SOURCES = cast(Table, Source.__table__)
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+SYSTEM_ACTOR = "system"
+
+
+def twin_slug_of(session: Session, twin_id: int) -> str | None:
+    """The slug of the twin with this id (None once it is gone), for audit entries."""
+    return session.scalar(select(Twin.slug).where(Twin.id == twin_id))
