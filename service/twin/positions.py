@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.config import Settings
+from service.corpus import store
 from service.corpus.access import Viewer
 from service.corpus.models import Passage, Source
 from service.corpus.revisions import marked_pairs
@@ -41,6 +42,10 @@ POINT_MARGIN = 0.15
 # Reasons that alone say little ("by 2026" against "in 2028", "instead"): they count only this close in meaning.
 WEAK_REASONS = frozenset({"years", "reversal", "negation"})
 CLOSE_POINT = 0.65
+# A sentence the question reaches less well (this share of the anchor's closeness) still speaks to the point when it
+# is this close in meaning to the anchor.
+NEAR_SHARE = 0.5
+NEAR_POINT = 0.55
 # A curator marked the later source as revising the earlier one: its closest sentence need only be this close.
 MARKED_POINT = 0.35
 # Without a sentence model: shared content words instead (Jaccard).
@@ -72,11 +77,13 @@ FIGURE_RE = re.compile(
 # A later statement that says it changes course. Matched in the later statement and not in the earlier one.
 REVERSAL_RE = re.compile(
     r"\b(?:no longer|not any ?more|instead|rather than|after all|on hold|(?:is|are) over|"
+    r"not\b[^.;]{0,30}\bas (?:we|i) (?:first|originally)|"
     r"changed? (?:my|our) (?:mind|plans?|approach|course|view)|not going ahead|won't go ahead|"
     r"(?:we|i)(?:'re|'m|'ll| are| am| will| have| had|'ve)?(?: now| also)?(?: be)?\s+"
     r"(?:ending|stopping|dropping|scrapping|scrapped|cancel+(?:ing|ed)?|postpon(?:e|ed|ing)|delay(?:ed|ing)?|"
     r"paus(?:e|ed|ing)|revers(?:e|ed|ing)|revis(?:e|ed|ing)|lift(?:ed|ing)?|abandon(?:ed|ing)?|"
     r"walk(?:ed|ing)? back|pull(?:ed|ing)? back|shelv(?:e|ed|ing)|rais(?:e|ed|ing)|cut(?:ting)?|"
+    r"suspend(?:ed|ing)?|halt(?:ed|ing)?|phas(?:e|ed|ing) out|wind(?:ing)? down|scal(?:e|ed|ing) back|"
     r"lower(?:ed|ing)?|reduc(?:e|ed|ing)|push(?:ed|ing)? back))\b", re.IGNORECASE)
 # "without" is left out: it mostly opens a subordinate clause ("… without risking their jobs"), not a denial.
 NEGATION_RE = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor)\b|n[’']t\b", re.IGNORECASE)
@@ -143,10 +150,23 @@ class PositionChange:
 
 # --- what differs ----------------------------------------------------------------------------------------------
 
+# Nouns a number names rather than counts ("wave 3", "phase two", "page 2"): a label, not a figure.
+LABEL_WORDS = word_set("wave phase stage page step round part chapter section version tier level gate route lane "
+                       "terminal building dock door zone item option number no figure table appendix exhibit")
+
+
+def _labelled(before: str) -> bool:
+    """Whether a number right after this text is a label ("wave 3 moves…")."""
+    words = re.findall(r"[A-Za-z'’]+|\S", before[-40:])
+    return bool(words) and words[-1].lower() in LABEL_WORDS
+
+
 def figures(text: str) -> dict[str, set[float]]:
     """Key figures of a text by unit: "%", a currency, "deadline"/"year" for years, else the noun counted."""
     found: dict[str, set[float]] = {}
     for m in FIGURE_RE.finditer(text):
+        if _labelled(text[:m.start("num")]) and not m.group("pct") and not m.group("cur"):
+            continue
         raw = m.group("num").replace(",", "")
         word = raw.lower()
         if word in NUMBER_WORDS:
@@ -168,8 +188,8 @@ def figures(text: str) -> dict[str, set[float]]:
             unit = "year"
         else:
             nouns = [w for w in after if w not in _UNIT_SKIP]
-            if not nouns or (word in NUMBER_WORDS and value == 1 and nouns[0] in STOPWORDS):
-                continue  # "one of", "one thing": not a figure
+            if not nouns or nouns[0] in STOPWORDS:
+                continue  # "one of", "2 is stable": not a figure
             unit = stem(nouns[0])
         found.setdefault(unit, set()).add(round(value, 6))
     return found
@@ -177,7 +197,10 @@ def figures(text: str) -> dict[str, set[float]]:
 
 # What kind of statement a figure is in, from the words around it: a result or a change is what happened, not a
 # position ("we delivered 97.1%" does not revise "our target is 97%"; "reached 14.2%" is progress towards "18%").
-CHANGE_WORDS = word_set("up down rose fell risen fallen grew increased decreased dropped climbed crept from")
+CHANGE_WORDS = word_set("up down rose fell risen fallen grew increased decreased dropped climbed crept doubled "
+                        "tripled halved")
+# A present move to a new level states the new position ("parental leave rises to 20 weeks"), not what happened.
+NEW_LEVEL_WORDS = word_set("rises rise increases moves falls drops grows climbs goes going becomes doubles")
 TARGET_WORDS = word_set("target targets aim aims goal goals plan plans planned objective commit committed "
                         "commitment will 'll ’ll shall should must want budget forecast expect ambition hold keep")
 RESULT_WORDS = word_set("delivered reached ran running was were averaged ended achieved hit stood came finished "
@@ -191,7 +214,7 @@ NARRATIVE_RE = re.compile(
     r"share|cover|come back)|\b(?:let me|i'll|i’ll|i will|i'd like to)\s+(?:explain|tell you|talk|say a word|come back|"
     r"walk you)|\bhere(?:'s|’s| is) (?:where|how|what|why) (?:i|we)\b|\bi have been asked\b", re.IGNORECASE)
 PAST_OPENING_RE = re.compile(
-    r"^\W*(?:(?:last|this past) (?:autumn|fall|spring|summer|winter|year|month|week|quarter|january|february|march|"
+    r"^\W*(?:(?:so|and|but|then)\s+)?(?:(?:last|this past) (?:autumn|fall|spring|summer|winter|year|month|week|quarter|january|february|march|"
     r"april|may|june|july|august|september|october|november|december)\b|(?:\w+ ){1,2}(?:days|weeks|months|years) ago\b|"
     r"yesterday\b|in (?:19|20)\d\d,? (?:we|i|our)\b)", re.IGNORECASE)
 _FUTURE_RE = re.compile(r"\b(?:will|'ll|’ll|shall|should|going to|target|aim|goal|plan)\b", re.IGNORECASE)
@@ -212,7 +235,12 @@ def _kind(words: Sequence[str]) -> str:
     if TARGET_WORDS & set(words) or any(w == "by" and any(n.isdigit() and len(n) == 4 for n in words[i + 1:i + 5])
                                         for i, w in enumerate(words)):
         return "target"  # "by the end of 2026"; a planned change too ("tariffs will fall by 5 percent")
-    if CHANGE_WORDS & set(words):
+    if any(w in NEW_LEVEL_WORDS and "to" in words[i + 1:i + 3] for i, w in enumerate(words)):
+        return "target"  # "rises to 20 weeks", "goes up to $75"
+    # "from" says a change only before a figure ("up from 12%"), not before a date ("From April, …").
+    if CHANGE_WORDS & set(words) or any(w == "from" and any(n[:1].isdigit() or n in NUMBER_WORDS
+                                                            for n in words[i + 1:i + 3])
+                                        for i, w in enumerate(words)):
         return "change"
     if RESULT_WORDS & set(words) or any(w in ("is", "are", "we're", "we’re") and n == "at"
                                          for w, n in zip(words, words[1:], strict=False)):
@@ -225,6 +253,8 @@ def _figures_in(text: str) -> list[_Figure]:
     whole = _kind([w.lower() for w in re.findall(r"[A-Za-z'’]+|\d+", text)])
     found: list[_Figure] = []
     for m in FIGURE_RE.finditer(text):
+        if _labelled(text[:m.start("num")]) and not m.group("pct") and not m.group("cur"):
+            continue
         for unit, values in figures(m.group(0)).items():
             before = _WINDOW_STOP.split(text[:m.start()])[-1]
             after = _WINDOW_STOP.split(text[m.end("num"):])[0]
@@ -232,7 +262,7 @@ def _figures_in(text: str) -> list[_Figure]:
                 [w.lower() for w in re.findall(r"[A-Za-z'’]+|\d+", after)][:_WINDOW]
             kind = _kind(near) or whole
             measure = frozenset(content_stems(" ".join(w for w in near if not w.isdigit()))) - {
-                stem(w) for w in TARGET_WORDS | RESULT_WORDS | CHANGE_WORDS} - {stem(unit)}
+                stem(w) for w in TARGET_WORDS | RESULT_WORDS | CHANGE_WORDS | NEW_LEVEL_WORDS} - {stem(unit)}
             found.extend(_Figure(unit, v, kind, measure) for v in values)
     return found
 
@@ -266,7 +296,7 @@ def _moved(earlier: str, later: str) -> set[str]:
 def differs(earlier: str, later: str) -> list[str]:
     """Why two statements on one point take different positions (empty when nothing says they do, or when the
     earlier one states no position)."""
-    if not states_position(earlier):
+    if not states_position(earlier) or _fragment(earlier) or _fragment(later):
         return []
     reasons = []
     moved = _moved(earlier, later)
@@ -274,14 +304,51 @@ def differs(earlier: str, later: str) -> list[str]:
         reasons.append("figures")
     elif moved:
         reasons.append("years")
-    if REVERSAL_RE.search(later) and not REVERSAL_RE.search(earlier):
+    if REVERSAL_RE.search(later) and not REVERSAL_RE.search(earlier) and _turns_from(earlier, later):
         reasons.append("reversal")
+    if _reports(later):
+        return reasons  # "near-miss reports more than doubled" reports what happened: it denies no position
     denial = max(_flipped(earlier, later), _flipped(later, earlier))
     if denial:
         reasons.append("polarity" if denial >= STRONG_DENIAL else "negation")
     if _opposed(earlier, later):
         reasons.append("opposite")
     return reasons
+
+
+CONTRAST_RE = re.compile(r"\b(?:rather than|instead of)\s+([^.;:,—–]*)", re.IGNORECASE)
+
+
+def _turns_from(earlier: str, later: str) -> bool:
+    """Whether a later statement's reversal is of the earlier one: a bare contrast ("… rather than buying volume below
+    cost") counts only when what it turns from is in the earlier statement (two of its words, or a figure)."""
+    cues = list(REVERSAL_RE.finditer(later))
+    contrasts = list(CONTRAST_RE.finditer(later))
+    if len(contrasts) < len(cues) or not contrasts:
+        return True  # a reversal said outright ("no longer", "we are suspending…"), or a bare "instead"
+    theirs = set(content_stems(earlier)) | set(re.findall(r"\d+", earlier))
+    for m in contrasts:
+        object_words = set(content_stems(m.group(1))) | set(re.findall(r"\d+", m.group(1)))
+        shared = object_words & theirs
+        if len(shared) >= 2 or any(w.isdigit() for w in shared):
+            return True
+    return False
+
+
+def _fragment(text: str) -> bool:
+    """Whether a statement is the tail of a sentence cut by a page break ("departures back under six percent…")."""
+    first = text.lstrip("“\"'‘([ ")[:1]
+    return (first.isalpha() and first.islower()) or bool(PAGE_BREAK_RE.search(text))
+
+
+# A running page header inside a statement, then the rest of a cut sentence ("… Page 2 departures back under…").
+PAGE_BREAK_RE = re.compile(r"\bPage \d+\s+[a-z]")
+
+
+def _reports(text: str) -> bool:
+    """Whether a statement reports what happened (a result or a change, past tense), not what is or will be."""
+    words = [w.lower() for w in re.findall(r"[A-Za-z'’]+|\d+", text)]
+    return _kind(words) in ("result", "change")
 
 
 # Words whose use in one statement and opposite's in the other (without the word itself) means the position turned.
@@ -302,7 +369,10 @@ def _opposed(earlier: str, later: str) -> bool:
     return False
 
 
-CLAUSE_RE = re.compile(r"[;:,—–]|\b(?:and|but|so|because|while|whereas)\b")
+CLAUSE_RE = re.compile(r"[;:,—–]|(?<!\d)[.!?](?!\d)|\b(?:and|but|so|because|while|whereas)\b")
+# A clause that opens with these is a condition, not a denial ("If the approval isn't in by January, …").
+CONDITION_RE = re.compile(r"^\W*(?:if|unless|whether|in case)\b", re.IGNORECASE)
+QUOTED_RE = re.compile(r"[“\"][^”\"]*[”\"]")
 REASON_RE = re.compile(r"because|while|whereas")
 
 
@@ -322,19 +392,34 @@ def _flipped(negated: str, other: str) -> int:
     `other` carries no negation of its own."""
     if NEGATION_RE.search(other):
         return 0
-    theirs = set(content_stems(other))
+    # Names say what both speak of, not what one denies ("I don't want a heroic fix on Calder Dispatch").
+    names = _names(negated) | _names(other)
+    theirs = set(content_stems(other)) - names
     best = 0
-    pieces = re.split(f"({CLAUSE_RE.pattern})", negated)
+    pieces = re.split(f"({CLAUSE_RE.pattern})", QUOTED_RE.sub(" ", negated))  # 'Not "most pallets"' quotes words
     for at in range(0, len(pieces), 2):
         clause = pieces[at]
         if at and REASON_RE.fullmatch(pieces[at - 1].strip()):
             continue  # a reason given ("…, because in cold chain 97 is not good enough") denies nothing said
+        if CONDITION_RE.search(clause):
+            continue
         if clause and NEGATION_RE.search(clause) and not NEGATIVE_WORDS_RE.search(clause):
-            mine = set(content_stems(clause))
+            mine = set(content_stems(clause)) - names
             shared = mine & theirs
             if (len(shared) >= 2 and len(shared) >= DENIAL_SHARE * len(mine)) or (shared and shared == mine):
                 best = max(best, len(shared))
     return best
+
+
+def _names(text: str) -> set[str]:
+    """Stems of the capitalised words of a text that do not open a sentence (names: "Calder Dispatch", "Quay Street")."""
+    found: set[str] = set()
+    tokens = text.split()
+    for before, token in zip(["."] + tokens, tokens, strict=False):
+        word = token.strip("“”\"'‘’()[],;:.!?")
+        if word[:1].isupper() and not before.endswith((".", "!", "?", ":", "“", '"')) and word.lower() != "i":
+            found.add(stem(word.lower()))
+    return found
 
 
 # --- statements ------------------------------------------------------------------------------------------------
@@ -426,7 +511,11 @@ def find_change(question: str, hits: Sequence[HitLike], scorer: Scorer | None, *
             continue
         pair = (source_id, anchor_source) if date < anchor.date else (anchor_source, source_id)
         marked = pair in revisions
-        about = [i for i in indexes if pool.relevance[i] >= floor] or (indexes if marked else [])
+        # A sentence the question's words reach less well still speaks to the point when it is very close in meaning to
+        # the anchor ("raising prices on the core line" against "prices flat on our core line of tents…").
+        about = [i for i in indexes if pool.relevance[i] >= floor
+                 or (pool.relevance[i] >= NEAR_SHARE * anchor.relevance and pool.point(a, i) >= NEAR_POINT)] or (
+            indexes if marked else [])
         if not about:
             continue
         j = max(about, key=lambda i: pool.point(a, i))
@@ -447,6 +536,12 @@ def find_change(question: str, hits: Sequence[HitLike], scorer: Scorer | None, *
         if reasons:
             changed.append((other, reasons, marked))
             closeness[id(other)] = point
+    # A change said only by a year or a turn of phrase is a neighbouring point when a clearer change (a figure, a
+    # denial, an opposite, a mark) is closer to the anchor ("Canadian stores pushed back to 2028" against "25 new
+    # stores this year rather than 40", both after "40 new stores in 2025").
+    clear = [closeness[id(s)] for s, rs, _ in changed if set(rs) - WEAK_REASONS]
+    if clear:
+        changed = [c for c in changed if set(c[1]) - WEAK_REASONS or closeness[id(c[0])] >= max(clear)]
     if not changed:
         return None
     group = [anchor, *(s for s, _, _ in changed)]
@@ -741,14 +836,11 @@ def detect_revisions(session: Session, settings: Settings, source: Source) -> li
     scorer = reranker_for(settings)
     if scorer is None or source.date is None:
         return []
-    everyone = Viewer(audiences=frozenset(
-        session.scalars(select(Source.audience).where(Source.twin_id == source.twin_id).distinct())))
+    everyone = Viewer(audiences=store.source_audiences(session, source.twin_id))
     own = [h for h in _passage_hits_any(session, source) if h.executive][:MAX_SOURCE_PASSAGES]
     if not own:
         return []
-    later_ids = set(session.scalars(select(Source.id).where(
-        Source.twin_id == source.twin_id, Source.status == "approved", Source.superseded_by_id.is_(None),
-        Source.date > source.date)))
+    later_ids = {later.id for later in store.later_sources(session, source)}
     others = {h.passage_id: h for h in _passage_hits(session, source.twin_id, later_ids, everyone)}
     if not others:
         return []

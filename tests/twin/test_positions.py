@@ -235,8 +235,9 @@ def test_figures_and_what_differs_between_statements() -> None:
                    "Our working target is cold chain at 24% of revenue by the end of 2028.") == ["figures"]
     assert differs("Cold chain will run to a higher standard.",
                    "Cold chain is running above 98%, because in cold chain 97 is not good enough.") == []
+    # Names shared say what both speak of, not what one denies: "Americans … will not be quick" denies nothing here.
     assert differs("It is important for Americans to know this war will not be quick.",
-                   "Many Americans have questions about the cost of this war.") == ["negation"]
+                   "Many Americans have questions about the cost of this war.") == []
 
 
 @pytest.mark.parametrize("streamed", [False, True])
@@ -298,6 +299,30 @@ def test_the_demo_corpus_lists_no_result_progress_or_narrative_as_a_later_positi
     assert [d.reasons for d in cold if "24% of revenue by the end of 2028" in d.later_text] == [["figures"]]
     scorecard = detect_revisions(session, settings, demo["2024-07-29-q2-2024-scorecard.docx"])
     assert not [d for d in scorecard if "22%" in d.earlier_text], [d.earlier_text for d in scorecard]
+
+
+def test_the_demo_corpus_keeps_its_cold_chain_revision_and_none_of_the_false_ones(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    from service.twin.positions import detect_revisions
+
+    found = [(d.earlier_text, d.later_text, d.reasons) for source in demo.values()
+             for d in detect_revisions(session, settings, source)]
+    assert [r for e, later, r in found if "18% of revenue by the end of 2026" in e
+            and "24% of revenue by the end of 2028" in later] == [["figures"]], found
+    false = {
+        "a word quoted after 'Not'": "most of the pallets arrived",
+        "a result ('reports more than doubled')": "Near-miss reports more than doubled",
+        "a shared name ('a heroic fix on Calder Dispatch')": "heroic fix",
+        "a condition ('If … isn't in by the end of January')": "If Quay Street's approval",
+        "a label ('wave 1', 'wave 3')": "wave 1 forward",
+        "a sentence cut by a page break": "Page 2 departures",
+        "a contrast with something else ('rather than buying volume below cost')": "rather than buying volume",
+        "a denial ending in another sentence ('we are not building one. The dispatcher …')": "automatic dispatch",
+        "a past narration ('So in 2024 we set ourselves a strategy')": "So in 2024 we set",
+    }
+    for why, words in false.items():
+        assert not [p for p in found if words in p[0] or words in p[1]], (why, found)
+    assert len(found) <= 8, found  # 19 before these rules (most of them false)
 
 
 def test_the_demo_on_time_target_is_answered_plainly_and_the_cold_chain_target_with_its_revision(
