@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import Settings, load_settings
@@ -294,7 +294,7 @@ def job_dict(session: Session, job: IngestionJob, *, settings: Settings | None =
         state = queue_state(settings, job)
         if state in ("failed", "stopped", "canceled"):
             status, error = "failed", error or f"the worker reports the job {state}"
-    slug = session.scalar(select(Twin.slug).where(Twin.id == job.twin_id)) or ""
+    slug = store.twin_slug_of(session, job.twin_id) or ""
     body: dict[str, Any] = {
         "id": job.id, "twin": slug, "status": status, "total": job.total, "done": done, "failed": failed,
         "pending": counts["pending"], "counts": {k: counts[k] for k in ("ingested", "duplicate", "updated")},

@@ -78,8 +78,7 @@ def iter_export(session: Session, slug: str) -> Iterator[dict[str, Any]]:
     for source_id in source_ids:
         source = session.get(Source, source_id)
         assert source is not None
-        passages = list(session.scalars(select(Passage).where(Passage.source_id == source_id)
-                                        .order_by(Passage.ordinal)))
+        passages = store.source_passages(session, source_id)
         yield {**_source_record(source, passages), "revised_by": revisions.export_marks(session, source)}
         session.expunge_all()  # keep memory flat on a large corpus
     for event in session.scalars(select(AuditEvent).where(AuditEvent.twin_slug == slug).order_by(AuditEvent.id)):

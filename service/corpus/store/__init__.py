@@ -3,7 +3,7 @@
 Callers use `from service.corpus import store` and `store.add_source(...)`; the modules hold the code.
 """
 
-from service.corpus.store._common import SLUG_RE, SYSTEM_ACTOR
+from service.corpus.store._common import SLUG_RE, SYSTEM_ACTOR, twin_slug_of
 from service.corpus.store.audit import (
     list_audit,
     record_audit,
@@ -70,6 +70,7 @@ from service.corpus.store.sources import (
     add_source,
     approve_source,
     get_source,
+    later_sources,
     list_sources,
     passage_counts,
     reattribute_passages,
@@ -77,6 +78,8 @@ from service.corpus.store.sources import (
     retire_source,
     save_passage_vectors,
     set_source_audience,
+    source_audiences,
+    source_passages,
     source_subjects,
     source_versions,
 )
@@ -145,6 +148,7 @@ __all__ = [
     "ingestion_job_files",
     "ingestion_jobs_by_status",
     "last_consent",
+    "later_sources",
     "link_restored_versions",
     "link_slack_user",
     "list_audit",
@@ -183,10 +187,13 @@ __all__ = [
     "set_source_audience",
     "set_speaker_labels",
     "set_twin_paused",
+    "source_audiences",
+    "source_passages",
     "source_subjects",
     "source_versions",
     "start_ingestion_job",
     "take_job_file",
+    "twin_slug_of",
     "update_interaction",
     "update_persona",
     "update_user",

@@ -183,6 +183,25 @@ def source_versions(session: Session, source: Source) -> list[Source]:
     ))
 
 
+def later_sources(session: Session, source: Source) -> list[Source]:
+    """The twin's approved current sources dated after this one, newest first (none when it has no date)."""
+    if source.date is None:
+        return []
+    return list(session.scalars(select(Source).where(
+        Source.twin_id == source.twin_id, Source.status == "approved", Source.superseded_by_id.is_(None),
+        Source.date > source.date).order_by(Source.date.desc(), Source.id.desc())))
+
+
+def source_audiences(session: Session, twin_id: int) -> frozenset[str]:
+    """Every audience the twin's sources are set to: a viewer holding all of them sees every source."""
+    return frozenset(session.scalars(select(Source.audience).where(Source.twin_id == twin_id).distinct()))
+
+
+def source_passages(session: Session, source_id: int) -> list[Passage]:
+    """A source's passages in order."""
+    return list(session.scalars(select(Passage).where(Passage.source_id == source_id).order_by(Passage.ordinal)))
+
+
 def passage_counts(session: Session, source_ids: list[int]) -> dict[int, int]:
     """Number of passages for each source id."""
     if not source_ids:
