@@ -209,7 +209,7 @@ def dev_login(token: str) -> WerkzeugResponse:
     email, nonce = str(data.get("email", "")), str(data.get("nonce", ""))
     if not nonce or _nonce_used(email, nonce):
         return _login_failed("This sign-in link has already been used. Ask for a new one.")
-    user = db().scalar(select(User).where(User.email == email))
+    user = store.find_user(db(), email)
     if user is None or not user.active:
         return _login_failed("No active user has this e-mail address.")
     store.record_audit(db(), email, DEV_LOGIN_ACTION, object_type="user", object_id=user.id, detail={"nonce": nonce})
@@ -270,7 +270,7 @@ def oidc_callback() -> WerkzeugResponse:
     email = str(claims.get("email") or "").strip().lower()
     if not email or claims.get("email_verified") is False:
         return _login_failed("Your identity provider did not confirm an e-mail address.")
-    user = db().scalar(select(User).where(User.email == email))
+    user = store.find_user(db(), email)
     if user is None or not user.active:
         return _login_failed(f"{email} has no Understudy account. Ask an administrator to add you.")
     store.record_audit(db(), email, "auth.sso_login", object_type="user", object_id=user.id)

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
-from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ingestion.model import KINDS
@@ -23,7 +22,7 @@ from service.api.queries import (
 from service.api.serialize import passage_dict, source_dict, twin_dict, user_dict
 from service.corpus import store
 from service.corpus.access import ROLES
-from service.corpus.models import Passage, Source, Twin
+from service.corpus.models import Source, Twin
 from service.errors import BadInput, UnderstudyError
 from service.twin.labels import change_speaker_labels, source_label_hints
 from service.twin.persona import persona_settings, validate_persona_changes
@@ -268,7 +267,7 @@ def source_page(source_id: int) -> str:
     require_audience(source.audience)  # the preview is the source's text: for its audience's holders only
     twin = db().get(Twin, source.twin_id)
     assert twin is not None
-    passages = db().scalars(select(Passage).where(Passage.source_id == source.id).order_by(Passage.ordinal))
+    passages = store.source_passages(db(), source.id)
     passage_list = [passage_dict(p) for p in passages]
     versions = [source_dict(v, twin.slug, 0) for v in store.source_versions(db(), source)]
     return render_template("source.html", **_curate_context(twin, "sources"),

@@ -6,11 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, request, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from service.corpus import revisions
-from service.corpus.models import Source
+from service.corpus import revisions, store
 from service.errors import UnderstudyError
 from service.twin.positions import revision_report
 from service.web.auth import actor, current_viewer, page_role, require_audience
@@ -24,12 +22,7 @@ def source_positions(source_id: int) -> dict[str, Any]:
     source = _source_or_404(source_id)
     viewer = current_viewer()
     report = revision_report(db(), settings(), source, viewer)
-    later: list[Source] = []
-    if source.date is not None:
-        later = [s for s in db().scalars(select(Source).where(
-            Source.twin_id == source.twin_id, Source.status == "approved", Source.superseded_by_id.is_(None),
-            Source.date > source.date).order_by(Source.date.desc(), Source.id.desc()))
-            if viewer.sees(s.audience)]
+    later = [s for s in store.later_sources(db(), source) if viewer.sees(s.audience)]
     marked = {link["source_id"] for link in report["revised_by"]}
     return {**report, "candidates": [{"id": s.id, "title": s.title, "date": s.date.isoformat() if s.date else ""}
                                      for s in later if s.id not in marked]}
