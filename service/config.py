@@ -92,6 +92,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GAPS_MIN_AUDIENCE_GROUP", 5, "Messaging-gap map: fewest distinct askers of a theme (and of an audience within it) for their audiences to be shown.", int),
     Setting("CORRECTION_SIMILARITY", 0.5, "Least similarity in meaning (cosine, 0 to 1, by the semantic model) of a question to a curator-corrected question, its other phrasings or the sentences it quotes, for the correction to answer it; the same words always match. Chosen by bench/corrections.py; shown on the console's Corrections page.", float),
     Setting("DEV_LOGIN", True, "Allow the development sign-in link when no OIDC issuer is set.", _bool),
+    Setting("PUBLIC_URL", "", "Where people reach the web UI, for the links the CLI prints (`understudy users link`); empty: http://127.0.0.1:8000, the development server."),
     Setting("LOG_LEVEL", "INFO", "Logging level."),
     Setting("REHEARSAL_MAX_ROUNDS", 3, "Rounds of follow-up in a pitch rehearsal before the twin sums up.", int),
     Setting("REHEARSAL_QUESTIONS", 5, "Questions the twin surfaces for a pitch.", int),

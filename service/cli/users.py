@@ -12,6 +12,9 @@ from service.cli.server import development_secret
 from service.corpus import store
 from service.corpus.access import ROLES
 
+# Where `understudy serve` listens by default.
+DEVELOPMENT_URL = "http://127.0.0.1:8000"
+
 
 @click.group()
 def users() -> None:
@@ -81,11 +84,10 @@ def users_token(rt: Runtime, email: str) -> None:
 
 @users.command("link")
 @click.argument("email")
-@click.option("--url", "base_url", default="http://127.0.0.1:8000", show_default=True,
-              help="Where the web UI is served.")
+@click.option("--url", "base_url", help=f"Where the web UI is served (default: UNDERSTUDY_PUBLIC_URL, else {DEVELOPMENT_URL}).")
 @click.option("--json", "as_json", is_flag=True)
 @with_database
-def users_link(rt: Runtime, email: str, base_url: str, as_json: bool) -> None:
+def users_link(rt: Runtime, email: str, base_url: str | None, as_json: bool) -> None:
     """Print a fresh one-time sign-in link for the web UI (when single sign-on is not configured)."""
     from service.web.auth import DEV_LOGIN_MAX_AGE_S, dev_login_enabled, make_dev_login_link
 
@@ -96,6 +98,7 @@ def users_link(rt: Runtime, email: str, base_url: str, as_json: bool) -> None:
         if not user.active:
             fail(f"{user.email} may not sign in (inactive): `understudy users set {user.email} --active` first")
         secret = rt.settings.secret_key or development_secret()
+        base_url = base_url or rt.settings.public_url or DEVELOPMENT_URL
         link = base_url.rstrip("/") + make_dev_login_link(rt.settings.replace(secret_key=secret), user.email)
     if as_json:
         emit_json({"email": user.email, "url": link, "expires_in_s": DEV_LOGIN_MAX_AGE_S, "single_use": True})
