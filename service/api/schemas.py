@@ -63,7 +63,8 @@ class AskResponse(Open):
         default=None, description="What the answer stands on: her own words (extractive), her words rephrased and "
                                   "checked (model), or no answer.")
     basis_label: str | None = Field(default=None, description='The label every channel shows: "her words", '
-                                                             '"her words, rephrased (checked)" or "no answer".')
+                                                             '"her words, rephrased (checked)" or "no answer" (his, '
+                                                             'their: the persona\'s pronoun).')
     positions: dict[str, Any] | None = Field(
         default=None, description="When approved sources disagree over time on the point: the current position's "
                                   "source and the earlier ones ({current, earlier, reasons, marked}).")
@@ -142,6 +143,8 @@ class PersonaPatch(BaseModel):
     no_answer_message: str | None = Field(default=None, max_length=2000)
     refusal_message: str | None = Field(default=None, max_length=2000)
     disclaimer: str | None = Field(default=None, max_length=2000)
+    pronoun: str | None = Field(default=None, description='How answers speak of the executive: "she", "he" or '
+                                                          '"they" (the default; "Stands on: their words").')
     refused_topics: list[str | dict[str, Any]] | None = None
     answer_openers: list[str] | None = None
     signature_phrases: list[str] | None = None

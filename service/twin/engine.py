@@ -64,6 +64,8 @@ class Answer:
     correction: dict[str, Any] | None = None
     # Dated positions the answer gives, newest first, when approved sources disagree over time (positions.py).
     positions: dict[str, Any] | None = None
+    # Whose words the basis label names ("her", "his", "their": the persona's pronoun).
+    possessive: str = "their"
 
     @property
     def basis(self) -> str:
@@ -77,7 +79,7 @@ class Answer:
                 "interaction_id": self.interaction_id, "voice_score": self.voice_score,
                 "fallback_reason": self.fallback_reason, "refused_topic": self.refused_topic,
                 "latency_ms": round(self.latency_ms, 2), "flags": list(self.flags), "correction": self.correction,
-                "basis": self.basis, "basis_label": positions.basis_label(self.basis), "positions": self.positions}
+                "basis": self.basis, "basis_label": positions.basis_label(self.basis, self.possessive), "positions": self.positions}
 
 
 @dataclass
@@ -377,6 +379,6 @@ def _final(session: Session, prepared: _Prepared, viewer: Viewer, channel: str, 
                     interaction_id=row.id, voice_score=voice, fallback_reason=fallback_reason,
                     refused_topic=refused, latency_ms=latency_ms, flags=prepared.flags,
                     correction=prepared.correction.to_dict() if prepared.correction is not None else None,
-                    positions=positions.shown(prepared.change, composed))
+                    positions=positions.shown(prepared.change, composed), possessive=prepared.persona.possessive)
     return {"event": "answer", "data": answer.to_dict(), "answer_object": answer}
 

@@ -76,7 +76,10 @@ DEFAULT_TOPICS: tuple[dict[str, Any], ...] = (
         rf"\b(?:is|was)\s+{_NAME}\s+(?:a\s+)?(?:good|bad|weak|strong|poor|great|competent|incompetent)\b"]},
 )
 CURATOR_KEYS = frozenset({"no_answer_message", "refusal_message", "refused_topics", "disclaimer", "answer_openers",
-                          "signature_phrases", "rehearsal_rubric", "display_name"})
+                          "signature_phrases", "rehearsal_rubric", "display_name", "pronoun"})
+# How answers speak of the executive ("her words"): she, he or they; "they" unless a curator says otherwise.
+PRONOUNS = {"she": "her", "he": "his", "they": "their"}
+DEFAULT_PRONOUN = "they"
 DERIVED_KEYS = frozenset({"style", "style_state"})
 MAX_MESSAGE_CHARS = 1000
 # Caps on what a curator's refused topics may cost: with RE2 (linear time, no backtracking) a question of at most
@@ -219,6 +222,7 @@ class PersonaSettings:
     refused_topics: list[RefusedTopic] = field(default_factory=lambda: [RefusedTopic.from_dict(t)
                                                                         for t in DEFAULT_TOPICS])
     disclaimer: str = DEFAULT_DISCLAIMER
+    pronoun: str = DEFAULT_PRONOUN
     answer_openers: list[str] = field(default_factory=lambda: list(DEFAULT_OPENERS))
     signature_phrases: list[str] = field(default_factory=list)
     # Rehearsal criteria; the rehearsal engine fills in its own defaults when empty.
@@ -228,6 +232,11 @@ class PersonaSettings:
     @property
     def disclaimer_text(self) -> str:
         return self.disclaimer.replace("{name}", self.name)
+
+    @property
+    def possessive(self) -> str:
+        """"her", "his" or "their": whose words an answer stands on."""
+        return PRONOUNS.get(self.pronoun, PRONOUNS[DEFAULT_PRONOUN])
 
     def refusal_for(self, topic: RefusedTopic) -> str:
         return self.refusal_message.replace("{topic}", topic.label)
@@ -248,7 +257,7 @@ class PersonaSettings:
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "no_answer_message": self.no_answer_message,
                 "refusal_message": self.refusal_message, "refused_topics": [t.to_dict() for t in self.refused_topics],
-                "disclaimer": self.disclaimer, "answer_openers": list(self.answer_openers),
+                "disclaimer": self.disclaimer, "pronoun": self.pronoun, "answer_openers": list(self.answer_openers),
                 "signature_phrases": list(self.signature_phrases), "rehearsal_rubric": list(self.rehearsal_rubric),
                 "style": self.style.to_dict()}
 
@@ -260,6 +269,8 @@ def persona_settings(twin: Twin) -> PersonaSettings:
     for key in ("no_answer_message", "refusal_message", "disclaimer"):
         if stored.get(key):
             setattr(persona, key, str(stored[key]))
+    if stored.get("pronoun") in PRONOUNS:
+        persona.pronoun = str(stored["pronoun"])
     if "refused_topics" in stored and stored["refused_topics"] is not None:
         persona.refused_topics = [RefusedTopic.from_dict(t) for t in stored["refused_topics"]]
     for key in ("answer_openers", "signature_phrases", "rehearsal_rubric"):
@@ -289,6 +300,10 @@ def validate_persona_changes(changes: dict[str, Any]) -> dict[str, Any]:
     for key, value in changes.items():
         if key in ("no_answer_message", "refusal_message", "disclaimer", "display_name"):
             clean[key] = _message(key, value)
+        elif key == "pronoun":
+            if value not in PRONOUNS:
+                raise BadInput(f"pronoun must be one of {', '.join(PRONOUNS)}")
+            clean[key] = value
         elif key == "refused_topics":
             clean[key] = _topics(value)
         elif key in ("answer_openers", "signature_phrases"):

@@ -729,7 +729,7 @@ def complete(composed: Composed, change: PositionChange | None, hits: Sequence[H
 
 # --- what an answer stands on ----------------------------------------------------------------------------------
 
-BASIS_LABELS = {"own_words": "her words", "rephrased": "her words, rephrased (checked)", "no_answer": "no answer"}
+BASIS_LABELS = {"own_words": "{whose} words", "rephrased": "{whose} words, rephrased (checked)", "no_answer": "no answer"}
 
 
 def basis(mode: str, grounded: bool) -> str:
@@ -739,9 +739,9 @@ def basis(mode: str, grounded: bool) -> str:
     return "rephrased" if mode == "llm" else "own_words"
 
 
-def basis_label(kind: str) -> str:
-    """The one label every channel shows for an answer's basis."""
-    return BASIS_LABELS.get(kind, BASIS_LABELS["no_answer"])
+def basis_label(kind: str, possessive: str = "their") -> str:
+    """The one label every channel shows for an answer's basis ("her words" for a persona whose pronoun is she)."""
+    return BASIS_LABELS.get(kind, BASIS_LABELS["no_answer"]).replace("{whose}", possessive)
 
 
 # --- with the corpus -------------------------------------------------------------------------------------------

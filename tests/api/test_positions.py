@@ -21,6 +21,7 @@ def depots(world: World, session_factory: sessionmaker[Session], app_settings) -
     """Two approved memos a year apart that disagree on the number of depots, with their vectors stored."""
     with session_factory() as session:
         twin = store.get_twin(session, "dana")
+        store.update_persona(session, "dana", {"pronoun": "she"})  # "Stands on: her words"
         old = store.add_source(session, twin, parsed("Plan for 2025", "plan-2025.docx", OLD,
                                                      date=dt.date(2025, 1, 20)), approve=True).source
         new = store.add_source(session, twin, parsed("Where we stand", "update-2026.docx", NEW,

@@ -69,6 +69,7 @@ def test_curator_settings_override_the_defaults(session: Session, world: World) 
     ({"answer_openers": "Here goes."}, "list of text"),
     ({"rehearsal_rubric": [{"criterion": "Clarity", "weight": -1}]}, "non-negative"),
     ({}, "non-empty"),
+    ({"pronoun": "it"}, "pronoun must be one of she, he, they"),
 ])
 def test_invalid_curator_edits_are_refused_with_a_reason(changes: dict, complaint: str) -> None:
     with pytest.raises(BadInput, match=complaint):
@@ -146,3 +147,21 @@ def test_style_profile_follows_the_approved_corpus_without_a_manual_refresh(sess
     assert "teleportation" in {w["word"] for w in fresh_persona_settings(session, world.twin).style.favoured_words}
     store.retire_source(session, memo.id)
     assert "teleportation" not in {w["word"] for w in fresh_persona_settings(session, world.twin).style.favoured_words}
+
+
+def test_the_pronoun_defaults_to_they_and_a_curator_may_set_she_or_he(session: Session, world: World) -> None:
+    assert persona_settings(world.twin).pronoun == "they" and persona_settings(world.twin).possessive == "their"
+    store.update_persona(session, world.twin.slug, validate_persona_changes({"pronoun": "she"}))
+    assert persona_settings(world.twin).possessive == "her"
+    assert persona_settings(world.twin).to_dict()["pronoun"] == "she"
+
+
+def test_the_demo_executive_is_she(session: Session) -> None:
+    from pathlib import Path
+
+    from service.cli.demo import create_demo_twin, load_demo_twin
+
+    spec = load_demo_twin(Path(__file__).resolve().parents[2] / "examples" / "dana-reyes")
+    create_demo_twin(session, spec)
+    twin = store.get_twin(session, spec["slug"])
+    assert persona_settings(twin).possessive == "her"  # "Stands on: her words" on the demo

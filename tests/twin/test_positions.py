@@ -63,6 +63,7 @@ def dated(session: Session, settings: Settings, tmp_path: Path) -> Dated:
     """Mara Lind's January 2025 memo (.docx) and March 2026 memo (.md), parsed from files, approved, embedded."""
     twin = store.create_twin(session, "mara", "Mara Lind", title="CEO")
     store.record_consent(session, "mara", by="Mara Lind", scope="internal questions")
+    store.update_persona(session, "mara", {"pronoun": "she"})
     old_path = write_docx(tmp_path / "plan-2025.docx",
                           ["To: All staff", "From: Mara Lind", "Date: 20 January 2025", "Subject: Our plan for 2025"],
                           [("Depots", OLD_DEPOTS), ("Docks", OLD_SAFETY), ("Growth", OLD_MARKET)])
@@ -93,6 +94,20 @@ def test_a_changed_figure_gives_the_newest_position_first_then_the_earlier_one(s
     assert answer.positions is not None and answer.positions["current"]["source_id"] == dated.new.id
     assert "figures" in answer.positions["reasons"]
     assert answer.to_dict()["basis_label"] == "her words"
+
+
+@pytest.mark.parametrize(("pronoun", "label"), [(None, "their words"), ("he", "his words"), ("they", "their words")])
+def test_the_basis_label_names_the_executive_by_the_personas_pronoun(
+        session: Session, settings: Settings, dated: Dated, pronoun: str | None, label: str) -> None:
+    if pronoun is None:  # a twin whose curator never chose: "their words", not "her words"
+        dated.twin.persona = {k: v for k, v in (dated.twin.persona or {}).items() if k != "pronoun"}
+    else:
+        store.update_persona(session, "mara", {"pronoun": pronoun})
+    session.flush()
+    answer = answer_question(session, settings, "mara", "How many depots are we opening?", dated.viewer).to_dict()
+    assert answer["basis_label"] == label
+    refused = answer_question(session, settings, "mara", "Which football team do you support?", dated.viewer)
+    assert refused.to_dict()["basis_label"] == "no answer"
 
 
 def test_sources_that_agree_never_get_earlier_i_said(session: Session, settings: Settings, dated: Dated) -> None:
