@@ -2,7 +2,8 @@
 
 The file is JSON lines, gzip-compressed when its name ends in .gz: a header line with the twin (persona,
 speaker labels, consent), then one line per source version (status, history fields and its passages), then
-one line per audit event of the twin. Interactions, rehearsals and users stay behind: they are about people
+one line per gap-theme link (a theme of unanswered questions marked answered by a source), then one line per
+audit event of the twin. Interactions, rehearsals and users stay behind: they are about people
 of one environment, not the twin.
 """
 
@@ -22,9 +23,11 @@ from sqlalchemy.orm import Session
 from service.corpus import revisions, store
 from service.corpus.models import AuditEvent, Passage, Source, Twin
 from service.errors import BadInput
+from service.twin import gaps
 
 FORMAT = "understudy-twin"
-VERSION = 1
+# 2: gap-theme links ("gap_link" records); version 1 files still import.
+VERSION = 2
 _SOURCE_FIELDS = ("title", "kind", "filename", "sha256", "size_bytes", "audience", "status", "version",
                   "uploaded_by", "approved_by", "retired_by")
 
@@ -81,6 +84,8 @@ def iter_export(session: Session, slug: str) -> Iterator[dict[str, Any]]:
         passages = store.source_passages(session, source_id)
         yield {**_source_record(source, passages), "revised_by": revisions.export_marks(session, source)}
         session.expunge_all()  # keep memory flat on a large corpus
+    for link in gaps.export_links(session, store.get_twin(session, slug)):
+        yield {"type": "gap_link", **link}
     for event in session.scalars(select(AuditEvent).where(AuditEvent.twin_slug == slug).order_by(AuditEvent.id)):
         yield {"type": "audit", "id": event.id, "at": _iso(event.at), "actor": event.actor, "action": event.action,
                "object_type": event.object_type, "object_id": event.object_id, "detail": dict(event.detail or {})}
@@ -91,9 +96,10 @@ def export_twin(session: Session, slug: str) -> dict[str, Any]:
     records = iter_export(session, slug)
     header = next(records)
     data: dict[str, Any] = {"format": header["format"], "version": header["version"], "twin": header["twin"],
-                            "sources": [], "audit": []}
+                            "sources": [], "gap_links": [], "audit": []}
+    lists = {"source": "sources", "gap_link": "gap_links", "audit": "audit"}
     for record in records:
-        data["sources" if record["type"] == "source" else "audit"].append(record)
+        data[lists[record["type"]]].append(record)
     return data
 
 
@@ -139,17 +145,23 @@ def _records(data: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> Iterator[
         yield {"type": "twin", "format": data.get("format"), "version": data.get("version"), "twin": data.get("twin")}
         for source in data.get("sources") or []:
             yield {"type": "source", **source}
+        for link in data.get("gap_links") or []:
+            yield {"type": "gap_link", **link}
         for event in data.get("audit") or []:
             yield {"type": "audit", **event}
         return
     yield from data
 
 
-def _new_object_id(event: Mapping[str, Any], twin: Twin, sources: Mapping[int, Source]) -> int | None:
-    """The id here of what an audit event was about: a source or the twin; others (jobs…) did not travel."""
+def _new_object_id(event: Mapping[str, Any], twin: Twin, sources: Mapping[int, Source],
+                   gap_links: Mapping[int, int]) -> int | None:
+    """The id here of what an audit event was about: a source, a gap-theme link or the twin; others (jobs…) did
+    not travel."""
     old = event.get("object_id")
     if event.get("object_type") == "twin":
         return twin.id
+    if event.get("object_type") == "gap_theme_link" and old is not None:
+        return gap_links.get(int(old))
     if event.get("object_type") == "source" and old is not None and int(old) in sources:
         return sources[int(old)].id
     return None
@@ -181,6 +193,7 @@ def _import(session: Session, data: Mapping[str, Any] | Iterable[Mapping[str, An
     by_old_id: dict[int, Source] = {}
     links: list[tuple[Source, int | None, int | None]] = []
     marks: list[tuple[Source, list[dict[str, Any]]]] = []
+    gap_links: dict[int, int] = {}
     passages = events = 0
     for item in records:
         kind = item.get("type")
@@ -190,9 +203,11 @@ def _import(session: Session, data: Mapping[str, Any] | Iterable[Mapping[str, An
             links.append((source, item.get("supersedes_id"), item.get("superseded_by_id")))
             marks.append((source, list(item.get("revised_by") or [])))
             passages += len(item.get("passages") or [])
+        elif kind == "gap_link":
+            gap_links[int(item["id"])] = gaps.restore_link(session, twin, dict(item), by_old_id).id
         elif kind == "audit":
             store.restore_audit_event(session, dict(item), twin_slug=twin.slug,
-                                      object_id=_new_object_id(item, twin, by_old_id))
+                                      object_id=_new_object_id(item, twin, by_old_id, gap_links))
             events += 1
         else:
             raise BadInput(f"unknown record type {kind!r} in the export")
@@ -205,5 +220,5 @@ def _import(session: Session, data: Mapping[str, Any] | Iterable[Mapping[str, An
         revisions.restore_marks(session, source, marked, by_old_id)
     store.record_audit(session, actor, "twin.import", twin_slug=twin.slug, object_type="twin", object_id=twin.id,
                        detail={"exported_slug": record.get("slug"), "sources": len(by_old_id), "passages": passages,
-                               "audit_events": events})
+                               "audit_events": events, "gap_links": len(gap_links)})
     return TransferSummary(twin.slug, len(by_old_id), passages, events)

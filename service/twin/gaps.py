@@ -12,6 +12,7 @@ asked later that mean the same are followed up, answered or not.
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as dt
 import io
@@ -519,6 +520,31 @@ def link_theme(session: Session, settings: Settings, twin: Twin, key: str, sourc
     for wording in theme.members:
         store.review_question(session, twin, wording, status="answered", source_id=source.id,
                               note=f"theme “{theme.name}”", actor=actor)
+    return row
+
+
+def export_links(session: Session, twin: Twin) -> list[dict[str, Any]]:
+    """A twin's theme links as its export carries them, oldest first (source ids of the export; centre in base64)."""
+    return [{"id": row.id, "name": row.name, "question": row.question, "source_id": row.source_id,
+             "model": row.model, "centroid": base64.b64encode(row.centroid or b"").decode("ascii"), "note": row.note,
+             "linked_by": row.linked_by,
+             "linked_at": (row.linked_at if row.linked_at.tzinfo else row.linked_at.replace(tzinfo=dt.UTC)).isoformat()}
+            for row in reversed(store.gap_theme_links(session, twin))]
+
+
+def restore_link(session: Session, twin: Twin, record: dict[str, Any], sources: dict[int, Source]) -> GapThemeLink:
+    """An imported theme link, pointing at the imported source (none when its source did not travel)."""
+    old = record.get("source_id")
+    source = sources.get(int(old)) if old is not None else None
+    centroid = base64.b64decode(str(record.get("centroid") or ""), validate=True)
+    model = str(record.get("model") or "") if centroid else ""
+    when = record.get("linked_at")
+    row = GapThemeLink(twin_id=twin.id, name=str(record["name"])[:500], question=str(record.get("question") or ""),
+                       source_id=source.id if source is not None else None, model=model, centroid=centroid,
+                       note=str(record.get("note") or "")[:2000], linked_by=str(record.get("linked_by") or ""),
+                       linked_at=dt.datetime.fromisoformat(when) if when else dt.datetime.now(dt.UTC))
+    session.add(row)
+    session.flush()
     return row
 
 
