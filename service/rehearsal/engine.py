@@ -27,7 +27,7 @@ from service.rehearsal.pitch import (
     read_pitch,
 )
 from service.rehearsal.pushback import PushBack, find_push_back
-from service.rehearsal.ranking import RankedItem, rank_items
+from service.rehearsal.ranking import DUPLICATE_SIMILARITY, RankedItem, rank_items
 from service.rehearsal.rounds import (
     CRITERION_GAPS,
     GAP_LINES,
@@ -43,7 +43,7 @@ from service.rehearsal.stances import Embed
 from service.twin.citations import Citation, HitLike, citation_for
 from service.twin.guardrails import refused_topic
 from service.twin.persona import PersonaSettings, persona_settings
-from service.twin.text import words
+from service.twin.text import jaccard, words
 
 MAX_REPLY_WORDS = 1500
 # Rubric criteria scored this low get pushed on during the rounds.
@@ -149,6 +149,19 @@ def _usable_bank(session: Session, twin: Twin, viewer: Viewer, persona: PersonaS
     return VisibleBank(items=_allowed(bank.items, persona), source_stems=bank.source_stems, stances=stances)
 
 
+def same_question(a: BankItem, b: BankItem) -> bool:
+    """Whether two of the executive's questions ask the same thing ("What's the number, and what was it last
+    quarter?" and "And what's the number, and what was it last quarter?"), as the ranking merges them."""
+    return a.key == b.key or jaccard(set(a.stems), set(b.stems)) >= DUPLICATE_SIMILARITY
+
+
+def asked_in_any_wording(asked: set[str], bank: VisibleBank) -> set[str]:
+    """The keys of the questions asked and of every question that asks the same thing in other words: none of them
+    is put to the presenter again as if it were new."""
+    done = [i for i in bank.questions if i.key in asked]
+    return asked | {i.key for i in bank.questions if i.key not in asked and any(same_question(i, d) for d in done)}
+
+
 def choose_questions(pitch: Counter[str], bank: VisibleBank, n: int, *, embed: Embed | None = None,
                      sentences: Sequence[str] = ()) -> list[RankedItem]:
     """The executive's questions that bear most on the pitch (by meaning, with a sentence model); their concerns
@@ -244,6 +257,8 @@ def answer_turn(session: Session, settings: Settings, rehearsal_id: int, viewer:
     embed = embedder_for(settings)
     verdict = assess(question, reply, embed)
     asked = set(state["asked"])
+    # What comes next is never the question already asked, in its words or in others.
+    spent = asked_in_any_wording(asked, bank)
     last_round = row.round + 1 >= row.max_rounds
     lines: list[str] = []
     next_item: BankItem | None = None
@@ -254,14 +269,14 @@ def answer_turn(session: Session, settings: Settings, rehearsal_id: int, viewer:
         if matters is not None:
             lines.append(f"{matters.text} [{cites.cite(matters.hit, matters.text).n}]")
         if not last_round:
-            next_item = _next_after_accept(state, bank, pitch, asked)
+            next_item = _next_after_accept(state, bank, pitch, spent)
     else:
         gap = verdict.gap or "topic"
         gap_line = "Not yet. " + verdict.line
         if gap in ("topic", "length", "count") and pending:
             next_item = find_item(bank, pending)
         else:
-            next_item = follow_up_for(gap, question, reply, pitch, bank, asked)
+            next_item = follow_up_for(gap, question, reply, pitch, bank, spent)
             if next_item is None and pending:
                 next_item = find_item(bank, pending)
         if last_round:
@@ -377,16 +392,15 @@ def build_summary(row: Rehearsal, state: dict[str, Any], bank: VisibleBank, cite
     fix += [{"point": h["question"], "detail": GAP_LINES.get(h["gap"] or "topic", ""), "round": True}
             for h in unresolved]
     prepare: list[dict[str, Any]] = []
-    seen = set(answered)
+    listed: list[BankItem] = [i for i in bank.items if i.text in answered]
     refs = [{"question": h["question"]} for h in unresolved] + list(state.get("queue", []))
     for ref in refs:
-        if ref["question"] in seen:
-            continue
         item = next((i for i in bank.items if i.text == ref["question"]
                      and (ref.get("passage_id") is None or i.hit.passage_id == ref["passage_id"])), None)
-        if item is None:
+        # A question already listed or answered, in these words or others, is not one more to prepare for.
+        if item is None or any(item.text == i.text or same_question(item, i) for i in listed):
             continue
-        seen.add(item.text)
+        listed.append(item)
         prepare.append({"question": item.text, "citation": cites.cite(item.hit, item.text).to_dict()})
         if len(prepare) >= PREPARE:
             break

@@ -14,18 +14,64 @@ from service.rehearsal.meaning import Embed, embed_safely, nearest
 from service.twin.text import STOPWORDS, sentences, stem, words
 
 PITCH_SUFFIXES = (".docx", ".pdf", ".md", ".markdown", ".txt")
+# Markdown in a pasted pitch: a heading, list item or quote at a line's start, emphasis, a link or inline code.
+MARKDOWN_RE = re.compile(r"^ {0,3}(?:#{1,6}[ \t]|[-*+][ \t]|\d{1,9}[.)][ \t]|>)|(\*\*|__)\S(?:.*?\S)?\1|\]\(|`[^`\n]+`",
+                         re.MULTILINE)
+_MD_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$")
+_MD_FENCE = re.compile(r"^ {0,3}(?:```|~~~)")
+_MD_RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$|^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*$")
+_MD_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+")
+_MD_ITEM = re.compile(r"^[ \t]*(?:[-*+\u2022]|\d{1,9}[.)])[ \t]+")
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])")
+_MD_CODE = re.compile(r"`+([^`]*)`+")
+_MD_HTML = re.compile(r"</?[A-Za-z][^>]{0,200}>")
+_MD_EMPHASIS = (re.compile(r"\*\*(\S(?:.*?\S)?)\*\*"), re.compile(r"(?<!\w)__(\S(?:.*?\S)?)__(?!\w)"),
+                re.compile(r"~~(\S(?:.*?\S)?)~~"), re.compile(r"(?<![\w*])\*(?![\s*])(.+?)(?<![\s*])\*(?![\w*])"),
+                re.compile(r"(?<![\w_])_(?![\s_])(.+?)(?<![\s_])_(?![\w_])"))
 WORDS_PER_MINUTE = 150
 # Sentences longer than this are hard to follow when spoken.
 LONG_SENTENCE_WORDS = 30
 
+# An ask stated outright, in the everyday wordings people use; the words matched are shown as what the score relied
+# on. Apostrophes are matched straight (curly ones are straightened first).
+_ASK_APPROVAL = (r"(?:approval|sign[- ]?off|(?:the |a )?go[- ]ahead|(?:the |a )?green light|(?:a |your )?decision|"
+                 r"funding|budget|backing|support|agreement|blessing|(?:a )?yes)")
 ASK_STRONG = re.compile(
-    r"\b(?:(?:we|i)(?:'re|'m| are| am)? (?:asking|requesting|seeking)\b|(?:our|my|the|this) (?:ask|request)\b|"
-    r"(?:we|i) (?:ask|request|recommend|propose) (?:that|you|for|to|the|a|an)\b|"
-    r"(?:we|i) (?:need|want|would like|'d like) (?:you|your|the board|the (?:exec|leadership) team) to\b|"
-    r"(?:please|can you|could you|will you) (?:approve|fund|sign|back|support|endorse|decide)\b)", re.IGNORECASE)
+    r"\b(?:(?:we|i)(?:'re|'m| are| am)? (?:asking|requesting|seeking|looking for (?:your )?" + _ASK_APPROVAL + r")\b|"
+    r"(?:we|i)(?: would|'d)? (?:propose|recommend|suggest)\b|"
+    r"(?:we|i)(?: would|'d)? (?:ask|request) (?:that|you|for|to|the|your|a|an|approval)\b|"
+    r"(?:our|my|the|this|one|today's|main|key) (?:ask|request)\b|"
+    r"(?:our|my|this) (?:proposal|recommendation|suggestion)\b|"
+    r"(?:we|i)(?: (?:need|want|would like|seek|require)|'d like) (?:you|your|the board|the (?:exec|executive|"
+    r"leadership) team|leadership) to\b|"
+    r"(?:we|i)(?: (?:need|want|would like|seek|require)|'d like) (?:your |the board's |leadership's |an? |the )?"
+    + _ASK_APPROVAL + r"\b|"
+    r"(?:we|i)(?: (?:want|would like|plan|intend)|'d like) to \w+|"
+    r"(?:we|i) (?:really |strongly |think (?:we|i) |believe (?:we|i) )?should (?!(?:be|have|know|all|expect|"
+    r"remember|note|see|probably|maybe)\b)\w+|"
+    r"let(?:'s| us) (?!(?:be|face|say|see|talk|look|start with|begin with|not forget|remember|hope|assume|imagine|"
+    r"think|just say|put it|call it|know|me)\b)\w+|"
+    r"(?:please|can you|could you|will you|would you|can we|could we|may we|can i|could i|may i) "
+    r"(?:approve|fund|sign|back|support|endorse|decide|agree|give|have|get|green-?light|authori[sz]e|release|"
+    r"confirm|okay|ok)\b|"
+    r"(?:need|want|ask) (?:from|of) you\b|to ask (?:you|for)\b|"
+    r"(?:approval|sign[- ]?off|funding|go-ahead|a decision|decision) (?:is |are )?(?:sought|requested|needed|"
+    r"required)\b|"
+    r"^(?:ask|request|proposal|recommendation|decision)\s*[:\u2013\u2014-]|"
+    r"^(?:so,? |and |now,? |please,? )?(?:approve|fund|authori[sz]e|green-?light|greenlight|back|sign off on|"
+    r"give us)\b)", re.IGNORECASE)
 ASK_WEAK = re.compile(
     r"\b(?:approv\w*|sign[- ]?off|green[- ]light|go-ahead|funding|budget of|headcount|investment of|"
-    r"decision|decide|commit(?:ment)?|(?:we|i) (?:need|want|would like|'d like)\b)", re.IGNORECASE)
+    r"decision|decide|commit(?:ment)?|(?:we|i)(?: (?:need|want|would like)|'d like)\b)", re.IGNORECASE)
+# When an ask is concrete: an amount (a figure) or a date in words ("by Friday", "from March", "next quarter").
+ASK_WHEN_RE = re.compile(
+    r"\b(?:(?:by|before|from|in|on|starting|start of|end of|until) (?:the )?(?:end of |start of )?"
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december|monday|tuesday|"
+    r"wednesday|thursday|friday|spring|summer|autumn|fall|winter|q[1-4])|"
+    r"(?:this|next|by the end of this|by the end of next) (?:week|month|quarter|year|spring|summer|autumn|winter)|"
+    r"today|tomorrow|(?:at|by) the (?:next )?(?:board|leadership|exec|executive|quarterly) (?:meeting|review))\b",
+    re.IGNORECASE)
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
            "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec")
 # A number as written: 9,140 / 9 140 (with a no-break or thin space) / 3.1 / 120.
@@ -171,6 +217,8 @@ class PitchAnalysis:
     figures: list[Figure] = field(default_factory=list)
     kill_criteria: list[str] = field(default_factory=list)
     by_meaning: bool = False
+    ask_cue: str | None = None  # the words that make the ask sentence an ask, as written ("I propose")
+    ask_specifics: list[str] = field(default_factory=list)  # its amounts and dates, as written
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -228,15 +276,60 @@ def read_pitch(settings: Settings, *, pitch_text: str | None = None, file_bytes:
         doc = parse_bytes(file_bytes, name, kind="memo", limits=limits)
     except IngestError as exc:
         raise BadInput(f"{name}: {exc.message}") from exc
+    text = _document_text(doc)
+    if not words(text):
+        raise BadInput(f"{name} holds no text to rehearse")
+    return text, name
+
+
+def _document_text(doc: Any) -> str:
+    """A parsed document's words: each section's heading once, then its paragraphs."""
     parts: list[str] = []
     for passage in doc.passages:
         if passage.heading and passage.heading not in parts:
             parts.append(passage.heading)
         parts.append(passage.text)
-    text = "\n\n".join(p.strip() for p in parts if p.strip())
-    if not words(text):
-        raise BadInput(f"{name} holds no text to rehearse")
-    return text, name
+    return "\n\n".join(p.strip() for p in parts if p.strip())
+
+
+def plain_pitch(text: str) -> str:
+    """The words of a pitch as a reader sees them: one pasted in Markdown loses its markup (heading marks, list and
+    quote markers, emphasis, links, code), each heading and list item keeping its own line."""
+    if not MARKDOWN_RE.search(text):
+        return text
+    out: list[str] = []
+    in_fence = False
+    for line in text.split("\n"):
+        if _MD_FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence or _MD_RULE.match(line):
+            continue
+        heading = _MD_HEADING.match(line)
+        if heading:
+            out += ["", _md_inline(heading.group(1)), ""]
+            continue
+        line = _MD_QUOTE.sub("", line)
+        marker = _MD_ITEM.match(line)
+        item = marker is not None or line.lstrip().startswith("|")  # a list item or table row: a line of its own
+        if marker is not None:
+            line = line[marker.end():]
+        if line.lstrip().startswith("|"):
+            line = " | ".join(cell.strip() for cell in line.strip().strip("|").split("|") if cell.strip())
+        line = _md_inline(line)
+        out += ["", line, ""] if item else [line]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
+
+
+def _md_inline(text: str) -> str:
+    """Markdown inline syntax reduced to the words a reader sees."""
+    text = _MD_IMAGE.sub(r"\1", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_CODE.sub(r"\1", text)
+    text = _MD_HTML.sub("", text)
+    for pattern in _MD_EMPHASIS:
+        text = pattern.sub(r"\1", text)
+    return text
 
 
 def check_pitch_length(text: str, max_words: int) -> None:
@@ -275,13 +368,14 @@ def pitch_stems(text: str) -> Counter[str]:
 
 def analyse_pitch(text: str, words_per_minute: float = WORDS_PER_MINUTE, embed: Embed | None = None) -> PitchAnalysis:
     """Everything the scorecard and the rounds look at in a pitch; with a sentence model, risks and their handling
-    are recognised by meaning as well as by their cue words."""
+    are recognised by meaning as well as by their cue words; Markdown is read without its markup."""
+    text = plain_pitch(text)
     # A hard-wrapped line that carries on a sentence is not a sentence of its own.
     unwrapped = re.sub(r"(?<=[^\n.!?:;])[ \t]*\n[ \t]*(?=[a-z0-9$€£(])", " ", text)
     sents = [" ".join(s.split()) for s in sentences(unwrapped) if words(s)]
     lengths = [len(words(s)) for s in sents]
     total = len(words(text))
-    ask, strength = find_ask(sents)
+    ask = read_ask(sents)
     figures = [replace(f, sentence=s) for s in sents for f in find_figures(s)]
     numbers = list(dict.fromkeys(f.text for f in figures))
     jargon = list(dict.fromkeys(w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if w.lower() in JARGON))
@@ -289,7 +383,8 @@ def analyse_pitch(text: str, words_per_minute: float = WORDS_PER_MINUTE, embed: 
     risks = find_risks(sents, embed)
     return PitchAnalysis(
         text=text, sentences=sents, words=total, speaking_minutes=round(total / words_per_minute, 1),
-        numbers=numbers, ask=ask, ask_strength=strength,
+        numbers=numbers, ask=ask.sentence if ask else None, ask_strength=ask.strength if ask else 0,
+        ask_cue=ask.cue if ask else None, ask_specifics=list(ask.specifics) if ask else [],
         risk_sentences=risks.risks, mitigation_sentences=risks.mitigations,
         impact_sentences=[s for s in sents if IMPACT_RE.search(s)],
         evidence_sentences=[s for s in sents if EVIDENCE_RE.search(s) or _has_number(s)],
@@ -342,20 +437,43 @@ def find_risks(sents: list[str], embed: Embed | None = None) -> Risks:
 
 def find_ask(sents: list[str]) -> tuple[str | None, int]:
     """The sentence that states the ask, and how clearly: 0 none, 1 implied, 2 explicit, 3 explicit and concrete."""
-    best: tuple[int, int, str] | None = None
+    found = read_ask(sents)
+    return (found.sentence, found.strength) if found else (None, 0)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """The sentence that states the ask, how clearly (1 implied, 2 explicit, 3 explicit and concrete), the words
+    that say it is an ask and the amounts or dates that make it concrete, each as written."""
+
+    sentence: str
+    strength: int
+    cue: str
+    specifics: tuple[str, ...] = ()
+
+
+def read_ask(sents: list[str]) -> Ask | None:
+    """The clearest ask in the pitch (among equals, the later one: pitches usually close on the ask)."""
+    best: tuple[int, int, Ask] | None = None
     for i, sentence in enumerate(sents):
-        if ASK_STRONG.search(sentence):
-            strength = 2
-        elif ASK_WEAK.search(sentence):
+        plain = sentence.replace("’", "'").replace("‘", "'")  # same length: spans stay the sentence's
+        match = ASK_STRONG.search(plain)
+        strength = 2
+        if match is None:
+            match = ASK_WEAK.search(plain)
             strength = 1
-        else:
+        if match is None:
             continue
-        if strength == 2 and _has_number(sentence):
+        cue = sentence[match.start():match.end()]
+        specifics = [f.text for f in find_figures(sentence)]
+        specifics += [sentence[m.start():m.end()] for m in ASK_WHEN_RE.finditer(plain)
+                      if not any(sentence[m.start():m.end()] in f for f in specifics)]
+        if strength == 2 and specifics:
             strength = 3
-        # Prefer the clearest ask; among equals, the later one (pitches usually close on the ask).
+        ask = Ask(sentence, strength, cue, tuple(dict.fromkeys(specifics)))
         if best is None or (strength, i) >= (best[0], best[1]):
-            best = (strength, i, sentence)
-    return (best[2], best[0]) if best else (None, 0)
+            best = (strength, i, ask)
+    return best[2] if best else None
 
 
 def _has_number(sentence: str) -> bool:

@@ -198,6 +198,12 @@ def score_pitch(analysis: PitchAnalysis, rubric: list[dict[str, Any]]) -> Scorec
                      words=analysis.words)
 
 
+def score_text(value: float) -> str:
+    """A score as every face shows it: whole numbers whole ("28"), others to one decimal ("27.5")."""
+    rounded = round(float(value), 1)
+    return str(int(rounded)) if rounded.is_integer() else f"{rounded:.1f}"
+
+
 def quote(sentence: str, limit: int = QUOTE_WORDS) -> str:
     """A sentence of the pitch in quotation marks, shortened to its first words."""
     parts = sentence.split()
@@ -211,12 +217,13 @@ Scored = tuple[int, str, list[str]]  # score, the reason, the pitch's sentences 
 def _ask(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     if a.ask is None:
         return 0, "No ask: say what you want decided, by whom and by when.", []
+    said = f"“{a.ask_cue}”" if a.ask_cue else "the ask"
     if a.ask_strength >= 3:
-        figures = ", ".join(f.text for f in a.figures_in(a.ask))
-        return 5, f"States a concrete ask ({figures}): {quote(a.ask)}", [a.ask]
+        specifics = ", ".join(a.ask_specifics) or ", ".join(f.text for f in a.figures_in(a.ask))
+        return 5, f"States a concrete ask ({said}; {specifics}): {quote(a.ask)}", [a.ask]
     if a.ask_strength == 2:
-        return 4, f"States the ask, but with no amount or date: {quote(a.ask)}", [a.ask]
-    return 2, f"The ask is only implied: {quote(a.ask)} Say plainly what you want.", [a.ask]
+        return 4, f"States the ask ({said}), but with no amount or date: {quote(a.ask)}", [a.ask]
+    return 2, f"The ask is only implied ({said}): {quote(a.ask)} Say plainly what you want.", [a.ask]
 
 
 def _impact(a: PitchAnalysis, item: dict[str, Any]) -> Scored:

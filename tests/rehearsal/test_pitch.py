@@ -1,0 +1,40 @@
+"""A pitch read as a person reads it: one pasted in Markdown is quoted in its words, without the markup."""
+
+from __future__ import annotations
+
+from service.rehearsal.pitch import analyse_pitch
+from service.rehearsal.rubric import rubric_for, score_pitch
+
+MARKDOWN_PITCH = """# I propose we take pharmacy deliveries in-house at Eastgate from March
+
+## Why now
+
+- Today a courier carries **9,140** prescriptions a month, and *2 in 8* arrive late.
+- Our pilot with two stores ran 97.5% on time ([pilot report](https://intranet.example/pilot)).
+
+> The biggest risk is that pharmacies cannot pack orders by `22:00`.
+
+1. We would pause new stores if on-time-in-full drops below 97 %.
+2. We ask you to approve $2.4m by 30 June.
+"""
+
+
+def test_a_markdown_pitch_is_quoted_as_written_without_its_markup() -> None:
+    analysis = analyse_pitch(MARKDOWN_PITCH)
+    card = score_pitch(analysis, rubric_for(None))
+    shown = [c.reason for c in card.criteria] + [q for c in card.criteria for q in c.quotes]
+    for text in shown:
+        for markup in ("#", "**", "](", "`", "> ", "- Today", "1. We", "2. We"):
+            assert markup not in text, (markup, text)
+    assert "I propose we take pharmacy deliveries in-house at Eastgate from March" in analysis.sentences
+    assert "Today a courier carries 9,140 prescriptions a month, and 2 in 8 arrive late." in analysis.sentences
+    by_key = {c.key: c for c in card.criteria}
+    assert by_key["ask"].quotes == ("We ask you to approve $2.4m by 30 June.",)
+    assert "“We would pause new stores if on-time-in-full drops below 97 %" in by_key["risks"].reason
+    assert {"9,140", "2 in 8", "97.5%", "22:00", "$2.4m", "30 June"} <= set(analysis.numbers)
+
+
+def test_a_plain_pitch_is_read_as_it_is() -> None:
+    text = "We would run the night window 22:00–05:00 from Eastgate. Costs fall 8%, from $6.40 to $6.10 a drop."
+    assert analyse_pitch(text).sentences == ["We would run the night window 22:00–05:00 from Eastgate.",
+                                             "Costs fall 8%, from $6.40 to $6.10 a drop."]

@@ -1,0 +1,53 @@
+"""Rounds as a presenter lives them on the demo corpus: a question is asked once, in whatever words the executive
+used for it across her meetings, and the summary lists each question to prepare for once."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from service.config import Settings
+from service.corpus.access import Viewer
+from service.rehearsal import answer_turn, start_rehearsal
+from service.rehearsal.bank import content_stems
+from service.twin.text import jaccard
+from tests.rehearsal.test_listening import PHARMACY_PITCH, _put_on_the_table, demo  # noqa: F401  (fixture)
+
+# Replies on the point of the question that never say how we would know early: each gets a follow-up.
+NO_SIGNAL_REPLIES = (
+    "That pharmacies pack their orders by ten at night, because the night window depends on it.",
+    "Still that the pharmacies pack their orders by ten at night, because the whole window depends on it.",
+    "The packing at the pharmacies by ten at night, because everything after it depends on it.",
+)
+
+
+def _same(a: str, b: str) -> bool:
+    """Two questions a presenter would call the same one (as good as the same words)."""
+    return jaccard(set(content_stems(a)), set(content_stems(b))) >= 0.6
+
+
+def test_a_question_is_not_asked_again_in_other_words_nor_listed_twice_under_prepare_for(
+        session: Session, settings: Settings, demo: Viewer) -> None:  # noqa: F811
+    started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=PHARMACY_PITCH).to_dict()
+    session.commit()
+    # She asked this in the QBR twice, once as "And what's the riskiest assumption and how will we know early?".
+    first = _put_on_the_table(session, settings, demo, started["rehearsal_id"],
+                              "what's the riskiest assumption, and how will we know early")
+    asked = [first]
+    turns = []
+    for reply in NO_SIGNAL_REPLIES:
+        turn = answer_turn(session, settings, started["rehearsal_id"], demo, reply).to_dict()
+        turns.append(turn)
+        if turn["next_question"]:
+            new = turn["next_question"]["question"]
+            # Asked again, it is asked in the same words ("I'll ask again: …"), never as if it were a new question.
+            assert new == asked[-1] or not any(_same(new, a) for a in asked), (new, asked)
+            asked.append(new)
+        if turn["done"]:
+            break
+    summary = turns[-1]["summary"]
+    prepare = [p["question"] for p in summary["prepare"]]
+    assert prepare, summary
+    for i, a in enumerate(prepare):
+        for b in prepare[i + 1:]:
+            assert not _same(a, b), prepare
+    assert summary["text"].count("riskiest assumption") <= 1, summary["text"]

@@ -1,0 +1,64 @@
+"""The scorecard a presenter reads: an ask stated in everyday words is scored as stated, with the words it relied
+on shown; the same score reads the same everywhere."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.rehearsal.pitch import analyse_pitch
+from service.rehearsal.rubric import rubric_for, score_pitch, score_text
+
+CONTEXT = " Today a courier carries our prescriptions, and two in eight arrive late."
+
+
+def ask_line(pitch: str) -> tuple[int, str, tuple[str, ...]]:
+    card = score_pitch(analyse_pitch(pitch), rubric_for(None))
+    ask = next(c for c in card.criteria if c.key == "ask")
+    return ask.score, ask.reason, ask.quotes
+
+
+@pytest.mark.parametrize(("sentence", "words"), [
+    ("I propose we take pharmacy deliveries in-house at Eastgate.", "I propose"),
+    ("We should start night deliveries from Eastgate.", "We should start"),
+    ("I'm asking for your backing to run the night window.", "I'm asking"),
+    ("I’m asking for your backing to run the night window.", "I’m asking"),
+    ("We need approval for three electric vans.", "We need approval"),
+    ("Let's run the pharmacy pilot at Eastgate.", "Let's run"),
+    ("My request is two more dispatchers at Eastgate.", "My request"),
+    ("Request: approve the pilot at Eastgate.", "Request:"),
+    ("I recommend we end the courier contract.", "I recommend"),
+    ("I'd like you to approve the lease on the Marlow yard.", "I'd like you to"),
+    ("Please approve the pharmacy pilot.", "Please approve"),
+    ("Can we get the go-ahead for the night window?", "Can we get"),
+    ("What I need from you is a yes on the night window.", "need from you"),
+    ("We are seeking sign-off on the new hub.", "We are seeking"),
+    ("Our proposal is to lease the vans instead of buying them.", "Our proposal"),
+])
+def test_an_ask_in_everyday_words_is_stated_and_the_words_relied_on_are_shown(sentence: str, words: str) -> None:
+    score, reason, quotes = ask_line(sentence + CONTEXT)
+    assert score >= 4, reason
+    assert reason.startswith("States ") and f"“{words}”" in reason, reason
+    assert quotes == (sentence,)
+
+
+def test_the_pitch_of_the_issue_states_a_concrete_ask() -> None:
+    score, reason, _ = ask_line("I propose we take pharmacy deliveries in-house at Eastgate from March, using the "
+                                "vans that stand idle at night." + CONTEXT)
+    assert score == 5
+    assert reason.startswith("States a concrete ask (“I propose”; from March): “I propose we take"), reason
+
+
+@pytest.mark.parametrize("sentence", [
+    "The market is moving and we should be there.",
+    "Let me explain how the night window works.",
+    "Let's be honest about the numbers.",
+    "We should have done this years ago.",
+    "Customers need faster deliveries.",
+])
+def test_words_that_only_sound_like_an_ask_are_not_one(sentence: str) -> None:
+    score, reason, _ = ask_line(sentence + CONTEXT)
+    assert score == 0 and reason.startswith("No ask"), reason
+
+
+def test_a_whole_score_reads_as_a_whole_number() -> None:
+    assert [score_text(v) for v in (28.0, 30.0, 27.5, 4, 0.0)] == ["28", "30", "27.5", "4", "0"]
