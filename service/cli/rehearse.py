@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from service.cli.render import emit_json, out, print_rehearsal, print_turn
-from service.cli.runtime import Runtime, fail, viewer_as, with_database
+from service.cli.runtime import EXIT_USER_ERROR, Runtime, fail, viewer_as, with_database
+from service.errors import NotFound, UnderstudyError
 
 
 @click.command()
@@ -25,15 +26,22 @@ def rehearse(rt: Runtime, slug: str, pitch: Path, as_email: str | None, interact
     """Rehearse a pitch (.docx, .pdf, .md, .txt, or - for standard input) against the twin."""
     from service.rehearsal.engine import start_rehearsal
 
-    if str(pitch) == "-":
-        kwargs: dict[str, Any] = {"pitch_text": sys.stdin.read()}
-    elif not pitch.is_file():
-        fail(f"no such file: {pitch}")
-    else:
-        kwargs = {"file_bytes": pitch.read_bytes(), "filename": pitch.name}
-    with rt.session() as s:
-        viewer, _user = viewer_as(rt, s, as_email)
-        data = start_rehearsal(s, rt.settings, slug, viewer, channel="cli", **kwargs).to_dict()
+    try:
+        if str(pitch) == "-":
+            kwargs: dict[str, Any] = {"pitch_text": sys.stdin.read()}
+        elif not pitch.is_file():
+            raise NotFound(f"no such file: {pitch}")
+        else:
+            kwargs = {"file_bytes": pitch.read_bytes(), "filename": pitch.name}
+        with rt.session() as s:
+            viewer, _user = viewer_as(rt, s, as_email)
+            data = start_rehearsal(s, rt.settings, slug, viewer, channel="cli", **kwargs).to_dict()
+    except UnderstudyError as exc:
+        if not as_json:
+            fail(exc.message)
+        # The API's error body and code (a one-line pitch: pitch_too_short), so scripts read one shape.
+        emit_json({"error": {"code": exc.code, "message": exc.message}})
+        sys.exit(EXIT_USER_ERROR)
     if as_json:
         emit_json(data)
     else:
