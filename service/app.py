@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import secrets
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -24,13 +23,14 @@ from ingestion.model import IngestError
 from service.api.queries import ingest_error_status
 from service.config import Settings, load_settings
 from service.errors import UnderstudyError
+from service.http.extension import Understudy, extension
+from service.http.limits import init_limits
 from service.migrate import head_revision
 from service.ops import metrics
 from service.ops.health import check_readiness
 from service.ops.logs import configure_logging
-from service.ops.ratelimit import Allowance, AskLimiter, RateLimited, ask_limiter
+from service.ops.ratelimit import RateLimited
 from service.twin import profile_jobs
-from service.web.extension import Understudy, extension
 
 log = logging.getLogger("understudy.web")
 
@@ -39,9 +39,6 @@ HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "n
               429: "rate_limited", 500: "internal", 503: "unavailable"}
 JSON_PATHS = ("/api/", "/healthz", "/readyz", "/openapi.json")
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-# Every route that asks the twin or rehearses with it: one per-user allowance (UNDERSTUDY_RATELIMIT_ASK) for all.
-ASKING_ENDPOINTS = ("api.ask", "api.start_rehearsal", "api.answer_rehearsal", "web.ask_submit",
-                    "web.rehearse_start", "web.rehearsal_answer")
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
@@ -72,19 +69,17 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     profile_jobs.set_mode(extension(app).engine, "background")
 
     csrf = CSRFProtect(app)
-    limiter = ask_limiter(cfg)
-    app.extensions["understudy_ask_limiter"] = limiter
+    # Every view that asks the twin or rehearses with it is marked @asking: one per-user allowance for all.
+    init_limits(app, cfg)
 
     from service.api import api_bp, spec
-    from service.web.auth import auth_bp, init_oidc
-    from service.web.pages import web_bp
+    from service.web import auth_bp, web_bp
+    from service.web.auth import init_oidc
 
     csrf.exempt(api_bp)  # the API checks CSRF itself, only for browser-session writes
     app.register_blueprint(api_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(web_bp)
-    for endpoint in ASKING_ENDPOINTS:
-        app.view_functions[endpoint] = _limited(limiter, app.view_functions[endpoint])
     init_oidc(app, cfg)
 
     @app.get("/healthz")
@@ -155,33 +150,6 @@ def _count_jobs() -> dict[str, int]:
         return store.ingestion_jobs_by_status(session)
 
 
-def _rate_limit_key() -> str:
-    """Rate limits count per signed-in user, else per client address."""
-    from service.web.auth import current_user
-
-    try:
-        user = current_user()
-    except Exception:  # noqa: BLE001 - a broken database must not hide the rate limit
-        user = None
-    return f"user:{user.id}" if user is not None else f"ip:{request.remote_addr or 'unknown'}"
-
-
-def _limited(limiter: AskLimiter, view: Callable[..., Any]) -> Callable[..., Any]:
-    """`view` spending from the per-user allowance on every POST, before anything else (even validation)."""
-    @functools.wraps(view)
-    def limited(*args: Any, **kwargs: Any) -> Any:
-        if request.method == "POST":
-            g.rate_allowance = limiter.check(_rate_limit_key())
-        return view(*args, **kwargs)
-    return limited
-
-
-def _rate_headers(headers: Any, allowance: Allowance) -> None:
-    headers.setdefault("X-RateLimit-Limit", str(allowance.limit))
-    headers.setdefault("X-RateLimit-Remaining", str(allowance.remaining))
-    headers.setdefault("X-RateLimit-Reset", str(allowance.reset_in))
-
-
 def _register_hooks(app: Flask) -> None:
     @app.before_request
     def _request_id() -> None:
@@ -202,8 +170,6 @@ def _register_hooks(app: Flask) -> None:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if "request_id" in g:
             headers["X-Request-ID"] = g.request_id
-        if "rate_allowance" in g:
-            _rate_headers(headers, g.rate_allowance)
         _count_request(response)
         if request.path.startswith("/api/") or request.endpoint not in (None, "static"):
             headers.setdefault("Cache-Control", "no-store")

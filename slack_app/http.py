@@ -25,7 +25,7 @@ def init_slack(app: Flask, settings: Settings | None = None, *, client: WebClien
                session_factory: sessionmaker[Session] | None = None, executor: Executor | None = None) -> App | None:
     """Mount POST /slack/events when a bot token and signing secret are set; returns the bolt App, else None.
 
-    Settings and the session factory default to the app's Understudy extension (service.web.extension).
+    Settings and the session factory default to the app's Understudy extension (service.http.extension).
     """
     understudy = app.extensions.get("understudy")
     settings = settings or (understudy.settings if understudy is not None else None)

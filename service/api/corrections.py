@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.api import JSON_MIMETYPE, accepts, api_bp, spec
 from service.api import schemas as s
-from service.api.views import responses
+from service.api.blueprint import JSON_MIMETYPE, accepts, api_bp, responses, spec
 from service.corpus import corrections as stored
 from service.corpus import store
 from service.corpus.models import Correction
 from service.errors import BadInput, NotFound
+from service.http.auth import actor, api_role, current_viewer
+from service.http.extension import commit, db, settings
 from service.twin import corrections
-from service.web.auth import actor, api_role, current_viewer
-from service.web.extension import commit, db, settings
 
 # Ids in URLs stop at the largest id column value (PostgreSQL INTEGER); a larger one is a 404, not a database error.
 MAX_ID = 2**31 - 1

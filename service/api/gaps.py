@@ -8,13 +8,12 @@ from typing import Any
 from flask import Response
 from pydantic import Field
 
-from service.api import JSON_MIMETYPE, accepts, api_bp, spec
 from service.api import schemas as s
-from service.api.views import responses
+from service.api.blueprint import JSON_MIMETYPE, accepts, api_bp, responses, spec
 from service.corpus import store
+from service.http.auth import actor, api_role, current_viewer
+from service.http.extension import commit, db, settings
 from service.twin import gaps
-from service.web.auth import actor, api_role, current_viewer
-from service.web.extension import commit, db, settings
 
 
 class GapsQuery(s.Closed):

@@ -7,14 +7,13 @@ from typing import Any
 
 from pydantic import Field
 
-from service.api import JSON_MIMETYPE, accepts, api_bp, spec
 from service.api import schemas as s
-from service.api.views import responses
+from service.api.blueprint import JSON_MIMETYPE, accepts, api_bp, responses, spec
 from service.corpus import revisions, store
 from service.errors import NotFound
+from service.http.auth import actor, api_role, current_viewer, require_audience
+from service.http.extension import commit, db, settings
 from service.twin.positions import revision_report
-from service.web.auth import actor, api_role, current_viewer, require_audience
-from service.web.extension import commit, db, settings
 
 MAX_ID = 2**31 - 1
 

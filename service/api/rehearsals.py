@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
 from typing import Any
 
 from flask import request
 from spectree import Response as Resp
-from werkzeug.exceptions import UnsupportedMediaType
 
 from service import rehearsal
-from service.api import JSON_MIMETYPE, MULTIPART_MIMETYPE, accepts, api_bp, spec
 from service.api import schemas as s
-from service.api.views import responses
+from service.api.blueprint import JSON_MIMETYPE, MULTIPART_MIMETYPE, accepts, api_bp, responses, spec
 from service.errors import BadInput
-from service.rehearsal.pitch import PITCH_SUFFIXES
-from service.web.auth import api_role, current_viewer
-from service.web.extension import commit, db, settings
-
-PITCH_TYPES = ".docx, .pdf, .md or .txt"
-# Ids in URLs stop at the largest id column value (PostgreSQL INTEGER); a larger one is a 404, not a database error.
-REHEARSAL_ID = "int:rehearsal_id"
-
-
-def check_pitch_file(filename: str | None) -> str:
-    """The upload's base name; 415 for a type a pitch cannot be."""
-    name = PurePosixPath((filename or "").replace("\\", "/")).name
-    if not name:
-        raise BadInput(f"the uploaded pitch needs a file name ending {PITCH_TYPES}")
-    if not name.lower().endswith(PITCH_SUFFIXES):
-        raise UnsupportedMediaType(f"{name}: a pitch must be a {PITCH_TYPES} file")
-    return name
+from service.http.auth import api_role, current_viewer
+from service.http.extension import commit, db, settings
+from service.http.limits import asking
+from service.http.rehearsals import PITCH_TYPES, REHEARSAL_ID, check_pitch_file
 
 
 def _start_responses() -> Resp:
@@ -40,6 +24,7 @@ def _start_responses() -> Resp:
 
 
 @api_bp.post("/twins/<slug>/rehearsals")
+@asking
 @api_role("employee")
 @spec.validate(json=s.RehearsalRequest, form=s.RehearsalUpload, resp=_start_responses(), tags=["rehearse"])
 @accepts(JSON_MIMETYPE, MULTIPART_MIMETYPE)
@@ -66,8 +51,8 @@ def start_rehearsal(slug: str) -> Any:
     return result.to_dict(), 201, {"Location": f"/api/v1/rehearsals/{result.rehearsal_id}"}
 
 
-
 @api_bp.post(f"/rehearsals/<{REHEARSAL_ID}>/turns")
+@asking
 @api_role("employee")
 @spec.validate(json=s.TurnRequest, resp=responses(s.TurnOut, 409), tags=["rehearse"])
 @accepts(JSON_MIMETYPE)

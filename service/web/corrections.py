@@ -8,30 +8,19 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from service.api.serialize import twin_dict
 from service.corpus import corrections as stored
-from service.corpus import store
 from service.corpus.models import Correction, Interaction, Twin
 from service.errors import UnderstudyError
+from service.http.auth import actor, current_viewer, page_role
+from service.http.extension import commit, db, settings
 from service.twin import corrections
-from service.web.auth import actor, current_viewer, page_role
-from service.web.extension import commit, db, settings
-from service.web.pages import web_bp
+from service.web.blueprint import curate_context, twin_or_404, web_bp
 
 SEARCH_RESULTS = 12
 
 
-def _twin(slug: str) -> Twin:
-    try:
-        return store.get_twin(db(), slug)
-    except UnderstudyError:
-        abort(404)
-
-
 def _context(twin: Twin) -> dict[str, Any]:
-    return {"nav": "curate", "tab": "corrections", "twin": twin_dict(twin),
-            "twins": [twin_dict(t) for t in store.list_twins(db())],
-            "threshold": float(settings().correction_similarity)}
+    return {**curate_context(twin, "corrections"), "threshold": float(settings().correction_similarity)}
 
 
 def _readable(twin: Twin, correction_id: int) -> Correction:
@@ -104,7 +93,7 @@ def _values_from_form() -> dict[str, Any]:
 @page_role("curator")
 def corrections_page(slug: str) -> str:
     """The twin's corrections: in force, withdrawn and retired, with the similarity threshold in force."""
-    twin = _twin(slug)
+    twin = twin_or_404(slug)
     viewer = current_viewer()
     rows = stored.list_corrections(db(), twin)
     sources = stored.correction_sources(db(), rows)
@@ -119,7 +108,7 @@ def corrections_page(slug: str) -> str:
 @page_role("curator")
 def correction_new(slug: str) -> tuple[str, int]:
     """Correct an answer: the question (from an answer, the unanswered list, or typed), then the passages."""
-    twin = _twin(slug)
+    twin = twin_or_404(slug)
     values = _values_from_args()
     if values["interaction"] and not values["question"]:
         row = db().get(Interaction, values["interaction"])
@@ -132,7 +121,7 @@ def correction_new(slug: str) -> tuple[str, int]:
 @page_role("curator")
 def correction_create(slug: str) -> Any:
     """Save a new correction; it is in force at once."""
-    twin = _twin(slug)
+    twin = twin_or_404(slug)
     values = _values_from_form()
     chosen = _chosen_from_form()
     try:
@@ -155,7 +144,7 @@ def correction_create(slug: str) -> Any:
 @page_role("curator")
 def correction_page(slug: str, correction_id: int) -> tuple[str, int]:
     """One correction: its current version (editable: saving makes a new version), its history, withdraw."""
-    twin = _twin(slug)
+    twin = twin_or_404(slug)
     row = _readable(twin, correction_id)
     viewer = current_viewer()
     described = stored.describe(db(), [row], viewer)[0]
@@ -171,7 +160,7 @@ def correction_page(slug: str, correction_id: int) -> tuple[str, int]:
 @page_role("curator")
 def correction_edit(slug: str, correction_id: int) -> Any:
     """Save changes as a new version, in force at once."""
-    twin = _twin(slug)
+    twin = twin_or_404(slug)
     row = _readable(twin, correction_id)
     values = _values_from_form()
     chosen = _chosen_from_form()
@@ -194,7 +183,7 @@ def correction_edit(slug: str, correction_id: int) -> Any:
 @page_role("curator")
 def correction_withdraw(slug: str, correction_id: int) -> WerkzeugResponse:
     """Withdraw a correction: its questions are answered from the whole corpus again."""
-    twin = _twin(slug)
+    twin = twin_or_404(slug)
     row = _readable(twin, correction_id)
     try:
         stored.withdraw_correction(db(), row.id, actor=actor(), reason=request.form.get("reason", ""))

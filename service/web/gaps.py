@@ -10,10 +10,10 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from service.corpus import store
 from service.errors import UnderstudyError
+from service.http.auth import actor, current_viewer, page_role
+from service.http.extension import commit, db, settings
 from service.twin import gaps
-from service.web.auth import actor, current_viewer, page_role
-from service.web.extension import commit, db, settings
-from service.web.pages import _curate_context, _twin_or_404, web_bp
+from service.web.blueprint import curate_context, twin_or_404, web_bp
 
 CHART_WEEKS = 12
 
@@ -33,7 +33,7 @@ def _since() -> tuple[dt.date | None, str | None]:
 @page_role("curator")
 def gaps_page(slug: str) -> str:
     """Messaging gaps: what employees ask that the sources cannot answer, by theme, biggest first."""
-    twin = _twin_or_404(slug)
+    twin = twin_or_404(slug)
     since, problem = _since()
     if problem:
         flash(problem, "error")
@@ -44,7 +44,7 @@ def gaps_page(slug: str) -> str:
     top = max((t.count for t in found.themes), default=0)
     weeks = found.weeks[-CHART_WEEKS:]
     peak = max((max(t.weekly[-CHART_WEEKS:], default=0) for t in found.themes), default=0)
-    return render_template("gaps.html", **_curate_context(twin, "gaps"), gap=found, since=since, sources=sources,
+    return render_template("gaps.html", **curate_context(twin, "gaps"), gap=found, since=since, sources=sources,
                            top=top, weeks=weeks, peak=peak, chart_weeks=CHART_WEEKS)
 
 
@@ -52,7 +52,7 @@ def gaps_page(slug: str) -> str:
 @page_role("curator")
 def gaps_link(slug: str, theme: str) -> WerkzeugResponse:
     """Mark a theme answered by an approved source."""
-    twin = _twin_or_404(slug)
+    twin = twin_or_404(slug)
     since, _ = _since()
     try:
         row = gaps.link_theme(db(), settings(), twin, theme, request.form.get("source_id", type=int) or 0,
@@ -71,7 +71,7 @@ def gaps_link(slug: str, theme: str) -> WerkzeugResponse:
 @page_role("curator")
 def gaps_unlink(slug: str, link_id: int) -> WerkzeugResponse:
     """Take a theme link back: the theme is open again."""
-    twin = _twin_or_404(slug)
+    twin = twin_or_404(slug)
     try:
         store.remove_gap_theme_link(db(), twin, link_id, actor=actor())
         commit()

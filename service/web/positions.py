@@ -10,16 +10,16 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from service.corpus import revisions, store
 from service.errors import UnderstudyError
+from service.http.auth import actor, current_viewer, page_role, require_audience
+from service.http.extension import commit, db, settings
 from service.twin.positions import revision_report
-from service.web.auth import actor, current_viewer, page_role, require_audience
-from service.web.extension import commit, db, settings
-from service.web.pages import _source_or_404, web_bp
+from service.web.blueprint import source_or_404, web_bp
 
 
 @web_bp.app_template_global()
 def source_positions(source_id: int) -> dict[str, Any]:
     """For the source page: its revisions report and the later approved sources a curator may mark as revising it."""
-    source = _source_or_404(source_id)
+    source = source_or_404(source_id)
     viewer = current_viewer()
     report = revision_report(db(), settings(), source, viewer)
     later = [s for s in store.later_sources(db(), source) if viewer.sees(s.audience)]
@@ -32,7 +32,7 @@ def source_positions(source_id: int) -> dict[str, Any]:
 @page_role("curator")
 def mark_revision(source_id: int) -> WerkzeugResponse:
     """Mark this source's position as superseded by a later source's."""
-    source = _source_or_404(source_id)
+    source = source_or_404(source_id)
     require_audience(source.audience)
     try:
         later_id = int(request.form.get("revised_by", ""))
@@ -40,7 +40,7 @@ def mark_revision(source_id: int) -> WerkzeugResponse:
         flash("Pick the later source whose position supersedes this one.", "error")
         return redirect(url_for("web.source_page", source_id=source_id))
     try:
-        require_audience(_source_or_404(later_id).audience)
+        require_audience(source_or_404(later_id).audience)
         revisions.mark_revised(db(), source.id, later_id, actor=actor(), note=request.form.get("note", ""))
         commit()
         flash(f"Marked: answers on this point now give source {later_id}'s position first, dated, and this "
@@ -55,7 +55,7 @@ def mark_revision(source_id: int) -> WerkzeugResponse:
 @page_role("curator")
 def withdraw_revision(source_id: int, later_id: int) -> WerkzeugResponse:
     """Withdraw a mark (the audit log keeps it)."""
-    source = _source_or_404(source_id)
+    source = source_or_404(source_id)
     require_audience(source.audience)
     try:
         revisions.unmark_revised(db(), source.id, later_id, actor=actor())

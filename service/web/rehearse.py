@@ -13,15 +13,16 @@ from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from service import rehearsal
-from service.api.rehearsals import PITCH_TYPES, REHEARSAL_ID, check_pitch_file
-from service.api.serialize import twin_dict
 from service.corpus import store
 from service.errors import NotFound, UnderstudyError
+from service.http.auth import current_viewer, page_role
+from service.http.extension import commit, db, settings
+from service.http.limits import asking
+from service.http.rehearsals import PITCH_TYPES, REHEARSAL_ID, check_pitch_file
+from service.http.serialize import twin_dict
 from service.rehearsal.pitch import PITCH_SUFFIXES
 from service.twin.persona import persona_settings
-from service.web.auth import current_viewer, page_role
-from service.web.extension import commit, db, settings
-from service.web.pages import web_bp
+from service.web.blueprint import web_bp
 
 # The input accepts these; the server checks again.
 PITCH_ACCEPT = ",".join([*PITCH_SUFFIXES, "application/pdf", "text/plain", "text/markdown",
@@ -48,6 +49,7 @@ def rehearse_page() -> str:
 
 
 @web_bp.post("/rehearse")
+@asking
 @page_role("employee")
 def rehearse_start() -> ResponseReturnValue:
     """Start a rehearsal from the form, then show it (post, redirect, get)."""
@@ -73,7 +75,6 @@ def rehearse_start() -> ResponseReturnValue:
         flash(exc.message, "error")
         return render_template("rehearse.html", **_form_context(slug), pitch=pitch), exc.status
     return redirect(url_for("web.rehearsal_page", rehearsal_id=result.rehearsal_id))
-
 
 
 def _twin_names(slug: str | None) -> dict[str, str]:
@@ -104,6 +105,7 @@ def rehearsal_page(rehearsal_id: int) -> str:
 
 
 @web_bp.post(f"/rehearse/<{REHEARSAL_ID}>/turns")
+@asking
 @page_role("employee")
 def rehearsal_answer(rehearsal_id: int) -> WerkzeugResponse:
     """Answer the question on the table and go another round."""

@@ -17,7 +17,7 @@ from ingestion.model import ParsedDocument, ParsedPassage
 from service.app import create_app
 from service.config import Settings
 from service.corpus import store
-from service.web.extension import extension
+from service.http.extension import extension
 
 ROLES = ("employee", "curator", "admin")
 

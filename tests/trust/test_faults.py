@@ -21,7 +21,7 @@ from service.corpus import store
 from service.corpus.models import Passage, Source
 from service.db import make_engine, make_session_factory
 from service.migrate import upgrade_database
-from service.web.extension import extension
+from service.http.extension import extension
 from tests.api.conftest import seed
 from tests.conftest import PG_ADMIN_URL, create_migrated_postgres
 

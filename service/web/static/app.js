@@ -212,6 +212,10 @@
           basis.appendChild(el("strong", {}, data.basis_label));
           answerBox.appendChild(basis);
         }
+        if (data.correction) {
+          answerBox.appendChild(el("p", { "class": "correction-mark" }, "From a curator's correction (#" +
+            data.correction.id + ", version " + data.correction.version + ")."));
+        }
         renderCitations(answerBox, data.citations, prefix);
         renderFeedback(answerBox, data.interaction_id, askForm.getAttribute("data-feedback"));
         renderCorrectLink(answerBox, data.interaction_id, askForm.getAttribute("data-correct"));

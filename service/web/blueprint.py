@@ -1,0 +1,96 @@
+"""The pages' blueprint every page module registers on, what each page is given, and the lookups pages share."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, abort
+from markupsafe import Markup, escape
+
+from service.corpus import store
+from service.corpus.models import Source, Twin
+from service.errors import UnderstudyError
+from service.http.auth import current_user, has_role
+from service.http.extension import db
+from service.http.serialize import twin_dict
+
+web_bp = Blueprint("web", __name__)
+
+CITATION_RE = re.compile(r"\[(\d{1,3})\]")
+AUDIT_LABELS = {"supersedes": "replaces", "superseded_by": "replaced by", "source_id": "source", "by": "given by",
+                "from": "from", "to": "to", "sha256": "content digest"}
+
+
+@web_bp.app_context_processor
+def _page_context() -> dict[str, Any]:
+    return {"user": current_user(), "may": has_role}
+
+
+@web_bp.app_template_filter("audit_detail")
+def audit_detail(detail: dict[str, Any]) -> list[tuple[str, str]]:
+    """An audit event's detail as (label, text) pairs people read: lists joined, empty values as none."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in (detail or {}).items():
+        if key == "nonce":
+            continue
+        label = AUDIT_LABELS.get(key, key.replace("_", " "))
+        if isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif value is None or value == "" or value == [] or value == {}:
+            text = "none"
+        elif isinstance(value, list | tuple):
+            text = ", ".join(str(v) for v in value)
+        elif isinstance(value, dict):
+            text = "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in value.items())
+        elif key == "sha256":
+            text = str(value)[:12] + "…"
+        else:
+            text = str(value)
+        pairs.append((label, text))
+    return pairs
+
+
+@web_bp.app_template_filter("cited")
+def cited(text: str, prefix: str = "c") -> Markup:
+    """Answer text with each [n] turned into a link to its numbered footnote."""
+    parts: list[str] = []
+    last = 0
+    for match in CITATION_RE.finditer(text or ""):
+        parts.append(str(escape(text[last:match.start()])))
+        n = match.group(1)
+        parts.append(f'<sup class="cite"><a href="#{escape(prefix)}-{n}" aria-label="source {n}">[{n}]</a></sup>')
+        last = match.end()
+    parts.append(str(escape((text or "")[last:])))
+    return Markup("".join(parts))
+
+
+def all_twins() -> list[Twin]:
+    """Every twin, for the pages' twin pickers."""
+    return store.list_twins(db())
+
+
+def twin_or_404(slug: str) -> Twin:
+    """The twin with this slug, or the 404 page."""
+    try:
+        return store.get_twin(db(), slug)
+    except UnderstudyError:
+        abort(404)
+
+
+def source_or_404(source_id: int) -> Source:
+    """The source with this id, or the 404 page."""
+    try:
+        return store.get_source(db(), source_id)
+    except UnderstudyError:
+        abort(404)
+
+
+def list_field(value: str) -> list[str]:
+    """A form field of items separated by commas or lines."""
+    return [part.strip() for part in re.split(r"[,\n]", value or "") if part.strip()]
+
+
+def curate_context(twin: Twin, tab: str) -> dict[str, Any]:
+    """What every console page shows around its tab: the twin and the twin picker."""
+    return {"nav": "curate", "tab": tab, "twin": twin_dict(twin), "twins": [twin_dict(t) for t in all_twins()]}
