@@ -23,6 +23,9 @@ def test_a_curator_adds_lists_and_withdraws_a_correction(cli, twin, corpus) -> N
     assert made["status"] == "active" and [p["passage_id"] for p in made["passages"]] == [pid]
     after = json_lines(cli("ask", "dana", QUESTION, "--json").output)[0]
     assert after["answer"].startswith("The record speaks. ") and after["correction"]["id"] == made["id"]
+    assert "From a curator's correction" not in cli("ask", "dana", "Which football team do you support?").output
+    read = cli("ask", "dana", QUESTION).output  # as a person reads it
+    assert f"From a curator's correction (#{made['id']}, version 1)" in read, read
     listed = cli("corrections", "list", "dana")
     assert "refrigerated" in listed.output and "UNDERSTUDY_CORRECTION_SIMILARITY" in listed.output
     assert [c["id"] for c in json_lines(cli("corrections", "list", "dana", "--json").output)] == [made["id"]]

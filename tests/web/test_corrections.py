@@ -96,6 +96,8 @@ def test_a_curator_corrects_an_unhelpful_answer_in_the_browser(open_as, client, 
     employee.locator("#ask-status").filter(has_text="Answered").wait_for()
     answer = employee.locator(".turn").last.locator(".answer-text").inner_text()
     assert answer.startswith("The numbers say it best.") and "ninety-seven percent" in answer
+    mark = employee.locator(".turn").last.locator(".correction-mark").inner_text()
+    assert re.fullmatch(r"From a curator's correction \(#\d+, version 1\)\.", mark), mark
     assert employee.js_errors == [] and curator.js_errors == []
 
 
@@ -127,3 +129,22 @@ def test_a_streamed_answer_offers_curators_the_correction(open_as, world: World)
     employee.locator("#ask-status").filter(has_text="Answered").wait_for()
     assert employee.locator(".turn").last.get_by_role("link", name="Correct this answer").count() == 0
     assert curator.js_errors == [] and employee.js_errors == []
+
+
+def test_the_ask_page_says_when_an_answer_came_from_a_correction(app, client, world: World) -> None:
+    import html as htmllib
+
+    pid = on_time_passage(client, world)
+    token = signed_in(app, client, "curator@example.com")
+    saved = client.post("/curate/dana/corrections", data={"csrf_token": token, "question": QUESTION, "kind": "answer",
+                                                          "passage": str(pid), "framing": "The numbers say it best."})
+    assert saved.status_code == 302
+    root = int(saved.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    token = signed_in(app, client, "employee@example.com")
+    page = client.post("/ask", data={"csrf_token": token, "twin": "dana", "question": "Which football team do you "
+                                     "support?"}, follow_redirects=True).get_data(as_text=True)
+    assert "correction-mark" not in page  # an answer from the sources carries no mark
+    page = htmllib.unescape(client.post("/ask", data={"csrf_token": token, "twin": "dana", "question": REWORDED},
+                                        follow_redirects=True).get_data(as_text=True))
+    assert "The numbers say it best." in page
+    assert f'<p class="correction-mark">From a curator\'s correction (#{root}, version 1).</p>' in page
