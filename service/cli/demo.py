@@ -19,6 +19,7 @@ from service.cli.server import local_web_settings
 from service.config import default_database_url
 from service.corpus import store
 from service.corpus.models import Twin, User
+from service.ingest import IngestOptions
 from service.migrate import upgrade_database
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples" / "dana-reyes"
@@ -102,12 +103,12 @@ def ingest_demo_batch(rt: Runtime, slug: str, folder: Path, batch: dict[str, Any
     pattern = batch["path"]
     paths = sorted(folder.glob(pattern)) if any(c in pattern for c in "*?[") else [folder / pattern]
     files = [f for f in iter_files(paths) if f.name != "twin.toml"]
-    outcomes = list(ingest_files(rt, slug, files, kind=batch.get("kind"),
-                                 speakers=[batch["speaker"]] if batch.get("speaker") else [],
-                                 audience=batch.get("audience", rt.settings.default_audience), approve=True,
-                                 date=None, uploader="demo"))
+    options = IngestOptions(audience=batch.get("audience", rt.settings.default_audience), actor="demo",
+                            kind=batch.get("kind"), approve=True,
+                            speakers=(batch["speaker"],) if batch.get("speaker") else ())
+    outcomes = list(ingest_files(rt, slug, files, options))
     for o in outcomes:
-        if o.status == "failed":
+        if o.failed:
             err.print(f"[red]failed[/] {o.path}: {o.error}")
     done = sum(1 for o in outcomes if o.status in ("ingested", "updated"))
     already = sum(1 for o in outcomes if o.status == "duplicate")

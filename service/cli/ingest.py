@@ -1,4 +1,4 @@
-"""`understudy ingest`: files and folders into a twin's corpus, each file in its own transaction."""
+"""`understudy ingest`: files and folders into a twin's corpus through the one ingestion path (service/ingest.py)."""
 
 from __future__ import annotations
 
@@ -6,73 +6,36 @@ import datetime as dt
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import click
 
-from ingestion.model import KINDS, IngestError, Limits
-from ingestion.pipeline import iter_files, parse_path
-from service.cli.render import advance, emit_json, err, print_ingest_summary, print_label_hints, progress_bar
+from ingestion.model import KINDS
+from ingestion.pipeline import iter_files
+from service.cli.render import (
+    advance,
+    emit_json,
+    err,
+    outcome_dict,
+    print_ingest_summary,
+    print_label_hints,
+    progress_bar,
+)
 from service.cli.runtime import EXIT_SOME_FAILED, Runtime, actor_name, fail, with_database
 from service.corpus import store
-from service.errors import UnderstudyError
+from service.ingest import STORED, IngestOptions, Outcome, Upload, ingest_each
 
 
-@dataclass
-class FileOutcome:
-    """What happened to one file of an ingest run (the `--json` line)."""
-
-    path: str
-    status: str
-    source_id: int | None = None
-    passages: int = 0
-    error: str | None = None
-    code: str | None = None
-    version: int | None = None
-    # When the file's speaker labels include none of the executive's: the label with most words and its share.
-    speaker_hint: dict[str, Any] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "status": self.status, "source_id": self.source_id, "passages": self.passages,
-                "error": self.error, "code": self.code, "version": self.version, "speaker_hint": self.speaker_hint}
-
-
-def ingest_files(rt: Runtime, slug: str, paths: list[Path], *, kind: str | None, speakers: list[str],
-                 audience: str, approve: bool, date: dt.date | None, uploader: str,
-                 quiet: bool = False) -> Iterator[FileOutcome]:
-    """Parse and store each file in its own transaction; a bad file fails alone."""
-    from service.twin.labels import document_label_hint
-
-    limits = Limits(max_bytes=int(rt.settings.max_file_mb * 1024 * 1024), pdf_timeout_s=rt.settings.pdf_timeout,
-                    pdf_memory_mb=rt.settings.pdf_memory_mb, passage_words=rt.settings.passage_words)
-    with rt.session() as s:
-        twin_row = store.get_twin(s, slug)
-        labels, twin_name = speakers or list(twin_row.speaker_labels or []), twin_row.name
+def ingest_files(rt: Runtime, slug: str, paths: list[Path], options: IngestOptions, *,
+                 quiet: bool = False) -> Iterator[Outcome]:
+    """Each file's outcome as it is stored (each in its own transaction), then the new sources indexed."""
     stored: list[int] = []
-    for path in paths:
-        try:
-            doc = parse_path(path, kind=kind, speaker_labels=labels, date=date, limits=limits)
-        except IngestError as exc:
-            yield FileOutcome(str(path), "failed", error=exc.message, code=exc.code)
-            continue
-        except OSError as exc:
-            yield FileOutcome(str(path), "failed", error=f"cannot read the file: {exc.strerror or exc}", code="unreadable")
-            continue
-        try:
-            with rt.session() as s:
-                result = store.add_source(s, store.get_twin(s, slug), doc, audience=audience, uploaded_by=uploader,
-                                          approve=approve, kind=kind, speaker_labels=speakers or None)
-                outcome = FileOutcome(str(path), result.status, result.source.id, len(doc.passages),
-                                      version=result.source.version,
-                                      speaker_hint=document_label_hint(doc, twin_name))
-        except UnderstudyError as exc:
-            outcome = FileOutcome(str(path), "failed", error=exc.message, code=exc.code)
-        if outcome.source_id is not None and outcome.status in ("ingested", "updated"):
-            stored.append(outcome.source_id)
-        yield outcome
+    with rt.session() as s:
+        for outcome in ingest_each(s, rt.settings, store.get_twin(s, slug), map(Upload.on_disk, paths), options):
+            if outcome.status in STORED and outcome.source_id is not None:
+                stored.append(outcome.source_id)
+            yield outcome
     if stored:
         index_stored_sources(rt, stored, quiet=quiet)
 
@@ -112,29 +75,27 @@ def ingest(rt: Runtime, slug: str, paths: tuple[Path, ...], kind: str | None, sp
     with rt.session() as s:
         twin_name = store.get_twin(s, slug).name
         uploader = store.get_user(s, as_email).email if as_email else actor_name()
+    options = IngestOptions(audience=audience or rt.settings.default_audience, actor=uploader, kind=kind,
+                            approve=approve, speakers=speakers, date=date_.date() if date_ else None)
     missing = [p for p in paths if not p.exists()]
     files = list(iter_files([p for p in paths if p.exists()]))
-    outcomes = [FileOutcome(str(p), "failed", error="no such file or folder", code="not_found") for p in missing]
+    outcomes = [Outcome(str(p), "failed", error="no such file or folder", code="not_found") for p in missing]
     for o in outcomes:
-        emit_json(o) if as_json else err.print(f"[red]failed[/] {o.path}: {o.error}")
+        emit_json(outcome_dict(o)) if as_json else err.print(f"[red]failed[/] {o.path}: {o.error}")
     if not files and not missing:
         fail("no supported files found (.docx .pdf .vtt .srt .txt .md .html .eml)")
     started = time.perf_counter()
-    progress = progress_bar("ingesting")
-    with progress:
+    with progress_bar("ingesting") as progress:
         task = progress.add_task("", total=len(files))
-        for outcome in ingest_files(rt, slug, files, kind=kind, speakers=list(speakers),
-                                    audience=audience or rt.settings.default_audience, approve=approve,
-                                    date=date_.date() if date_ else None, uploader=uploader, quiet=as_json):
+        for outcome in ingest_files(rt, slug, files, options, quiet=as_json):
             outcomes.append(outcome)
             progress.update(task, advance=1, description=Path(outcome.path).name)
             if as_json:
-                emit_json(outcome)
-            elif outcome.status == "failed":
+                emit_json(outcome_dict(outcome))
+            elif outcome.failed:
                 err.print(f"[red]failed[/] {outcome.path}: {outcome.error}")
     if not as_json:
-        rows = [o.to_dict() for o in outcomes]
-        print_ingest_summary(rows, time.perf_counter() - started, approve)
-        print_label_hints(slug, twin_name, rows)
-    if any(o.status == "failed" for o in outcomes):
+        print_ingest_summary(outcomes, time.perf_counter() - started, approve)
+        print_label_hints(slug, twin_name, outcomes)
+    if any(o.failed for o in outcomes):
         sys.exit(EXIT_SOME_FAILED)

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from service.corpus.models import Passage, Source, Twin
+from service.ingest import Outcome
 
 # Output that is not a terminal (a pipe, a file, a test) is laid out this wide, not at Rich's 80 columns.
 PIPED_WIDTH = 160
@@ -110,6 +111,12 @@ def source_dict(src: Source, passages: int | None = None) -> dict[str, Any]:
     return data
 
 
+def outcome_dict(o: Outcome) -> dict[str, Any]:
+    """What became of one file, as `understudy ingest --json` prints it."""
+    return {"path": o.path, "status": o.status, "source_id": o.source_id, "passages": o.passages, "error": o.error,
+            "code": o.code, "version": o.version, "speaker_hint": o.speaker_hint}
+
+
 def passages_list(passages: Iterable[Passage]) -> list[dict[str, Any]]:
     """A source's passages with who spoke each and where it is (the API's passage shape)."""
     return [{"ordinal": p.ordinal, "text": p.text, "speaker": p.speaker, "executive": p.executive,
@@ -199,26 +206,26 @@ def print_revisions(source_id: int, revisions: dict[str, Any]) -> None:
         out.print("No later source revises this one's position.")
 
 
-def print_ingest_summary(outcomes: list[dict[str, Any]], elapsed: float, approved: bool) -> None:
-    """A table of what each file became (rows as `ingest --json` prints them), then totals."""
+def print_ingest_summary(outcomes: list[Outcome], elapsed: float, approved: bool) -> None:
+    """A table of what each file became, then totals."""
     styles = {"failed": "red", "duplicate": "yellow", "updated": "cyan"}
     table("file", "status", "source", "version", "passages", "note", title="Ingest summary",
-          rows=([Path(o["path"]).name, f"[{styles.get(o['status'], 'green')}]{o['status']}[/]", o["source_id"] or "",
-                 o["version"] or "", o["passages"] or "", o["error"] or (o["speaker_hint"] or {}).get("message", "")]
+          rows=([Path(o.path).name, f"[{styles.get(o.status, 'green')}]{o.status}[/]", o.source_id or "",
+                 o.version or "", o.passages or "", o.error or (o.speaker_hint or {}).get("message", "")]
                 for o in outcomes))
-    counts = {k: sum(1 for o in outcomes if o["status"] == k) for k in ("ingested", "updated", "duplicate", "failed")}
+    counts = {k: sum(1 for o in outcomes if o.status == k) for k in ("ingested", "updated", "duplicate", "failed")}
     out.print(", ".join(f"{v} {k}" for k, v in counts.items()) + f" in {elapsed:.1f} s.")
     if not approved and (counts["ingested"] or counts["updated"]):
         out.print("New sources are drafts: review them with `understudy sources show ID`, then "
                   "`understudy sources approve ID`.")
 
 
-def print_label_hints(slug: str, name: str, outcomes: list[dict[str, Any]]) -> None:
+def print_label_hints(slug: str, name: str, outcomes: list[Outcome]) -> None:
     """For each label that holds most words of transcripts without the executive's turns: its share and the fix."""
     shares: dict[str, list[int]] = {}
     for o in outcomes:
-        if o["speaker_hint"]:
-            shares.setdefault(o["speaker_hint"]["label"], []).append(round(o["speaker_hint"]["share"] * 100))
+        if o.speaker_hint:
+            shares.setdefault(o.speaker_hint["label"], []).append(round(o.speaker_hint["share"] * 100))
     for label, found in shares.items():
         share = f"{found[0]} %" if len(found) == 1 else f"{min(found)}-{max(found)} %"
         where = "" if len(found) == 1 else f" in {len(found)} transcripts"

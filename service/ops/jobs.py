@@ -10,18 +10,28 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ingestion.model import IngestError
 from service.config import Settings, load_settings
 from service.corpus import store
 from service.corpus.models import IngestionJob, IngestionJobFile, Twin
 from service.errors import NotFound, UnderstudyError
+from service.ingest import (
+    IngestOptions,
+    Outcome,
+    Upload,
+    job_file_result,
+    limits_for,
+    parse_upload,
+    store_document,
+)
 from service.search.vectors import index_new_sources
 
 log = logging.getLogger(__name__)
@@ -39,12 +49,8 @@ class QueueUnavailable(UnderstudyError):
     status = 503
 
 
-@dataclass(frozen=True)
-class FileUpload:
-    """One file handed to a job: the path it was given under and its bytes."""
-
-    path: str
-    data: bytes
+# The API's upload view still names the upload type this way (until it imports service.ingest itself).
+FileUpload = Upload
 
 
 def queue_backend(settings: Settings) -> str:
@@ -80,14 +86,14 @@ def ingestion_queue(settings: Settings) -> Any:
                  default_timeout=int(settings.ingest_job_timeout))
 
 
-def submit_ingestion(session: Session, settings: Settings, twin: Twin, files: Sequence[FileUpload], *,
+def submit_ingestion(session: Session, settings: Settings, twin: Twin, files: Sequence[Upload], *,
                      kind: str | None, audience: str, approve: bool, actor: str) -> IngestionJob:
     """Store a job with its files, commit, and queue it; the caller polls job_dict() for progress."""
     from rq import Callback
 
     from service.ops import metrics
 
-    job = store.create_ingestion_job(session, twin, [(f.path, f.data) for f in files], kind=kind,
+    job = store.create_ingestion_job(session, twin, [(f.path, f.read()) for f in files], kind=kind,
                                      audience=audience, approve=approve, created_by=actor)
     session.commit()  # the worker must find the job and its files before it is queued
     try:
@@ -111,7 +117,7 @@ def submit_paths(session: Session, settings: Settings, twin: Twin, paths: Iterab
     """Queue the files of these files and folders as one job (for `understudy ingest --background`)."""
     from ingestion.pipeline import iter_files
 
-    files = [FileUpload(str(p), p.read_bytes()) for p in iter_files(list(paths))]
+    files = [Upload(str(p), p.read_bytes()) for p in iter_files(list(paths))]
     return submit_ingestion(session, settings, twin, files, kind=kind, audience=audience, approve=approve,
                             actor=actor)
 
@@ -155,8 +161,12 @@ def process_ingestion_job(sessions: sessionmaker[Session], settings: Settings, j
             store.finish_ingestion_job(session, job_id, error="the twin no longer exists")
             session.commit()
             return store.ingestion_job_counts(session, job_id)
-        context = _JobContext(job_id=job_id, twin_id=twin.id, actor=job.created_by or store.SYSTEM_ACTOR,
-                              labels=tuple(twin.speaker_labels or ()), options=dict(job.options or {}))
+        options = dict(job.options or {})
+        context = _JobContext(job_id=job_id, twin_id=twin.id, labels=tuple(twin.speaker_labels or ()),
+                              options=IngestOptions(audience=str(options.get("audience") or "everyone"),
+                                                    actor=job.created_by or store.SYSTEM_ACTOR,
+                                                    kind=options.get("kind") or None,
+                                                    approve=bool(options.get("approve"))))
         pending = store.pending_job_file_ids(session, job_id)
     for file_id in pending:
         _ingest_one(sessions, settings, context, file_id)
@@ -180,35 +190,23 @@ def process_ingestion_job(sessions: sessionmaker[Session], settings: Settings, j
 class _JobContext:
     job_id: int
     twin_id: int
-    actor: str
     labels: tuple[str, ...]
-    options: Mapping[str, Any]
+    options: IngestOptions
 
 
 def _ingest_one(sessions: sessionmaker[Session], settings: Settings, job: _JobContext, file_id: int) -> None:
-    from ingestion.model import IngestError
-    from ingestion.pipeline import parse_bytes
-    from service.api.queries import limits_for
-
+    """One file of a job through the ingestion path's two steps: parse unlocked, then lock the file's row and store."""
     with sessions() as session:
         row = session.get(IngestionJobFile, file_id)
         if row is None or row.status != "pending":
             return
-        name = PurePosixPath(row.path.replace("\\", "/")).name or "upload"
-        data = row.data or b""
+        upload = Upload(row.path, row.data or b"")
         session.rollback()  # parse outside any transaction: a slow PDF must hold no lock
-        outcome: dict[str, Any]
+        doc = None
         try:
-            doc = parse_bytes(data, name, kind=job.options.get("kind") or None, speaker_labels=job.labels,
-                              limits=limits_for(settings))
+            doc = parse_upload(upload, job.labels, job.options, limits_for(settings))
         except IngestError as exc:
-            outcome = {"status": "error", "error": exc.message, "error_code": exc.code}
-            doc = None
-        except Exception as exc:  # noqa: BLE001 - one broken file must not stop the job
-            log.exception("ingestion job %s: unexpected failure parsing %s", job.job_id, row.path)
-            outcome = {"status": "error", "error": f"could not parse the file ({type(exc).__name__})",
-                       "error_code": "parse_failed"}
-            doc = None
+            outcome = Outcome.failure(upload.path, exc)
         locked = store.take_job_file(session, file_id)
         if locked is None:
             session.rollback()
@@ -218,17 +216,14 @@ def _ingest_one(sessions: sessionmaker[Session], settings: Settings, job: _JobCo
                 twin = session.get(Twin, job.twin_id)
                 if twin is None:
                     raise NotFound("the twin no longer exists")
-                added = store.add_source(session, twin, doc, audience=str(job.options.get("audience") or "everyone"),
-                                         uploaded_by=job.actor, approve=bool(job.options.get("approve")),
-                                         kind=job.options.get("kind") or None)
-                outcome = {"status": added.status, "source_id": added.source.id, "passages": len(doc.passages)}
+                outcome = store_document(session, twin, upload, doc, job.options)
             except UnderstudyError as exc:
                 session.rollback()
                 locked = store.take_job_file(session, file_id)
                 if locked is None:
                     return
-                outcome = {"status": "error", "error": exc.message, "error_code": exc.code}
-        store.record_job_file_outcome(session, locked, **outcome)
+                outcome = Outcome.failure(upload.path, exc)
+        store.record_job_file_outcome(session, locked, **job_file_result(outcome))
         session.commit()
 
 
