@@ -1,12 +1,17 @@
-"""`understudy rehearse` as a user runs it: the scorecard reads as on the web page, and --json stays JSON when the
-pitch is refused."""
+"""`understudy rehearse` as a user runs it: the scorecard reads as on the web page, --json stays JSON when the pitch
+is refused, and the demo twin rehearses with twin.toml's rubric and refuses its topics."""
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
+import tomllib
+from pathlib import Path
 
 from tests.test_cli import cli, corpus, twin  # noqa: F401  (fixtures)
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "dana-reyes"
 
 PITCH = ("I propose we run pharmacy deliveries at night from Eastgate: 9,140 prescriptions a month, 3.1% late on the "
          "pilot. We would pause new stores if on-time-in-full drops below 97 %. We ask you to approve $2.4m by "
@@ -36,3 +41,26 @@ def test_json_output_stays_json_when_the_pitch_is_too_short(cli, twin, corpus) -
     assert body["error"]["message"].startswith("That is too short to rehearse (4 words). Tell me more:")
     missing = cli("rehearse", twin, "no-such-pitch.docx", "--json")
     assert missing.exit_code != 0 and json.loads(missing.stdout)["error"]["code"] == "not_found"
+
+
+def test_the_demo_applies_twin_tomls_rubric_and_refused_topics(cli, tmp_path) -> None:  # noqa: F811
+    folder = tmp_path / "examples"
+    folder.mkdir()
+    for name in ("twin.toml", "2024-04-22-drivers-home-safe.docx", "2025-10-20-q3-2025-qbr-transcript.txt"):
+        shutil.copy(EXAMPLES / name, folder / name)
+    built = cli("demo", "--no-serve", "--examples", str(folder))
+    assert built.exit_code == 0, built.output
+    persona = tomllib.loads((EXAMPLES / "twin.toml").read_text(encoding="utf-8"))["persona"]
+    labels = [r if isinstance(r, str) else r["criterion"] for r in persona["rubric"]]
+    pitch = tmp_path / "pitch.txt"
+    pitch.write_text(PITCH + " Drivers on the night routes would work four nights a week, never more than ten hours.")
+    rehearsed = cli("rehearse", "dana-reyes", str(pitch), "--json", "--as", "employee@halvorsen.example")
+    card = json.loads(rehearsed.output)["scorecard"]
+    assert [c["label"] for c in card["criteria"]] == labels  # Dana's questions, not the built-in six
+    assert card["max"] == 5 * len(labels)
+    drivers = next(c for c in card["criteria"] if c["label"] == "How does this affect the drivers?")
+    assert drivers["score"] == 5 and "Drivers on the night routes" in drivers["reason"]
+    # A topic twin.toml adds to the built-in ones is refused, by its own keywords.
+    asked = cli("ask", "dana-reyes", "How does the performance improvement plan process work?", "--json",
+                "--as", "employee@halvorsen.example")
+    assert json.loads(asked.output.splitlines()[-1])["refused_topic"] == "individual employees' pay or performance"

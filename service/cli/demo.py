@@ -85,10 +85,33 @@ def create_demo_twin(s: Session, spec: dict[str, Any]) -> None:
     changes = {"no_answer_message": persona.get("no_answer"),
                "answer_openers": [persona["opening"]] if persona.get("opening") else None,
                "signature_phrases": list(persona.get("signature_phrases") or []) or None,
-               "pronoun": persona.get("pronoun")}
+               "pronoun": persona.get("pronoun"),
+               "refused_topics": demo_refused_topics(persona.get("refuse_topics") or []),
+               "rehearsal_rubric": list(persona.get("rubric") or []) or None}
     changes = validate_persona_changes({k: v for k, v in changes.items() if v})
     if changes:
         store.update_persona(s, slug, changes, actor="demo")
+
+
+def demo_refused_topics(entries: list[Any]) -> list[dict[str, Any]]:
+    """twin.toml's refuse_topics on top of the built-in topics: an entry a built-in topic names or already recognises
+    ("redundancies") is that topic; `name: keyword, keyword` (as on the persona page) or a table is a topic of its own
+    (replacing a built-in of that name); any other text is a topic recognised by its own words."""
+    from service.twin.persona import DEFAULT_TOPICS, RefusedTopic
+
+    topics = [dict(t) for t in DEFAULT_TOPICS]
+    built_in = [RefusedTopic.from_dict(t) for t in DEFAULT_TOPICS]
+    for entry in entries:
+        if isinstance(entry, dict):
+            topic = dict(entry)
+        else:
+            text = " ".join(str(entry).split())
+            name, _, keywords = text.partition(":")
+            if not keywords.strip() and any(text in (t.name, t.label) or t.matches(text) for t in built_in):
+                continue
+            topic = {"name": name.strip(), "keywords": [k.strip() for k in keywords.split(",") if k.strip()] or [text]}
+        topics = [t for t in topics if t["name"] != topic.get("name")] + [topic]
+    return topics
 
 
 def add_demo_users(s: Session) -> dict[str, str]:
