@@ -170,15 +170,18 @@ def rehearsal_blocks(result: dict[str, Any], twin_name: str) -> list[dict[str, A
     blocks: list[dict[str, Any]] = []
     questions = result.get("questions") or []
     if questions:
-        lines = [f"{int(q.get('n', i + 1))}. {fit(q.get('question') or '', 400)}{_cite(q.get('citation'))}"
+        lines = [f"{int(q.get('n', i + 1))}. {fit(q.get('question') or '', 400)}"
+                 + (f" _({fit(q['context'], 200)})_" if q.get("context") else "") + _cite(q.get("citation"))
                  for i, q in enumerate(questions)]
         blocks.append(section(_join(f"*Questions {name} would ask*", lines)))
     else:
         blocks.append(section(f"*{name}'s twin found no questions of theirs that bear on this pitch.*"))
     push_back = result.get("push_back") or []
     if push_back:
-        lines = [f"• _{escape(str(p.get('priority') or ''))}_ {fit(p.get('why') or '', 400)}{_cite(p.get('citation'))}"
-                 for p in push_back]
+        # A clash is marked as the web page and the CLI mark it.
+        lines = [f"• _{escape(str(p.get('priority') or ''))}_"
+                 + (" *(your pitch contradicts this)*" if p.get("contradicts") else "")
+                 + f" {fit(p.get('why') or '', 400)}{_cite(p.get('citation'))}" for p in push_back]
         blocks.append(section(_join(f"*Where {name} would push back*", lines)))
     scorecard = result.get("scorecard") or {}
     if scorecard:

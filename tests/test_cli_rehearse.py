@@ -9,7 +9,7 @@ import shutil
 import tomllib
 from pathlib import Path
 
-from tests.test_cli import cli, corpus, twin  # noqa: F401  (fixtures)
+from tests.test_cli import cli, corpus, twin, write_memo  # noqa: F401  (fixtures)
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "dana-reyes"
 
@@ -64,3 +64,18 @@ def test_the_demo_applies_twin_tomls_rubric_and_refused_topics(cli, tmp_path) ->
     asked = cli("ask", "dana-reyes", "How does the performance improvement plan process work?", "--json",
                 "--as", "employee@halvorsen.example")
     assert json.loads(asked.output.splitlines()[-1])["refused_topic"] == "individual employees' pay or performance"
+
+
+def test_a_clash_is_marked_as_on_the_web_page(cli, twin, tmp_path) -> None:  # noqa: F811
+    memo = write_memo(tmp_path / "2024-03-01-pricing.docx", "Pricing memo",
+                      "Our list prices stay flat through next year. Renewal customers deserve predictable bills, and "
+                      "I will not surprise them with a mid-contract increase.")
+    cli("ingest", twin, str(memo), "--approve")
+    pitch = tmp_path / "pitch.txt"
+    pitch.write_text("Proposal: a mid-contract price increase for renewal customers. Fuel rose fourteen percent last "
+                     "quarter. I propose we add a mid-contract increase of 8% to every renewal customer's bill from "
+                     "1 May. If churn rises above 3% we stop and refund it. We are asking you to approve it by 15 April.")
+    data = json.loads(cli("rehearse", twin, str(pitch), "--json").output)
+    clash = next(p for p in data["push_back"] if p["contradicts"])
+    shown = cli("rehearse", twin, str(pitch), "--no-interactive").output
+    assert f"  - {clash['priority']} (your pitch contradicts this): " in shown, shown

@@ -149,11 +149,13 @@ def print_rehearsal(data: dict[str, Any]) -> None:
     out.print("[bold]Questions I would ask[/]")
     for q in data["questions"]:
         c = q["citation"]
-        out.print(f"  {q['n']}. {q['question']}  [dim][{c['n']}][/]")
+        asked_of = f" ({q['context']})" if q.get("context") else ""
+        out.print(f"  {q['n']}. {q['question']}{asked_of}  [dim][{c['n']}][/]")
     if data["push_back"]:
         out.print("\n[bold]Where I would push back[/]")
         for p in data["push_back"]:
-            out.print(f"  - {p['priority']}: {p['why']}  [dim][{p['citation']['n']}][/]")
+            clash = " (your pitch contradicts this)" if p.get("contradicts") else ""  # as the web page marks it
+            out.print(f"  - {p['priority']}{clash}: {p['why']}  [dim][{p['citation']['n']}][/]")
     card = data["scorecard"]
     # As the web page and Slack show it: "Scorecard: 28 of 30", each criterion "4/5".
     out.print(f"\n[bold]Scorecard: {score_text(card['total'])} of {score_text(card['max'])}[/]")
