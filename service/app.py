@@ -20,11 +20,11 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ingestion.model import IngestError
-from service.api.queries import ingest_error_status
 from service.config import Settings, load_settings
 from service.errors import UnderstudyError
 from service.http.extension import Understudy, extension
 from service.http.limits import init_limits
+from service.ingest import ingest_error_status
 from service.migrate import head_revision
 from service.ops import metrics
 from service.ops.health import check_readiness
@@ -219,7 +219,7 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(IngestError)
     def _ingest_error(exc: IngestError) -> ResponseReturnValue:
-        return _error_response(ingest_error_status(exc), exc.code, exc.message)
+        return _error_response(ingest_error_status(exc.code), exc.code, exc.message)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError) -> ResponseReturnValue:

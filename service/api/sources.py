@@ -11,7 +11,6 @@ from spectree import Response as Resp
 
 from service.api import schemas as s
 from service.api.blueprint import JSON_MIMETYPE, MULTIPART_MIMETYPE, accepts, api_bp, responses, spec
-from service.api.queries import UploadedFile, ingest_uploads
 from service.corpus import store
 from service.corpus.models import Source
 from service.errors import BadInput
@@ -19,6 +18,7 @@ from service.http.auth import actor, api_role, current_viewer, require_audience
 from service.http.extension import commit, db, settings
 from service.http.queries import filter_sources, visible_audit
 from service.http.serialize import passage_dict, source_dict, version_dict
+from service.ingest import IngestOptions, Upload, ingest, upload_result
 from service.ops import jobs
 from service.twin.labels import source_label_hint
 
@@ -63,20 +63,17 @@ def upload_sources(slug: str) -> Any:
     With a job queue configured (Redis), many files (or `background=true`) become a background job: 202 with
     the job, whose progress is at /api/v1/jobs/ID. Otherwise each file is ingested before the response."""
     twin = store.get_twin(db(), slug)
-    uploads = [UploadedFile(f.filename or "upload", f.read())
+    uploads = [Upload(f.filename or "upload", f.read())
                for field in ("file", "files") for f in request.files.getlist(field)]
     if not uploads:
         raise BadInput("send one or more files as multipart/form-data in a field named 'file'")
     form = request.form
+    options = IngestOptions(audience=form.get("audience") or settings().default_audience, actor=actor(),
+                            kind=form.get("kind") or None, approve=_flag(form.get("approve")))
     if jobs.runs_in_background(settings(), len(uploads), _background(form.get("background"))):
-        job = jobs.submit_ingestion(db(), settings(), twin, [jobs.FileUpload(u.path, u.data) for u in uploads],
-                                    kind=form.get("kind") or None,
-                                    audience=form.get("audience") or settings().default_audience,
-                                    approve=_flag(form.get("approve")), actor=actor())
+        job = jobs.submit_ingestion(db(), settings(), twin, uploads, options)
         return {"job": jobs.job_dict(db(), job)}, 202, {"Location": f"/api/v1/jobs/{job.id}"}
-    results = ingest_uploads(db(), settings(), twin, uploads, kind=form.get("kind") or None,
-                             audience=form.get("audience") or settings().default_audience,
-                             approve=_flag(form.get("approve")), actor=actor())
+    results = [upload_result(o) for o in ingest(db(), settings(), twin, uploads, options)]
     failed = [r for r in results if r["status"] == "error"]
     if failed and len(failed) == len(results):
         first = failed[0]

@@ -10,9 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -49,10 +48,6 @@ class QueueUnavailable(UnderstudyError):
     status = 503
 
 
-# The API's upload view still names the upload type this way (until it imports service.ingest itself).
-FileUpload = Upload
-
-
 def queue_backend(settings: Settings) -> str:
     """'rq' when background jobs go to Redis, else 'inline'."""
     choice = str(settings.ingest_queue or "auto").lower()
@@ -86,15 +81,16 @@ def ingestion_queue(settings: Settings) -> Any:
                  default_timeout=int(settings.ingest_job_timeout))
 
 
-def submit_ingestion(session: Session, settings: Settings, twin: Twin, files: Sequence[Upload], *,
-                     kind: str | None, audience: str, approve: bool, actor: str) -> IngestionJob:
+def submit_ingestion(session: Session, settings: Settings, twin: Twin, files: Sequence[Upload],
+                     options: IngestOptions) -> IngestionJob:
     """Store a job with its files, commit, and queue it; the caller polls job_dict() for progress."""
     from rq import Callback
 
     from service.ops import metrics
 
-    job = store.create_ingestion_job(session, twin, [(f.path, f.read()) for f in files], kind=kind,
-                                     audience=audience, approve=approve, created_by=actor)
+    options.check()
+    job = store.create_ingestion_job(session, twin, [(f.path, f.read()) for f in files], kind=options.kind,
+                                     audience=options.audience, approve=options.approve, created_by=options.actor)
     session.commit()  # the worker must find the job and its files before it is queued
     try:
         queued = ingestion_queue(settings).enqueue(
@@ -110,16 +106,6 @@ def submit_ingestion(session: Session, settings: Settings, twin: Twin, files: Se
     session.commit()
     metrics.INGESTION_JOBS_SUBMITTED.inc()
     return job
-
-
-def submit_paths(session: Session, settings: Settings, twin: Twin, paths: Iterable[Path], *, kind: str | None,
-                 audience: str, approve: bool, actor: str) -> IngestionJob:
-    """Queue the files of these files and folders as one job (for `understudy ingest --background`)."""
-    from ingestion.pipeline import iter_files
-
-    files = [Upload(str(p), p.read_bytes()) for p in iter_files(list(paths))]
-    return submit_ingestion(session, settings, twin, files, kind=kind, audience=audience, approve=approve,
-                            actor=actor)
 
 
 # --- the worker side -------------------------------------------------------------------------------
