@@ -228,6 +228,8 @@ class _Figure:
     value: float
     kind: str
     measure: frozenset[str]
+    # A figure for each one of something ("each point of retention is worth $13 million") against a total.
+    rate: bool = False
 
 
 def _kind(words: Sequence[str]) -> str:
@@ -248,9 +250,16 @@ def _kind(words: Sequence[str]) -> str:
     return ""
 
 
+RATE_WORDS = word_set("each per every")
+# A dated past action told as a story ("in August we approved $9 million of a $21 million request"): its figures are
+# what happened, not a position.
+NARRATED_RE = re.compile(r"\bin (?:january|february|march|april|may|june|july|august|september|october|november|"
+                         r"december|(?:19|20)\d\d),? (?:we|i)(?: \w+ly)? \w+ed\b", re.IGNORECASE)
+
+
 def _figures_in(text: str) -> list[_Figure]:
     """The key figures of a text, each with its kind and measure (from its own clause, else the whole text)."""
-    whole = _kind([w.lower() for w in re.findall(r"[A-Za-z'’]+|\d+", text)])
+    whole = "result" if NARRATED_RE.search(text) else _kind([w.lower() for w in re.findall(r"[A-Za-z'’]+|\d+", text)])
     found: list[_Figure] = []
     for m in FIGURE_RE.finditer(text):
         if _labelled(text[:m.start("num")]) and not m.group("pct") and not m.group("cur"):
@@ -263,14 +272,15 @@ def _figures_in(text: str) -> list[_Figure]:
             kind = _kind(near) or whole
             measure = frozenset(content_stems(" ".join(w for w in near if not w.isdigit()))) - {
                 stem(w) for w in TARGET_WORDS | RESULT_WORDS | CHANGE_WORDS | NEW_LEVEL_WORDS} - {stem(unit)}
-            found.extend(_Figure(unit, v, kind, measure) for v in values)
+            rate = bool(RATE_WORDS & {w.lower() for w in re.findall(r"[A-Za-z]+", before)} | RATE_WORDS & set(near))
+            found.extend(_Figure(unit, v, kind, measure, rate) for v in values)
     return found
 
 
 def _comparable(x: _Figure, y: _Figure) -> bool:
     """Whether two figures can disagree: same unit, both positions (a target, or a plain statement of policy such as
     "we take 40 apprentices a year"; never a result or a change that happened), same measure."""
-    if x.unit != y.unit or {x.kind, y.kind} & {"result", "change"}:
+    if x.unit != y.unit or {x.kind, y.kind} & {"result", "change"} or x.rate != y.rate:
         return False
     return not x.measure or not y.measure or bool(x.measure & y.measure)
 

@@ -255,6 +255,33 @@ def test_figures_and_what_differs_between_statements() -> None:
                    "Many Americans have questions about the cost of this war.") == []
 
 
+def test_what_differs_in_everyday_wording() -> None:
+    # A move to a new level is a new position; "From April" is a date, not a change from a figure.
+    assert differs("Parental leave is 12 weeks at full pay, for every parent.",
+                   "From April, parental leave rises to 20 weeks at full pay.") == ["figures"]
+    assert differs("We will keep paying a dividend every quarter.",
+                   "We are suspending the dividend for the rest of the year.") == ["reversal"]
+    assert differs("Half of our delivery vans will be electric by 2027.",
+                   "All of our delivery vans will be electric by 2027, not half as we first planned.") == ["reversal"]
+    # A contrast with something the earlier statement did not say is no reversal; with its figure it is.
+    assert differs("Every park contract reprices to the standard floor if the park volume is below the density.",
+                   "For the new park we built a density-based floor, rather than buying volume below cost.") == []
+    assert "reversal" in differs("We will open 40 new stores in 2025.",
+                                 "We will open 25 new stores this year rather than 40.")
+    # A figure for each one against a total, and the same measure for each one.
+    assert differs("That's roughly thirty million dollars of revenue we didn't have to win again.",
+                   "Each point of retention is worth about thirteen million dollars of freight.") == []
+    assert differs("Each point is roughly twelve million dollars of freight.",
+                   "Each point of retention is worth about thirteen million dollars of freight.") == ["figures"]
+    # Labels, conditions, quotes and results deny or change nothing.
+    assert differs("We brought wave 1 forward by five months.", "Wave 3 moves to the third quarter of 2026.") == []
+    assert differs("For 40% by the end of 2026, the Quay Street upgrade has to land on time.",
+                   "If Quay Street's approval isn't in by the end of January, we say so publicly.") == []
+    assert differs('Not "most of the pallets arrived".', "Thousands of pallets arrived when they should have.") == []
+    assert differs("Nobody will be disciplined for reporting a near miss honestly.",
+                   "Near-miss reports more than doubled.") == []
+
+
 @pytest.mark.parametrize("streamed", [False, True])
 def test_a_model_that_gives_the_earlier_position_without_its_date_is_not_shown_so(
         session: Session, llm_settings: Settings, fake: FakeOpenAI, dated: Dated, streamed: bool) -> None:
@@ -334,10 +361,12 @@ def test_the_demo_corpus_keeps_its_cold_chain_revision_and_none_of_the_false_one
         "a contrast with something else ('rather than buying volume below cost')": "rather than buying volume",
         "a denial ending in another sentence ('we are not building one. The dispatcher …')": "automatic dispatch",
         "a past narration ('So in 2024 we set ourselves a strategy')": "So in 2024 we set",
+        "a total against a figure for each point ('thirty million dollars of revenue')": "thirty million dollars",
+        "a dated past action ('in August we approved $9 million')": "in August we approved",
     }
     for why, words in false.items():
         assert not [p for p in found if words in p[0] or words in p[1]], (why, found)
-    assert len(found) <= 8, found  # 19 before these rules (most of them false)
+    assert len(found) <= 5, found  # 19 before these rules (most of them false)
 
 
 def test_the_demo_on_time_target_is_answered_plainly_and_the_cold_chain_target_with_its_revision(
