@@ -27,7 +27,8 @@ REHEARSE_VIEW = "rehearse_submit"
 PITCH_TEXT_BLOCK, PITCH_TEXT_ACTION = "pitch_text", "text"
 PITCH_FILE_BLOCK, PITCH_FILE_ACTION = "pitch_file", "file"
 REASON_BLOCK, REASON_ACTION = "reason", "text"
-PITCH_FILETYPES = ["docx", "pdf"]
+# The files a pitch may come in, as on the web page and in the CLI.
+PITCH_FILETYPES = ["docx", "pdf", "md", "txt"]
 
 
 def section(text: str) -> dict[str, Any]:
@@ -141,7 +142,7 @@ def feedback_view(interaction_id: int, helpful: bool, *, curator: bool = False) 
 
 
 def rehearse_view(twin_slug: str, twin_name: str, channel_id: str | None) -> dict[str, Any]:
-    """The /rehearse modal: paste the pitch or attach a .docx or .pdf."""
+    """The /rehearse modal: paste the pitch or attach a .docx, .pdf, .md or .txt file."""
     return {
         "type": "modal", "callback_id": REHEARSE_VIEW, "title": plain("Rehearse a pitch", 24),
         "submit": plain("Rehearse", 24), "close": plain("Cancel", 24),
@@ -153,7 +154,7 @@ def rehearse_view(twin_slug: str, twin_name: str, channel_id: str | None) -> dic
             {"type": "input", "block_id": PITCH_TEXT_BLOCK, "optional": True, "label": plain("Paste your pitch"),
              "element": {"type": "plain_text_input", "action_id": PITCH_TEXT_ACTION, "multiline": True}},
             {"type": "input", "block_id": PITCH_FILE_BLOCK, "optional": True,
-             "label": plain("…or attach it (.docx or .pdf)"),
+             "label": plain("…or attach it (.docx, .pdf, .md or .txt)"),
              "element": {"type": "file_input", "action_id": PITCH_FILE_ACTION, "filetypes": PITCH_FILETYPES,
                          "max_files": 1}},
         ],

@@ -13,15 +13,13 @@ from service.corpus import store
 from service.corpus.access import Viewer
 from service.errors import BadInput, PitchTooShort
 from service.rehearsal import answer_turn, ensure_available, start_rehearsal
-from service.rehearsal.pitch import check_pitch_substance
+from service.rehearsal.pitch import PITCH_SUFFIXES, check_pitch_substance
 from slack_app import blocks as ui
 from slack_app.client import Destination
 from slack_app.escape import text_from_slack
 from slack_app.files import SharedFile, download_file, max_bytes, too_big_message
 from slack_app.handlers.base import SlackContext
 from slack_app.routing import choose_twin, split_slug
-
-PITCH_SUFFIXES = (".docx", ".pdf")
 
 
 def submitted_pitch(view: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
@@ -36,7 +34,7 @@ def pitch_errors(view: dict[str, Any], settings: Settings) -> dict[str, str]:
     """What is wrong with a /rehearse submission, by block, for Slack to show in the modal (empty when fine)."""
     text, files = submitted_pitch(view)
     if not text and not files:
-        return {ui.PITCH_TEXT_BLOCK: "Paste your pitch here, or attach it as a .docx or .pdf below."}
+        return {ui.PITCH_TEXT_BLOCK: "Paste your pitch here, or attach it as a .docx, .pdf, .md or .txt file below."}
     if text and files:
         return {ui.PITCH_FILE_BLOCK: "Give the pitch as text or as a file, not both."}
     if len(files) > 1:
@@ -49,7 +47,7 @@ def pitch_errors(view: dict[str, Any], settings: Settings) -> dict[str, str]:
     if files:
         name = str(files[0].get("name") or "")
         if name and not name.lower().endswith(PITCH_SUFFIXES):
-            return {ui.PITCH_FILE_BLOCK: f"{name} is not a .docx or .pdf file."}
+            return {ui.PITCH_FILE_BLOCK: f"{name} is not a .docx, .pdf, .md or .txt file."}
         size = int(files[0].get("size") or 0)
         if size > max_bytes(settings):
             return {ui.PITCH_FILE_BLOCK: too_big_message(name or "The file", size, settings)}

@@ -56,7 +56,7 @@ def test_rehearse_opens_a_modal_with_a_text_box_and_a_file_input(slack: SlackDri
     elements = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
     assert elements[ui.PITCH_TEXT_BLOCK]["type"] == "plain_text_input" and elements[ui.PITCH_TEXT_BLOCK]["multiline"]
     assert elements[ui.PITCH_FILE_BLOCK]["type"] == "file_input"
-    assert elements[ui.PITCH_FILE_BLOCK]["filetypes"] == ["docx", "pdf"]
+    assert elements[ui.PITCH_FILE_BLOCK]["filetypes"] == ["docx", "pdf", "md", "txt"]
 
 
 def test_an_empty_or_doubled_submission_is_refused_in_the_modal(slack: SlackDriver, fake_slack: FakeSlack) -> None:

@@ -1,5 +1,5 @@
 """The /rehearse modal gives what the web page gives for the same pitch (one engine): the same questions, the same
-push-back with a clash marked as a clash, the same scorecard, written the same way."""
+push-back with a clash marked as a clash, the same scorecard, written the same way; it takes the same files."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from service.config import Settings
 from service.corpus import store
 from service.rehearsal import start_rehearsal
-from tests.slack.conftest import SlackDriver
+from tests.slack.conftest import PITCH, SlackDriver
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.test_rehearse import dm_posts, open_modal, pasted
+from tests.slack.test_rehearse import attached, dm_posts, open_modal, pasted
 
 # Crosses the pricing memo ("I will not surprise them with a mid-contract increase") and asks for a night shift.
 CLASHING_PITCH = """Proposal: a mid-contract price increase for renewal customers.
@@ -43,3 +43,13 @@ def test_the_modal_shows_what_the_web_page_shows_for_the_same_pitch(slack: Slack
         assert marked == p["contradicts"], (p, shown)
     for c in web["scorecard"]["criteria"]:
         assert f"• {c['label']}: *{c['score']:g}/{c['max']:g}*" in shown
+
+
+def test_the_modal_takes_the_files_the_web_page_takes(slack: SlackDriver, fake_slack: FakeSlack,
+                                                      session: Session) -> None:
+    info = fake_slack.add_file("F9", "ashby-pitch.md", ("# Night shift at Ashby Road\n\n" + PITCH).encode())
+    view = open_modal(slack, fake_slack, "dana")
+    assert slack.submit_view(view, attached(info)).get_data(as_text=True) == ""  # no error in the modal
+    posts = dm_posts(fake_slack, 3)
+    assert "Rehearsal of ashby-pitch.md with Dana Reyes's twin: scorecard" in posts[0].dumped
+    assert "*Questions Dana Reyes would ask*" in posts[1].dumped
