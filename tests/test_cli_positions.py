@@ -40,7 +40,7 @@ def test_sources_show_lists_later_positions_and_revise_marks_one(cli, twin, tmp_
 
     answer = flat(cli("ask", "dana", "How many depots are we opening?"))
     assert answer.startswith("As of the March 2026 memo, we will open 7 new depots")
-    assert "In January 2025 I said" in answer and "Stands on: her words" in answer
+    assert "In January 2025 I said" in answer and "Stands on: their words" in answer  # no pronoun set
     data = json.loads(cli("ask", "dana", "How many depots are we opening?", "--json").output)
     assert data["basis"] == "own_words" and data["positions"]["current"]["source_id"] == new
 

@@ -158,7 +158,7 @@ def test_slack_questions_spend_from_the_same_allowance_as_the_api(slack: SlackDr
 def test_the_answer_says_what_it_stands_on(slack: SlackDriver, fake_slack: FakeSlack) -> None:
     slack.command("/twin", "Why did you choose cold chain?")
     texts = answer_post(fake_slack).block_texts()
-    assert "*Stands on:* her words" in texts
+    assert "*Stands on:* their words" in texts  # the persona's pronoun, "they" until a curator sets she or he
     fake_slack.posts.clear()
     slack.command("/twin", "What is our policy on moon bases?")
     assert "*Stands on:* no answer" in answer_post(fake_slack).block_texts()
