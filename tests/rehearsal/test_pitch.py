@@ -5,7 +5,7 @@ from __future__ import annotations
 from service.rehearsal.pitch import analyse_pitch
 from service.rehearsal.rubric import rubric_for, score_pitch
 
-MARKDOWN_PITCH = """# I propose we take pharmacy deliveries in-house at Eastgate from March
+MARKDOWN_PITCH = """# Proposal: night pharmacy runs from Eastgate, approved by 30 June
 
 ## Why now
 
@@ -15,7 +15,7 @@ MARKDOWN_PITCH = """# I propose we take pharmacy deliveries in-house at Eastgate
 > The biggest risk is that pharmacies cannot pack orders by `22:00`.
 
 1. We would pause new stores if on-time-in-full drops below 97 %.
-2. We ask you to approve $2.4m by 30 June.
+2. Hospital customers get urgent medicine before the morning rounds.
 """
 
 
@@ -24,14 +24,17 @@ def test_a_markdown_pitch_is_quoted_as_written_without_its_markup() -> None:
     card = score_pitch(analysis, rubric_for(None))
     shown = [c.reason for c in card.criteria] + [q for c in card.criteria for q in c.quotes]
     for text in shown:
-        for markup in ("#", "**", "](", "`", "> ", "- Today", "1. We", "2. We"):
+        for markup in ("#", "**", "](", "`", "> ", "- Today", "1. We", "2. Hospital"):
             assert markup not in text, (markup, text)
-    assert "I propose we take pharmacy deliveries in-house at Eastgate from March" in analysis.sentences
+    assert analysis.sentences[:2] == ["Proposal: night pharmacy runs from Eastgate, approved by 30 June", "Why now"]
     assert "Today a courier carries 9,140 prescriptions a month, and 2 in 8 arrive late." in analysis.sentences
     by_key = {c.key: c for c in card.criteria}
-    assert by_key["ask"].quotes == ("We ask you to approve $2.4m by 30 June.",)
+    # The heading states the ask: quoted as written, without its "#".
+    assert by_key["ask"].reason == ("States a concrete ask (“Proposal:”; 30 June): “Proposal: night pharmacy runs "
+                                    "from Eastgate, approved by 30 June”")
     assert "“We would pause new stores if on-time-in-full drops below 97 %" in by_key["risks"].reason
-    assert {"9,140", "2 in 8", "97.5%", "22:00", "$2.4m", "30 June"} <= set(analysis.numbers)
+    assert {"9,140", "2 in 8", "97.5%", "22:00", "30 June"} <= set(analysis.numbers)
+    assert "1" not in analysis.numbers and "2" not in analysis.numbers  # list numbering is not a figure
 
 
 def test_a_plain_pitch_is_read_as_it_is() -> None:
