@@ -1,9 +1,10 @@
 """Rehearsal that listens and scores fairly (issue 17), measured on labelled sets of our own:
 
-1. Round judging: bench/data/rehearsal/rounds.jsonl, 135 (question, answer, addresses it?) pairs in everyday
+1. Round judging: bench/data/rehearsal/rounds.jsonl, 145 (question, answer, addresses it?) pairs in everyday
    wording, balanced: "dev" (the thresholds in service/rehearsal/rounds.py were chosen on it), "heldout" (other
    questions, written with dev and not looked at while choosing), then "late", "final", "fresh" and "everyday",
-   each written later and measured once before the judge was changed (those first looks are printed). Accuracy, precision and
+   each written later and measured once before the judge was changed (those first looks are printed), and "after",
+   written after the last change (a reason given as evidence) and measured once on it. Accuracy, precision and
    recall of "accepted", with the embedded model and with cue patterns only, beside similarity-only judges.
 2. Figures: bench/data/rehearsal/figures.jsonl, sentences and the figures a person reads in them, as written
    ("tuning" written with the patterns, "fresh" after them).
@@ -40,9 +41,9 @@ PITCH_WORDS = 1000
 # chosen (thresholds chosen on dev, heldout not looked at); late, final and fresh each written afterwards and
 # measured once before any change to the judge (first looks: late 12/16 = 75.0 %, final 12/16 = 75.0 %, fresh
 # 20/24 = 83.3 %, everyday 14/15 = 93.3 %), then their misses looked at too, so only those first looks are held-out
-# figures.
-SPLITS = ("dev", "heldout", "late", "final", "fresh", "everyday")
-FIRST_LOOKS = {"late": (12, 16), "final": (12, 16), "fresh": (20, 24), "everyday": (14, 15)}
+# figures; "after" was written after the judge's last change and measured once on it (10/10; 9/10 on the judge before).
+SPLITS = ("dev", "heldout", "late", "final", "fresh", "everyday", "after")
+FIRST_LOOKS = {"late": (12, 16), "final": (12, 16), "fresh": (20, 24), "everyday": (14, 15), "after": (10, 10)}
 LATENCY_RUNS = 20
 
 # Sentences of made-up pitches to a logistics executive, mixed into 1,000-word pitches for the latency runs.

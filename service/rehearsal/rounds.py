@@ -63,6 +63,10 @@ EXPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 REASON_RE = re.compile(r"\b(?:because|so that|so we|so every|that's why|that is why|the reason|since|in order to|"
                        r"which means|means|otherwise|given|due to|if we don't|if we do not|or else)\b|[:;]", re.IGNORECASE)
+# Words that report what happened or was found: with a figure, the reply gives evidence, which answers a "why".
+EVIDENCE_GIVEN_RE = re.compile(r"\b(?:already|so far|to date|showed|shows|found|signed|agreed|committed|told us|"
+                               r"went (?:from|up|down)|rose|fell|dropped|grew|doubled|halved|measured|tested|proved|"
+                               r"(?:the|our|a) (?:pilot|trial|survey|data|numbers?|results?))\b", re.IGNORECASE)
 OWNER_RE = re.compile(r"\b(?:i do|i will|i'll|i own|me|you (?:do|decide|sign|approve)|owner|owns|own it|accountable|"
                       r"responsible|lead(?:s|ing)?|manager|head of|board|finance|director|signs?|ops|operations|hr|"
                       r"legal|(?:approv|sign|agre|ratifi|endors|authori[sz]|sanction)ed (?:off )?by|committee|council|"
@@ -162,7 +166,9 @@ def concrete_parts(reply: str) -> dict[str, bool]:
                                       r"move|switch|delay|keep|borrow|bring|fall|go|cover|run|buy|pay))\b",
                                       reply, re.I)),
         "signal": bool(figures or MEASURE_RE.search(reply) or dated),
-        "reason": bool(REASON_RE.search(reply)),
+        # A reason given as evidence ("four of the six have already signed") is a reason, with or without "because".
+        "reason": bool(REASON_RE.search(reply)) or (bool(figures or SMALL_NUMBER_RE.search(reply))
+                                                    and bool(EVIDENCE_GIVEN_RE.search(reply))),
         "ask": bool(ASK_STRONG.search(reply) or ASK_WEAK.search(reply)
                     or re.search(r"\b(?:a yes|a go|the go-ahead|sign(?:-| )?off|sign|approv\w*|fund\w*|budget|"
                                  r"headcount|a decision)\b", reply, re.I)),

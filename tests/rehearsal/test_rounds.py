@@ -1,5 +1,6 @@
 """Rounds as a presenter lives them on the demo corpus: a question is asked once, in whatever words the executive
-used for it across her meetings, and the summary lists each question to prepare for once."""
+used for it across her meetings, and the summary lists each question to prepare for once; a "why" answered with
+evidence is an answer."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from service.config import Settings
 from service.corpus.access import Viewer
 from service.rehearsal import answer_turn, start_rehearsal
 from service.rehearsal.bank import content_stems
+from service.rehearsal.rounds import GAP_LINES, assess
+from service.search.encoder import local_encoder
 from service.twin.text import jaccard
 from tests.rehearsal.test_listening import PHARMACY_PITCH, _put_on_the_table, demo  # noqa: F401  (fixture)
 
@@ -51,3 +54,14 @@ def test_a_question_is_not_asked_again_in_other_words_nor_listed_twice_under_pre
         for b in prepare[i + 1:]:
             assert not _same(a, b), prepare
     assert summary["text"].count("riskiest assumption") <= 1, summary["text"]
+
+
+def test_a_why_answered_with_evidence_is_accepted_and_a_bare_figure_is_not() -> None:
+    model = local_encoder().encode
+    question = "Why do you think drivers will volunteer for nights?"
+    evidence = assess(question, "Eleven of the fourteen drivers we asked have already put their names down for the "
+                                "night rota.", model)
+    assert evidence.accepted, evidence
+    bare = assess(question, "We have fourteen drivers at Eastgate.", model)
+    assert not bare.accepted and bare.missing == ("reason",)
+    assert GAP_LINES["reason"] == "You haven't told me why."
