@@ -159,8 +159,9 @@ def print_rehearsal(data: dict[str, Any]) -> None:
     card = data["scorecard"]
     # As the web page and Slack show it: "Scorecard: 28 of 30", each criterion "4/5".
     out.print(f"\n[bold]Scorecard: {score_text(card['total'])} of {score_text(card['max'])}[/]")
+    width = min(60, max((len(c["label"]) for c in card["criteria"]), default=0))  # a curator's labels can be long
     for c in card["criteria"]:
-        out.print(f"  {c['label']:<32} {score_text(c['score'])}/{score_text(c['max'])}  {c['reason']}")
+        out.print(f"  {c['label']:<{width}} {score_text(c['score'])}/{score_text(c['max'])}  {c['reason']}")
     out.print("\n[bold]Sources[/]")
     for c in data["citations"]:
         out.print(f"  [{c['n']}] {c['title']}, {c['date'] or 'undated'}, {c['locator']}: “{c['quote']}”")
