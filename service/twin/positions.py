@@ -405,7 +405,7 @@ def _flipped(negated: str, other: str) -> int:
     # Names say what both speak of, not what one denies ("I don't want a heroic fix on Calder Dispatch").
     names = _names(negated) | _names(other)
     theirs = set(content_stems(other)) - names
-    best = 0
+    best = echoed = 0
     pieces = re.split(f"({CLAUSE_RE.pattern})", QUOTED_RE.sub(" ", negated))  # 'Not "most pallets"' quotes words
     for at in range(0, len(pieces), 2):
         clause = pieces[at]
@@ -418,7 +418,12 @@ def _flipped(negated: str, other: str) -> int:
             shared = mine & theirs
             if (len(shared) >= 2 and len(shared) >= DENIAL_SHARE * len(mine)) or (shared and shared == mine):
                 best = max(best, len(shared))
-    return best
+        elif clause:
+            echoed = max(echoed, len(set(content_stems(clause)) - names & theirs))
+    # Another clause restates `other` more fully than the denial touches it ("We do not price below the cost to
+    # serve, and our renewal conversations now start with that cost"): the denial is of something else. A bare
+    # correction ("two office days a week, not three") touches one word and stands.
+    return 0 if best >= 2 and echoed > best else best
 
 
 def _names(text: str) -> set[str]:
