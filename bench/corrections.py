@@ -216,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             totals["changed"] += len(changed)
             console.print(f"{president}: unrelated answers changed: {len(changed)} {changed}")
     console.print(per_question)
-    threshold = args.threshold if args.threshold is not None else float(settings.correction_similarity)
+    threshold = args.threshold if args.threshold is not None else settings.correction_similarity
     table = Table(title=f"Corrections on ../shared/data/eval (threshold {threshold})")
     for column in ("corrected questions", "wrong before", "rewordings", "corrected answer", "unrelated questions",
                    "answers changed"):

@@ -165,12 +165,12 @@ def run(president: str, database_url: str | None) -> list[tuple[str, dict[str, A
             figures.update(ms=ms, logged=found.questions, wrongly_answered=wrongly_answered, declined=declined,
                            gap_askings=len(gap_askings))
             rows.append((f"{president} @ {threshold:.2f}", figures))
-            if abs(threshold - float(settings.gaps_similarity)) < 1e-9:
+            if abs(threshold - settings.gaps_similarity) < 1e-9:
                 shown = found
                 console.print("not recovered at the shipped threshold: " + ("; ".join(figures["missed"]) or "none"))
         if shown is not None:
             names = Table(title=f"{president}: the ten largest themes at the shipped threshold "
-                                f"({float(settings.gaps_similarity):.2f})")
+                                f"({settings.gaps_similarity:.2f})")
             for column in ("theme", "asked", "wordings", "askers", "trend", "audiences", "true labels"):
                 names.add_column(column)
             for theme in shown.themes[:10]:

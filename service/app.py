@@ -98,7 +98,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     @app.get("/readyz")
     def readyz() -> ResponseReturnValue:
         """Readiness: the database answers and is migrated to head; Redis answers when configured."""
-        result = check_readiness(extension().engine, head=head, redis_url=str(cfg.redis_url or ""))
+        result = check_readiness(extension().engine, head=head, redis_url=cfg.redis_url)
         return jsonify(result.to_dict()), 200 if result.ready else 503
 
     @app.get("/metrics")
@@ -128,19 +128,19 @@ def _configure(app: Flask, cfg: Settings) -> None:
         secret = secrets.token_urlsafe(32)
     app.config.update(
         SECRET_KEY=secret,
-        MAX_CONTENT_LENGTH=int(cfg.max_file_mb * 1024 * 1024),
+        MAX_CONTENT_LENGTH=cfg.max_file_bytes,
         SESSION_COOKIE_NAME="understudy_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=bool(cfg.secure_cookies),
+        SESSION_COOKIE_SECURE=cfg.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_HEADERS=["X-CSRFToken", "X-CSRF-Token"],
         JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    logging.getLogger("understudy").setLevel(str(cfg.log_level).upper())
-    configure_logging(str(cfg.log_format), str(cfg.log_level))
+    logging.getLogger("understudy").setLevel(cfg.log_level.upper())
+    configure_logging(cfg.log_format, cfg.log_level)
 
 
 def _count_jobs() -> dict[str, int]:

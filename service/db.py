@@ -52,8 +52,8 @@ def pool_options(settings: Settings) -> dict[str, Any]:
     """Connection-pool arguments for make_engine from the DB_POOL_* settings (PostgreSQL only)."""
     if make_url(normalise_url(settings.database_url)).get_backend_name() == "sqlite":
         return {}
-    return {"pool_size": int(settings.db_pool_size), "max_overflow": int(settings.db_max_overflow),
-            "pool_timeout": float(settings.db_pool_timeout), "pool_recycle": int(settings.db_pool_recycle)}
+    return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow,
+            "pool_timeout": settings.db_pool_timeout, "pool_recycle": settings.db_pool_recycle}
 
 
 def make_settings_engine(settings: Settings) -> Engine:

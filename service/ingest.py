@@ -98,8 +98,8 @@ class Outcome:
 
 def limits_for(settings: Settings) -> Limits:
     """Ingestion caps from the settings."""
-    return Limits(max_bytes=int(settings.max_file_mb * 1024 * 1024), pdf_timeout_s=float(settings.pdf_timeout),
-                  pdf_memory_mb=int(settings.pdf_memory_mb), passage_words=int(settings.passage_words))
+    return Limits(max_bytes=settings.max_file_bytes, pdf_timeout_s=settings.pdf_timeout,
+                  pdf_memory_mb=settings.pdf_memory_mb, passage_words=settings.passage_words)
 
 
 def ingest(session: Session, settings: Settings, twin: Twin, files: Iterable[Upload],

@@ -24,7 +24,7 @@ def _retry_handlers() -> list[Any]:
 
 def api_base_url(settings: Settings) -> str:
     """The Slack Web API base URL from the settings, with the trailing slash the SDK needs."""
-    url = str(settings.slack_api_url or "https://slack.com/api/")
+    url = settings.slack_api_url or "https://slack.com/api/"
     return url if url.endswith("/") else url + "/"
 
 

@@ -27,12 +27,12 @@ class SharedFile:
 
 def max_bytes(settings: Settings) -> int:
     """The largest file accepted, from MAX_FILE_MB."""
-    return int(float(settings.max_file_mb) * 1024 * 1024)
+    return settings.max_file_bytes
 
 
 def too_big_message(name: str, size: int, settings: Settings) -> str:
     """What the user reads when a file is over the limit."""
-    return (f"{name} is {size / (1024 * 1024):.1f} MB; the largest file I can read is {float(settings.max_file_mb):g} MB. "
+    return (f"{name} is {size / (1024 * 1024):.1f} MB; the largest file I can read is {settings.max_file_mb:g} MB. "
             "Paste the pitch's text instead, or attach a smaller file.")
 
 

@@ -118,7 +118,7 @@ def channel_allows_public(session: Session, settings: Settings, channel_id: str 
     if not is_channel(channel_id):
         return False
     setting = store.get_slack_channel(session, str(channel_id))
-    return bool(setting.public) if setting is not None else bool(settings.slack_public_replies)
+    return bool(setting.public) if setting is not None else settings.slack_public_replies
 
 
 def shareable(session: Session, settings: Settings, source_ids: Iterable[int]) -> bool:

@@ -47,7 +47,7 @@ def list_corrections(slug: str, query: s.CorrectionsQuery) -> Any:
     sources = stored.correction_sources(db(), rows)
     viewer = current_viewer()
     shown = [r for r in rows if stored.visible_to(r, sources, viewer)]
-    return {"corrections": stored.describe(db(), shown, viewer), "threshold": float(settings().correction_similarity),
+    return {"corrections": stored.describe(db(), shown, viewer), "threshold": settings().correction_similarity,
             "hidden": len(rows) - len(shown)}
 
 

@@ -35,7 +35,7 @@ def corrections_list(rt: Runtime, slug: str, status: str | None, as_json: bool) 
                  ", ".join(str(p["passage_id"]) for p in item["passages"]) or "-", item["framing"] or ""]
                 for item in data))
     out.print(f"{plural(len(data), 'correction')}; a question matches one at a similarity of at least "
-              f"{float(rt.settings.correction_similarity):.2f} (UNDERSTUDY_CORRECTION_SIMILARITY).")
+              f"{rt.settings.correction_similarity:.2f} (UNDERSTUDY_CORRECTION_SIMILARITY).")
 
 
 @corrections.command("show")

@@ -66,7 +66,7 @@ def show_model(rt: Runtime, as_json: bool) -> None:
     if as_json:
         emit_json(report)
         return
-    print_model_report(report, bool(rt.settings.llm_enabled))
+    print_model_report(report, rt.settings.llm_enabled)
     if report["backend"] == "embedded" and report["max_deviation"] > model_tolerance(report["precision"]):
         sys.exit(1)
 
@@ -89,8 +89,8 @@ def model_report(settings: Settings) -> dict[str, Any]:
     elif backend == "embedded":
         try:
             with out.status("preparing the embedded model (built once from the packaged weights)…"):
-                encoder = local_encoder(str(settings.embeddings_precision), int(settings.embeddings_threads),
-                                        str(settings.model_cache or ""))
+                encoder = local_encoder(settings.embeddings_precision, settings.embeddings_threads,
+                                        settings.model_cache)
                 vectors = encoder.encode(list(REFERENCE_SENTENCES))
         except ModelUnavailable as exc:
             fail(f"the embedded model cannot run here: {exc}")

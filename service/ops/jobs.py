@@ -50,7 +50,7 @@ class QueueUnavailable(UnderstudyError):
 
 def queue_backend(settings: Settings) -> str:
     """'rq' when background jobs go to Redis, else 'inline'."""
-    choice = str(settings.ingest_queue or "auto").lower()
+    choice = (settings.ingest_queue or "auto").lower()
     if choice not in QUEUE_CHOICES:
         raise ValueError(f"UNDERSTUDY_INGEST_QUEUE must be one of {', '.join(QUEUE_CHOICES)}, not {choice!r}")
     if choice == "inline":
@@ -66,7 +66,7 @@ def runs_in_background(settings: Settings, files: int, requested: bool | None = 
         return False
     if requested is not None:
         return requested
-    return files >= max(int(settings.ingest_background_files), 1)
+    return files >= max(settings.ingest_background_files, 1)
 
 
 # --- the queue -------------------------------------------------------------------------------------
@@ -77,8 +77,8 @@ def ingestion_queue(settings: Settings) -> Any:
 
     from service.ops.health import redis_client
 
-    return Queue(str(settings.ingest_queue_name), connection=redis_client(str(settings.redis_url)),
-                 default_timeout=int(settings.ingest_job_timeout))
+    return Queue(settings.ingest_queue_name, connection=redis_client(settings.redis_url),
+                 default_timeout=settings.ingest_job_timeout)
 
 
 def submit_ingestion(session: Session, settings: Settings, twin: Twin, files: Sequence[Upload],
@@ -94,7 +94,7 @@ def submit_ingestion(session: Session, settings: Settings, twin: Twin, files: Se
     session.commit()  # the worker must find the job and its files before it is queued
     try:
         queued = ingestion_queue(settings).enqueue(
-            run_ingestion_job, job.id, job_id=f"understudy-ingest-{job.id}", job_timeout=int(settings.ingest_job_timeout),
+            run_ingestion_job, job.id, job_id=f"understudy-ingest-{job.id}", job_timeout=settings.ingest_job_timeout,
             result_ttl=RESULT_TTL_S, failure_ttl=RESULT_TTL_S, description=f"ingest {job.total} files into {twin.slug}",
             on_failure=Callback(on_queue_failure))
     except Exception as exc:  # noqa: BLE001 - any Redis failure: the job cannot run
@@ -243,8 +243,8 @@ def run_worker(settings: Settings, *, burst: bool = False, worker_name: str | No
     if queue_backend(settings) != "rq":
         raise ValueError("no job queue is configured: set UNDERSTUDY_REDIS_URL (and UNDERSTUDY_INGEST_QUEUE=auto "
                          "or rq) to run a worker")
-    worker = Worker([ingestion_queue(settings)], connection=redis_client(str(settings.redis_url)), name=worker_name)
-    return bool(worker.work(burst=burst, logging_level=str(settings.log_level).upper()))
+    worker = Worker([ingestion_queue(settings)], connection=redis_client(settings.redis_url), name=worker_name)
+    return bool(worker.work(burst=burst, logging_level=settings.log_level.upper()))
 
 
 # --- progress --------------------------------------------------------------------------------------
@@ -258,7 +258,7 @@ def queue_state(settings: Settings, job: IngestionJob) -> str | None:
 
         from service.ops.health import redis_client
 
-        return str(Job.fetch(job.queue_job_id, connection=redis_client(str(settings.redis_url))).get_status())
+        return str(Job.fetch(job.queue_job_id, connection=redis_client(settings.redis_url)).get_status())
     except Exception:  # noqa: BLE001 - gone from Redis (expired) or Redis down: the database row still tells
         return None
 

@@ -77,8 +77,8 @@ class AskLimiter:
 
 def ask_limiter(settings: Settings) -> AskLimiter:
     """A limiter for these settings (each app and Slack process makes one; Redis storage shares the counts)."""
-    return AskLimiter(str(settings.ratelimit_ask), str(settings.redis_url or "memory://"),
-                      str(settings.ratelimit_key_prefix))
+    return AskLimiter(settings.ratelimit_ask, settings.redis_url or "memory://",
+                      settings.ratelimit_key_prefix)
 
 
 def user_key(user_id: int | None, fallback: str) -> str:

@@ -182,8 +182,8 @@ def start_rehearsal(session: Session, settings: Settings, twin_slug: str, viewer
     twin = store.get_twin(session, twin_slug)
     ensure_available(twin)
     text, name = read_pitch(settings, pitch_text=pitch_text, file_bytes=file_bytes, filename=filename)
-    check_pitch_length(text, int(settings.rehearsal_max_pitch_words))
-    check_pitch_substance(text, int(settings.rehearsal_min_pitch_words))
+    check_pitch_length(text, settings.rehearsal_max_pitch_words)
+    check_pitch_substance(text, settings.rehearsal_min_pitch_words)
     persona = persona_settings(twin)  # rehearsing only reads; the profile is rebuilt in the background
     rubric = rubric_for(persona.rehearsal_rubric)
     embed = remembering(embedder_for(settings))  # one embedding of each pitch sentence for every part below
@@ -191,7 +191,7 @@ def start_rehearsal(session: Session, settings: Settings, twin_slug: str, viewer
     scorecard = score_pitch(analysis, rubric)
     bank = _usable_bank(session, twin, viewer, persona)
     cites = Citations()
-    ranked = choose_questions(analysis.stems, bank, int(settings.rehearsal_questions), embed=embed,
+    ranked = choose_questions(analysis.stems, bank, settings.rehearsal_questions, embed=embed,
                               sentences=analysis.sentences)
     questions = []
     for number, r in enumerate(ranked, start=1):
@@ -206,7 +206,7 @@ def start_rehearsal(session: Session, settings: Settings, twin_slug: str, viewer
         citation = cites.cite(p.evidence.hit, p.evidence.quote)
         push_back.append({"priority": p.priority, "why": p.why, "contradicts": p.contradicts,
                           "citation": citation.to_dict()})
-    max_rounds = int(settings.rehearsal_max_rounds)
+    max_rounds = settings.rehearsal_max_rounds
     state = _initial_state(ranked, scorecard)
     result = {"questions": questions, "push_back": push_back, "scorecard": scorecard.to_dict(),
               "citations": cites.to_list(), "analysis": analysis.to_dict()}

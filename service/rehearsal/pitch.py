@@ -270,8 +270,8 @@ def read_pitch(settings: Settings, *, pitch_text: str | None = None, file_bytes:
     from ingestion.model import IngestError, Limits
     from ingestion.pipeline import parse_bytes
 
-    limits = Limits(max_bytes=int(float(settings.max_file_mb) * 1024 * 1024),
-                    pdf_timeout_s=float(settings.pdf_timeout), pdf_memory_mb=int(settings.pdf_memory_mb))
+    limits = Limits(max_bytes=settings.max_file_bytes,
+                    pdf_timeout_s=settings.pdf_timeout, pdf_memory_mb=settings.pdf_memory_mb)
     try:
         doc = parse_bytes(file_bytes, name, kind="memo", limits=limits)
     except IngestError as exc:

@@ -33,14 +33,14 @@ def unit_rows(matrix: np.ndarray) -> np.ndarray:
 
 def embeddings_endpoint(settings: Settings) -> tuple[str, str] | None:
     """The configured (model, base URL) when an endpoint replaces the embedded model, else None."""
-    model = str(settings.embeddings_model or "").strip()
-    base_url = str(settings.embeddings_base_url or settings.llm_base_url or "").strip()
+    model = settings.embeddings_model.strip()
+    base_url = (settings.embeddings_base_url or settings.llm_base_url).strip()
     return (model, base_url) if model and model.lower() != OFF and base_url else None
 
 
 def semantic_backend(settings: Settings) -> str:
     """'embedded' (the default), 'endpoint', 'off', or 'misconfigured' (a model named with no endpoint)."""
-    model = str(settings.embeddings_model or "").strip()
+    model = settings.embeddings_model.strip()
     if not model:
         return "embedded"
     if model.lower() == OFF:
@@ -79,13 +79,13 @@ class DenseReranker:
     def from_settings(cls, settings: Settings) -> DenseReranker | None:
         """The embedded model, or the configured endpoint's; None when turned off or unavailable (logged)."""
         backend = semantic_backend(settings)
-        weight = float(settings.search_dense_weight)
+        weight = settings.search_dense_weight
         if backend == "endpoint":
             model, base_url = embeddings_endpoint(settings)  # type: ignore[misc]
             import openai
 
-            client = openai.OpenAI(base_url=base_url, api_key=str(settings.llm_api_key or "") or "unused",
-                                   timeout=float(settings.embeddings_timeout), max_retries=0)
+            client = openai.OpenAI(base_url=base_url, api_key=settings.llm_api_key or "unused",
+                                   timeout=settings.embeddings_timeout, max_retries=0)
             return cls(_endpoint_embedder(client, model), model, weight=weight, client=client)
         if backend == "misconfigured":
             log.warning("UNDERSTUDY_EMBEDDINGS_MODEL names %r but no endpoint is set "
@@ -96,8 +96,8 @@ class DenseReranker:
         from service.search.encoder import ModelUnavailable, local_encoder
 
         try:
-            encoder = local_encoder(str(settings.embeddings_precision), int(settings.embeddings_threads),
-                                    str(settings.model_cache or ""))
+            encoder = local_encoder(settings.embeddings_precision, settings.embeddings_threads,
+                                    settings.model_cache)
         except ModelUnavailable as exc:
             log.warning("semantic search is off: %s", exc)
             return None
@@ -168,9 +168,9 @@ def reranker_for(settings: Settings) -> DenseReranker | None:
     """This process's semantic scorer for these settings, shared by every request; None when off."""
     if semantic_backend(settings) == OFF:
         return None
-    key = (str(settings.embeddings_model or ""), str(settings.embeddings_base_url or settings.llm_base_url or ""),
-           str(settings.llm_api_key or ""), str(settings.search_dense_weight), str(settings.embeddings_timeout),
-           str(settings.embeddings_precision), str(settings.embeddings_threads), str(settings.model_cache or ""))
+    key = (settings.embeddings_model, settings.embeddings_base_url or settings.llm_base_url,
+           settings.llm_api_key, str(settings.search_dense_weight), str(settings.embeddings_timeout),
+           settings.embeddings_precision, str(settings.embeddings_threads), settings.model_cache)
     with _SHARED_LOCK:
         if key not in _SHARED:
             if len(_SHARED) >= 8:  # settings changed many times in one process (tests): start afresh

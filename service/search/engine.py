@@ -115,7 +115,7 @@ def search_as_configured(session: Session, settings: Settings, twin: Twin, query
                          k: int = 10, executive_only: bool = False) -> list[PassageHit]:
     """`search_passages` with the deployment's candidate pool and semantic scorer (the embedded model by default)."""
     return search_passages(session, twin, query, viewer, k=k, executive_only=executive_only,
-                           reranker=reranker_for(settings), candidates=max(int(settings.search_candidates), 1))
+                           reranker=reranker_for(settings), candidates=max(settings.search_candidates, 1))
 
 
 def _hybrid(session: Session, reranker: DenseReranker, twin_id: int, query: str,

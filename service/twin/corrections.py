@@ -62,7 +62,7 @@ class CorrectionMatch:
 
 def threshold(settings: Settings) -> float:
     """Least similarity in meaning between a question and a corrected one for the correction to answer it."""
-    return float(settings.correction_similarity)
+    return settings.correction_similarity
 
 
 def _vectors(scorer: DenseReranker, texts: list[str]) -> np.ndarray:

@@ -155,7 +155,7 @@ def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: V
             session, settings, prepared.twin.id, prepared.question, prepared.hits, prepared.persona, extractive, viewer)
     use_llm = settings.llm_enabled and bool(prepared.hits) and (
         extractive.grounded if extractive.evidence is None
-        else extractive.evidence.score() >= float(settings.llm_answer_threshold))
+        else extractive.evidence.score() >= settings.llm_answer_threshold)
     reason: str | None = None
     if use_llm and prepared.flags:
         use_llm, reason = False, "question_flagged"
@@ -236,7 +236,7 @@ def _compose(settings: Settings, prepared: _Prepared) -> Composed:
             meaning = (prepared.question if len(query_terms(prepared.question)) >= MEANING_TERMS
                        else prepared.search_query)
             return compose_by_meaning(meaning, prepared.hits, prepared.persona, scorer,
-                                      threshold=float(settings.answer_threshold), stats=prepared.stats)
+                                      threshold=settings.answer_threshold, stats=prepared.stats)
         except Exception as exc:  # the model failed mid-answer: shared terms still answer
             log.warning("choosing sentences by meaning failed, using shared terms: %s", exc)
     return compose_extractive(prepared.search_query, prepared.hits, prepared.persona,
@@ -283,7 +283,7 @@ def _prepare(session: Session, settings: Settings, twin_slug: str, question: str
 
 def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: Viewer) -> list[HitLike]:
     found = search_as_configured(session, settings, prepared.twin, prepared.search_query, viewer,
-                                 k=max(int(settings.search_k), 1), executive_only=True)
+                                 k=max(settings.search_k, 1), executive_only=True)
     subjects = store.source_subjects(session, {h.source_id for h in found})
     # Refused topics bind the passages offered too, not only the question.
     hits: list[HitLike] = [h for h in found if passage_topic(prepared.persona, title=h.title, heading=h.heading,

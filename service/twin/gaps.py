@@ -378,8 +378,8 @@ def gap_map(session: Session, settings: Settings, twin: Twin, *, since: dt.date 
             viewer: Viewer | None = None, now: dt.datetime | None = None) -> GapMap:
     """The messaging gaps of a twin: unanswered questions since `since`, grouped by meaning into themes."""
     until = _aware(now) if now else dt.datetime.now(dt.UTC)
-    similarity = float(settings.gaps_similarity)
-    min_group = int(settings.gaps_min_audience_group)
+    similarity = settings.gaps_similarity
+    min_group = settings.gaps_min_audience_group
     asked = asked_questions(session, twin, unanswered_only=True, since=_start_of(since), viewer=viewer)
     by_wording: dict[str, list[AskedQuestion]] = {}
     for item in asked:

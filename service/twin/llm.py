@@ -74,7 +74,7 @@ class LLMOutcome:
 
 def client_for(settings: Settings) -> OpenAI:
     """An OpenAI client for the configured endpoint (shared per endpoint; it pools connections)."""
-    key = (str(settings.llm_base_url), str(settings.llm_api_key or "none"), float(settings.llm_timeout))
+    key = (settings.llm_base_url, settings.llm_api_key or "none", settings.llm_timeout)
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(key)
         if client is None:
@@ -182,7 +182,7 @@ def generate(client: OpenAI, settings: Settings, messages: list[dict[str, str]])
 def stream_generate(client: OpenAI, settings: Settings, messages: list[dict[str, str]],
                     result: Generation) -> Generator[str, None, None]:
     """Text pieces as the model sends them, also gathered in `result` (whose `error` names any failure)."""
-    deadline = time.monotonic() + float(settings.llm_timeout)
+    deadline = time.monotonic() + settings.llm_timeout
     stream: Any = None
     finished = False
     try:

@@ -88,7 +88,7 @@ def make_dev_login_link(app_or_settings: Flask | Settings, email: str) -> str:
 
 def dev_login_enabled(cfg: Settings) -> bool:
     """The development sign-in works only when no OIDC issuer is configured."""
-    return bool(cfg.dev_login) and not cfg.oidc_issuer
+    return cfg.dev_login and not cfg.oidc_issuer
 
 
 def _nonce_used(email: str, nonce: str) -> bool:

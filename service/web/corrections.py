@@ -20,7 +20,7 @@ SEARCH_RESULTS = 12
 
 
 def _context(twin: Twin) -> dict[str, Any]:
-    return {**curate_context(twin, "corrections"), "threshold": float(settings().correction_similarity)}
+    return {**curate_context(twin, "corrections"), "threshold": settings().correction_similarity}
 
 
 def _readable(twin: Twin, correction_id: int) -> Correction:

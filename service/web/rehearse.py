@@ -38,7 +38,7 @@ def _form_context(slug: str | None) -> dict[str, Any]:
             "disclaimer": persona_settings(twin).disclaimer_text if twin else "",
             "history": rehearsal.list_rehearsals(db(), current_viewer()),
             "names": {t.slug: t.name for t in twins}, "accept": PITCH_ACCEPT, "suffixes": ",".join(PITCH_SUFFIXES), "pitch_types": PITCH_TYPES,
-            "max_mb": settings().max_file_mb, "max_words": int(settings().rehearsal_max_pitch_words)}
+            "max_mb": settings().max_file_mb, "max_words": settings().rehearsal_max_pitch_words}
 
 
 @web_bp.get("/rehearse")

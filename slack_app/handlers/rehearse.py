@@ -41,7 +41,7 @@ def pitch_errors(view: dict[str, Any], settings: Settings) -> dict[str, str]:
         return {ui.PITCH_FILE_BLOCK: "Attach one file."}
     if text and not files:
         try:
-            check_pitch_substance(text, int(settings.rehearsal_min_pitch_words))
+            check_pitch_substance(text, settings.rehearsal_min_pitch_words)
         except PitchTooShort as exc:
             return {ui.PITCH_TEXT_BLOCK: exc.message}
     if files:
