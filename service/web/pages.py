@@ -175,6 +175,7 @@ def persona_page(slug: str) -> Any:
     values = {k: str(getattr(persona, k)) for k in PERSONA_TEXT_FIELDS}
     values["refused_topics"] = "\n".join(_topic_line(t.to_dict()) for t in persona.refused_topics)
     values["signature_phrases"] = "\n".join(persona.signature_phrases)
+    values["pronoun"] = persona.pronoun
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = {k: request.form.get(k, "") for k in (*PERSONA_TEXT_FIELDS, "refused_topics", "signature_phrases")}
@@ -182,6 +183,7 @@ def persona_page(slug: str) -> Any:
         changes["refused_topics"] = _topics_from_form(twin, values["refused_topics"])
         changes["signature_phrases"] = [line.strip() for line in values["signature_phrases"].splitlines()
                                         if line.strip()]
+        values["pronoun"] = changes["pronoun"] = request.form.get("pronoun", persona.pronoun)
         for key, value in changes.items():
             try:
                 validate_persona_changes({key: value})

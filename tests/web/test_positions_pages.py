@@ -40,3 +40,20 @@ def test_a_curator_sees_marks_and_withdraws_a_later_position(app, client, world,
     withdrawn = client.post(f"/curate/sources/{depots['old']}/revisions/{depots['new']}/withdraw",
                             data={"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
     assert "Withdrawn" in withdrawn and 'id="revised-by"' not in withdrawn
+
+
+def test_a_curator_sets_the_pronoun_in_the_persona_editor_and_the_ask_page_follows(
+        app, client, world, depots) -> None:  # noqa: F811
+    token = signed_in(app, client, "curator@example.com")
+    editor = client.get("/curate/dana/persona").get_data(as_text=True)
+    assert '<option value="she" selected>she</option>' in editor  # set by the fixture
+    form = {"csrf_token": token, "no_answer_message": "I have not covered that yet.",
+            "refusal_message": "I won't speak to {topic} here.", "disclaimer": "AI twin of {name}; not {name}.",
+            "refused_topics": "compensation", "signature_phrases": "", "pronoun": "he"}
+    assert "Persona saved" in client.post("/curate/dana/persona", data=form, follow_redirects=True).get_data(as_text=True)
+    refused = client.post("/curate/dana/persona", data={**form, "pronoun": "it"})
+    assert refused.status_code == 400 and "pronoun must be one of she, he, they" in refused.get_data(as_text=True)
+    token = signed_in(app, client, "employee@example.com")
+    page = client.post("/ask", data={"csrf_token": token, "twin": "dana", "question": "How many depots are we opening?"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert 'class="basis basis-own_words">Stands on: <strong>his words</strong>' in page
