@@ -356,6 +356,8 @@ def check_pitch_substance(text: str, min_words: int) -> None:
         wanted.append("what could go wrong and what you would do about it")
     if analysis.ask_strength < 2:
         wanted.append("what you are asking for, and by when")
+    elif analysis.ask_strength == 2:  # an ask in so many words ("Let's buy more trucks."), but not how much or when
+        wanted.append("what you are asking for in numbers: how much, and by when")
     listed = "; ".join(wanted[:-1]) + f"; and {wanted[-1]}" if len(wanted) > 1 else wanted[0]
     raise PitchTooShort(f"That is too short to rehearse ({count} word{'s' if count != 1 else ''}). Tell me more: "
                         f"{listed}. A few sentences will do (at least {min_words} words, more than one sentence).")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from service.rehearsal.pitch import analyse_pitch
+import pytest
+
+from service.errors import PitchTooShort
+from service.rehearsal.pitch import analyse_pitch, check_pitch_substance
 from service.rehearsal.rubric import rubric_for, score_pitch
 
 MARKDOWN_PITCH = """# Proposal: night pharmacy runs from Eastgate, approved by 30 June
@@ -41,3 +44,12 @@ def test_a_plain_pitch_is_read_as_it_is() -> None:
     text = "We would run the night window 22:00–05:00 from Eastgate. Costs fall 8%, from $6.40 to $6.10 a drop."
     assert analyse_pitch(text).sentences == ["We would run the night window 22:00–05:00 from Eastgate.",
                                              "Costs fall 8%, from $6.40 to $6.10 a drop."]
+
+
+def test_a_one_line_ask_is_asked_for_its_numbers() -> None:
+    with pytest.raises(PitchTooShort) as refused:
+        check_pitch_substance("Let's buy more trucks.", 12)
+    message = refused.value.message
+    assert message.startswith("That is too short to rehearse (4 words). Tell me more:")
+    assert message.endswith("and what you are asking for in numbers: how much, and by when. A few sentences will do "
+                            "(at least 12 words, more than one sentence).")
