@@ -251,6 +251,8 @@ def _kind(words: Sequence[str]) -> str:
 
 
 RATE_WORDS = word_set("each per every")
+# Words that qualify a figure ("at least 60%") rather than say what it measures.
+QUALIFIERS = word_set("least most above below over under nearly almost about around roughly more less than")
 # A dated past action told as a story ("in August we approved $9 million of a $21 million request"): its figures are
 # what happened, not a position.
 NARRATED_RE = re.compile(r"\bin (?:january|february|march|april|may|june|july|august|september|october|november|"
@@ -271,7 +273,7 @@ def _figures_in(text: str) -> list[_Figure]:
                 [w.lower() for w in re.findall(r"[A-Za-z'’]+|\d+", after)][:_WINDOW]
             kind = _kind(near) or whole
             measure = frozenset(content_stems(" ".join(w for w in near if not w.isdigit()))) - {
-                stem(w) for w in TARGET_WORDS | RESULT_WORDS | CHANGE_WORDS | NEW_LEVEL_WORDS} - {stem(unit)}
+                stem(w) for w in TARGET_WORDS | RESULT_WORDS | CHANGE_WORDS | NEW_LEVEL_WORDS | QUALIFIERS} - {stem(unit)}
             rate = bool(RATE_WORDS & {w.lower() for w in re.findall(r"[A-Za-z]+", before)} | RATE_WORDS & set(near))
             found.extend(_Figure(unit, v, kind, measure, rate) for v in values)
     return found
@@ -365,7 +367,8 @@ def _reports(text: str) -> bool:
 OPPOSITES = (("open", "closed"), ("open", "close"), ("raise", "cut"), ("raise", "lower"), ("increase", "decrease"),
              ("increase", "cut"), ("expand", "shrink"), ("expand", "end"), ("start", "stop"), ("add", "remove"),
              ("more", "fewer"), ("allow", "ban"), ("keep", "drop"), ("only", "anywhere"),
-             ("up", "down"), ("flat", "raising"), ("flat", "increase"), ("flat", "cut"), ("hold", "raising"))
+             ("up", "down"), ("flat", "raising"), ("flat", "increase"), ("flat", "cut"), ("hold", "raising"),
+             ("keep", "suspend"), ("keep", "halt"), ("keep", "scrap"), ("continue", "suspend"), ("continue", "halt"))
 
 
 def _opposed(earlier: str, later: str) -> bool:

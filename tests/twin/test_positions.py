@@ -259,8 +259,6 @@ def test_what_differs_in_everyday_wording() -> None:
     # A move to a new level is a new position; "From April" is a date, not a change from a figure.
     assert differs("Parental leave is 12 weeks at full pay, for every parent.",
                    "From April, parental leave rises to 20 weeks at full pay.") == ["figures"]
-    assert differs("We will keep paying a dividend every quarter.",
-                   "We are suspending the dividend for the rest of the year.") == ["reversal"]
     assert differs("Half of our delivery vans will be electric by 2027.",
                    "All of our delivery vans will be electric by 2027, not half as we first planned.") == ["reversal"]
     # A contrast with something the earlier statement did not say is no reversal; with its figure it is.
@@ -280,6 +278,13 @@ def test_what_differs_in_everyday_wording() -> None:
     assert differs('Not "most of the pallets arrived".', "Thousands of pallets arrived when they should have.") == []
     assert differs("Nobody will be disciplined for reporting a near miss honestly.",
                    "Near-miss reports more than doubled.") == []
+    # Keeping against suspending is an opposite; keeping one thing and stopping another is not.
+    assert "opposite" in differs("We will keep paying a dividend every quarter.",
+                                 "We are suspending the dividend for the rest of the year.")
+    assert differs("A customer who keeps a second carrier is one bad week away from moving the work.",
+                   "97 is where our customers told us they stop hedging.") == []
+    # "at least" qualifies a figure; the same 60% is no change.
+    assert differs("This year we are above 50%, and I want it to be at least 60%.", "This year I want 60%.") == []
     # A denial of something else beside a clause that restates the earlier statement; a bare correction stands.
     assert differs("Our renewal conversations now start with cost to serve, shown openly.",
                    "We do not price below the cost to serve, and our renewal conversations now start with that cost, "
