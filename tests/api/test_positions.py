@@ -73,3 +73,16 @@ def test_a_source_another_audience_holds_cannot_be_marked_as_the_later_one(clien
     response = client.post(f"/api/v1/sources/{depots['old']}/revisions",
                            json={"revised_by": world.sources["finance"]}, headers=world.people["curator"].headers)
     assert response.status_code in (403, 404)
+
+
+def test_a_curator_sets_the_pronoun_over_the_api_and_answers_follow(client, world: World, depots) -> None:
+    patched = client.patch("/api/v1/twins/dana/persona", json={"pronoun": "he"}, headers=world.people["curator"].headers)
+    assert patched.status_code == 200, patched.get_json()
+    assert client.get("/api/v1/twins/dana/persona", headers=world.people["curator"].headers).get_json()[
+        "pronoun"] == "he"
+    body = client.post("/api/v1/twins/dana/ask", json={"question": "How many depots are we opening?"},
+                       headers=world.people["employee"].headers).get_json()
+    assert body["basis_label"] == "his words"
+    refused = client.patch("/api/v1/twins/dana/persona", json={"pronoun": "it"},
+                           headers=world.people["curator"].headers)
+    assert refused.status_code == 400 and "pronoun must be one of" in error_of(refused)["message"]
