@@ -49,19 +49,11 @@ def unanswered(session: Session, twin: Twin, *, limit: int = 100,
     found: list[tuple[Interaction, str | None]] = [(row[0], row[1]) for row in rows]
     if viewer is None:
         return found
-    audiences = source_audiences(session, {int(p["source_id"]) for row, _ in found for p in row.passages or []
-                                           if p.get("source_id") is not None})
+    audiences = store.audiences_by_source(session, {int(p["source_id"]) for row, _ in found for p in row.passages or []
+                                                    if p.get("source_id") is not None})
     return [(row, email) for row, email in found
             if all(viewer.sees(audiences.get(int(p["source_id"]), "")) for p in row.passages or []
                    if p.get("source_id") is not None)]
-
-
-def source_audiences(session: Session, source_ids: set[int]) -> dict[int, str]:
-    """The audience of each of these sources (a deleted source is missing)."""
-    if not source_ids:
-        return {}
-    return {int(i): str(a) for i, a in session.execute(
-        select(Source.id, Source.audience).where(Source.id.in_(sorted(source_ids))))}
 
 
 def visible_audit(session: Session, events: list[AuditEvent], viewer: Viewer) -> list[dict[str, Any]]:
@@ -75,7 +67,7 @@ def visible_audit(session: Session, events: list[AuditEvent], viewer: Viewer) ->
         many = detail.get("source_ids")
         return [i for i in [linked, *(many if isinstance(many, list) else [])] if isinstance(i, int)]
 
-    audiences = source_audiences(session, {i for event in events for i in sources_of(event)})
+    audiences = store.audiences_by_source(session, {i for event in events for i in sources_of(event)})
     out = []
     for event in events:
         entry = audit_dict(event)

@@ -191,9 +191,8 @@ def asked_questions(session: Session, twin: Twin, *, unanswered_only: bool, sinc
     if viewer is not None:
         ids = {int(p["source_id"]) for row in rows for p in row.passages or [] if p.get("source_id") is not None}
         if ids:
-            hidden = {int(i) for i, audience in session.execute(select(Source.id, Source.audience)
-                                                                .where(Source.id.in_(sorted(ids))))
-                      if not viewer.sees(str(audience))}
+            hidden = {i for i, audience in store.audiences_by_source(session, ids).items()
+                      if not viewer.sees(audience)}
     found = [AskedQuestion(question=row.question.strip(), asked_at=_aware(row.created_at), asker=row.user_id,
                            audiences=tuple(row.audiences or ()) if row.user_id else (), answered=bool(row.grounded))
              for row in rows

@@ -197,6 +197,14 @@ def source_audiences(session: Session, twin_id: int) -> frozenset[str]:
     return frozenset(session.scalars(select(Source.audience).where(Source.twin_id == twin_id).distinct()))
 
 
+def audiences_by_source(session: Session, source_ids: Iterable[int]) -> dict[int, str]:
+    """The audience of each of these sources (a deleted source is missing)."""
+    ids = sorted({int(i) for i in source_ids})
+    if not ids:
+        return {}
+    return {int(i): str(a) for i, a in session.execute(select(Source.id, Source.audience).where(Source.id.in_(ids)))}
+
+
 def source_passages(session: Session, source_id: int) -> list[Passage]:
     """A source's passages in order."""
     return list(session.scalars(select(Passage).where(Passage.source_id == source_id).order_by(Passage.ordinal)))
