@@ -14,6 +14,7 @@ from service.rehearsal.meaning import Embed, embed_safely, nearest
 from service.twin.text import STOPWORDS, sentences, stem, words
 
 PITCH_SUFFIXES = (".docx", ".pdf", ".md", ".markdown", ".txt")
+TEXT_SUFFIXES = (".md", ".markdown", ".txt")
 # Markdown in a pasted pitch: a heading, list item or quote at a line's start, emphasis, a link or inline code.
 MARKDOWN_RE = re.compile(r"^ {0,3}(?:#{1,6}[ \t]|[-*+][ \t]|\d{1,9}[.)][ \t]|>)|(\*\*|__)\S(?:.*?\S)?\1|\]\(|`[^`\n]+`",
                          re.MULTILINE)
@@ -267,16 +268,21 @@ def read_pitch(settings: Settings, *, pitch_text: str | None = None, file_bytes:
         raise BadInput("an uploaded pitch needs its file name")
     if not name.lower().endswith(PITCH_SUFFIXES):
         raise BadInput(f"{name}: a pitch must be a .docx, .pdf, .md or .txt file")
+    from ingestion.limits import check_size, decode_text
     from ingestion.model import IngestError, Limits
     from ingestion.pipeline import parse_bytes
 
     limits = Limits(max_bytes=settings.max_file_bytes,
                     pdf_timeout_s=settings.pdf_timeout, pdf_memory_mb=settings.pdf_memory_mb)
     try:
-        doc = parse_bytes(file_bytes, name, kind="memo", limits=limits)
+        if name.lower().endswith(TEXT_SUFFIXES):
+            # Read as a pasted pitch is read, so that it reads the same pasted or uploaded (its title heading too).
+            check_size(len(file_bytes), name, limits)
+            text = decode_text(file_bytes, name).replace("\r\n", "\n").strip()
+        else:
+            text = _document_text(parse_bytes(file_bytes, name, kind="memo", limits=limits))
     except IngestError as exc:
         raise BadInput(f"{name}: {exc.message}") from exc
-    text = _document_text(doc)
     if not words(text):
         raise BadInput(f"{name} holds no text to rehearse")
     return text, name

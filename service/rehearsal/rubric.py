@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from service.errors import BadInput
@@ -316,21 +317,27 @@ def _clarity(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
 
 def _keywords(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     keywords = item.get("keywords") or []
-    wanted = [[stem(w) for w in words(k)] for k in keywords]
-    hits = []
+    wanted = [(k, f" {_stemmed(k)} ") for k in keywords if words(k)]
+    hits: list[str] = []
+    said: list[str] = []
     for sentence in a.sentences:
-        stems = [stem(w) for w in words(sentence)]
-        if any(_contains(stems, k) for k in wanted if k):
+        line = f" {_stemmed(sentence)} "
+        found = [k for k, stems in wanted if stems in line]
+        if found:
             hits.append(sentence)
+            said += [k for k in found if k not in said]
     need = max(1.0, float(item.get("min_mentions", 1)))
     if not hits:
         return 0, "Never mentions " + ", ".join(keywords[:5]) + ".", []
-    return round(5 * min(1.0, len(hits) / need)), f"{len(hits)} mention(s), e.g. {quote(hits[0])}", hits[:3]
+    relied = ", ".join(f"“{k}”" for k in said[:3])
+    return (round(5 * min(1.0, len(hits) / need)), f"{len(hits)} mention(s) ({relied}), e.g. {quote(hits[0])}",
+            hits[:3])
 
 
-def _contains(seq: list[str], part: list[str]) -> bool:
-    n = len(part)
-    return any(seq[i:i + n] == part for i in range(len(seq) - n + 1))
+@lru_cache(maxsize=8192)
+def _stemmed(text: str) -> str:
+    """A text's words as stems, space-separated: a keyword's stems are found in a sentence's as a run of words."""
+    return " ".join(stem(w) for w in words(text))
 
 
 _SCORERS = {"ask": _ask, "impact": _impact, "evidence": _evidence, "risks": _risks, "length": _length,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.errors import PitchTooShort
-from service.rehearsal.pitch import analyse_pitch, check_pitch_substance
+from service.rehearsal.pitch import analyse_pitch, check_pitch_substance, read_pitch
 from service.rehearsal.rubric import rubric_for, score_pitch
 
 MARKDOWN_PITCH = """# Proposal: night pharmacy runs from Eastgate, approved by 30 June
@@ -53,3 +53,13 @@ def test_a_one_line_ask_is_asked_for_its_numbers() -> None:
     assert message.startswith("That is too short to rehearse (4 words). Tell me more:")
     assert message.endswith("and what you are asking for in numbers: how much, and by when. A few sentences will do "
                             "(at least 12 words, more than one sentence).")
+
+
+def test_a_markdown_pitch_reads_the_same_uploaded_as_pasted(settings) -> None:
+    pasted = analyse_pitch(read_pitch(settings, pitch_text=MARKDOWN_PITCH)[0])
+    for data in (MARKDOWN_PITCH.encode(), MARKDOWN_PITCH.replace("\n", "\r\n").encode("utf-16")):
+        text, name = read_pitch(settings, file_bytes=data, filename="night-pharmacy.md")
+        uploaded = analyse_pitch(text)
+        assert name == "night-pharmacy.md"
+        assert uploaded.sentences == pasted.sentences  # the title heading too, which states the ask
+        assert uploaded.ask == "Proposal: night pharmacy runs from Eastgate, approved by 30 June"
