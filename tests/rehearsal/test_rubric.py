@@ -62,3 +62,13 @@ def test_words_that_only_sound_like_an_ask_are_not_one(sentence: str) -> None:
 
 def test_a_whole_score_reads_as_a_whole_number() -> None:
     assert [score_text(v) for v in (28.0, 30.0, 27.5, 4, 0.0)] == ["28", "30", "27.5", "4", "0"]
+
+
+def test_a_curators_keyword_criterion_names_the_words_it_relied_on() -> None:
+    rubric = rubric_for([{"criterion": "What would have to be true for this to work?",
+                          "keywords": ["assumption", "unknown", "hinges on"]}])
+    pitch = ("The biggest unknown is whether pharmacies can pack orders by ten at night. The plan hinges on "
+             "their staff." + CONTEXT)
+    line = score_pitch(analyse_pitch(pitch), rubric).criteria[0]
+    assert line.score == 5
+    assert line.reason.startswith("2 mention(s) (“unknown”, “hinges on”), e.g. “The biggest unknown is whether"), line
