@@ -40,7 +40,7 @@ class TwinCommand:
 
 def twin_slugs(session: Session) -> list[str]:
     """Every twin's slug."""
-    return list(session.scalars(select(Twin.slug).order_by(Twin.slug)))
+    return [twin.slug for twin in store.list_twins(session)]
 
 
 def split_slug(session: Session, text: str) -> tuple[str | None, str]:
