@@ -19,10 +19,10 @@ from service.rehearsal.pitch import PitchAnalysis
 from service.rehearsal.ranking import source_similarity
 from service.rehearsal.rubric import quote
 from service.rehearsal.stances import (
-    DEFAULT_CLASH,
     Embed,
     Stance,
     StanceVectors,
+    claim_sentences,
     corpus_vectors,
     pitch_claims,
     pitch_vectors,
@@ -300,13 +300,44 @@ def find_push_back(session: Session | None, twin: Twin | None, viewer: Viewer | 
     return found
 
 
+# How close in meaning a pitch sentence that repeats a line in her words must also be to it, and how many of the
+# line's content words, one after another, it must repeat in the same order ("price below the cost to serve").
+CROSSING_FLOOR = 0.4
+CROSSING_RUN = 3
+
+
+def _stem_sequence(text: str) -> list[str]:
+    return [stem(w) for w in words(text) if content_stems(w)]
+
+
+def longest_shared_run(a: str, b: str) -> int:
+    """The most content words, one after another in the same order, that two sentences share."""
+    x, y = _stem_sequence(a), _stem_sequence(b)
+    best = 0
+    previous = [0] * (len(y) + 1)
+    for i in range(1, len(x) + 1):
+        current = [0] * (len(y) + 1)
+        for j in range(1, len(y) + 1):
+            if x[i - 1] == y[j - 1]:
+                current[j] = previous[j - 1] + 1
+                best = max(best, current[j])
+        previous = current
+    return best
+
+
 def _crossed_in_her_words(analysis: PitchAnalysis, bank: VisibleBank, embed: Embed,
                           persona: PersonaSettings) -> list[PushBack]:
-    """A line she drew that the pitch repeats in her own distinctive words, kept when it is also close in meaning
-    and of the opposite polarity (a direct clash that the memo's wider topic can hide)."""
+    """A line she drew ("we do not price below the cost to serve") that a sentence of the pitch proposes in her own
+    words, one after another, without the negation; kept when it is also close in meaning and of the opposite
+    polarity (a direct clash that the memo's wider topic can hide). Sharing her words in another order ("every
+    route is accepted… we will measure it" against "we will not measure dispatchers by how often they accept")
+    is not enough."""
     for _, sentence, item in line_crossings(analysis, bank):
+        line = LINE_RE.search(item.text)
+        if line is None or longest_shared_run(sentence, item.text[line.end():]) < CROSSING_RUN:
+            continue
         vectors = np.asarray(embed([sentence, item.text]), dtype=np.float32)
-        if float(vectors[0] @ vectors[1]) >= DEFAULT_CLASH.floor and polarity(sentence) != polarity(item.text):
+        if float(vectors[0] @ vectors[1]) >= CROSSING_FLOOR and polarity(sentence) != polarity(item.text):
             stance = next((s for s in bank.stances if s.text == item.text and s.hit.passage_id == item.hit.passage_id),
                           None)
             label = stance.label if stance is not None else stance_label(item.hit)
@@ -318,7 +349,7 @@ def _crossed_in_her_words(analysis: PitchAnalysis, bank: VisibleBank, embed: Emb
 
 def _push_back_by_meaning(persona: PersonaSettings, analysis: PitchAnalysis, bank: VisibleBank, embed: Embed,
                           limit: int) -> list[PushBack]:
-    claims = pitch_claims(analysis.sentences)
+    claims = pitch_claims(claim_sentences(analysis.text))
     corpus = corpus_vectors(embed, bank.stances)
     pitch = pitch_vectors(embed, claims, analysis.text)
     found = [_clash_push_back(c.claim.text, c.stance, persona)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from service.search.engine import PassageHit
-from service.twin.text import sentence_spans, words
+from service.twin.text import content_words, sentence_spans, sentences, words
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -37,7 +37,7 @@ _LIMIT = (r"\b(?:we|i)(?:'re|'m| are| am)?\s+(?:will not|won't|do not|don't|neve
           r"\bno\s+(?:\w+\s+){0,3}(?:will|is|are|leaves|goes|makes|changes|gets|comes|means)\b")
 _CONTRAST = r",\s*not\s+(?:\w+\s*){1,4}[.!]?$|\b(?:is|are) not (?:a|an|the)\b"
 _RULE = (r"\b(?:must|has to|have to|always|stays?|remains?|non-negotiable|is a condition|owns every|owns the|"
-         r"(?:every|each|any) (?:\w+ ){0,3}(?:reaches|goes|gets|has to|is|will|comes|must)|the rule is|our (?:own )?rule|"
+         r"(?:every|each|any) (?:\w+ ){0,3}(?:reaches|goes|gets|has to|will|comes|must)|the rule is|our (?:own )?rule|"
          r"(?:we|i) (?:look|keep|publish|measure|price|promote|hire|build|run|report|treat|electrify|decide) )\b")
 STANCE_RE = re.compile(f"{_LIMIT}|{_RULE}", re.IGNORECASE)
 CONTRAST_STANCE_RE = re.compile(_CONTRAST, re.IGNORECASE)
@@ -46,9 +46,13 @@ PAST_RE = re.compile(r"\b(?:used to|was|were|had|did|asked|told|ordered|found|sa
 MODAL_RE = re.compile(r"\b(?:will|won't|must|never|always|do not|don't|has to|have to)\b", re.IGNORECASE)
 # Sentences that hold no position on the business: asides about what one can say or knows.
 NOT_A_STANCE_RE = re.compile(
-    r"\b(?:i|we)\s+(?:will not|won't|cannot|can't|do not|don't|am not going to)\s+(?:pretend|comment|speak|talk|tell|"
-    r"know|think|dismiss|promise|remember|say|read)\b|\bthank|\bnot (?:sure|luck|a coincidence)\b|\bi (?:did not|didn't)\b"
-    r"|\bnot a technical fault\b",
+    r"\b(?:i|we)\s+(?:will not|won't|cannot|can't|do not|don't|am not going to)\s+(?:yet\s+)?(?:pretend|comment|speak|"
+    r"talk|tell|know|think|dismiss|promise|remember|say|read|control|expect)\b|\bthank|\bnot (?:sure|luck|a coincidence)\b"
+    r"|\bi (?:did not|didn't)\b|\bnot a technical fault\b"
+    # a question she was asked and reports, and an explanation of what is or was the case, not a position
+    r"|\b(?:i|we) (?:have been|am|are|was|were|get)(?: also| often)? asked\b|\b(?:the )?(?:honest )?answer is\b"
+    r"|^(?:the|that|this|it)\s+(?:\w+\s+)?(?:is|was|are|were)\s+not\b|\bnot (?:the|a) (?:problem|fault|issue|point)\b"
+    r"|\b(?:estimates?|takes between|is worth|are worth)\b",
     re.IGNORECASE)
 
 # Polarity: a negation flips what the sentence says; "no more than", "not only" are limits, not negations.
@@ -146,7 +150,8 @@ def polarity(sentence: str) -> int:
 def is_stance(sentence: str) -> bool:
     """Whether a sentence states a position: a line drawn, a rule, a commitment."""
     n = len(words(sentence))
-    if not MIN_STANCE_WORDS <= n <= MAX_STANCE_WORDS or sentence.rstrip().endswith("?"):
+    # A question, or a sentence that only introduces what follows it ("…four things have to be true:").
+    if not MIN_STANCE_WORDS <= n <= MAX_STANCE_WORDS or sentence.rstrip().endswith(("?", ":")):
         return False
     if "|" in sentence or NOT_A_STANCE_RE.search(sentence):
         return False
@@ -205,6 +210,31 @@ def stances_in(hit: PassageHit, audience: str) -> list[Stance]:
     return found
 
 
+# A line break inside a paragraph that only wraps the text: the next line goes on in lower case, or the line before
+# is long and ends without a sentence's closing mark.
+_WRAP_RE = re.compile(r"(?<=\S)[ \t]*\n[ \t]*(?=[a-z0-9(])|(?<=[^.!?:\n]{60})[ \t]*\n[ \t]*(?=[A-Za-z])")
+
+
+MAX_HEADING_WORDS = 10
+
+
+def claim_sentences(text: str) -> list[str]:
+    """The pitch's sentences, lines that only wrap a paragraph joined, without its headings (a paragraph of one
+    short line: "Dispatch Assist: full automation for Calder North.")."""
+    found: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", unwrapped(text)):
+        if "\n" not in paragraph.strip() and len(words(paragraph)) <= MAX_HEADING_WORDS:
+            continue
+        found += sentences(paragraph)
+    return found
+
+
+def unwrapped(text: str) -> str:
+    """The text with line breaks that only wrap a paragraph (a pasted or extracted pitch) joined, so that a sentence
+    broken over two lines is read as one claim; blank lines and short heading lines stay."""
+    return _WRAP_RE.sub(" ", text.replace("\r\n", "\n"))
+
+
 def pitch_claims(sentences: Iterable[str]) -> list[Claim]:
     """The pitch's sentences that can carry a claim (not questions, not fragments)."""
     claims = []
@@ -214,6 +244,109 @@ def pitch_claims(sentences: Iterable[str]) -> list[Claim]:
         claims.append(Claim(text=sentence, proposal=bool(PROPOSAL_RE.search(sentence)), polarity=polarity(sentence),
                             contrast=bool(CONTRAST_RE.search(sentence))))
     return claims
+
+
+# --- readings: what a sentence holds and what it rules out ------------------------------------------------------
+
+# Where one clause of a sentence ends and the next begins.
+CLAUSE_BREAK_RE = re.compile(
+    r"\s*(?:[;:()\u2014\u2013]|\s-\s|,\s*(?=(?:and|but|so|with|while|whereas|rather|instead|which|because|if|then|"
+    r"even|although|though|unless|we|i|it|they|you|this|there|nobody|no one|people|everyone)\b)|"
+    r"\b(?:but|so|while|whereas)\b)\s*", re.IGNORECASE)
+# Clauses that say why or despite what, not what is proposed or held.
+REASON_RE = re.compile(r"^(?:because|since|even though|although|though|as|so that|in order to)\b", re.IGNORECASE)
+# Words that rule out the rest of their clause ("we will not X", "no X", "stop X", "without X", "rather than X").
+RULE_OUT_RE = re.compile(
+    r"\b(?:not|no|never|none|nobody|neither|nor|without|cannot|can't|won't|don't|doesn't|isn't|aren't|didn't|"
+    r"shouldn't|mustn't|stop|stops|stopping|drop|dropping|skip|skipping|scrap|scrapping|remove|removing|eliminate|"
+    r"eliminating|abolish|abolishing|end|ending|bypass|bypassing|waive|waiving|instead of|rather than|get rid of|"
+    r"do away with|away with|replace|replacing)\b", re.IGNORECASE)
+# "replace X with Y": X is ruled out, Y is what is proposed.
+REPLACE_RE = re.compile(r"\b(?:replace|replacing)\s+(?P<out>.+?)\s+(?:with|by)\s+(?P<in>.+)$", re.IGNORECASE)
+# "A, not B" / "A and not B" at the end of a clause: B is ruled out in A's place.
+NOT_B_RE = re.compile(r"^(?P<a>.+?)(?:,\s*|\s+and\s+)not\s+(?!only\b|just\b|yet\b|always\b)(?P<b>[^,;:.]{2,60}?)[.!]?$",
+                      re.IGNORECASE)
+MIN_READING_WORDS = 2
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a sentence holds or proposes (`held`) and what it rules out, each said affirmatively (`ruled_out`):
+    "We will not buy vans that we cannot charge" rules out "We will buy vans that we cannot charge"."""
+
+    held: tuple[str, ...]
+    ruled_out: tuple[str, ...]
+
+
+def _without_not_b(a: str, b: str) -> str:
+    """A's clause with B in the place of the words it contrasts with ("…in the worst week of winter, not the
+    average week" -> "…in the average week")."""
+    a_words, b_words = a.split(), b.split()
+    first = b_words[0].lower()
+    for k in range(len(a_words) - 1, -1, -1):
+        if a_words[k].lower() == first:
+            return " ".join(a_words[:k] + b_words)
+    keep = max(1, len(a_words) - len(b_words))
+    return " ".join(a_words[:keep] + b_words)
+
+
+def _spans_not_a_negation(clause: str) -> list[tuple[int, int]]:
+    return [m.span() for m in NOT_A_NEGATION_RE.finditer(clause)]
+
+
+def _rule_out(clause: str) -> tuple[str, str] | None:
+    """(what the clause holds, what it rules out) or None when nothing is ruled out. A negation that opens the clause
+    ("we will not buy X", "no driver will…") rules out the whole clause without it; one that comes after what is
+    proposed ("let it release the routes with no dispatcher in the loop") rules out only what follows it."""
+    guarded = _spans_not_a_negation(clause)
+    for match in RULE_OUT_RE.finditer(clause):
+        if any(a <= match.start() < b for a, b in guarded):
+            continue
+        before = clause[:match.start()]
+        if len(content_words(before)) >= 3:
+            return re.sub(r"\s+(?:with|and|but|or)\s*$", "", before, flags=re.IGNORECASE), clause[match.end():]
+        return "", before + clause[match.end():]
+    return None
+
+
+def _clauses(sentence: str) -> list[str]:
+    return [c for c in CLAUSE_BREAK_RE.split(sentence) if c and c.strip()]
+
+
+def _enough(text: str) -> bool:
+    return len(content_words(text)) >= MIN_READING_WORDS
+
+
+def reading(sentence: str, *, reasons: bool = False) -> Reading:
+    """Split a sentence into what it holds and what it rules out, clause by clause. "A, not B" rules out the
+    sentence with B in A's place; a negation or a word like "stop", "without", "rather than" rules out the rest
+    of its clause; "replace X with Y" rules out X and holds Y. Reason clauses ("because…") are left out unless
+    `reasons`."""
+    text = " ".join(sentence.split()).rstrip(".!")
+    held: list[str] = []
+    ruled: list[str] = []
+    contrast = NOT_B_RE.match(text)
+    if contrast and not RULE_OUT_RE.search(contrast.group("a")):
+        a, b = contrast.group("a"), contrast.group("b")
+        held.append(a)
+        ruled.append(_without_not_b(a, b))
+        return Reading(tuple(x for x in held if _enough(x)), tuple(x for x in ruled if _enough(x)))
+    for clause in _clauses(text):
+        if not reasons and REASON_RE.match(clause):
+            continue
+        replaced = REPLACE_RE.search(clause)
+        if replaced:
+            ruled.append(replaced.group("out"))
+            held.append(replaced.group("in"))
+            continue
+        cut = _rule_out(clause)
+        if cut is None:
+            held.append(clause)
+        else:
+            held.append(cut[0])
+            ruled.append(cut[1])
+    return Reading(tuple(" ".join(x.split()) for x in held if _enough(x)),
+                   tuple(" ".join(x.split()) for x in ruled if _enough(x)))
 
 
 # --- vectors -----------------------------------------------------------------------------------------------------
@@ -252,25 +385,31 @@ class ClashWeights:
     """How a (claim, stance) pair is read; fitted on the development split by bench/rehearsal.py --fit."""
 
     # Below this closeness in meaning (claim to stance sentence) the claim is about something else.
-    floor: float = 0.4
+    floor: float = 0.3
     # Weight of the pitch as a whole being about the stance's memo and section (title and heading).
-    topic: float = 0.5
+    topic: float = 1.0
     # A claim that is the pitch's proposal, not its background.
     proposal: float = 0.0
     # The score a pair with opposite polarity needs to be called a contradiction.
-    threshold: float = 0.59
+    threshold: float = 0.74
     # When a stance that agrees with the claim (same polarity) scores this much above the clash, the claim is taken
     # to restate her position, not to run against it.
-    agreement: float = 0.05
+    agreement: float = 0.0
     # Only positions she holds across sources count (said in at least this many, by meaning): a one-off line in
     # one meeting or e-mail is not a stance to hold a pitch to...
     recurring: int = 1
     # ...unless it is written down in a memo or a talk, when `written` is set.
     written: bool = True
     # Under a contrast heading, how much nearer the ruled-out side than the affirmed side a claim must be.
-    lean: float = 0.0
+    lean: float = 0.1
     # Only the pitch's proposals are held to her positions (its background and figures are not), when it has any.
-    proposals_only: bool = True
+    proposals_only: bool = False
+    # Polarity read clause by clause (what each sentence holds and what it rules out, compared by meaning): "only"
+    # that, "either" that or the whole sentences' negations, "both", "contrast" (by parts where either sentence says
+    # "A, not B", by negations elsewhere), "never" (negations only).
+    by_reading: str = "contrast"
+    # How much nearer the crossing parts (proposed vs ruled out) must be than the agreeing ones.
+    margin: float = 0.0
 
 
 # Two stance sentences say the same thing when at least this close in meaning.
@@ -302,6 +441,41 @@ class PitchVectors:
 
     claims: np.ndarray
     pitch: np.ndarray
+    both_ways: np.ndarray | None = None  # claims that both propose something and rule something out
+    holds: Segments | None = None  # what each claim proposes, clause by clause
+    rules_out: Segments | None = None  # what each claim would drop or do without, said affirmatively
+
+
+@dataclass
+class Segments:
+    """Vectors of sentence parts and which sentence each belongs to."""
+
+    vectors: np.ndarray
+    owner: np.ndarray
+
+
+def segments(embed: Embed, parts: Sequence[Sequence[str]], *, cached: bool) -> Segments:
+    """The parts' vectors, each row tagged with the index of the sentence it came from."""
+    texts = [t for group in parts for t in group]
+    owner = np.array([k for k, group in enumerate(parts) for _ in group], dtype=int)
+    if not texts:
+        return Segments(np.zeros((0, 0), dtype=np.float32), owner)
+    vectors = cached_vectors(embed, texts) if cached else np.asarray(embed(texts), dtype=np.float32)
+    return Segments(vectors, owner)
+
+
+def group_max(a: Segments, b: Segments, rows: int, cols: int) -> np.ndarray:
+    """For each (sentence of a, sentence of b), the highest similarity between their parts (-1 when either has
+    none). Parts are stored sentence by sentence, so each sentence's rows are one run."""
+    out = np.full((rows, cols), -1.0, dtype=np.float32)
+    if a.vectors.size == 0 or b.vectors.size == 0:
+        return out
+    similarity = a.vectors @ b.vectors.T
+    b_owners, b_starts = np.unique(b.owner, return_index=True)
+    a_owners, a_starts = np.unique(a.owner, return_index=True)
+    by_col = np.maximum.reduceat(similarity, b_starts, axis=1)
+    out[np.ix_(a_owners, b_owners)] = np.maximum.reduceat(by_col, a_starts, axis=0)
+    return out
 
 
 @dataclass
@@ -315,6 +489,10 @@ class StanceVectors:
     affirmed: np.ndarray  # the contrast's sides (zero rows for stances under no contrast heading)
     ruled_out: np.ndarray
     contrast: np.ndarray  # whether each stance has sides
+    # whether each stance is put as "A, not B" or holds one thing and rules out another: its parts say which is which
+    said_as_contrast: np.ndarray
+    holds: Segments  # what each stance holds, clause by clause (with its heading's affirmed side)
+    rules_out: Segments  # what each stance rules out, said affirmatively (with its heading's ruled-out side)
 
 
 def stance_topic(stance: Stance) -> str:
@@ -351,9 +529,34 @@ def _corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
         sides = [s.sides for s in stances if s.sides is not None]
         affirmed[contrast] = cached_vectors(embed, [a for a, _ in sides])
         ruled_out[contrast] = cached_vectors(embed, [b for _, b in sides])
+    readings = [stance_reading(s) for s in stances]
     return StanceVectors(sentences=sentences, topics=cached_vectors(embed, [stance_topic(s) for s in stances]),
                          recurrence=recurrence(stances, sentences), affirmed=affirmed, ruled_out=ruled_out,
-                         contrast=contrast, same=sentences @ sentences.T >= SAME_POSITION)
+                         contrast=contrast, same=sentences @ sentences.T >= SAME_POSITION,
+                         said_as_contrast=np.array([said_as_contrast(s.text) or both_ways(s.text) for s in stances],
+                                                   dtype=bool),
+                         holds=segments(embed, [r.held for r in readings], cached=True),
+                         rules_out=segments(embed, [r.ruled_out for r in readings], cached=True))
+
+
+def said_as_contrast(sentence: str) -> bool:
+    """Whether a sentence is put as "A, not B" ("The schedule absorbs the delay, not the driver.")."""
+    match = NOT_B_RE.match(" ".join(sentence.split()).rstrip(".!"))
+    return match is not None and not RULE_OUT_RE.search(match.group("a"))
+
+
+def both_ways(sentence: str) -> bool:
+    """Whether a sentence, by its own words, both holds or proposes one thing and rules out another."""
+    found = reading(sentence, reasons=True)
+    return bool(found.held and found.ruled_out)
+
+
+def stance_reading(stance: Stance) -> Reading:
+    """What a stance holds and rules out, with the sides of the "A, not B" heading it sits under."""
+    found = reading(stance.text, reasons=True)
+    if stance.sides is None:
+        return found
+    return Reading(found.held + (stance.sides[0],), found.ruled_out + (stance.sides[1],))
 
 
 def pitch_vectors(embed: Embed, claims: Sequence[Claim], pitch_text: str) -> PitchVectors:
@@ -367,7 +570,16 @@ def pitch_vectors(embed: Embed, claims: Sequence[Claim], pitch_text: str) -> Pit
     else:
         mean = claims_m.mean(axis=0) if len(texts) else np.zeros(matrix.shape[1], dtype=np.float32)
         whole = mean / (np.linalg.norm(mean) or 1.0)
-    return PitchVectors(claims=claims_m, pitch=whole)
+    # Only a claim that both proposes something and rules something out is split (its parts embedded); one that
+    # does one or the other is compared whole, with the vector it already has (the model reads a sentence with or
+    # without its "not" much the same).
+    readings = [found if found.held and found.ruled_out else
+                Reading((), (c.text,)) if found.ruled_out else Reading((c.text,), ())
+                for c, found in ((c, reading(c.text)) for c in claims)]
+    return PitchVectors(claims=claims_m, pitch=whole, both_ways=np.array([bool(r.held and r.ruled_out) for r in readings],
+                                                                        dtype=bool),
+                        holds=segments(embed, [r.held for r in readings], cached=False),
+                        rules_out=segments(embed, [r.ruled_out for r in readings], cached=False))
 
 
 # Pairs kept per pitch, best first (a long pitch against a large corpus has many).
@@ -386,12 +598,32 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
     topic = corpus.topics @ pitch.pitch
     proposal = np.array([weights.proposal if c.proposal else 0.0 for c in claims])[:, None]
     score = similarity + weights.topic * topic[None, :] + proposal
-    opposite = np.array([c.polarity for c in claims])[:, None] != np.array([s.polarity for s in stances])[None, :]
+    by_polarity = np.array([c.polarity for c in claims])[:, None] != np.array([s.polarity for s in stances])[None, :]
     if corpus.contrast.any():
         # Under a contrast heading the sides decide: a claim nearer what she rules out than what she affirms
         # ("full automation" against "Assistive, Not Automatic") runs against her, whatever its negations.
         leans = pitch.claims @ corpus.ruled_out.T - pitch.claims @ corpus.affirmed.T
-        opposite = np.where(corpus.contrast[None, :], leans > weights.lean, opposite)
+        by_polarity = np.where(corpus.contrast[None, :], leans > weights.lean, by_polarity)
+    opposite = by_polarity
+    if weights.by_reading != "never" and pitch.holds is not None and pitch.rules_out is not None:
+        # Opposite when what the claim proposes is nearer what she rules out (or what it drops nearer what she
+        # holds) than to what she holds (or rules out) herself: "let it send drivers their runs, with no dispatcher
+        # signing off" against "There is no automatic dispatch mode" and "a human dispatcher owns the call".
+        n, m = len(claims), len(stances)
+        crossing = np.maximum(group_max(pitch.holds, corpus.rules_out, n, m),
+                              group_max(pitch.rules_out, corpus.holds, n, m))
+        agreeing_parts = np.maximum(group_max(pitch.holds, corpus.holds, n, m),
+                                    group_max(pitch.rules_out, corpus.rules_out, n, m))
+        by_parts = crossing > agreeing_parts + weights.margin
+        # Where a sentence says "A, not B" ("…, not the driver"; "instead of…", "rather than…") or proposes one thing
+        # and rules out another ("let it release the routes, with no dispatcher in the loop"), its negation only
+        # marks the side it rules out, so its parts decide; elsewhere the negations do.
+        claim_sides = np.array([c.contrast for c in claims], dtype=bool)
+        if pitch.both_ways is not None:
+            claim_sides |= pitch.both_ways
+        contrasted = corpus.said_as_contrast[None, :] | claim_sides[:, None]
+        opposite = {"only": by_parts, "both": by_parts & by_polarity, "either": by_parts | by_polarity,
+                    "contrast": np.where(contrasted, by_parts, by_polarity)}[weights.by_reading]
     opposite &= eligible(stances, corpus, weights)[None, :]
     if weights.proposals_only and any(c.proposal for c in claims):
         opposite &= np.array([c.proposal for c in claims], dtype=bool)[:, None]

@@ -19,7 +19,15 @@ from service.corpus.models import Passage, Source
 from service.rehearsal import start_rehearsal
 from service.rehearsal.bank import BANKS, QUESTION, BankItem, VisibleBank, addressed
 from service.rehearsal.ranking import rank_items
-from service.rehearsal.stances import heading_sides, is_stance, pitch_claims, polarity
+from service.rehearsal.stances import (
+    claim_sentences,
+    heading_sides,
+    is_stance,
+    pitch_claims,
+    polarity,
+    reading,
+    said_as_contrast,
+)
 from service.search.dense import reranker_for
 from service.search.engine import PassageHit
 
@@ -122,8 +130,6 @@ def test_letting_dispatch_assist_allocate_loads_alone_is_flagged_with_the_dispat
     assert clash and clash[0]["citation"]["title"] == DISPATCH_MEMO
 
 
-@pytest.mark.xfail(strict=True, reason="known false flag (see bench/rehearsal.py table 4): the pitch restates the "
-                                       "memo's own rollout conditions, which the polarity reading takes as a clash")
 def test_a_pitch_in_line_with_her_stance_gets_no_contradiction(session: Session, settings: Settings,
                                                                demo: Viewer) -> None:
     result = rehearse(session, settings, demo, ALIGNED_PITCH)
@@ -165,6 +171,12 @@ def test_questions_are_ordered_by_meaning_not_shared_words(settings: Settings) -
     ("I will not pretend to know what dispatch looks like in 2035.", False),
     ("It has been running in trial at Calder North since December.", False),
     ("What's the ask?", False),
+    # a question she reports, an explanation, an estimate, a line that only introduces a list: not positions
+    ("I am asked more often now why we do not use our stronger position to buy a competitor.", False),
+    ("The honest answer is that the constraint is not the vans.", False),
+    ("We do not yet know whether the cause is staffing or the new system.", False),
+    ("Marcus Bell's team estimates that each point of OTIF is worth about $9 million a year.", False),
+    ("Before Dispatch Assist goes to another depot, four things have to be true:", False),
 ])
 def test_a_stance_is_a_position_not_a_fact_or_an_aside(sentence: str, expected: bool) -> None:
     assert is_stance(sentence) is expected
@@ -178,6 +190,34 @@ def test_polarity_reads_negations_but_not_limits_on_numbers_or_side_clauses() ->
     claims = pitch_claims(["Short.", "We propose to buy 150 vans now for the northern depots."])
     assert [c.text for c in claims] == ["We propose to buy 150 vans now for the northern depots."]
     assert claims[0].proposal
+
+
+def test_a_reading_says_what_a_sentence_holds_and_what_it_rules_out() -> None:
+    assert reading("We will not buy vans that we cannot charge.").ruled_out == ("We will buy vans that we cannot charge",)
+    assert reading("We will not buy vans that we cannot charge.").held == ()
+    # "A, not B": B in A's place is what she rules out
+    schedule = reading("So we electrify a route only when it works in the worst week of winter, not the average week.")
+    assert schedule.held == ("So we electrify a route only when it works in the worst week of winter",)
+    assert schedule.ruled_out == ("So we electrify a route only when it works in the average week",)
+    assert said_as_contrast("The schedule absorbs the delay, not the driver.")
+    assert not said_as_contrast("We will not buy vans that we cannot charge.")
+    # a negation after what is proposed rules out only what follows it
+    automation = reading("We propose to let Dispatch Assist allocate loads and release the routes to drivers with no "
+                         "dispatcher in the loop.")
+    assert automation.held == ("We propose to let Dispatch Assist allocate loads and release the routes to drivers",)
+    assert automation.ruled_out == ("dispatcher in the loop",)
+    memos = reading("I propose we replace the written memos for decisions with a one-page summary and a presentation.")
+    assert memos.ruled_out == ("the written memos for decisions",)
+    # a reason clause says why, not what
+    assert reading("We should order 180 vans now, even though the grid won't be ready until 2027.").ruled_out == ()
+
+
+def test_a_pitch_wrapped_over_lines_is_read_sentence_by_sentence_without_its_heading() -> None:
+    found = claim_sentences(CLASH_PITCH)
+    assert found[0] == "The trial shows the tool's load plans are as good as the dispatchers'."
+    assert ("We propose to let Dispatch Assist allocate loads and release the routes to drivers with no dispatcher in "
+            "the loop, starting in March.") in found
+    assert not any(s.startswith("Dispatch Assist: full automation") for s in found)
 
 
 def test_a_contrast_heading_gives_what_she_affirms_and_what_she_rules_out() -> None:
