@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import Settings
+from service.http.limits import LIMITER_KEY
 from slack_app.app import create_slack_app
 
 log = logging.getLogger("understudy.slack")
@@ -37,7 +38,7 @@ def init_slack(app: Flask, settings: Settings | None = None, *, client: WebClien
     if session_factory is None and understudy is not None:
         session_factory = understudy.session_factory
     bolt = create_slack_app(settings, client=client, session_factory=session_factory, executor=executor,
-                            limiter=app.extensions.get("understudy_ask_limiter"))
+                            limiter=app.extensions.get(LIMITER_KEY))
     handler = SlackRequestHandler(bolt)
 
     def slack_events() -> ResponseReturnValue:
