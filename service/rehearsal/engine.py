@@ -276,7 +276,7 @@ def answer_turn(session: Session, settings: Settings, rehearsal_id: int, viewer:
         if gap in ("topic", "length", "count") and pending:
             next_item = find_item(bank, pending)
         else:
-            next_item = follow_up_for(gap, question, reply, pitch, bank, spent)
+            next_item = follow_up_for(gap, question, reply, pitch, bank, spent, embed)
             if next_item is None and pending:
                 next_item = find_item(bank, pending)
         if last_round:

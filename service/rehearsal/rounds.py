@@ -33,8 +33,11 @@ ON_POINT = 0.55
 UNNAMED_COUNT = 0.3
 COUNTED_RE = re.compile(r"\bhow (?:many|much)\s+(?:(?:of|our|the|your|their|these|those|existing|current|new|more|"
                         r"extra|additional|other)\s+)*([a-z][a-z-]+)", re.IGNORECASE)
-# A quote of the executive's said on accepting must be this close in meaning to the question: on the same point.
+# A quote of the executive's said on accepting, or another question asked as a follow-up, must be this close in
+# meaning to the question on the table: on the same point.
 SAME_POINT = 0.5
+# Follow-up questions weighed by meaning, best by words first.
+FOLLOW_UP_CANDIDATES = 5
 
 # What a question asks for; each must be in the reply for it to be accepted.
 EXPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -242,8 +245,9 @@ def find_item(bank: VisibleBank, ref: dict[str, Any]) -> BankItem | None:
 
 
 def follow_up_for(gap: str, question: str, reply: str, pitch: Counter[str], bank: VisibleBank,
-                  asked: set[str]) -> BankItem | None:
-    """Another of the executive's questions (or concerns) that presses on what the reply left out."""
+                  asked: set[str], embed: Embed | None = None) -> BankItem | None:
+    """Another of the executive's questions (or concerns) that presses on what the reply left out; with a sentence
+    model, only one on the same point as the question on the table (else None: that question is asked again)."""
     pattern = GAP_TERMS.get(gap)
     # Only real questions are asked: a concern is a statement, and would be put to the presenter as if it were one.
     pool = [i for i in bank.questions if i.key not in asked and (pattern is None or pattern.search(i.text))]
@@ -252,8 +256,16 @@ def follow_up_for(gap: str, question: str, reply: str, pitch: Counter[str], bank
         query[s] += 3
     for s in content_stems(reply):
         query[s] += 1
-    ranked = rank_items(query, bank, pool, n=1, exclude=asked)
-    return ranked[0].item if ranked else None
+    ranked = rank_items(query, bank, pool, n=FOLLOW_UP_CANDIDATES, exclude=asked)
+    if not ranked:
+        return None
+    vectors = embed_safely(embed, [question, *(r.item.text for r in ranked)])
+    if vectors is None:
+        return ranked[0].item
+    # A question that shares a word with the gap but is on another point ("…what would have to be true for that deal
+    # to make money?" after "What does it cost to serve?") reads as not listening.
+    closeness = vectors[1:] @ vectors[0]
+    return next((r.item for r, c in zip(ranked, closeness, strict=True) if float(c) >= SAME_POINT), None)
 
 
 def push_for_criterion(criterion: str, pitch: Counter[str], bank: VisibleBank, asked: set[str]) -> BankItem | None:

@@ -65,3 +65,17 @@ def test_a_why_answered_with_evidence_is_accepted_and_a_bare_figure_is_not() -> 
     bare = assess(question, "We have fourteen drivers at Eastgate.", model)
     assert not bare.accepted and bare.missing == ("reason",)
     assert GAP_LINES["reason"] == "You haven't told me why."
+
+
+def test_a_follow_up_stays_on_the_point_of_the_question_on_the_table(session: Session, settings: Settings,
+                                                                      demo: Viewer) -> None:  # noqa: F811
+    started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=PHARMACY_PITCH).to_dict()
+    session.commit()
+    question = _put_on_the_table(session, settings, demo, started["rehearsal_id"], "what does it cost to serve?")
+    turn = answer_turn(session, settings, started["rehearsal_id"], demo,
+                       "It costs a fair amount of money overall.").to_dict()
+    assert turn["text"].startswith("Not yet. I didn't hear a number."), turn["text"]
+    follow_up = turn["next_question"]["question"]
+    assert "make money" not in follow_up  # not "…what would have to be true for that deal to make money?"
+    vectors = local_encoder().encode([question, follow_up])
+    assert follow_up == question or float(vectors[0] @ vectors[1]) >= 0.5, follow_up
