@@ -52,10 +52,11 @@ def _chosen_from_form() -> list[int]:
 
 
 def _editor(twin: Twin, *, values: dict[str, Any], chosen: list[int], correction: dict[str, Any] | None = None,
-            versions: list[dict[str, Any]] | None = None, status: int = 200) -> tuple[str, int]:
+            versions: list[dict[str, Any]] | None = None, status: int = 200, query: str | None = None
+            ) -> tuple[str, int]:
     """The form page: the question, the chosen passages in order, search in place, framing, refusal."""
     viewer = current_viewer()
-    query = request.args.get("q", "").strip()[:500]
+    query = (request.args.get("q", "") if query is None else query).strip()[:500]
     live = stored.live_passages(db(), twin.id, chosen)
     picked = []
     for pid in chosen:
@@ -80,6 +81,11 @@ def _values_from_args() -> dict[str, Any]:
             "framing": request.args.get("framing", "")[:300], "topic": request.args.get("topic", "")[:200],
             "phrasings": request.args.get("phrasings", "")[:4000], "note": request.args.get("note", "")[:2000],
             "interaction": interaction}
+
+
+def _searching() -> bool:
+    """Whether the form was sent by its Search button: show passages, keeping what was typed and ticked."""
+    return request.form.get("action") == "search"
 
 
 def _values_from_form() -> dict[str, Any]:
@@ -120,10 +126,12 @@ def correction_new(slug: str) -> tuple[str, int]:
 @web_bp.post("/curate/<slug>/corrections")
 @page_role("curator")
 def correction_create(slug: str) -> Any:
-    """Save a new correction; it is in force at once."""
+    """Save a new correction; it is in force at once (or, from the Search button, show passages to choose)."""
     twin = twin_or_404(slug)
     values = _values_from_form()
     chosen = _chosen_from_form()
+    if _searching():
+        return _editor(twin, values=values, chosen=chosen, query=request.form.get("q", ""))
     try:
         row = corrections.create(
             db(), twin, values["question"], kind=values["kind"], passage_ids=chosen if values["kind"] == "answer"
@@ -159,11 +167,16 @@ def correction_page(slug: str, correction_id: int) -> tuple[str, int]:
 @web_bp.post("/curate/<slug>/corrections/<int:correction_id>")
 @page_role("curator")
 def correction_edit(slug: str, correction_id: int) -> Any:
-    """Save changes as a new version, in force at once."""
+    """Save changes as a new version, in force at once (or, from the Search button, show passages to choose)."""
     twin = twin_or_404(slug)
     row = _readable(twin, correction_id)
     values = _values_from_form()
     chosen = _chosen_from_form()
+    if _searching():
+        viewer = current_viewer()
+        return _editor(twin, values=values, chosen=chosen, correction=stored.describe(db(), [row], viewer)[0],
+                       versions=stored.describe(db(), stored.correction_versions(db(), row), viewer),
+                       query=request.form.get("q", ""))
     try:
         corrections.edit(db(), row.id, question=values["question"], kind=values["kind"],
                                passage_ids=chosen if values["kind"] == "answer" else [], framing=values["framing"],

@@ -63,6 +63,21 @@ def test_a_bad_correction_keeps_what_was_typed_and_says_why(app, client, world: 
     assert "choose at least one passage" in html and "Kept framing" in html and QUESTION in html
 
 
+def test_searching_again_keeps_the_ticked_passages_and_what_was_typed(app, client, world: World) -> None:
+    pid = on_time_passage(client, world)
+    token = signed_in(app, client, "curator@example.com")
+    page = client.post("/curate/dana/corrections", data={
+        "csrf_token": token, "question": QUESTION, "kind": "answer", "passage": str(pid), f"order-{pid}": "1",
+        "framing": "The numbers say it best.", "phrasings": "Are we reliable?", "q": "cold chain",
+        "action": "search"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f'name="passage" value="{pid}" checked' in html and "The numbers say it best." in html
+    assert "Are we reliable?" in html and QUESTION in html and 'value="cold chain"' in html
+    assert html.count('name="passage"') > 1  # the new search's passages, to tick as well
+    assert QUESTION not in client.get("/curate/dana/corrections").get_data(as_text=True)  # nothing saved yet
+
+
 def test_only_curators_open_corrections(app, client, world: World) -> None:
     signed_in(app, client, "employee@example.com")
     assert client.get("/curate/dana/corrections").status_code == 403
