@@ -72,9 +72,9 @@ def test_a_clash_is_marked_as_on_the_web_page(cli, twin, tmp_path) -> None:  # n
                       "I will not surprise them with a mid-contract increase.")
     cli("ingest", twin, str(memo), "--approve")
     pitch = tmp_path / "pitch.txt"
-    pitch.write_text("Proposal: a mid-contract price increase for renewal customers. Fuel rose fourteen percent last "
-                     "quarter. I propose we add a mid-contract increase of 8% to every renewal customer's bill from "
-                     "1 May. If churn rises above 3% we stop and refund it. We are asking you to approve it by 15 April.")
+    pitch.write_text("Mid-contract increases for renewal customers. Fuel rose fourteen percent last quarter. We will "
+                     "surprise renewal customers with a mid-contract increase of 8% from 1 May. If churn rises above 3% "
+                     "we stop. We ask you to approve it by 15 April.")
     data = json.loads(cli("rehearse", twin, str(pitch), "--json").output)
     clash = next(p for p in data["push_back"] if p["contradicts"])
     shown = cli("rehearse", twin, str(pitch), "--no-interactive").output

@@ -15,11 +15,11 @@ from tests.slack.fake_slack import FakeSlack
 from tests.slack.test_rehearse import attached, dm_posts, open_modal, pasted
 
 # Crosses the pricing memo ("I will not surprise them with a mid-contract increase") and asks for a night shift.
-CLASHING_PITCH = """Proposal: a mid-contract price increase for renewal customers.
+CLASHING_PITCH = """Proposal: mid-contract increases for renewal customers.
 
-Fuel and overtime rose fourteen percent last quarter, up from nine. I propose we add a mid-contract increase of 8%
-to every renewal customer's bill from 1 May, without waiting for the renewal date, to pay for a second night shift
-at Ashby Road. The biggest risk is that customers leave; if churn rises above 3% we stop and refund the increase.
+Fuel and overtime rose fourteen percent last quarter, up from nine. We will surprise renewal customers with a
+mid-contract increase of 8% from 1 May, without waiting for the renewal date, to pay for a second night shift at
+Ashby Road. The biggest risk is that customers leave; if churn rises above 3% we stop and refund the increase.
 We are asking you to approve it by 15 April."""
 
 
