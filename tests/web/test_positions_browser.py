@@ -35,3 +35,15 @@ def test_a_curator_marks_a_later_position_in_the_console(open_as, live_server, d
     page.locator("#revised-by").get_by_role("button", name="Withdraw").click()
     assert page.locator("#revised-by").count() == 0
     assert not page.js_errors
+
+
+def test_later_positions_read_as_cards_on_a_phone(open_as, live_server, depots) -> None:  # noqa: F811
+    page = open_as("curator@example.com")
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(f"{live_server}/curate/sources/{depots['old']}")
+    row = page.locator("#detected-revisions tbody tr").first
+    assert row.evaluate("r => getComputedStyle(r).display") == "block"  # one card a row, not four squeezed columns
+    later = row.locator("td[data-label='Later']")
+    assert later.evaluate("c => getComputedStyle(c, '::before').content") == '"Later"'
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert not page.js_errors
