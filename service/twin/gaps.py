@@ -416,7 +416,7 @@ def gap_map(session: Session, settings: Settings, twin: Twin, *, since: dt.date 
         per_week = Counter(week_of(m) for m in moments)
         askers, audiences = audience_breakdown(items, min_group)
         themes.append(Theme(
-            key=theme_key(central), name=central, question=central, count=len(items), wordings=len(indexes),
+            key=theme_key(central), name=readable(central), question=central, count=len(items), wordings=len(indexes),
             askers=askers, first_asked=min(moments), last_asked=max(moments),
             weekly=[per_week.get(w, 0) for w in weeks], trend=trend_of(moments, until),
             examples=[wordings[indexes[j]] for j in order[:EXAMPLES]], audiences=audiences, centroid=centroid,

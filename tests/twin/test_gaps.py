@@ -200,6 +200,15 @@ def test_a_theme_linked_to_a_source_follows_up_later_questions(session: Session,
     assert "gaps.link" in actions and "gaps.unlink" in actions
 
 
+def test_a_theme_of_one_wording_asked_in_lower_case_is_named_as_a_heading(session: Session, settings: Settings,
+                                                                           world: World) -> None:
+    log(session, world, "is the office pet friendly", days_ago=1)
+    (theme,) = gaps.gap_map(session, settings, world.twin, now=NOW).themes
+    assert theme.name == "Is the office pet friendly" and theme.question == "is the office pet friendly"
+    (plain,) = gaps.gap_map(session, settings.replace(embeddings_model="off"), world.twin, now=NOW).themes
+    assert plain.name == "Is the office pet friendly"
+
+
 def test_with_the_model_off_questions_are_grouped_by_their_words(session: Session, settings: Settings,
                                                                  world: World) -> None:
     log(session, world, "Is parking free?", days_ago=2)
