@@ -32,6 +32,8 @@ def test_a_curator_sees_the_gaps_at_a_glance_and_marks_one_answered(open_as, app
     chart = page.locator("#gap-chart")
     rows = chart.locator("tbody tr")
     assert rows.count() == 2
+    # read out by screen readers: the questions were all asked this week
+    assert chart.locator("caption").text_content() == "Themes by number of unanswered questions, this week"
     first = rows.nth(0)
     assert first.locator(".count").inner_text() == "3"
     assert first.locator("svg.bar rect").get_attribute("width") == "100.0"
