@@ -1,7 +1,9 @@
 """Answer quality and speed on presidents' speeches: gold source cited, answered / declined, verbatim share, latency.
 
 One president's speeches (../shared/data/presidential-speeches) become one twin's approved corpus, with passage
-vectors stored as an ingestion stores them; press conferences keep the reporters' turns as other speakers.
+vectors stored as an ingestion stores them. Each speech is parsed by the product's ingestion as
+`understudy ingest --speaker "THE PRESIDENT"` parses it: reporters' ("Q"), moderators' and opponents' turns
+("Mr. Mondale.") are other speakers, never the president's words.
 Question sets (--set):
 - eval (default): ../shared/data/eval, reworded questions to Clinton and G. W. Bush written for this project by
   people who did not build the engine, and 40 questions the speeches cannot answer;
@@ -19,6 +21,7 @@ Prints tables and exits 0; skips cleanly when ../shared/data is absent.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import math
@@ -39,7 +42,7 @@ if str(ROOT) not in sys.path:
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from ingestion.model import ParsedDocument, ParsedPassage  # noqa: E402
+from ingestion.model import ParsedDocument  # noqa: E402
 
 SPEECHES = ROOT.parent / "shared" / "data" / "presidential-speeches"
 DATA = Path(__file__).resolve().parent / "data"
@@ -55,9 +58,8 @@ QUESTION_SETS: dict[str, list[tuple[str, Path, Path, bool]]] = {
                 ("Ronald Reagan", HELDOUT / "reagan_questions.jsonl", HELDOUT / "heldout_unanswerable.jsonl", True)],
     "bench": [("Barack Obama", ANSWERABLE, UNANSWERABLE, False)],
 }
-# A paragraph that opens a turn: "THE PRESIDENT:", "Q.", "MR. GIBBS:" (a label in capitals ending in : or .).
-TURN_LABEL = re.compile(r"^(Q|[A-Z][A-Z.'’ -]{1,40}[A-Z])\s*[:.]\s+(?=\S)")
-EXECUTIVE_LABELS = ("THE PRESIDENT", "PRESIDENT")
+# The executive's turn label, as a curator gives it to `understudy ingest --speaker`.
+EXECUTIVE_LABELS = ("THE PRESIDENT",)
 console = Console(width=150)
 # The twin the current run asks (one per president, so that one PostgreSQL database can hold them all).
 TWIN = {"slug": "bench-twin"}
@@ -90,60 +92,19 @@ def speech_files(president: str) -> list[Path]:
 
 
 def parse_speech(path: Path, passage_words: int = 90) -> ParsedDocument:
-    """A speech as a parsed document: paragraphs, speaker turns, whole-sentence passages of about 90 words."""
+    """A speech parsed as `understudy ingest --speaker "THE PRESIDENT"` parses it: the product's speaker turns
+    (press conferences' bare "Q", debates' "Mr. Mondale." and "The President." turns), whole-sentence passages."""
+    from ingestion.model import Limits
+    from ingestion.pipeline import parse_bytes
+
     raw = path.read_text(encoding="utf-8")
     body = raw.split("\n", 2)[2] if raw.startswith("President:") else raw
-    turns: list[tuple[str | None, bool, list[tuple[str, str]]]] = []
-    speaker: str | None = None
-    executive = True
-    for number, paragraph in enumerate((p.strip() for p in re.split(r"\n\s*\n", body)), start=1):
-        if not paragraph:
-            continue
-        label = TURN_LABEL.match(paragraph)
-        if label and (label.group(1) == "Q" or label.group(1).isupper()):
-            speaker = label.group(1).strip()
-            executive = speaker.rstrip(".").upper() in EXECUTIVE_LABELS or speaker.upper().startswith("PRESIDENT ")
-            paragraph = paragraph[label.end():]
-            turns.append((speaker, executive, []))
-        elif not turns:
-            turns.append((None, True, []))
-        turns[-1][2].append((f"¶ {number}", paragraph))
-    passages = chunk_turns(turns, passage_words)
-    date = _date_of(path.name)
-    title = " ".join(path.stem.split("-")[3:]).capitalize()
+    doc = parse_bytes(body.encode("utf-8"), path.name, kind="talk", speaker_labels=list(EXECUTIVE_LABELS),
+                      limits=Limits(passage_words=passage_words))
     data = path.read_bytes()
-    return ParsedDocument(title=title, kind="talk", filename=path.name, sha256=hashlib.sha256(data).hexdigest(),
-                          size_bytes=len(data), date=date, passages=passages, metadata={"bench": "answers"})
-
-
-def chunk_turns(turns: list[tuple[str | None, bool, list[tuple[str, str]]]], passage_words: int) -> list[ParsedPassage]:
-    """Passages through the ingestion chunker when it is there, else whole sentences packed per turn."""
-    try:
-        from ingestion.chunking import chunk_blocks
-        from ingestion.model import Limits
-        from ingestion.parsers import join_paragraphs
-    except ImportError:
-        chunk_blocks = None  # type: ignore[assignment]
-    if chunk_blocks is not None:
-        blocks = [b for speaker, executive, paras in turns
-                  if (b := join_paragraphs(paras, speaker=speaker, executive=executive)) is not None]
-        return chunk_blocks(blocks, Limits(passage_words=passage_words))
-    from service.twin.text import sentences as split_sentences
-    out: list[ParsedPassage] = []
-    for speaker, executive, paras in turns:
-        current: list[str] = []
-        locator = paras[0][0] if paras else ""
-        for para_locator, text in paras:
-            for sentence in split_sentences(text):
-                if not current:
-                    locator = para_locator
-                current.append(sentence)
-                if sum(len(s.split()) for s in current) >= passage_words:
-                    out.append(ParsedPassage(len(out), " ".join(current), locator, speaker, executive))
-                    current = []
-        if current:
-            out.append(ParsedPassage(len(out), " ".join(current), locator, speaker, executive))
-    return out
+    return dataclasses.replace(doc, title=" ".join(path.stem.split("-")[3:]).capitalize(), date=_date_of(path.name),
+                               sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data),
+                               metadata={**doc.metadata, "bench": "answers"})
 
 
 def _date_of(name: str) -> Any:
@@ -221,7 +182,7 @@ def run(settings: Any, factory: Any, files: dict[int, str], questions: list[dict
             sequence: list[tuple[int, frozenset[str]]] = []
             for text, numbers in cited_sentences(answer.answer):
                 total += 1
-                if numbers and all(n in quotes and _normal(text) in _normal(passages.get(quotes[n].passage_id, ""))
+                if numbers and all(n in quotes and is_verbatim(text, passages.get(quotes[n].passage_id, ""))
                                    for n in numbers):
                     verbatim += 1
                 if numbers and numbers[0] in quotes:
@@ -270,6 +231,28 @@ def cited_sentences(answer: str) -> list[tuple[str, list[int]]]:
 
 def _normal(text: str) -> str:
     return " ".join(text.split())
+
+
+# service/twin/positions.py frames a dated statement: 'In January 1982 I said: “…”' and 'As of the March 2026 memo,
+# we…' / 'As of …: Cold chain…' (the statement itself, its first letter lower-cased after a comma).
+SAID_FRAME = re.compile(r"^In [^“]{1,60}? I said: “(.+)”$", re.S)
+
+
+def is_verbatim(sentence: str, passage: str) -> bool:
+    """Whether a cited sentence is word for word in its passage (a dated-position frame is not part of the quote)."""
+    text, body = _normal(sentence), _normal(passage)
+    if text in body:
+        return True
+    said = SAID_FRAME.match(text)
+    if said:
+        return said.group(1) in body
+    if not text.startswith("As of "):
+        return False
+    for cut in re.finditer(r"[,:] ", text[:120]):  # the label may hold a comma of its own
+        rest = text[cut.end():]
+        if rest and (rest in body or rest[0].upper() + rest[1:] in body):
+            return True
+    return False
 
 
 def summarise(outcomes: list[Outcome]) -> dict[str, float]:
@@ -407,7 +390,9 @@ def evidence_rows(settings: Any, factory: Any, files: dict[int, str],
     from service.twin.extractive import choose_run, evidence_for
 
     scorer = reranker_for(settings)
-    rows = []
+    rows: list[dict[str, Any]] = []
+    if scorer is None:  # no semantic model: there is no calibrated evidence to sweep
+        return rows
     with session_scope_of(factory) as session:
         twin = store.get_twin(session, TWIN["slug"])
         for item in questions:
