@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from service.corpus import corrections as stored
+from service.corpus import store
 from service.corpus.models import Correction, Interaction, Twin
 from service.errors import UnderstudyError
 from service.http.auth import actor, current_viewer, page_role
@@ -52,8 +53,8 @@ def _chosen_from_form() -> list[int]:
 
 
 def _editor(twin: Twin, *, values: dict[str, Any], chosen: list[int], correction: dict[str, Any] | None = None,
-            versions: list[dict[str, Any]] | None = None, status: int = 200, query: str | None = None
-            ) -> tuple[str, int]:
+            versions: list[dict[str, Any]] | None = None, status: int = 200, query: str | None = None,
+            answered: str | None = None) -> tuple[str, int]:
     """The form page: the question, the chosen passages in order, search in place, framing, refusal."""
     viewer = current_viewer()
     query = (request.args.get("q", "") if query is None else query).strip()[:500]
@@ -71,7 +72,8 @@ def _editor(twin: Twin, *, values: dict[str, Any], chosen: list[int], correction
         hits = [h.to_dict() for h in search_as_configured(db(), settings(), twin, query, viewer, k=SEARCH_RESULTS,
                                                           executive_only=True) if h.passage_id not in chosen]
     return render_template("correction_edit.html", **_context(twin), values=values, picked=picked, hits=hits,
-                           query=query, chosen=chosen, correction=correction, versions=versions or []), status
+                           query=query, chosen=chosen, correction=correction, versions=versions or [],
+                           answered=answered), status
 
 
 def _values_from_args() -> dict[str, Any]:
@@ -116,11 +118,22 @@ def correction_new(slug: str) -> tuple[str, int]:
     """Correct an answer: the question (from an answer, the unanswered list, or typed), then the passages."""
     twin = twin_or_404(slug)
     values = _values_from_args()
-    if values["interaction"] and not values["question"]:
+    answered = None
+    if values["interaction"]:
         row = db().get(Interaction, values["interaction"])
         if row is not None and row.twin_id == twin.id:
-            values["question"] = row.question
-    return _editor(twin, values=values, chosen=_ids(request.args.getlist("chosen")))
+            values["question"] = values["question"] or row.question
+            answered = _answer_shown(row)
+    return _editor(twin, values=values, chosen=_ids(request.args.getlist("chosen")), answered=answered)
+
+
+def _answer_shown(row: Interaction) -> str | None:
+    """The answer being corrected, for a curator who holds the audiences of every source it stood on."""
+    audiences = store.audiences_by_source(db(), {int(p["source_id"]) for p in row.passages or []})
+    viewer = current_viewer()
+    if all(viewer.sees(audiences.get(int(p["source_id"]), "")) for p in row.passages or []):
+        return row.answer
+    return None
 
 
 @web_bp.post("/curate/<slug>/corrections")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 
 from tests.api.conftest import World
@@ -76,6 +77,21 @@ def test_searching_again_keeps_the_ticked_passages_and_what_was_typed(app, clien
     assert "Are we reliable?" in html and QUESTION in html and 'value="cold chain"' in html
     assert html.count('name="passage"') > 1  # the new search's passages, to tick as well
     assert QUESTION not in client.get("/curate/dana/corrections").get_data(as_text=True)  # nothing saved yet
+
+
+def test_the_form_shows_the_answer_being_corrected_only_to_curators_who_may_read_it(app, client,
+                                                                                   world: World) -> None:
+    given = ask_api(client, world, QUESTION)
+    secret = ask_api(client, world, "What is our cold chain margin target for next year?", who="finance")
+    assert "eighteen percent" in secret["answer"]
+    signed_in(app, client, "curator@example.com")
+    page = client.get("/curate/dana/corrections/new", query_string={"interaction": given["interaction_id"]})
+    html = page.get_data(as_text=True)
+    assert 'id="answer-given"' in html and given["answer"] in htmllib.unescape(html)
+    page = client.get("/curate/dana/corrections/new", query_string={"interaction": secret["interaction_id"]})
+    html = page.get_data(as_text=True)
+    assert "eighteen percent" not in html and 'id="answer-given"' not in html
+    assert "What is our cold chain margin target for next year?" in html  # the question itself, to correct
 
 
 def test_only_curators_open_corrections(app, client, world: World) -> None:
