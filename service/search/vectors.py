@@ -21,7 +21,9 @@ from service.search.index import refresh_search_statistics
 
 log = logging.getLogger(__name__)
 
-EMBED_BATCH = 256
+# Passages embedded and committed at a time: enough that most share their token length with others (the encoder
+# batches one length at a time, without padding).
+EMBED_BATCH = 1024
 
 
 def embedding_text(title: str | None, heading: str | None, body: str) -> str:

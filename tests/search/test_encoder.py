@@ -25,6 +25,18 @@ def test_the_packaged_weights_reproduce_the_published_similarities() -> None:
     assert _deviation(local_encoder("int8")) < 0.03, "int8 stays close"
 
 
+def _recording(model: LocalEncoder, seen: list[dict[str, np.ndarray]], *, unpadded: bool = False) -> None:
+    """Keep every feed the model's session (the masked one, or the one without a mask) is given."""
+    session = model._bulk_session if unpadded else model._session
+    real_run = session.run
+
+    def run(names: list[str], feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        seen.append(feeds)
+        return real_run(names, feeds)
+
+    session.run = run
+
+
 def test_vectors_are_unit_rows_in_input_order_whatever_the_batching() -> None:
     model = local_encoder("int8")
     texts = ["Cold chain is our growth bet because pharmaceutical customers pay for reliability. " * 3,
@@ -44,14 +56,30 @@ def test_batches_run_side_by_side_give_the_same_vectors_in_order_and_repeats_are
     one_core = LocalEncoder("int8", threads=1)
     two_cores = LocalEncoder("int8", threads=2)
     assert two_cores.workers == 2
-    calls = []
-    real_run = two_cores._session.run
-    two_cores._session.run = lambda names, feeds: calls.append(len(feeds["input_ids"])) or real_run(names, feeds)
+    feeds_seen: list[dict[str, np.ndarray]] = []
+    _recording(two_cores, feeds_seen)
     side_by_side = two_cores.encode(texts, batch=4)
-    assert sum(calls) == 24, "the 26 texts hold 24 distinct ones, each embedded once"
+    assert sum(len(f["input_ids"]) for f in feeds_seen) == 24, "the 26 texts hold 24 distinct ones, each embedded once"
     assert np.allclose(side_by_side, one_core.encode(texts, batch=4), atol=1e-5)
     assert np.array_equal(side_by_side[3], side_by_side[23]) and np.array_equal(side_by_side[3], side_by_side[25])
     assert float(side_by_side[0] @ side_by_side[1]) > 0.8 > float(side_by_side[0] @ side_by_side[24])
+
+
+def test_a_bulk_call_batches_one_token_length_at_a_time_so_nothing_is_padded() -> None:
+    model = LocalEncoder("int8", threads=1, bulk=5)
+    texts = ["Vans.", "Where do we stand on electric vans?", "Trucks.",
+             "Cold chain is our growth bet because pharmaceutical customers pay for reliability.", "Cars."]
+    small: list[dict[str, np.ndarray]] = []
+    _recording(model, small)
+    alone = np.vstack([model.encode([t]) for t in texts])
+    assert all("attention_mask" in f for f in small), "calls below the bulk size keep the masked graph"
+    model._unpadded_session()
+    bulk: list[dict[str, np.ndarray]] = []
+    _recording(model, bulk, unpadded=True)
+    together = model.encode(texts, batch=8)
+    assert sorted(len(f["input_ids"]) for f in bulk) == [1, 1, 3], "three texts share a length, two do not"
+    assert all(set(f) == {"input_ids"} and 0 not in f["input_ids"] for f in bulk), "no padding, no mask"
+    assert float(np.min(np.sum(together * alone, axis=1))) > 0.98
 
 
 def test_the_model_file_is_built_once_and_never_left_half_written(tmp_path: Path,
