@@ -48,6 +48,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -359,6 +360,14 @@ def embedded_reranker() -> DenseReranker:
     return reranker
 
 
+def encoder_key() -> str:
+    """What makes the embedded model's vectors differ: its name, graph version and token limit."""
+    from service.search import encoder
+
+    settings = load_settings({})
+    return f"{encoder.model_name(settings.embeddings_precision)}-g{encoder.GRAPH_VERSION}-t{encoder.MAX_TOKENS}"
+
+
 class CachedEmbedder:
     """A reranker's `embed` with a memory of texts already embedded (and, with `cache`, a file of them by text
     digest), so a second database (PostgreSQL after SQLite) or a second run stores the same vectors without
@@ -466,13 +475,19 @@ def run_qmsum(workdir: Path, quick: bool, dense_python: str | None = None, embed
                 if make is excerpt_passages and embedded:
                     console.print(f"QMSum {variant}: storing vectors with the embedded model (load {load_average()})")
                     cpu0 = time.process_time()
-                    seconds, count = warm_dense(embedded_reranker(), session, corpus.twin)
+                    # Vectors of texts embedded by an earlier run are kept (by model, graph and text), so that a
+                    # second run only embeds the questions.
+                    cached = CachedEmbedder(embedded_reranker(), OUT / f"qmsum-vectors-{encoder_key()}.pkl")
+                    seconds, count = warm_dense(cached, session, corpus.twin)
+                    cached.save()
                     cpu_s = time.process_time() - cpu0
                     scorer = embedded_reranker()
                     vrecord["embedded"] = {"model": scorer.model, "warm_s": seconds, "passages": count,
+                                           "embedded_now": cached.embedded,
                                            "passages_per_s": count / seconds if seconds else 0.0, "cpu_s": cpu_s,
                                            "load_average": load_average()}
-                    console.print(f"  {count:,} passages in {seconds:.0f} s ({count / max(seconds, 1e-9):.1f}/s; "
+                    console.print(f"  {count:,} passages ({cached.embedded:,} embedded now, the rest from the cache) in "
+                                  f"{seconds:.0f} s ({count / max(seconds, 1e-9):.1f}/s; "
                                   f"CPU {cpu_s:.0f} s over all threads, {cpu_s * 1000 / max(count, 1):.1f} ms a "
                                   f"passage; load {load_average()})")
                     scorers.append(("understudy_embedded", scorer, EMBEDDED_WEIGHTS))
@@ -597,7 +612,7 @@ def run_speech_quality(workdir: Path) -> None:
         twins, failed = ingest_speeches(session, files, QMSUM_PASSAGE_WORDS)
         twin = twins[SPEECH_TWIN]
         own = {s for (s,) in session.execute(text("SELECT id FROM sources WHERE twin_id = :t"), {"t": twin.id})}
-        filenames = dict(session.execute(text("SELECT id, filename FROM sources")).all())
+        filenames: dict[int, str] = dict(session.execute(text("SELECT id, filename FROM sources")).all())
         passages = session.execute(text("SELECT p.id, s.filename, p.text, s.twin_id FROM passages p "
                                         "JOIN sources s ON s.id = p.source_id ORDER BY p.id")).all()
         everyone = bm25s_index([body for _, _, body, _ in passages])
@@ -642,7 +657,7 @@ def sample_queries(texts: Sequence[str], n: int, rng: random.Random) -> list[str
     """Questions in the second person built from 2-5 content words of random passages."""
     from service.search.query import STOP_WORDS, words_of
 
-    queries = []
+    queries: list[str] = []
     while len(queries) < n:
         words = [w for w in words_of(rng.choice(texts)) if w not in STOP_WORDS and len(w) > 2 and w.isalpha()]
         if len(words) >= 2:
@@ -652,7 +667,7 @@ def sample_queries(texts: Sequence[str], n: int, rng: random.Random) -> list[str
 
 def time_queries(fn: Callable[[str], Any], queries: Sequence[str]) -> list[float]:
     """Milliseconds per query, in order."""
-    return [timed(lambda q=q: fn(q))[1] for q in queries]
+    return [timed(partial(fn, q))[1] for q in queries]
 
 
 def speed_row(label: str, ours: list[float], base: list[float] | None) -> tuple[Any, ...]:
@@ -823,7 +838,7 @@ def synthetic_queries(corpus: dict[str, Any], n: int, rng: random.Random) -> lis
     from service.search.query import STOP_WORDS
 
     vocab, cdf = corpus["vocab"], corpus["cdf"]
-    queries = []
+    queries: list[str] = []
     while len(queries) < n:
         picks = [vocab[int(np.searchsorted(cdf, rng.random()))] for _ in range(12)]
         content = [w for w in picks if w not in STOP_WORDS][: rng.randint(2, 5)]
@@ -871,11 +886,11 @@ def run_generated_speed(workdir: Path, kinds: list[str], passages: int, naive_qu
                 del index
             audiences = sorted(viewer.audiences)
             parsed = [parse_query(q) for q in queries[:naive_queries]]
-            ranked_first = [timed(lambda p=p: fetch_candidates(session, p, twin.id, audiences, want=10,
-                                                               pool=DEFAULT_CANDIDATES))[1]
+            ranked_first = [timed(partial(fetch_candidates, session, p, twin.id, audiences, want=10,
+                                          pool=DEFAULT_CANDIDATES))[1]
                             for p in parsed]
-            naive = [timed(lambda p=p: fetch_candidates_filtered_in_query(session, p, twin.id, audiences,
-                                                                          limit=DEFAULT_CANDIDATES))[1]
+            naive = [timed(partial(fetch_candidates_filtered_in_query, session, p, twin.id, audiences,
+                                   limit=DEFAULT_CANDIDATES))[1]
                      for p in parsed]
             record[kind] = {"load_s": load_s, "twin_passages": twin_passages, "queries": len(queries),
                             "p50_ms": percentile(ours, 50), "p95_ms": percentile(ours, 95),
