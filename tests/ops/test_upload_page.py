@@ -38,8 +38,8 @@ def folder(tmp_path: Path) -> list[str]:
 
 
 def test_a_large_upload_goes_in_batches_and_shows_its_progress(open_as, app, world: World, tmp_path: Path) -> None:
-    from service.ops.jobs import queue_backend
     from service.http.extension import extension
+    from service.ops.jobs import queue_backend
 
     settings = extension(app).settings
     curator = open_as("curator@example.com")

@@ -20,8 +20,8 @@ from service.config import Settings
 from service.corpus import store
 from service.corpus.models import Passage, Source
 from service.db import make_engine, make_session_factory
-from service.migrate import upgrade_database
 from service.http.extension import extension
+from service.migrate import upgrade_database
 from tests.api.conftest import seed
 from tests.conftest import PG_ADMIN_URL, create_migrated_postgres
 
