@@ -9,7 +9,6 @@ import click
 
 from service.cli.render import emit_json, print_answer, table
 from service.cli.runtime import Runtime, fail, read_batch, viewer_as, with_database
-from service.corpus import store
 from service.errors import UnderstudyError
 
 
@@ -25,6 +24,7 @@ from service.errors import UnderstudyError
 def search(rt: Runtime, slug: str, query: str | None, k: int, as_email: str | None, batch: Path | None,
            as_json: bool) -> None:
     """Find the passages of a twin's approved sources that answer a query."""
+    from service.corpus import store
     from service.search import search_as_configured
 
     if not query and not batch:

@@ -8,8 +8,6 @@ import click
 
 from service.cli.render import emit_json, out, plural, print_correction, table
 from service.cli.runtime import Runtime, actor_name, fail, with_database
-from service.corpus import corrections as stored
-from service.corpus import store
 
 
 @click.group("corrections")
@@ -24,6 +22,9 @@ def corrections() -> None:
 @with_database
 def corrections_list(rt: Runtime, slug: str, status: str | None, as_json: bool) -> None:
     """List a twin's corrections (the current version of each), newest first."""
+    from service.corpus import corrections as stored
+    from service.corpus import store
+
     with rt.session() as s:
         data = stored.describe(s, stored.list_corrections(s, store.get_twin(s, slug), status=status))
     if as_json:
@@ -44,6 +45,8 @@ def corrections_list(rt: Runtime, slug: str, status: str | None, as_json: bool) 
 @with_database
 def corrections_show(rt: Runtime, correction_id: int, as_json: bool) -> None:
     """Show a correction and its versions, newest first."""
+    from service.corpus import corrections as stored
+
     with rt.session() as s:
         row = stored.get_correction(s, correction_id)
         current = stored.describe(s, [row])[0]
@@ -70,6 +73,8 @@ def corrections_show(rt: Runtime, correction_id: int, as_json: bool) -> None:
 def corrections_add(rt: Runtime, slug: str, question: str, passages: tuple[int, ...], framing: str, refuse: bool,
                     topic: str, phrasings: tuple[str, ...], note: str, as_json: bool) -> None:
     """Say what the executive would say instead; in force at once for QUESTION and questions that mean the same."""
+    from service.corpus import corrections as stored
+    from service.corpus import store
     from service.twin import corrections as answering
 
     if refuse and passages:
@@ -93,6 +98,8 @@ def corrections_add(rt: Runtime, slug: str, question: str, passages: tuple[int, 
 @with_database
 def corrections_withdraw(rt: Runtime, correction_id: int, reason: str, as_json: bool) -> None:
     """Withdraw a correction: its questions are answered from the whole corpus again."""
+    from service.corpus import corrections as stored
+
     with rt.session() as s:
         row = stored.withdraw_correction(s, correction_id, actor=actor_name(), reason=reason)
         item = stored.describe(s, [row])[0]

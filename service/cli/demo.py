@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import inspect, select
-from sqlalchemy.orm import Session
 
 from ingestion.pipeline import iter_files
 from service.cli.ingest import ingest_files
@@ -17,10 +15,9 @@ from service.cli.render import err, out, print_answer
 from service.cli.runtime import Runtime, fail
 from service.cli.server import local_web_settings
 from service.config import default_database_url
-from service.corpus import store
-from service.corpus.models import Twin, User
-from service.ingest import IngestOptions
-from service.migrate import upgrade_database
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples" / "dana-reyes"
 DEMO_USERS: tuple[tuple[str, str, list[str]], ...] = (
@@ -50,6 +47,8 @@ def load_demo_twin(folder: Path) -> dict[str, Any]:
 @click.pass_obj
 def demo(rt: Runtime, host: str, port: int, fresh: bool, no_serve: bool, folder: Path) -> None:
     """Ingest the example executive's corpus into the CLI's database, answer a sample question, start the web UI."""
+    from service.migrate import upgrade_database
+
     spec = load_demo_twin(folder)
     if fresh and rt.settings.database_url == default_database_url():
         start_default_database_afresh(rt, spec["slug"])
@@ -71,6 +70,7 @@ def demo(rt: Runtime, host: str, port: int, fresh: bool, no_serve: bool, folder:
 
 def create_demo_twin(s: Session, spec: dict[str, Any]) -> None:
     """The demo twin with its consent and persona, unless it exists already."""
+    from service.corpus import store
     from service.twin.persona import validate_persona_changes
 
     slug = spec["slug"]
@@ -116,6 +116,8 @@ def demo_refused_topics(entries: list[Any]) -> list[dict[str, Any]]:
 
 def add_demo_users(s: Session) -> dict[str, str]:
     """The demo's employee, curator and admin, unless they exist; the API token of each one added."""
+    from service.corpus import store
+
     known = {u.email for u in store.list_users(s)}
     return {email: store.add_user(s, email, role=role, audiences=audiences, actor="demo")[1]
             for email, role, audiences in DEMO_USERS if email not in known}
@@ -123,6 +125,8 @@ def add_demo_users(s: Session) -> dict[str, str]:
 
 def ingest_demo_batch(rt: Runtime, slug: str, folder: Path, batch: dict[str, Any]) -> None:
     """Ingest one batch of twin.toml (a path or glob, with its kind, speaker and audience), approved, and say how it went."""
+    from service.ingest import IngestOptions
+
     pattern = batch["path"]
     paths = sorted(folder.glob(pattern)) if any(c in pattern for c in "*?[") else [folder / pattern]
     files = [f for f in iter_files(paths) if f.name != "twin.toml"]
@@ -142,6 +146,7 @@ def ingest_demo_batch(rt: Runtime, slug: str, folder: Path, batch: dict[str, Any
 
 def answer_sample_question(rt: Runtime, spec: dict[str, Any]) -> None:
     """The twin's answer to the first sample question, asked as the demo employee."""
+    from service.corpus import store
     from service.twin.engine import answer_question
 
     question = (spec.get("sample_questions") or ["What matters most to you?"])[0]
@@ -154,6 +159,10 @@ def answer_sample_question(rt: Runtime, spec: dict[str, Any]) -> None:
 
 def start_default_database_afresh(rt: Runtime, slug: str) -> None:
     """Delete the default SQLite database if it holds only a demo; move it aside (and say so) if it holds more."""
+    from sqlalchemy import inspect, select
+
+    from service.corpus.models import Twin, User
+
     database = rt.engine.url.database
     if not database or not Path(database).is_file():
         return

@@ -10,7 +10,6 @@ import click
 
 from service.cli.render import out, table
 from service.cli.runtime import Runtime, with_database
-from service.corpus import store
 
 if TYPE_CHECKING:
     from service.twin.gaps import GapMap
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
 @with_database
 def gaps_command(rt: Runtime, slug: str, since: dt.datetime | None, as_csv: bool, as_json: bool) -> None:
     """Messaging gaps: what employees ask that the twin cannot answer, grouped by theme (never who asked)."""
+    from service.corpus import store
     from service.twin.gaps import gap_map
 
     with rt.session() as s:

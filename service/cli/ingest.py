@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,13 +24,17 @@ from service.cli.render import (
     progress_bar,
 )
 from service.cli.runtime import EXIT_SOME_FAILED, Runtime, actor_name, fail, with_database
-from service.corpus import store
-from service.ingest import STORED, IngestOptions, Outcome, Upload, ingest_each
+
+if TYPE_CHECKING:
+    from service.ingest import IngestOptions, Outcome
 
 
 def ingest_files(rt: Runtime, slug: str, paths: list[Path], options: IngestOptions, *,
                  quiet: bool = False) -> Iterator[Outcome]:
     """Each file's outcome as it is stored (each in its own transaction), then the new sources indexed."""
+    from service.corpus import store
+    from service.ingest import STORED, Upload, ingest_each
+
     stored: list[int] = []
     with rt.session() as s:
         for outcome in ingest_each(s, rt.settings, store.get_twin(s, slug), map(Upload.on_disk, paths), options):
@@ -72,6 +77,9 @@ def index_stored_sources(rt: Runtime, source_ids: list[int], *, quiet: bool = Fa
 def ingest(rt: Runtime, slug: str, paths: tuple[Path, ...], kind: str | None, speakers: tuple[str, ...],
            audience: str | None, approve: bool, date_: dt.datetime | None, as_email: str | None, as_json: bool) -> None:
     """Ingest files and folders into a twin's corpus as drafts (or approved with --approve)."""
+    from service.corpus import store
+    from service.ingest import IngestOptions, Outcome
+
     with rt.session() as s:
         twin_name = store.get_twin(s, slug).name
         uploader = store.get_user(s, as_email).email if as_email else actor_name()

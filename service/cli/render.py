@@ -8,15 +8,16 @@ import os
 import shlex
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console, ConsoleDimensions
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from service.corpus.models import Passage, Source, Twin
-from service.ingest import Outcome
+if TYPE_CHECKING:
+    from service.corpus.models import Passage, Source, Twin
+    from service.ingest import Outcome
 
 # Output that is not a terminal (a pipe, a file, a test) is laid out this wide, not at Rich's 80 columns.
 PIPED_WIDTH = 160

@@ -9,20 +9,20 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from service.cli.render import err
 from service.config import Settings
-from service.corpus import store
-from service.corpus.access import Viewer
-from service.corpus.models import User
-from service.db import make_session_factory, make_settings_engine, session_scope
 from service.errors import UnderstudyError
-from service.migrate import current_revision, head_revision
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from service.corpus.access import Viewer
+    from service.corpus.models import User
 
 EXIT_USER_ERROR = 2
 EXIT_SOME_FAILED = 1
@@ -39,6 +39,7 @@ class Runtime:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            from service.db import make_settings_engine
             from service.twin import profile_jobs
 
             self._engine = make_settings_engine(self.settings)
@@ -55,11 +56,15 @@ class Runtime:
     @property
     def sessions(self) -> sessionmaker[Session]:
         if self._factory is None:
+            from service.db import make_session_factory
+
             self._factory = make_session_factory(self.engine)
         return self._factory
 
     def session(self) -> Any:
         """A unit of work that commits on success."""
+        from service.db import session_scope
+
         return session_scope(self.sessions)
 
     @property
@@ -84,6 +89,8 @@ def actor_name() -> str:
 
 def check_schema(rt: Runtime) -> None:
     """Refuse to run on an uninitialised or out-of-date database, saying what to do."""
+    from service.migrate import current_revision, head_revision
+
     try:
         current = current_revision(rt.engine)
     except Exception as exc:  # noqa: BLE001 - any driver error means we cannot reach the database
@@ -125,6 +132,8 @@ def with_database(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def viewer_as(rt: Runtime, s: Session, as_email: str | None) -> tuple[Viewer, User | None]:
     """The viewer a CLI query runs as: a stored user, or someone who sees only the default audience."""
+    from service.corpus import store
+
     user = store.get_user(s, as_email) if as_email else None
     if user is not None and not user.active:
         fail(f"user {user.email} is inactive")

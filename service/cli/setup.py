@@ -20,8 +20,6 @@ from service.cli.render import (
 )
 from service.cli.runtime import EXIT_SOME_FAILED, Runtime, fail, pass_rt, with_database
 from service.config import SETTINGS, Settings
-from service.corpus import store
-from service.migrate import upgrade_database
 
 
 @click.command()
@@ -29,6 +27,8 @@ from service.migrate import upgrade_database
 @pass_rt
 def init(rt: Runtime, as_json: bool) -> None:
     """Create or migrate the database schema."""
+    from service.migrate import upgrade_database
+
     try:
         before, after = upgrade_database(rt.engine)
     except Exception as exc:  # noqa: BLE001 - report any driver failure plainly
@@ -109,6 +109,7 @@ def model_report(settings: Settings) -> dict[str, Any]:
 @with_database
 def embed(rt: Runtime, slugs: tuple[str, ...], as_json: bool) -> None:
     """Store dense-rerank vectors for passages that have none (every twin, or the SLUGS given)."""
+    from service.corpus import store
     from service.search import reranker_for
     from service.search.vectors import embed_and_store, passages_without_vectors
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.orm import Session
 
 from ingestion.model import KINDS
 from service.cli.render import emit_json, out, passages_list, print_source, source_dict, table
 from service.cli.runtime import Runtime, actor_name, with_database
 from service.config import Settings
-from service.corpus import revisions, store
 from service.corpus.access import Viewer
-from service.corpus.models import Twin
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @click.group()
@@ -31,6 +31,8 @@ def sources() -> None:
 def sources_list(rt: Runtime, slug: str, status: str | None, kind: str | None, audience: str | None,
                  as_json: bool) -> None:
     """List a twin's sources, newest first."""
+    from service.corpus import store
+
     with rt.session() as s:
         rows = store.list_sources(s, store.get_twin(s, slug), status=status, kind=kind, audience=audience)
         counts = store.passage_counts(s, [r.id for r in rows])
@@ -61,6 +63,8 @@ def sources_show(rt: Runtime, source_id: int, as_json: bool) -> None:
 
 def described_source(s: Session, settings: Settings, source_id: int) -> tuple[dict[str, Any], str]:
     """A source with its metadata, speaker-label hint, passages and revisions; and its twin's slug."""
+    from service.corpus import store
+    from service.corpus.models import Twin
     from service.twin.labels import source_label_hint
     from service.twin.positions import revision_report
 
@@ -83,6 +87,8 @@ def described_source(s: Session, settings: Settings, source_id: int) -> tuple[di
 @with_database
 def sources_revise(rt: Runtime, source_id: int, later_id: int, note: str, withdraw: bool) -> None:
     """Mark a source's position as superseded by a later source's (answers then give the later one first)."""
+    from service.corpus import revisions
+
     with rt.session() as s:
         if withdraw:
             revisions.unmark_revised(s, source_id, later_id, actor=actor_name())
@@ -98,6 +104,8 @@ def sources_revise(rt: Runtime, source_id: int, later_id: int, note: str, withdr
 @with_database
 def sources_approve(rt: Runtime, source_ids: tuple[int, ...]) -> None:
     """Approve sources: they may then be quoted in answers."""
+    from service.corpus import store
+
     for source_id in source_ids:
         with rt.session() as s:
             src = store.approve_source(s, source_id, actor=actor_name())
@@ -110,6 +118,8 @@ def sources_approve(rt: Runtime, source_ids: tuple[int, ...]) -> None:
 @with_database
 def sources_retire(rt: Runtime, source_ids: tuple[int, ...], reason: str) -> None:
     """Retire sources: they disappear from every answer at once."""
+    from service.corpus import store
+
     for source_id in source_ids:
         with rt.session() as s:
             src = store.retire_source(s, source_id, actor=actor_name(), reason=reason)
@@ -122,6 +132,8 @@ def sources_retire(rt: Runtime, source_ids: tuple[int, ...], reason: str) -> Non
 @with_database
 def sources_restore(rt: Runtime, source_ids: tuple[int, ...], reason: str) -> None:
     """Restore retired sources as they were before (approved or draft)."""
+    from service.corpus import store
+
     for source_id in source_ids:
         with rt.session() as s:
             src = store.reinstate_source(s, source_id, actor=actor_name(), reason=reason)
@@ -134,6 +146,8 @@ def sources_restore(rt: Runtime, source_ids: tuple[int, ...], reason: str) -> No
 @with_database
 def sources_audience(rt: Runtime, source_id: int, audience: str) -> None:
     """Set which audience may see a source."""
+    from service.corpus import store
+
     with rt.session() as s:
         src = store.set_source_audience(s, source_id, audience, actor=actor_name())
         out.print(f"Source {src.id} is now for audience {src.audience}.")

@@ -9,7 +9,6 @@ import click
 from service.cli.ingest import index_stored_sources
 from service.cli.render import emit_json, out
 from service.cli.runtime import Runtime, actor_name, fail, with_database
-from service.corpus import store
 
 
 @click.command("export")
@@ -37,6 +36,7 @@ def export_command(rt: Runtime, slug: str, file: Path, as_json: bool) -> None:
 @with_database
 def import_command(rt: Runtime, file: Path, slug: str | None, as_json: bool) -> None:
     """Create a twin here from an `understudy export` file, in one transaction."""
+    from service.corpus import store
     from service.ops.transfer import import_twin, read_export
 
     try:

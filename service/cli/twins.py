@@ -8,7 +8,6 @@ import click
 
 from service.cli.render import emit_json, out, table, twin_dict
 from service.cli.runtime import Runtime, actor_name, fail, with_database
-from service.corpus import store
 
 
 @click.group()
@@ -25,6 +24,8 @@ def twin() -> None:
 @with_database
 def twin_create(rt: Runtime, slug: str, name: str, title: str, speakers: tuple[str, ...], as_json: bool) -> None:
     """Create a twin (it answers only after `twin consent`)."""
+    from service.corpus import store
+
     with rt.session() as s:
         data = twin_dict(store.create_twin(s, slug, name, title=title, speaker_labels=list(speakers) or None,
                                            actor=actor_name()))
@@ -43,6 +44,8 @@ def twin_create(rt: Runtime, slug: str, name: str, title: str, speakers: tuple[s
 @with_database
 def twin_consent(rt: Runtime, slug: str, by: str | None, scope: str | None, as_json: bool) -> None:
     """Record the executive's consent (again: --by and --scope default to the last record); the twin may then answer."""
+    from service.corpus import store
+
     with rt.session() as s:
         store.get_twin(s, slug)
         last = store.last_consent(s, slug) or {}
@@ -58,6 +61,8 @@ def twin_consent(rt: Runtime, slug: str, by: str | None, scope: str | None, as_j
 @with_database
 def twin_pause(rt: Runtime, slug: str) -> None:
     """Stop a twin answering everywhere at once."""
+    from service.corpus import store
+
     with rt.session() as s:
         store.set_twin_paused(s, slug, True, actor=actor_name())
     out.print(f"Twin {slug} is paused: it will not answer anywhere until resumed.")
@@ -68,6 +73,8 @@ def twin_pause(rt: Runtime, slug: str) -> None:
 @with_database
 def twin_resume(rt: Runtime, slug: str) -> None:
     """Let a paused twin answer again."""
+    from service.corpus import store
+
     with rt.session() as s:
         store.set_twin_paused(s, slug, False, actor=actor_name())
     out.print(f"Twin {slug} is answering again.")
@@ -80,6 +87,8 @@ def twin_resume(rt: Runtime, slug: str) -> None:
 @with_database
 def twin_forget(rt: Runtime, slug: str, yes: bool, as_json: bool) -> None:
     """Erase every source, passage and interaction of a twin (an audit entry remains)."""
+    from service.corpus import store
+
     if not yes and not click.confirm(f"Erase twin {slug} and all of its sources and history? This cannot be undone"):
         fail("nothing erased")
     with rt.session() as s:
@@ -96,6 +105,8 @@ def twin_forget(rt: Runtime, slug: str, yes: bool, as_json: bool) -> None:
 @with_database
 def twin_list(rt: Runtime, as_json: bool) -> None:
     """List twins."""
+    from service.corpus import store
+
     with rt.session() as s:
         rows = [twin_dict(t) for t in store.list_twins(s)]
     if as_json:
@@ -114,6 +125,7 @@ def twin_list(rt: Runtime, as_json: bool) -> None:
 @with_database
 def twin_labels(rt: Runtime, slug: str, add: tuple[str, ...], remove: tuple[str, ...], as_json: bool) -> None:
     """Show or change the labels that mark the executive's turns; a change re-attributes the stored sources."""
+    from service.corpus import store
     from service.twin.labels import change_speaker_labels
 
     with rt.session() as s:

@@ -9,7 +9,6 @@ import click
 from service.cli.render import emit_json, out, table
 from service.cli.runtime import Runtime, actor_name, fail, with_database
 from service.cli.server import development_secret
-from service.corpus import store
 from service.corpus.access import ROLES
 
 # Where `understudy serve` listens by default.
@@ -30,6 +29,8 @@ def users() -> None:
 @with_database
 def users_add(rt: Runtime, email: str, role: str, audiences: tuple[str, ...], name: str, as_json: bool) -> None:
     """Add a user and print their API token (shown only once)."""
+    from service.corpus import store
+
     with rt.session() as s:
         user, token = store.add_user(s, email, role=role, audiences=list(audiences), name=name, actor=actor_name())
         data = {"email": user.email, "role": user.role, "audiences": user.audiences, "token": token}
@@ -47,6 +48,8 @@ def users_add(rt: Runtime, email: str, role: str, audiences: tuple[str, ...], na
 @with_database
 def users_list(rt: Runtime, as_json: bool) -> None:
     """List users."""
+    from service.corpus import store
+
     with rt.session() as s:
         rows: list[dict[str, Any]] = [{"email": u.email, "role": u.role, "audiences": u.audiences,
                                        "active": u.active} for u in store.list_users(s)]
@@ -65,6 +68,8 @@ def users_list(rt: Runtime, as_json: bool) -> None:
 @with_database
 def users_set(rt: Runtime, email: str, role: str | None, audiences: tuple[str, ...], active: bool | None) -> None:
     """Change a user's role, audiences or whether they may sign in."""
+    from service.corpus import store
+
     with rt.session() as s:
         u = store.update_user(s, email, role=role, audiences=list(audiences) if audiences else None, active=active,
                               actor=actor_name())
@@ -77,6 +82,8 @@ def users_set(rt: Runtime, email: str, role: str | None, audiences: tuple[str, .
 @with_database
 def users_token(rt: Runtime, email: str) -> None:
     """Issue a new API token for a user (the old one stops working)."""
+    from service.corpus import store
+
     with rt.session() as s:
         token = store.rotate_token(s, email, actor=actor_name())
     click.echo(token)
@@ -89,6 +96,7 @@ def users_token(rt: Runtime, email: str) -> None:
 @with_database
 def users_link(rt: Runtime, email: str, base_url: str | None, as_json: bool) -> None:
     """Print a fresh one-time sign-in link for the web UI (when single sign-on is not configured)."""
+    from service.corpus import store
     from service.web.auth import DEV_LOGIN_MAX_AGE_S, dev_login_enabled, make_dev_login_link
 
     if not dev_login_enabled(rt.settings):
