@@ -66,6 +66,8 @@ class Answer:
     positions: dict[str, Any] | None = None
     # Whose words the basis label names ("her", "his", "their": the persona's pronoun).
     possessive: str = "their"
+    # The answer opens with a curator's framing line (a correction's), which is not the executive's own words.
+    curator_framing: bool = False
 
     @property
     def basis(self) -> str:
@@ -79,7 +81,13 @@ class Answer:
                 "interaction_id": self.interaction_id, "voice_score": self.voice_score,
                 "fallback_reason": self.fallback_reason, "refused_topic": self.refused_topic,
                 "latency_ms": round(self.latency_ms, 2), "flags": list(self.flags), "correction": self.correction,
-                "basis": self.basis, "basis_label": positions.basis_label(self.basis, self.possessive), "positions": self.positions}
+                "basis": self.basis, "basis_label": self.basis_label, "positions": self.positions}
+
+    @property
+    def basis_label(self) -> str:
+        """The label every channel shows, naming a curator's framing line when the answer opens with one."""
+        label = positions.basis_label(self.basis, self.possessive)
+        return f"{label}, after a curator's framing line" if self.curator_framing and self.grounded else label
 
 
 @dataclass
@@ -379,6 +387,7 @@ def _final(session: Session, prepared: _Prepared, viewer: Viewer, channel: str, 
                     interaction_id=row.id, voice_score=voice, fallback_reason=fallback_reason,
                     refused_topic=refused, latency_ms=latency_ms, flags=prepared.flags,
                     correction=prepared.correction.to_dict() if prepared.correction is not None else None,
-                    positions=positions.shown(prepared.change, composed), possessive=prepared.persona.possessive)
+                    positions=positions.shown(prepared.change, composed), possessive=prepared.persona.possessive,
+                    curator_framing=bool(prepared.correction is not None and prepared.correction.framing))
     return {"event": "answer", "data": answer.to_dict(), "answer_object": answer}
 
