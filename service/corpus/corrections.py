@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.corpus.access import Viewer
+from service.corpus.audit import SYSTEM_ACTOR, record_audit
 from service.corpus.models import Correction, Interaction, Passage, Source, Twin, utcnow
 from service.errors import BadInput, Conflict, NotFound, check_storable
 
@@ -26,7 +27,6 @@ MAX_QUESTION_CHARS = 2000
 MAX_FRAMING_CHARS = 300
 MAX_PHRASINGS = 20
 MAX_TOPIC_CHARS = 200
-SYSTEM_ACTOR = "system"
 # A framing line is the curator's words before hers: it may not carry citation markers of its own.
 MARKER_RE = re.compile(r"\[\s*\d+\s*\]")
 
@@ -128,8 +128,6 @@ def _fields(session: Session, twin: Twin, *, question: str, kind: str, passage_i
 
 
 def _audit(session: Session, actor: str, action: str, twin: Twin, row: Correction, **extra: Any) -> None:
-    from service.corpus.store import record_audit
-
     sources = sorted(set(session.scalars(select(Passage.source_id).where(
         Passage.id.in_([int(p) for p in row.passage_ids or []]))))) if row.passage_ids else []
     detail = {"question": row.question, "kind": row.kind, "version": row.version, "passages": list(row.passage_ids),

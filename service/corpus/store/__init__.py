@@ -3,11 +3,11 @@
 Callers use `from service.corpus import store` and `store.add_source(...)`; the modules hold the code.
 """
 
-from service.corpus.store._common import SLUG_RE, SYSTEM_ACTOR, twin_slug_of
-from service.corpus.store.audit import (
+from service.corpus.audit import (
     list_audit,
     record_audit,
 )
+from service.corpus.store._common import SLUG_RE, SYSTEM_ACTOR, twin_slug_of
 from service.corpus.store.interactions import (
     conversation_history,
     record_feedback,

@@ -8,13 +8,13 @@ from typing import cast
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from service.corpus.audit import SYSTEM_ACTOR as SYSTEM_ACTOR  # the store modules take it from here
 from service.corpus.models import Passage, Source, Twin
 
 # Core tables for bulk statements that must not go through the ORM's unit of work.
 PASSAGES = cast(Table, Passage.__table__)
 SOURCES = cast(Table, Source.__table__)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-SYSTEM_ACTOR = "system"
 
 
 def twin_slug_of(session: Session, twin_id: int) -> str | None:

@@ -6,9 +6,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, defer
 
 from ingestion.model import KINDS
+from service.corpus.audit import record_audit
 from service.corpus.models import IngestionJob, IngestionJobFile, Twin, utcnow
 from service.corpus.store._common import SYSTEM_ACTOR, twin_slug_of
-from service.corpus.store.audit import record_audit
 from service.errors import BadInput, NotFound
 
 JOB_FILE_OUTCOMES = ("ingested", "duplicate", "updated", "error")

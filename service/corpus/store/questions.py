@@ -8,9 +8,9 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.corpus.audit import record_audit
 from service.corpus.models import GapThemeLink, QuestionReview, Twin, utcnow
 from service.corpus.store._common import SYSTEM_ACTOR
-from service.corpus.store.audit import record_audit
 from service.corpus.store.sources import get_source
 from service.errors import BadInput, NotFound
 

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from service.corpus.audit import record_audit
 from service.corpus.models import (
     SlackAnswer,
     SlackChannelSetting,
@@ -19,7 +20,6 @@ from service.corpus.models import (
     utcnow,
 )
 from service.corpus.store._common import SYSTEM_ACTOR
-from service.corpus.store.audit import record_audit
 from service.corpus.store.twins import get_twin
 from service.errors import BadInput, Conflict
 

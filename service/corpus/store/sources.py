@@ -10,10 +10,10 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ingestion.model import KINDS, ParsedDocument
+from service.corpus.audit import record_audit
 from service.corpus.corrections import retire_relying_on
 from service.corpus.models import Passage, PassageVector, Source, Twin, utcnow
 from service.corpus.store._common import PASSAGES, SYSTEM_ACTOR, twin_slug_of
-from service.corpus.store.audit import record_audit
 from service.errors import BadInput, Conflict, NotFound
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from service.corpus.audit import record_audit
 from service.corpus.models import (
     AuditEvent,
     Correction,
@@ -21,7 +22,6 @@ from service.corpus.models import (
     utcnow,
 )
 from service.corpus.store._common import SLUG_RE, SOURCES, SYSTEM_ACTOR
-from service.corpus.store.audit import record_audit
 from service.errors import BadInput, Conflict, NotFound
 
 

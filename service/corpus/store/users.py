@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from service.corpus.access import ROLES, Viewer
+from service.corpus.audit import record_audit
 from service.corpus.models import User
 from service.corpus.store._common import SYSTEM_ACTOR
-from service.corpus.store.audit import record_audit
 from service.errors import BadInput, Conflict, NotFound
 
 

@@ -1,4 +1,4 @@
-"""The audit log: append an event, read events newest first."""
+"""The audit log: append an event, read events newest first (below the store and corrections, which both record)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.corpus.models import AuditEvent
-from service.corpus.store._common import SYSTEM_ACTOR
+
+# Who acts when no person does (imports, retirements a replaced source causes).
+SYSTEM_ACTOR = "system"
 
 
 def record_audit(session: Session, actor: str, action: str, *, twin_slug: str | None = None,
