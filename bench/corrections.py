@@ -12,7 +12,12 @@ For each president of ../shared/data/eval (one twin each, built as bench/answers
 A sweep prints, per similarity threshold, the share of rewordings matched and the unrelated questions that would
 be caught, from the same similarities the engine computes.
 
-    .venv/bin/python bench/corrections.py [--keep DIR] [--threshold X] [--president clinton|bush]
+    .venv/bin/python bench/corrections.py [--keep DIR] [--threshold X] [--president clinton|bush] [--phrasings]
+
+--phrasings gives each correction the short other wording a curator might add (bench/data/corrections/
+phrasings.jsonl: a few words each, like "What about pensions?"), which must not pull in unrelated questions; it
+also asks questions of our own on the same subjects that mean something else (near_misses.jsonl, "At what age can I
+draw my pension?"): none may get a correction.
 
 --keep DIR keeps each president's built database in DIR and reuses it on the next run.
 """
@@ -38,6 +43,8 @@ from rich.table import Table  # noqa: E402
 from bench import answers  # noqa: E402
 
 REWORDINGS = Path(__file__).resolve().parent / "data" / "corrections" / "rewordings.jsonl"
+PHRASINGS = Path(__file__).resolve().parent / "data" / "corrections" / "phrasings.jsonl"
+NEAR_MISSES = Path(__file__).resolve().parent / "data" / "corrections" / "near_misses.jsonl"
 PRESIDENTS = {"clinton": ("Bill Clinton", answers.EVAL / "clinton_questions.jsonl"),
               "bush": ("George W. Bush", answers.EVAL / "gwbush_questions.jsonl")}
 THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85)
@@ -109,14 +116,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the built databases in this folder")
     parser.add_argument("--threshold", type=float, help="UNDERSTUDY_CORRECTION_SIMILARITY for this run")
     parser.add_argument("--president", choices=sorted(PRESIDENTS), action="append")
+    parser.add_argument("--phrasings", action="store_true",
+                        help="give each correction a curator's short other wording (bench/data/corrections/phrasings.jsonl)")
     args = parser.parse_args(argv)
     if not answers.SPEECHES.is_dir() or not answers.EVAL.is_dir():
         console.print(f"[yellow]skipped: {answers.SPEECHES} or {answers.EVAL} not found[/]")
         return 0
     rewordings = [json.loads(line) for line in REWORDINGS.read_text(encoding="utf-8").splitlines() if line.strip()]
     unanswerable = answers.load_questions(answers.EVAL / "unanswerable.jsonl")
+    other_wordings: dict[str, list[str]] = {}
+    near_misses = [json.loads(line) for line in NEAR_MISSES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    caught: list[tuple[str, float]] = []
+    if args.phrasings:
+        for line in PHRASINGS.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                entry = json.loads(line)
+                other_wordings.setdefault(entry["id"], []).append(entry["phrasing"])
     timings: dict[str, list[float]] = {"before": [], "after": []}
-    totals = {"restored": 0, "asked_again": 0, "corrected": 0, "was_wrong": 0, "rewordings": 0, "matched": 0, "unrelated": 0, "changed": 0}
+    totals = {"restored": 0, "asked_again": 0, "corrected": 0, "was_wrong": 0, "rewordings": 0, "matched": 0, "unrelated": 0, "changed": 0,
+              "near_misses": 0}
     sweep_pos: list[float] = []
     sweep_neg: list[float] = []
     per_question = Table(title="Corrected questions (the gold speech's best passages) and their rewordings")
@@ -161,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     gold = [source_by_file[g + ".txt"] for g in item["gold"] if g + ".txt" in source_by_file]
                     chosen = best_passages(session, gold[0], item, settings)
                     row = create(session, twin, item["question"], passage_ids=chosen,
-                                                   actor="bench")
+                                 phrasings=other_wordings.get(cid, []), actor="bench")
                     made[cid] = (row.id, chosen)
             from service.corpus.models import Correction
             from service.twin.corrections import similarities
@@ -174,6 +192,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for r in mine:
                     sims = similarities(settings, r["rewording"], rows, live)
                     sweep_pos.append(sims[[x.id for x in rows].index(made[r["id"]][0])])
+            if args.phrasings:
+                for miss in (m for m in near_misses if m["president"] == key):
+                    got = ask(settings, factory, miss["question"])
+                    if got["correction"]:
+                        caught.append((miss["question"], got["correction"]["similarity"]))
+                totals["near_misses"] += sum(m["president"] == key for m in near_misses)
             for cid in corrected_ids:
                 item = by_id[cid]
                 old = before[item["question"]]
@@ -217,7 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             console.print(f"{president}: unrelated answers changed: {len(changed)} {changed}")
     console.print(per_question)
     threshold = args.threshold if args.threshold is not None else settings.correction_similarity
-    table = Table(title=f"Corrections on ../shared/data/eval (threshold {threshold})")
+    table = Table(title=f"Corrections on ../shared/data/eval (threshold {threshold}"
+                        f"{', each with a short other wording' if args.phrasings else ''})")
     for column in ("corrected questions", "wrong before", "rewordings", "corrected answer", "unrelated questions",
                    "answers changed"):
         table.add_column(column, justify="right")
@@ -225,6 +250,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"{totals['matched']} ({answers._share(totals['matched'], totals['rewordings']):.1%})",
                   str(totals["unrelated"]), str(totals["changed"]))
     console.print(table)
+    if args.phrasings:
+        console.print(f"Questions on the same subjects that mean something else answered by a correction: "
+                      f"{len(caught)} of {totals['near_misses']} {caught}")
     console.print(f"After withdrawing every correction: {totals['restored']} of {totals['asked_again']} questions "
                   "(corrected and unrelated) got their old answer back.")
     sweep = Table(title="Threshold sweep: rewordings matched vs unrelated questions that would be caught")

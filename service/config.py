@@ -89,7 +89,7 @@ class Settings(Mapping[str, Any]):
     llm_answer_threshold: float = setting(0.3, "Least calibrated evidence for asking the model at all (it may still reply with the no-answer message); below it the twin declines without a model call.")
     gaps_similarity: float = setting(0.5, "Messaging-gap map: least average closeness in meaning (cosine, 0 to 1) of two groups of unanswered questions for them to be one theme. Chosen by bench/gaps.py on reworded questions.")
     gaps_min_audience_group: int = setting(5, "Messaging-gap map: fewest distinct askers of a theme (and of an audience within it) for their audiences to be shown.")
-    correction_similarity: float = setting(0.5, "Least similarity in meaning (cosine, 0 to 1, by the semantic model) of a question to a curator-corrected question, its other phrasings or the sentences it quotes, for the correction to answer it; the same words always match. Chosen by bench/corrections.py; shown on the console's Corrections page.")
+    correction_similarity: float = setting(0.5, "Least similarity in meaning (cosine, 0 to 1, by the semantic model) of a question to a curator-corrected question or the sentences it quotes (an other wording the curator lists counts averaged with that), for the correction to answer it; the same words always match. Chosen by bench/corrections.py; shown on the console's Corrections page.")
     dev_login: bool = setting(True, "Allow the development sign-in link when no OIDC issuer is set.")
     public_url: str = setting("", "Where people reach the web UI, for the links the CLI prints (`understudy users link`); empty: http://127.0.0.1:8000, the development server.")
     log_level: str = setting("INFO", "Logging level.")

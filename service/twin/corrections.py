@@ -89,26 +89,32 @@ def _said(row: Correction, live: dict[int, stored.LivePassage]) -> list[str]:
 
 def similarities(settings: Settings, question: str, rows: Sequence[Correction],
                  live: dict[int, stored.LivePassage] | None = None) -> list[float]:
-    """Each correction's closeness to the question: 1.0 for the same words, else the best cosine similarity by the
-    semantic model of the question to its question, its other phrasings and the sentences it would quote (a
-    question those words answer means what the corrected one meant); 0 when the model is off or fails."""
+    """Each correction's closeness to the question: 1.0 for the same words as its question or one of its other
+    wordings; else, by the semantic model's cosine similarity, the closer of the corrected question and the
+    sentences it would quote (a question those words answer means what the corrected one meant), or an other
+    wording's similarity averaged with that backing, whichever is highest; 0 when the model is off or fails."""
     wanted = " ".join(question.split()).lower()
     exact = [1.0 if any(" ".join(t.split()).lower() == wanted for t in [r.question, *(r.phrasings or [])])
              else 0.0 for r in rows]
     scorer = reranker_for(settings)
     if scorer is None or all(exact):
         return exact
-    groups = [[r.question, *(r.phrasings or []), *(_said(r, live) if live is not None else [])] for r in rows]
-    texts = [t for group in groups for t in group]
+    groups = [([r.question, *(_said(r, live) if live is not None else [])], list(r.phrasings or [])) for r in rows]
+    texts = [t for backing, wordings in groups for t in (*backing, *wordings)]
     try:
         matrix = _vectors(scorer, texts) @ scorer.query_vector(question)
     except Exception as exc:  # the model failed: only the exact wording finds its correction
         log.warning("matching corrections by meaning failed, exact wording only: %s", exc)
         return exact
     out, i = [], 0
-    for group, same in zip(groups, exact, strict=True):
-        out.append(max(same, float(np.max(matrix[i:i + len(group)]))))
-        i += len(group)
+    for (backing, wordings), same in zip(groups, exact, strict=True):
+        backed = float(np.max(matrix[i:i + len(backing)]))
+        i += len(backing)
+        # An other wording is often a few words ("Do I have to come into the office?") close to any question
+        # about the same place or thing: it counts only as far as the correction's own question or words back it.
+        worded = (float(np.max(matrix[i:i + len(wordings)])) + backed) / 2 if wordings else 0.0
+        i += len(wordings)
+        out.append(max(same, backed, worded))
     return out
 
 
