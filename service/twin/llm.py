@@ -28,6 +28,7 @@ from service.twin.citations import (
     render,
 )
 from service.twin.extractive import Composed
+from service.twin.outcome import LLMOutcome
 from service.twin.persona import PersonaSettings
 from service.twin.positions import dated_text
 from service.twin.text import content_stems, query_terms, sentence_spans, stem_set_with_compounds
@@ -60,16 +61,6 @@ class Generation:
 
     text: str
     error: str | None = None
-
-
-@dataclass
-class LLMOutcome:
-    """The checked LLM answer, or the reason it must fall back to extractive."""
-
-    composed: Composed | None
-    fallback_reason: str | None
-    raw_text: str = ""
-    check: CheckResult | None = None
 
 
 def client_for(settings: Settings) -> OpenAI:
