@@ -210,7 +210,6 @@ def basis_label(kind: str, possessive: str = "their") -> str:
     return BASIS_LABELS.get(kind, BASIS_LABELS["no_answer"]).replace("{whose}", possessive)
 
 
-
 def checked(outcome: LLMOutcome, change: PositionChange | None, hits: Sequence[HitLike]) -> LLMOutcome:
     """A model's checked answer with positions in order (the earlier cited first fails it: `position_order`) and the
     earlier position added when the model left it out."""
