@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.twin.persona.validation import MAX_MESSAGE_CHARS
+
 
 class Open(BaseModel):
     """A response body that may carry more fields than documented."""
@@ -138,10 +140,10 @@ class PersonaPatch(BaseModel):
     """Persona settings to change; the persona rules refuse unknown fields and bad values."""
 
     model_config = ConfigDict(extra="allow")
-    display_name: str | None = Field(default=None, max_length=200)
-    no_answer_message: str | None = Field(default=None, max_length=2000)
-    refusal_message: str | None = Field(default=None, max_length=2000)
-    disclaimer: str | None = Field(default=None, max_length=2000)
+    display_name: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)
+    no_answer_message: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)
+    refusal_message: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)
+    disclaimer: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)
     pronoun: str | None = Field(default=None, description='How answers speak of the executive: "she", "he" or '
                                                           '"they" (the default; "Stands on: their words").')
     refused_topics: list[str | dict[str, Any]] | None = None
