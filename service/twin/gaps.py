@@ -16,10 +16,8 @@ import base64
 import csv
 import datetime as dt
 import io
-import re
-import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +30,22 @@ from service.corpus import store
 from service.corpus.access import Viewer
 from service.corpus.models import GapThemeLink, Interaction, Source, Twin, User
 from service.errors import BadInput, NotFound
-from service.twin.text import QUESTION_FILLER, STOPWORDS, word_set
+from service.twin.gap_grouping import _VECTORS as _VECTORS
+from service.twin.gap_grouping import (
+    _VECTORS_LOCK,
+    Embed,
+    _unit,
+    embed_cached,
+    embedder_for,
+    group_by_meaning,
+    key_phrase,
+    readable,
+)
+from service.twin.gap_grouping import NAME_MAX_WORDS as NAME_MAX_WORDS
+from service.twin.gap_grouping import key_phrase_candidates as key_phrase_candidates
+
+# _VECTORS, NAME_MAX_WORDS and key_phrase_candidates are named again (as themselves) for callers that read them
+# here: the bench clears the vector cache, tests check theme names and key phrases.
 
 # Most distinct wordings one map groups (the newest); the pairwise distances grow with their square.
 MAX_WORDINGS = 4000
@@ -41,9 +54,7 @@ EXAMPLES = 5
 # a neighbouring theme must not inherit another's link).
 LINK_MATCH = 0.8
 TREND_DAYS = 14
-NAME_MAX_WORDS = 8
 OTHER_AUDIENCES = "other audiences (under 5 each)"
-Embed = Callable[[list[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -199,126 +210,6 @@ def asked_questions(session: Session, twin: Twin, *, unanswered_only: bool, sinc
              if row.question.strip()
              and not any(int(p["source_id"]) in hidden for p in row.passages or [] if p.get("source_id") is not None)]
     return list(reversed(found))
-
-
-# --- embedding and grouping ------------------------------------------------------------------------
-
-_VECTORS: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-_VECTORS_LOCK = threading.Lock()
-_VECTOR_CACHE_SIZE = 50_000
-
-
-def embedder_for(settings: Settings) -> tuple[str, Embed] | None:
-    """(model name, embed function) of the search model, or None when semantic search is off or unavailable."""
-    from service.search.dense import reranker_for
-
-    reranker = reranker_for(settings)
-    if reranker is None:
-        return None
-    return reranker.model, reranker.embed
-
-
-def embed_cached(model: str, embed: Embed, texts: Sequence[str]) -> np.ndarray:
-    """Unit vectors of `texts`, remembering them per model (a map is drawn again and again over the same log)."""
-    with _VECTORS_LOCK:
-        known = {t: _VECTORS[(model, t)] for t in texts if (model, t) in _VECTORS}
-    missing = sorted({t for t in texts if t not in known})
-    if missing:
-        vectors = np.asarray(embed(missing), dtype=np.float32)
-        fresh = dict(zip(missing, vectors, strict=True))
-        known.update(fresh)
-        with _VECTORS_LOCK:
-            for text, vector in fresh.items():
-                _VECTORS[(model, text)] = vector
-            while len(_VECTORS) > _VECTOR_CACHE_SIZE:
-                _VECTORS.popitem(last=False)
-    if not texts:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.stack([known[t] for t in texts])
-
-
-def group_by_meaning(vectors: np.ndarray, similarity: float) -> list[int]:
-    """Cluster labels (0, 1, … in order of first member) of unit vectors: average linkage on cosine distance, cut
-    where groups would join at less than `similarity`."""
-    n = len(vectors)
-    if n == 0:
-        return []
-    if n == 1:
-        return [0]
-    from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import pdist
-
-    distances = np.clip(np.nan_to_num(pdist(vectors.astype(np.float64), metric="cosine"), nan=1.0), 0.0, 2.0)
-    tree = linkage(distances, method="average")
-    raw = fcluster(tree, t=1.0 - similarity, criterion="distance")
-    relabel: dict[int, int] = {}
-    return [relabel.setdefault(int(label), len(relabel)) for label in raw]
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm else vector
-
-
-# Words that make a run of words a clause rather than a name: auxiliaries, and pronouns with a verb attached.
-_CLAUSAL = word_set("""am is are was were be been being do does did have has had will would shall should can could
-may might must""")
-
-
-def _clausal(word: str) -> bool:
-    lowered = word.lower().replace("’", "'")
-    return lowered in _CLAUSAL or ("'" in lowered and not lowered.endswith("'s")) or lowered in {
-        "she's", "he's", "it's", "that's", "there's", "what's", "who's"}
-
-
-_TOKEN = re.compile(r"[#\w][\w'’%$().-]*[\w%)]|[#\w]|[^\w\s]")
-_BREAK = set(",;:?!.()\"“”")
-
-
-def key_phrase_candidates(question: str, max_words: int = NAME_MAX_WORDS) -> list[str]:
-    """Word runs of a question that could name it: inside one clause, opening and closing on content words, and
-    standing on phrase boundaries (after and before a function word, a comma or the clause's ends)."""
-    tokens = _TOKEN.findall(question)
-    clauses: list[list[str]] = [[]]
-    for token in tokens:
-        if token in _BREAK:
-            clauses.append([])
-        else:
-            clauses[-1].append(token)
-    filler = STOPWORDS | QUESTION_FILLER
-
-    def weak(word: str) -> bool:
-        return word.lower().strip("'’") in filler
-
-    found: list[str] = []
-    for clause in clauses:
-        for start in range(len(clause)):
-            if weak(clause[start]) or (start > 0 and not weak(clause[start - 1])):
-                continue
-            for end in range(start + 1, min(len(clause), start + max_words) + 1):
-                if weak(clause[end - 1]) or (end < len(clause) and not weak(clause[end])):
-                    continue
-                if any(_clausal(word) for word in clause[start + 1:end - 1]):
-                    continue  # "bonuses be paid", "she's left": a clause, not a name
-                phrase = " ".join(clause[start:end])
-                if phrase not in found:
-                    found.append(phrase)
-    return found
-
-
-def key_phrase(question: str, centroid: np.ndarray, embed: Callable[[list[str]], np.ndarray]) -> str:
-    """The run of the question's words closest in meaning to its whole group (a little credit for being specific)."""
-    candidates = key_phrase_candidates(question)
-    if not candidates:
-        return question
-    vectors = embed(candidates)
-    scores = vectors @ centroid + 0.015 * np.array([min(len(c.split()), 4) for c in candidates])
-    return candidates[int(np.argmax(scores))]
-
-
-def readable(phrase: str) -> str:
-    """A phrase as a heading: first letter in capitals, the rest as asked."""
-    return phrase[:1].upper() + phrase[1:] if phrase else phrase
 
 
 def theme_key(question: str) -> str:
