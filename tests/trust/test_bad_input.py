@@ -208,7 +208,8 @@ def test_a_slow_head_gets_408_and_a_huge_one_431_on_gunicorn(gunicorn_url: str) 
 
 
 def test_a_flood_from_one_user_is_429_json_never_5xx(make_app, world: TrustWorld) -> None:
-    client = make_app(ratelimit_ask="100/second").test_client()
+    # A window the flood cannot outlast however slow the machine (per second, a loaded CI spread 400 requests thin).
+    client = make_app(ratelimit_ask="100/hour").test_client()
     headers = world.people["employee"].headers
     statuses = []
     for _ in range(400):  # far above the limit, as fast as one client can send
