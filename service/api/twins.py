@@ -14,6 +14,7 @@ from service.http.auth import actor, api_role, current_viewer
 from service.http.extension import commit, db, settings
 from service.http.queries import unanswered
 from service.http.serialize import twin_dict, unanswered_dict
+from service.rehearsal.rubric import validate_rubric
 from service.search import search_as_configured
 from service.twin.labels import change_speaker_labels as change
 from service.twin.persona import persona_settings, validate_persona_changes
@@ -106,7 +107,7 @@ def patch_persona(slug: str, json: s.PersonaPatch) -> Any:
     if not changes:
         raise BadInput("send at least one persona field to change")
     store.get_twin(db(), slug)
-    twin = store.update_persona(db(), slug, validate_persona_changes(changes), actor=actor())
+    twin = store.update_persona(db(), slug, validate_persona_changes(changes, check_rubric=validate_rubric), actor=actor())
     commit()
     return persona_of(twin)
 

@@ -71,6 +71,7 @@ def demo(rt: Runtime, host: str, port: int, fresh: bool, no_serve: bool, folder:
 def create_demo_twin(s: Session, spec: dict[str, Any]) -> None:
     """The demo twin with its consent and persona, unless it exists already."""
     from service.corpus import store
+    from service.rehearsal.rubric import validate_rubric
     from service.twin.persona import validate_persona_changes
 
     slug = spec["slug"]
@@ -88,7 +89,7 @@ def create_demo_twin(s: Session, spec: dict[str, Any]) -> None:
                "pronoun": persona.get("pronoun"),
                "refused_topics": demo_refused_topics(persona.get("refuse_topics") or []),
                "rehearsal_rubric": list(persona.get("rubric") or []) or None}
-    changes = validate_persona_changes({k: v for k, v in changes.items() if v})
+    changes = validate_persona_changes({k: v for k, v in changes.items() if v}, check_rubric=validate_rubric)
     if changes:
         store.update_persona(s, slug, changes, actor="demo")
 

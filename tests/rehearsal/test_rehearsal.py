@@ -321,13 +321,16 @@ def test_a_failing_or_unfaithful_model_falls_back_to_the_extractive_reaction(
 
 
 def test_a_persona_edit_checks_the_rubric_the_rehearsal_will_use() -> None:
+    from service.rehearsal.rubric import validate_rubric
     from service.twin.persona import validate_persona_changes
 
-    clean = validate_persona_changes({"rehearsal_rubric": ["What's the ask?", "How does this affect the drivers?"]})
+    clean = validate_persona_changes({"rehearsal_rubric": ["What's the ask?", "How does this affect the drivers?"]},
+                                     check_rubric=validate_rubric)
     assert [c["criterion"] for c in clean["rehearsal_rubric"]] == ["ask", "affect-drivers"]
     assert clean["rehearsal_rubric"][1]["keywords"] == ["affect", "drivers"]
     with pytest.raises(BadInput, match="min_minutes"):
-        validate_persona_changes({"rehearsal_rubric": [{"criterion": "length", "min_minutes": 8, "max_minutes": 3}]})
+        validate_persona_changes({"rehearsal_rubric": [{"criterion": "length", "min_minutes": 8, "max_minutes": 3}]},
+                                 check_rubric=validate_rubric)
 
 
 def test_a_twin_with_only_memos_rehearses_on_its_concerns(session: Session, settings: Settings) -> None:

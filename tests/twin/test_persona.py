@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from service.corpus import store
 from service.errors import BadInput
+from service.rehearsal.rubric import validate_rubric
 from service.twin.persona import (
     DEFAULT_NO_ANSWER,
     RefusedTopic,
@@ -73,7 +74,7 @@ def test_curator_settings_override_the_defaults(session: Session, world: World) 
 ])
 def test_invalid_curator_edits_are_refused_with_a_reason(changes: dict, complaint: str) -> None:
     with pytest.raises(BadInput, match=complaint):
-        validate_persona_changes(changes)
+        validate_persona_changes(changes, check_rubric=validate_rubric)
 
 
 def test_topics_given_as_plain_words_become_keyword_topics() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import re2
@@ -24,10 +25,14 @@ MAX_LIST_ITEM_CHARS = 200
 MAX_TOPICS = 50
 MAX_TOPIC_PATTERNS = 40
 MAX_PATTERN_CHARS = 300
+# The rehearsal engine's rubric check (a curator's criteria in, the checked criteria out; BadInput on a bad one).
+RubricCheck = Callable[[list[Any]], list[dict[str, Any]]]
 
 
-def validate_persona_changes(changes: dict[str, Any]) -> dict[str, Any]:
-    """Check and normalise a curator's persona edit; BadInput says what is wrong."""
+def validate_persona_changes(changes: dict[str, Any], *, check_rubric: RubricCheck | None = None) -> dict[str, Any]:
+    """Check and normalise a curator's persona edit; BadInput says what is wrong. A rehearsal rubric is checked by
+    `check_rubric` (the rehearsal engine's `validate_rubric`: it owns what a criterion means, and twin does not
+    import rehearsal)."""
     if not isinstance(changes, dict) or not changes:
         raise BadInput("persona changes must be a non-empty object")
     derived = sorted(set(changes) & DERIVED_KEYS)
@@ -50,7 +55,7 @@ def validate_persona_changes(changes: dict[str, Any]) -> dict[str, Any]:
         elif key in ("answer_openers", "signature_phrases"):
             clean[key] = _strings(key, value, limit=MAX_LIST_ITEMS, max_chars=MAX_LIST_ITEM_CHARS)
         elif key == "rehearsal_rubric":
-            clean[key] = _rubric(value)
+            clean[key] = _rubric(value, check_rubric)
     return clean
 
 
@@ -117,12 +122,11 @@ def _topics(value: Any) -> list[dict[str, Any]]:
     return topics
 
 
-def _rubric(value: Any) -> list[dict[str, Any]]:
+def _rubric(value: Any, check_rubric: RubricCheck | None) -> list[dict[str, Any]]:
     if isinstance(value, list) and value:
-        # The rehearsal engine owns what a criterion means (labels, weights, targets).
-        from service.rehearsal.rubric import validate_rubric
-
-        return validate_rubric(value)
+        if check_rubric is None:
+            raise TypeError("a rehearsal_rubric needs check_rubric (service.rehearsal.rubric.validate_rubric)")
+        return check_rubric(value)
     if not isinstance(value, list):
         raise BadInput("rehearsal_rubric must be a list of criteria")
     out = []
