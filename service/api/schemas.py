@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.twin.persona.validation import MAX_MESSAGE_CHARS
+from service.twin.persona.validation import MAX_DISPLAY_NAME_CHARS, MAX_MESSAGE_CHARS
 
 
 class Open(BaseModel):
@@ -140,7 +140,7 @@ class PersonaPatch(BaseModel):
     """Persona settings to change; the persona rules refuse unknown fields and bad values."""
 
     model_config = ConfigDict(extra="allow")
-    display_name: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)
+    display_name: str | None = Field(default=None, max_length=MAX_DISPLAY_NAME_CHARS)
     no_answer_message: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)
     refusal_message: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)
     disclaimer: str | None = Field(default=None, max_length=MAX_MESSAGE_CHARS)

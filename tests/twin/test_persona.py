@@ -62,6 +62,7 @@ def test_curator_settings_override_the_defaults(session: Session, world: World) 
     ({"style": {}}, "derived"),
     ({"no_answer_message": "   "}, "non-empty"),
     ({"no_answer_message": "x" * 1001}, "at most"),
+    ({"display_name": "x" * 201}, "display_name must be at most 200"),
     ({"disclaimer": "An assistant."}, "not the executive"),
     ({"refused_topics": [{"name": "x", "patterns": ["(unclosed"]}]}, "not a valid regex"),
     ({"refused_topics": [{"name": "x", "patterns": [".*"]}]}, "matches everything"),

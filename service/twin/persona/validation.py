@@ -17,6 +17,8 @@ from service.twin.persona.settings import (
 )
 
 MAX_MESSAGE_CHARS = 1000
+# A name shown beside every answer and in Slack's header: a name, not a message.
+MAX_DISPLAY_NAME_CHARS = 200
 # Answer openers and signature phrases: at most this many items of at most this many characters.
 MAX_LIST_ITEMS = 50
 MAX_LIST_ITEM_CHARS = 200
@@ -63,8 +65,9 @@ def _message(key: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise BadInput(f"{key} must be non-empty text")
     text = " ".join(value.split())
-    if len(text) > MAX_MESSAGE_CHARS:
-        raise BadInput(f"{key} must be at most {MAX_MESSAGE_CHARS} characters")
+    limit = MAX_DISPLAY_NAME_CHARS if key == "display_name" else MAX_MESSAGE_CHARS
+    if len(text) > limit:
+        raise BadInput(f"{key} must be at most {limit} characters")
     if key == "disclaimer" and "{name}" not in text and "not " not in text.lower():
         raise BadInput("the disclaimer must say the twin is not the executive (use {name} for their name)")
     return text
