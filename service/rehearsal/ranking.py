@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from service.rehearsal.bank import CONCERN, BankItem, VisibleBank
-from service.rehearsal.stances import Embed, cached_vectors
+from service.rehearsal.meaning import Embed, cached_vectors
 from service.twin.text import jaccard
 
 BM25_K1 = 1.2

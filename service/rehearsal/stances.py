@@ -13,15 +13,21 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from service.rehearsal.meaning import Embed, cached_vectors
+from service.rehearsal.readings import (
+    NOT_A_NEGATION_RE,
+    NOT_B_RE,
+    RULE_OUT_RE,
+    Reading,
+    reading,
+)
 from service.search.engine import PassageHit
-from service.twin.text import content_words, sentence_spans, sentences, words
-
-Embed = Callable[[list[str]], np.ndarray]
+from service.twin.text import sentence_spans, sentences, words
 
 MIN_STANCE_WORDS = 5
 MAX_STANCE_WORDS = 45
@@ -64,11 +70,6 @@ TURN_RE = re.compile(
     r"\b(?:stop|stops|stopping|skip|skipping|drop|dropping|remove|removing|eliminate|eliminating|scrap|scrapping|"
     r"waive|bypass|bypassing|shorten|cut|cutting|instead|rather|below|beneath|under|fewer|less|lower|lowering|"
     r"ban|bans|banning|prohibit\w*|forbid\w*)\b", re.IGNORECASE)
-NOT_A_NEGATION_RE = re.compile(
-    r"\b(?:no (?:more|later|less|fewer) than|not only|not just|no matter|no doubt|nothing but|cut-off|"
-    r"(?:switch|switches|switched|switching|turn|turns|sign|signs|signed|signing|take|took|taking|kick|top|"
-    r"drop|drops|dropped|dropping|paid|pay|pays|paying|set|sets|log|logs|logged|head|heads|start|starts|far|"
-    r"back|one|well|better|worse) off|under (?:way|review|\d)|at least|at most)\b", re.IGNORECASE)
 # "X instead of Y", "Y rather than X", "X, not Y": the sentence affirms one side and rules out the other.
 CONTRAST_RE = re.compile(r"\binstead of\b|\brather than\b|,\s*not\s|\bnot\s+\w+(?:\s+\w+)?,\s*(?:but|it is)\b",
                          re.IGNORECASE)
@@ -246,136 +247,11 @@ def pitch_claims(sentences: Iterable[str]) -> list[Claim]:
     return claims
 
 
-# --- readings: what a sentence holds and what it rules out ------------------------------------------------------
-
-# Where one clause of a sentence ends and the next begins.
-CLAUSE_BREAK_RE = re.compile(
-    r"\s*(?:[;:()\u2014\u2013]|\s-\s|,\s*(?=(?:and|but|so|with|while|whereas|rather|instead|which|because|if|then|"
-    r"even|although|though|unless|we|i|it|they|you|this|there|nobody|no one|people|everyone)\b)|"
-    r"\b(?:but|so|while|whereas)\b)\s*", re.IGNORECASE)
-# Clauses that say why or despite what, not what is proposed or held.
-REASON_RE = re.compile(r"^(?:because|since|even though|although|though|as|so that|in order to)\b", re.IGNORECASE)
-# Words that rule out the rest of their clause ("we will not X", "no X", "stop X", "without X", "rather than X").
-RULE_OUT_RE = re.compile(
-    r"\b(?:not|no|never|none|nobody|neither|nor|without|cannot|can't|won't|don't|doesn't|isn't|aren't|didn't|"
-    r"shouldn't|mustn't|stop|stops|stopping|drop|dropping|skip|skipping|scrap|scrapping|remove|removing|eliminate|"
-    r"eliminating|abolish|abolishing|end|ending|bypass|bypassing|waive|waiving|instead of|rather than|get rid of|"
-    r"do away with|away with|replace|replacing)\b", re.IGNORECASE)
-# "replace X with Y": X is ruled out, Y is what is proposed.
-REPLACE_RE = re.compile(r"\b(?:replace|replacing)\s+(?P<out>.+?)\s+(?:with|by)\s+(?P<in>.+)$", re.IGNORECASE)
-# "A, not B" / "A and not B" at the end of a clause: B is ruled out in A's place.
-NOT_B_RE = re.compile(r"^(?P<a>.+?)(?:,\s*|\s+and\s+)not\s+(?!only\b|just\b|yet\b|always\b)(?P<b>[^,;:.]{2,60}?)[.!]?$",
-                      re.IGNORECASE)
-MIN_READING_WORDS = 2
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What a sentence holds or proposes (`held`) and what it rules out, each said affirmatively (`ruled_out`):
-    "We will not buy vans that we cannot charge" rules out "We will buy vans that we cannot charge"."""
-
-    held: tuple[str, ...]
-    ruled_out: tuple[str, ...]
-
-
-def _without_not_b(a: str, b: str) -> str:
-    """A's clause with B in the place of the words it contrasts with ("…in the worst week of winter, not the
-    average week" -> "…in the average week")."""
-    a_words, b_words = a.split(), b.split()
-    first = b_words[0].lower()
-    for k in range(len(a_words) - 1, -1, -1):
-        if a_words[k].lower() == first:
-            return " ".join(a_words[:k] + b_words)
-    keep = max(1, len(a_words) - len(b_words))
-    return " ".join(a_words[:keep] + b_words)
-
-
-def _spans_not_a_negation(clause: str) -> list[tuple[int, int]]:
-    return [m.span() for m in NOT_A_NEGATION_RE.finditer(clause)]
-
-
-def _rule_out(clause: str) -> tuple[str, str] | None:
-    """(what the clause holds, what it rules out) or None when nothing is ruled out. A negation that opens the clause
-    ("we will not buy X", "no driver will…") rules out the whole clause without it; one that comes after what is
-    proposed ("let it release the routes with no dispatcher in the loop") rules out only what follows it."""
-    guarded = _spans_not_a_negation(clause)
-    for match in RULE_OUT_RE.finditer(clause):
-        if any(a <= match.start() < b for a, b in guarded):
-            continue
-        before = clause[:match.start()]
-        if len(content_words(before)) >= 3:
-            return re.sub(r"\s+(?:with|and|but|or)\s*$", "", before, flags=re.IGNORECASE), clause[match.end():]
-        return "", before + clause[match.end():]
-    return None
-
-
-def _clauses(sentence: str) -> list[str]:
-    return [c for c in CLAUSE_BREAK_RE.split(sentence) if c and c.strip()]
-
-
-def _enough(text: str) -> bool:
-    return len(content_words(text)) >= MIN_READING_WORDS
-
-
-def reading(sentence: str, *, reasons: bool = False) -> Reading:
-    """Split a sentence into what it holds and what it rules out, clause by clause. "A, not B" rules out the
-    sentence with B in A's place; a negation or a word like "stop", "without", "rather than" rules out the rest
-    of its clause; "replace X with Y" rules out X and holds Y. Reason clauses ("because…") are left out unless
-    `reasons`."""
-    text = " ".join(sentence.split()).rstrip(".!")
-    held: list[str] = []
-    ruled: list[str] = []
-    contrast = NOT_B_RE.match(text)
-    if contrast and not RULE_OUT_RE.search(contrast.group("a")):
-        a, b = contrast.group("a"), contrast.group("b")
-        held.append(a)
-        ruled.append(_without_not_b(a, b))
-        return Reading(tuple(x for x in held if _enough(x)), tuple(x for x in ruled if _enough(x)))
-    for clause in _clauses(text):
-        if not reasons and REASON_RE.match(clause):
-            continue
-        replaced = REPLACE_RE.search(clause)
-        if replaced:
-            ruled.append(replaced.group("out"))
-            held.append(replaced.group("in"))
-            continue
-        cut = _rule_out(clause)
-        if cut is None:
-            held.append(clause)
-        else:
-            held.append(cut[0])
-            ruled.append(cut[1])
-    return Reading(tuple(" ".join(x.split()) for x in held if _enough(x)),
-                   tuple(" ".join(x.split()) for x in ruled if _enough(x)))
-
-
 # --- vectors -----------------------------------------------------------------------------------------------------
-
-_VECTORS: OrderedDict[str, np.ndarray] = OrderedDict()
-_VECTORS_LOCK = threading.Lock()
-VECTOR_CACHE = 20_000
-
 
 def stance_vectors(embed: Embed, stances: Sequence[Stance]) -> np.ndarray:
     """Unit vectors of the stances, remembered across rehearsals (the corpus changes rarely)."""
     return cached_vectors(embed, [s.embedding_text for s in stances])
-
-
-def cached_vectors(embed: Embed, texts: list[str]) -> np.ndarray:
-    """Unit vectors of texts the corpus holds, remembered across rehearsals."""
-    with _VECTORS_LOCK:
-        known = {t: _VECTORS[t] for t in texts if t in _VECTORS}
-    missing = list(dict.fromkeys(t for t in texts if t not in known))
-    if missing:
-        fresh = np.asarray(embed(missing), dtype=np.float32)
-        with _VECTORS_LOCK:
-            for text, vector in zip(missing, fresh, strict=True):
-                _VECTORS[text] = known[text] = vector
-            while len(_VECTORS) > VECTOR_CACHE:
-                _VECTORS.popitem(last=False)
-    if not texts:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.stack([known[t] for t in texts])
 
 
 # --- contradictions ----------------------------------------------------------------------------------------------
@@ -501,6 +377,7 @@ def stance_topic(stance: Stance) -> str:
 
 
 _CORPORA: OrderedDict[tuple[int, int], StanceVectors] = OrderedDict()
+_CORPORA_LOCK = threading.Lock()
 
 
 def corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
@@ -508,12 +385,12 @@ def corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
     model are the same)."""
     owner = getattr(embed, "__self__", embed)
     key = (id(owner), hash(tuple((s.text, s.hit.passage_id, s.hit.source_version, s.label) for s in stances)))
-    with _VECTORS_LOCK:
+    with _CORPORA_LOCK:
         found = _CORPORA.get(key)
     if found is not None:
         return found
     found = _corpus_vectors(embed, stances)
-    with _VECTORS_LOCK:
+    with _CORPORA_LOCK:
         _CORPORA[key] = found
         while len(_CORPORA) > 16:
             _CORPORA.popitem(last=False)
