@@ -218,7 +218,7 @@ def scale(president: str, wordings: int) -> None:
         table = Table(title=f"Gap map over {len(texts):,} distinct unanswered wordings (SQLite)")
         for column in ("run", "themes", "seconds"):
             table.add_column(column)
-        gaps._VECTORS.clear()
+        gaps.GAP_VECTORS.clear()
         gaps._NAMES.clear()
         for run_name in ("cold (embed every question)", "warm (vectors remembered)"):
             with session_scope(factory) as session:

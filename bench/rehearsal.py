@@ -320,6 +320,14 @@ def fit_clash_weights(session: Any, settings: Any, slug: str, viewer: Any, pitch
                       percent(new["recall"]))
     console.print(table)
     console.print(f"in use: {st.DEFAULT_CLASH}")
+    curve = Table(title="The weights in use, at thresholds around theirs (recall / precision)")
+    for col in ("threshold", "dev", "held-out", "fresh"):
+        curve.add_column(col, justify="right")
+    in_use = {split: first_clashes(st.DEFAULT_CLASH, split) for split in ("dev", "heldout", "fresh")}
+    for threshold in np.arange(st.DEFAULT_CLASH.threshold - 0.1, st.DEFAULT_CLASH.threshold + 0.11, 0.02):
+        cells = [at(float(threshold), in_use[split]) for split in ("dev", "heldout", "fresh")]
+        curve.add_row(f"{threshold:.2f}", *(f"{percent(c['recall'])} / {percent(c['precision'])}" for c in cells))
+    console.print(curve)
 
 
 def main() -> int:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from service.config import Settings
+from service.search.memory import VectorMemory
 
 log = logging.getLogger(__name__)
 
@@ -82,23 +82,9 @@ def nearest(vectors: np.ndarray, embed: Embed, prototypes: tuple[str, ...]) -> n
 
 
 # Texts the corpus holds (stances, mined questions), remembered across rehearsals: the corpus changes rarely.
-_VECTORS: OrderedDict[str, np.ndarray] = OrderedDict()
-_VECTORS_LOCK = threading.Lock()
-VECTOR_CACHE = 20_000
+CORPUS_VECTORS = VectorMemory(20_000)
 
 
 def cached_vectors(embed: Embed, texts: list[str]) -> np.ndarray:
     """Unit vectors of texts the corpus holds, remembered across rehearsals."""
-    with _VECTORS_LOCK:
-        known = {t: _VECTORS[t] for t in texts if t in _VECTORS}
-    missing = list(dict.fromkeys(t for t in texts if t not in known))
-    if missing:
-        fresh = np.asarray(embed(missing), dtype=np.float32)
-        with _VECTORS_LOCK:
-            for text, vector in zip(missing, fresh, strict=True):
-                _VECTORS[text] = known[text] = vector
-            while len(_VECTORS) > VECTOR_CACHE:
-                _VECTORS.popitem(last=False)
-    if not texts:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.stack([known[t] for t in texts])
+    return CORPUS_VECTORS.vectors(embed, texts)

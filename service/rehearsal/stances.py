@@ -227,7 +227,22 @@ def claim_sentences(text: str) -> list[str]:
         if "\n" not in paragraph.strip() and len(words(paragraph)) <= MAX_HEADING_WORDS:
             continue
         found += sentences(paragraph)
+    if found and is_run_in_title(found[0]):
+        found = found[1:]
     return found
+
+
+# Words that make a sentence a statement rather than a title: auxiliaries, modals and verbs a pitch opens with.
+_VERB_CUE_RE = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|am|'s|'re|will|would|shall|should|can|could|may|might|must|has|have|had|"
+    r"do|does|did|need|needs|want|wants|propose|proposes|ask|asks|let|lets|get|gets|make|makes|take|takes|"
+    r"keep|keeps|cost|costs|save|saves|run|runs|go|goes|come|comes|end|ends)\b|\w(?:ed|ing)\b", re.IGNORECASE)
+
+
+def is_run_in_title(sentence: str) -> bool:
+    """Whether a pitch's first sentence is its title run into the text ("New tyres for the urban vans."): short and
+    with no verb, so it claims nothing."""
+    return len(words(sentence)) <= MAX_HEADING_WORDS and not _VERB_CUE_RE.search(sentence)
 
 
 def unwrapped(text: str) -> str:

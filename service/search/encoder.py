@@ -33,12 +33,14 @@ GRAPH_VERSION = "4"
 PRECISIONS = ("int8", "fp32")
 DIMENSIONS = 384
 MAX_TOKENS = 256  # the model's own max_seq_length (sentence_bert_config.json)
-# Texts per model call. Smaller batches keep the feed-forward activations in cache: on this project's 2-core
-# machine 8 costs about 15 % less CPU per passage than 16 (bench/embedding.py, "Settings" table).
-BATCH = 8
-# Calls with at least this many distinct texts (ingestion's) run on the graph without a padding mask, one token length
-# a batch; smaller ones (questions, sentence choice, on-the-fly passages) on the masked graph, as they always did,
-# so that their vectors do not move with this speed-up.
+# Texts per model call: one. int8 activations are quantized with one scale per call (DynamicQuantizeLinear), so a
+# text run beside others got a slightly different vector (cosine 0.99 to itself alone) and any threshold on
+# similarity could flip with what else was in the call, or with what a cache had already seen. Alone, a text's vector
+# is a function of the text; on this project's 2-core machine it costs no more CPU than batches of 8
+# (bench/embedding.py, "Settings" table). Larger batches stay available to the bench.
+BATCH = 1
+# With batches larger than one, calls with at least this many distinct texts (ingestion's) run on the graph without
+# a padding mask, one token length a batch; smaller ones on the masked graph, in length-sorted, padded batches.
 BULK_TEXTS = 512
 # ONNX Runtime fusions left out: its fused SkipLayerNormalization kernel is slower on CPU than the Add and
 # LayerNormalization it replaces (about 10 % of the CPU per passage, bench/embedding.py). Numerics unchanged.
@@ -236,10 +238,11 @@ def usable_cores() -> int:
 class LocalEncoder:
     """all-MiniLM-L6-v2 in process: texts in, unit vectors (float32, 384 dimensions) out; safe across threads.
 
-    A long list is cut into batches that run side by side, one per core (`threads`, 0: every core): ONNX Runtime
-    spreads one small batch over two cores poorly (about 1.5x), two batches at once use both fully. A call with at
-    least `bulk` distinct texts runs on the graph without a padding mask (loaded on first such call), one token
-    length a batch; smaller calls run on the masked graph in length-sorted, padded batches.
+    Each text runs alone by default (BATCH), so its vector never depends on the rest of the call. A long list runs
+    side by side, one text per core (`threads`, 0: every core): ONNX Runtime spreads one small call over two cores
+    poorly (about 1.5x), two calls at once use both fully. With `batch` above one (the bench's settings), a call with
+    at least `bulk` distinct texts runs one token length a batch on the graph without a mask; smaller calls run on the
+    masked graph (loaded on first such call) in length-sorted, padded batches.
     """
 
     def __init__(self, precision: str = "int8", *, threads: int = 0, max_tokens: int = MAX_TOKENS,
@@ -254,7 +257,7 @@ class LocalEncoder:
         self.model = model_name(precision)
         self.bulk = bulk
         self._cache = cache_dir(cache)
-        self.path = prepared_model(precision, folder=self._cache, padded=True)
+        self.path = prepared_model(precision, folder=self._cache)
         options = onnxruntime.SessionOptions()
         if threads > 0:
             options.intra_op_num_threads = threads
@@ -268,7 +271,7 @@ class LocalEncoder:
         self._pool: ThreadPoolExecutor | None = None
         self._options = options
         self._session = onnxruntime.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
-        self._bulk_session: Any = None
+        self._masked_session: Any = None
         tokenizer = Tokenizer.from_file(str(packaged_model_dir() / "tokenizer.json"))
         tokenizer.enable_truncation(max_tokens)
         tokenizer.no_padding()
@@ -281,8 +284,8 @@ class LocalEncoder:
                            str(packaged_model_dir()))
 
     def encode(self, texts: Sequence[str], *, batch: int = BATCH) -> np.ndarray:
-        """Unit vectors of `texts`, one row each, in order; a text repeated in the list is embedded once; a batch holds
-        texts of one length (bulk calls) or of similar lengths, padded (others)."""
+        """Unit vectors of `texts`, one row each, in order; a text repeated in the list is embedded once; with `batch`
+        above one, a batch holds texts of one length (bulk calls) or of similar lengths, padded (others)."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         if not texts:
             return out
@@ -291,8 +294,8 @@ class LocalEncoder:
         with self._lock:  # the Rust tokenizer's settings are shared state
             encodings = self._tokenizer.encode_batch(list(distinct))
         step = max(batch, 1)
-        padded = len(encodings) < self.bulk
-        session = self._session if padded else self._unpadded_session()
+        padded = step > 1 and len(encodings) < self.bulk
+        session = self._masked_session_() if padded else self._session
         if padded:
             order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
             batches = [order[start:start + step] for start in range(0, len(order), step)]
@@ -328,15 +331,15 @@ class LocalEncoder:
         out[:] = vectors[where]
         return out
 
-    def _unpadded_session(self) -> Any:
+    def _masked_session_(self) -> Any:
         with self._lock:
-            if self._bulk_session is None:
+            if self._masked_session is None:
                 import onnxruntime
 
-                path = prepared_model(self.precision, folder=self._cache)
-                self._bulk_session = onnxruntime.InferenceSession(str(path), self._options,
-                                                                  providers=["CPUExecutionProvider"])
-            return self._bulk_session
+                path = prepared_model(self.precision, folder=self._cache, padded=True)
+                self._masked_session = onnxruntime.InferenceSession(str(path), self._options,
+                                                                    providers=["CPUExecutionProvider"])
+            return self._masked_session
 
     def _batch_pool(self) -> ThreadPoolExecutor:
         with self._lock:

@@ -5,8 +5,6 @@ audiences."""
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -21,7 +19,7 @@ from service.corpus.access import Viewer
 from service.corpus.models import Correction, Twin
 from service.errors import BadInput
 from service.search import PassageHit, reranker_for
-from service.search.dense import DenseReranker
+from service.search.memory import VectorMemory
 from service.twin.citations import HitLike
 from service.twin.extractive import Composed, cited_answer, no_answer, quotable_sentences
 from service.twin.guardrails import Refusal, passage_topic, refused_topic
@@ -34,9 +32,8 @@ log = logging.getLogger(__name__)
 MAX_WORDS = 220
 # The refusal message's {topic} when the curator named none.
 DEFAULT_TOPIC = "questions like this one"
-VECTOR_CACHE = 4096
-_VECTORS: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-_VECTORS_LOCK = threading.Lock()
+# Corrected questions' vectors, remembered: they are asked against on every question.
+CORRECTION_VECTORS = VectorMemory(4096)
 
 
 @dataclass
@@ -65,22 +62,6 @@ def threshold(settings: Settings) -> float:
     return settings.correction_similarity
 
 
-def _vectors(scorer: DenseReranker, texts: list[str]) -> np.ndarray:
-    """Unit vectors of corrected questions, remembered (they are asked against on every question)."""
-    with _VECTORS_LOCK:
-        known = {t: _VECTORS[(scorer.model, t)] for t in texts if (scorer.model, t) in _VECTORS}
-    missing = list(dict.fromkeys(t for t in texts if t not in known))
-    if missing:
-        fresh = scorer.embed(missing)
-        with _VECTORS_LOCK:
-            for text, vector in zip(missing, fresh, strict=True):
-                _VECTORS[(scorer.model, text)] = vector
-                known[text] = vector
-            while len(_VECTORS) > VECTOR_CACHE:
-                _VECTORS.popitem(last=False)
-    return np.stack([known[t] for t in texts])
-
-
 def _said(row: Correction, live: dict[int, stored.LivePassage]) -> list[str]:
     """The sentences a correction would quote (of its passages still in the corpus)."""
     hits = [_hit(live[int(pid)]) for pid in row.passage_ids or [] if int(pid) in live]
@@ -102,7 +83,7 @@ def similarities(settings: Settings, question: str, rows: Sequence[Correction],
     groups = [([r.question, *(_said(r, live) if live is not None else [])], list(r.phrasings or [])) for r in rows]
     texts = [t for backing, wordings in groups for t in (*backing, *wordings)]
     try:
-        matrix = _vectors(scorer, texts) @ scorer.query_vector(question)
+        matrix = CORRECTION_VECTORS.vectors(scorer.embed, texts, model=scorer.model) @ scorer.query_vector(question)
     except Exception as exc:  # the model failed: only the exact wording finds its correction
         log.warning("matching corrections by meaning failed, exact wording only: %s", exc)
         return exact

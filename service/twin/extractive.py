@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -13,6 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
+from service.search.memory import VectorMemory
 from service.twin.background import floor_frequency, stem_frequency
 from service.twin.citations import Citation, HitLike, citation_for
 from service.twin.guardrails import injection_flags
@@ -390,25 +389,13 @@ class _Sentence:
         return self.text.rstrip().endswith("?") or bool(SETUP_RE.search(self.text))
 
 
-_SENTENCE_VECTORS: OrderedDict[str, np.ndarray] = OrderedDict()
-_SENTENCE_VECTORS_LOCK = threading.Lock()
-SENTENCE_CACHE = 50_000
+# Sentences' vectors, remembered across questions (the same passages answer many questions).
+SENTENCE_VECTORS = VectorMemory(50_000)
 
 
-def _sentence_vectors(scorer: SentenceScorer, texts: list[str]) -> np.ndarray:
-    """Vectors of sentences, remembered across questions (the same passages answer many questions)."""
-    with _SENTENCE_VECTORS_LOCK:
-        known = {t: _SENTENCE_VECTORS[t] for t in texts if t in _SENTENCE_VECTORS}
-    missing = list(dict.fromkeys(t for t in texts if t not in known))
-    if missing:
-        fresh = scorer.embed(missing)
-        with _SENTENCE_VECTORS_LOCK:
-            for text, vector in zip(missing, fresh, strict=True):
-                _SENTENCE_VECTORS[text] = vector
-                known[text] = vector
-            while len(_SENTENCE_VECTORS) > SENTENCE_CACHE:
-                _SENTENCE_VECTORS.popitem(last=False)
-    return np.stack([known[t] for t in texts])
+def sentence_vectors(scorer: SentenceScorer, texts: list[str]) -> np.ndarray:
+    """Vectors of sentences, remembered across questions."""
+    return SENTENCE_VECTORS.vectors(scorer.embed, texts)
 
 
 def quotable_sentences(hits: Sequence[HitLike], limit: int = MEANING_PASSAGES) -> list[_Sentence]:
@@ -437,13 +424,27 @@ def evidence_for(question: str, hits: Sequence[HitLike], scorer: SentenceScorer,
     if not pool:
         return Evidence(float(passage or 0.0), 0.0, lexical, unmatched), pool
     # A memo's section heading says what its sentences are about ("On jobs"): embedded with them, not quoted.
-    vectors = _sentence_vectors(scorer, [f"{s.hit.heading}: {s.text}" if s.hit.heading else s.text for s in pool])
+    vectors = sentence_vectors(scorer, [f"{s.hit.heading}: {s.text}" if s.hit.heading else s.text for s in pool])
     similarities = vectors @ scorer.query_vector(question)
     for sentence, sim in zip(pool, similarities, strict=True):
         sentence.similarity = float(sim)
         sentence.lexical = sum(w for t, w in weights.items() if t in sentence.stems)
     best = max(s.similarity for s in pool)
     return Evidence(float(passage or 0.0), best, lexical, unmatched), pool
+
+
+# A run reads on over at most this many sentences it cannot quote (a line aimed at a model, a fragment), so that
+# such a sentence does not cut an answer short; further apart, the sentences are no longer one run.
+RUN_GAP = 1
+
+
+def _next_quotable(same: dict[int, _Sentence], index: int, step: int) -> _Sentence | None:
+    """The quotable sentence next to `index` in the passage (before it for step -1), over at most RUN_GAP others."""
+    for distance in range(1, RUN_GAP + 2):
+        found = same.get(index + step * distance)
+        if found is not None:
+            return found
+    return None
 
 
 def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS) -> list[_Sentence]:
@@ -461,12 +462,12 @@ def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS) -> list
     share = RUN_SHARE
     if best.sets_up:  # the answer follows the question it restates
         share = 0.0
-        while (len(run) < MAX_RUN and run[-1].index + 1 in same
-               and total + same[run[-1].index + 1].words <= max_words):
-            run.append(same[run[-1].index + 1])
-            total += run[-1].words
+        while len(run) < MAX_RUN and (after := _next_quotable(same, run[-1].index, 1)) is not None \
+                and total + after.words <= max_words:
+            run.append(after)
+            total += after.words
     while len(run) < MAX_RUN:
-        before, after = same.get(run[0].index - 1), same.get(run[-1].index + 1)
+        before, after = _next_quotable(same, run[0].index, -1), _next_quotable(same, run[-1].index, 1)
         floor = 0.0 if len(run) < MIN_RUN else share * best.score
         options = [s for s in (before, after) if s is not None and s.score >= floor
                    and total + s.words <= max_words]

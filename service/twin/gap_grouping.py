@@ -4,22 +4,20 @@ clustering on cosine similarity, and the key phrase of a question that names its
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from service.config import Settings
+from service.search.memory import VectorMemory
 from service.twin.text import QUESTION_FILLER, STOPWORDS, word_set
 
 NAME_MAX_WORDS = 8
 Embed = Callable[[list[str]], np.ndarray]
 
 
-_VECTORS: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-_VECTORS_LOCK = threading.Lock()
-_VECTOR_CACHE_SIZE = 50_000
+# Questions' vectors per model, remembered: a map is drawn again and again over the same log.
+GAP_VECTORS = VectorMemory(50_000)
 
 
 def embedder_for(settings: Settings) -> tuple[str, Embed] | None:
@@ -33,22 +31,8 @@ def embedder_for(settings: Settings) -> tuple[str, Embed] | None:
 
 
 def embed_cached(model: str, embed: Embed, texts: Sequence[str]) -> np.ndarray:
-    """Unit vectors of `texts`, remembering them per model (a map is drawn again and again over the same log)."""
-    with _VECTORS_LOCK:
-        known = {t: _VECTORS[(model, t)] for t in texts if (model, t) in _VECTORS}
-    missing = sorted({t for t in texts if t not in known})
-    if missing:
-        vectors = np.asarray(embed(missing), dtype=np.float32)
-        fresh = dict(zip(missing, vectors, strict=True))
-        known.update(fresh)
-        with _VECTORS_LOCK:
-            for text, vector in fresh.items():
-                _VECTORS[(model, text)] = vector
-            while len(_VECTORS) > _VECTOR_CACHE_SIZE:
-                _VECTORS.popitem(last=False)
-    if not texts:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.stack([known[t] for t in texts])
+    """Unit vectors of `texts`, remembered per model."""
+    return GAP_VECTORS.vectors(embed, texts, model=model)
 
 
 def group_by_meaning(vectors: np.ndarray, similarity: float) -> list[int]:

@@ -16,6 +16,7 @@ import base64
 import csv
 import datetime as dt
 import io
+import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,9 +31,9 @@ from service.corpus import store
 from service.corpus.access import Viewer
 from service.corpus.models import GapThemeLink, Interaction, Source, Twin, User
 from service.errors import BadInput, NotFound
-from service.twin.gap_grouping import _VECTORS as _VECTORS
+from service.twin.gap_grouping import GAP_VECTORS as GAP_VECTORS
+from service.twin.gap_grouping import NAME_MAX_WORDS as NAME_MAX_WORDS
 from service.twin.gap_grouping import (
-    _VECTORS_LOCK,
     Embed,
     _unit,
     embed_cached,
@@ -41,10 +42,9 @@ from service.twin.gap_grouping import (
     key_phrase,
     readable,
 )
-from service.twin.gap_grouping import NAME_MAX_WORDS as NAME_MAX_WORDS
 from service.twin.gap_grouping import key_phrase_candidates as key_phrase_candidates
 
-# _VECTORS, NAME_MAX_WORDS and key_phrase_candidates are named again (as themselves) for callers that read them
+# GAP_VECTORS, NAME_MAX_WORDS and key_phrase_candidates are named again (as themselves) for callers that read them
 # here: the bench clears the vector cache, tests check theme names and key phrases.
 
 # Most distinct wordings one map groups (the newest); the pairwise distances grow with their square.
@@ -321,6 +321,7 @@ def gap_map(session: Session, settings: Settings, twin: Twin, *, since: dt.date 
 
 
 _NAMES: OrderedDict[tuple[str, str, bytes], str] = OrderedDict()
+_NAMES_LOCK = threading.Lock()
 
 
 def _name_themes(themes: list[Theme], embedder: tuple[str, Embed]) -> None:
@@ -330,12 +331,12 @@ def _name_themes(themes: list[Theme], embedder: tuple[str, Embed]) -> None:
         if theme.wordings < 2 or theme.centroid is None:
             continue
         cache_key = (model, theme.question, np.round(theme.centroid, 2).tobytes())
-        with _VECTORS_LOCK:
+        with _NAMES_LOCK:
             name = _NAMES.get(cache_key)
         if name is None:
             name = readable(key_phrase(theme.question, theme.centroid,
                                        lambda texts: embed_cached(model, embed, texts)))
-            with _VECTORS_LOCK:
+            with _NAMES_LOCK:
                 _NAMES[cache_key] = name
                 while len(_NAMES) > 5000:
                     _NAMES.popitem(last=False)

@@ -22,6 +22,7 @@ from service.rehearsal.ranking import rank_items
 from service.rehearsal.stances import (
     claim_sentences,
     heading_sides,
+    is_run_in_title,
     is_stance,
     pitch_claims,
     polarity,
@@ -143,6 +144,20 @@ def test_a_pitch_on_another_subject_gets_no_contradiction(session: Session, sett
              "We ask you to approve a three-year contract worth 1.2 million dollars.")
     result = rehearse(session, settings, demo, pitch)
     assert not [p for p in result["push_back"] if p["contradicts"]]
+
+
+@pytest.mark.parametrize(("sentence", "title"), [
+    ("New tyres for the urban vans.", True),
+    ("Dispatch Assist for Marlow Junction.", True),
+    ("Our tyre contract ends in June.", False),
+    ("We propose electric vans for Eastgate.", False),
+    ("The dealer is offering a discount.", False),
+    ("Switching suppliers saves 9%.", False),
+])
+def test_a_short_opening_sentence_with_no_verb_is_the_pitchs_title_not_a_claim(sentence: str, title: bool) -> None:
+    assert is_run_in_title(sentence) is title
+    pitch = f"{sentence} We will keep the night shift as it is and report on it monthly."
+    assert (sentence not in claim_sentences(pitch)) is title
 
 
 def test_questions_are_ordered_by_meaning_not_shared_words(settings: Settings) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from service.twin.extractive import compose_extractive, stream_segments
+from service.config import Settings
+from service.search.dense import reranker_for
+from service.twin.extractive import compose_by_meaning, compose_extractive, stream_segments
 from service.twin.persona import PersonaSettings
 from service.twin.text import sentences
 from tests.twin.conftest import COLD_CHAIN, EXECUTIVE_ON_DRONES, INTERVIEWER, LISBON, PLANTED, PRICING, hit
@@ -116,3 +118,14 @@ def test_without_openers_the_answer_is_only_quotes() -> None:
 def test_a_line_break_ends_a_sentence_so_table_rows_and_headers_are_never_one_quote() -> None:
     text = "Quarter | On time\nQ1 | 96.1%\nOur on-time rate rose. It rose again."
     assert sentences(text) == ["Quarter | On time", "Q1 | 96.1%", "Our on-time rate rose.", "It rose again."]
+
+
+def test_a_sentence_it_cannot_quote_does_not_cut_the_answers_run_short(settings: Settings) -> None:
+    scorer = reranker_for(settings)
+    assert scorer is not None, "the embedded model ships with the install"
+    hits = [hit(PLANTED, passage_id=1)]
+    composed = compose_by_meaning("How did warehouse safety and forklift incidents change?", hits, PERSONA, scorer,
+                                  threshold=0.0)
+    said = [text for text, _ in quoted(composed.answer)]
+    assert said == ["Our warehouse safety record improved every quarter this year.",
+                    "Forklift incidents fell by half after the new training."], "both, in order, over the instruction"

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from service.twin.citations import HitLike
-from service.twin.extractive import _sentence_vectors, quotable_sentences
+from service.twin.extractive import quotable_sentences, sentence_vectors
 from service.twin.positions.detect import differs
 from service.twin.text import content_stems, jaccard
 
@@ -103,7 +103,7 @@ def _vectors(scorer: Scorer, texts: list[str]) -> np.ndarray:
     """Unit vectors of sentences, from the extractive composer's cache (it embeds the same sentences, keyed alike)."""
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
-    return _sentence_vectors(scorer, texts)
+    return sentence_vectors(scorer, texts)
 
 
 @dataclass

@@ -101,7 +101,9 @@ class DetectedRevision:
                 "earlier": self.earlier_text, "later": self.later_text}
 
 
-NEAREST_PASSAGES = 8
+# Later passages looked at per passage, nearest first: a revised target can sit among many passages on the same
+# subject (on the demo corpus, the 2028 cold chain target is the ninth nearest to the 2026 one).
+NEAREST_PASSAGES = 12
 MAX_SOURCE_PASSAGES = 60
 
 
