@@ -274,13 +274,14 @@ def fit_clash_weights(session: Any, settings: Any, slug: str, viewer: Any, pitch
     from rich.table import Table
 
     from service.corpus import store
+    from service.rehearsal.claims import claim_sentences, pitch_claims
 
     twin = store.get_twin(session, slug)
     bank = usable_bank(session, twin, viewer, persona_for(twin))
     corpus = st.corpus_vectors(embed, bank.stances)
     prepared = []
     for pitch in pitches + load_pitches(FRESH_PITCHES):
-        claims = st.pitch_claims(st.claim_sentences(pitch["pitch"]))
+        claims = pitch_claims(claim_sentences(pitch["pitch"]))
         prepared.append((pitch, claims, st.pitch_vectors(embed, claims, pitch["pitch"])))
 
     def first_clashes(weights: Any, split: str) -> list[tuple[dict[str, Any], Any]]:

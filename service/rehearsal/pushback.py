@@ -15,18 +15,17 @@ from sqlalchemy.orm import Session
 from service.corpus.access import Viewer
 from service.corpus.models import Twin
 from service.rehearsal.bank import BankItem, VisibleBank, content_stems
+from service.rehearsal.claims import claim_sentences, pitch_claims
 from service.rehearsal.pitch import PitchAnalysis
 from service.rehearsal.ranking import source_similarity
+from service.rehearsal.readings import polarity
 from service.rehearsal.rubric import quote
 from service.rehearsal.stances import (
     Embed,
     Stance,
     StanceVectors,
-    claim_sentences,
     corpus_vectors,
-    pitch_claims,
     pitch_vectors,
-    polarity,
     stance_label,
 )
 from service.rehearsal.stances import (

@@ -115,3 +115,29 @@ def reading(sentence: str, *, reasons: bool = False) -> Reading:
             ruled.append(cut[1])
     return Reading(tuple(" ".join(x.split()) for x in held if _enough(x)),
                    tuple(" ".join(x.split()) for x in ruled if _enough(x)))
+
+
+# Polarity: a negation flips what the sentence says; "no more than", "not only" are limits, not negations.
+NEGATOR_RE = re.compile(
+    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
+# Words that turn a statement around without negating it: "price below the cost", "stop carrying forward",
+# "instead of", "fewer". Each flips the polarity, so "we do not price below the cost" affirms the floor.
+TURN_RE = re.compile(
+    r"\b(?:stop|stops|stopping|skip|skipping|drop|dropping|remove|removing|eliminate|eliminating|scrap|scrapping|"
+    r"waive|bypass|bypassing|shorten|cut|cutting|instead|rather|below|beneath|under|fewer|less|lower|lowering|"
+    r"ban|bans|banning|prohibit\w*|forbid\w*)\b", re.IGNORECASE)
+# "X instead of Y", "Y rather than X", "X, not Y": the sentence affirms one side and rules out the other.
+CONTRAST_RE = re.compile(r"\binstead of\b|\brather than\b|,\s*not\s|\bnot\s+\w+(?:\s+\w+)?,\s*(?:but|it is)\b",
+                         re.IGNORECASE)
+# Side clauses of a claim ("even though the grid won't be ready", "because nobody reads them") say why, not what.
+SIDE_CLAUSE_RE = re.compile(r"\b(?:even though|although|though|because|since|while|whereas|where|if|unless|when|until|so that|so)"
+                            r"\b[^,;:.]*", re.IGNORECASE)
+
+
+def polarity(sentence: str) -> int:
+    """-1 when the sentence rules something out, +1 when it affirms: negated ("not", "no", "never", outside the
+    phrases that only bound a number) and each turning word ("below", "stop", "instead") flips it. Side clauses
+    ("even though…", "because…", "where…") are left out: they say why or where, not what."""
+    cleaned = SIDE_CLAUSE_RE.sub(" ", NOT_A_NEGATION_RE.sub(" ", sentence))
+    sign = -1 if NEGATOR_RE.search(cleaned) else 1
+    return sign * (-1 if len(TURN_RE.findall(cleaned)) % 2 else 1)

@@ -13,26 +13,25 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from service.rehearsal.claims import Claim
 from service.rehearsal.meaning import Embed, cached_vectors
 from service.rehearsal.readings import (
-    NOT_A_NEGATION_RE,
     NOT_B_RE,
     RULE_OUT_RE,
     Reading,
+    polarity,
     reading,
 )
 from service.search.engine import PassageHit
-from service.twin.text import sentence_spans, sentences, words
+from service.twin.text import sentence_spans, words
 
 MIN_STANCE_WORDS = 5
 MAX_STANCE_WORDS = 45
-MIN_CLAIM_WORDS = 5
-MAX_CLAIM_WORDS = 70
 
 # A position the executive holds: a line drawn ("we will not…", "no driver will…", "…, not automatic"), a rule
 # ("…must…", "…stays at…", "every serious incident reaches me…"), or a commitment about how things are done.
@@ -61,25 +60,6 @@ NOT_A_STANCE_RE = re.compile(
     r"|\b(?:estimates?|takes between|is worth|are worth)\b",
     re.IGNORECASE)
 
-# Polarity: a negation flips what the sentence says; "no more than", "not only" are limits, not negations.
-NEGATOR_RE = re.compile(
-    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
-# Words that turn a statement around without negating it: "price below the cost", "stop carrying forward",
-# "instead of", "fewer". Each flips the polarity, so "we do not price below the cost" affirms the floor.
-TURN_RE = re.compile(
-    r"\b(?:stop|stops|stopping|skip|skipping|drop|dropping|remove|removing|eliminate|eliminating|scrap|scrapping|"
-    r"waive|bypass|bypassing|shorten|cut|cutting|instead|rather|below|beneath|under|fewer|less|lower|lowering|"
-    r"ban|bans|banning|prohibit\w*|forbid\w*)\b", re.IGNORECASE)
-# "X instead of Y", "Y rather than X", "X, not Y": the sentence affirms one side and rules out the other.
-CONTRAST_RE = re.compile(r"\binstead of\b|\brather than\b|,\s*not\s|\bnot\s+\w+(?:\s+\w+)?,\s*(?:but|it is)\b",
-                         re.IGNORECASE)
-# What the pitch proposes or asks for, as against its background.
-PROPOSAL_RE = re.compile(
-    r"\b(?:propos\w*|recommend\w*|suggest\w*|we (?:want|would like|'d like|plan|intend|aim|need|should|will|'ll|"
-    r"could|can)|i(?:'d| would)? (?:like|want|suggest|propose|recommend|ask)|let(?:'s| us| it| them| the| each| "
-    r"drivers| planners)?|should|would|ask(?:ing)? (?:for|you)|request\w*|approv\w*|sign-?off|mandate|instead of|"
-    r"rather than|switch|move to|replace|drop|stop|skip|cut|buy|order|acquire|take over|raise|lower|commit|"
-    r"trial|pilot|roll ?out|introduce|launch|start|make)\b", re.IGNORECASE)
 # Headings that say where in a memo a sentence sits, not what it is about.
 GENERIC_HEADING_RE = re.compile(
     r"^(?:the rules?|why(?: we are doing it| this matters.*)?|what (?:we are doing|is changing|this means.*|"
@@ -115,16 +95,6 @@ class Stance:
 
 
 @dataclass(frozen=True)
-class Claim:
-    """A sentence of the pitch, whether it proposes something, and its polarity."""
-
-    text: str
-    proposal: bool
-    polarity: int
-    contrast: bool
-
-
-@dataclass(frozen=True)
 class Clash:
     """A claim of the pitch against a stance of the executive's, and how sure the reading is (0 to 1)."""
 
@@ -132,20 +102,6 @@ class Clash:
     stance: Stance
     similarity: float
     score: float
-
-
-# Side clauses of a claim ("even though the grid won't be ready", "because nobody reads them") say why, not what.
-SIDE_CLAUSE_RE = re.compile(r"\b(?:even though|although|though|because|since|while|whereas|where|if|unless|when|until|so that|so)"
-                            r"\b[^,;:.]*", re.IGNORECASE)
-
-
-def polarity(sentence: str) -> int:
-    """-1 when the sentence rules something out, +1 when it affirms: negated ("not", "no", "never", outside the
-    phrases that only bound a number) and each turning word ("below", "stop", "instead") flips it. Side clauses
-    ("even though…", "because…", "where…") are left out: they say why or where, not what."""
-    cleaned = SIDE_CLAUSE_RE.sub(" ", NOT_A_NEGATION_RE.sub(" ", sentence))
-    sign = -1 if NEGATOR_RE.search(cleaned) else 1
-    return sign * (-1 if len(TURN_RE.findall(cleaned)) % 2 else 1)
 
 
 def is_stance(sentence: str) -> bool:
@@ -209,57 +165,6 @@ def stances_in(hit: PassageHit, audience: str) -> list[Stance]:
             found.append(Stance(text=sentence, hit=hit, audience=audience, label=stance_label(hit),
                                  polarity=polarity(sentence), sides=position_sides(hit)))
     return found
-
-
-# A line break inside a paragraph that only wraps the text: the next line goes on in lower case, or the line before
-# is long and ends without a sentence's closing mark.
-_WRAP_RE = re.compile(r"(?<=\S)[ \t]*\n[ \t]*(?=[a-z0-9(])|(?<=[^.!?:\n]{60})[ \t]*\n[ \t]*(?=[A-Za-z])")
-
-
-MAX_HEADING_WORDS = 10
-
-
-def claim_sentences(text: str) -> list[str]:
-    """The pitch's sentences, lines that only wrap a paragraph joined, without its headings (a paragraph of one
-    short line: "Dispatch Assist: full automation for Calder North.")."""
-    found: list[str] = []
-    for paragraph in re.split(r"\n\s*\n", unwrapped(text)):
-        if "\n" not in paragraph.strip() and len(words(paragraph)) <= MAX_HEADING_WORDS:
-            continue
-        found += sentences(paragraph)
-    if found and is_run_in_title(found[0]):
-        found = found[1:]
-    return found
-
-
-# Words that make a sentence a statement rather than a title: auxiliaries, modals and verbs a pitch opens with.
-_VERB_CUE_RE = re.compile(
-    r"\b(?:is|are|was|were|be|been|being|am|'s|'re|will|would|shall|should|can|could|may|might|must|has|have|had|"
-    r"do|does|did|need|needs|want|wants|propose|proposes|ask|asks|let|lets|get|gets|make|makes|take|takes|"
-    r"keep|keeps|cost|costs|save|saves|run|runs|go|goes|come|comes|end|ends)\b|\w(?:ed|ing)\b", re.IGNORECASE)
-
-
-def is_run_in_title(sentence: str) -> bool:
-    """Whether a pitch's first sentence is its title run into the text ("New tyres for the urban vans."): short and
-    with no verb, so it claims nothing."""
-    return len(words(sentence)) <= MAX_HEADING_WORDS and not _VERB_CUE_RE.search(sentence)
-
-
-def unwrapped(text: str) -> str:
-    """The text with line breaks that only wrap a paragraph (a pasted or extracted pitch) joined, so that a sentence
-    broken over two lines is read as one claim; blank lines and short heading lines stay."""
-    return _WRAP_RE.sub(" ", text.replace("\r\n", "\n"))
-
-
-def pitch_claims(sentences: Iterable[str]) -> list[Claim]:
-    """The pitch's sentences that can carry a claim (not questions, not fragments)."""
-    claims = []
-    for sentence in sentences:
-        if sentence.rstrip().endswith("?") or not MIN_CLAIM_WORDS <= len(words(sentence)) <= MAX_CLAIM_WORDS:
-            continue
-        claims.append(Claim(text=sentence, proposal=bool(PROPOSAL_RE.search(sentence)), polarity=polarity(sentence),
-                            contrast=bool(CONTRAST_RE.search(sentence))))
-    return claims
 
 
 # --- vectors -----------------------------------------------------------------------------------------------------

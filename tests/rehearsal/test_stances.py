@@ -18,17 +18,10 @@ from service.corpus.access import Viewer
 from service.corpus.models import Passage, Source
 from service.rehearsal import start_rehearsal
 from service.rehearsal.bank import BANKS, QUESTION, BankItem, VisibleBank, addressed
+from service.rehearsal.claims import claim_sentences, is_run_in_title, pitch_claims
 from service.rehearsal.ranking import rank_items
-from service.rehearsal.stances import (
-    claim_sentences,
-    heading_sides,
-    is_run_in_title,
-    is_stance,
-    pitch_claims,
-    polarity,
-    reading,
-    said_as_contrast,
-)
+from service.rehearsal.readings import polarity, reading
+from service.rehearsal.stances import heading_sides, is_stance, said_as_contrast
 from service.search.dense import reranker_for
 from service.search.engine import PassageHit
 
