@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from service.config import Settings
 from service.corpus import store
 from service.ingest import IngestOptions, Upload, ingest, job_file_result, upload_result
-from tests.test_cli import TOWN_HALL
+from tests.cli.test_commands import TOWN_HALL
 
 
 def memo_bytes(path: Path, heading: str, text: str) -> bytes:

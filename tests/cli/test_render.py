@@ -5,12 +5,12 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from service.cli import main
-from tests.test_cli import cli, twin, write_memo  # noqa: F401  (fixtures)
+from tests.cli.conftest import write_memo
 
 LONG_TITLE = "Why our refrigerated lanes across the northern corridor matter more than any other network investment"
 
 
-def test_a_piped_table_keeps_long_titles_on_one_line(cli, twin, tmp_path, database_url) -> None:  # noqa: F811
+def test_a_piped_table_keeps_long_titles_on_one_line(cli, twin, tmp_path, database_url) -> None:
     memo = write_memo(tmp_path / "lanes.docx", LONG_TITLE, "I chose cold chain because customers pay for reliability.")
     assert cli("ingest", twin, str(memo)).exit_code == 0
     piped = CliRunner().invoke(main, ["sources", "list", twin],

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.test_cli import cli, twin  # noqa: F401  (fixtures)
 
-
-def test_users_link_uses_the_configured_public_url(cli, twin, tmp_path, monkeypatch) -> None:  # noqa: F811
+def test_users_link_uses_the_configured_public_url(cli, twin, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("UNDERSTUDY_PUBLIC_URL", "https://twin.example.com:8443/")
     assert cli("users", "add", "lee@example.com", "--role", "curator").exit_code == 0

@@ -9,10 +9,6 @@ import json
 from click.testing import CliRunner
 
 from service.cli import main
-from tests import test_cli
-
-# The CLI tests' fixtures: a CliRunner on the test database, a consenting twin, a folder of memos.
-cli, twin, corpus = test_cli.cli, test_cli.twin, test_cli.corpus
 
 PARKING = ["Is the company going to pay for parking near the new office?",
            "Will staff get free car park spaces at the new building?",

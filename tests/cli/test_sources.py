@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.test_cli import cli, json_lines, twin, write_memo  # noqa: F401  (fixtures)
+from tests.cli.conftest import json_lines, write_memo
 
 
 def flat(result) -> str:
@@ -14,7 +14,7 @@ def flat(result) -> str:
     return " ".join(result.output.split())
 
 
-def test_sources_show_lists_later_positions_and_revise_marks_one(cli, twin, tmp_path: Path) -> None:  # noqa: F811
+def test_sources_show_lists_later_positions_and_revise_marks_one(cli, twin, tmp_path: Path) -> None:
     folder = tmp_path / "memos"
     folder.mkdir()
     write_memo(folder / "2025-01-20-plan.docx", "Plan for 2025",

@@ -9,16 +9,16 @@ import shutil
 import tomllib
 from pathlib import Path
 
-from tests.test_cli import cli, corpus, twin, write_memo  # noqa: F401  (fixtures)
+from tests.cli.conftest import write_memo
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "dana-reyes"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "dana-reyes"
 
 PITCH = ("I propose we run pharmacy deliveries at night from Eastgate: 9,140 prescriptions a month, 3.1% late on the "
          "pilot. We would pause new stores if on-time-in-full drops below 97 %. We ask you to approve $2.4m by "
          "30 June.")
 
 
-def test_the_scorecard_reads_as_on_the_web_page_whole_numbers_whole(cli, twin, corpus, tmp_path) -> None:  # noqa: F811
+def test_the_scorecard_reads_as_on_the_web_page_whole_numbers_whole(cli, twin, corpus, tmp_path) -> None:
     cli("ingest", twin, str(corpus / "2025-03-01-cold-chain.docx"), "--approve")
     pitch = tmp_path / "pitch.txt"
     pitch.write_text(PITCH)
@@ -32,7 +32,7 @@ def test_the_scorecard_reads_as_on_the_web_page_whole_numbers_whole(cli, twin, c
     assert re.search(rf"States the ask\s+{ask['score']}/5  States a concrete ask", shown.output), shown.output
 
 
-def test_json_output_stays_json_when_the_pitch_is_too_short(cli, twin, corpus) -> None:  # noqa: F811
+def test_json_output_stays_json_when_the_pitch_is_too_short(cli, twin, corpus) -> None:
     cli("ingest", twin, str(corpus / "2025-03-01-cold-chain.docx"), "--approve")
     short = cli("rehearse", twin, "-", "--json", input="Let's buy more trucks.\n")
     assert short.exit_code != 0
@@ -43,7 +43,7 @@ def test_json_output_stays_json_when_the_pitch_is_too_short(cli, twin, corpus) -
     assert missing.exit_code != 0 and json.loads(missing.stdout)["error"]["code"] == "not_found"
 
 
-def test_the_demo_applies_twin_tomls_rubric_and_refused_topics(cli, tmp_path) -> None:  # noqa: F811
+def test_the_demo_applies_twin_tomls_rubric_and_refused_topics(cli, tmp_path) -> None:
     folder = tmp_path / "examples"
     folder.mkdir()
     for name in ("twin.toml", "2024-04-22-drivers-home-safe.docx", "2025-10-20-q3-2025-qbr-transcript.txt"):
@@ -66,7 +66,7 @@ def test_the_demo_applies_twin_tomls_rubric_and_refused_topics(cli, tmp_path) ->
     assert json.loads(asked.output.splitlines()[-1])["refused_topic"] == "individual employees' pay or performance"
 
 
-def test_a_clash_is_marked_as_on_the_web_page(cli, twin, tmp_path) -> None:  # noqa: F811
+def test_a_clash_is_marked_as_on_the_web_page(cli, twin, tmp_path) -> None:
     memo = write_memo(tmp_path / "2024-03-01-pricing.docx", "Pricing memo",
                       "Our list prices stay flat through next year. Renewal customers deserve predictable bills, and "
                       "I will not surprise them with a mid-contract increase.")

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from tests.test_cli import cli, corpus, json_lines, twin  # noqa: F401  (fixtures)
+from tests.cli.conftest import json_lines
 
 QUESTION = "How dependable are our refrigerated deliveries?"
 
 
-def passage_about(cli, words: str) -> int:  # noqa: F811
+def passage_about(cli, words: str) -> int:
     hits = json_lines(cli("search", "dana", words, "--json").output)
     return int(hits[0]["hits"][0]["passage_id"] if "hits" in hits[0] else hits[0]["passage_id"])
 
 
-def test_a_curator_adds_lists_and_withdraws_a_correction(cli, twin, corpus) -> None:  # noqa: F811
+def test_a_curator_adds_lists_and_withdraws_a_correction(cli, twin, corpus) -> None:
     assert cli("ingest", "dana", str(corpus / "2025-03-01-cold-chain.docx"), "--approve").exit_code == 0
     before = json_lines(cli("ask", "dana", QUESTION, "--json").output)[0]
     pid = passage_about(cli, "on-time rate temperature-controlled lanes")
@@ -38,7 +38,7 @@ def test_a_curator_adds_lists_and_withdraws_a_correction(cli, twin, corpus) -> N
     assert again.exit_code == 2 and "not in force" in again.output
 
 
-def test_refusals_and_bad_input_are_clear(cli, twin, corpus) -> None:  # noqa: F811
+def test_refusals_and_bad_input_are_clear(cli, twin, corpus) -> None:
     assert cli("ingest", "dana", str(corpus / "2025-03-01-cold-chain.docx"), "--approve").exit_code == 0
     refused = cli("corrections", "add", "dana", "Will you run for office?", "--refuse", "--topic", "her plans")
     assert refused.exit_code == 0 and "would not answer" in refused.output
