@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
-import json
 import math
 import re
 import statistics
@@ -32,6 +31,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,13 +42,24 @@ if str(ROOT) not in sys.path:
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from bench.common import (  # noqa: E402
+    SHARED,
+    SPEECHES,
+    fake_llm_settings,
+    migrated_database,
+    new_table,
+    percentile_rounded,
+    read_jsonl,
+    share,
+    speeches_of,
+    timed,
+)
 from ingestion.model import ParsedDocument  # noqa: E402
 
-SPEECHES = ROOT.parent / "shared" / "data" / "presidential-speeches"
 DATA = Path(__file__).resolve().parent / "data"
 ANSWERABLE = DATA / "answer_questions.jsonl"
 UNANSWERABLE = DATA / "answer_questions_unanswerable.jsonl"
-EVAL = ROOT.parent / "shared" / "data" / "eval"
+EVAL = SHARED / "eval"
 HELDOUT = DATA / "heldout"
 # Each set: (president, answerable questions, unanswerable questions, gold ids are speech ids without .txt).
 QUESTION_SETS: dict[str, list[tuple[str, Path, Path, bool]]] = {
@@ -85,12 +96,6 @@ class Outcome:
     cohesion: float | None = None
 
 
-def speech_files(president: str) -> list[Path]:
-    """The president's speech files, oldest first."""
-    wanted = f"President: {president}"
-    return [p for p in sorted(SPEECHES.glob("*.txt")) if p.read_text(encoding="utf-8").startswith(wanted + "\n")]
-
-
 def parse_speech(path: Path, passage_words: int = 90) -> ParsedDocument:
     """A speech parsed as `understudy ingest --speaker "THE PRESIDENT"` parses it: the product's speaker turns
     (press conferences' bare "Q", debates' "Mr. Mondale." and "The President." turns), whole-sentence passages."""
@@ -115,31 +120,22 @@ def _date_of(name: str) -> Any:
         return None
 
 
-def load_questions(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def build(president: str, workdir: Path, database_url: str | None) -> tuple[Any, Any, dict[int, str], int]:
     """A migrated database holding the president's twin with every speech approved."""
-    from service.config import load_settings
     from service.corpus import store
-    from service.db import make_engine, make_session_factory, session_scope
-    from service.migrate import upgrade_database
+    from service.db import session_scope
     from service.twin.persona import refresh_persona
 
-    url = database_url or f"sqlite:///{workdir / 'answers.db'}"
-    settings = load_settings({"DATABASE_URL": url}, environ={})
-    engine = make_engine(url)
-    upgrade_database(engine)
-    factory = make_session_factory(engine)
+    database = migrated_database(database_url or f"sqlite:///{workdir / 'answers.db'}")
+    settings, engine, factory = database.settings, database.engine, database.factory
     files: dict[int, str] = {}
     passages = 0
     with session_scope(factory) as session:
-        TWIN["slug"] = "bench-" + re.sub(r"[^a-z]+", "-", president.lower()).strip("-")
+        TWIN["slug"] = twin_slug(president)
         twin = store.create_twin(session, TWIN["slug"], president, title="President of the United States",
                                  speaker_labels=["THE PRESIDENT"])
         store.record_consent(session, twin.slug, by=president, scope="benchmark of public-domain speeches")
-        for path in speech_files(president):
+        for path in speeches_of(president):
             doc = parse_speech(path, settings.passage_words)
             result = store.add_source(session, twin, doc, approve=True)
             files[result.source.id] = path.name
@@ -154,6 +150,11 @@ def build(president: str, workdir: Path, database_url: str | None) -> tuple[Any,
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("ANALYZE"))  # term statistics come from the planner's, as after autovacuum
     return settings, factory, files, passages
+
+
+def twin_slug(president: str) -> str:
+    """The slug of a president's bench twin."""
+    return "bench-" + re.sub(r"[^a-z]+", "-", president.lower()).strip("-")
 
 
 def run(settings: Any, factory: Any, files: dict[int, str], questions: list[dict[str, Any]], *,
@@ -172,10 +173,8 @@ def run(settings: Any, factory: Any, files: dict[int, str], questions: list[dict
     try:
         for item in questions:
             with session_scope(factory) as session:
-                started = time.perf_counter()
-                answer = answer_question(session, settings, TWIN["slug"], item["question"], viewer,
-                                         channel="bench", llm_client=llm_client)
-                ms = (time.perf_counter() - started) * 1000
+                answer, ms = timed(partial(answer_question, session, settings, TWIN["slug"], item["question"],
+                                           viewer, channel="bench", llm_client=llm_client))
                 quotes = {c.n: c for c in answer.citations}
                 passages = _passage_texts(session, [c.passage_id for c in answer.citations])
             total = verbatim = 0
@@ -264,13 +263,13 @@ def summarise(outcomes: list[Outcome]) -> dict[str, float]:
     return {
         "answerable": len(answerable),
         "unanswerable": len(unanswerable),
-        "gold_cited": _share(sum(1 for o in answerable if set(o.gold) & set(o.cited_files)), len(answerable)),
-        "first_cites_gold": _share(sum(1 for o in answerable if o.first_cites_gold), len(answerable)),
-        "answered": _share(sum(1 for o in answerable if o.grounded), len(answerable)),
-        "declined": _share(sum(1 for o in unanswerable if not o.grounded), len(unanswerable)),
-        "verbatim": _share(verbatim, sentences),
+        "gold_cited": share(sum(1 for o in answerable if set(o.gold) & set(o.cited_files)), len(answerable)),
+        "first_cites_gold": share(sum(1 for o in answerable if o.first_cites_gold), len(answerable)),
+        "answered": share(sum(1 for o in answerable if o.grounded), len(answerable)),
+        "declined": share(sum(1 for o in unanswerable if not o.grounded), len(unanswerable)),
+        "verbatim": share(verbatim, sentences),
         "p50_ms": statistics.median(times) if times else 0.0,
-        "p95_ms": times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))] if times else 0.0,
+        "p95_ms": percentile_rounded(times, 95) if times else 0.0,
         "refused": sum(1 for o in outcomes if o.refused),
         "switches": statistics.fmean(o.switches for o in outcomes if o.grounded) if any(
             o.grounded for o in outcomes) else 0.0,
@@ -278,15 +277,9 @@ def summarise(outcomes: list[Outcome]) -> dict[str, float]:
     }
 
 
-def _share(part: int, whole: int) -> float:
-    return part / whole if whole else 0.0
-
-
 def print_summary(title: str, rows: list[tuple[str, dict[str, float]]]) -> None:
-    table = Table(title=title)
-    for column in ("run", "gold cited", "1st cite gold", "answered", "declined (unans.)", "verbatim",
-                   "source switches", "adjacent overlap", "p50 ms", "p95 ms"):
-        table.add_column(column, justify="right" if column != "run" else "left")
+    table = new_table(title, ("run", "gold cited", "1st cite gold", "answered", "declined (unans.)",
+                              "verbatim", "source switches", "adjacent overlap", "p50 ms", "p95 ms"))
     for name, s in rows:
         table.add_row(name, f"{s['gold_cited']:.1%}", f"{s['first_cites_gold']:.1%}", f"{s['answered']:.1%}",
                       f"{s['declined']:.1%}", f"{s['verbatim']:.1%}", f"{s['switches']:.2f}",
@@ -326,13 +319,11 @@ def latency_breakdown(settings: Any, factory: Any, questions: list[dict[str, Any
             timings["search (baseline)"].append((searched - started) * 1000)
             timings["search + evidence + compose"].append((composed - started) * 1000)
             timings["answer_question (incl. twin load, record)"].append((answered - composed) * 1000)
-    table = Table(title=f"Latency breakdown, warm, {len(questions)} questions x {repeats}")
-    for column in ("step", "p50 ms", "p95 ms", "p50 / search p50"):
-        table.add_column(column, justify="left" if column == "step" else "right")
+    table = new_table(f"Latency breakdown, warm, {len(questions)} questions x {repeats}",
+                      ("step", "p50 ms", "p95 ms", "p50 / search p50"))
     base = statistics.median(timings["search (baseline)"])
     for name, values in timings.items():
-        ordered = sorted(values)
-        p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+        p95 = percentile_rounded(values, 95)
         table.add_row(name, f"{statistics.median(values):.1f}", f"{p95:.1f}", f"{statistics.median(values) / base:.2f}")
     console.print(table)
 
@@ -353,8 +344,7 @@ def run_llm(settings: Any, factory: Any, files: dict[int, str], questions: list[
                    "declined (unans.)", "verbatim", "p50 ms", "p95 ms"):
         table.add_column(column, justify="left" if column in ("fake mode", "fallback reasons") else "right")
     with FakeOpenAI(delay=1.0) as fake:
-        llm_settings = settings.replace(llm_base_url=fake.base_url, llm_model="fake-gpt", llm_api_key="bench",
-                                        llm_timeout=0.5)
+        llm_settings = fake_llm_settings(settings, fake.base_url, timeout=0.5)
         for mode in ("honest", "slow", "error500", "bad_json", "uncited", "cite_unknown", "unsupported",
                      "drop_stream"):
             fake.set_mode(mode)
@@ -373,11 +363,11 @@ def run_llm(settings: Any, factory: Any, files: dict[int, str], questions: list[
 def load_set(answerable: Path, unanswerable: Path, speech_ids: bool) -> list[dict[str, Any]]:
     """Questions of one set; gold speech ids become file names."""
     items = []
-    for item in load_questions(answerable):
+    for item in read_jsonl(answerable):
         item = dict(item)
         item["gold"] = [g if g.endswith(".txt") or not speech_ids else g + ".txt" for g in item.get("gold") or []]
         items.append(item)
-    return items + load_questions(unanswerable)
+    return items + read_jsonl(unanswerable)
 
 
 def evidence_rows(settings: Any, factory: Any, files: dict[int, str],
@@ -407,15 +397,14 @@ def evidence_rows(settings: Any, factory: Any, files: dict[int, str],
 
 def print_evidence_sweep(title: str, rows: list[dict[str, Any]]) -> None:
     """The threshold curve of the calibrated answer decision: answered (answerable) against no-answer (not)."""
-    table = Table(title=f"Answer decision threshold curve, {title}")
-    for column in ("threshold", "answered", "gold cited", "no-answer (unans.)", "balanced"):
-        table.add_column(column, justify="right")
+    table = new_table(f"Answer decision threshold curve, {title}",
+                      ("threshold", "answered", "gold cited", "no-answer (unans.)", "balanced"), left=0)
     pos = [r for r in rows if r["answerable"]]
     neg = [r for r in rows if not r["answerable"]]
     for t in [x / 100 for x in range(10, 91, 10)]:
-        answered = _share(sum(1 for r in pos if r["score"] >= t), len(pos))
-        cited = _share(sum(1 for r in pos if r["score"] >= t and r["gold_cited"]), len(pos))
-        declined = _share(sum(1 for r in neg if r["score"] < t), len(neg))
+        answered = share(sum(1 for r in pos if r["score"] >= t), len(pos))
+        cited = share(sum(1 for r in pos if r["score"] >= t and r["gold_cited"]), len(pos))
+        declined = share(sum(1 for r in neg if r["score"] < t), len(neg))
         table.add_row(f"{t:.1f}", f"{answered:.1%}", f"{cited:.1%}", f"{declined:.1%}",
                       f"{(answered + declined) / 2:.1%}")
     console.print(table)
@@ -427,8 +416,8 @@ def fit_evidence(rows: list[dict[str, Any]]) -> tuple[list[float], float]:
 
     x = np.array([r["features"] for r in rows], dtype=float)
     y = np.array([1.0 if r["answerable"] else 0.0 for r in rows])
-    share = max(min(float(y.mean()), 0.99), 0.01)
-    weight = np.where(y == 1, 0.5 / share, 0.5 / (1 - share))
+    positives = max(min(float(y.mean()), 0.99), 0.01)
+    weight = np.where(y == 1, 0.5 / positives, 0.5 / (1 - positives))
     w, b = np.zeros(x.shape[1]), 0.0
     for _ in range(20_000):
         p = 1 / (1 + np.exp(-(x @ w + b)))

@@ -25,12 +25,11 @@ draw my pension?"): none may get a correction.
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,7 @@ if str(ROOT) not in sys.path:
 from rich.table import Table  # noqa: E402
 
 from bench import answers  # noqa: E402
+from bench.common import new_table, percentile_rounded, read_jsonl, share, timed  # noqa: E402
 
 REWORDINGS = Path(__file__).resolve().parent / "data" / "corrections" / "rewordings.jsonl"
 PHRASINGS = Path(__file__).resolve().parent / "data" / "corrections" / "phrasings.jsonl"
@@ -57,7 +57,7 @@ def built(president: str, keep: Path | None, workdir: Path) -> tuple[Any, Any, d
     from service.corpus.models import Source
     from service.db import make_engine, make_session_factory, session_scope
 
-    slug = "bench-" + re.sub(r"[^a-z]+", "-", president.lower()).strip("-")
+    slug = answers.twin_slug(president)
     if keep is not None:
         workdir = keep / slug
         path = workdir / "answers.db"
@@ -80,9 +80,9 @@ def ask(settings: Any, factory: Any, question: str) -> dict[str, Any]:
     from service.twin.engine import answer_question
 
     with session_scope(factory) as session:
-        started = time.perf_counter()
-        answer = answer_question(session, settings, answers.TWIN["slug"], question, Viewer.public(), channel="bench")
-        return {"ms": (time.perf_counter() - started) * 1000, "answer": answer.answer, "passages": [c.passage_id for c in answer.citations],
+        answer, ms = timed(partial(answer_question, session, settings, answers.TWIN["slug"], question,
+                                   Viewer.public(), channel="bench"))
+        return {"ms": ms, "answer": answer.answer, "passages": [c.passage_id for c in answer.citations],
                 "sources": [c.source_id for c in answer.citations], "grounded": answer.grounded,
                 "correction": answer.correction}
 
@@ -122,16 +122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not answers.SPEECHES.is_dir() or not answers.EVAL.is_dir():
         console.print(f"[yellow]skipped: {answers.SPEECHES} or {answers.EVAL} not found[/]")
         return 0
-    rewordings = [json.loads(line) for line in REWORDINGS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    unanswerable = answers.load_questions(answers.EVAL / "unanswerable.jsonl")
+    rewordings = read_jsonl(REWORDINGS)
+    unanswerable = read_jsonl(answers.EVAL / "unanswerable.jsonl")
     other_wordings: dict[str, list[str]] = {}
-    near_misses = [json.loads(line) for line in NEAR_MISSES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    near_misses = read_jsonl(NEAR_MISSES)
     caught: list[tuple[str, float]] = []
     if args.phrasings:
-        for line in PHRASINGS.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                entry = json.loads(line)
-                other_wordings.setdefault(entry["id"], []).append(entry["phrasing"])
+        for entry in read_jsonl(PHRASINGS):
+            other_wordings.setdefault(entry["id"], []).append(entry["phrasing"])
     timings: dict[str, list[float]] = {"before": [], "after": []}
     totals = {"restored": 0, "asked_again": 0, "corrected": 0, "was_wrong": 0, "rewordings": 0, "matched": 0, "unrelated": 0, "changed": 0,
               "near_misses": 0}
@@ -153,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.threshold is not None:
                 settings = settings.replace(correction_similarity=args.threshold)
             console.print(f"{president}: twin ready in {time.perf_counter() - started:.0f} s")
-            questions = answers.load_questions(path)
+            questions = read_jsonl(path)
             by_id = {q["id"]: q for q in questions}
             corrected_ids = list(dict.fromkeys(r["id"] for r in mine))
             unrelated = [q for q in questions if q["id"] not in corrected_ids] + unanswerable
@@ -241,13 +239,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             console.print(f"{president}: unrelated answers changed: {len(changed)} {changed}")
     console.print(per_question)
     threshold = args.threshold if args.threshold is not None else settings.correction_similarity
-    table = Table(title=f"Corrections on ../shared/data/eval (threshold {threshold}"
-                        f"{', each with a short other wording' if args.phrasings else ''})")
-    for column in ("corrected questions", "wrong before", "rewordings", "corrected answer", "unrelated questions",
-                   "answers changed"):
-        table.add_column(column, justify="right")
+    table = new_table(f"Corrections on ../shared/data/eval (threshold {threshold}"
+                      f"{', each with a short other wording' if args.phrasings else ''})",
+                      ("corrected questions", "wrong before", "rewordings", "corrected answer",
+                       "unrelated questions", "answers changed"), left=0)
     table.add_row(str(totals["corrected"]), str(totals["was_wrong"]), str(totals["rewordings"]),
-                  f"{totals['matched']} ({answers._share(totals['matched'], totals['rewordings']):.1%})",
+                  f"{totals['matched']} ({share(totals['matched'], totals['rewordings']):.1%})",
                   str(totals["unrelated"]), str(totals["changed"]))
     console.print(table)
     if args.phrasings:
@@ -255,20 +252,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                       f"{len(caught)} of {totals['near_misses']} {caught}")
     console.print(f"After withdrawing every correction: {totals['restored']} of {totals['asked_again']} questions "
                   "(corrected and unrelated) got their old answer back.")
-    sweep = Table(title="Threshold sweep: rewordings matched vs unrelated questions that would be caught")
-    for column in ("threshold", "rewordings matched", "unrelated caught"):
-        sweep.add_column(column, justify="right")
+    sweep = new_table("Threshold sweep: rewordings matched vs unrelated questions that would be caught",
+                      ("threshold", "rewordings matched", "unrelated caught"), left=0)
     for t in THRESHOLDS:
-        sweep.add_row(f"{t:.2f}", f"{answers._share(sum(s >= t for s in sweep_pos), len(sweep_pos)):.1%}",
+        sweep.add_row(f"{t:.2f}", f"{share(sum(s >= t for s in sweep_pos), len(sweep_pos)):.1%}",
                       str(sum(s >= t for s in sweep_neg)))
     console.print(sweep)
-    speed = Table(title="Answer time of the unrelated questions, warm (corrections in force, then withdrawn), ms")
-    for column in ("corrections in force", "p50", "p95"):
-        speed.add_column(column, justify="right")
+    speed = new_table("Answer time of the unrelated questions, warm (corrections in force, then withdrawn), "
+                      "ms", ("corrections in force", "p50", "p95"), left=0)
     for name, label in (("before", "none"), ("after", "5 per twin")):
         ordered = sorted(timings[name]) or [0.0]
-        speed.add_row(label, f"{ordered[len(ordered) // 2]:.1f}",
-                      f"{ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]:.1f}")
+        speed.add_row(label, f"{ordered[len(ordered) // 2]:.1f}", f"{percentile_rounded(ordered, 95):.1f}")
     console.print(speed)
     if sweep_pos and sweep_neg:
         console.print(f"similarity of rewordings: min {min(sweep_pos):.3f}, median {sorted(sweep_pos)[len(sweep_pos) // 2]:.3f}; "

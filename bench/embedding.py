@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import subprocess
@@ -43,8 +42,8 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
 
+from bench.common import SHARED, load_average, percentile, print_table  # noqa: E402
 from service.search.encoder import (  # noqa: E402
     REFERENCE_SENTENCES,
     REFERENCE_SIMILARITIES,
@@ -53,8 +52,7 @@ from service.search.encoder import (  # noqa: E402
     packaged_model_dir,
 )
 
-DATA = ROOT.parent / "shared" / "data"
-SPEECHES = DATA / "presidential-speeches"
+SPEECHES = SHARED / "presidential-speeches"
 QUESTION_FILES = [ROOT / "bench" / "data" / name for name in
                   ("speech_questions.jsonl", "answer_questions.jsonl", "answer_questions_unanswerable.jsonl")]
 OUT = ROOT / "bench" / "out"
@@ -117,20 +115,6 @@ e.encode(["word " * 300] * 16)  # a full batch of 256-token texts: the working m
 print(json.dumps({"before_mb": before, "after_mb": after, "after_batch_mb": rss(), "load_s": load_s,
                   "file_mb": e.path.stat().st_size / 1e6}))
 '''
-
-
-def load_average() -> str:
-    try:
-        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "?"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, max(0, int(np.ceil(q / 100 * len(ordered))) - 1))]
 
 
 def questions() -> list[str]:
@@ -209,12 +193,8 @@ def agreement(ours: np.ndarray, theirs: np.ndarray) -> tuple[float, float]:
 
 
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    t = Table(title=title, title_justify="left")
-    for i, column in enumerate(columns):
-        t.add_column(column, justify="left" if i == 0 else "right")
-    for row in rows:
-        t.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row])
-    console.print(t)
+    """A table of figures, floats to four decimals."""
+    print_table(console, title, columns, rows, digits=4)
 
 
 def settings_table(passages: list[str], queries: list[str], threads: int, rounds: int) -> dict[str, Any]:

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +38,9 @@ if str(ROOT) not in sys.path:
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from bench.answers import SPEECHES, build  # noqa: E402
+from bench.answers import EVAL, build  # noqa: E402
+from bench.common import SPEECHES, migrated_database, new_table, read_jsonl, timed  # noqa: E402
 
-EVAL = ROOT.parent / "shared" / "data" / "eval"
 REWORDINGS = Path(__file__).resolve().parent / "data" / "gaps" / "unanswerable_rewordings.jsonl"
 PRESIDENTS = {"Bill Clinton": EVAL / "clinton_questions.jsonl", "George W. Bush": EVAL / "gwbush_questions.jsonl"}
 AUDIENCES = ([], ["sales"], ["engineering"], ["finance", "leadership"])
@@ -59,15 +59,11 @@ class Asking:
     answerable: bool
 
 
-def load(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def generated_log(answerable_path: Path) -> list[Asking]:
     """Every unanswerable question as written and reworded, and every answerable one, interleaved deterministically."""
-    gaps = [Asking(q["question"], q["id"], False) for q in load(EVAL / "unanswerable.jsonl")]
-    gaps += [Asking(q["question"], q["id"], False) for q in load(REWORDINGS)]
-    answerable = [Asking(q["question"], q["id"], True) for q in load(answerable_path)]
+    gaps = [Asking(q["question"], q["id"], False) for q in read_jsonl(EVAL / "unanswerable.jsonl")]
+    gaps += [Asking(q["question"], q["id"], False) for q in read_jsonl(REWORDINGS)]
+    answerable = [Asking(q["question"], q["id"], True) for q in read_jsonl(answerable_path)]
     log = gaps + answerable
     # A fixed shuffle (by a digest of the text) so that a theme's askings are spread over the weeks.
     import hashlib
@@ -158,9 +154,7 @@ def run(president: str, database_url: str | None) -> list[tuple[str, dict[str, A
             chosen = settings.replace(gaps_similarity=threshold)
             with session_scope(factory) as session:
                 twin = store.get_twin(session, slug)
-                began = time.perf_counter()
-                found = gaps.gap_map(session, chosen, twin)
-                ms = (time.perf_counter() - began) * 1000
+                found, ms = timed(partial(gaps.gap_map, session, chosen, twin))
             figures = score(found.themes, labels)
             figures.update(ms=ms, logged=found.questions, wrongly_answered=wrongly_answered, declined=declined,
                            gap_askings=len(gap_askings))
@@ -194,22 +188,15 @@ def scale(president: str, wordings: int) -> None:
 
     openers = ["", "Quick question: ", "Hi, ", "Honest question, ", "Sorry if this was covered: ", "One more: ",
                "Can you tell us ", "I keep wondering ", "From the Lisbon team: ", "Asking for my team: "]
-    base = [q["question"] for q in load(EVAL / "unanswerable.jsonl")] + [q["question"] for q in load(REWORDINGS)]
-    base += [q["question"] for path in PRESIDENTS.values() for q in load(path)]
+    base = [q["question"] for path in (EVAL / "unanswerable.jsonl", REWORDINGS, *PRESIDENTS.values())
+            for q in read_jsonl(path)]
     rng = random.Random(7)
     texts = sorted({f"{o}{q[0].lower() + q[1:] if o else q}" for o in openers for q in base})
     rng.shuffle(texts)
     texts = texts[:wordings]
     with tempfile.TemporaryDirectory() as work:
-        from service.config import load_settings
-        from service.db import make_engine, make_session_factory
-        from service.migrate import upgrade_database
-
-        url = f"sqlite:///{Path(work) / 'scale.db'}"
-        settings = load_settings({"DATABASE_URL": url}, environ={})
-        engine = make_engine(url)
-        upgrade_database(engine)
-        factory = make_session_factory(engine)
+        database = migrated_database(f"sqlite:///{Path(work) / 'scale.db'}")
+        settings, engine, factory = database.settings, database.engine, database.factory
         with session_scope(factory) as session:
             twin = store.create_twin(session, "scale", president)
             for text in texts:
@@ -242,10 +229,11 @@ def main() -> None:
     rows: list[tuple[str, dict[str, Any]]] = []
     for president in args.president or list(PRESIDENTS):
         rows += run(president, args.database_url)
-    table = Table(title="Messaging-gap map on a generated log (unanswerable eval questions x5 wordings + answerable)")
-    for column in ("run @ similarity", "gap askings", "wrongly answered", "answerable declined", "logged",
-                   "groups", "gap groups (2+)", "purity", "themes recovered", "split themes", "mixed groups", "map ms"):
-        table.add_column(column, justify="left" if column.startswith("run") else "right")
+    columns = ("run @ similarity", "gap askings", "wrongly answered", "answerable declined", "logged",
+               "groups", "gap groups (2+)", "purity", "themes recovered", "split themes", "mixed groups",
+               "map ms")
+    table = new_table("Messaging-gap map on a generated log "
+                      "(unanswerable eval questions x5 wordings + answerable)", columns)
     for name, f in rows:
         table.add_row(name, str(f["gap_askings"]), str(f["wrongly_answered"]), str(f["declined"]), str(f["logged"]),
                       str(f["groups"]), str(f["gap_groups"]), f"{f['purity']:.3f}",

@@ -32,10 +32,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import SHARED, load_average_1m, new_table  # noqa: E402
+
 EXAMPLES = ROOT / "examples" / "dana-reyes"
 console = Console(width=170)
 
@@ -142,14 +145,6 @@ def stored_vectors(url: str) -> int:
         engine.dispose()
 
 
-def load_average() -> str:
-    """The 1-minute load average (this machine is shared: figures are upper bounds)."""
-    try:
-        return f"{os.getloadavg()[0]:.2f}"
-    except OSError:
-        return ""
-
-
 def peak_rss_mb_of_last_child() -> float:
     """Largest resident set of any child waited for so far (Linux reports kilobytes)."""
     import resource
@@ -171,7 +166,8 @@ def pdf_pages(paths: list[Path]) -> int:
 def measure(corpus: str, fmt: str, paths: list[Path], extra: list[str], database_url: str | None, *,
             vectors: str = "on", env: dict[str, str] | None = None) -> Run:
     # Measure each run in a fresh interpreter so RUSAGE_CHILDREN's maximum belongs to this run alone.
-    console.print(f"[dim]{corpus} {fmt}, vectors {vectors}: {len(paths)} paths (load {load_average()})…[/]")
+    console.print(f"[dim]{corpus} {fmt}, vectors {vectors}: {len(paths)} paths "
+                  f"(load {load_average_1m()})…[/]")
     payload = json.dumps({"corpus": corpus, "fmt": fmt, "paths": [str(p) for p in paths], "extra": extra,
                           "database_url": database_url, "vectors": vectors, "env": env or {}})
     result = subprocess.run([sys.executable, __file__, "--child", payload], capture_output=True, text=True, cwd=ROOT)
@@ -193,7 +189,7 @@ def _measure_here(job: dict) -> dict:
         ingested=sum(1 for r in lines if r["status"] in ("ingested", "updated")),
         failed=sum(1 for r in lines if r["status"] == "failed"), passages=sum(r["passages"] or 0 for r in lines),
         vectors=job.get("vectors", "on"), vectors_stored=timing.vectors_stored, parse_store_s=timing.parse_store_s,
-        embed_s=timing.embed_s, cpu_s=timing.cpu_s, load=load_average(),
+        embed_s=timing.embed_s, cpu_s=timing.cpu_s, load=load_average_1m(),
     ))
 
 
@@ -266,10 +262,11 @@ def main() -> None:
     else:
         console.print(f"[yellow]shared data not found at {SHARED}; only the examples are measured[/]")
 
-    table = Table(title="Ingestion, end to end (parse + store + index + vectors), one process per run")
-    for col in ("corpus", "format", "vectors", "files", "failed", "passages", "MB", "pages", "seconds",
-                "parse+store s", "embed s", "CPU s", "files/s", "passages/s", "MB/s", "pages/s", "peak MB", "load"):
-        table.add_column(col, justify="left" if col in ("corpus", "format", "vectors") else "right")
+    columns = ("corpus", "format", "vectors", "files", "failed", "passages", "MB", "pages", "seconds",
+               "parse+store s", "embed s", "CPU s", "files/s", "passages/s", "MB/s", "pages/s", "peak MB",
+               "load")
+    table = new_table("Ingestion, end to end (parse + store + index + vectors), one process per run", columns,
+                      left=3)
     for r in runs:
         table.add_row(r.corpus, r.fmt, r.vectors, str(r.files), str(r.failed), str(r.passages), f"{r.megabytes:.2f}",
                       str(r.pages or ""), f"{r.seconds:.2f}", f"{r.parse_store_s:.1f}",

@@ -47,10 +47,13 @@ from rich.console import Console
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import SPEECHES, load_average_1m, postgres_database, speeches_of, stop_process  # noqa: E402
+
 EXAMPLES = ROOT / "examples" / "dana-reyes"
-SPEECHES = ROOT.parent / "shared" / "data" / "presidential-speeches"
 OUT = ROOT / "bench" / "out" / "load.json"
-PG_ADMIN_URL = os.environ.get("UNDERSTUDY_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("UNDERSTUDY_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 BENCH_USERS = 40
@@ -170,20 +173,8 @@ def database(kind: str, workdir: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{workdir / 'bench.db'}"
         return
-    from sqlalchemy import text
-
-    from service.db import make_engine
-
-    name = f"understudy_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(str(os.getpid())) as url:
+        yield url
 
 
 def prepare(kind: str, url: str, queue: str) -> Deployment:
@@ -243,12 +234,7 @@ def gunicorn(dep: Deployment, workdir: Path, *, workers: int | None = None) -> I
                           headers={"Authorization": f"Bearer {dep.tokens[0]}"}, timeout=30)
         yield url, process.pid
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, signal.SIGTERM, timeout=30)
         log.close()
 
 
@@ -441,14 +427,6 @@ OBAMA_QUESTIONS = ROOT / "bench" / "data" / "answer_questions.jsonl"
 APPROVAL_SECONDS = 20
 
 
-def obama_speeches() -> list[Path]:
-    """Barack Obama's speech files, oldest first (empty when ../shared/data is absent)."""
-    if not SPEECHES.is_dir():
-        return []
-    return [p for p in sorted(SPEECHES.glob("*.txt"))
-            if p.read_text(encoding="utf-8").startswith("President: Barack Obama\n")]
-
-
 def cli(env: dict[str, str], *args: str) -> str:
     """Run one `understudy` command against the bench database; its output."""
     return subprocess.run([sys.executable, "-m", "service.cli", *args], env=env, check=True, capture_output=True,
@@ -508,7 +486,7 @@ def approval(kind: str, workdir: Path, *, users: int, warm_seconds: int) -> list
     """The warm service on Obama's speeches, then the first 20 s after a curator approves one more speech."""
     import requests
 
-    files = obama_speeches()
+    files = speeches_of("Barack Obama")
     if len(files) < 2:
         console.print("[yellow]approval: Obama's speeches are not in ../shared/data; skipped[/]")
         return []
@@ -681,7 +659,7 @@ def main(argv: list[str] | None = None) -> int:
     users = [int(u) for u in args.users.split(",") if u.strip()]
     steps = [int(s) for s in (args.growth or ("20000" if args.quick else "20000,200000,1000000")).split(",")]
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    console.print(f"[dim]load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores[/]")
+    console.print(f"[dim]load average before: {load_average_1m()} on {os.cpu_count()} cores[/]")
     results: list[LoadResult] = []
     grown: list[GrowthResult] = []
     with tempfile.TemporaryDirectory(prefix="understudy-load-") as tmp:
@@ -713,7 +691,7 @@ def main(argv: list[str] | None = None) -> int:
     console.print(load_table(results))
     if grown:
         console.print(growth_table(grown))
-    console.print(f"[dim]load average after: {os.getloadavg()[0]:.2f}[/]")
+    console.print(f"[dim]load average after: {load_average_1m()}[/]")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps({"load": [asdict(r) for r in results], "growth": [asdict(g) for g in grown],
                                "seconds": seconds, "markdown": markdown(results, grown)}, indent=2))

@@ -24,9 +24,9 @@ import re
 import statistics
 import sys
 import tempfile
-import time
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,8 @@ if str(ROOT) not in sys.path:
 
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
+
+from bench.common import fake_llm_settings, migrated_database, read_jsonl, timed  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data" / "positions"
 
@@ -73,18 +75,13 @@ console = Console(width=150)
 def build(fixture: FixtureSet, workdir: Path, database_url: str | None) -> tuple[Any, Any, dict[int, str]]:
     """A migrated database with the fixture twin, its four documents ingested as the CLI does and approved."""
     from ingestion.pipeline import parse_path
-    from service.config import load_settings
     from service.corpus import store
-    from service.db import make_engine, make_session_factory, session_scope
-    from service.migrate import upgrade_database
+    from service.db import session_scope
     from service.search.vectors import index_new_sources
     from service.twin.persona import refresh_persona
 
-    url = database_url or f"sqlite:///{workdir / (fixture.name + '.db')}"
-    settings = load_settings({"DATABASE_URL": url}, environ={})
-    engine = make_engine(url)
-    upgrade_database(engine)
-    factory = make_session_factory(engine)
+    database = migrated_database(database_url or f"sqlite:///{workdir / (fixture.name + '.db')}")
+    settings, factory = database.settings, database.factory
     files: dict[int, str] = {}
     with session_scope(factory) as session:
         if any(t.slug == fixture.slug for t in store.list_twins(session)):
@@ -111,9 +108,8 @@ def ask_all(slug: str, settings: Any, factory: Any, files: dict[int, str], quest
     results = []
     for item in questions:
         with session_scope(factory) as session:
-            started = time.perf_counter()
-            answer = answer_question(session, settings, slug, item["question"], Viewer.public(), channel="bench")
-            ms = (time.perf_counter() - started) * 1000
+            answer, ms = timed(partial(answer_question, session, settings, slug, item["question"],
+                                       Viewer.public(), channel="bench"))
         cited = [files.get(c.source_id, "?") for c in answer.citations]
         said_earlier = bool(EARLIER_RE.search(answer.answer))
         row = {**item, "answer": answer.answer, "cited": cited, "mode": answer.mode, "grounded": answer.grounded,
@@ -154,8 +150,7 @@ def run_llm(slug: str, settings: Any, factory: Any, files: dict[int, str], quest
     from tests.support.fake_openai import FakeOpenAI
 
     with FakeOpenAI(delay=1.0) as fake:
-        llm_settings = settings.replace(llm_base_url=fake.base_url, llm_model="fake-gpt", llm_api_key="bench",
-                                        llm_timeout=2.0)
+        llm_settings = fake_llm_settings(settings, fake.base_url, timeout=2.0)
         return ask_all(slug, llm_settings, factory, files, questions, verbose)
 
 
@@ -166,7 +161,7 @@ def detected(fixture: FixtureSet, settings: Any, factory: Any, files: dict[int, 
     from service.db import session_scope
     from service.twin.positions import detect_revisions
 
-    pairs = [json.loads(line) for line in (fixture.folder / "pairs.jsonl").read_text().splitlines() if line.strip()]
+    pairs = read_jsonl(fixture.folder / "pairs.jsonl")
     found: list[tuple[str, str]] = []
     with session_scope(factory) as session:
         for source_id in sorted(files):
@@ -204,8 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     record: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for fixture in chosen:
-            questions = [json.loads(line) for line in (fixture.folder / "questions.jsonl").read_text().splitlines()
-                         if line.strip()]
+            questions = read_jsonl(fixture.folder / "questions.jsonl")
             settings, factory, files = build(fixture, Path(tmp), args.database_url)
             runs = {"extractive": ask_all(fixture.slug, settings, factory, files, questions, args.verbose)}
             if args.llm:

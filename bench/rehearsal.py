@@ -44,7 +44,16 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SHARED = ROOT.parent / "shared" / "data"
+
+from bench.common import (  # noqa: E402
+    SHARED,
+    migrated_database,
+    new_table,
+    percent,
+    percentile_floor,
+    read_jsonl,
+)
+
 QMSUM = SHARED / "qmsum"
 EXECUTIVE = "Project Manager"
 LABEL = "PROJECT MANAGER"
@@ -99,10 +108,6 @@ def transcript_bytes(meeting: Meeting) -> bytes:
     return "\n\n".join(f"{speaker.upper()}: {content}" for speaker, content in meeting.turns).encode()
 
 
-def percent(x: float) -> str:
-    return f"{100 * x:.1f} %"
-
-
 # --- push-back on the demo corpus (examples/dana-reyes) ----------------------------------------------------------
 
 EXAMPLES = ROOT / "examples" / "dana-reyes"
@@ -136,9 +141,7 @@ def load_demo_twin(session: Any, settings: Any) -> str:
 
 
 def load_pitches(path: Path = PITCHES) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return read_jsonl(path) if path.is_file() else []
 
 
 def long_pitch(pitches: list[dict[str, Any]], n_words: int = LONG_PITCH_WORDS) -> str:
@@ -176,14 +179,10 @@ def pushback_scores(outcomes: list[tuple[dict[str, Any], str | None]]) -> dict[s
 def run_pitches(args: argparse.Namespace, console: Any) -> None:
     """Push-back 'contradicts' recall and precision on bench/data/rehearsal/pitches.jsonl (dev and held-out),
     the fit of its thresholds on dev (--fit), and the latency of a 1,000-word rehearsal."""
-    from rich.table import Table
     from sqlalchemy import select
 
-    from service.config import load_settings
     from service.corpus import store
     from service.corpus.models import Source
-    from service.db import make_engine, make_session_factory
-    from service.migrate import upgrade_database
     from service.rehearsal import stances as st
     from service.rehearsal import start_rehearsal
     from service.rehearsal.engine import _usable_bank
@@ -194,10 +193,9 @@ def run_pitches(args: argparse.Namespace, console: Any) -> None:
     pitches = load_pitches()
     fresh = load_pitches(FRESH_PITCHES)
     tmp = tempfile.TemporaryDirectory()
-    settings = load_settings({"DATABASE_URL": f"sqlite:///{tmp.name}/demo.db"}, environ={})
-    engine = make_engine(settings.database_url)
-    upgrade_database(engine)
-    session = make_session_factory(engine)()
+    database = migrated_database(f"sqlite:///{tmp.name}/demo.db")
+    settings, engine = database.settings, database.engine
+    session = database.factory()
     t = time.perf_counter()
     slug = load_demo_twin(session, settings)
     load_s = time.perf_counter() - t
@@ -220,12 +218,12 @@ def run_pitches(args: argparse.Namespace, console: Any) -> None:
         flags.append((pitch, clash))
     session.rollback()
 
-    table = Table(title=f"4. Push-back 'contradicts' on {PITCHES.name} (demo corpus; {len(pitches)} pitches; all = dev + "
-                        f"held-out) and {FRESH_PITCHES.name} ({len(fresh)}, a second held-out set in other wordings); "
-                        "a flag is right when it cites a source the pitch names; goal recall and precision >= 80 %)")
-    for col in ("split", "pitches", "contradicting", "right flags", "wrong stance", "false flags", "missed",
-                "recall", "precision"):
-        table.add_column(col, justify="right")
+    title = (f"4. Push-back 'contradicts' on {PITCHES.name} (demo corpus; {len(pitches)} pitches; all = dev "
+             f"+ held-out) and {FRESH_PITCHES.name} ({len(fresh)}, a second held-out set in other wordings); "
+             "a flag is right when it cites a source the pitch names; goal recall and precision >= 80 %)")
+    columns = ("split", "pitches", "contradicting", "right flags", "wrong stance", "false flags", "missed",
+               "recall", "precision")
+    table = new_table(title, columns, left=0)
     for split in ("dev", "heldout", None, "fresh"):
         chosen = [o for o in outcomes if o[0]["split"] == split or split is None and o[0]["split"] != "fresh"]
         s = pushback_scores(chosen)
@@ -251,13 +249,11 @@ def run_pitches(args: argparse.Namespace, console: Any) -> None:
         start_rehearsal(session, settings, slug, viewer, pitch_text=text)
         latencies.append((time.perf_counter() - t) * 1000)
     session.rollback()
-    ordered = sorted(latencies)
-    table = Table(title=f"5. Rehearsal latency on the demo twin, {len(text.split())}-word pitch, in process "
-                        "(goal p95 <= 1500 ms)")
-    for col in ("demo corpus load s", "first rehearsal ms (cold)", "runs", "p50 ms", "p95 ms", "max ms"):
-        table.add_column(col, justify="right")
+    columns = ("demo corpus load s", "first rehearsal ms (cold)", "runs", "p50 ms", "p95 ms", "max ms")
+    table = new_table(f"5. Rehearsal latency on the demo twin, {len(text.split())}-word pitch, in process "
+                      "(goal p95 <= 1500 ms)", columns, left=0)
     table.add_row(f"{load_s:.1f}", f"{first_ms or 0:.0f}", str(len(latencies)), f"{statistics.median(latencies):.0f}",
-                  f"{ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]:.0f}", f"{ordered[-1]:.0f}")
+                  f"{percentile_floor(latencies, 95):.0f}", f"{max(latencies):.0f}")
     console.print(table)
     session.close()
     engine.dispose()
@@ -271,7 +267,6 @@ def fit_clash_weights(session: Any, settings: Any, slug: str, viewer: Any, pitch
     import itertools
 
     import numpy as np
-    from rich.table import Table
 
     from service.corpus import store
     from service.rehearsal.claims import claim_sentences, pitch_claims
@@ -308,10 +303,10 @@ def fit_clash_weights(session: Any, settings: Any, slug: str, viewer: Any, pitch
             f1 = 2 * s["precision"] * s["recall"] / max(1e-9, s["precision"] + s["recall"])
             grid.append((round(f1, 3), s["precision"], s["recall"], replace(w, threshold=float(round(threshold, 2)))))
     grid.sort(key=lambda g: (-g[0], -g[1]))
-    table = Table(title="Fit of the contradiction thresholds on dev (top 10 by F1), carried to held-out and fresh")
-    for col in ("floor", "topic", "agreement", "lean", "proposals only", "by reading", "threshold", "dev F1",
-                "dev P", "dev R", "held-out P", "held-out R", "fresh P", "fresh R"):
-        table.add_column(col, justify="right")
+    columns = ("floor", "topic", "agreement", "lean", "proposals only", "by reading", "threshold", "dev F1",
+               "dev P", "dev R", "held-out P", "held-out R", "fresh P", "fresh R")
+    table = new_table("Fit of the contradiction thresholds on dev (top 10 by F1), carried to held-out and "
+                      "fresh", columns, left=0)
     for f1, p, r, w in grid[:10]:
         held = at(w.threshold, first_clashes(w, "heldout"))
         new = at(w.threshold, first_clashes(w, "fresh"))
@@ -364,13 +359,9 @@ def run_qmsum(args: argparse.Namespace) -> int:
         print("skipped: bm25s is not installed (pip install -e '.[test]')")
         return 0
     from rich.console import Console
-    from rich.table import Table
 
     from ingestion.pipeline import parse_bytes
-    from service.config import load_settings
     from service.corpus import store
-    from service.db import make_engine, make_session_factory
-    from service.migrate import upgrade_database
     from service.rehearsal import start_rehearsal
     from service.rehearsal.bank import BANKS, QUESTION, approved_rows, corpus_state, mine
     from service.rehearsal.ranking import DEFAULT_WEIGHTS, RankWeights, rank_items
@@ -383,10 +374,9 @@ def run_qmsum(args: argparse.Namespace) -> int:
         print(f"skipped: no Project Manager meetings in qmsum/{args.split}")
         return 0
     tmp = tempfile.TemporaryDirectory()
-    settings = load_settings({"DATABASE_URL": f"sqlite:///{tmp.name}/bench.db"}, environ={})
-    engine = make_engine(settings.database_url)
-    upgrade_database(engine)
-    session = make_session_factory(engine)()
+    database = migrated_database(f"sqlite:///{tmp.name}/bench.db")
+    settings, engine = database.settings, database.engine
+    session = database.factory()
     twin = store.create_twin(session, "pm", "Project Manager", speaker_labels=[LABEL])
     store.record_consent(session, "pm", by="bench", scope="benchmark")
     started = time.perf_counter()
@@ -544,24 +534,21 @@ def run_qmsum(args: argparse.Namespace) -> int:
         latencies.append((time.perf_counter() - t) * 1000)
     session.rollback()
 
-    table = Table(title=f"Corpus: QMSum {args.split}, meetings with a Project Manager")
-    for col in ("meetings", "passages", "PM turns with '?'", "ingest s", "mined questions", "mined concerns",
-                "pitches (topic segments)"):
-        table.add_column(col, justify="right")
+    table = new_table(f"Corpus: QMSum {args.split}, meetings with a Project Manager",
+                      ("meetings", "passages", "PM turns with '?'", "ingest s", "mined questions",
+                       "mined concerns", "pitches (topic segments)"), left=0)
     table.add_row(str(len(meetings)), str(len(rows)), str(pm_question_turns), f"{ingest_s:.1f}", str(len(questions)),
                   str(len(bank.items) - len(questions)), str(len(cases)))
     console.print(table)
 
-    table = Table(title="1. Mined questions that are truly the Project Manager's (goal 100 %)")
-    for col in ("mined", "in a PM turn of their meeting, word for word", "share", "from another speaker's turn"):
-        table.add_column(col, justify="right")
+    table = new_table("1. Mined questions that are truly the Project Manager's (goal 100 %)",
+                      ("mined", "in a PM turn of their meeting, word for word", "share",
+                       "from another speaker's turn"), left=0)
     table.add_row(str(len(questions)), str(theirs), percent(theirs / max(1, len(questions))), str(others_only))
     console.print(table)
 
-    table = Table(title=f"2. Surfaced questions the PM asked in that meeting ({len(cases)} pitches, top {K})")
-    table.add_column("ranker")
-    for col in ("hit@1", "hit@5", "P@5", "MRR@5", "segment hit@5", "ms / pitch"):
-        table.add_column(col, justify="right")
+    table = new_table(f"2. Surfaced questions the PM asked in that meeting ({len(cases)} pitches, top {K})",
+                      ("ranker", "hit@1", "hit@5", "P@5", "MRR@5", "segment hit@5", "ms / pitch"))
     for name, scores, ms in results:
         table.add_row(name, *(f"{scores[c]:.3f}" for c in ("hit@1", "hit@5", "P@5", "MRR@5", "segment hit@5")),
                       f"{ms:.1f}")
@@ -571,17 +558,14 @@ def run_qmsum(args: argparse.Namespace) -> int:
     console.print(f"default ranker vs BM25: P@5 {best['P@5']:.3f} vs {base['P@5']:.3f} "
                   f"(x{best['P@5'] / max(base['P@5'], 1e-9):.2f}); hit@1 {best['hit@1']:.3f} vs {base['hit@1']:.3f}")
 
-    table = Table(title="3. Cost (2 cores, SQLite, in process)")
-    table.add_column("step")
-    table.add_column("ms", justify="right")
+    table = new_table("3. Cost (2 cores, SQLite, in process)", ("step", "ms"))
     table.add_row(f"read {len(rows)} approved passages", f"{(t1 - t0) * 1000:.1f}")
     table.add_row("mine the bank (cold)", f"{(t2 - t1) * 1000:.1f}")
     table.add_row("corpus-state fingerprint (p50)", f"{statistics.median(state_ms):.2f}")
     table.add_row("cached bank for a rehearsal (p50, includes the fingerprint)", f"{statistics.median(cached_ms):.2f}")
     if latencies:
-        ordered = sorted(latencies)
         table.add_row(f"start_rehearsal end to end, p50 of {len(latencies)}", f"{statistics.median(latencies):.1f}")
-        table.add_row("start_rehearsal end to end, p95", f"{ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]:.1f}")
+        table.add_row("start_rehearsal end to end, p95", f"{percentile_floor(latencies, 95):.1f}")
     console.print(table)
     console.print(f"cold mining / cached lookup: x{((t2 - t0) * 1000) / max(statistics.median(cached_ms), 1e-6):.0f}")
     session.close()

@@ -18,7 +18,6 @@ Run: .venv/bin/python -m bench.rehearsal_listening
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import re
@@ -31,10 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.common import new_table, percentile_floor, read_jsonl  # noqa: E402
+
 DATA = ROOT / "bench" / "data" / "rehearsal"
 PITCH_WORDS = 1000
 # The round-judging set's parts, in the order they were written: dev and heldout together before any threshold was
@@ -73,7 +74,7 @@ PITCH_SENTENCES = (
 
 def load(name: str) -> list[dict[str, Any]]:
     """One of the labelled sets, a JSON object a line."""
-    return [json.loads(line) for line in (DATA / name).read_text().splitlines() if line.strip()]
+    return read_jsonl(DATA / name)
 
 
 def ratio(a: int, b: int) -> str:
@@ -90,9 +91,8 @@ def round_judging(console: Console, embed: Any) -> None:
         f"similarity only (>= {ON_POINT})": lambda q, a: (similarity(q, a, embed) or 0.0) >= ON_POINT,
         f"similarity only (>= {OFF_TOPIC})": lambda q, a: (similarity(q, a, embed) or 0.0) >= OFF_TOPIC,
     }
-    table = Table(title="1. Round judging: does the answer address the question? (goal: accuracy >= 85 %)")
-    for col in ("judge", "split", "pairs (yes/no)", "accuracy", "precision", "recall"):
-        table.add_column(col, justify="right" if col != "judge" else "left")
+    table = new_table("1. Round judging: does the answer address the question? (goal: accuracy >= 85 %)",
+                      ("judge", "split", "pairs (yes/no)", "accuracy", "precision", "recall"))
     for name, judge in judges.items():
         for split in (*SPLITS, "all"):
             chosen = [r for r in rows if split == "all" or r["split"] == split]
@@ -114,9 +114,9 @@ def round_judging(console: Console, embed: Any) -> None:
 
 
 def figures(console: Console) -> None:
-    table = Table(title="2. Figures read as written (thousands, times, percentages, money, ranges, dates)")
-    for col in ("part", "sentences", "all figures exactly right", "figure recall", "figure precision"):
-        table.add_column(col, justify="right")
+    table = new_table("2. Figures read as written (thousands, times, percentages, money, ranges, dates)",
+                      ("part", "sentences", "all figures exactly right", "figure recall", "figure precision"),
+                      left=0)
     wrong: list[str] = []
     for part in ("tuning", "fresh"):
         rows = [r for r in load("figures.jsonl") if r.get("split", "tuning") == part]
@@ -146,9 +146,8 @@ def _figure_counts(rows: list[dict[str, Any]], wrong: list[str]) -> tuple[int, i
 def risks(console: Console, embed: Any) -> None:
     from service.rehearsal.pitch import find_risks
 
-    table = Table(title="3. Risks and mitigations recognised in any wording")
-    for col in ("reader", "part", "sentences", "risk P", "risk R", "mitigation P", "mitigation R"):
-        table.add_column(col, justify="right" if col != "reader" else "left")
+    table = new_table("3. Risks and mitigations recognised in any wording",
+                      ("reader", "part", "sentences", "risk P", "risk R", "mitigation P", "mitigation R"))
     for name, model in (("cues + prototype sentences (embedded model)", embed), ("cue patterns only", None)):
         for part in ("tuning", "fresh"):
             rows = [r for r in load("risks.jsonl") if r.get("split", "tuning") == part]
@@ -228,19 +227,15 @@ def latency(console: Console) -> None:
     engine.dispose()
     tmp.cleanup()
 
-    def p95(values: list[float]) -> float:
-        ordered = sorted(values)
-        return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-
     load_avg = os.getloadavg()[0]
-    table = Table(title=f"4. Latency on the demo twin, in process, SQLite ({os.cpu_count()} cores, load average "
-                        f"{load_avg:.1f} at the end; goal p95 <= 1.5 s)")
-    for col in ("step", "runs", "pitch words", "p50 ms", "p95 ms", "max ms"):
-        table.add_column(col, justify="right" if col != "step" else "left")
+    table = new_table(f"4. Latency on the demo twin, in process, SQLite ({os.cpu_count()} cores, load "
+                      f"average {load_avg:.1f} at the end; goal p95 <= 1.5 s)",
+                      ("step", "runs", "pitch words", "p50 ms", "p95 ms", "max ms"))
     table.add_row("start_rehearsal (1,000-word pitch)", str(len(starts)), f"{statistics.median(words):.0f}",
-                  f"{statistics.median(starts):.0f}", f"{p95(starts):.0f}", f"{max(starts):.0f}")
+                  f"{statistics.median(starts):.0f}", f"{percentile_floor(starts, 95):.0f}",
+                  f"{max(starts):.0f}")
     table.add_row("answer_turn (one round)", str(len(turns)), "-", f"{statistics.median(turns):.0f}",
-                  f"{p95(turns):.0f}", f"{max(turns):.0f}")
+                  f"{percentile_floor(turns, 95):.0f}", f"{max(turns):.0f}")
     console.print(table)
     console.print(f"demo twin built in {build_s:.1f} s (not part of the figures)")
 

@@ -37,15 +37,12 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-import math
-import os
 import random
 import re
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -57,10 +54,20 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.common import (  # noqa: E402
+    PG_ADMIN_URL,
+    SHARED,
+    load_average,
+    percentile,
+    postgres_database,
+    print_table,
+    read_jsonl,
+    stop_process,
+    timed,
+)
 from ingestion.model import Limits, ParsedDocument, ParsedPassage  # noqa: E402
 from service.config import load_settings  # noqa: E402
 from service.corpus import store  # noqa: E402
@@ -74,10 +81,8 @@ from service.search.index import fetch_candidates, fetch_candidates_filtered_in_
 from service.search.query import parse_query  # noqa: E402
 from service.search.vectors import EMBED_BATCH, embed_and_store, passages_without_vectors  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 OUT = ROOT / "bench" / "out"
 QUESTIONS = ROOT / "bench" / "data" / "speech_questions.jsonl"
-PG_ADMIN_URL = os.environ.get("UNDERSTUDY_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 EVERYONE = Viewer.public()
 console = Console(width=150)
 results: dict[str, Any] = {}
@@ -104,19 +109,13 @@ def fresh_database(kind: str, workdir: Path, name: str) -> Iterator[Engine]:
             for suffix in ("", "-wal", "-shm"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
         return
-    database = f"understudy_bench_{name}_{uuid.uuid4().hex[:6]}"
-    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{database}"'))
-    engine = make_engine(PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + database)
-    try:
-        upgrade_database(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(name) as url:
+        engine = make_engine(url)
+        try:
+            upgrade_database(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def postgres_available() -> bool:
@@ -130,27 +129,9 @@ def postgres_available() -> bool:
         return False
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))
-    return ordered[index]
-
-
-def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    started = time.perf_counter()
-    value = fn()
-    return value, (time.perf_counter() - started) * 1000
-
-
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    t = Table(title=title, title_justify="left")
-    for i, column in enumerate(columns):
-        t.add_column(column, justify="left" if i == 0 else "right")
-    for row in rows:
-        t.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row])
-    console.print(t)
+    """A table of figures, floats to three decimals."""
+    print_table(console, title, columns, rows, digits=3)
 
 
 def sha(text_: str) -> str:
@@ -334,11 +315,7 @@ def embeddings_endpoint(python: str | None, cache: Path) -> Iterator[str | None]
             raise SystemExit(f"the embeddings server did not start (exit {server.poll()}): {line!r}")
         yield line.split()[-1]
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_process(server, signal.SIGINT, timeout=120)
 
 
 def dense_reranker(base_url: str) -> DenseReranker:
@@ -420,13 +397,6 @@ def warm_dense(reranker: DenseReranker | CachedEmbedder, session: Session, twin:
     return time.perf_counter() - started, len(todo)
 
 
-def load_average() -> str:
-    try:
-        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "?"
-
-
 # Fused-score weights tried (UNDERSTUDY_SEARCH_DENSE_WEIGHT): the product's default (0.8) first, then neighbours.
 EMBEDDED_WEIGHTS = (0.8, 0.5, 0.9)
 DENSE_WEIGHTS = (0.8, 0.5)
@@ -445,7 +415,7 @@ def qmsum_hits(session: Session, corpus: QmsumCorpus, queries: list[tuple[str, s
 
 
 def run_qmsum(workdir: Path, quick: bool, dense_python: str | None = None, embedded: bool = True) -> None:
-    root = DATA / "qmsum"
+    root = SHARED / "qmsum"
     if not root.is_dir():
         console.print(f"[yellow]QMSum skipped: {root} not found[/]")
         return
@@ -601,12 +571,12 @@ def ingest_speeches(session: Session, files: list[tuple[Path, str]], words: int,
 
 
 def run_speech_quality(workdir: Path) -> None:
-    root = DATA / "presidential-speeches"
+    root = SHARED / "presidential-speeches"
     if not root.is_dir() or not QUESTIONS.is_file():
         console.print(f"[yellow]speech quality skipped: {root} or {QUESTIONS} not found[/]")
         return
     files = speech_files(root)
-    questions = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+    questions = read_jsonl(QUESTIONS)
     with fresh_database("sqlite", workdir, "speeches") as engine:
         session = make_session_factory(engine)()
         twins, failed = ingest_speeches(session, files, QMSUM_PASSAGE_WORDS)
@@ -679,14 +649,13 @@ def speed_row(label: str, ours: list[float], base: list[float] | None) -> tuple[
 
 
 def run_speech_speed(workdir: Path, kinds: list[str], embedded: bool = True) -> None:
-    root = DATA / "presidential-speeches"
+    root = SHARED / "presidential-speeches"
     if not root.is_dir():
         console.print(f"[yellow]speech speed skipped: {root} not found[/]")
         return
     files = speech_files(root)
     rng = random.Random(7)
-    questions = ([json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines() if line.strip()]
-                 if QUESTIONS.is_file() else [])
+    questions = [q["question"] for q in read_jsonl(QUESTIONS)] if QUESTIONS.is_file() else []
     rows = []
     record: dict[str, Any] = {}
     embedder: CachedEmbedder | None = None

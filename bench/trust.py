@@ -16,10 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import migrated_database  # noqa: E402
 from service.config import load_settings  # noqa: E402
 from service.corpus import store  # noqa: E402
-from service.db import make_engine, make_session_factory  # noqa: E402
-from service.migrate import upgrade_database  # noqa: E402
 from service.search import search_passages  # noqa: E402
 from service.twin.engine import answer_question  # noqa: E402
 from tests.support.fake_openai import FakeOpenAI  # noqa: E402
@@ -32,12 +31,10 @@ WORDS = ("Halcyon", "acquisition", "freight", "ferry", "lanes", "spring", "deal"
 
 
 def fresh_world(tmp: Path, name: str):
-    engine = make_engine(f"sqlite:///{tmp / name}.db")
-    upgrade_database(engine)
-    factory = make_session_factory(engine)
-    with factory() as session:
+    database = migrated_database(f"sqlite:///{tmp / name}.db")
+    with database.factory() as session:
         seed_trust(session)
-    return engine, factory
+    return database.engine, database.factory
 
 
 def main() -> int:

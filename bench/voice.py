@@ -28,11 +28,14 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from service.twin import voice
-from service.twin.voice import FloatArray
-
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import SHARED, percent  # noqa: E402
+from service.twin import voice  # noqa: E402
+from service.twin.voice import FloatArray  # noqa: E402
+
 WORD_TABLE = ROOT / "service" / "twin" / "data" / "function_words.tsv"
 console = Console(width=140)
 
@@ -48,10 +51,6 @@ TRAIN_SHARE = 0.7
 PEERS_SINCE = "1945-01-01"
 EXCERPT_WORDS = 200
 EXCERPTS_PER_SPEECH = 3
-
-
-def pct(x: float) -> str:
-    return f"{100 * x:.1f} %"
 
 
 def auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
@@ -140,15 +139,15 @@ def run_federalist() -> bool:
         total = sum(n for _, n in tally.values())
         if not disputed_main:
             headline, disputed_main = right / total, disputed
-        table.add_row(label, method, f"{pct(right / total)} ({right}/{total})",
-                      *(f"{pct(r / n)} ({r}/{n})" for r, n in tally.values()),
+        table.add_row(label, method, f"{percent(right / total)} ({right}/{total})",
+                      *(f"{percent(r / n)} ({r}/{n})" for r, n in tally.values()),
                       f"{sum(a == 'Madison' for a in disputed.values())}/{len(disputed)}", f"{seconds:.2f}")
     console.print(table)
     console.print("Disputed papers (Burrows' Delta, 70 words, trained on all undisputed papers): "
                   + ", ".join(f"{n}: {a}" for n, a in disputed_main.items()))
     passed = headline >= FEDERALIST_GOAL
-    console.print(f"Goal ≥ {pct(FEDERALIST_GOAL)} (published {pct(FEDERALIST_PUBLISHED)}): "
-                  f"{pct(headline)} → {'met' if passed else 'NOT met'}\n")
+    console.print(f"Goal ≥ {percent(FEDERALIST_GOAL)} (published {percent(FEDERALIST_PUBLISHED)}): "
+                  f"{percent(headline)} → {'met' if passed else 'NOT met'}\n")
     return passed
 
 
@@ -262,7 +261,7 @@ def run_presidents(speeches: list[Speech], presidents: list[str]) -> bool:
         + ", ".join(f"{p} ({sum(s.president == p for s in chosen)} speeches, {per_president[p]} chunks)"
                     for p in presidents)
         + f". {len(chunks)} chunks from {speeches_with_chunks} speeches of at least {CHUNK_WORDS:,} words"
-        f" (shorter remainders dropped); majority-class chance {pct(max(per_president.values()) / len(chunks))}."
+        f" (shorter remainders dropped); majority-class chance {percent(max(per_president.values()) / len(chunks))}."
     )
     console.print("Each held-out speech's chunks are classified against centroids and z-score statistics from "
                   "the chunks of all other speeches; MFW lists are the most frequent words of those training "
@@ -286,12 +285,12 @@ def run_presidents(speeches: list[Speech], presidents: list[str]) -> bool:
             best = max(best, (accuracy, f"{label}, {method}"))
             if fixed is voice.FUNCTION_WORDS and method == "cosine":
                 product_cosine = accuracy
-            table.add_row(label, method, pct(accuracy), *(pct(r / n) for r, n in tally.values()),
+            table.add_row(label, method, percent(accuracy), *(percent(r / n) for r, n in tally.values()),
                           f"{100 * (accuracy - PRESIDENTS_BASELINE):+.1f} pt", f"{seconds:.2f}")
     console.print(table)
     passed = product_cosine > PRESIDENTS_BASELINE
-    console.print(f"Goal > {pct(PRESIDENTS_BASELINE)}: product list with cosine Delta (what voice_score uses) "
-                  f"{pct(product_cosine)} → {'met' if passed else 'NOT met'}; best {pct(best[0])} ({best[1]}).\n")
+    console.print(f"Goal > {percent(PRESIDENTS_BASELINE)}: product list with cosine Delta (what voice_score uses) "
+                  f"{percent(product_cosine)} → {'met' if passed else 'NOT met'}; best {percent(best[0])} ({best[1]}).\n")
     return passed
 
 
@@ -312,7 +311,7 @@ def run_voice_score(speeches: list[Speech], presidents: list[str]) -> None:
     peers = sorted({s.president for s in speeches if s.date >= PEERS_SINCE and s.president not in presidents})
     peer_speeches = [s for s in speeches if s.president in peers and s.date >= PEERS_SINCE]
     console.print(
-        f"Profile from the earliest {pct(TRAIN_SHARE)} of the president's speeches (build_voice_profile); scored: "
+        f"Profile from the earliest {percent(TRAIN_SHARE)} of the president's speeches (build_voice_profile); scored: "
         f"his remaining speeches (own), every speech of the other four (4 others) and every speech of any other "
         f"president in the collection (all others), whole and as up to {EXCERPTS_PER_SPEECH} evenly spaced "
         f"{EXCERPT_WORDS}-word excerpts per speech (an answer's length). Background: English = general English (the "
