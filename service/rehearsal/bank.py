@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from service.corpus.access import Viewer
 from service.corpus.models import Passage, Source, Twin
 from service.rehearsal.stances import Stance, stances_in
-from service.search.engine import PassageHit
+from service.search import PassageHit
 from service.twin.text import STOPWORDS, sentence_spans, stem, words
 
 QUESTION, CONCERN = "question", "concern"
@@ -133,25 +133,6 @@ class VisibleBank:
         return [i for i in self.items if i.kind == CONCERN]
 
 
-@dataclass(frozen=True)
-class PassageRow:
-    """One approved, current passage with its source's fields, as the miner reads it."""
-
-    passage_id: int
-    source_id: int
-    version: int
-    title: str
-    kind: str
-    date: dt.date | None
-    audience: str
-    ordinal: int
-    locator: str
-    speaker: str | None
-    executive: bool
-    text: str
-    heading: str | None
-
-
 def content_stems(text: str) -> Counter[str]:
     """Stems of a text's content words with counts (no stop words, fillers or bare numbers)."""
     return Counter(stem(w) for w in words(text)
@@ -176,39 +157,34 @@ def substantive(sentence: str, *, min_words: int, min_content: int) -> bool:
     return len(content_stems(sentence)) >= min_content
 
 
-def _hit(row: PassageRow) -> PassageHit:
-    return PassageHit(passage_id=row.passage_id, source_id=row.source_id, source_version=row.version,
-                      title=row.title, kind=row.kind, date=row.date, locator=row.locator, speaker=row.speaker,
-                      executive=row.executive, text=row.text, heading=row.heading, ordinal=row.ordinal, score=0.0)
-
-
-def mine(rows: Iterable[PassageRow]) -> ObjectionBank:
-    """Mine questions (executive turns of transcripts) and concerns (the executive's words anywhere)."""
+def mine(rows: Iterable[tuple[PassageHit, str]]) -> ObjectionBank:
+    """Mine questions (executive turns of transcripts) and concerns (the executive's words anywhere) from
+    passages, each with its source's audience."""
     started = time.perf_counter()
-    by_source: dict[int, list[PassageRow]] = {}
-    for row in rows:
-        by_source.setdefault(row.source_id, []).append(row)
+    by_source: dict[int, list[tuple[PassageHit, str]]] = {}
+    for hit, audience in rows:
+        by_source.setdefault(hit.source_id, []).append((hit, audience))
     items: list[BankItem] = []
     stances: list[Stance] = []
     source_stems: dict[int, Counter[str]] = {}
     source_audience: dict[int, str] = {}
     seen = 0
     for source_id, passages in by_source.items():
-        passages.sort(key=lambda r: r.ordinal)
-        source_audience[source_id] = passages[0].audience
+        passages.sort(key=lambda pair: pair[0].ordinal)
+        source_audience[source_id] = passages[0][1]
         vocabulary: Counter[str] = Counter()
         others: list[str] = []  # the other speakers' turns since the executive last spoke
-        people = _people(passages)
-        for row in passages:
+        people = _people([hit for hit, _ in passages])
+        for hit, audience in passages:
             seen += 1
-            vocabulary.update(content_stems(row.text))
-            if not row.executive:
-                others.append(row.text)
+            vocabulary.update(content_stems(hit.text))
+            if not hit.executive:
+                others.append(hit.text)
                 continue
             prompt = _recent_words(others, PROMPT_TURNS, PROMPT_WORDS)
             others = []
-            items.extend(_mine_passage(row, prompt, people))
-            stances.extend(stances_in(_hit(row), row.audience))
+            items.extend(_mine_passage(hit, audience, prompt, people))
+            stances.extend(stances_in(hit, audience))
         source_stems[source_id] = vocabulary
     return ObjectionBank(items=items, source_stems=source_stems, source_audience=source_audience, stances=stances,
                          built_ms=(time.perf_counter() - started) * 1000, passages_seen=seen)
@@ -220,13 +196,13 @@ def _recent_words(turns: Sequence[str], max_turns: int, max_words: int) -> str:
     return " ".join(parts[-max_words:])
 
 
-def _people(passages: Sequence[PassageRow]) -> dict[str, str]:
+def _people(passages: Sequence[PassageHit]) -> dict[str, str]:
     """The other speakers of a transcript by first name and full name ("Ray" and "Ray Castillo" -> "Ray Castillo")."""
     found: dict[str, str] = {}
-    for row in passages:
-        if row.executive or not row.speaker:
+    for hit in passages:
+        if hit.executive or not hit.speaker:
             continue
-        name = " ".join(part.capitalize() if part.isupper() else part for part in row.speaker.split())
+        name = " ".join(part.capitalize() if part.isupper() else part for part in hit.speaker.split())
         found.setdefault(name.split()[0], name)
         found.setdefault(name, name)
     return found
@@ -244,15 +220,15 @@ def addressed(sentence: str, people: dict[str, str], title: str) -> tuple[str | 
     return (f"asked of {named} in {title}" if named else None), True
 
 
-def _mine_passage(row: PassageRow, prompt: str, people: dict[str, str] | None = None) -> list[BankItem]:
+def _mine_passage(hit: PassageHit, audience: str, prompt: str,
+                  people: dict[str, str] | None = None) -> list[BankItem]:
     """The questions and concerns in one executive passage, each an exact sentence of it."""
     found: list[BankItem] = []
-    hit = _hit(row)
     previous = ""
-    for start, end in sentence_spans(row.text):
-        sentence = row.text[start:end]
+    for start, end in sentence_spans(hit.text):
+        sentence = hit.text[start:end]
         kind = None
-        if row.kind == "transcript" and is_question(sentence):
+        if hit.kind == "transcript" and is_question(sentence):
             if substantive(sentence, min_words=MIN_QUESTION_WORDS, min_content=MIN_QUESTION_CONTENT):
                 kind = QUESTION
         elif CONCERN_RE.search(sentence) and substantive(sentence, min_words=MIN_CONCERN_WORDS, min_content=2):
@@ -260,8 +236,9 @@ def _mine_passage(row: PassageRow, prompt: str, people: dict[str, str] | None = 
         if kind is not None:
             # What the executive was reacting to: the others' turn before, and their own lead-in sentence.
             context = content_stems(prompt) + content_stems(previous)
-            asked_of, standalone = addressed(sentence, people or {}, row.title) if kind == QUESTION else (None, True)
-            found.append(BankItem(kind=kind, text=sentence, hit=hit, audience=row.audience,
+            asked_of, standalone = (addressed(sentence, people or {}, hit.title) if kind == QUESTION
+                                    else (None, True))
+            found.append(BankItem(kind=kind, text=sentence, hit=hit, audience=audience,
                                   stems=content_stems(sentence), prompt_stems=context, key=normal_key(sentence),
                                   context=asked_of, standalone=standalone))
         previous = sentence
@@ -287,8 +264,9 @@ def corpus_state(session: Session, twin: Twin) -> str:
     return digest.hexdigest()
 
 
-def approved_rows(session: Session, twin: Twin) -> list[PassageRow]:
-    """Every passage of the twin's approved, current sources, all audiences, in reading order."""
+def approved_rows(session: Session, twin: Twin) -> list[tuple[PassageHit, str]]:
+    """Every passage of the twin's approved, current sources, all audiences, in reading order, each with its
+    source's audience."""
     result = session.execute(
         select(Passage.id, Passage.source_id, Source.version, Source.title, Source.kind, Source.date,
                Source.audience, Passage.ordinal, Passage.locator, Passage.speaker, Passage.executive,
@@ -298,9 +276,9 @@ def approved_rows(session: Session, twin: Twin) -> list[PassageRow]:
                Source.superseded_by_id.is_(None))
         .order_by(Passage.source_id, Passage.ordinal)
     )
-    return [PassageRow(passage_id=r[0], source_id=r[1], version=r[2], title=r[3], kind=r[4], date=_date(r[5]),
-                       audience=r[6], ordinal=r[7], locator=r[8] or "", speaker=r[9], executive=bool(r[10]),
-                       text=r[11], heading=r[12]) for r in result]
+    return [(PassageHit(passage_id=r[0], source_id=r[1], source_version=r[2], title=r[3], kind=r[4],
+                        date=_date(r[5]), ordinal=r[7], locator=r[8] or "", speaker=r[9],
+                        executive=bool(r[10]), text=r[11], heading=r[12], score=0.0), r[6]) for r in result]
 
 
 def _date(value: object) -> dt.date | None:

@@ -40,7 +40,8 @@ from service.rehearsal.rounds import (
 )
 from service.rehearsal.rubric import Scorecard, rubric_for, score_pitch, speaking_rate
 from service.rehearsal.stances import Embed
-from service.twin.citations import Citation, HitLike, citation_for
+from service.search import PassageHit
+from service.twin.citations import Citation, citation_for
 from service.twin.guardrails import refused_topic
 from service.twin.persona import PersonaSettings, persona_settings
 from service.twin.text import jaccard, words
@@ -58,9 +59,9 @@ class Citations:
 
     def __init__(self) -> None:
         self._items: dict[tuple[int, str], Citation] = {}
-        self.hits: list[HitLike] = []
+        self.hits: list[PassageHit] = []
 
-    def cite(self, hit: HitLike, quote: str) -> Citation:
+    def cite(self, hit: PassageHit, quote: str) -> Citation:
         key = (hit.passage_id, quote)
         if key not in self._items:
             self._items[key] = citation_for(len(self._items) + 1, hit, quote)

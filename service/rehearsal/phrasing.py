@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.config import Settings
+from service.search import PassageHit
 from service.twin import llm
-from service.twin.citations import Citation, HitLike
+from service.twin.citations import Citation
 from service.twin.persona import PersonaSettings
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def rehearsal_system_prompt(persona: PersonaSettings, title: str) -> str:
 
 
 def phrase_reaction(settings: Settings, persona: PersonaSettings, title: str, task: str,
-                    hits: Sequence[HitLike]) -> Phrased:
+                    hits: Sequence[PassageHit]) -> Phrased:
     """Ask the model to phrase the reaction from the numbered passages; check it as answers are checked."""
     if not hits:
         return Phrased(None, [], "no_sources")

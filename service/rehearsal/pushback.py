@@ -31,7 +31,7 @@ from service.rehearsal.stances import (
 from service.rehearsal.stances import (
     contradictions as stance_contradictions,
 )
-from service.search.engine import PassageHit
+from service.search import PassageHit
 from service.twin.background import stem_frequency
 from service.twin.persona import PersonaSettings
 from service.twin.text import sentence_spans, stem, words

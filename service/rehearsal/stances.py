@@ -27,7 +27,7 @@ from service.rehearsal.readings import (
     polarity,
     reading,
 )
-from service.search.engine import PassageHit
+from service.search import PassageHit
 from service.twin.text import sentence_spans, words
 
 MIN_STANCE_WORDS = 5

@@ -4,13 +4,13 @@ from service.search.dense import DenseReranker, reranker_for
 from service.search.engine import (
     DEFAULT_CANDIDATES,
     Neighbour,
-    PassageHit,
     batch_record,
     neighbours,
     parse_batch,
     search_as_configured,
     search_passages,
 )
+from service.search.hits import PassageHit
 from service.search.query import ParsedQuery, parse_query
 from service.search.rank import DEFAULT_WEIGHTS, RankWeights
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 from collections.abc import Iterable, Sequence
@@ -17,6 +16,7 @@ from service.corpus.access import Viewer
 from service.corpus.models import Twin
 from service.errors import BadInput
 from service.search.dense import DenseReranker, reranker_for
+from service.search.hits import PassageHit
 from service.search.index import (
     Candidate,
     document_frequencies,
@@ -37,34 +37,6 @@ DENSE_POOL = 50
 MAX_DENSE_POOL = 3200
 # Candidates without a stored vector that the embedded model embeds during a search (about 8 ms each).
 EMBED_ON_THE_FLY = 8
-
-
-@dataclass(frozen=True)
-class PassageHit:
-    """One passage found for a query, with what a citation needs and its relevance (0 to 1)."""
-
-    passage_id: int
-    source_id: int
-    source_version: int
-    title: str
-    kind: str
-    date: dt.date | None
-    locator: str
-    speaker: str | None
-    executive: bool
-    text: str
-    heading: str | None
-    ordinal: int
-    score: float
-    # Cosine similarity of the query to the passage by meaning, when a semantic scorer ranked it.
-    similarity: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form used by `understudy search --json` and the API."""
-        return {"source_id": self.source_id, "title": self.title,
-                "date": self.date.isoformat() if self.date else None, "locator": self.locator,
-                "speaker": self.speaker, "executive": self.executive, "text": self.text,
-                "score": round(self.score, 4), "passage_id": self.passage_id, "ordinal": self.ordinal}
 
 
 def _hit(c: Candidate, score: float, similarity: float | None = None) -> PassageHit:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
+from service.search import PassageHit
 from service.twin.guardrails import injection_flags
 from service.twin.text import (
     STOPWORDS,
@@ -38,39 +38,6 @@ LEAK_NGRAM = 8
 EXFILTRATION_RE = re.compile(r"!\[|\]\(|https?://|\bwww\.|<\s*[!@#/a-zA-Z]", re.IGNORECASE)
 
 
-class HitLike(Protocol):
-    """What a composer needs of a search hit (service.search.PassageHit has all of it)."""
-
-    @property
-    def passage_id(self) -> int: ...
-    @property
-    def source_id(self) -> int: ...
-    @property
-    def source_version(self) -> int: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def date(self) -> dt.date | None: ...
-    @property
-    def locator(self) -> str: ...
-    @property
-    def speaker(self) -> str | None: ...
-    @property
-    def executive(self) -> bool: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def heading(self) -> str | None: ...
-    @property
-    def ordinal(self) -> int: ...
-    @property
-    def score(self) -> float: ...
-    @property
-    def similarity(self) -> float | None: ...
-
-
 @dataclass
 class Citation:
     """One numbered source of an answer: where it is and the exact words relied on."""
@@ -90,7 +57,7 @@ class Citation:
                 "version": self.version}
 
 
-def citation_for(n: int, hit: HitLike, quote: str) -> Citation:
+def citation_for(n: int, hit: PassageHit, quote: str) -> Citation:
     """A citation of a hit under number n with the words relied on."""
     return Citation(n=n, source_id=hit.source_id, title=hit.title,
                     date=hit.date.isoformat() if hit.date else None, locator=hit.locator, quote=quote,

@@ -20,7 +20,6 @@ from service.corpus.models import Correction, Twin
 from service.errors import BadInput
 from service.search import PassageHit, reranker_for
 from service.search.memory import VectorMemory
-from service.twin.citations import HitLike
 from service.twin.extractive import Composed, cited_answer, no_answer, quotable_sentences
 from service.twin.guardrails import Refusal, passage_topic, refused_topic
 from service.twin.persona import PersonaSettings, persona_settings
@@ -48,7 +47,7 @@ class CorrectionMatch:
     question: str
     similarity: float
     framing: str = ""
-    hits: list[HitLike] = field(default_factory=list)
+    hits: list[PassageHit] = field(default_factory=list)
     refusal: Refusal | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -100,10 +99,8 @@ def similarities(settings: Settings, question: str, rows: Sequence[Correction],
 
 
 def _hit(live: stored.LivePassage) -> PassageHit:
-    p, src = live.passage, live.source
-    return PassageHit(passage_id=p.id, source_id=src.id, source_version=src.version, title=src.title, kind=src.kind,
-                      date=src.date, locator=p.locator, speaker=p.speaker, executive=p.executive, text=p.text,
-                      heading=p.heading, ordinal=p.ordinal, score=1.0, similarity=None)
+    """A correction's passage as a hit: a curator chose it, so it scores 1."""
+    return PassageHit.of(live.passage, live.source, score=1.0)
 
 
 def find(session: Session, settings: Settings, twin: Twin, question: str, viewer: Viewer,
@@ -132,7 +129,7 @@ def find(session: Session, settings: Settings, twin: Twin, question: str, viewer
         if len(live) < len(row.passage_ids or []):
             continue  # a passage it relies on left the corpus: retired with its source
         subjects = {lp.source.id: str((lp.source.meta or {}).get("subject") or "") for lp in live.values()}
-        hits: list[HitLike] = [
+        hits: list[PassageHit] = [
             _hit(live[int(pid)]) for pid in row.passage_ids
             if viewer.sees(live[int(pid)].source.audience)
             and passage_topic(persona, title=live[int(pid)].source.title, heading=live[int(pid)].passage.heading,

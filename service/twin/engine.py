@@ -19,10 +19,10 @@ from service.corpus import store
 from service.corpus.access import Viewer
 from service.corpus.models import Interaction, Twin
 from service.errors import BadInput, TwinUnavailable, check_storable
-from service.search import reranker_for, search_as_configured
+from service.search import PassageHit, reranker_for, search_as_configured
 from service.search.index import document_frequencies
 from service.twin import corrections, llm, positions, profile_jobs  # noqa: F401  (profile_jobs: rebuilds follow corpus changes)
-from service.twin.citations import Citation, HitLike
+from service.twin.citations import Citation
 from service.twin.extractive import (
     Composed,
     TermStats,
@@ -101,7 +101,7 @@ class _Prepared:
     history: list[tuple[str, str]]
     started: float
     refusal: Any = None
-    hits: list[HitLike] = field(default_factory=list)
+    hits: list[PassageHit] = field(default_factory=list)
     stats: TermStats | None = None
     search_query: str = ""
     flags: list[str] = field(default_factory=list)
@@ -199,7 +199,7 @@ def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: V
 
 
 def _stream_llm(session: Session, settings: Settings, prepared: _Prepared, viewer: Viewer, channel: str,
-                client: OpenAI, messages: list[dict[str, str]], hits: list[HitLike], extractive: Composed,
+                client: OpenAI, messages: list[dict[str, str]], hits: list[PassageHit], extractive: Composed,
                 recorded: Callable[[], None]) -> Iterator[dict[str, Any]]:
     """The model's answer, one checked piece at a time, over an interaction row written before the first piece."""
     pending = Composed(answer="", citations=[], grounded=True, grounding=0.0, segments=[])
@@ -289,13 +289,13 @@ def _prepare(session: Session, settings: Settings, twin_slug: str, question: str
     return prepared
 
 
-def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: Viewer) -> list[HitLike]:
+def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: Viewer) -> list[PassageHit]:
     found = search_as_configured(session, settings, prepared.twin, prepared.search_query, viewer,
                                  k=max(settings.search_k, 1), executive_only=True)
     subjects = store.source_subjects(session, {h.source_id for h in found})
     # Refused topics bind the passages offered too, not only the question.
-    hits: list[HitLike] = [h for h in found if passage_topic(prepared.persona, title=h.title, heading=h.heading,
-                                                             subject=subjects.get(h.source_id, ""), text=h.text) is None]
+    hits = [h for h in found if passage_topic(prepared.persona, title=h.title, heading=h.heading,
+                                              subject=subjects.get(h.source_id, ""), text=h.text) is None]
     if hits:
         prepared.stats = term_stats(session, prepared.search_query)
     return hits
@@ -333,7 +333,7 @@ def _exact_rare_frequencies(session: Session, terms: dict[str, str], estimated: 
     return {s: int(n) for (s, _), n in zip(rare, row, strict=True)}
 
 
-def _llm_hits(hits: Sequence[HitLike]) -> list[HitLike]:
+def _llm_hits(hits: Sequence[PassageHit]) -> list[PassageHit]:
     """The passages the model is given: the executive's own, best first."""
     return [h for h in hits if h.executive]
 
@@ -350,7 +350,7 @@ def _voice(persona: PersonaSettings, text: str) -> float | None:
 
 
 def _record(session: Session, prepared: _Prepared, viewer: Viewer, channel: str, composed: Composed, mode: str,
-            refused: str | None, *, offered: Sequence[HitLike] | None = None,
+            refused: str | None, *, offered: Sequence[PassageHit] | None = None,
             row: Interaction | None = None) -> Interaction:
     """Write the interaction row (or bring an early one up to date) with what the answer stands on."""
     voice = _voice(prepared.persona, composed.answer) if mode == "llm" and composed.grounded else None
@@ -378,7 +378,7 @@ def _record(session: Session, prepared: _Prepared, viewer: Viewer, channel: str,
 
 def _final(session: Session, prepared: _Prepared, viewer: Viewer, channel: str, composed: Composed, mode: str,
            fallback_reason: str | None, *, refused: str | None = None,
-           offered: Sequence[HitLike] | None = None, row: Interaction | None = None) -> dict[str, Any]:
+           offered: Sequence[PassageHit] | None = None, row: Interaction | None = None) -> dict[str, Any]:
     """Record the interaction and build the closing event."""
     row = _record(session, prepared, viewer, channel, composed, mode, refused, offered=offered, row=row)
     voice, latency_ms = row.voice_score, row.latency_ms

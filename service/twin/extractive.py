@@ -11,9 +11,10 @@ from typing import Protocol
 
 import numpy as np
 
+from service.search import PassageHit
 from service.search.memory import VectorMemory
 from service.twin.background import floor_frequency, stem_frequency
-from service.twin.citations import Citation, HitLike, citation_for
+from service.twin.citations import Citation, citation_for
 from service.twin.guardrails import injection_flags
 from service.twin.persona import ASIDE_RE, PersonaSettings
 from service.twin.text import (
@@ -53,7 +54,7 @@ DEFAULT_ORDER = "discourse"
 class Candidate:
     """A sentence of an executive passage that may go into an answer."""
 
-    hit: HitLike
+    hit: PassageHit
     rank: int
     start: int
     end: int
@@ -73,7 +74,7 @@ class Composed:
     grounded: bool
     grounding: float
     segments: list[str] = field(default_factory=list)
-    used: list[HitLike] = field(default_factory=list)
+    used: list[PassageHit] = field(default_factory=list)
     evidence: Evidence | None = None
 
 
@@ -146,7 +147,8 @@ def _field_stems(title: str, heading: str | None) -> frozenset[str]:
     return frozenset(stem_set_with_compounds(f"{title} {heading or ''}"))
 
 
-def candidates(question: str, hits: Sequence[HitLike], *, stats: TermStats | None = None) -> list[Candidate]:
+def candidates(question: str, hits: Sequence[PassageHit], *,
+               stats: TermStats | None = None) -> list[Candidate]:
     """Scored sentences of the executive's passages that share at least one term with the question."""
     weights = term_weights(query_terms(question), stats)
     if not weights:
@@ -240,8 +242,8 @@ def arrange(chosen: Sequence[Candidate], order: str = DEFAULT_ORDER) -> list[Can
     return sorted(chosen, key=lambda c: (-best_by_source[c.hit.source_id], c.hit.source_id, c.hit.ordinal, c.start))
 
 
-def compose_extractive(question: str, hits: Sequence[HitLike], persona: PersonaSettings, *, threshold: float,
-                       stats: TermStats | None = None, order: str | None = None,
+def compose_extractive(question: str, hits: Sequence[PassageHit], persona: PersonaSettings, *,
+                       threshold: float, stats: TermStats | None = None, order: str | None = None,
                        max_sentences: int = MAX_SENTENCES, max_words: int = MAX_WORDS) -> Composed:
     """The executive's own sentences that answer, each followed by [n]; the no-answer message below threshold."""
     chosen = select(candidates(question, hits, stats=stats), max_sentences=max_sentences, max_words=max_words)
@@ -255,7 +257,7 @@ class Quoted(Protocol):
     """A sentence chosen for an answer: where it is in which passage."""
 
     @property
-    def hit(self) -> HitLike: ...
+    def hit(self) -> PassageHit: ...
     @property
     def start(self) -> int: ...
     @property
@@ -364,7 +366,7 @@ EVIDENCE_BIAS = -4.34
 
 @dataclass
 class _Sentence:
-    hit: HitLike
+    hit: PassageHit
     rank: int
     index: int
     start: int
@@ -398,7 +400,7 @@ def sentence_vectors(scorer: SentenceScorer, texts: list[str]) -> np.ndarray:
     return SENTENCE_VECTORS.vectors(scorer.embed, texts)
 
 
-def quotable_sentences(hits: Sequence[HitLike], limit: int = MEANING_PASSAGES) -> list[_Sentence]:
+def quotable_sentences(hits: Sequence[PassageHit], limit: int = MEANING_PASSAGES) -> list[_Sentence]:
     """The sentences of the best `limit` executive passages that can stand as the executive's words."""
     found: list[_Sentence] = []
     executive = [h for h in hits if h.executive][:limit]
@@ -413,7 +415,7 @@ def quotable_sentences(hits: Sequence[HitLike], limit: int = MEANING_PASSAGES) -
     return found
 
 
-def evidence_for(question: str, hits: Sequence[HitLike], scorer: SentenceScorer, *,
+def evidence_for(question: str, hits: Sequence[PassageHit], scorer: SentenceScorer, *,
                  stats: TermStats | None = None) -> tuple[Evidence, list[_Sentence]]:
     """How well the passages answer the question by meaning and by terms, and their sentences scored."""
     pool = quotable_sentences(hits)
@@ -484,8 +486,8 @@ def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS) -> list
     return run
 
 
-def compose_by_meaning(question: str, hits: Sequence[HitLike], persona: PersonaSettings, scorer: SentenceScorer,
-                       *, threshold: float, stats: TermStats | None = None,
+def compose_by_meaning(question: str, hits: Sequence[PassageHit], persona: PersonaSettings,
+                       scorer: SentenceScorer, *, threshold: float, stats: TermStats | None = None,
                        max_words: int = MAX_WORDS) -> Composed:
     """The executive's own sentences that answer the question by meaning, one run from one or two sources in
     their order, each followed by [n]; the no-answer message when the evidence is below `threshold`."""

@@ -22,8 +22,8 @@ from service.rehearsal.claims import claim_sentences, is_run_in_title, pitch_cla
 from service.rehearsal.ranking import rank_items
 from service.rehearsal.readings import polarity, reading
 from service.rehearsal.stances import heading_sides, is_stance, said_as_contrast
+from service.search import PassageHit
 from service.search.dense import reranker_for
-from service.search.engine import PassageHit
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "dana-reyes"
 DISPATCH_MEMO = "Dispatch Assist: Assistive, Not Automatic"

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from service.twin.citations import HitLike
+from service.search import PassageHit
 from service.twin.extractive import quotable_sentences, sentence_vectors
 from service.twin.positions.detect import differs
 from service.twin.text import content_stems, jaccard
@@ -56,7 +56,7 @@ Revisions = frozenset[tuple[int, int]]
 class Statement:
     """What one dated source says on the point: its best sentences for the question, in reading order."""
 
-    hit: HitLike
+    hit: PassageHit
     spans: tuple[tuple[int, int], ...]
     relevance: float
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
@@ -143,7 +143,7 @@ class _Pool:
         return SAME_POINT if self.vectors is not None else SAME_POINT_WORDS
 
 
-def sentence_pool(question: str, hits: Sequence[HitLike], scorer: Scorer | None) -> _Pool:
+def sentence_pool(question: str, hits: Sequence[PassageHit], scorer: Scorer | None) -> _Pool:
     """The dated executive sentences of the hits, scored against the question."""
     pool = [s for s in quotable_sentences(hits, len(hits)) if s.hit.date is not None]
     if not pool:
@@ -156,8 +156,9 @@ def sentence_pool(question: str, hits: Sequence[HitLike], scorer: Scorer | None)
     return _Pool(pool, None, [len(wanted & set(content_stems(s.text))) / (len(wanted) or 1) for s in pool])
 
 
-def find_change(question: str, hits: Sequence[HitLike], scorer: Scorer | None, *, anchor_source: int | None = None,
-                revisions: Revisions = frozenset(), floor: float | None = None) -> PositionChange | None:
+def find_change(question: str, hits: Sequence[PassageHit], scorer: Scorer | None, *,
+                anchor_source: int | None = None, revisions: Revisions = frozenset(),
+                floor: float | None = None) -> PositionChange | None:
     """The change of position on the question's point among the hits' dated sources, or None.
 
     The anchor is the source the answer stands on (its first citation), else the one closest to the question; its

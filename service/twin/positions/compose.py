@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from service.twin.citations import Citation, CitedSentence, HitLike, citation_for
+from service.search import PassageHit
+from service.twin.citations import Citation, CitedSentence, citation_for
 from service.twin.extractive import Composed
 from service.twin.outcome import LLMOutcome
 from service.twin.persona import PersonaSettings
@@ -28,7 +29,7 @@ def when(date: dt.date, others: Iterable[dt.date] = ()) -> str:
     return f"{date.day} {date:%B %Y}" if same_month else f"{date:%B %Y}"
 
 
-def source_label(hit: HitLike, others: Iterable[dt.date] = ()) -> str:
+def source_label(hit: PassageHit, others: Iterable[dt.date] = ()) -> str:
     """"the March 2026 memo" (the kind of source, dated)."""
     assert hit.date is not None
     return f"the {when(hit.date, others)} {KIND_NAMES.get(hit.kind, 'note')}"
@@ -82,7 +83,7 @@ def shown(change: PositionChange | None, composed: Composed) -> dict[str, Any] |
 
 # --- the model's answer ----------------------------------------------------------------------------------------
 
-def dated_text(hit: HitLike) -> str:
+def dated_text(hit: PassageHit) -> str:
     """A passage as a model's sentences are checked against it: its words and its source's date and kind, so that
     "As of the March 2026 memo, …" is supported by the passage it cites."""
     if hit.date is None:
@@ -90,7 +91,7 @@ def dated_text(hit: HitLike) -> str:
     return f"{hit.text}\n{hit.date.day} {hit.date:%B %Y} {KIND_NAMES.get(hit.kind, 'note')}"
 
 
-def order_for_model(hits: Sequence[HitLike], change: PositionChange | None) -> list[HitLike]:
+def order_for_model(hits: Sequence[PassageHit], change: PositionChange | None) -> list[PassageHit]:
     """The passages as numbered for the model: the newest position's just before the earlier ones'."""
     if change is None:
         return list(hits)
@@ -102,7 +103,7 @@ def order_for_model(hits: Sequence[HitLike], change: PositionChange | None) -> l
     return before + wanted + rest[len(before):]
 
 
-def numbers_of(change: PositionChange, hits: Sequence[HitLike]) -> tuple[int, list[int]] | None:
+def numbers_of(change: PositionChange, hits: Sequence[PassageHit]) -> tuple[int, list[int]] | None:
     """The [n] of the newest position and of the earlier ones among the numbered passages, or None."""
     index = {h.passage_id: n for n, h in enumerate(hits, start=1)}
     newest = index.get(change.newest.hit.passage_id)
@@ -116,7 +117,8 @@ RULE = ("6. When sources of different dates take different positions on the poin
         "current position: give it first, saying its date, then the earlier one with its date, citing both.")
 
 
-def instruct(messages: list[dict[str, str]], change: PositionChange | None, hits: Sequence[HitLike]) -> None:
+def instruct(messages: list[dict[str, str]], change: PositionChange | None,
+             hits: Sequence[PassageHit]) -> None:
     """Tell the model which numbered sources disagree over time and which is current (in place)."""
     numbers = numbers_of(change, hits) if change is not None else None
     if change is None or numbers is None:
@@ -142,7 +144,7 @@ def instruct(messages: list[dict[str, str]], change: PositionChange | None, hits
     messages[-1]["content"] = (last[:at] + "\n\n" + note + last[at:]) if at >= 0 else last + "\n\n" + note
 
 
-def order_problem(change: PositionChange | None, hits: Sequence[HitLike],
+def order_problem(change: PositionChange | None, hits: Sequence[PassageHit],
                   kept: Sequence[CitedSentence]) -> str | None:
     """Why a model's checked sentences (so far) misstate dated positions: the earlier one cited before the current one
     (`position_order`), or without its date (`position_undated`)."""
@@ -162,15 +164,15 @@ def order_problem(change: PositionChange | None, hits: Sequence[HitLike],
     return None
 
 
-def order_check(change: PositionChange | None, hits: Sequence[HitLike]) -> Callable[[Sequence[CitedSentence]],
-                                                                                     str | None] | None:
+def order_check(change: PositionChange | None,
+                hits: Sequence[PassageHit]) -> Callable[[Sequence[CitedSentence]], str | None] | None:
     """The check a streamed model answer passes piece by piece, or None when no position changed."""
     if change is None or numbers_of(change, hits) is None:
         return None
     return lambda kept: order_problem(change, hits, kept)
 
 
-def complete(composed: Composed, change: PositionChange | None, hits: Sequence[HitLike],
+def complete(composed: Composed, change: PositionChange | None, hits: Sequence[PassageHit],
              kept: Sequence[CitedSentence]) -> tuple[Composed, str]:
     """A checked model answer that gave the current position without the earlier one: the earlier one added in
     the executive's own words, cited. Returns the answer and the text added ("" when nothing was)."""
@@ -210,7 +212,7 @@ def basis_label(kind: str, possessive: str = "their") -> str:
     return BASIS_LABELS.get(kind, BASIS_LABELS["no_answer"]).replace("{whose}", possessive)
 
 
-def checked(outcome: LLMOutcome, change: PositionChange | None, hits: Sequence[HitLike]) -> LLMOutcome:
+def checked(outcome: LLMOutcome, change: PositionChange | None, hits: Sequence[PassageHit]) -> LLMOutcome:
     """A model's checked answer with positions in order (the earlier cited first fails it: `position_order`) and the
     earlier position added when the model left it out."""
     composed = outcome.composed

@@ -20,7 +20,6 @@ from service.corpus.models import Passage, Source
 from service.corpus.revisions import marked_pairs
 from service.search import PassageHit, reranker_for
 from service.search.vectors import embedding_text, load_stored_vectors
-from service.twin.citations import HitLike
 from service.twin.extractive import Composed, quotable_sentences
 from service.twin.persona import PersonaSettings
 from service.twin.positions.change import (
@@ -45,14 +44,12 @@ def _passage_hits(session: Session, twin_id: int, source_ids: Iterable[int], vie
                Source.superseded_by_id.is_(None), Source.audience.in_(sorted(viewer.audiences)),
                Passage.executive.is_(True))
         .order_by(Source.id, Passage.ordinal))
-    return [PassageHit(passage_id=p.id, source_id=s.id, source_version=s.version, title=s.title, kind=s.kind,
-                       date=s.date, locator=p.locator, speaker=p.speaker, executive=p.executive, text=p.text,
-                       heading=p.heading, ordinal=p.ordinal, score=0.0) for p, s in rows]
+    return [PassageHit.of(p, s) for p, s in rows]
 
 
-def apply(session: Session, settings: Settings, twin_id: int, question: str, hits: list[HitLike],
+def apply(session: Session, settings: Settings, twin_id: int, question: str, hits: list[PassageHit],
           persona: PersonaSettings, composed: Composed,
-          viewer: Viewer) -> tuple[list[HitLike], Composed, PositionChange | None]:
+          viewer: Viewer) -> tuple[list[PassageHit], Composed, PositionChange | None]:
     """The engine's hook: the change of position on the question's point, if any, and the answer that says it.
 
     Passages of later sources a curator marked as revising a found source join the pool; the one giving the newest
@@ -157,10 +154,7 @@ def _passage_vectors(session: Session, scorer: Any, hits: Sequence[PassageHit]) 
 
 def _passage_hits_any(session: Session, source: Source) -> list[PassageHit]:
     """A source's own passages as hits, whatever its status (a curator reads any source they may see)."""
-    return [PassageHit(passage_id=p.id, source_id=source.id, source_version=source.version, title=source.title,
-                       kind=source.kind, date=source.date, locator=p.locator, speaker=p.speaker,
-                       executive=p.executive, text=p.text, heading=p.heading, ordinal=p.ordinal, score=0.0)
-            for p in source.passages]
+    return [PassageHit.of(p, source) for p in source.passages]
 
 
 def revision_report(session: Session, settings: Settings, source: Source, viewer: Viewer, *,
