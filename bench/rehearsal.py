@@ -316,9 +316,8 @@ def fit_clash_weights(session: Any, settings: Any, slug: str, viewer: Any, pitch
                       percent(new["recall"]))
     console.print(table)
     console.print(f"in use: {st.DEFAULT_CLASH}")
-    curve = Table(title="The weights in use, at thresholds around theirs (recall / precision)")
-    for col in ("threshold", "dev", "held-out", "fresh"):
-        curve.add_column(col, justify="right")
+    curve = new_table("The weights in use, at thresholds around theirs (recall / precision)",
+                      ("threshold", "dev", "held-out", "fresh"), left=0)
     in_use = {split: first_clashes(st.DEFAULT_CLASH, split) for split in ("dev", "heldout", "fresh")}
     for threshold in np.arange(st.DEFAULT_CLASH.threshold - 0.1, st.DEFAULT_CLASH.threshold + 0.11, 0.02):
         cells = [at(float(threshold), in_use[split]) for split in ("dev", "heldout", "fresh")]
