@@ -164,7 +164,7 @@ def run(settings: Any, factory: Any, files: dict[int, str], questions: list[dict
     from service.db import session_scope
     from service.twin import extractive
     from service.twin.engine import answer_question
-    from service.twin.text import content_stems, jaccard
+    from textkit.words import content_stems, jaccard
 
     viewer = Viewer.public()
     outcomes: list[Outcome] = []
@@ -221,7 +221,7 @@ def cited_sentences(answer: str) -> list[tuple[str, list[int]]]:
         out.append((text, numbers))
     if out:
         # The first match starts at the framing line; keep only the quoted sentence after it.
-        from service.twin.text import sentences
+        from textkit.sentences import sentences
         first_sentences = sentences(out[0][0])
         if len(first_sentences) > 1:
             out[0] = (first_sentences[-1], out[0][1])

@@ -94,7 +94,7 @@ def best_passages(session: Any, source_id: int, item: dict[str, Any], settings: 
 
     from service.corpus.models import Passage
     from service.search import reranker_for
-    from service.twin.text import content_stems
+    from textkit.words import content_stems
 
     rows = list(session.execute(select(Passage.id, Passage.text).where(Passage.source_id == source_id,
                                                                         Passage.executive.is_(True))

@@ -188,7 +188,7 @@ def run_pitches(args: argparse.Namespace, console: Any) -> None:
     from service.rehearsal.engine import _usable_bank
     from service.search.dense import reranker_for
     from service.twin.persona import persona_settings
-    from service.twin.text import sentences
+    from textkit.sentences import sentences
 
     pitches = load_pitches()
     fresh = load_pitches(FRESH_PITCHES)
@@ -365,7 +365,10 @@ def run_qmsum(args: argparse.Namespace) -> int:
     from service.rehearsal.bank import BANKS, QUESTION, approved_rows, corpus_state, mine
     from service.rehearsal.ranking import DEFAULT_WEIGHTS, RankWeights, rank_items
     from service.search.dense import reranker_for
-    from service.twin.text import STOPWORDS, sentences, stem, words
+    from textkit.sentences import sentences
+    from textkit.stems import stem
+    from textkit.stopwords import CONTENT_STOP_WORDS
+    from textkit.words import words
 
     console = Console(width=max(Console().width, 150))
     meetings = load_meetings(args.split, args.limit)
@@ -426,7 +429,7 @@ def run_qmsum(args: argparse.Namespace) -> int:
 
     # --- 2. relevance -------------------------------------------------------------------------------------
     def content_stems(text: str) -> Counter[str]:
-        return Counter(stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1 and not w.isdigit())
+        return Counter(stem(w) for w in words(text) if w not in CONTENT_STOP_WORDS and len(w) > 1 and not w.isdigit())
 
     cases = []
     for source_id, meeting in source_of.items():

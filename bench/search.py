@@ -625,11 +625,12 @@ def question_from(words: Sequence[str], rng: random.Random) -> str:
 
 def sample_queries(texts: Sequence[str], n: int, rng: random.Random) -> list[str]:
     """Questions in the second person built from 2-5 content words of random passages."""
-    from service.search.query import STOP_WORDS, words_of
+    from textkit.stopwords import SEARCH_STOP_WORDS
+    from textkit.words import index_words
 
     queries: list[str] = []
     while len(queries) < n:
-        words = [w for w in words_of(rng.choice(texts)) if w not in STOP_WORDS and len(w) > 2 and w.isalpha()]
+        words = [w for w in index_words(rng.choice(texts)) if w not in SEARCH_STOP_WORDS and len(w) > 2 and w.isalpha()]
         if len(words) >= 2:
             queries.append(question_from(rng.sample(words, min(len(words), rng.randint(2, 5))), rng))
     return queries
@@ -727,11 +728,11 @@ _SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
 
 
 def synthetic_vocabulary(size: int, rng: random.Random) -> list[str]:
-    from service.search.query import STOP_WORDS
+    from textkit.stopwords import SEARCH_STOP_WORDS
 
     head = ["the", "of", "and", "to", "a", "in", "is", "that", "for", "it", "we", "our", "on", "with", "as", "be",
             "this", "are", "have", "not", "will", "by", "at", "from", "you", "i", "they", "but", "or", "all"]
-    words = head + sorted(STOP_WORDS - set(head))
+    words = head + sorted(SEARCH_STOP_WORDS - set(head))
     seen = set(words)
     while len(words) < size:
         word = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4)))
@@ -804,13 +805,13 @@ def synthetic_queries(corpus: dict[str, Any], n: int, rng: random.Random) -> lis
     """Questions whose content words follow the corpus's own word distribution (stop words left for the parser)."""
     import numpy as np
 
-    from service.search.query import STOP_WORDS
+    from textkit.stopwords import SEARCH_STOP_WORDS
 
     vocab, cdf = corpus["vocab"], corpus["cdf"]
     queries: list[str] = []
     while len(queries) < n:
         picks = [vocab[int(np.searchsorted(cdf, rng.random()))] for _ in range(12)]
-        content = [w for w in picks if w not in STOP_WORDS][: rng.randint(2, 5)]
+        content = [w for w in picks if w not in SEARCH_STOP_WORDS][: rng.randint(2, 5)]
         if len(content) >= 2:
             queries.append(question_from(content, rng))
     return queries

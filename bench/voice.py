@@ -35,6 +35,7 @@ if str(ROOT) not in sys.path:
 from bench.common import SHARED, percent  # noqa: E402
 from service.twin import voice  # noqa: E402
 from service.twin.voice import FloatArray  # noqa: E402
+from textkit.words import word_tokens  # noqa: E402
 
 WORD_TABLE = ROOT / "service" / "twin" / "data" / "function_words.tsv"
 console = Console(width=140)
@@ -84,7 +85,7 @@ class Paper:
 def load_federalist() -> tuple[list[Paper], list[str]]:
     csv.field_size_limit(sys.maxsize)
     with (SHARED / "federalist" / "labels.tsv").open(encoding="utf-8", newline="") as handle:
-        papers = [Paper(row[0], row[1], voice.tokenize(row[2])) for row in csv.reader(handle, delimiter="\t")]
+        papers = [Paper(row[0], row[1], word_tokens(row[2])) for row in csv.reader(handle, delimiter="\t")]
     words = (SHARED / "federalist" / "function_words.txt").read_text(encoding="utf-8").split()
     return papers, words
 
@@ -167,7 +168,7 @@ def load_speeches() -> list[Speech]:
     for path in sorted((SHARED / "presidential-speeches").glob("*.txt")):
         head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
         president = head.split(":", 1)[1].strip()
-        speeches.append(Speech(path.name[:10], president, body, voice.tokenize(body)))
+        speeches.append(Speech(path.name[:10], president, body, word_tokens(body)))
     return speeches
 
 

@@ -8,85 +8,16 @@ from collections.abc import Iterable, Sequence
 
 from ingestion.model import IngestError, Limits, ParsedPassage
 from ingestion.parsers import Block
+from textkit.sentences import wrapped_sentence_spans
 
 # A passage shorter than this carries its neighbours' words as retrieval context.
 SHORT_PASSAGE_WORDS = 25
 # A "sentence" longer than this many passages (an unpunctuated caption dump) is cut at clause marks.
 RUN_ON_FACTOR = 3
 
-# Abbreviations whose period never ends a sentence.
-_ALWAYS_ABBREVIATIONS = frozenset(
-    ["mr", "mrs", "ms", "messrs", "mme", "mlle", "dr", "prof", "rev", "hon", "sen", "sens", "rep", "reps", "gov", "gen", "lt", "col", "maj", "capt", "cmdr", "cdr", "adm", "sgt", "cpl", "pvt", "amb", "pres", "supt", "st", "mt", "ft", "jr", "sr", "esq", "vs", "v", "inc", "ltd", "co", "corp", "bros", "dept", "univ", "assn", "approx", "cf", "ca", "al"]
-)
-# Abbreviations that only bind to a following number ("No. 5", "Jan. 12", "p. 3").
-_NUMBER_ABBREVIATIONS = frozenset(
-    ["no", "nos", "vol", "vols", "fig", "figs", "p", "pp", "ch", "art", "sec", "sect", "para", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "op", "ed", "eds", "tel", "ext"]
-)
-_SPLIT_AFTER_DOTTED = frozenset({"a.m", "p.m", "etc"})
-
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
-# A sentence ends at . ! ? or an ellipsis, perhaps closed by quotes or brackets, before a capital or digit.
-_SENTENCE_END = re.compile(r"""[.!?\u2026]+["'\u201d\u2019)\]]*(?=\s+["'\u201c\u2018(\[]*[A-Z0-9\u00c0-\u00de])""")
 _WORD = re.compile(r"\S+")
 _CLAUSE_MARK = re.compile(r"[;:,\u2014]\s")
 _PARAGRAPH_LOCATOR = re.compile(r"\u00b6 (\d+)$")
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans (start, end) in `text`; a paragraph break always ends a sentence."""
-    spans: list[tuple[int, int]] = []
-    para_start = 0
-    for brk in _PARAGRAPH_BREAK.finditer(text):
-        _sentences_in(text, para_start, brk.start(), spans)
-        para_start = brk.end()
-    _sentences_in(text, para_start, len(text), spans)
-    return spans
-
-
-def _sentences_in(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    """Append the sentence spans of one paragraph."""
-    cursor = start
-    for match in _SENTENCE_END.finditer(text, start, end):
-        stop = match.end()
-        if text[match.start()] == "." and match.group().count(".") == 1 and _is_abbreviation(text, match.start()):
-            continue
-        _append_span(text, cursor, stop, spans)
-        cursor = stop
-    _append_span(text, cursor, end, spans)
-
-
-def _append_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    """Append [start, end) trimmed of whitespace, if anything is left."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if start < end:
-        spans.append((start, end))
-
-
-def _is_abbreviation(text: str, dot: int) -> bool:
-    """True when the period at `dot` closes an abbreviation or an initial rather than a sentence."""
-    begin = dot
-    floor = max(0, dot - 24)
-    while begin > floor and not text[begin - 1].isspace():
-        begin -= 1
-    token = text[begin:dot].lstrip("\"'(\u201c\u2018[")
-    if not token:
-        return False
-    if len(token) == 1 and token.isalpha() and token.isupper():
-        return True  # an initial: "John F. Kennedy"
-    lowered = token.lower()
-    if "." in token:
-        return lowered not in _SPLIT_AFTER_DOTTED  # "U.S.", "e.g.", but "5 p.m. Then"
-    if lowered in _ALWAYS_ABBREVIATIONS:
-        return True
-    if lowered in _NUMBER_ABBREVIATIONS:
-        nxt = dot + 1
-        while nxt < len(text) and text[nxt].isspace():
-            nxt += 1
-        return nxt < len(text) and text[nxt].isdigit()
-    return False
 
 
 def chunk_blocks(blocks: Iterable[Block], limits: Limits) -> list[ParsedPassage]:
@@ -128,7 +59,7 @@ def chunk_blocks(blocks: Iterable[Block], limits: Limits) -> list[ParsedPassage]
 def _passages_of_block(block: Block, target: int) -> list[tuple[str, str]]:
     """(text, locator) of each passage in one block: whole sentences packed to about `target` words."""
     units: list[tuple[int, int, int]] = []  # (start, end, words)
-    for start, end in split_sentences(block.text):
+    for start, end in wrapped_sentence_spans(block.text):
         words = _count_words(block.text, start, end)
         if words > RUN_ON_FACTOR * target:
             units.extend(_cut_run_on(block.text, start, end, target))

@@ -19,7 +19,10 @@ from service.corpus.access import Viewer
 from service.corpus.models import Passage, Source, Twin
 from service.rehearsal.stances import Stance, stances_in
 from service.search import PassageHit
-from service.twin.text import STOPWORDS, sentence_spans, stem, words
+from textkit.sentences import sentence_spans
+from textkit.stems import stem
+from textkit.stopwords import CONTENT_STOP_WORDS
+from textkit.words import words
 
 QUESTION, CONCERN = "question", "concern"
 MIN_QUESTION_WORDS = 4
@@ -133,10 +136,10 @@ class VisibleBank:
         return [i for i in self.items if i.kind == CONCERN]
 
 
-def content_stems(text: str) -> Counter[str]:
+def stem_counts(text: str) -> Counter[str]:
     """Stems of a text's content words with counts (no stop words, fillers or bare numbers)."""
     return Counter(stem(w) for w in words(text)
-                   if w not in STOPWORDS and w not in _FILLER and len(w) > 1 and not w.isdigit())
+                   if w not in CONTENT_STOP_WORDS and w not in _FILLER and len(w) > 1 and not w.isdigit())
 
 
 def normal_key(text: str) -> str:
@@ -154,7 +157,7 @@ def substantive(sentence: str, *, min_words: int, min_content: int) -> bool:
     toks = words(sentence)
     if not min_words <= len(toks) <= MAX_SENTENCE_WORDS:
         return False
-    return len(content_stems(sentence)) >= min_content
+    return len(stem_counts(sentence)) >= min_content
 
 
 def mine(rows: Iterable[tuple[PassageHit, str]]) -> ObjectionBank:
@@ -177,7 +180,7 @@ def mine(rows: Iterable[tuple[PassageHit, str]]) -> ObjectionBank:
         people = _people([hit for hit, _ in passages])
         for hit, audience in passages:
             seen += 1
-            vocabulary.update(content_stems(hit.text))
+            vocabulary.update(stem_counts(hit.text))
             if not hit.executive:
                 others.append(hit.text)
                 continue
@@ -235,11 +238,11 @@ def _mine_passage(hit: PassageHit, audience: str, prompt: str,
             kind = CONCERN
         if kind is not None:
             # What the executive was reacting to: the others' turn before, and their own lead-in sentence.
-            context = content_stems(prompt) + content_stems(previous)
+            context = stem_counts(prompt) + stem_counts(previous)
             asked_of, standalone = (addressed(sentence, people or {}, hit.title) if kind == QUESTION
                                     else (None, True))
             found.append(BankItem(kind=kind, text=sentence, hit=hit, audience=audience,
-                                  stems=content_stems(sentence), prompt_stems=context, key=normal_key(sentence),
+                                  stems=stem_counts(sentence), prompt_stems=context, key=normal_key(sentence),
                                   context=asked_of, standalone=standalone))
         previous = sentence
     return found

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from service.rehearsal.readings import CONTRAST_RE, polarity
-from service.twin.text import sentences, words
+from textkit.sentences import sentences
+from textkit.words import words
 
 MIN_CLAIM_WORDS = 5
 MAX_CLAIM_WORDS = 70

@@ -44,7 +44,7 @@ from service.search import PassageHit
 from service.twin.citations import Citation, citation_for
 from service.twin.guardrails import refused_topic
 from service.twin.persona import PersonaSettings, persona_settings
-from service.twin.text import jaccard, words
+from textkit.words import jaccard, words
 
 MAX_REPLY_WORDS = 1500
 # Rubric criteria scored this low get pushed on during the rounds.

@@ -11,7 +11,10 @@ from typing import Any
 from service.config import Settings
 from service.errors import BadInput, PitchTooShort
 from service.rehearsal.meaning import Embed, embed_safely, nearest
-from service.twin.text import STOPWORDS, sentences, stem, words
+from textkit.sentences import sentences
+from textkit.stems import stem
+from textkit.stopwords import CONTENT_STOP_WORDS
+from textkit.words import words
 
 PITCH_SUFFIXES = (".docx", ".pdf", ".md", ".markdown", ".txt")
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
@@ -371,7 +374,7 @@ def check_pitch_substance(text: str, min_words: int) -> None:
 
 def pitch_stems(text: str) -> Counter[str]:
     """Content-word stems of a text with their counts."""
-    return Counter(stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1 and not w.isdigit())
+    return Counter(stem(w) for w in words(text) if w not in CONTENT_STOP_WORDS and len(w) > 1 and not w.isdigit())
 
 
 def analyse_pitch(text: str, words_per_minute: float = WORDS_PER_MINUTE, embed: Embed | None = None) -> PitchAnalysis:

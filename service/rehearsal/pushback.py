@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from service.corpus.access import Viewer
 from service.corpus.models import Twin
-from service.rehearsal.bank import BankItem, VisibleBank, content_stems
+from service.rehearsal.bank import BankItem, VisibleBank, stem_counts
 from service.rehearsal.claims import claim_sentences, pitch_claims
 from service.rehearsal.pitch import PitchAnalysis
 from service.rehearsal.ranking import source_similarity
@@ -34,7 +34,9 @@ from service.rehearsal.stances import (
 from service.search import PassageHit
 from service.twin.background import stem_frequency
 from service.twin.persona import PersonaSettings
-from service.twin.text import sentence_spans, stem, words
+from textkit.sentences import sentence_spans
+from textkit.stems import stem
+from textkit.words import words
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +112,7 @@ def _sentence_with(hit: PassageHit, stems: set[str]) -> str | None:
     best, best_count = None, 0
     for a, b in sentence_spans(hit.text):
         sentence = hit.text[a:b]
-        count = len(stems & set(content_stems(sentence)))
+        count = len(stems & set(stem_counts(sentence)))
         if count > best_count and 5 <= len(words(sentence)) <= 60:
             best, best_count = sentence, count
     return best
@@ -126,7 +128,7 @@ def line_crossings(analysis: PitchAnalysis, bank: VisibleBank) -> list[tuple[int
         line = LINE_RE.search(item.text)
         if line is None:
             continue
-        after = content_stems(item.text[line.end():])
+        after = stem_counts(item.text[line.end():])
         shared = {s for s in after if s in analysis.stems and _distinctive(s) and document_share[s] / total < 0.2}
         if len(shared) < 2:
             continue
@@ -148,7 +150,7 @@ def contradictions(analysis: PitchAnalysis, bank: VisibleBank, limit: int = MAX_
 def _pitch_sentence(analysis: PitchAnalysis, stems: set[str]) -> str | None:
     best, best_count = None, 0
     for sentence in analysis.sentences:
-        count = len(stems & set(content_stems(sentence)))
+        count = len(stems & set(stem_counts(sentence)))
         if count > best_count:
             best, best_count = sentence, count
     return best if best_count >= 2 else None
@@ -306,7 +308,7 @@ CROSSING_RUN = 3
 
 
 def _stem_sequence(text: str) -> list[str]:
-    return [stem(w) for w in words(text) if content_stems(w)]
+    return [stem(w) for w in words(text) if stem_counts(w)]
 
 
 def longest_shared_run(a: str, b: str) -> int:

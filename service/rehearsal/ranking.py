@@ -12,7 +12,7 @@ import numpy as np
 
 from service.rehearsal.bank import CONCERN, BankItem, VisibleBank
 from service.rehearsal.meaning import Embed, cached_vectors
-from service.twin.text import jaccard
+from textkit.words import jaccard
 
 BM25_K1 = 1.2
 BM25_B = 0.75

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from service.twin.text import content_words
+from textkit.words import content_words
 
 # Negation words that do not negate: limits on numbers, "not only", phrasal verbs with "off".
 NOT_A_NEGATION_RE = re.compile(

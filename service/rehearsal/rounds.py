@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from service.rehearsal.bank import BankItem, VisibleBank, content_stems
+from service.rehearsal.bank import BankItem, VisibleBank, stem_counts
 from service.rehearsal.meaning import Embed, embed_safely
 from service.rehearsal.pitch import (
     ASK_STRONG,
@@ -20,7 +20,8 @@ from service.rehearsal.pitch import (
     find_figures,
 )
 from service.rehearsal.ranking import rank_items
-from service.twin.text import sentences, words
+from textkit.sentences import sentences
+from textkit.words import words
 
 MIN_REPLY_WORDS = 3
 DETAIL_REPLY_WORDS = 25
@@ -199,8 +200,8 @@ def assess(question: str, reply: str, embed: Embed | None = None) -> Assessment:
     if len(reply_words) < MIN_REPLY_WORDS:
         return Assessment(False, "length", ("length",))
     sim = similarity(question, reply, embed)
-    asked = set(content_stems(question))
-    shared = asked & set(content_stems(reply))
+    asked = set(stem_counts(question))
+    shared = asked & set(stem_counts(reply))
     parts = concrete_parts(reply)
     said = tuple(k for k in ("number", "when", "owner", "fallback") if parts[k])
     # Without the sentence model, shared words or something concrete stand in for closeness in meaning.
@@ -213,7 +214,7 @@ def assess(question: str, reply: str, embed: Embed | None = None) -> Assessment:
         counted = COUNTED_RE.search(question)
         leads_with_count = bool(find_figures(" ".join(reply_words[:3])) or SMALL_NUMBER_RE.search(" ".join(reply_words[:3])))
         if (topical and counted and sim < UNNAMED_COUNT and not leads_with_count
-                and not set(content_stems(counted.group(1))) & set(content_stems(reply))):
+                and not set(stem_counts(counted.group(1))) & set(stem_counts(reply))):
             wanted = tuple(n for n in needs if n in GAP_LINES and n not in ("detail", "number"))
             return Assessment(False, "count", ("count", *wanted), sim, said, counted.group(1).lower())
     else:
@@ -252,9 +253,9 @@ def follow_up_for(gap: str, question: str, reply: str, pitch: Counter[str], bank
     # Only real questions are asked: a concern is a statement, and would be put to the presenter as if it were one.
     pool = [i for i in bank.questions if i.key not in asked and (pattern is None or pattern.search(i.text))]
     query = Counter(pitch)
-    for s in content_stems(question):
+    for s in stem_counts(question):
         query[s] += 3
-    for s in content_stems(reply):
+    for s in stem_counts(reply):
         query[s] += 1
     ranked = rank_items(query, bank, pool, n=FOLLOW_UP_CANDIDATES, exclude=asked)
     if not ranked:
@@ -282,9 +283,9 @@ def why_it_matters(question: str, reply: str, bank: VisibleBank, exclude: set[st
                    embed: Embed | None = None) -> BankItem | None:
     """A concern of the executive's on the same point as the question (by meaning), showing why it mattered to them;
     None when nothing is that close (a quote sharing a word or two reads as a non-sequitur)."""
-    asked = content_stems(question)
+    asked = stem_counts(question)
     query = Counter({s: 2 * c for s, c in asked.items()})
-    query.update(content_stems(reply))
+    query.update(stem_counts(reply))
     pool = [i for i in bank.concerns if i.key not in exclude and set(i.stems) & set(asked)]
     ranked = [r for r in rank_items(query, bank, pool, n=5, exclude=exclude) if r.score > 0]
     if not ranked:

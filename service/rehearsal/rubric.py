@@ -10,7 +10,9 @@ from typing import Any
 
 from service.errors import BadInput
 from service.rehearsal.pitch import EVIDENCE_RE, WORDS_PER_MINUTE, PitchAnalysis
-from service.twin.text import QUESTION_FILLER, STOPWORDS, stem, words
+from textkit.stems import stem
+from textkit.stopwords import CONTENT_STOP_WORDS, QUESTION_FILLER
+from textkit.words import words
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +150,7 @@ def _from_sentence(text: str, item: dict[str, Any], taken: set[str]) -> dict[str
     for key, pattern in SENTENCE_CRITERIA:
         if key not in taken and pattern.search(label):
             return {"criterion": key, **rest}
-    keywords = list(dict.fromkeys(w for w in words(label) if w not in STOPWORDS and w not in QUESTION_FILLER))
+    keywords = list(dict.fromkeys(w for w in words(label) if w not in CONTENT_STOP_WORDS and w not in QUESTION_FILLER))
     if not keywords:
         raise BadInput(f"rubric criterion {label!r}: name what to look for in the pitch")
     slug = "-".join(keywords)[:40].strip("-")

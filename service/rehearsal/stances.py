@@ -28,7 +28,8 @@ from service.rehearsal.readings import (
     reading,
 )
 from service.search import PassageHit
-from service.twin.text import sentence_spans, words
+from textkit.sentences import sentence_spans
+from textkit.words import words
 
 MIN_STANCE_WORDS = 5
 MAX_STANCE_WORDS = 45

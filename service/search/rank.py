@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from service.search.index import Candidate
-from service.search.query import ParsedQuery, stems_of
-from service.search.stemmer import stem
+from service.search.query import ParsedQuery
+from textkit.stems import porter_stem
+from textkit.words import index_stems
 
 PROXIMITY_WINDOW = 8
 # Honorifics and affiliations that do not name a speaker ("Hon. Chrystia Freeland", "Jane Hutt AM").
@@ -59,7 +60,7 @@ def _distinct(stems: list[str]) -> tuple[str, ...]:
 
 def _speaker_name(speaker: str) -> tuple[str, ...]:
     bare = speaker.split("(", 1)[0]
-    return _distinct([s for s in stems_of(bare) if s not in _NOT_A_NAME])
+    return _distinct([s for s in index_stems(bare) if s not in _NOT_A_NAME])
 
 
 class _AnalysisCache:
@@ -75,7 +76,7 @@ class _AnalysisCache:
         if found is not None:
             return found
         fields = f"{c.title} {c.heading}" if c.heading else c.title
-        stems = stems_of(c.text)
+        stems = index_stems(c.text)
         positions: dict[str, list[int]] = {}
         for i, s in enumerate(stems):
             found_at = positions.get(s)
@@ -84,8 +85,8 @@ class _AnalysisCache:
             else:
                 found_at.append(i)
         analysed = _Analysed(positions={s: tuple(p) for s, p in positions.items()}, length=len(stems),
-                             fields=_distinct(stems_of(fields)),
-                             context=_distinct(stems_of(c.context)) if c.context else (),
+                             fields=_distinct(index_stems(fields)),
+                             context=_distinct(index_stems(c.context)) if c.context else (),
                              speaker=_speaker_name(c.speaker) if c.speaker else ())
         self._items[key] = analysed
         if len(self._items) > self._size:
@@ -157,7 +158,7 @@ def _phrase_and_proximity(positions: dict[str, tuple[int, ...]], query: ParsedQu
 def features(query: ParsedQuery, candidates: list[Candidate], df: dict[str, int], total: int,
              short_text_words: int = DEFAULT_WEIGHTS.short_text_words) -> list[Features]:
     """The evidence for each candidate, in the candidates' order."""
-    query_words = {stem(w) for w in query.words}
+    query_words = {porter_stem(w) for w in query.words}
     analysed = [_CACHE.get(c) for c in candidates]
     # Words that name a speaker ("what did the project manager say…") are evidence of who, not of what.
     named = frozenset().union(*(a.speaker for a in analysed if a.speaker and query_words.issuperset(a.speaker)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from service.twin.text import stem
+from textkit.stems import stem
 
 _RANKED = """
 the of and to a in is it you that he was for on are with as i his they be at one have this from or had by not

@@ -10,15 +10,10 @@ from typing import Any
 
 from service.search import PassageHit
 from service.twin.guardrails import injection_flags
-from service.twin.text import (
-    STOPWORDS,
-    content_stems,
-    sentence_spans,
-    stem,
-    stem_set_with_compounds,
-    word_set,
-    words,
-)
+from textkit.sentences import sentence_spans
+from textkit.stems import stem
+from textkit.stopwords import CONTENT_STOP_WORDS, word_set
+from textkit.words import content_stems, stem_set_with_compounds, words
 
 MARKER_GROUP_RE = re.compile(r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
 TRAILING_PUNCT_RE = re.compile(r"[ \t]*[.!?;:,…]+")
@@ -138,7 +133,7 @@ def specifics(sentence: str) -> list[str]:
         if token.lower() in NUMBER_WORDS:
             out.append(token.lower())
             continue
-        if token.lower() in STOPWORDS:
+        if token.lower() in CONTENT_STOP_WORDS:
             continue
         if token[0].isdigit():
             out.extend(re.findall(r"\d+", token))  # "30,000" is indexed as 30 and 000

@@ -32,7 +32,8 @@ from service.twin.extractive import (
 )
 from service.twin.guardrails import injection_flags, passage_topic, refused_topic
 from service.twin.persona import PersonaSettings, persona_settings
-from service.twin.text import american_spelling, content_words, query_terms, stem
+from textkit.stems import american_spelling, stem
+from textkit.words import content_words, query_terms
 
 log = logging.getLogger(__name__)
 

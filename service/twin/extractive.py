@@ -17,15 +17,8 @@ from service.twin.background import floor_frequency, stem_frequency
 from service.twin.citations import Citation, citation_for
 from service.twin.guardrails import injection_flags
 from service.twin.persona import ASIDE_RE, PersonaSettings
-from service.twin.text import (
-    containment,
-    content_stems,
-    jaccard,
-    query_terms,
-    sentence_spans,
-    stem_set_with_compounds,
-    words,
-)
+from textkit.sentences import sentence_spans
+from textkit.words import containment, content_stems, jaccard, query_terms, stem_set_with_compounds, words
 
 MAX_SENTENCES = 4
 MAX_WORDS = 130

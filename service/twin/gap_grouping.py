@@ -10,7 +10,7 @@ import numpy as np
 
 from service.config import Settings
 from service.search.memory import VectorMemory
-from service.twin.text import QUESTION_FILLER, STOPWORDS, word_set
+from textkit.stopwords import CONTENT_STOP_WORDS, QUESTION_FILLER, word_set
 
 NAME_MAX_WORDS = 8
 Embed = Callable[[list[str]], np.ndarray]
@@ -83,7 +83,7 @@ def key_phrase_candidates(question: str, max_words: int = NAME_MAX_WORDS) -> lis
             clauses.append([])
         else:
             clauses[-1].append(token)
-    filler = STOPWORDS | QUESTION_FILLER
+    filler = CONTENT_STOP_WORDS | QUESTION_FILLER
 
     def weak(word: str) -> bool:
         return word.lower().strip("'’") in filler

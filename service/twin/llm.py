@@ -31,7 +31,8 @@ from service.twin.extractive import Composed
 from service.twin.outcome import LLMOutcome
 from service.twin.persona import PersonaSettings
 from service.twin.positions import dated_text
-from service.twin.text import content_stems, query_terms, sentence_spans, stem_set_with_compounds
+from textkit.sentences import sentence_spans
+from textkit.words import content_stems, query_terms, stem_set_with_compounds
 
 MAX_HISTORY_TURNS = 3
 # A follow-up with this few content terms borrows the previous question's terms for retrieval.

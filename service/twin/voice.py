@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +12,8 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+
+from textkit.words import word_tokens
 
 FloatArray = NDArray[np.float64]
 DeltaMethod = Literal["burrows", "cosine", "quadratic"]
@@ -30,9 +31,6 @@ MAX_PIECES_PER_FOLD = 60
 PRIOR_WORDS = 200.0
 # Pseudo-words of generic English mixed into a background built from other authors' texts.
 BACKGROUND_PRIOR_WORDS = 2000.0
-
-_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
 @cache
@@ -62,13 +60,8 @@ def generic_frequencies(words: Sequence[str] = FUNCTION_WORDS) -> FloatArray:
     return np.array([table[w] for w in words], dtype=np.float64)
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens; contractions such as "don't" stay one token."""
-    return _TOKEN.findall(text.translate(_APOSTROPHES).lower())
-
-
 def _tokens(text_or_tokens: str | Sequence[str]) -> Sequence[str]:
-    return tokenize(text_or_tokens) if isinstance(text_or_tokens, str) else text_or_tokens
+    return word_tokens(text_or_tokens) if isinstance(text_or_tokens, str) else text_or_tokens
 
 
 def word_counts(text_or_tokens: str | Sequence[str], words: Sequence[str] = FUNCTION_WORDS) -> FloatArray:
@@ -268,11 +261,11 @@ def build_voice_profile(
     genre are given (other executives' memos, say): then on their frequencies, which separates this
     executive from peers better than general English does (bench/voice.py measures both).
     """
-    tokens = [token for text in texts for token in tokenize(text)]
+    tokens = [token for text in texts for token in word_tokens(text)]
     if not tokens:
         raise ValueError("no words to build a voice profile from")
     centre = generic_frequencies(words)
-    background = [token for text in background_texts for token in tokenize(text)]
+    background = [token for text in background_texts for token in word_tokens(text)]
     if background:
         centre = (word_counts(background, words) + BACKGROUND_PRIOR_WORDS * centre) / (
             len(background) + BACKGROUND_PRIOR_WORDS
@@ -313,7 +306,7 @@ def voice_score(profile: VoiceProfile, text: str) -> VoiceScore:
     of it. Without calibration (a corpus too small to hold text out) the score falls back to
     1 - delta / 2 and is never reliable.
     """
-    tokens = tokenize(text)
+    tokens = word_tokens(text)
     stats = _Stats(np.array(profile.frequencies), np.array(profile.background_stds))
     centre = np.array(profile.background_means)
     delta = _cosine_delta(function_word_profile(tokens, profile.words), stats, centre)

@@ -1,44 +1,13 @@
-"""Sentence splitting and passage packing: whole sentences, one speaker, sized by a parameter."""
+"""Passage packing: whole sentences (textkit.sentences cuts them), one speaker, sized by a parameter."""
 
 from __future__ import annotations
 
 import pytest
 
-from ingestion.chunking import chunk_blocks, split_sentences
+from ingestion.chunking import chunk_blocks
 from ingestion.model import Limits
 from ingestion.parsers import Block
 from ingestion.pipeline import parse_bytes
-
-
-def sentences(text: str) -> list[str]:
-    return [text[start:end] for start, end in split_sentences(text)]
-
-
-def test_sentence_splitter_respects_abbreviations_initials_and_decimals() -> None:
-    text = (
-        "Mr. Smith met Dr. Jones in Washington. Growth was 3.5 percent, e.g. in the U.S. market. "
-        "John F. Kennedy said so! Did he? Yes. No. 5 on the list is pricing. No. That is wrong. "
-        "We met at 5 p.m. Everyone stayed."
-    )
-    assert sentences(text) == [
-        "Mr. Smith met Dr. Jones in Washington.",
-        "Growth was 3.5 percent, e.g. in the U.S. market.",
-        "John F. Kennedy said so!",
-        "Did he?",
-        "Yes.",
-        "No. 5 on the list is pricing.",
-        "No.",
-        "That is wrong.",
-        "We met at 5 p.m.",
-        "Everyone stayed.",
-    ]
-
-
-def test_a_paragraph_break_always_ends_a_sentence() -> None:
-    assert sentences("A heading without a period\n\nThe text under it.") == [
-        "A heading without a period",
-        "The text under it.",
-    ]
 
 
 def long_memo(sentence_count: int) -> str:

@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 from service.config import Settings
 from service.corpus.access import Viewer
 from service.rehearsal import answer_turn, start_rehearsal
-from service.rehearsal.bank import content_stems
+from service.rehearsal.bank import stem_counts
 from service.rehearsal.rounds import GAP_LINES, assess
 from service.search.encoder import local_encoder
-from service.twin.text import jaccard
 from tests.rehearsal.test_listening import PHARMACY_PITCH, _put_on_the_table, demo  # noqa: F401  (fixture)
+from textkit.words import jaccard
 
 # Replies on the point of the question that never say how we would know early: each gets a follow-up.
 NO_SIGNAL_REPLIES = (
@@ -25,7 +25,7 @@ NO_SIGNAL_REPLIES = (
 
 def _same(a: str, b: str) -> bool:
     """Two questions a presenter would call the same one (as good as the same words)."""
-    return jaccard(set(content_stems(a)), set(content_stems(b))) >= 0.6
+    return jaccard(set(stem_counts(a)), set(stem_counts(b))) >= 0.6
 
 
 def test_a_question_is_not_asked_again_in_other_words_nor_listed_twice_under_prepare_for(

@@ -77,13 +77,3 @@ def test_batch_file_lines() -> None:
                   max_size=12).map(" ".join))
 def test_any_text_is_a_safe_query(session: Session, twin: Twin, query: str) -> None:
     assert isinstance(search_passages(session, twin, query, EVERYONE, k=3), list)
-
-
-@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=300))
-def test_the_ascii_fast_path_splits_words_as_the_unicode_tokenizer_does(value: str) -> None:
-    import re
-
-    from service.search.query import fold, words_of
-
-    assert words_of(value) == re.findall(r"[^\W_]+", fold(value))
-    assert words_of(value + " Café") == re.findall(r"[^\W_]+", fold(value)) + ["cafe"]

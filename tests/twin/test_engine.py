@@ -16,8 +16,8 @@ from service.errors import BadInput, NotFound, TwinUnavailable
 from service.twin.citations import split_cited
 from service.twin.engine import answer_question, stream_answer
 from service.twin.persona import persona_settings
-from service.twin.text import sentences
 from tests.twin.conftest import BOARD_ONLY, INTERVIEWER, World, add_document
+from textkit.sentences import sentences
 
 CONTRACT = {"answer", "citations", "grounded", "mode", "disclaimer", "conversation_id", "interaction_id"}
 CITATION_KEYS = {"n", "source_id", "title", "date", "locator", "quote"}

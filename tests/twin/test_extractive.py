@@ -8,8 +8,8 @@ from service.config import Settings
 from service.search.dense import reranker_for
 from service.twin.extractive import compose_by_meaning, compose_extractive, stream_segments
 from service.twin.persona import PersonaSettings
-from service.twin.text import sentences
 from tests.twin.conftest import COLD_CHAIN, EXECUTIVE_ON_DRONES, INTERVIEWER, LISBON, PLANTED, PRICING, hit
+from textkit.sentences import sentences
 
 PERSONA = PersonaSettings(name="Dana Reyes", answer_openers=["Here's where I land."])
 MARKED = re.compile(r"(.+?)\s*\[(\d+)\]")
@@ -113,11 +113,6 @@ def test_without_openers_the_answer_is_only_quotes() -> None:
     composed = compose_extractive("Why cold chain for pharmaceutical customers?", [hit(COLD_CHAIN)], bare,
                                   threshold=0.2)
     assert composed.answer.startswith("I chose cold chain")
-
-
-def test_a_line_break_ends_a_sentence_so_table_rows_and_headers_are_never_one_quote() -> None:
-    text = "Quarter | On time\nQ1 | 96.1%\nOur on-time rate rose. It rose again."
-    assert sentences(text) == ["Quarter | On time", "Q1 | 96.1%", "Our on-time rate rose.", "It rose again."]
 
 
 def test_a_sentence_it_cannot_quote_does_not_cut_the_answers_run_short(settings: Settings) -> None:

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from service.corpus.models import Twin
 from service.twin.persona.style import StyleProfile, corpus_fingerprint, refresh_persona
-from service.twin.text import stem, word_set
+from textkit.stems import stem
+from textkit.stopwords import word_set
 
 DEFAULT_NO_ANSWER = ("That's not something I've spoken to in the sources I'm built from. "
                      "Try asking about something I've covered, or take the question to my office directly.")

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from service.corpus import store
 from service.corpus.models import Passage, Source, Twin
 from service.twin.background import floor_frequency, word_frequency
-from service.twin.text import STOPWORDS, sentences, word_set, words
+from textkit.sentences import sentences
+from textkit.stopwords import CONTENT_STOP_WORDS, word_set
+from textkit.words import words
 
 PHRASE_BAD_STARTS = word_set("the and of to in at on for by with from that a an or as")
 PHRASE_BAD_ENDS = word_set("""
@@ -120,7 +122,7 @@ def _signature_phrases(doc_sentences: list[list[str]], limit: int = 15) -> list[
             toks = words(sentence)
             content_before = [0]
             for t in toks:
-                content_before.append(content_before[-1] + (t not in STOPWORDS))
+                content_before.append(content_before[-1] + (t not in CONTENT_STOP_WORDS))
             for n in (3, 4, 5):
                 for i in range(len(toks) - n + 1):
                     if (toks[i] in PHRASE_BAD_STARTS or toks[i + n - 1] in PHRASE_BAD_ENDS
@@ -151,7 +153,7 @@ def _favoured_words(passages: list[str], limit: int = 40) -> list[dict[str, Any]
     for text in passages:
         toks = words(_without_asides(text))
         n += len(toks)
-        counts.update(w for w in toks if w not in STOPWORDS and w.isalpha() and len(w) > 2)
+        counts.update(w for w in toks if w not in CONTENT_STOP_WORDS and w.isalpha() and len(w) > 2)
     if not n:
         return []
     prior, floor = 0.5, floor_frequency()
@@ -175,7 +177,7 @@ def _themes(passages: list[str], favoured: list[dict[str, Any]], limit: int = 8)
     for text in passages:
         toks = words(_without_asides(text))
         phrase_counts.update(f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)
-                             if a not in STOPWORDS and b not in STOPWORDS and a.isalpha() and b.isalpha()
+                             if a not in CONTENT_STOP_WORDS and b not in CONTENT_STOP_WORDS and a.isalpha() and b.isalpha()
                              and len(a) > 2 and len(b) > 2)
     distinctive = [f["word"] for f in favoured if not word_frequency(f["word"])]
     floor = max(3, len(passages) // 200)

@@ -13,7 +13,7 @@ import numpy as np
 from service.search import PassageHit
 from service.twin.extractive import quotable_sentences, sentence_vectors
 from service.twin.positions.detect import differs
-from service.twin.text import content_stems, jaccard
+from textkit.words import content_stems, jaccard
 
 # Two statements are on the same point when their vectors are at least this close (all-MiniLM-L6-v2 cosine).
 SAME_POINT = 0.5

@@ -14,11 +14,11 @@ from service.twin.extractive import Composed
 from service.twin.outcome import LLMOutcome
 from service.twin.persona import PersonaSettings
 from service.twin.positions.change import PositionChange, Statement
-from service.twin.text import STOPWORDS
+from textkit.stopwords import CONTENT_STOP_WORDS
 
 KIND_NAMES = {"memo": "memo", "talk": "talk", "transcript": "conversation", "email": "e-mail"}
 # A statement's first word that reads on after "As of the March 2026 memo, " in lower case.
-_LOWER_OK = frozenset(w for w in STOPWORDS if w != "i" and not w.startswith(("i'", "i’"))) | {"every", "all", "most"}
+_LOWER_OK = frozenset(w for w in CONTENT_STOP_WORDS if w != "i" and not w.startswith(("i'", "i’"))) | {"every", "all", "most"}
 
 
 # --- how an answer says it -------------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from service.twin.text import STOPWORDS, content_stems, stem, word_set
+from textkit.stems import stem
+from textkit.stopwords import CONTENT_STOP_WORDS, word_set
+from textkit.words import content_stems
 
 # Words that are not the unit of a number ("40 new stores": the unit is "store").
 _UNIT_SKIP = word_set("new more additional extra full further other of the a an our per every each about around "
@@ -77,7 +79,7 @@ def figures(text: str) -> dict[str, set[float]]:
             unit = "year"
         else:
             nouns = [w for w in after if w not in _UNIT_SKIP]
-            if not nouns or nouns[0] in STOPWORDS:
+            if not nouns or nouns[0] in CONTENT_STOP_WORDS:
                 continue  # "one of", "2 is stable": not a figure
             unit = stem(nouns[0])
         found.setdefault(unit, set()).add(round(value, 6))

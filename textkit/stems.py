@@ -1,8 +1,11 @@
-"""The Porter (1980) stemmer, the algorithm SQLite's `porter` tokenizer uses, for the reranker's term matching."""
+"""Porter stems (SQLite's `porter` tokenizer) and stems with possessives and British spelling folded."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+
+from textkit.stopwords import word_set
 
 _VOWELS = frozenset("aeiou")
 
@@ -124,8 +127,42 @@ def _step5(word: str) -> str:
 
 
 @lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
+def porter_stem(word: str) -> str:
     """The Porter stem of one lower-case word (words of two letters or fewer are kept)."""
     if len(word) <= 2 or not word.isalpha():
         return word
     return _step5(_step2to4(_step1(word)))
+
+
+_SPELLING_RULES = (
+    (re.compile(r"(?<=[a-z]{3})our(s|ed|ing|able|ite|ites|ful|er|ers)?$"), r"or\1"),
+    (re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations)$"), r"iz\1"),
+    (re.compile(r"(?<=[a-z]{3})tre(s)?$"), r"ter\1"),
+)
+_SPELLING_KEEP = word_set("""
+your yours hour hours four flour pour tour tours contour detour devour glamour amour paramour
+advise advised advises advising compromise compromised exercise exercised exercising franchise enterprise
+enterprises expertise premise premises promise promised promises promising surprise surprised surprising
+televise televised revise revised supervise supervised improvise despise despised merchandise disguise
+disguised excise chastise comprise comprised raise raised raising praise praised arise arising rise rising
+wise otherwise noise poise cruise cruised concise precise demise reprise incise mise treatise
+""")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The Porter stem of a word (the algorithm of the search index), possessive and British spelling folded."""
+    w = word.lower().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    return porter_stem(american_spelling(w))
+
+
+def american_spelling(word: str) -> str:
+    """honour → honor, organise → organize, centre → center: the spelling most corpora index."""
+    if word in _SPELLING_KEEP:
+        return word
+    for british, american in _SPELLING_RULES:
+        if british.search(word):
+            return british.sub(american, word, count=1)
+    return word
