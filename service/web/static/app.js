@@ -2,75 +2,14 @@
 (function () {
   "use strict";
 
-  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
-  var CSRF = csrfMeta ? csrfMeta.getAttribute("content") : "";
+  var U = window.Understudy;
+  var CSRF = U.CSRF, el = U.el, errorMessage = U.errorMessage;
 
   document.documentElement.classList.add("js");
-
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      if (key === "class") { node.className = attrs[key]; } else { node.setAttribute(key, attrs[key]); }
-    });
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
-
-  function errorMessage(body, status) {
-    if (body && body.error && body.error.message) { return body.error.message; }
-    return "The request failed (" + status + ").";
-  }
 
   /* Selects that navigate as soon as they change. */
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
-  });
-
-  /* ---- answer text with [n] markers as footnote links ---- */
-  function renderAnswerText(container, text, prefix) {
-    container.textContent = "";
-    var pattern = /\[(\d{1,3})\]/g;
-    var last = 0;
-    var match;
-    while ((match = pattern.exec(text)) !== null) {
-      container.appendChild(document.createTextNode(text.slice(last, match.index)));
-      var sup = el("sup", { "class": "cite" });
-      var link = el("a", { href: "#" + prefix + "-" + match[1], "aria-label": "source " + match[1] }, "[" + match[1] + "]");
-      sup.appendChild(link);
-      container.appendChild(sup);
-      last = pattern.lastIndex;
-    }
-    container.appendChild(document.createTextNode(text.slice(last)));
-  }
-
-  function renderCitations(answerBox, citations, prefix) {
-    if (!citations || !citations.length) { return; }
-    answerBox.appendChild(el("h3", { "class": "sources-heading" }, "Sources"));
-    var list = el("ol", { "class": "citations" });
-    citations.forEach(function (c) {
-      var item = el("li", { id: prefix + "-" + c.n });
-      var details = el("details");
-      var summary = el("summary");
-      summary.appendChild(el("span", { "class": "n" }, "[" + c.n + "]"));
-      var label = " " + c.title + (c.date ? ", " + c.date : "") + (c.locator ? " · " + c.locator : "");
-      summary.appendChild(document.createTextNode(label));
-      details.appendChild(summary);
-      details.appendChild(el("blockquote", {}, c.quote));
-      item.appendChild(details);
-      list.appendChild(item);
-    });
-    answerBox.appendChild(list);
-  }
-
-  /* A footnote link opens its citation. */
-  document.addEventListener("click", function (event) {
-    var link = event.target.closest ? event.target.closest("sup.cite a") : null;
-    if (!link) { return; }
-    var target = document.getElementById(link.getAttribute("href").slice(1));
-    if (target) {
-      var details = target.querySelector("details");
-      if (details) { details.open = true; }
-    }
   });
 
   function renderCorrectLink(answerBox, interactionId, correctUrl) {
@@ -204,7 +143,7 @@
       function finish(data) {
         finished = true;
         var prefix = "c" + (data.interaction_id || Date.now());
-        renderAnswerText(answerText, data.answer || "", prefix);
+        U.renderCitedText(answerText, data.answer || "", prefix);
         answerBox.classList.remove("streaming");
         if (!data.grounded) { answerBox.classList.add("ungrounded"); }
         if (data.basis_label) {
@@ -216,7 +155,7 @@
           answerBox.appendChild(el("p", { "class": "correction-mark" }, "From a curator's correction (#" +
             data.correction.id + ", version " + data.correction.version + ")."));
         }
-        renderCitations(answerBox, data.citations, prefix);
+        U.renderCitations(answerBox, data.citations, prefix);
         renderFeedback(answerBox, data.interaction_id, askForm.getAttribute("data-feedback"));
         renderCorrectLink(answerBox, data.interaction_id, askForm.getAttribute("data-correct"));
         if (data.conversation_id) { conversation.value = data.conversation_id; remember(data.conversation_id); }

@@ -2,22 +2,8 @@
 (function () {
   "use strict";
 
-  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
-  var CSRF = csrfMeta ? csrfMeta.getAttribute("content") : "";
-
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      if (key === "class") { node.className = attrs[key]; } else { node.setAttribute(key, attrs[key]); }
-    });
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
-
-  function errorMessage(body, status) {
-    if (body && body.error && body.error.message) { return body.error.message; }
-    return "The request failed (" + status + ").";
-  }
+  var U = window.Understudy;
+  var CSRF = U.CSRF, el = U.el, errorMessage = U.errorMessage;
 
   /* ---- the pitch form: the right kind of file, not too big, text or file but not both ---- */
   var form = document.getElementById("rehearse-form");
@@ -89,38 +75,6 @@
   var pendingText = document.getElementById("pending-question");
   var roundStatus = document.getElementById("round-status");
 
-  function renderText(container, text, prefix) {
-    var pattern = /\[(\d{1,3})\]/g;
-    var last = 0;
-    var match;
-    while ((match = pattern.exec(text)) !== null) {
-      container.appendChild(document.createTextNode(text.slice(last, match.index)));
-      var sup = el("sup", { "class": "cite" });
-      sup.appendChild(el("a", { href: "#" + prefix + "-" + match[1], "aria-label": "source " + match[1] }, "[" + match[1] + "]"));
-      container.appendChild(sup);
-      last = pattern.lastIndex;
-    }
-    container.appendChild(document.createTextNode(text.slice(last)));
-  }
-
-  function renderSources(box, citations, prefix) {
-    if (!citations || !citations.length) { return; }
-    box.appendChild(el("h3", { "class": "sources-heading" }, "Sources"));
-    var list = el("ol", { "class": "citations" });
-    citations.forEach(function (c) {
-      var item = el("li", { id: prefix + "-" + c.n });
-      var details = el("details");
-      var summary = el("summary");
-      summary.appendChild(el("span", { "class": "n" }, "[" + c.n + "]"));
-      summary.appendChild(document.createTextNode(" " + c.title + (c.date ? ", " + c.date : "") + (c.locator ? " · " + c.locator : "")));
-      details.appendChild(summary);
-      details.appendChild(el("blockquote", {}, c.quote));
-      item.appendChild(details);
-      list.appendChild(item);
-    });
-    box.appendChild(list);
-  }
-
   function renderSummary(summary, prefix) {
     var section = el("section", { "class": "rehearsal-part summary", id: "summary", "aria-labelledby": "summary-heading" });
     section.appendChild(el("h2", { id: "summary-heading" }, "Summary"));
@@ -142,7 +96,7 @@
       var list = el("ul");
       summary.prepare.forEach(function (p) {
         var item = el("li");
-        renderText(item, p.question + " [" + p.citation.n + "]", prefix);
+        U.renderCitedText(item, p.question + " [" + p.citation.n + "]", prefix);
         list.appendChild(item);
       });
       section.appendChild(list);
@@ -178,9 +132,9 @@
       mine.appendChild(document.createTextNode(" " + text));
       var box = el("div", { "class": "answer reaction-" + turn.reaction });
       var said = el("p", { "class": "answer-text" });
-      renderText(said, turn.text, prefix);
+      U.renderCitedText(said, turn.text, prefix);
       box.appendChild(said);
-      renderSources(box, turn.citations, prefix);
+      U.renderCitations(box, turn.citations, prefix);
       [asked, mine, box].forEach(function (node) { item.appendChild(node); });
       rounds.appendChild(item);
       var empty = document.getElementById("no-rounds");
