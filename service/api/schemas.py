@@ -340,13 +340,8 @@ class Health(Open):
 
 # --- background ingestion jobs ---------------------------------------------------------------------
 
-class JobFileOut(Open):
-    path: str
-    status: str
-    source_id: int | None = None
-    passages: int | None = None
-    error: str | None = None
-    speaker_hint: SpeakerHint | None = None
+class JobFileOut(UploadResult):
+    """A file of a background job: the same outcome an upload at once gives."""
 
 
 class JobOut(Open):
