@@ -4,6 +4,7 @@ restore, set the audience; ingestion jobs; the audit log."""
 from __future__ import annotations
 
 import json as jsonlib
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, request
@@ -130,17 +131,21 @@ def approve_source(source_id: int) -> Any:
     return {"source": _source_out(source)}
 
 
+def _with_reason(change: Callable[..., Source], source_id: int, json: s.RetireRequest | None) -> dict[str, Any]:
+    """Retire or restore a source the curator may read, with the reason given, and commit."""
+    require_audience(store.get_source(db(), source_id).audience)
+    source = change(db(), source_id, actor=actor(), reason=json.reason if json is not None else "")
+    commit()
+    return {"source": _source_out(source)}
+
+
 @api_bp.post("/sources/<int:source_id>/retire")
 @api_role("curator")
 @spec.validate(json=s.RetireRequest, resp=responses(s.SourceResponse), tags=["curate"])
 @accepts(JSON_MIMETYPE)
 def retire_source(source_id: int, json: s.RetireRequest) -> Any:
     """Retire a source: no answer cites it from now on."""
-    require_audience(store.get_source(db(), source_id).audience)
-    reason = json.reason if json is not None else ""
-    source = store.retire_source(db(), source_id, actor=actor(), reason=reason)
-    commit()
-    return {"source": _source_out(source)}
+    return _with_reason(store.retire_source, source_id, json)
 
 
 @api_bp.post("/sources/<int:source_id>/restore")
@@ -149,11 +154,7 @@ def retire_source(source_id: int, json: s.RetireRequest) -> Any:
 @accepts(JSON_MIMETYPE)
 def restore_source(source_id: int, json: s.RetireRequest) -> Any:
     """Restore a retired source as it was before (approved or draft); a new audit event records it."""
-    require_audience(store.get_source(db(), source_id).audience)
-    reason = json.reason if json is not None else ""
-    source = store.reinstate_source(db(), source_id, actor=actor(), reason=reason)
-    commit()
-    return {"source": _source_out(source)}
+    return _with_reason(store.reinstate_source, source_id, json)
 
 
 @api_bp.route("/sources/<int:source_id>/audience", methods=["POST", "PATCH"])
