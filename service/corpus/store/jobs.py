@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, defer
 from ingestion.model import KINDS
 from service.corpus.audit import record_audit
 from service.corpus.models import IngestionJob, IngestionJobFile, Twin, utcnow
-from service.corpus.store._common import SYSTEM_ACTOR, twin_slug_of
+from service.corpus.store._common import SYSTEM_ACTOR, row_by_id, twin_slug_of
 from service.errors import BadInput, NotFound
 
 JOB_FILE_OUTCOMES = ("ingested", "duplicate", "updated", "error")
@@ -40,10 +40,7 @@ def create_ingestion_job(session: Session, twin: Twin, files: list[tuple[str, by
 
 def get_ingestion_job(session: Session, job_id: int, *, for_update: bool = False) -> IngestionJob:
     """The ingestion job with this id, or NotFound."""
-    stmt = select(IngestionJob).where(IngestionJob.id == job_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    job = session.scalar(stmt)
+    job = row_by_id(session, IngestionJob, job_id, for_update=for_update)
     if job is None:
         raise NotFound(f"no ingestion job {job_id}")
     return job

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.corpus.models import Rehearsal, RehearsalTurn, Twin, utcnow
+from service.corpus.store._common import row_by_id
 from service.errors import BadInput, Conflict, NotFound
 
 
@@ -50,10 +51,7 @@ def add_rehearsal_turn(session: Session, rehearsal: Rehearsal, *, question: str,
 def get_rehearsal(session: Session, rehearsal_id: int, *, user_id: int | None,
                   for_update: bool = False) -> Rehearsal:
     """A rehearsal its author asks for; anyone else gets NotFound, as if it did not exist."""
-    stmt = select(Rehearsal).where(Rehearsal.id == rehearsal_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = session.scalar(stmt)
+    row = row_by_id(session, Rehearsal, rehearsal_id, for_update=for_update)
     if row is None or row.user_id != user_id:
         raise NotFound(f"no rehearsal {rehearsal_id}")
     return row

@@ -13,7 +13,7 @@ from ingestion.model import KINDS, ParsedDocument
 from service.corpus.audit import record_audit
 from service.corpus.corrections import retire_relying_on
 from service.corpus.models import Passage, PassageVector, Source, Twin, utcnow
-from service.corpus.store._common import PASSAGES, SYSTEM_ACTOR, twin_slug_of
+from service.corpus.store._common import PASSAGES, SYSTEM_ACTOR, row_by_id, twin_slug_of
 from service.errors import BadInput, Conflict, NotFound
 
 
@@ -75,10 +75,7 @@ def source_subjects(session: Session, source_ids: Iterable[int]) -> dict[int, st
 
 def get_source(session: Session, source_id: int, *, for_update: bool = False) -> Source:
     """The source with this id, or NotFound."""
-    stmt = select(Source).where(Source.id == source_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    source = session.scalar(stmt)
+    source = row_by_id(session, Source, source_id, for_update=for_update)
     if source is None:
         raise NotFound(f"no source {source_id}")
     return source
