@@ -56,15 +56,20 @@ def twin_consent(rt: Runtime, slug: str, by: str | None, scope: str | None, as_j
     emit_json(data) if as_json else out.print(f"Consent recorded for {slug}: {by}, “{scope}”.")
 
 
+def _set_paused(rt: Runtime, slug: str, paused: bool) -> None:
+    """Pause or resume a twin as the CLI's actor."""
+    from service.corpus import store
+
+    with rt.session() as s:
+        store.set_twin_paused(s, slug, paused, actor=actor_name())
+
+
 @twin.command("pause")
 @click.argument("slug")
 @with_database
 def twin_pause(rt: Runtime, slug: str) -> None:
     """Stop a twin answering everywhere at once."""
-    from service.corpus import store
-
-    with rt.session() as s:
-        store.set_twin_paused(s, slug, True, actor=actor_name())
+    _set_paused(rt, slug, True)
     out.print(f"Twin {slug} is paused: it will not answer anywhere until resumed.")
 
 
@@ -73,10 +78,7 @@ def twin_pause(rt: Runtime, slug: str) -> None:
 @with_database
 def twin_resume(rt: Runtime, slug: str) -> None:
     """Let a paused twin answer again."""
-    from service.corpus import store
-
-    with rt.session() as s:
-        store.set_twin_paused(s, slug, False, actor=actor_name())
+    _set_paused(rt, slug, False)
     out.print(f"Twin {slug} is answering again.")
 
 
