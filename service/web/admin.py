@@ -14,7 +14,7 @@ from service.http.auth import actor, page_role
 from service.http.extension import commit, db, settings
 from service.http.serialize import twin_dict, user_dict
 from service.web.auth import DEV_LOGIN_MAX_AGE_S, dev_login_enabled, make_dev_login_link
-from service.web.blueprint import all_twins, list_field, web_bp
+from service.web.blueprint import all_twins, flash_failure, list_field, web_bp
 
 
 def _admin_page(new_token: dict[str, str] | None = None, status: int = 200,
@@ -76,14 +76,11 @@ def admin_user_link(email: str) -> Any:
 def admin_update_user(email: str) -> WerkzeugResponse:
     """Change a user's role, audiences or whether they may sign in."""
     form = request.form
-    try:
+    with flash_failure():
         store.update_user(db(), email, role=form.get("role") or None, audiences=list_field(form.get("audiences", "")),
                           active=form.get("active") == "yes", actor=actor())
         commit()
         flash(f"Saved {email}.", "info")
-    except UnderstudyError as exc:
-        db().rollback()
-        flash(exc.message, "error")
     return redirect(url_for("web.admin_page"))
 
 
@@ -92,14 +89,11 @@ def admin_update_user(email: str) -> WerkzeugResponse:
 def admin_create_twin() -> WerkzeugResponse:
     """Create a twin; it answers only after consent is recorded."""
     form = request.form
-    try:
+    with flash_failure():
         store.create_twin(db(), form.get("slug", "").strip(), form.get("name", ""), title=form.get("title", ""),
                           actor=actor())
         commit()
         flash("Twin created. Record the executive's consent before it can answer.", "info")
-    except UnderstudyError as exc:
-        db().rollback()
-        flash(exc.message, "error")
     return redirect(url_for("web.admin_page"))
 
 
@@ -107,7 +101,7 @@ def admin_create_twin() -> WerkzeugResponse:
 @page_role("admin")
 def admin_twin_action(slug: str, action: str) -> WerkzeugResponse:
     """Record or withdraw consent; pause or resume a twin."""
-    try:
+    with flash_failure():
         if action == "consent":
             store.record_consent(db(), slug, by=request.form.get("by", ""), scope=request.form.get("scope", ""),
                                  actor=actor())
@@ -118,7 +112,4 @@ def admin_twin_action(slug: str, action: str) -> WerkzeugResponse:
         commit()
         flash({"consent": "Consent recorded.", "revoke": "Consent withdrawn: the twin no longer answers.",
                "pause": "Paused.", "resume": "Resumed."}[action], "info")
-    except UnderstudyError as exc:
-        db().rollback()
-        flash(exc.message, "error")
     return redirect(url_for("web.admin_page"))

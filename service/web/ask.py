@@ -8,7 +8,6 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from service.corpus import store
-from service.errors import UnderstudyError
 from service.http.auth import current_user, current_viewer, page_role
 from service.http.extension import commit, db, settings
 from service.http.limits import asking
@@ -16,7 +15,7 @@ from service.http.queries import conversation_turns
 from service.http.serialize import twin_dict
 from service.twin import engine
 from service.twin.persona import persona_settings
-from service.web.blueprint import all_twins, web_bp
+from service.web.blueprint import all_twins, flash_failure, web_bp
 
 
 @web_bp.get("/")
@@ -57,14 +56,11 @@ def ask_submit() -> Any:
     question = request.form.get("question", "").strip()
     conversation_id = request.form.get("conversation_id", "").strip()[:64]
     if question:
-        try:
+        with flash_failure():
             answer = engine.answer_question(db(), settings(), slug, question, current_viewer(),
                                             conversation_id=conversation_id or None, channel="web").to_dict()
             commit()
             return redirect(url_for("web.ask_page", twin=slug, conversation=answer.get("conversation_id")))
-        except UnderstudyError as exc:
-            db().rollback()
-            flash(exc.message, "error")
     else:
         flash("Type a question first.", "error")
     context = _ask_context(slug, conversation_id)

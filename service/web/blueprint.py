@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, flash
 from markupsafe import Markup, escape
 
 from service.corpus import store
@@ -63,6 +65,16 @@ def cited(text: str, prefix: str = "c") -> Markup:
         last = match.end()
     parts.append(str(escape((text or "")[last:])))
     return Markup("".join(parts))
+
+
+@contextlib.contextmanager
+def flash_failure() -> Iterator[None]:
+    """Run a change; if it raises an UnderstudyError, roll the session back and flash its message instead."""
+    try:
+        yield
+    except UnderstudyError as exc:
+        db().rollback()
+        flash(exc.message, "error")
 
 
 def all_twins() -> list[Twin]:

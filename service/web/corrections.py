@@ -15,7 +15,7 @@ from service.errors import UnderstudyError
 from service.http.auth import actor, current_viewer, page_role
 from service.http.extension import commit, db, settings
 from service.twin import corrections
-from service.web.blueprint import curate_context, twin_or_404, web_bp
+from service.web.blueprint import curate_context, flash_failure, twin_or_404, web_bp
 
 SEARCH_RESULTS = 12
 
@@ -211,11 +211,8 @@ def correction_withdraw(slug: str, correction_id: int) -> WerkzeugResponse:
     """Withdraw a correction: its questions are answered from the whole corpus again."""
     twin = twin_or_404(slug)
     row = _readable(twin, correction_id)
-    try:
+    with flash_failure():
         stored.withdraw_correction(db(), row.id, actor=actor(), reason=request.form.get("reason", ""))
         commit()
         flash("Withdrawn: the question is answered from the sources as before.", "info")
-    except UnderstudyError as exc:
-        db().rollback()
-        flash(exc.message, "error")
     return redirect(url_for("web.correction_page", slug=slug, correction_id=correction_id))

@@ -13,7 +13,7 @@ from service.errors import UnderstudyError
 from service.http.auth import actor, current_viewer, page_role
 from service.http.extension import commit, db, settings
 from service.twin import gaps
-from service.web.blueprint import curate_context, twin_or_404, web_bp
+from service.web.blueprint import curate_context, flash_failure, twin_or_404, web_bp
 
 CHART_WEEKS = 12
 
@@ -72,11 +72,8 @@ def gaps_link(slug: str, theme: str) -> WerkzeugResponse:
 def gaps_unlink(slug: str, link_id: int) -> WerkzeugResponse:
     """Take a theme link back: the theme is open again."""
     twin = twin_or_404(slug)
-    try:
+    with flash_failure():
         store.remove_gap_theme_link(db(), twin, link_id, actor=actor())
         commit()
         flash("The theme is open again.", "info")
-    except UnderstudyError as exc:
-        db().rollback()
-        flash(exc.message, "error")
     return redirect(url_for("web.gaps_page", slug=slug))

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from ingestion.model import KINDS
 from service.corpus import store
 from service.corpus.models import Twin
-from service.errors import BadInput, UnderstudyError
+from service.errors import BadInput
 from service.http.auth import actor, current_viewer, page_role, require_audience
 from service.http.extension import commit, db, settings
 from service.http.queries import filter_sources, unanswered_groups, visible_audit
@@ -21,7 +21,15 @@ from service.ingest import IngestOptions, Upload, ingest
 from service.search import search_as_configured
 from service.twin.labels import change_speaker_labels, source_label_hints
 from service.twin.persona import persona_settings, validate_persona_changes
-from service.web.blueprint import all_twins, curate_context, list_field, source_or_404, twin_or_404, web_bp
+from service.web.blueprint import (
+    all_twins,
+    curate_context,
+    flash_failure,
+    list_field,
+    source_or_404,
+    twin_or_404,
+    web_bp,
+)
 
 
 def _date_arg(name: str) -> dt.date | None:
@@ -122,14 +130,11 @@ def add_speaker_label(source_id: int) -> WerkzeugResponse:
     twin = db().get(Twin, source.twin_id)
     assert twin is not None
     label = request.form.get("label", "").strip()
-    try:
+    with flash_failure():
         done = change_speaker_labels(db(), twin, add=[label], actor=actor()).reattributed
         commit()
         flash(f"{label} now marks {twin.name}'s turns: {done.to_executive} passages in {done.sources} "
               f"source{'' if done.sources == 1 else 's'} are their words now.", "info")
-    except UnderstudyError as exc:
-        db().rollback()
-        flash(exc.message, "error")
     return redirect(url_for("web.source_page", source_id=source_id))
 
 
@@ -140,7 +145,7 @@ def source_action(source_id: int, action: str) -> WerkzeugResponse:
     source = source_or_404(source_id)
     # Acting on a source needs its audience; changing who reads it needs the new audience too.
     require_audience(source.audience, *([request.form.get("audience", "").strip()] if action == "audience" else []))
-    try:
+    with flash_failure():
         if action == "approve":
             store.approve_source(db(), source_id, actor=actor())
             message = "Approved: answers may cite this source from now on."
@@ -157,9 +162,6 @@ def source_action(source_id: int, action: str) -> WerkzeugResponse:
             message = f"Audience set to {audience.strip()}."
         commit()
         flash(message, "info")
-    except UnderstudyError as exc:
-        db().rollback()
-        flash(exc.message, "error")
     return redirect(url_for("web.source_page", source_id=source_id))
 
 
@@ -258,15 +260,12 @@ def unanswered_review(slug: str) -> WerkzeugResponse:
     twin = twin_or_404(slug)
     form = request.form
     source = form.get("source_id", type=int)
-    try:
+    with flash_failure():
         store.review_question(db(), twin, form.get("question", ""), status=form.get("action", ""),
                               source_id=source, note=form.get("note", ""), actor=actor())
         commit()
         flash({"handled": "Marked handled.", "answered": "Linked: the source answers it now.",
                "declined": "Noted why it will not be answered."}.get(form.get("action", ""), "Saved."), "info")
-    except UnderstudyError as exc:
-        db().rollback()
-        flash(exc.message, "error")
     return redirect(url_for("web.unanswered_page", slug=slug))
 
 

@@ -9,11 +9,10 @@ from flask import flash, redirect, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from service.corpus import revisions, store
-from service.errors import UnderstudyError
 from service.http.auth import actor, current_viewer, page_role, require_audience
 from service.http.extension import commit, db, settings
 from service.twin.positions import revision_report
-from service.web.blueprint import source_or_404, web_bp
+from service.web.blueprint import flash_failure, source_or_404, web_bp
 
 
 @web_bp.app_template_global()
@@ -39,15 +38,12 @@ def mark_revision(source_id: int) -> WerkzeugResponse:
     except ValueError:
         flash("Pick the later source whose position supersedes this one.", "error")
         return redirect(url_for("web.source_page", source_id=source_id))
-    try:
+    with flash_failure():
         require_audience(source_or_404(later_id).audience)
         revisions.mark_revised(db(), source.id, later_id, actor=actor(), note=request.form.get("note", ""))
         commit()
         flash(f"Marked: answers on this point now give source {later_id}'s position first, dated, and this "
               "source's after it.", "info")
-    except UnderstudyError as exc:
-        db().rollback()
-        flash(exc.message, "error")
     return redirect(url_for("web.source_page", source_id=source_id) + "#positions")
 
 
@@ -57,11 +53,8 @@ def withdraw_revision(source_id: int, later_id: int) -> WerkzeugResponse:
     """Withdraw a mark (the audit log keeps it)."""
     source = source_or_404(source_id)
     require_audience(source.audience)
-    try:
+    with flash_failure():
         revisions.unmark_revised(db(), source.id, later_id, actor=actor())
         commit()
         flash(f"Withdrawn: source {later_id} is no longer marked as superseding this source's position.", "info")
-    except UnderstudyError as exc:
-        db().rollback()
-        flash(exc.message, "error")
     return redirect(url_for("web.source_page", source_id=source_id) + "#positions")
