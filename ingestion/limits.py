@@ -97,16 +97,19 @@ def _name_zip(data: bytes) -> str:
     return "a zip archive"
 
 
+def _named_but_not(filename: str, data: bytes, suffix: str, not_a: str) -> IngestError:
+    """The error for a file named as a `suffix` file that holds something else, saying what it holds."""
+    what = sniff_binary(data) or ("plain text" if looks_like_text(data) else "unrecognised binary data")
+    return IngestError(
+        "mislabelled",
+        f"{filename} is named {suffix} but holds {what}, not {not_a}. Check the file or give it the right extension.",
+    )
+
+
 def check_pdf_bytes(data: bytes, filename: str) -> None:
     """Refuse a .pdf that is not a PDF, or one cut short."""
     if PDF_MAGIC not in data[:1024]:
-        found = sniff_binary(data)
-        what = found or ("plain text" if looks_like_text(data) else "unrecognised binary data")
-        raise IngestError(
-            "mislabelled",
-            f"{filename} is named .pdf but holds {what}, not a PDF (no %PDF- header). "
-            "Check the file or give it the right extension.",
-        )
+        raise _named_but_not(filename, data, ".pdf", "a PDF (no %PDF- header)")
     if b"%%EOF" not in data[-65536:]:
         raise IngestError(
             "truncated",
@@ -129,13 +132,7 @@ def check_docx_bytes(data: bytes, filename: str, limits: Limits) -> None:
             f"{filename} is an old Word 97-2003 (.doc) file named .docx. Open it in Word and save as .docx.",
         )
     if not data.startswith(ZIP_MAGIC):
-        found = sniff_binary(data)
-        what = found or ("plain text" if looks_like_text(data) else "unrecognised binary data")
-        raise IngestError(
-            "mislabelled",
-            f"{filename} is named .docx but holds {what}, not a Word document. "
-            "Check the file or give it the right extension.",
-        )
+        raise _named_but_not(filename, data, ".docx", "a Word document")
     declared = declared_member_count(data)
     # Checked before zipfile reads the directory: a million entries would cost a lot of memory to list.
     if declared is not None and declared > limits.zip_max_members:

@@ -13,7 +13,7 @@ from pathlib import Path, PurePath
 from ingestion import limits as checks
 from ingestion.chunking import chunk_blocks
 from ingestion.model import KINDS, IngestError, Limits, ParsedDocument
-from ingestion.parsers import Block, ParsedFile, drop_memo_header, header_date
+from ingestion.parsers import Block, ParsedFile, date_of_match, drop_memo_header, header_date
 from ingestion.speakers import is_executive_speaker, is_own_email, label_keys
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (
@@ -245,13 +245,7 @@ def _default_kind(suffix: str, parsed: ParsedFile) -> str:
 
 def date_from_filename(filename: str) -> dt.date | None:
     """The date of a `YYYY-MM-DD` file-name prefix, if it is a real date."""
-    match = _DATE_PREFIX.match(_base_name(filename))
-    if not match:
-        return None
-    try:
-        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        return None
+    return date_of_match(_DATE_PREFIX.match(_base_name(filename)))
 
 
 def title_from_filename(filename: str) -> str:

@@ -205,6 +205,16 @@ _MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+(\d{{4}})\b", re.IGNOREC
 _ISO_DAY = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 
 
+def date_of_match(match: re.Match[str] | None) -> dt.date | None:
+    """The date a match's year, month and day groups name, if it matched and the date is real."""
+    if not match:
+        return None
+    try:
+        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
 def header_date(value: str) -> dt.date | None:
     """The date a header names: "26 February 2024", "February 26, 2024", "2024-02-26" or an e-mail's date."""
     candidates: list[tuple[int, int, int]] = []

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 
-from ingestion.parsers import Block, ParsedFile, is_memo_header, join_paragraphs, squash
+from ingestion.parsers import Block, ParsedFile, date_of_match, is_memo_header, join_paragraphs, squash
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _LINE_BREAKS = re.compile(r"\r\n?")
@@ -276,10 +276,4 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 
 def parse_loose_date(value: str) -> dt.date | None:
     """The first YYYY-MM-DD in a string, if it is a real date."""
-    match = _ISO_DATE.search(value)
-    if not match:
-        return None
-    try:
-        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        return None
+    return date_of_match(_ISO_DATE.search(value))
