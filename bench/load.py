@@ -42,9 +42,13 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -177,28 +181,40 @@ def database(kind: str, workdir: Path) -> Iterator[str]:
         yield url
 
 
-def prepare(kind: str, url: str, queue: str) -> Deployment:
-    """The example corpus via `understudy demo --no-serve`, then bench users with their tokens."""
-    from sqlalchemy import text
-
-    from service.corpus import store
-    from service.db import make_engine, make_session_factory, session_scope
-
-    with open(EXAMPLES / "twin.toml", "rb") as fh:
-        spec = tomllib.load(fh)
+def bench_env(kind: str, url: str, queue: str) -> dict[str, str]:
+    """The environment the CLI and the servers run in against the bench database (Redis with PostgreSQL only)."""
     env = {**os.environ, "UNDERSTUDY_DATABASE_URL": url, "UNDERSTUDY_SECRET_KEY": "bench-secret",
            "UNDERSTUDY_RATELIMIT_ASK": "1000000/minute", "UNDERSTUDY_INGEST_QUEUE_NAME": queue,
            "UNDERSTUDY_LOG_LEVEL": "WARNING"}
     env.pop("UNDERSTUDY_REDIS_URL", None)
     if kind == "postgresql":
         env["UNDERSTUDY_REDIS_URL"] = REDIS_URL
+    return env
+
+
+def add_bench_users(session: Session) -> tuple[list[str], str]:
+    """BENCH_USERS employees and a curator; the employees' tokens and the curator's."""
+    from service.corpus import store
+
+    tokens = [store.add_user(session, f"bench-{i}@example.com", role="employee")[1] for i in range(BENCH_USERS)]
+    return tokens, store.add_user(session, "bench-curator@example.com", role="curator")[1]
+
+
+def prepare(kind: str, url: str, queue: str) -> Deployment:
+    """The example corpus via `understudy demo --no-serve`, then bench users with their tokens."""
+    from sqlalchemy import text
+
+    from service.db import make_engine, make_session_factory, session_scope
+
+    with open(EXAMPLES / "twin.toml", "rb") as fh:
+        spec = tomllib.load(fh)
+    env = bench_env(kind, url, queue)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "service.cli", "demo", "--no-serve"], env=env, check=True,
                    capture_output=True, cwd=ROOT)
     engine = make_engine(url)
     with session_scope(make_session_factory(engine)) as session:
-        tokens = [store.add_user(session, f"bench-{i}@example.com", role="employee")[1] for i in range(BENCH_USERS)]
-        curator = store.add_user(session, "bench-curator@example.com", role="curator")[1]
+        tokens, curator = add_bench_users(session)
         passages = session.execute(text("SELECT count(*) FROM passages")).scalar()
     engine.dispose()
     console.print(f"[dim]{kind}: example corpus ({passages} passages) and {BENCH_USERS} users ready in "
@@ -437,15 +453,9 @@ def prepare_speeches(kind: str, url: str, queue: str, files: list[Path]) -> tupl
     """A twin of the speeches through the CLI, all approved but the last (returned as a draft id), and users."""
     from sqlalchemy import text
 
-    from service.corpus import store
     from service.db import make_engine, make_session_factory, session_scope
 
-    env = {**os.environ, "UNDERSTUDY_DATABASE_URL": url, "UNDERSTUDY_SECRET_KEY": "bench-secret",
-           "UNDERSTUDY_RATELIMIT_ASK": "1000000/minute", "UNDERSTUDY_INGEST_QUEUE_NAME": queue,
-           "UNDERSTUDY_LOG_LEVEL": "WARNING"}
-    env.pop("UNDERSTUDY_REDIS_URL", None)
-    if kind == "postgresql":
-        env["UNDERSTUDY_REDIS_URL"] = REDIS_URL
+    env = bench_env(kind, url, queue)
     started = time.perf_counter()
     cli(env, "init")
     cli(env, "twin", "create", "obama", "--name", "Barack Obama", "--title", "President of the United States",
@@ -455,8 +465,7 @@ def prepare_speeches(kind: str, url: str, queue: str, files: list[Path]) -> tupl
     cli(env, "ingest", "obama", str(files[-1]), "--json")
     engine = make_engine(url)
     with session_scope(make_session_factory(engine)) as session:
-        tokens = [store.add_user(session, f"bench-{i}@example.com", role="employee")[1] for i in range(BENCH_USERS)]
-        curator = store.add_user(session, "bench-curator@example.com", role="curator")[1]
+        tokens, curator = add_bench_users(session)
         draft = int(session.execute(text("SELECT id FROM sources WHERE status = 'draft'")).scalar_one())
         passages = session.execute(text("SELECT count(*) FROM passages")).scalar()
     engine.dispose()
