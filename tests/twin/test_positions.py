@@ -403,3 +403,14 @@ def test_a_quoted_statement_keeps_its_own_capitals_after_its_date() -> None:
     assert _lead("the November 2024 memo", "Cold chain at 18% of revenue.") == \
         "As of the November 2024 memo: Cold chain at 18% of revenue."
     assert _lead("the March 2026 memo", "We will open 7 new depots.") == "As of the March 2026 memo, we will open 7 new depots."
+
+
+@pytest.mark.parametrize(("statement", "expected"), [
+    ("We will open 7 new depots.", "As of the March 2026 memo, we will open 7 new depots."),
+    ("And we will stop describing it as automatic.", "As of the March 2026 memo: And we will stop describing it as automatic."),
+    ("Cold chain stays our growth bet.", "As of the March 2026 memo: Cold chain stays our growth bet."),
+])
+def test_the_dated_lead_never_stitches_a_conjunction_on_after_a_comma(statement: str, expected: str) -> None:
+    from service.twin.positions.compose import _lead
+
+    assert _lead("the March 2026 memo", statement) == expected

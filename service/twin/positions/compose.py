@@ -17,8 +17,11 @@ from service.twin.positions.change import PositionChange, Statement
 from textkit.stopwords import CONTENT_STOP_WORDS
 
 KIND_NAMES = {"memo": "memo", "talk": "talk", "transcript": "conversation", "email": "e-mail"}
-# A statement's first word that reads on after "As of the March 2026 memo, " in lower case.
-_LOWER_OK = frozenset(w for w in CONTENT_STOP_WORDS if w != "i" and not w.startswith(("i'", "i’"))) | {"every", "all", "most"}
+# A statement's first word that reads on after "As of the March 2026 memo, " in lower case. A sentence opening on a
+# conjunction ("And we will stop…") goes on from the one before it: after a comma it would read as stitched on.
+_CONJUNCTIONS = frozenset({"and", "but", "or", "so", "yet", "nor", "because", "though", "although"})
+_LOWER_OK = (frozenset(w for w in CONTENT_STOP_WORDS if w != "i" and not w.startswith(("i'", "i’")))
+             | {"every", "all", "most"}) - _CONJUNCTIONS
 
 
 # --- how an answer says it -------------------------------------------------------------------------------------
