@@ -292,7 +292,8 @@ def latency_breakdown(settings: Any, factory: Any, questions: list[dict[str, Any
     from service.corpus import store
     from service.corpus.access import Viewer
     from service.search import reranker_for, search_as_configured
-    from service.twin.engine import answer_question, term_stats
+    from service.search.terms import term_stats
+    from service.twin.engine import answer_question
     from service.twin.extractive import compose_by_meaning
     from service.twin.persona import persona_settings
 
@@ -376,7 +377,7 @@ def evidence_rows(settings: Any, factory: Any, files: dict[int, str],
     from service.corpus import store
     from service.corpus.access import Viewer
     from service.search import reranker_for, search_as_configured
-    from service.twin.engine import term_stats
+    from service.search.terms import term_stats
     from service.twin.extractive import choose_run, evidence_for
 
     scorer = reranker_for(settings)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -11,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openai import OpenAI
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from service.config import Settings
@@ -20,20 +18,18 @@ from service.corpus.access import Viewer
 from service.corpus.models import Interaction, Twin
 from service.errors import BadInput, TwinUnavailable, check_storable
 from service.search import PassageHit, reranker_for, search_as_configured
-from service.search.index import document_frequencies
+from service.search.terms import TermStats, term_stats
 from service.twin import corrections, llm, positions, profile_jobs  # noqa: F401  (profile_jobs: rebuilds follow corpus changes)
 from service.twin.citations import Citation
 from service.twin.extractive import (
     Composed,
-    TermStats,
     compose_by_meaning,
     compose_extractive,
     stream_segments,
 )
 from service.twin.guardrails import injection_flags, passage_topic, refused_topic
 from service.twin.persona import PersonaSettings, persona_settings
-from textkit.stems import american_spelling, stem
-from textkit.words import content_words, query_terms
+from textkit.words import query_terms
 
 log = logging.getLogger(__name__)
 
@@ -300,38 +296,6 @@ def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: V
     if hits:
         prepared.stats = term_stats(session, prepared.search_query)
     return hits
-
-
-def term_stats(session: Session, query: str) -> TermStats | None:
-    """Inverse document frequency of the query's stems in the corpus, from the search index."""
-    terms = {stem(w): american_spelling(w) for w in content_words(query)}
-    try:
-        df, total = document_frequencies(session, terms)
-        if session.get_bind().dialect.name == "postgresql":
-            df.update(_exact_rare_frequencies(session, terms, df, total))
-    except Exception:  # the weights then come from ordinary English alone
-        return None
-    if total <= 0:
-        return None
-    idf = {s: math.log(1.0 + (total - min(df.get(s, 0), total) + 0.5) / (min(df.get(s, 0), total) + 0.5))
-           for s in terms}
-    return TermStats(idf=idf, passages=total, absent=frozenset(s for s in terms if df.get(s, 0) <= 0))
-
-
-def _exact_rare_frequencies(session: Session, terms: dict[str, str], estimated: dict[str, int],
-                            total: int) -> dict[str, int]:
-    """Exact passage counts for the terms PostgreSQL's planner only guesses at (rare ones, which decide whether
-    the corpus can answer at all); one index scan for all of them."""
-    rare = [(s, w) for s, w in terms.items() if w.isalnum() and estimated.get(s, 0) <= max(50, total // 50)]
-    if not rare:
-        return {}
-    counts = ", ".join(f"count(*) FILTER (WHERE search_vector @@ to_tsquery('english', :w{i}))"
-                       for i in range(len(rare)))
-    params = {f"w{i}": w for i, (_, w) in enumerate(rare)}
-    params["any"] = " | ".join(w for _, w in rare)
-    row = session.execute(text(f"SELECT {counts} FROM passages WHERE search_vector @@ to_tsquery('english', :any)"),
-                          params).one()
-    return {s: int(n) for (s, _), n in zip(rare, row, strict=True)}
 
 
 def _llm_hits(hits: Sequence[PassageHit]) -> list[PassageHit]:

@@ -13,6 +13,7 @@ import numpy as np
 
 from service.search import PassageHit
 from service.search.memory import VectorMemory
+from service.search.terms import TermStats
 from service.twin.background import floor_frequency, stem_frequency
 from service.twin.citations import Citation, citation_for
 from service.twin.guardrails import injection_flags
@@ -69,16 +70,6 @@ class Composed:
     segments: list[str] = field(default_factory=list)
     used: list[PassageHit] = field(default_factory=list)
     evidence: Evidence | None = None
-
-
-@dataclass(frozen=True)
-class TermStats:
-    """How rare each stem is in the twin's corpus (inverse document frequency) and how many passages it has."""
-
-    idf: dict[str, float]
-    passages: int
-    # Stems no passage contains: a question that names them asks about something the corpus never mentions.
-    absent: frozenset[str] = frozenset()
 
 
 def term_weights(terms: Sequence[str], stats: TermStats | None = None) -> dict[str, float]:

@@ -12,7 +12,8 @@ from service.corpus import store
 from service.corpus.models import Passage
 from service.search import reranker_for
 from service.search.index import refresh_search_statistics
-from service.twin.engine import answer_question, term_stats
+from service.search.terms import term_stats
+from service.twin.engine import answer_question
 from service.twin.extractive import compose_extractive
 from service.twin.persona import persona_settings
 from tests.support.fake_openai import FakeOpenAI
