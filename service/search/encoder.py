@@ -295,7 +295,7 @@ class LocalEncoder:
             encodings = self._tokenizer.encode_batch(list(distinct))
         step = max(batch, 1)
         padded = step > 1 and len(encodings) < self.bulk
-        session = self._masked_session_() if padded else self._session
+        session = self._load_masked_session() if padded else self._session
         if padded:
             order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
             batches = [order[start:start + step] for start in range(0, len(order), step)]
@@ -331,7 +331,7 @@ class LocalEncoder:
         out[:] = vectors[where]
         return out
 
-    def _masked_session_(self) -> Any:
+    def _load_masked_session(self) -> Any:
         with self._lock:
             if self._masked_session is None:
                 import onnxruntime

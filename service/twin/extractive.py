@@ -379,9 +379,11 @@ class _Sentence:
 SENTENCE_VECTORS = VectorMemory(50_000)
 
 
-def sentence_vectors(scorer: SentenceScorer, texts: list[str]) -> np.ndarray:
-    """Vectors of sentences, remembered across questions."""
-    return SENTENCE_VECTORS.vectors(scorer.embed, texts)
+def sentence_vectors(scorer: SentenceScorer, sentences: Sequence[_Sentence]) -> np.ndarray:
+    """Vectors of quotable sentences, remembered across questions. A memo's section heading says what its sentences
+    are about ("On jobs"): it is embedded with them, not quoted."""
+    return SENTENCE_VECTORS.vectors(scorer.embed, [f"{s.hit.heading}: {s.text}" if s.hit.heading else s.text
+                                                   for s in sentences])
 
 
 def quotable_sentences(hits: Sequence[PassageHit], limit: int = MEANING_PASSAGES) -> list[_Sentence]:
@@ -409,8 +411,7 @@ def evidence_for(question: str, hits: Sequence[PassageHit], scorer: SentenceScor
     passage = max((float(h.similarity) for h in hits if h.executive and h.similarity is not None), default=0.0)
     if not pool:
         return Evidence(float(passage or 0.0), 0.0, lexical, unmatched), pool
-    # A memo's section heading says what its sentences are about ("On jobs"): embedded with them, not quoted.
-    vectors = sentence_vectors(scorer, [f"{s.hit.heading}: {s.text}" if s.hit.heading else s.text for s in pool])
+    vectors = sentence_vectors(scorer, pool)
     similarities = vectors @ scorer.query_vector(question)
     for sentence, sim in zip(pool, similarities, strict=True):
         sentence.similarity = float(sim)

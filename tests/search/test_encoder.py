@@ -27,7 +27,7 @@ def test_the_packaged_weights_reproduce_the_published_similarities() -> None:
 
 def _recording(model: LocalEncoder, seen: list[dict[str, np.ndarray]], *, masked: bool = False) -> None:
     """Keep every feed the model's session (the one without a mask, or the masked one) is given."""
-    session = model._masked_session_() if masked else model._session
+    session = model._load_masked_session() if masked else model._session
     real_run = session.run
 
     def run(names: list[str], feeds: dict[str, np.ndarray]) -> list[np.ndarray]:

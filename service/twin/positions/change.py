@@ -99,13 +99,6 @@ class PositionChange:
 
 # --- statements ------------------------------------------------------------------------------------------------
 
-def _vectors(scorer: Scorer, texts: list[str]) -> np.ndarray:
-    """Unit vectors of sentences, from the extractive composer's cache (it embeds the same sentences, keyed alike)."""
-    if not texts:
-        return np.zeros((0, 0), dtype=np.float32)
-    return sentence_vectors(scorer, texts)
-
-
 @dataclass
 class _Pool:
     """The quotable sentences of the dated passages looked at, their vectors and closeness to the question."""
@@ -149,8 +142,7 @@ def sentence_pool(question: str, hits: Sequence[PassageHit], scorer: Scorer | No
     if not pool:
         return _Pool([], None, [])
     if scorer is not None:
-        texts = [f"{s.hit.heading}: {s.text}" if s.hit.heading else s.text for s in pool]
-        vectors = _vectors(scorer, texts)
+        vectors = sentence_vectors(scorer, pool)  # the extractive composer's memory: the same sentences
         return _Pool(pool, vectors, [float(x) for x in vectors @ scorer.query_vector(question)])
     wanted = set(content_stems(question))
     return _Pool(pool, None, [len(wanted & set(content_stems(s.text))) / (len(wanted) or 1) for s in pool])
