@@ -64,11 +64,12 @@ class DenseReranker:
     """Embeds queries and passages, keeps recent passage vectors in memory, and scores passages by cosine."""
 
     def __init__(self, embed: Embed, model: str, *, weight: float = 0.5, top: int = 50,
-                 cache_size: int = 50_000, client: Any = None) -> None:
+                 cache_size: int = 50_000, client: Any = None, source_weight: float = 0.0) -> None:
         self._embed = embed
         self.client = client
         self.model = model
         self.weight = weight
+        self.source_weight = source_weight
         self.top = top
         self._cache: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -80,13 +81,14 @@ class DenseReranker:
         """The embedded model, or the configured endpoint's; None when turned off or unavailable (logged)."""
         backend = semantic_backend(settings)
         weight = settings.search_dense_weight
+        shared = {"weight": weight, "source_weight": max(settings.search_source_weight, 0.0)}
         if backend == "endpoint":
             model, base_url = embeddings_endpoint(settings)  # type: ignore[misc]
             import openai
 
             client = openai.OpenAI(base_url=base_url, api_key=settings.llm_api_key or "unused",
                                    timeout=settings.embeddings_timeout, max_retries=0)
-            return cls(_endpoint_embedder(client, model), model, weight=weight, client=client)
+            return cls(_endpoint_embedder(client, model), model, client=client, **shared)
         if backend == "misconfigured":
             log.warning("UNDERSTUDY_EMBEDDINGS_MODEL names %r but no endpoint is set "
                         "(UNDERSTUDY_EMBEDDINGS_BASE_URL); search stays lexical", settings.embeddings_model)
@@ -101,7 +103,7 @@ class DenseReranker:
         except ModelUnavailable as exc:
             log.warning("semantic search is off: %s", exc)
             return None
-        return cls(encoder.encode, encoder.model, weight=weight)
+        return cls(encoder.encode, encoder.model, **shared)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit vectors for `texts`, one row each."""
@@ -169,7 +171,8 @@ def reranker_for(settings: Settings) -> DenseReranker | None:
     if semantic_backend(settings) == OFF:
         return None
     key = (settings.embeddings_model, settings.embeddings_base_url or settings.llm_base_url,
-           settings.llm_api_key, str(settings.search_dense_weight), str(settings.embeddings_timeout),
+           settings.llm_api_key, str(settings.search_dense_weight), str(settings.search_source_weight),
+           str(settings.embeddings_timeout),
            settings.embeddings_precision, str(settings.embeddings_threads), settings.model_cache)
     with _SHARED_LOCK:
         if key not in _SHARED:

@@ -129,16 +129,36 @@ def _hybrid(session: Session, reranker: DenseReranker, twin_id: int, query: str,
         similarity.update({pid: s for (pid, _), s in zip(now, sims, strict=True)})
     best_lexical = max((score for _, score in lexical), default=0.0) or 1.0
     w = reranker.weight
+    scored = [*lexical, *((c, 0.0) for c in extra)]
+    support = _source_support(scored, similarity)
     fused: list[tuple[Candidate, float]] = []
-    for c, score in [*lexical, *((c, 0.0) for c in extra)]:
+    for c, score in scored:
         relative = score / best_lexical
         # A passage not yet embedded keeps its lexical standing (search answers while vectors are computed).
         sim = similarity.get(c.passage_id, relative * 0.6)
-        fused.append((c, (1 - w) * relative + w * max(sim, 0.0)))
+        # A source's own closeness counts beside its passage's, scaled so that scores stay between 0 and 1.
+        fused.append((c, ((1 - w) * relative + w * max(sim, 0.0)
+                          + reranker.source_weight * support.get(c.source_id, 0.0))
+                      / (1 + reranker.source_weight)))
     fused.sort(key=lambda pair: (-pair[1], pair[0].passage_id))
     floor = min((s for _, s in fused), default=0.0)
     # Keep the lexical tail below the fused head.
     return fused + [(c, min(score, floor)) for c, score in ranked[reranker.top:]]
+
+
+# A source's closeness to a query is the mean similarity of this many of its passages nearest to it.
+SUPPORT_PASSAGES = 3
+
+
+def _source_support(scored: Sequence[tuple[Candidate, float]], similarity: dict[int, float]) -> dict[int, float]:
+    """How close each source is to the query as a whole: the mean similarity of its SUPPORT_PASSAGES nearest
+    passages among those scored, a missing one counting 0 (a speech about the subject, not a passing mention)."""
+    by_source: dict[int, list[float]] = {}
+    for c, _ in scored:
+        if c.passage_id in similarity:
+            by_source.setdefault(c.source_id, []).append(max(similarity[c.passage_id], 0.0))
+    return {sid: sum(sorted(sims, reverse=True)[:SUPPORT_PASSAGES]) / SUPPORT_PASSAGES
+            for sid, sims in by_source.items()}
 
 
 @dataclass(frozen=True)

@@ -74,3 +74,22 @@ def test_the_in_memory_index_follows_the_store(session: Session, settings: Setti
     session.commit()
     vector_index(session, model).refresh(session, force=True)
     assert len(vector_index(session, model)) == 0, "erased vectors leave memory too"
+
+
+def test_a_source_about_the_subject_outranks_a_passing_mention(session: Session, settings: Settings) -> None:
+    twin = make_twin(session, "dana", "Dana Reyes")
+    roundup = add_doc(session, twin, "roundup.md", [
+        "The canteen reopens in June, and new trucks reach the depots in May.",
+        "The canteen menu adds a vegetarian option every day.",
+        "Parking at head office is repainted over the summer."], title="Roundup")
+    plan = add_doc(session, twin, "plan.md", [
+        "Each depot gets chargers sized for its electric lorries.",
+        "Every depot is wired for charging before its electric lorries arrive.",
+        "Electric lorries come to every one of our sites next spring."], title="Plan")
+    session.commit()
+    _index(session, settings, "dana")
+    plain = search_as_configured(session, settings.replace(search_source_weight=0.0), twin, QUESTION, EVERYONE, k=3)
+    hits = search_as_configured(session, settings, twin, QUESTION, EVERYONE, k=3)
+    assert plain[0].source_id == roundup.id, "alone, the passing mention is the nearer passage"
+    assert hits[0].source_id == plan.id
+    assert all(0.0 <= h.score <= 1.0 for h in hits)
