@@ -81,14 +81,15 @@ class DenseReranker:
         """The embedded model, or the configured endpoint's; None when turned off or unavailable (logged)."""
         backend = semantic_backend(settings)
         weight = settings.search_dense_weight
-        shared = {"weight": weight, "source_weight": max(settings.search_source_weight, 0.0)}
+        source_weight = max(settings.search_source_weight, 0.0)
         if backend == "endpoint":
             model, base_url = embeddings_endpoint(settings)  # type: ignore[misc]
             import openai
 
             client = openai.OpenAI(base_url=base_url, api_key=settings.llm_api_key or "unused",
                                    timeout=settings.embeddings_timeout, max_retries=0)
-            return cls(_endpoint_embedder(client, model), model, client=client, **shared)
+            return cls(_endpoint_embedder(client, model), model, weight=weight, client=client,
+                       source_weight=source_weight)
         if backend == "misconfigured":
             log.warning("UNDERSTUDY_EMBEDDINGS_MODEL names %r but no endpoint is set "
                         "(UNDERSTUDY_EMBEDDINGS_BASE_URL); search stays lexical", settings.embeddings_model)
@@ -103,7 +104,7 @@ class DenseReranker:
         except ModelUnavailable as exc:
             log.warning("semantic search is off: %s", exc)
             return None
-        return cls(encoder.encode, encoder.model, **shared)
+        return cls(encoder.encode, encoder.model, weight=weight, source_weight=source_weight)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit vectors for `texts`, one row each."""
