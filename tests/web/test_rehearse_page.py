@@ -314,3 +314,21 @@ def test_in_the_browser_a_one_line_pitch_is_asked_for_more(open_as, rworld: Worl
     assert message.inner_text().startswith("That is too short to rehearse (4 words). Tell me more:")
     assert page.get_by_label("Paste the text").input_value() == "Let's buy more trucks."
     assert page.get_by_role("heading", name="Rehearsal with Dana Reyes, CEO").count() == 0
+
+
+@needs_browser
+def test_my_rehearsals_fit_a_360_px_phone_without_sideways_scrolling(app, client, open_as, rworld: World) -> None:
+    token = signed_in(app, client, "employee@example.com")
+    pitch = io.BytesIO("\n\n".join(PUSHY_PITCH).encode())
+    rehearsal_id(start(client, token, file=(pitch, "corvane-inland-pharma-trailers-board-pitch-final-v3.txt")))
+    rehearsal_id(start(client, token, pitch=GOOD_PITCH))
+    page = open_as("employee@example.com")
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(page.url.removesuffix("/ask") + "/rehearse")
+    history = page.get_by_role("region", name="My rehearsals")
+    assert history.get_by_text("corvane-inland-pharma-trailers-board-pitch-final-v3.txt").is_visible()
+    assert history.get_by_text("Pasted text").is_visible()
+    shot(page, "rehearse-history-360")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]")
+    assert page.js_errors == []
