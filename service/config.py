@@ -92,7 +92,7 @@ class Settings(Mapping[str, Any]):
     gaps_min_audience_group: int = setting(5, "Messaging-gap map: fewest distinct askers of a theme (and of an audience within it) for their audiences to be shown.")
     correction_similarity: float = setting(0.5, "Least similarity in meaning (cosine, 0 to 1, by the semantic model) of a question to a curator-corrected question or the sentences it quotes (an other wording the curator lists counts averaged with that), for the correction to answer it; the same words always match. Chosen by bench/corrections.py; shown on the console's Corrections page.")
     dev_login: bool = setting(True, "Allow the development sign-in link when no OIDC issuer is set.")
-    public_url: str = setting("", "Where people reach the web UI, for the links the CLI prints (`understudy users link`); empty: http://127.0.0.1:8000, the development server.")
+    public_url: str = setting("", "Where people reach the web UI, for the links the CLI prints (`understudy users link`); empty: http://127.0.0.1:8000, where `understudy serve` and `understudy demo` listen without --port.")
     log_level: str = setting("INFO", "Logging level.")
     rehearsal_max_rounds: int = setting(3, "Rounds of follow-up in a pitch rehearsal before the twin sums up.")
     rehearsal_questions: int = setting(5, "Questions the twin surfaces for a pitch.")

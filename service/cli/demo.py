@@ -13,7 +13,7 @@ from ingestion.pipeline import iter_files
 from service.cli.ingest import ingest_files
 from service.cli.render import err, out, print_answer
 from service.cli.runtime import Runtime, fail
-from service.cli.server import local_web_settings
+from service.cli.server import DEVELOPMENT_HOST, DEVELOPMENT_PORT, local_web_settings, users_link_command
 from service.config import default_database_url
 
 if TYPE_CHECKING:
@@ -37,8 +37,8 @@ def load_demo_twin(folder: Path) -> dict[str, Any]:
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--host", default=DEVELOPMENT_HOST, show_default=True)
+@click.option("--port", default=DEVELOPMENT_PORT, show_default=True, type=int)
 @click.option("--fresh/--keep", default=True, show_default=True,
               help="Start from an empty database (a default database holding more than the demo is moved aside).")
 @click.option("--no-serve", is_flag=True, help="Stop after ingesting and answering a sample question.")
@@ -198,7 +198,7 @@ def serve_demo(rt: Runtime, host: str, port: int) -> None:
     base = f"http://{host}:{port}"
     out.print(f"\n[bold green]Understudy demo is up at {base}/[/]")
     out.print(f"Sign-in links (each works once, within {DEV_LOGIN_MAX_AGE_S // 60} minutes; "
-              "`understudy users link EMAIL` prints a new one):")
+              f"`{users_link_command(rt.settings, base)}` prints a new one):")
     for email, role, _ in DEMO_USERS:
         out.print(f"  {role:<9} {base}{make_dev_login_link(app, email)}")
     app.run(host=host, port=port, threaded=True, use_reloader=False)

@@ -11,6 +11,12 @@ import platformdirs
 
 from service.cli.render import err, out
 from service.cli.runtime import Runtime, fail, with_database
+from service.config import Settings
+
+# Where `understudy serve` and `understudy demo` listen unless given --host and --port.
+DEVELOPMENT_HOST = "127.0.0.1"
+DEVELOPMENT_PORT = 8000
+DEVELOPMENT_URL = f"http://{DEVELOPMENT_HOST}:{DEVELOPMENT_PORT}"
 
 
 def development_secret() -> str:
@@ -23,6 +29,17 @@ def development_secret() -> str:
     path.touch(mode=0o600)
     path.write_text(secret)
     return secret
+
+
+def sign_in_base_url(settings: Settings) -> str:
+    """Where `understudy users link` points: UNDERSTUDY_PUBLIC_URL, else the development server's default address."""
+    return (settings.public_url or DEVELOPMENT_URL).rstrip("/")
+
+
+def users_link_command(settings: Settings, served_url: str) -> str:
+    """The `understudy users link` command that gives sign-in links for a server at served_url."""
+    served_url = served_url.rstrip("/")
+    return "understudy users link EMAIL" + ("" if served_url == sign_in_base_url(settings) else f" --url {served_url}")
 
 
 def web_settings(rt: Runtime) -> dict[str, Any]:
@@ -44,8 +61,8 @@ def local_web_settings(rt: Runtime, host: str) -> dict[str, Any]:
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--host", default=DEVELOPMENT_HOST, show_default=True)
+@click.option("--port", default=DEVELOPMENT_PORT, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Reload on code changes and show tracebacks.")
 @with_database
 def serve(rt: Runtime, host: str, port: int, debug: bool) -> None:
@@ -55,6 +72,8 @@ def serve(rt: Runtime, host: str, port: int, debug: bool) -> None:
     app = create_app(local_web_settings(rt, host))
     try:  # the line below may be read, and Ctrl-C sent, before print() has returned
         out.print(f"Understudy is serving on http://{host}:{port}/ (Ctrl-C to stop)")
+        if sign_in_base_url(rt.settings) != f"http://{host}:{port}":
+            out.print(f"Sign-in links for this server: `{users_link_command(rt.settings, f'http://{host}:{port}')}`")
         app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=debug)
     except KeyboardInterrupt:  # Ctrl-C is how the development server is stopped, even while it starts
         out.print("Stopped.")

@@ -8,11 +8,8 @@ import click
 
 from service.cli.render import emit_json, out, table
 from service.cli.runtime import Runtime, actor_name, fail, with_database
-from service.cli.server import development_secret
+from service.cli.server import DEVELOPMENT_URL, development_secret, sign_in_base_url
 from service.corpus.access import ROLES
-
-# Where `understudy serve` listens by default.
-DEVELOPMENT_URL = "http://127.0.0.1:8000"
 
 
 @click.group()
@@ -89,13 +86,16 @@ def users_token(rt: Runtime, email: str) -> None:
     click.echo(token)
 
 
-@users.command("link")
+@users.command("link", short_help="Print a one-time sign-in link for the web UI.",
+               help=f"Print a fresh one-time sign-in link for the web UI (when single sign-on is not configured). The "
+                    f"link points at UNDERSTUDY_PUBLIC_URL, else {DEVELOPMENT_URL} (where `understudy serve` and "
+                    "`understudy demo` listen without --port); --url points it elsewhere.")
 @click.argument("email")
 @click.option("--url", "base_url", help=f"Where the web UI is served (default: UNDERSTUDY_PUBLIC_URL, else {DEVELOPMENT_URL}).")
 @click.option("--json", "as_json", is_flag=True)
 @with_database
 def users_link(rt: Runtime, email: str, base_url: str | None, as_json: bool) -> None:
-    """Print a fresh one-time sign-in link for the web UI (when single sign-on is not configured)."""
+    """Print a fresh one-time sign-in link for the web UI (the command's help says where it points)."""
     from service.corpus import store
     from service.web.auth import DEV_LOGIN_MAX_AGE_S, dev_login_enabled, make_dev_login_link
 
@@ -106,11 +106,14 @@ def users_link(rt: Runtime, email: str, base_url: str | None, as_json: bool) -> 
         if not user.active:
             fail(f"{user.email} may not sign in (inactive): `understudy users set {user.email} --active` first")
         secret = rt.settings.secret_key or development_secret()
-        base_url = base_url or rt.settings.public_url or DEVELOPMENT_URL
+        guessed = not (base_url or rt.settings.public_url)
+        base_url = base_url or sign_in_base_url(rt.settings)
         link = base_url.rstrip("/") + make_dev_login_link(rt.settings.replace(secret_key=secret), user.email)
     if as_json:
         emit_json({"email": user.email, "url": link, "expires_in_s": DEV_LOGIN_MAX_AGE_S, "single_use": True})
         return
-    out.print(f"Sign-in link for {user.email}: it works once, within {DEV_LOGIN_MAX_AGE_S // 60} minutes, on the "
-              f"server that shares this {'UNDERSTUDY_SECRET_KEY' if rt.settings.secret_key else 'development secret'}:")
+    out.print(f"Sign-in link for {user.email} to the web UI at {base_url.rstrip('/')}"
+              + (" (served elsewhere? give --url or set UNDERSTUDY_PUBLIC_URL)" if guessed else "")
+              + f": it works once, within {DEV_LOGIN_MAX_AGE_S // 60} minutes, on the server that shares this "
+              f"{'UNDERSTUDY_SECRET_KEY' if rt.settings.secret_key else 'development secret'}:")
     click.echo(link)
