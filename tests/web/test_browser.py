@@ -172,3 +172,16 @@ def test_the_admin_page(open_as, world: World) -> None:
     assert page.locator(".token-value").inner_text().startswith("us_")
     assert "Given by Dana Reyes" in page.locator("table").first.inner_text()
     shot(page, "admin")
+
+
+def test_the_sources_filters_fit_a_360_px_phone(open_as, live_server: str, world: World) -> None:
+    page = open_as("curator@example.com")
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(live_server + "/curate/dana")
+    filters = page.locator("form.filters")
+    for label in ("Status", "Kind", "Audience", "Dated from", "to", "Title or file"):
+        field = filters.get_by_label(label, exact=True)
+        assert field.is_visible() and field.bounding_box()["x"] + field.bounding_box()["width"] <= 360, label
+    shot(page, "sources-filters-360")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]")
