@@ -146,6 +146,14 @@ def _source_line(c: dict[str, Any], prefix: str = "") -> str:
     return f"{prefix}[{c['n']}] {where}: “{_cell(c.get('quote', ''))}”"
 
 
+@web_bp.app_template_filter("spoken")
+def spoken(minutes: float) -> str:
+    """A pitch's speaking time as people say it: 'about 35 seconds', 'about 1 minute', 'about 2.5 minutes'."""
+    if minutes < 1:
+        return f"about {max(5, round(minutes * 60 / 5) * 5)} seconds"
+    return "about 1 minute" if minutes == 1 else f"about {minutes:g} minutes"
+
+
 def _score(value: Any) -> str:
     return f"{value:g}" if isinstance(value, int | float) else str(value)
 
@@ -160,7 +168,7 @@ def rehearsal_markdown(data: dict[str, Any], twin: dict[str, str]) -> str:
              f"*AI twin.* {data.get('disclaimer', '')}", ""]
     what = data.get("filename") or "pasted pitch"
     lines += [f"Rehearsal {data['rehearsal_id']} · {created} · {what} · {analysis.get('words', card.get('words', '?'))} "
-              f"words, about {_score(card.get('speaking_minutes', 0))} minutes spoken · round {data.get('round', 0)} "
+              f"words, {spoken(card.get('speaking_minutes', 0))} spoken · round {data.get('round', 0)} "
               f"of {data.get('max_rounds', 0)}{' · finished' if data.get('done') else ''}", ""]
     lines += [f"## Questions {name} would ask", ""]
     for q in data.get("questions", []):

@@ -332,3 +332,17 @@ def test_my_rehearsals_fit_a_360_px_phone_without_sideways_scrolling(app, client
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.evaluate(
         "[document.documentElement.scrollWidth, window.innerWidth]")
     assert page.js_errors == []
+
+
+def test_a_pitch_says_how_long_it_takes_to_say_as_people_say_it(app, client, rworld: World) -> None:
+    token = signed_in(app, client, "employee@example.com")
+    short = rehearsal_id(start(client, token, pitch=GOOD_PITCH))
+    html = client.get(f"/rehearse/{short}").get_data(as_text=True)
+    assert re.search(r"1[23]\d words, about [45]\d seconds spoken ·", html), html[:3000]
+    markdown = client.get(f"/rehearse/{short}/save.md").get_data(as_text=True)
+    assert re.search(r"1[23]\d words, about [45]\d seconds spoken ·", markdown)
+    longer = GOOD_PITCH + "\nWe will report the pilot's numbers to the leadership team every month, in writing, for a year."
+    minute = rehearsal_id(start(client, token, pitch=longer))
+    html = client.get(f"/rehearse/{minute}").get_data(as_text=True)
+    assert re.search(r"1[45]\d words, about 1 minute spoken ·", html)
+    assert "about 1 minutes" not in html
