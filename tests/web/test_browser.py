@@ -185,3 +185,16 @@ def test_the_sources_filters_fit_a_360_px_phone(open_as, live_server: str, world
     shot(page, "sources-filters-360")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.evaluate(
         "[document.documentElement.scrollWidth, window.innerWidth]")
+
+
+def test_on_a_phone_the_feedback_buttons_sit_together_under_their_question(open_as, world: World) -> None:
+    page = open_as("employee@example.com")
+    page.set_viewport_size({"width": 360, "height": 800})
+    ask(page, "Why did you choose cold chain for pharmaceutical customers?")
+    feedback = page.get_by_role("group", name="Was this helpful?").last
+    label = feedback.get_by_text("Was this helpful?").bounding_box()
+    helpful = feedback.get_by_role("button", name="Helpful", exact=True).bounding_box()
+    not_helpful = feedback.get_by_role("button", name="Not helpful").bounding_box()
+    assert helpful["y"] == not_helpful["y"] > label["y"] + label["height"] - 1
+    assert helpful["x"] < not_helpful["x"]
+    shot(page, "ask-feedback-360")
