@@ -22,6 +22,10 @@ SUPPORTED_SUFFIXES: tuple[str, ...] = (
 _FORMAT_NAMES = {".markdown": "md", ".htm": "html"}
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[-_ .]+|$)")
 _SMALL_WORDS = frozenset(["a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "vs", "with"])
+# File-name words written as people write them in a title; other words of 3 to 5 letters and digits with no vowel (qbr, b2b) are capitals.
+_TITLE_SPELLINGS = {"qa": "Q&A", "ai": "AI", "faq": "FAQ", "ceo": "CEO", "cfo": "CFO", "coo": "COO", "cto": "CTO",
+                    "hr": "HR", "pr": "PR", "kpi": "KPI", "kpis": "KPIs", "okr": "OKR", "okrs": "OKRs", "esg": "ESG", "eu": "EU",
+                    "uk": "UK"}
 DEFAULT_LIMITS = Limits()
 # Office writes "~$name.docx" lock files next to open documents; they are never content.
 _LOCK_FILE_PREFIX = "~$"
@@ -249,7 +253,7 @@ def date_from_filename(filename: str) -> dt.date | None:
 
 
 def title_from_filename(filename: str) -> str:
-    """'2024-03-05-q1-town-hall.vtt' -> 'Q1 Town Hall'."""
+    """'2024-03-05-q1-town-hall.vtt' -> 'Q1 Town Hall'; '…-q3-qbr-qa' -> 'Q3 QBR Q&A'."""
     stem = PurePath(_base_name(filename)).stem
     words = [word for word in re.split(r"[-_\s]+", _DATE_PREFIX.sub("", stem)) if word]
     if not words:
@@ -258,6 +262,10 @@ def title_from_filename(filename: str) -> str:
     for index, word in enumerate(words):
         if any(ch.isupper() for ch in word) or index > 0 and word in _SMALL_WORDS:
             titled.append(word)
+        elif word in _TITLE_SPELLINGS:
+            titled.append(_TITLE_SPELLINGS[word])
+        elif re.fullmatch(r"[^\W_]*[a-z][^\W_]*", word) and not re.search(r"[aeiouy]", word) and 3 <= len(word) <= 5:
+            titled.append(word.upper())
         else:
             titled.append(word[:1].upper() + word[1:])
     return " ".join(titled)

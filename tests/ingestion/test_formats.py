@@ -124,6 +124,18 @@ def test_pdf_encrypted_with_an_empty_password_is_read() -> None:
     assert passage_with(document, "We hire slowly").locator == "p. 2"
 
 
+
+@pytest.mark.parametrize(("filename", "title"), [
+    ("2025-01-30-town-hall-qa-transcript.txt", "Town Hall Q&A Transcript"),
+    ("2025-10-20-q3-2025-qbr-transcript.txt", "Q3 2025 QBR Transcript"),
+    ("2025-03-10-ai-in-dispatch-for-hr.txt", "AI in Dispatch for HR"),
+    ("b2b-crm-rollout.txt", "B2B CRM Rollout"),
+    ("mr-rhythm-st-george.txt", "Mr Rhythm St George"),
+])
+def test_a_title_made_from_the_file_name_spells_abbreviations_as_people_do(filename: str, title: str) -> None:
+    assert parse_bytes(LABELLED_TRANSCRIPT.encode(), filename).title == title
+
+
 # --- vtt and srt --------------------------------------------------------------------------------------------
 
 
