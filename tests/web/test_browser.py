@@ -198,3 +198,14 @@ def test_on_a_phone_the_feedback_buttons_sit_together_under_their_question(open_
     assert helpful["y"] == not_helpful["y"] > label["y"] + label["height"] - 1
     assert helpful["x"] < not_helpful["x"]
     shot(page, "ask-feedback-360")
+
+
+def test_on_a_phone_the_admin_forms_labels_sit_above_their_fields(open_as, world: World) -> None:
+    page = open_as("admin@example.com")
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.get_by_role("link", name="Admin").click()
+    for label in ("Role", "Audiences", "Active"):
+        caption = page.locator("form.inline-form label", has_text=label).first.bounding_box()
+        field = page.get_by_label(label, exact=True).first.bounding_box()
+        assert abs(caption["x"] - field["x"]) < 1 and caption["y"] < field["y"], label
+    shot(page, "admin-360")
