@@ -123,6 +123,7 @@ def test_a_curator_uploads_previews_and_approves_a_docx_that_answers_then_cite(o
     preview = curator.get_by_role("link", name="preview and approve")
     preview.wait_for()
     assert curator.locator("#upload-progress progress").first.get_attribute("value") == "100"
+    assert curator.locator("#upload-progress li").first.inner_text().endswith("ingested · 1 passage · preview and approve")
     shot(curator, "curate-sources")
     preview.click()
     assert "Weekend dispatch" in curator.locator("h2").first.inner_text()

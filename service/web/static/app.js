@@ -293,7 +293,7 @@
           bar.value = 100;
           var outcome = body && body.results && body.results[0];
           if (xhr.status >= 200 && xhr.status < 300 && outcome && outcome.status !== "error") {
-            result.textContent = outcome.status + " · " + outcome.passages + " passages · ";
+            result.textContent = outcome.status + " · " + outcome.passages + (outcome.passages === 1 ? " passage · " : " passages · ");
             var link = el("a", { href: previewTemplate.replace(/\/0$/, "/" + outcome.source_id) }, "preview and approve");
             result.appendChild(link);
             if (outcome.speaker_hint) { result.appendChild(document.createTextNode(" · " + outcome.speaker_hint.message)); }
