@@ -210,3 +210,19 @@ def test_on_a_phone_the_admin_forms_labels_sit_above_their_fields(open_as, world
         field = page.get_by_label(label, exact=True).first.bounding_box()
         assert abs(caption["x"] - field["x"]) < 1 and caption["y"] < field["y"], label
     shot(page, "admin-360")
+
+
+WRAPPED_CELLS = """() => [...document.querySelectorAll('table.cards td[data-label]')].filter(td => {
+    const range = document.createRange(); range.selectNodeContents(td);
+    const tops = [...range.getClientRects()].map(r => r.top);
+    return Math.max(...tops) - Math.min(...tops) > 8;  // a second line, not a badge's padding
+  }).map(td => td.getAttribute('data-label') + ': ' + td.innerText)"""
+
+
+def test_on_a_tablet_the_sources_table_keeps_short_values_whole(open_as, live_server: str, world: World) -> None:
+    page = open_as("curator@example.com")
+    page.set_viewport_size({"width": 760, "height": 900})
+    page.goto(live_server + "/curate/dana")
+    assert page.locator("table.cards td[data-label='Status']").count() >= 2
+    assert page.evaluate(WRAPPED_CELLS) == []
+    shot(page, "sources-760")
