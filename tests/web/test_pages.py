@@ -257,6 +257,16 @@ def test_an_admin_makes_a_one_time_sign_in_link(app, client, world: World) -> No
     assert "Record consent again" in again and ">internal questions and rehearsal</textarea>" in again
 
 
+def test_an_expired_or_used_link_says_how_to_get_a_new_one_without_rerunning_the_demo(app, client,
+                                                                                        world: World) -> None:
+    link = make_dev_login_link(app, "employee@example.com")
+    assert app.test_client().get(link).status_code == 302
+    html = " ".join(client.get(link, follow_redirects=True).get_data(as_text=True).split())
+    assert "already been used" in html
+    assert "the Admin page makes one; on the server, <code>understudy users link EMAIL</code> prints one" in html
+    assert "understudy demo" not in html
+
+
 def test_the_preview_names_an_unknown_speaker_label_and_its_button_reattributes(app, client, world: World) -> None:
     import io
 
