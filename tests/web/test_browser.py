@@ -226,3 +226,32 @@ def test_on_a_tablet_the_sources_table_keeps_short_values_whole(open_as, live_se
     assert page.locator("table.cards td[data-label='Status']").count() >= 2
     assert page.evaluate(WRAPPED_CELLS) == []
     shot(page, "sources-760")
+
+
+def test_not_helpful_counts_when_clicked_even_without_a_reason(open_as, session_factory, world: World) -> None:
+    from sqlalchemy import select
+
+    from service.corpus.models import Interaction
+
+    page = open_as("employee@example.com")
+    ask(page, "Why did you choose cold chain for pharmaceutical customers?")
+    turn = page.locator(".turn").last
+    with page.expect_response(re.compile(r"/feedback$")) as sent:
+        turn.get_by_role("button", name="Not helpful").click()
+    assert sent.value.status == 200
+    turn.get_by_text("Noted: not helpful.").wait_for()
+    assert turn.get_by_label("What was missing? (optional)").is_visible()
+    page.reload()
+    assert "Feedback sent: not helpful." in page.locator(".turn").last.inner_text()
+    # The reason, when given, is added to the same feedback.
+    ask(page, "What on-time rate did the temperature-controlled lanes reach?")
+    turn = page.locator(".turn").last
+    turn.get_by_role("button", name="Not helpful").click()
+    turn.get_by_label("What was missing? (optional)").fill("I wanted the trend")
+    turn.get_by_role("button", name="Send").click()
+    turn.get_by_text("Thank you").wait_for()
+    assert not turn.get_by_label("What was missing? (optional)").is_visible()
+    with session_factory() as session:
+        rows = session.scalars(select(Interaction).where(Interaction.feedback == "not_helpful")).all()
+        assert sorted(row.feedback_reason or "" for row in rows) == ["", "I wanted the trend"]
+    assert page.js_errors == []

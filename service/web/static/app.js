@@ -32,7 +32,8 @@
     var reason = el("input", { id: reasonId, type: "text", maxlength: "2000", hidden: "" });
     var send = el("button", { type: "button", "class": "secondary", hidden: "" }, "Send");
     var status = el("span", { "class": "status", role: "status" });
-    function submit(helpful) {
+    // askWhy: "Not helpful" counts at once; the reason box then opens, and Send adds the reason to it.
+    function submit(helpful, askWhy) {
       yes.disabled = no.disabled = send.disabled = true;
       fetch(url, {
         method: "POST", credentials: "same-origin",
@@ -41,6 +42,13 @@
       }).then(function (response) {
         return response.json().then(function (body) {
           if (!response.ok) { throw new Error(errorMessage(body, response.status)); }
+          if (askWhy) {
+            status.textContent = "Noted: not helpful.";
+            reason.hidden = reasonLabel.hidden = send.hidden = false;
+            send.disabled = false;
+            reason.focus();
+            return;
+          }
           status.textContent = "Thank you: your feedback goes to the communications team.";
           reason.hidden = reasonLabel.hidden = send.hidden = true;
         });
@@ -50,10 +58,7 @@
       });
     }
     yes.addEventListener("click", function () { submit(true); });
-    no.addEventListener("click", function () {
-      reason.hidden = reasonLabel.hidden = send.hidden = false;
-      reason.focus();
-    });
+    no.addEventListener("click", function () { submit(false, true); });
     send.addEventListener("click", function () { submit(false); });
     [yes, no, reasonLabel, reason, send, status].forEach(function (node) { box.appendChild(node); });
     answerBox.appendChild(box);
