@@ -9,7 +9,7 @@ import re
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from service.corpus.access import Viewer
 from service.corpus.models import Passage, Source, Twin
+from service.rehearsal.labels import stance_label
 from service.rehearsal.stances import Stance, stances_in
 from service.search import PassageHit
 from textkit.sentences import sentence_spans
@@ -67,6 +68,32 @@ MEETING_BOUND_RE = re.compile(
     r"\b(?:this (?:week|morning|afternoon|evening)|today|tonight|tomorrow|right now|for the record|thank you|thanks|"
     r"(?:that|those)(?=\s*[?,.!;]|\s+(?:not|to|in|for|with|on|is|was|were)\b)|(?:that|this) one\b|you just said|"
     r"as i said|did i miss)", re.IGNORECASE)
+# A question that leans on what was just said ("Is that right, or…?") or opens on a bare fragment of the talk before
+# it ("Permanent, from when, and approved by whom?").
+ANAPHORIC_RE = re.compile(
+    _LEAD + r"(?:is|was|are|were|isn't|wasn't|does|did|would|will|can|could) (?:that|this|it|they) (?:really )?"
+    r"(?:right|true|correct|fair|so|real|the case|enough|realistic|accurate)\b", re.IGNORECASE)
+FRAGMENT_RE = re.compile(_LEAD + r"(?P<word>[A-Za-z][\w-]*),\s+\S", re.IGNORECASE)
+_NOT_FRAGMENTS = frozenset({"what", "why", "how", "who", "whom", "whose", "when", "where", "which", "honestly",
+                            "sorry", "fine", "good", "great", "first", "second", "finally", "also", "again",
+                            "seriously", "really", "yes", "no", "sure", "please", "okay", "ok", "so", "and", "now",
+                            "well", "then", "but", "alright", "right", "look", "listen", "um", "uh",
+                            "otherwise", "meanwhile", "frankly", "simply", "basically", "overall", "together"})
+# Something only that meeting had before it: its plan's parts by number ("wave 3", "phase 2", "option B"), its
+# figures ("the three million", "$3m", "42 trailers"), a period of its plan ("the second quarter").
+SPECIFIC_RE = re.compile(
+    r"\b(?i:wave|phase|option|site|pier|dock|gate|lane|zone|stage|tranche|scenario|version|building|area|region|"
+    r"depot|warehouse|shift|plan|pilot|step)\s+(?:\d+[a-z]?|[A-Z]|(?i:one|two|three|four|five|six))\b|"
+    r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:%|percent|k|m|bn|million|billion|thousand)\b|"
+    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty|fifty|"
+    r"hundred)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?\s+(?:million|billion|thousand|percent|"
+    r"trailers?|vans?|trucks?|drivers?|people|stores?|sites?|depots?|tenants?|customers?|hires?|heads?)\b|"
+    r"\bthe (?:first|second|third|fourth) (?:quarter|half|wave|phase|tranche|stage)\b", re.IGNORECASE)
+# A name inside a sentence (capitalised where no sentence starts): a person, a customer, a site or a system.
+NAME_IN_RE = re.compile(r"(?<=[a-z,;]\s)(?P<name>[A-Z][a-z]+(?:\s[A-Z][a-z0-9]+)*)")
+_CALENDAR = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+                       "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                       "november", "december", "i"})
 
 _FILLER = frozenset({"um", "uh", "er", "erm", "hmm", "mm", "yeah", "okay", "ok", "so", "oh", "well", "like"})
 
@@ -86,6 +113,10 @@ class BankItem:
     context: str | None = None
     # False for an errand or a question that only makes sense in its own meeting: never asked of a presenter.
     standalone: bool = True
+    # The names it mentions (a customer, a site, a person): asked only of a pitch that names them too.
+    names: tuple[str, ...] = ()
+    # What a person would head it with (a concern quoted as push-back): see stance_label.
+    label: str = ""
 
     @property
     def source_id(self) -> int:
@@ -160,9 +191,9 @@ def substantive(sentence: str, *, min_words: int, min_content: int) -> bool:
     return len(stem_counts(sentence)) >= min_content
 
 
-def mine(rows: Iterable[tuple[PassageHit, str]]) -> ObjectionBank:
+def mine(rows: Iterable[tuple[PassageHit, str]], titled_by_file: Collection[int] = frozenset()) -> ObjectionBank:
     """Mine questions (executive turns of transcripts) and concerns (the executive's words anywhere) from
-    passages, each with its source's audience."""
+    passages, each with its source's audience (titled_by_file: sources whose title was made from the file name)."""
     started = time.perf_counter()
     by_source: dict[int, list[tuple[PassageHit, str]]] = {}
     for hit, audience in rows:
@@ -187,7 +218,7 @@ def mine(rows: Iterable[tuple[PassageHit, str]]) -> ObjectionBank:
             prompt = _recent_words(others, PROMPT_TURNS, PROMPT_WORDS)
             others = []
             items.extend(_mine_passage(hit, audience, prompt, people))
-            stances.extend(stances_in(hit, audience))
+            stances.extend(stances_in(hit, audience, source_id not in titled_by_file))
         source_stems[source_id] = vocabulary
     return ObjectionBank(items=items, source_stems=source_stems, source_audience=source_audience, stances=stances,
                          built_ms=(time.perf_counter() - started) * 1000, passages_seen=seen)
@@ -218,9 +249,31 @@ def addressed(sentence: str, people: dict[str, str], title: str) -> tuple[str | 
     for match in (VOCATIVE_RE.match(sentence), TRAILING_NAME_RE.search(sentence)):
         if match is not None and match.group("name") in people:
             named = people[match.group("name")]
-    if REQUEST_RE.search(sentence) or MEETING_BOUND_RE.search(sentence):
-        return (f"asked of {named} in {title}" if named else None), False
-    return (f"asked of {named} in {title}" if named else None), True
+    context = f"asked of {named} in {title}" if named else None
+    if REQUEST_RE.search(sentence) or MEETING_BOUND_RE.search(sentence) or meeting_bound(sentence, people):
+        return context, False
+    return context, True
+
+
+def meeting_bound(sentence: str, people: dict[str, str]) -> bool:
+    """Whether a question only makes sense in the meeting it was asked in: it leans on what was just said ("Is that
+    right…?"), opens on a fragment of it ("Permanent, from when…?"), or names that meeting's own plan parts and
+    figures ("…if we move wave 3 by a quarter?", "What's the three million for?")."""
+    if ANAPHORIC_RE.match(sentence) or SPECIFIC_RE.search(sentence):
+        return True
+    fragment = FRAGMENT_RE.match(sentence)
+    return (fragment is not None and fragment.group("word").lower() not in _NOT_FRAGMENTS
+            and fragment.group("word") not in people)
+
+
+def names_in(sentence: str, people: dict[str, str]) -> tuple[str, ...]:
+    """The names a question mentions (other than a speaker it is put to, a day or a month)."""
+    found = []
+    for match in NAME_IN_RE.finditer(sentence):
+        name = match.group("name")
+        if name.lower() not in _CALENDAR and name not in people and name.split()[0] not in people:
+            found.append(name)
+    return tuple(dict.fromkeys(found))
 
 
 def _mine_passage(hit: PassageHit, audience: str, prompt: str,
@@ -243,7 +296,9 @@ def _mine_passage(hit: PassageHit, audience: str, prompt: str,
                                     else (None, True))
             found.append(BankItem(kind=kind, text=sentence, hit=hit, audience=audience,
                                   stems=stem_counts(sentence), prompt_stems=context, key=normal_key(sentence),
-                                  context=asked_of, standalone=standalone))
+                                  context=asked_of, standalone=standalone,
+                                  names=names_in(sentence, people or {}) if kind == QUESTION else (),
+                                  label=stance_label(hit, sentence)))
         previous = sentence
     return found
 
@@ -284,6 +339,14 @@ def approved_rows(session: Session, twin: Twin) -> list[tuple[PassageHit, str]]:
                         executive=bool(r[10]), text=r[11], heading=r[12], score=0.0), r[6]) for r in result]
 
 
+def titled_by_file(session: Session, twin: Twin) -> set[int]:
+    """The twin's sources whose title was made from the file name ("Town Hall Qa Transcript"), not written."""
+    from ingestion.pipeline import title_from_filename
+
+    rows = session.execute(select(Source.id, Source.title, Source.filename).where(Source.twin_id == twin.id))
+    return {r[0] for r in rows if r[2] and r[1] == title_from_filename(r[2])}
+
+
 def _date(value: object) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
@@ -310,7 +373,7 @@ class BankCache:
                 self._items.move_to_end(key)
                 self.hits += 1
                 return cached
-        bank = mine(approved_rows(session, twin))
+        bank = mine(approved_rows(session, twin), titled_by_file(session, twin))
         bank.state = state
         with self._lock:
             self.misses += 1

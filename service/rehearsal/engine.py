@@ -27,7 +27,7 @@ from service.rehearsal.pitch import (
     read_pitch,
 )
 from service.rehearsal.pushback import PushBack, find_push_back
-from service.rehearsal.ranking import DUPLICATE_SIMILARITY, RankedItem, rank_items
+from service.rehearsal.ranking import RankedItem, rank_items, same_wording
 from service.rehearsal.rounds import (
     CRITERION_GAPS,
     GAP_LINES,
@@ -44,7 +44,7 @@ from service.search import PassageHit
 from service.twin.citations import Citation, citation_for
 from service.twin.guardrails import refused_topic
 from service.twin.persona import PersonaSettings, persona_settings
-from textkit.words import jaccard, words
+from textkit.words import words
 
 MAX_REPLY_WORDS = 1500
 # Rubric criteria scored this low get pushed on during the rounds.
@@ -153,7 +153,7 @@ def _usable_bank(session: Session, twin: Twin, viewer: Viewer, persona: PersonaS
 def same_question(a: BankItem, b: BankItem) -> bool:
     """Whether two of the executive's questions ask the same thing ("What's the number, and what was it last
     quarter?" and "And what's the number, and what was it last quarter?"), as the ranking merges them."""
-    return a.key == b.key or jaccard(set(a.stems), set(b.stems)) >= DUPLICATE_SIMILARITY
+    return same_wording(a, b)
 
 
 def asked_in_any_wording(asked: set[str], bank: VisibleBank) -> set[str]:

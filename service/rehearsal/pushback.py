@@ -7,6 +7,7 @@ import logging
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,7 @@ from service.corpus.access import Viewer
 from service.corpus.models import Twin
 from service.rehearsal.bank import BankItem, VisibleBank, stem_counts
 from service.rehearsal.claims import claim_sentences, pitch_claims
+from service.rehearsal.labels import stance_label, stance_phrase
 from service.rehearsal.pitch import PitchAnalysis
 from service.rehearsal.ranking import source_similarity
 from service.rehearsal.readings import polarity
@@ -25,8 +27,8 @@ from service.rehearsal.stances import (
     Stance,
     StanceVectors,
     corpus_vectors,
+    is_state_of_affairs,
     pitch_vectors,
-    stance_label,
 )
 from service.rehearsal.stances import (
     contradictions as stance_contradictions,
@@ -142,7 +144,7 @@ def line_crossings(analysis: PitchAnalysis, bank: VisibleBank) -> list[tuple[int
 
 def contradictions(analysis: PitchAnalysis, bank: VisibleBank, limit: int = MAX_CONTRADICTIONS) -> list[PushBack]:
     """Without a sentence model: lines the executive has drawn that the pitch proposes to cross, in her words."""
-    return [PushBack(priority=stance_label(item.hit), why=f"Your pitch says {quote(sentence, 16)} That runs against a "
+    return [PushBack(priority=item.label or stance_label(item.hit, item.text), why=f"Your pitch says {quote(sentence, 16)} That runs against a "
                      "line they have drawn.", evidence=Evidence(item.hit, item.text), contradicts=True)
             for _, sentence, item in line_crossings(analysis, bank)[:limit]]
 
@@ -206,7 +208,7 @@ def ignored_priorities(session: Session | None, twin: Twin | None, viewer: Viewe
         if evidence is None or _proper_noun(term, evidence.quote):
             continue
         term_label = term if " " in term or term not in stems else _surface(term, evidence.quote)
-        label = stance_label(evidence.hit)
+        label = _label_of(evidence, bank)
         why = (f"Your pitch never mentions {term_label}, and {persona.name} keeps coming back to it "
                f"(it comes up in {len(holding)} of their sources).")
         out.append(PushBack(priority=label, why=why, evidence=evidence))
@@ -217,11 +219,21 @@ def ignored_priorities(session: Session | None, twin: Twin | None, viewer: Viewe
     return out
 
 
+def _label_of(evidence: Evidence, bank: VisibleBank) -> str:
+    """The label of the stance or concern an evidence sentence is, else a plain phrase of the sentence."""
+    items: list[Stance | BankItem] = [*bank.stances, *bank.concerns]
+    for item in items:
+        if item.text == evidence.quote and item.hit.passage_id == evidence.hit.passage_id and item.label:
+            return item.label
+    return stance_label(evidence.hit, evidence.quote)
+
+
 def _evidence(session: Session | None, twin: Twin | None, viewer: Viewer | None, bank: VisibleBank,
               stems: set[str], term: str, used: set[str], similarity: dict[int, float]) -> Evidence | None:
     """Where the executive said it: a concern of theirs first (from the source nearest the pitch), else their own
     passage found by search."""
-    concerns: list[BankItem] = [i for i in bank.concerns if stems <= i.stems.keys() and i.text not in used]
+    concerns: list[BankItem] = [i for i in bank.concerns if stems <= i.stems.keys() and i.text not in used
+                                and not is_state_of_affairs(i.text)]
     if concerns:
         best = max(concerns, key=lambda i: (similarity.get(i.source_id, 0.0), -len(i.text), -i.hit.passage_id))
         return Evidence(best.hit, best.text)
@@ -242,17 +254,23 @@ RECURS_IN = 2
 ADDRESSED = 0.5
 
 
+def _said_in(stance: Stance) -> str:
+    """Where she said it, as the why names it: the document's own title, never one made from a file name."""
+    return f" ({stance.hit.title})" if stance.own_title and stance.hit.title else ""
+
+
 def _clash_push_back(clash_claim: str, stance: Stance, persona: PersonaSettings) -> PushBack:
-    why = (f"Your pitch says {quote(clash_claim, 20)} {persona.name} has said otherwise, in so many words "
-           f"({stance.hit.title}).")
+    why = (f"Your pitch says {quote(clash_claim, 20)} {persona.name} has said otherwise, in so many words"
+           f"{_said_in(stance)}.")
     return PushBack(priority=stance.label, why=why, evidence=Evidence(stance.hit, stance.text), contradicts=True)
 
 
 def recurring_priorities_left_out(stances: list[Stance], corpus: StanceVectors, pitch_vector: np.ndarray,
                                   claim_vectors: np.ndarray, persona: PersonaSettings, *, exclude: set[str],
-                                  limit: int) -> list[PushBack]:
+                                  limit: int, pushed: Sequence[Stance] = ()) -> list[PushBack]:
     """Positions and concerns the executive states in several sources that no sentence of the pitch addresses;
-    nearest the pitch's subject first, one per memo section."""
+    nearest the pitch's subject first, one per memo section. A position already pushed on (the pitch runs against
+    it), said again elsewhere or in other words in its section, is not also one the pitch leaves out."""
     if not stances or corpus.sentences.size == 0:
         return []
     close = corpus.same
@@ -261,22 +279,38 @@ def recurring_priorities_left_out(stances: list[Stance], corpus: StanceVectors, 
     addressed = (claim_vectors @ corpus.sentences.T).max(axis=0) if claim_vectors.size else np.zeros(len(stances))
     order = np.argsort(-bears)
     out: list[PushBack] = []
-    labels: set[str] = set()
-    taken: list[int] = []
+    already = {(p.text, p.hit.passage_id) for p in pushed}
+    taken = [k for k, s in enumerate(stances) if (s.text, s.hit.passage_id) in already]
+    sections = {_section(s) for s in pushed}
     for k in order:
         stance = stances[int(k)]
-        if recurs[k] < RECURS_IN or addressed[k] >= ADDRESSED or stance.text in exclude or stance.label in labels:
+        if (recurs[k] < RECURS_IN or addressed[k] >= ADDRESSED or stance.text in exclude
+                or _section(stance) in sections):
             continue
         if any(close[k, t] for t in taken):
             continue
-        why = (f"Your pitch doesn't say where it stands on this, and {persona.name} comes back to it "
+        why = (f"Your pitch doesn't say where it stands on {_point(stance)}, and {persona.name} comes back to it "
                f"(in {int(recurs[k])} of their sources).")
         out.append(PushBack(priority=stance.label, why=why, evidence=Evidence(stance.hit, stance.text)))
-        labels.add(stance.label)
+        sections.add(_section(stance))
         taken.append(int(k))
         if len(out) >= limit:
             break
     return out
+
+
+# The point named in a why may run longer than a label.
+POINT_WORDS = 18
+
+
+def _section(stance: Stance) -> tuple[int, str]:
+    """The memo section a stance sits in (its source and heading)."""
+    return stance.source_id, stance.hit.heading or ""
+
+
+def _point(stance: Stance) -> str:
+    """The point a stance makes, named plainly for the why (not a vague "this")."""
+    return f"“{stance_phrase(stance.text, POINT_WORDS)}”"
 
 
 def find_push_back(session: Session | None, twin: Twin | None, viewer: Viewer | None, persona: PersonaSettings,
@@ -341,9 +375,10 @@ def _crossed_in_her_words(analysis: PitchAnalysis, bank: VisibleBank, embed: Emb
         if float(vectors[0] @ vectors[1]) >= CROSSING_FLOOR and polarity(sentence) != polarity(item.text):
             stance = next((s for s in bank.stances if s.text == item.text and s.hit.passage_id == item.hit.passage_id),
                           None)
-            label = stance.label if stance is not None else stance_label(item.hit)
-            why = (f"Your pitch says {quote(sentence, 20)} {persona.name} has said otherwise, in so many words "
-                   f"({item.hit.title}).")
+            label = stance.label if stance is not None else (item.label or stance_label(item.hit, item.text))
+            where = _said_in(stance) if stance is not None else ""
+            why = (f"Your pitch says {quote(sentence, 20)} {persona.name} has said otherwise, in so many words"
+                   f"{where}.")
             return [PushBack(priority=label, why=why, evidence=Evidence(item.hit, item.text), contradicts=True)]
     return []
 
@@ -360,9 +395,12 @@ def _push_back_by_meaning(persona: PersonaSettings, analysis: PitchAnalysis, ban
     # Her priorities: the positions she states and the concerns she voices ("what worries me…").
     known = {(st.text, st.hit.passage_id) for st in bank.stances}
     priorities = list(bank.stances) + [
-        Stance(text=i.text, hit=i.hit, audience=i.audience, label=stance_label(i.hit), polarity=polarity(i.text))
-        for i in bank.concerns if (i.text, i.hit.passage_id) not in known]
+        Stance(text=i.text, hit=i.hit, audience=i.audience, label=i.label or stance_label(i.hit, i.text),
+               polarity=polarity(i.text))
+        for i in bank.concerns if (i.text, i.hit.passage_id) not in known and not is_state_of_affairs(i.text)]
+    pushed = [p for p in priorities if any(p.text == f.evidence.quote and p.hit.passage_id == f.evidence.hit.passage_id
+                                           for f in found)]
     found += recurring_priorities_left_out(priorities, corpus_vectors(embed, priorities), pitch.pitch, pitch.claims,
                                            persona, exclude={p.evidence.quote for p in found},
-                                           limit=limit - len(found))
+                                           limit=limit - len(found), pushed=pushed)
     return found[:limit]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from service.rehearsal.bank import CONCERN, BankItem, VisibleBank
+from service.rehearsal.bank import CONCERN, BankItem, VisibleBank, stem_counts
 from service.rehearsal.meaning import Embed, cached_vectors
 from textkit.words import jaccard
 
@@ -109,6 +109,23 @@ def meaning_scores(embed: Embed, items: Sequence[BankItem], pitch_sentences: Seq
     return [float(v) for v in best.mean(axis=1)]
 
 
+def same_wording(a: BankItem, b: BankItem) -> bool:
+    """Whether two questions ask the same thing: most content words shared, or all of one's (three or more) said in
+    the other ("Who is the customer and what changes for them on Monday?" within "…if we move wave 3 by a
+    quarter?")."""
+    x, y = set(a.stems), set(b.stems)
+    if a.key == b.key or jaccard(x, y) >= DUPLICATE_SIMILARITY:
+        return True
+    smaller, larger = (x, y) if len(x) <= len(y) else (y, x)
+    return len(smaller) >= 3 and smaller <= larger
+
+
+def names_said(item: BankItem, pitch: Counter[str]) -> bool:
+    """Whether every name a question mentions (a customer, a site, a person) is in the pitch too: else it is a
+    question about someone else's plan."""
+    return all(set(stem_counts(name)) <= pitch.keys() for name in item.names)
+
+
 def rank_items(pitch: Counter[str], bank: VisibleBank, items: Sequence[BankItem] | None = None, *, n: int = 5,
                exclude: set[str] | frozenset[str] = frozenset(), weights: RankWeights = DEFAULT_WEIGHTS,
                embed: Embed | None = None, pitch_sentences: Sequence[str] = ()) -> list[RankedItem]:
@@ -116,7 +133,8 @@ def rank_items(pitch: Counter[str], bank: VisibleBank, items: Sequence[BankItem]
 
     With a sentence model, closeness in meaning counts beside the words; errands and questions bound to their own
     meeting are never chosen."""
-    pool = [i for i in (bank.items if items is None else items) if i.key not in exclude and i.standalone]
+    pool = [i for i in (bank.items if items is None else items)
+            if i.key not in exclude and i.standalone and names_said(i, pitch)]
     if not pool or n <= 0:
         return []
     groups: dict[tuple[str, ...], list[BankItem]] = {}
@@ -143,9 +161,7 @@ def rank_items(pitch: Counter[str], bank: VisibleBank, items: Sequence[BankItem]
     scored.sort(key=lambda r: (-r.score, r.item.hit.passage_id, r.item.text))
     chosen: list[RankedItem] = []
     for candidate in scored:
-        stems = set(candidate.item.stems)
-        if any(candidate.item.key == c.item.key or jaccard(stems, set(c.item.stems)) >= DUPLICATE_SIMILARITY
-               for c in chosen):
+        if any(same_wording(candidate.item, c.item) for c in chosen):
             continue
         chosen.append(candidate)
         if len(chosen) >= n:

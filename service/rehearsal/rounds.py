@@ -76,6 +76,22 @@ OWNER_RE = re.compile(r"\b(?:i do|i will|i'll|i own|me|you (?:do|decide|sign|app
                       r"legal|(?:approv|sign|agre|ratifi|endors|authori[sz]|sanction)ed (?:off )?by|committee|council|"
                       r"panel|steering|chair\w*|ceo|cfo|coo|cto|chief|vp|president|executive team|leadership team)\b",
                       re.IGNORECASE)
+# An owner named by role or team ("the dispatcher on shift", "our planning team", "the Eastgate dispatch lead",
+# "customer service"), where a reply names who does it: at the head of the reply or of a clause, after "by", or
+# before a verb of owning or deciding ("…a dispatcher's OK", "the depot supervisor signs it"). A role merely
+# mentioned ("we've hired a new dispatcher", "we're a strong team"), or a bare "the team", names no owner.
+_ROLE = (r"(?:(?:the|our|my|a|an|each|every|one|its|their|your)\s+(?:[\w-]+\s+){0,2}?)?"
+         r"(?:dispatchers?|supervisors?|planners?|coordinators?|controllers?|fore(?:man|men|woman)|officers?|analysts?|"
+         r"engineers?|administrators?|agents?|leads?|managers?|heads?|(?!(?:the|our|my|a|an|this|that|your|their|whole|"
+         r"strong|great|good|new)\s)[\w-]+\s+(?:teams?|desk)|department|"
+         r"division|customer service|human resources|procurement)")
+ROLE_RE = re.compile(
+    rf"(?:^|[.;:!?]\s+|\b(?:by|to|with|under)\s+)(?:(?:so|well|honestly)[,]?\s+)?{_ROLE}\b|"
+    rf"\b{_ROLE}(?:'s|\s+(?:[\w-]+\s+){{0,3}}?(?:owns?|does|do|approves?|approved|confirms?|decides?|signs?|runs?|"
+    r"leads?|reviews?|checks?|handles?|takes?|will|is responsible|are responsible|is accountable|are accountable))\b",
+    re.IGNORECASE)
+# A reply that opens on a name ("Priya, from 1 July."; "Priya does, from week one.").
+OPENING_NAME_RE = re.compile(r"^\s*(?P<name>[A-Z][a-z]+)(?=,|\s+(?:does|do|will|owns|and|from|by|signs|decides)\b)")
 SMALL_NUMBER_RE = re.compile(r"(?<!at )\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
                              r"thirty|forty|fifty|hundred|dozen|half)\b", re.IGNORECASE)
 # A name: a capitalised word inside a sentence, or at its start when possessive or followed by another name.
@@ -163,7 +179,7 @@ def concrete_parts(reply: str) -> dict[str, bool]:
     return {
         "number": any(f.kind not in ("date",) for f in figures) or bool(SMALL_NUMBER_RE.search(reply)),
         "when": dated,
-        "owner": bool(OWNER_RE.search(reply)) or bool(names),
+        "owner": bool(OWNER_RE.search(reply) or ROLE_RE.search(reply)) or bool(names) or _opens_on_a_name(reply),
         "fallback": bool(MITIGATION_RE.search(reply) or CONDITION_RE.search(reply)
                          or re.search(r"\b(?:otherwise|if not|instead|if we(?:'re| are)? (?:short|late|behind)|"
                                       r"(?:we'd|we would|then we|we can|we could|we'll) (?:\w+ )?(?:hire|rent|use|"
@@ -182,6 +198,17 @@ def concrete_parts(reply: str) -> dict[str, bool]:
 
 _NOT_NAMES = frozenset({"i", "we", "the", "it", "if", "our", "that", "this", "they", "and", "but", "so", "in", "on",
                         "by", "yes", "no", "honestly", "well", "week", "two", "three", "four", "five"})
+
+
+def _opens_on_a_name(reply: str) -> bool:
+    """Whether a reply opens on a person's name ("Priya, from 1 July."), not on a word like "Yes" or "Honestly"."""
+    match = OPENING_NAME_RE.match(reply)
+    return match is not None and match.group("name").lower() not in _NOT_NAMES | _OPENING_WORDS
+
+
+_OPENING_WORDS = frozenset({"yes", "no", "sure", "okay", "ok", "right", "today", "tomorrow", "everyone", "nobody",
+                            "somebody", "someone", "customers", "drivers", "nothing", "everything", "first", "then",
+                            "now", "also", "again", "absolutely", "definitely", "probably", "maybe", "perhaps"})
 
 
 def similarity(question: str, reply: str, embed: Embed | None) -> float | None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from service.rehearsal.claims import Claim
+from service.rehearsal.labels import stance_label
 from service.rehearsal.meaning import Embed, cached_vectors
 from service.rehearsal.readings import (
     NOT_B_RE,
@@ -60,15 +61,21 @@ NOT_A_STANCE_RE = re.compile(
     r"|^(?:the|that|this|it)\s+(?:\w+\s+)?(?:is|was|are|were)\s+not\b|\bnot (?:the|a) (?:problem|fault|issue|point)\b"
     r"|\b(?:estimates?|takes between|is worth|are worth)\b",
     re.IGNORECASE)
-
-# Headings that say where in a memo a sentence sits, not what it is about.
-GENERIC_HEADING_RE = re.compile(
-    r"^(?:the rules?|why(?: we are doing it| this matters.*)?|what (?:we are doing|is changing|this means.*|"
-    r"we did|we got wrong|we ask of you|i owe you.*|would have to be true.*|we (?:are|will) (?:going to )?stop"
-    r"(?: doing)?)|how (?:we will (?:decide|know if it works|report it)|this affects the drivers)|where we (?:are|start "
-    r"from)|thank you|the numbers?|the plan.*|summary|background|introduction|next steps|on \w+|\d+\..*)$",
+# A fact about how things are, not a position: what is the case today ("We run three dispatch systems today: …"), or a
+# count of what happened ("…has changed carrier three times in six years"), with no word of intent, rule or preference.
+STATE_RE = re.compile(
+    r"\b(?:today|currently|at present|at the moment|these days|so far|to date|as of|right now)\b|"
+    r"\b\d[\d,.]*\b|\b(?:once|twice|(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty|"
+    r"fifty|hundred)\s+(?:times|years|months|weeks|million|billion|thousand|percent))\b", re.IGNORECASE)
+INTENT_RE = re.compile(
+    r"\b(?:will|won't|shall|must|never|always|should|has to|have to|had better|need to|needs to|want|wants|would|'d|"
+    r"rather|only|not|no|n't|nobody|none|cannot|every|each|any|all|target|goal|aim|plan|promise|commit\w*|rule|"
+    r"principle|condition|stays?|remains?|keep|decid\w*|at least|at most|no more than|first|by (?:the end of )?"
+    r"(?:\d{4}|january|february|march|april|may|june|july|august|september|october|november|december))\b|n't\b",
     re.IGNORECASE)
-
+# What happened, said with a negation ("…we didn't have to win again"): narrative, not a line drawn.
+PAST_NEGATION_RE = re.compile(r"\b(?:did not|didn't|had not|hadn't|was not|wasn't|were not|weren't)\b(?: have to)?",
+                              re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Stance:
@@ -82,6 +89,8 @@ class Stance:
     # When its memo or section is headed "A, not B" ("Assistive, Not Automatic"): what she affirms and what she rules
     # out, each with the subject ("Dispatch Assist: assistive" / "Dispatch Assist: automatic").
     sides: tuple[str, str] | None = None
+    # False when the source's title was made from its file name ("Town Hall Qa Transcript"): never shown as a label.
+    own_title: bool = True
 
     @property
     def source_id(self) -> int:
@@ -115,15 +124,16 @@ def is_stance(sentence: str) -> bool:
         return False
     if PAST_RE.search(sentence) and not MODAL_RE.search(sentence):
         return False
+    if is_state_of_affairs(sentence):
+        return False
     return bool(STANCE_RE.search(sentence) or (n <= 20 and CONTRAST_STANCE_RE.search(sentence)))
 
 
-def stance_label(hit: PassageHit) -> str:
-    """The memo's section heading when it names the point, else the source's title (a heading, never keywords)."""
-    heading = " ".join((hit.heading or "").split()).strip(" :")
-    if heading and heading != hit.title and not GENERIC_HEADING_RE.match(heading) and len(words(heading)) >= 2:
-        return heading
-    return " ".join((hit.title or "").split())
+def is_state_of_affairs(sentence: str) -> bool:
+    """Whether a sentence describes how things are or were ("We run three dispatch systems today…") with no word of
+    intent, commitment, rule or preference: a fact, which a pitch cannot run against or leave out."""
+    said = PAST_NEGATION_RE.sub(" ", sentence)
+    return bool(STATE_RE.search(said)) and not INTENT_RE.search(said)
 
 
 # A heading that states a position as a contrast: "Assistive, Not Automatic", "Build, not buy, for now", "Written
@@ -157,14 +167,15 @@ def position_sides(hit: PassageHit) -> tuple[str, str] | None:
     return None
 
 
-def stances_in(hit: PassageHit, audience: str) -> list[Stance]:
-    """The stance sentences of one executive passage."""
+def stances_in(hit: PassageHit, audience: str, own_title: bool = True) -> list[Stance]:
+    """The stance sentences of one executive passage (own_title: False when its source is titled by file name)."""
     found = []
     for start, end in sentence_spans(hit.text):
         sentence = hit.text[start:end]
         if is_stance(sentence):
-            found.append(Stance(text=sentence, hit=hit, audience=audience, label=stance_label(hit),
-                                 polarity=polarity(sentence), sides=position_sides(hit)))
+            found.append(Stance(text=sentence, hit=hit, audience=audience,
+                                label=stance_label(hit, sentence), polarity=polarity(sentence),
+                                sides=position_sides(hit), own_title=own_title))
     return found
 
 

@@ -19,7 +19,7 @@ from service.corpus.access import Viewer
 from service.corpus.models import Rehearsal
 from service.errors import PitchTooShort
 from service.rehearsal import answer_turn, start_rehearsal
-from service.rehearsal.bank import BANKS
+from service.rehearsal.bank import BANKS, QUESTION
 from service.rehearsal.engine import _usable_bank
 from service.rehearsal.pitch import analyse_pitch, find_figures
 from service.rehearsal.rounds import SAME_POINT, assess, item_ref
@@ -109,7 +109,8 @@ def _put_on_the_table(session: Session, settings: Settings, viewer: Viewer, rehe
     assert row is not None
     twin = store.get_twin(session, "dana-reyes")
     bank = _usable_bank(session, twin, viewer, persona_settings(twin))
-    item = next(i for i in bank.questions if words in i.text.lower())
+    # Any question of hers, even one the rehearsal would not choose (one bound to its meeting): this is about judging.
+    item = next(i for i in bank.items if i.kind == QUESTION and words in i.text.lower())
     row.state = {**row.state, "pending": item_ref(item), "asked": [item.key]}
     session.commit()
     return item.text
@@ -211,6 +212,7 @@ dispatchers back on the night shift. The owner is the VP Operations, Ray Okafor.
 DRIVERS_ANSWER = ("No drivers move out of the road division for this: the pilot touches only the six Eastgate "
                   "dispatchers. For drivers, the change is that they can flag a bad route in the app, and the Eastgate "
                   "dispatch lead reviews every flag within 24 hours; if more than 5% of routes are flagged we stop.")
+CUSTOMER_QUESTION = "who is the customer and what changes for them on monday?"
 CUSTOMER_ANSWER = ("The customer is the night shippers at Calder North; on Monday nothing changes for them, their loads "
                    "are planned the same way, only we move wave 3 by a quarter.")
 
@@ -230,9 +232,13 @@ def test_after_an_accepted_answer_each_round_asks_the_next_prepared_question(ses
     # Not a memo sentence ("No surprises: these are the questions I ask...") but the rehearsal's own question 2.
     assert first["next_question"]["question"] == prepared[1] and first["next_question"]["kind"] == "question"
     assert first["next_question"]["question"].endswith("?") and "No surprises" not in first["text"]
-    second = answer_turn(session, settings, started["rehearsal_id"], demo,
-                         "Drivers keep their routes and their hours; they get a button in the app to flag a bad "
-                         "route, and the Eastgate dispatch lead reviews every flag within 24 hours.").to_dict()
+    replies = {"drivers": "Drivers keep their routes and their hours; they get a button in the app to flag a bad "
+                          "route, and the Eastgate dispatch lead reviews every flag within 24 hours.",
+               "true": "For this to work, three things have to be true: the customer-hours data is clean by week "
+                       "three, the six dispatchers finish their training, and the shadow plans match the manual plan "
+                       "for four weeks."}
+    reply = replies["drivers" if "drivers" in prepared[1] else "true"]
+    second = answer_turn(session, settings, started["rehearsal_id"], demo, reply).to_dict()
     assert second["reaction"] == "accept", second["text"]
     assert second["next_question"]["question"] == prepared[2]
     assert len({prepared[0], first["next_question"]["question"], second["next_question"]["question"]}) == 3
@@ -276,12 +282,11 @@ def test_an_accepted_answer_is_followed_by_the_next_question_not_an_unrelated_qu
                                                                                    demo: Viewer) -> None:
     started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=AUTOMATIC_PITCH).to_dict()
     session.commit()
-    assert "wave 3" in started["questions"][0]["question"]
+    asked = _put_on_the_table(session, settings, demo, started["rehearsal_id"], CUSTOMER_QUESTION)
     turn = answer_turn(session, settings, started["rehearsal_id"], demo, CUSTOMER_ANSWER).to_dict()
     assert turn["reaction"] == "accept", turn["text"]
     next_question = turn["next_question"]["question"]
     model = local_encoder().encode
-    asked = started["questions"][0]["question"]
     for quote in _quoted(turn["text"].removeprefix("That answers it.")):
         if quote != next_question:  # anything else said on accepting is on the same point as the question
             vectors = model([asked, quote])
@@ -295,14 +300,15 @@ def test_the_summary_lists_each_answered_question_with_the_presenters_answer(ses
     started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=AUTOMATIC_PITCH).to_dict()
     session.commit()
     rid = started["rehearsal_id"]
+    customer = _put_on_the_table(session, settings, demo, rid, CUSTOMER_QUESTION)
     answer_turn(session, settings, rid, demo, CUSTOMER_ANSWER)
+    approved = _put_on_the_table(session, settings, demo, rid, "approved by whom")
     answer_turn(session, settings, rid, demo, "Approved by the executive committee on 15 June, permanent from 1 July.")
     last = answer_turn(session, settings, rid, demo, "The weather was lovely at the depot last week.").to_dict()
     summary = last["summary"]
     assert last["done"] and summary
     answered = [row for row in summary["strong"] if row.get("round")]
-    assert [row["point"] for row in answered] == [started["questions"][0]["question"],
-                                                  "Permanent, from when, and approved by whom?"]
+    assert [row["point"] for row in answered] == [customer, approved]
     assert answered[0]["detail"] == f"Your answer: {CUSTOMER_ANSWER}"
     assert not any(row["point"] == "Your answer" for row in summary["strong"] + summary["fix"])
     unresolved = [row for row in summary["fix"] if row.get("round")]
