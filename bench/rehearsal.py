@@ -114,6 +114,9 @@ EXAMPLES = ROOT / "examples" / "dana-reyes"
 PITCHES = Path(__file__).resolve().parent / "data" / "rehearsal" / "pitches.jsonl"
 # A second held-out set, written after the first fit in other wordings (split "fresh"): never used to fit.
 FRESH_PITCHES = PITCHES.with_name("pitches_fresh.jsonl")
+# A third held-out set (split "fresh2"), written before the clash reading by opposite action was added: never fit on.
+FRESH2_PITCHES = PITCHES.with_name("pitches_fresh2.jsonl")
+HELD_OUT_SETS = ("fresh", "fresh2")
 LONG_PITCH_WORDS = 1000
 
 
@@ -191,7 +194,7 @@ def run_pitches(args: argparse.Namespace, console: Any) -> None:
     from textkit.sentences import sentences
 
     pitches = load_pitches()
-    fresh = load_pitches(FRESH_PITCHES)
+    fresh = load_pitches(FRESH_PITCHES) + load_pitches(FRESH2_PITCHES)
     tmp = tempfile.TemporaryDirectory()
     database = migrated_database(f"sqlite:///{tmp.name}/demo.db")
     settings, engine = database.settings, database.engine
@@ -219,13 +222,14 @@ def run_pitches(args: argparse.Namespace, console: Any) -> None:
     session.rollback()
 
     title = (f"4. Push-back 'contradicts' on {PITCHES.name} (demo corpus; {len(pitches)} pitches; all = dev "
-             f"+ held-out) and {FRESH_PITCHES.name} ({len(fresh)}, a second held-out set in other wordings); "
+             f"+ held-out), {FRESH_PITCHES.name} and {FRESH2_PITCHES.name} ({len(fresh)}, held-out sets in other wordings); "
              "a flag is right when it cites a source the pitch names; goal recall and precision >= 80 %)")
     columns = ("split", "pitches", "contradicting", "right flags", "wrong stance", "false flags", "missed",
                "recall", "precision")
     table = new_table(title, columns, left=0)
-    for split in ("dev", "heldout", None, "fresh"):
-        chosen = [o for o in outcomes if o[0]["split"] == split or split is None and o[0]["split"] != "fresh"]
+    for split in ("dev", "heldout", None, *HELD_OUT_SETS):
+        chosen = [o for o in outcomes
+                  if o[0]["split"] == split or split is None and o[0]["split"] not in HELD_OUT_SETS]
         s = pushback_scores(chosen)
         table.add_row(split or "all", str(s["pitches"]), str(s["contradicting"]), str(s["tp"]), str(s["wrong stance"]),
                       str(s["fp"] - s["wrong stance"]), str(s["fn"] - s["wrong stance"]), percent(s["recall"]),
@@ -275,7 +279,7 @@ def fit_clash_weights(session: Any, settings: Any, slug: str, viewer: Any, pitch
     bank = usable_bank(session, twin, viewer, persona_for(twin))
     corpus = st.corpus_vectors(embed, bank.stances)
     prepared = []
-    for pitch in pitches + load_pitches(FRESH_PITCHES):
+    for pitch in pitches + load_pitches(FRESH_PITCHES) + load_pitches(FRESH2_PITCHES):
         claims = pitch_claims(claim_sentences(pitch["pitch"]))
         prepared.append((pitch, claims, st.pitch_vectors(embed, claims, pitch["pitch"])))
 
@@ -293,34 +297,37 @@ def fit_clash_weights(session: Any, settings: Any, slug: str, viewer: Any, pitch
                                  else None) for pitch, c in clashes])
 
     grid = []
-    for floor, topic, agreement, lean, proposals_only, by_reading in itertools.product(
-            (0.3, 0.4), (0.5, 1.0), (-0.05, 0.0, 0.05), (0.0, 0.1), (True, False), ("contrast", "both", "never")):
+    for floor, topic, agreement, lean, proposals_only, by_reading, direction in itertools.product(
+            (0.3, 0.4), (0.5, 1.0), (-0.05, 0.0, 0.05), (0.0, 0.1), (True, False), ("contrast", "both", "never"),
+            (None, 0.0, 0.1, 0.2)):
         w = replace(st.DEFAULT_CLASH, floor=floor, topic=topic, agreement=agreement, lean=lean,
-                    proposals_only=proposals_only, by_reading=by_reading)
+                    proposals_only=proposals_only, by_reading=by_reading, by_direction=direction is not None,
+                    direction=direction or 0.0)
         dev = first_clashes(w, "dev")
         for threshold in np.arange(0.4, 1.6, 0.02):
             s = at(float(threshold), dev)
             f1 = 2 * s["precision"] * s["recall"] / max(1e-9, s["precision"] + s["recall"])
             grid.append((round(f1, 3), s["precision"], s["recall"], replace(w, threshold=float(round(threshold, 2)))))
     grid.sort(key=lambda g: (-g[0], -g[1]))
-    columns = ("floor", "topic", "agreement", "lean", "proposals only", "by reading", "threshold", "dev F1",
-               "dev P", "dev R", "held-out P", "held-out R", "fresh P", "fresh R")
+    columns = ("floor", "topic", "agreement", "lean", "proposals only", "by reading", "direction", "threshold", "dev F1",
+               "dev P", "dev R", "held-out P", "held-out R", "fresh P", "fresh R", "fresh2 P", "fresh2 R")
     table = new_table("Fit of the contradiction thresholds on dev (top 10 by F1), carried to held-out and "
                       "fresh", columns, left=0)
     for f1, p, r, w in grid[:10]:
         held = at(w.threshold, first_clashes(w, "heldout"))
         new = at(w.threshold, first_clashes(w, "fresh"))
+        new2 = at(w.threshold, first_clashes(w, "fresh2"))
         table.add_row(f"{w.floor:g}", f"{w.topic:g}", f"{w.agreement:g}", f"{w.lean:g}", str(w.proposals_only),
-                      w.by_reading, f"{w.threshold:g}", f"{f1:.3f}", percent(p), percent(r),
+                      w.by_reading, f"{w.direction:g}" if w.by_direction else "off", f"{w.threshold:g}", f"{f1:.3f}", percent(p), percent(r),
                       percent(held["precision"]), percent(held["recall"]), percent(new["precision"]),
-                      percent(new["recall"]))
+                      percent(new["recall"]), percent(new2["precision"]), percent(new2["recall"]))
     console.print(table)
     console.print(f"in use: {st.DEFAULT_CLASH}")
     curve = new_table("The weights in use, at thresholds around theirs (recall / precision)",
-                      ("threshold", "dev", "held-out", "fresh"), left=0)
-    in_use = {split: first_clashes(st.DEFAULT_CLASH, split) for split in ("dev", "heldout", "fresh")}
+                      ("threshold", "dev", "held-out", *HELD_OUT_SETS), left=0)
+    in_use = {split: first_clashes(st.DEFAULT_CLASH, split) for split in ("dev", "heldout", *HELD_OUT_SETS)}
     for threshold in np.arange(st.DEFAULT_CLASH.threshold - 0.1, st.DEFAULT_CLASH.threshold + 0.11, 0.02):
-        cells = [at(float(threshold), in_use[split]) for split in ("dev", "heldout", "fresh")]
+        cells = [at(float(threshold), in_use[split]) for split in ("dev", "heldout", *HELD_OUT_SETS)]
         curve.add_row(f"{threshold:.2f}", *(f"{percent(c['recall'])} / {percent(c['precision'])}" for c in cells))
     console.print(curve)
 

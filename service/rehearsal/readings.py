@@ -13,7 +13,10 @@ NOT_A_NEGATION_RE = re.compile(
     r"\b(?:no (?:more|later|less|fewer) than|not only|not just|no matter|no doubt|nothing but|cut-off|"
     r"(?:switch|switches|switched|switching|turn|turns|sign|signs|signed|signing|take|took|taking|kick|top|"
     r"drop|drops|dropped|dropping|paid|pay|pays|paying|set|sets|log|logs|logged|head|heads|start|starts|far|"
-    r"back|one|well|better|worse) off|under (?:way|review|\d)|at least|at most)\b", re.IGNORECASE)
+    r"back|one|well|better|worse) off|under (?:way|review|\d)|at least|at most|"
+    # "end" as a noun: "front end", "year end", "the end of…"
+    r"(?:front|back|year|month|week|dead|high|low|top|rear)[- ]end|the end|end (?:of|to end|date|users?|customers?))\b",
+    re.IGNORECASE)
 
 
 # Where one clause of a sentence ends and the next begins.
@@ -35,6 +38,11 @@ REPLACE_RE = re.compile(r"\b(?:replace|replacing)\s+(?P<out>.+?)\s+(?:with|by)\s
 NOT_B_RE = re.compile(r"^(?P<a>.+?)(?:,\s*|\s+and\s+)not\s+(?!only\b|just\b|yet\b|always\b)(?P<b>[^,;:.]{2,60}?)[.!]?$",
                       re.IGNORECASE)
 MIN_READING_WORDS = 2
+# A relative clause opening just before a negation ("a plan that does not…", "drivers who don't…").
+RELATIVE_END_RE = re.compile(r"\s*\b(?:that|which|who)(?:\s+\w+){0,2}\s*$", re.IGNORECASE)
+# A relative clause that negates: it says what a thing lacks or does without, not that the sentence rules it out.
+NEGATED_RELATIVE_RE = re.compile(
+    r"\b(?:that|which|who)\s+(?:\w+n't|(?:\w+\s+){0,2}?(?:not|never|no)\b)[^,;:.]*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,10 @@ def _rule_out(clause: str) -> tuple[str, str] | None:
         if any(a <= match.start() < b for a, b in guarded):
             continue
         before = clause[:match.start()]
+        relative = RELATIVE_END_RE.search(before)
+        if relative is not None and content_words(before[:relative.start()]):
+            # "a plan that does not need dispatchers": the plan is proposed, what it does without is ruled out
+            return before[:relative.start()], clause[match.end():]
         if len(content_words(before)) >= 3:
             return re.sub(r"\s+(?:with|and|but|or)\s*$", "", before, flags=re.IGNORECASE), clause[match.end():]
         return "", before + clause[match.end():]
@@ -137,7 +149,67 @@ SIDE_CLAUSE_RE = re.compile(r"\b(?:even though|although|though|because|since|whi
 def polarity(sentence: str) -> int:
     """-1 when the sentence rules something out, +1 when it affirms: negated ("not", "no", "never", outside the
     phrases that only bound a number) and each turning word ("below", "stop", "instead") flips it. Side clauses
-    ("even though…", "because…", "where…") are left out: they say why or where, not what."""
-    cleaned = SIDE_CLAUSE_RE.sub(" ", NOT_A_NEGATION_RE.sub(" ", sentence))
+    ("even though…", "because…", "where…") and negated relative clauses ("a plan that does not need…") are left
+    out: they say why, where or what a thing lacks, not whether the sentence rules it out."""
+    cleaned = SIDE_CLAUSE_RE.sub(" ", NEGATED_RELATIVE_RE.sub(" ", NOT_A_NEGATION_RE.sub(" ", sentence)))
     sign = -1 if NEGATOR_RE.search(cleaned) else 1
     return sign * (-1 if len(TURN_RE.findall(cleaned)) % 2 else 1)
+
+
+# The condition a line is drawn under: "…vans that we cannot charge", "only when it works in the worst week…",
+# "until the depot is performing…", "without the charging ready".
+STANCE_CONDITION_RE = re.compile(
+    r"(?<=\w )(?:that |which |who )?(?:we|they|it|you) (?:cannot|can't|can not|don't|do not|doesn't|does not|"
+    r"isn't|is not|aren't|are not|haven't|have not)\s+(?P<a>[^,;:.]+)|"
+    r"\b(?:that|which|who) (?:cannot|can't|can not|don't|do not|doesn't|does not|isn't|is not|aren't|are not|"
+    r"haven't|have not)\s+(?P<b>[^,;:.]+)|"
+    r"\b(?:only|not)\s+(?:\w+\s+){0,2}?(?:when|until|once|after|before|if)\s+(?P<c>[^,;:.]+)|"
+    r"\b(?:until|without)\s+(?P<d>[^,;:.]+)", re.IGNORECASE)
+# The condition a proposal says it waits for: "once the chargers are in", "only after the audit".
+CLAIM_CONDITION_RE = re.compile(
+    r"\b(?:once|as soon as|only (?:when|after|once|if)|after|provided|as long as|so long as)\s+(?P<a>[^,;:.]+)",
+    re.IGNORECASE)
+MIN_CONDITION_STEM = 4
+
+
+def _condition_stems(texts: list[str]) -> frozenset[str]:
+    from textkit.stems import stem
+
+    return frozenset(s for text in texts for s in (stem(w) for w in content_words(text)) if len(s) >= MIN_CONDITION_STEM)
+
+
+def stance_condition(sentence: str) -> frozenset[str]:
+    """The word stems of the condition a stance draws its line under (empty when it has none)."""
+    return _condition_stems([next(g for g in m.groups() if g) for m in STANCE_CONDITION_RE.finditer(sentence)])
+
+
+def claim_condition(sentence: str) -> frozenset[str]:
+    """The word stems of the condition a claim says it waits for (empty when it has none)."""
+    return _condition_stems([m.group("a") for m in CLAIM_CONDITION_RE.finditer(sentence)])
+
+
+def condition_met(claim: frozenset[str], stance: frozenset[str]) -> bool:
+    """Whether a claim waits for the condition a stance draws its line under: they share a word ("charge" and
+    "chargers", by stem or the one's stem starting the other's)."""
+    return any(a == b or a.startswith(b) or b.startswith(a) for a in claim for b in stance)
+
+
+# A heading that states a position as a contrast: "Assistive, Not Automatic", "Build, not buy, for now", "Written
+# Pre-Reads, Not Slides", "We measure outcomes, not acceptance", "Retention over new logos".
+HEADING_CONTRAST_RE = re.compile(
+    r"^(?:(?P<subject>[^:]{3,60}):\s*)?(?P<a>[^,:]{2,40}?),?\s+(?:and\s+)?not\s+(?!only\b|just\b)(?P<b>[^,:]{2,40}?)"
+    r"(?:,[^:]*)?$|^(?P<a2>[\w' -]{3,30}) over (?P<b2>[\w' -]{3,30})$", re.IGNORECASE)
+
+
+def heading_sides(heading: str, title: str) -> tuple[str, str] | None:
+    """(affirmed, ruled out) of a heading or title that states a contrast, each with its subject; else None."""
+    match = HEADING_CONTRAST_RE.match(" ".join(heading.split()))
+    if match is None:
+        return None
+    a, b = match.group("a") or match.group("a2"), match.group("b") or match.group("b2")
+    subject = match.group("subject") or (title.split(":")[0] if heading != title else "")
+    a, b = a.strip(), b.strip()
+    if re.match(r"(?:we|i|our)\b", a, re.IGNORECASE) and len(b.split()) < len(a.split()):
+        b = " ".join(a.split()[:len(a.split()) - len(b.split())] + [b])  # "We measure outcomes, not acceptance"
+    prefix = f"{subject.strip()}: " if subject and subject.strip() else ""
+    return f"{prefix}{a}", f"{prefix}{b}"

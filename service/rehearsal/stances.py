@@ -19,14 +19,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from service.rehearsal.claims import Claim
+from service.rehearsal.directions import conditions_met, directions, figures, opposed, stance_parts
 from service.rehearsal.labels import stance_label
 from service.rehearsal.meaning import Embed, cached_vectors
 from service.rehearsal.readings import (
     NOT_B_RE,
     RULE_OUT_RE,
     Reading,
+    claim_condition,
+    heading_sides,
     polarity,
     reading,
+    stance_condition,
 )
 from service.search import PassageHit
 from textkit.sentences import sentence_spans
@@ -136,27 +140,6 @@ def is_state_of_affairs(sentence: str) -> bool:
     return bool(STATE_RE.search(said)) and not INTENT_RE.search(said)
 
 
-# A heading that states a position as a contrast: "Assistive, Not Automatic", "Build, not buy, for now", "Written
-# Pre-Reads, Not Slides", "We measure outcomes, not acceptance", "Retention over new logos".
-HEADING_CONTRAST_RE = re.compile(
-    r"^(?:(?P<subject>[^:]{3,60}):\s*)?(?P<a>[^,:]{2,40}?),?\s+(?:and\s+)?not\s+(?!only\b|just\b)(?P<b>[^,:]{2,40}?)"
-    r"(?:,[^:]*)?$|^(?P<a2>[\w' -]{3,30}) over (?P<b2>[\w' -]{3,30})$", re.IGNORECASE)
-
-
-def heading_sides(heading: str, title: str) -> tuple[str, str] | None:
-    """(affirmed, ruled out) of a heading or title that states a contrast, each with its subject; else None."""
-    match = HEADING_CONTRAST_RE.match(" ".join(heading.split()))
-    if match is None:
-        return None
-    a, b = match.group("a") or match.group("a2"), match.group("b") or match.group("b2")
-    subject = match.group("subject") or (title.split(":")[0] if heading != title else "")
-    a, b = a.strip(), b.strip()
-    if re.match(r"(?:we|i|our)\b", a, re.IGNORECASE) and len(b.split()) < len(a.split()):
-        b = " ".join(a.split()[:len(a.split()) - len(b.split())] + [b])  # "We measure outcomes, not acceptance"
-    prefix = f"{subject.strip()}: " if subject and subject.strip() else ""
-    return f"{prefix}{a}", f"{prefix}{b}"
-
-
 def position_sides(hit: PassageHit) -> tuple[str, str] | None:
     """The contrast a stance's section or memo is headed by (the section's heading first)."""
     for heading in (hit.heading, hit.title):
@@ -218,6 +201,15 @@ class ClashWeights:
     by_reading: str = "contrast"
     # How much nearer the crossing parts (proposed vs ruled out) must be than the agreeing ones.
     margin: float = 0.0
+    # Which way each leans on a common choice (build or buy, a person or the machine, slides or a memo…) decides
+    # when it can: opposite poles are a clash even without a "not", the same pole is agreement whatever the negations.
+    by_direction: bool = True
+    # Added to the score of a pair that leans to opposite poles of a choice.
+    direction: float = 0.3
+    # A claim leaning against a stance is as close to it as the whole pitch is.
+    whole_pitch: bool = True
+    # A claim that waits for the condition a stance draws its line under keeps to it.
+    by_condition: bool = True
 
 
 # Two stance sentences say the same thing when at least this close in meaning.
@@ -252,6 +244,9 @@ class PitchVectors:
     both_ways: np.ndarray | None = None  # claims that both propose something and rule something out
     holds: Segments | None = None  # what each claim proposes, clause by clause
     rules_out: Segments | None = None  # what each claim would drop or do without, said affirmatively
+    directions: np.ndarray | None = None  # which pole of each common choice each claim leans to (directions.py)
+    figures: list[tuple[float, ...]] | None = None  # the percentages each claim proposes
+    conditions: list[frozenset[str]] | None = None  # the condition each claim says it waits for ("once…")
 
 
 @dataclass
@@ -301,6 +296,9 @@ class StanceVectors:
     said_as_contrast: np.ndarray
     holds: Segments  # what each stance holds, clause by clause (with its heading's affirmed side)
     rules_out: Segments  # what each stance rules out, said affirmatively (with its heading's ruled-out side)
+    directions: np.ndarray  # which pole of each common choice each stance leans to (directions.py)
+    ruled_figures: list[tuple[float, ...]]  # the figures each stance rules out ("97%, not 99")
+    conditions: list[frozenset[str]]  # the condition each stance draws its line under ("vans we cannot charge")
 
 
 def stance_topic(stance: Stance) -> str:
@@ -339,13 +337,17 @@ def _corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
         affirmed[contrast] = cached_vectors(embed, [a for a, _ in sides])
         ruled_out[contrast] = cached_vectors(embed, [b for _, b in sides])
     readings = [stance_reading(s) for s in stances]
+    parts = [stance_parts(s.text, s.hit.heading, s.hit.title) for s in stances]
     return StanceVectors(sentences=sentences, topics=cached_vectors(embed, [stance_topic(s) for s in stances]),
                          recurrence=recurrence(stances, sentences), affirmed=affirmed, ruled_out=ruled_out,
                          contrast=contrast, same=sentences @ sentences.T >= SAME_POSITION,
                          said_as_contrast=np.array([said_as_contrast(s.text) or both_ways(s.text) for s in stances],
                                                    dtype=bool),
                          holds=segments(embed, [r.held for r in readings], cached=True),
-                         rules_out=segments(embed, [r.ruled_out for r in readings], cached=True))
+                         rules_out=segments(embed, [r.ruled_out for r in readings], cached=True),
+                         directions=np.array([directions(p) for p in parts], dtype=np.int8).reshape(len(stances), -1),
+                         ruled_figures=[figures(p.ruled_out, percent_only=False) for p in parts],
+                         conditions=[stance_condition(s.text) for s in stances])
 
 
 def said_as_contrast(sentence: str) -> bool:
@@ -385,7 +387,12 @@ def pitch_vectors(embed: Embed, claims: Sequence[Claim], pitch_text: str) -> Pit
     readings = [found if found.held and found.ruled_out else
                 Reading((), (c.text,)) if found.ruled_out else Reading((c.text,), ())
                 for c, found in ((c, reading(c.text)) for c in claims)]
-    return PitchVectors(claims=claims_m, pitch=whole, both_ways=np.array([bool(r.held and r.ruled_out) for r in readings],
+    claim_readings = [reading(c.text) for c in claims]
+    return PitchVectors(claims=claims_m, pitch=whole, directions=np.array(
+                            [directions(r) for r in claim_readings], dtype=np.int8).reshape(len(claims), -1),
+                        figures=[figures(r.held, percent_only=True) for r in claim_readings],
+                        conditions=[claim_condition(c.text) for c in claims],
+                        both_ways=np.array([bool(r.held and r.ruled_out) for r in readings],
                                                                         dtype=bool),
                         holds=segments(embed, [r.held for r in readings], cached=False),
                         rules_out=segments(embed, [r.ruled_out for r in readings], cached=False))
@@ -433,6 +440,19 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
         contrasted = corpus.said_as_contrast[None, :] | claim_sides[:, None]
         opposite = {"only": by_parts, "both": by_parts & by_polarity, "either": by_parts | by_polarity,
                     "contrast": np.where(contrasted, by_parts, by_polarity)}[weights.by_reading]
+    if weights.by_direction and pitch.directions is not None:
+        leaning = opposed(pitch.directions, corpus.directions, pitch.figures, corpus.ruled_figures)
+        opposite = np.where(leaning > 0, True, np.where(leaning < 0, False, opposite))
+        # A claim leaning against a stance is read with the pitch as a whole: "recruit from other carriers" is far
+        # in wording from "we look inside first", though the pitch around it is about the same vacancies.
+        crossed = np.asarray(leaning > 0)
+        if weights.whole_pitch:
+            similarity = np.where(crossed, np.maximum(similarity, (corpus.sentences @ pitch.pitch)[None, :]), similarity)
+        score = np.where(crossed, similarity + weights.topic * topic[None, :] + proposal + weights.direction, score)
+    if weights.by_condition and pitch.conditions is not None and any(pitch.conditions):
+        # A proposal that waits for the condition she draws her line under ("once the chargers are in" against "we
+        # will not buy vans we cannot charge") keeps to it.
+        opposite = opposite & ~conditions_met(pitch.conditions, corpus.conditions)
     opposite &= eligible(stances, corpus, weights)[None, :]
     if weights.proposals_only and any(c.proposal for c in claims):
         opposite &= np.array([c.proposal for c in claims], dtype=bool)[:, None]

@@ -7,6 +7,7 @@ import tomllib
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
@@ -258,3 +259,72 @@ def test_the_demo_corpus_gives_the_dispatch_memos_stances(session: Session, demo
     assert stance.sides == ("Dispatch Assist: Assistive", "Dispatch Assist: Automatic")
     assert all(s.label == s.hit.heading or s.label.rstrip("…").lower() in " ".join(s.text.split()).lower()
                for s in bank.stances)
+
+
+# Pitches that propose the opposite of a stance without a "not" of their own, and one that keeps to a line's
+# condition; in our own words.
+BUY_RIVAL_PITCH = """Cold chain: a faster way in.
+
+A refrigerated haulier in the south is up for sale. We propose to acquire the company this spring, which brings
+sixty reefer trucks and its pharmacy customers into our cold chain business in one step. We ask for approval to
+make an offer by the end of the month."""
+OUTSIDE_HIRE_PITCH = """Supervisors for the new depot.
+
+The new depot opens in the autumn and needs eight shift supervisors. We propose to recruit experienced supervisors
+from other carriers through a recruitment agency, so they can start on day one. We ask for 90,000 dollars in fees."""
+VANS_ONCE_CHARGED_PITCH = """Electric vans for Quay Street.
+
+The Quay Street grid upgrade is due in the spring. We propose to buy thirty electric vans for its city routes once
+the chargers are installed and tested, and to run them on the shortest routes first. We ask for 2.4 million dollars."""
+
+
+def contradiction(result: dict) -> dict | None:
+    return next((p for p in result["push_back"] if p["contradicts"]), None)
+
+
+@pytest.mark.parametrize(("pitch", "memo"), [
+    (BUY_RIVAL_PITCH, "2024-11-04-why-cold-chain.docx"),
+    (OUTSIDE_HIRE_PITCH, "2025-08-04-promote-from-the-dock.docx"),
+])
+def test_a_pitch_proposing_the_opposite_without_a_negation_is_flagged_with_that_memo(
+        session: Session, settings: Settings, demo: Viewer, pitch: str, memo: str) -> None:
+    clash = contradiction(rehearse(session, settings, demo, pitch))
+    assert clash is not None
+    source = session.get(Source, clash["citation"]["source_id"])
+    assert source is not None and source.filename == memo, clash
+
+
+def test_a_pitch_that_waits_for_the_condition_of_her_line_gets_no_contradiction(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    assert contradiction(rehearse(session, settings, demo, VANS_ONCE_CHARGED_PITCH)) is None
+
+
+def test_which_way_a_sentence_leans_on_a_common_choice() -> None:
+    from service.rehearsal.directions import CHOICES, directions, opposed
+
+    def lean(sentence: str) -> dict[str, int]:
+        found = directions(reading(sentence))
+        return {CHOICES[k].name: int(found[k]) for k in range(len(CHOICES)) if found[k]}
+
+    assert lean("We propose to acquire a rival carrier this year.") == {"own or bought in": -1}
+    assert lean("We will grow cold chain ourselves.") == {"own or bought in": 1}
+    # ruled out, it counts for the other pole
+    assert lean("There is no automatic dispatch mode, and we are not building one.") == {"person or machine decides": 1}
+    assert lean("Let the planner release the routes on its own.") == {"person or machine decides": -1}
+    assert lean("We don't ship slides, we ship freight.") == {"written or slides": 1}
+    assert lean("The sorter case is a short deck that doesn't need a written memo behind it.") == {
+        "written or slides": -1}
+    claims = np.array([directions(reading("We will present it live on twenty slides."))])
+    stances = np.array([directions(reading("Proposals come as a written pre-read.")),
+                        directions(reading("We don't ship slides, we ship freight.")),
+                        directions(reading("Every serious incident reaches me within 24 hours."))])
+    assert opposed(claims, stances).tolist() == [[1, 1, 0]]
+    # a figure she rules out, proposed
+    assert opposed(claims[:, :], stances[:1], [(99.5,)], [(99.0,)]).tolist() == [[1]]
+
+
+def test_a_negation_inside_a_relative_clause_does_not_turn_the_proposal_around() -> None:
+    assert polarity("We propose a night plan that does not need a dispatcher.") == 1
+    found = reading("We propose a night plan that does not need a night dispatcher.")
+    assert found.held == ("We propose a night plan",) and found.ruled_out == ("need a night dispatcher",)
+    assert polarity("We will not buy vans that we cannot charge.") == -1

@@ -1,0 +1,212 @@
+"""Which way a sentence leans on the choices proposals keep running into (build or buy, a person or the machine
+deciding, written papers or slides, now or later…), so that a pitch that proposes the opposite of a stance is read
+as running against it even when neither says "not": "let the planner release the routes on its own" against "a
+human dispatcher owns the call", "acquire a rival" against "we grow our own".
+
+Each choice has two poles, each a pattern of everyday wording. A pole named in what a sentence holds or proposes
+counts for it; named in what the sentence rules out ("we will not…", "stop…", "…, not B") it counts for the other
+pole. Side clauses ("when…", "until…", "because…") are left out: they say when or why, not which way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from service.rehearsal.readings import (
+    NEGATED_RELATIVE_RE,
+    RULE_OUT_RE,
+    Reading,
+    condition_met,
+    heading_sides,
+    reading,
+)
+
+# Side clauses: when, until, once, why… (they set a condition on the choice, not which way it goes).
+SIDE_RE = re.compile(r"\b(?:even though|although|though|because|since|while|whereas|where|if|unless|when|until|till|"
+                     r"once|before|after|so that|so)\b[^,;:.]*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A choice with two poles, each a pattern; +1 is the first pole, -1 the second."""
+
+    name: str
+    first: re.Pattern[str]
+    second: re.Pattern[str]
+
+
+def _pattern(text: str) -> re.Pattern[str]:
+    return re.compile(text, re.IGNORECASE)
+
+
+_COMPANY = r"(?:competitors?|rivals?|compan(?:y|ies)|business(?:es)?|firms?|carriers?|hauliers?|operators?|players?)"
+CHOICES: tuple[Choice, ...] = (
+    # Do it ourselves (build, grow, promote our own people) or bring it in (buy a company, subcontract, hire outside).
+    Choice("own or bought in",
+           _pattern(r"\b(?:our own|ourselves|in-house|in house|internal (?:candidates|hires?|promotions?)|from within|"
+                    r"look inside|inside first|"
+                    r"organic(?:ally)?|home-?grown|promot\w*|from the (?:dock|floor|shop floor|ranks))\b|"
+                    r"(?:^|:\s*)buil[dt]\s*$"),
+           _pattern(rf"\b(?:acquir\w*|acquisitions?|take ?overs?|taking over|merg(?:e|er|ers|ing)|subcontract\w*|"
+                    rf"outsourc\w*|external (?:candidates|hires?|managers?|recruits?)|hire externally|from outside|outside (?:hires?|candidates|recruits?)|"
+                    rf"recruitment agenc(?:y|ies)|headhunt\w*|third[- ]party|"
+                    rf"(?:buy|buying|bought|purchas\w*)\s+(?:\w+\s+){{0,3}}?{_COMPANY}|"
+                    rf"from (?:other|another|rival) {_COMPANY})\b|(?:^|:\s*)buy\s*$")),
+    # A person decides, or the system acts on its own.
+    Choice("person or machine decides",
+           _pattern(r"\b(?:humans?|by hand|manual(?:ly)?|assistive|advisory|in the loop|owns? (?:the|every) (?:call|"
+                    r"decision)|(?:final|last) (?:say|call|word)|(?:dispatchers?|planners?|people|a person) (?:\w+ ){0,2}"
+                    r"(?:decides?|approves?|signs? (?:it |each |every )?off|makes? the (?:final )?call|owns?))\b"),
+           _pattern(r"\b(?:automatic(?:ally)?|automated?|automation|autonomous(?:ly)?|autopilot|hands[- ]off|"
+                    r"on its own|by itself|self-driving|without (?:a |any )?(?:humans?|people|person|dispatchers?|"
+                    r"planners?|anyone|sign-?off|approval)|no (?:humans?|dispatchers?|planners?|one|person) "
+                    r"(?:\w+ ){0,2}(?:signing|approving|checking|in the loop|involved))\b")),
+    # A written paper read first, or slides presented.
+    Choice("written or slides",
+           _pattern(r"\b(?:written|in writing|write (?:it |them )?(?:up|down)|memos?|pre-?reads?|papers?(?! over)|documents?|"
+                    r"read (?:first|beforehand|in advance|ahead))\b"),
+           _pattern(r"\b(?:slides?|slide-?decks?|decks?|powerpoints?|presentations?|present(?:ed|ing)? (?:it )?live|"
+                    r"walk-?through)\b")),
+    # In the office or working remotely.
+    Choice("office or remote",
+           _pattern(r"\b(?:in the office|at the office|office days?|anchor days?|in person|on site|in the building|"
+                    r"come (?:in|into the office))\b"),
+           _pattern(r"\b(?:remote(?:ly)?|from home|at home|home[- ]working|work from anywhere)\b")),
+    # Reported or acted on at once, or in a later batch.
+    Choice("now or later",
+           _pattern(r"\b(?:within (?:24|twenty-four|48) hours|within (?:a|one|the) day|24-hour|same day|immediately|"
+                    r"straight away|right away|at once|within hours)\b"),
+           _pattern(r"\b(?:monthly|quarterly|month[- ]end|end of the month|within (?:a|one|two) weeks?|(?:a|one|two) weeks? later|"
+                    r"in due course|after the fact|periodic(?:ally)?)\b")),
+    # Keep the old running alongside, or cut over.
+    Choice("in parallel or cut over",
+           _pattern(r"\b(?:in parallel|side by side|run(?:ning)? both)\b"),
+           _pattern(r"\b(?:switch(?:es|ed|ing)? (?:\w+ ){0,3}off|turn(?:s|ed|ing)? (?:\w+ ){0,3}off|shut(?:ting|s)? "
+                    r"(?:\w+ ){0,3}down|decommission\w*|cut ?over|big[- ]bang)\b")),
+    # Qualified people only, or whoever is free with the papers later.
+    Choice("certified or not",
+           _pattern(r"(?<!not )(?<!n't )\b(?:certified|qualified|accredited)\b"),
+           _pattern(r"\b(?:uncertified|unqualified|untrained|not (?:yet )?(?:certified|qualified|trained)|"
+                    r"(?:paperwork|certificat\w*|training|course)s? (?:\w+ ){0,2}(?:afterwards|later))\b")),
+    # Use the standard product as it comes, or build a custom version.
+    Choice("standard or custom",
+           _pattern(r"\b(?:configur\w*|standard|off-the-shelf|out of the box)\b"),
+           _pattern(r"\b(?:custom(?:i[sz]\w*|-built|-made)?|customer-specific|bespoke|one-off|tailor(?:ed|-made)|rebuil\w*|recreat\w*|from scratch)\b")),
+    # Money released in stages, or all of it up front.
+    Choice("in stages or up front",
+           _pattern(r"\b(?:in stages|stage by stage|staged|gated|gates?|tranches?|phased)\b"),
+           _pattern(r"\b(?:up ?front|all at once|lump sum|a (?:whole |full )?(?:year|two years) at a time)\b")),
+    # A price that covers the cost, or one below it.
+    Choice("price above or below cost",
+           _pattern(r"\b(?:at|above|on) (?:our |the )?(?:cost-to-serve |cost to serve )?(?:floor|cost)\b|"
+                    r"\bcovers? (?:the |our )?cost"),
+           _pattern(r"\b(?:below|under|beneath|less than)\s+(?:\w+\s+){0,4}?(?:cost|floor)\w*|\bat a loss\b|"
+                    r"\bloss[- ]lead\w*|\blos(?:e|ing) money\b")),
+    # Drivers keep to their breaks and pace, or make up time on the road.
+    Choice("driver's pace or make up time",
+           _pattern(r"\b(?:take (?:their|a full|the full|every) (?:rest )?breaks?|never (?:rush|hurry))\b"),
+           _pattern(r"\b(?:mak(?:e|ing) up (?:the |that |any |lost )*time|recover(?:ing)? (?:the |that |any |lost )*"
+                    r"(?:time|minutes)|drive faster|go(?:ing)? faster|skip(?:ping)? (?:\w+ )?breaks?|"
+                    r"cut(?:ting)? (?:\w+ )?(?:rest )?breaks?|shorter breaks)\b")),
+    # The target kept where it is, or moved.
+    Choice("target kept or moved",
+           _pattern(r"\btarget (?:\w+ ){0,2}(?:stays|remains)\b|\b(?:keep|hold|stick to|maintain)\w* (?:\w+ ){0,3}"
+                    r"target\b"),
+           _pattern(r"\b(?:lower|cut|reduc|drop|chang|mov|revis|relax|scal(?:e|ing) back)\w* (?:\w+ ){0,3}target\b")),
+)
+
+
+def side_text(side: str) -> str:
+    """A contrast side without the subject it was given ("Dispatch Assist: automatic" -> "automatic")."""
+    return side.rsplit(": ", 1)[-1]
+
+
+# "we only switch off when…": a permission under a condition, not a lean either way.
+ONLY_WHEN_RE = re.compile(r"\bonly\b[^,;:.]*?\b(?:when|if|after|once|until|where)\b[^,;:.]*", re.IGNORECASE)
+
+
+def stance_parts(text: str, heading: str | None, title: str | None) -> Reading:
+    """What a stance holds and rules out for reading its leanings and figures: its sentence's parts, then its section
+    heading and its memo's title, each split into its sides when it is put as a contrast ("Build, not buy")."""
+    found = reading(text, reasons=True)
+    held, ruled = list(found.held), list(found.ruled_out)
+    for line in dict.fromkeys(h for h in (heading, title) if h):
+        sides = heading_sides(line, title or "")
+        if sides is None:
+            held.append(line)
+        else:
+            held.append(side_text(sides[0]))
+            ruled.append(side_text(sides[1]))
+    return Reading(tuple(held), tuple(ruled))
+
+
+def _cleaned(texts: Iterable[str], *, ruled_out: bool = False) -> list[str]:
+    """The texts without their side clauses; of what is ruled out, only what is ruled out once."""
+    found = []
+    for text in texts:
+        text = SIDE_RE.sub(" ", ONLY_WHEN_RE.sub(" ", text))
+        # ruled out twice over ("stop approving without…"): which way it leans is not clear
+        if not (ruled_out and RULE_OUT_RE.search(NEGATED_RELATIVE_RE.sub(" ", text))):
+            found.append(text)
+    return found
+
+
+def directions(found: Reading, context: Iterable[str] = ()) -> np.ndarray:
+    """For each choice, +1 or -1 for the pole the sentence leans to (0 for neither or both): poles named in what
+    it holds (and in `context`, such as its memo's title) count for themselves, in what it rules out against."""
+    held = _cleaned([*found.held, *context])
+    ruled = _cleaned(found.ruled_out, ruled_out=True)
+    out = np.zeros(len(CHOICES), dtype=np.int8)
+    for k, choice in enumerate(CHOICES):
+        lean = sum(bool(choice.first.search(t)) - bool(choice.second.search(t)) for t in held) - sum(
+            bool(choice.first.search(t)) - bool(choice.second.search(t)) for t in ruled)
+        out[k] = (lean > 0) - (lean < 0)
+    return out
+
+
+# A figure as written: "99.5%", "97 percent", "99" (years and longer numbers left out).
+FIGURE_RE = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)(?![\w.]*\d)\s*(%|percent|per cent)?", re.IGNORECASE)
+# Figures this close are the same figure ("99" and "99.5%").
+SAME_FIGURE = 1.0
+
+
+def figures(texts: Iterable[str], *, percent_only: bool) -> tuple[float, ...]:
+    """The figures in the texts (only percentages when `percent_only`)."""
+    return tuple(float(m.group(1)) for text in texts for m in FIGURE_RE.finditer(text)
+                 if m.group(2) or not percent_only)
+
+
+def figure_crossings(claim_figures: list[tuple[float, ...]], ruled_figures: list[tuple[float, ...]]) -> np.ndarray:
+    """For each (claim, stance): whether the claim proposes a percentage the stance rules out ("99.5%" against
+    "97%, not 99")."""
+    out = np.zeros((len(claim_figures), len(ruled_figures)), dtype=bool)
+    for j, ruled in enumerate(ruled_figures):
+        if ruled:
+            for i, proposed in enumerate(claim_figures):
+                out[i, j] = any(abs(a - b) <= SAME_FIGURE for a in proposed for b in ruled)
+    return out
+
+
+def opposed(claims: np.ndarray, stances: np.ndarray, claim_figures: list[tuple[float, ...]] | None = None,
+            ruled_figures: list[tuple[float, ...]] | None = None) -> np.ndarray:
+    """For each (claim, stance): +1 when they lean to opposite poles of some choice and the same pole of none, or the
+    claim proposes a figure the stance rules out; -1 when they lean to the same pole of some choice and opposite
+    poles of none; else 0."""
+    if claims.size == 0 or stances.size == 0:
+        return np.zeros((len(claims), len(stances)), dtype=np.int8)
+    product = claims.astype(np.int16)[:, None, :] * stances.astype(np.int16)[None, :, :]
+    against, along = (product < 0).any(axis=2), (product > 0).any(axis=2)
+    out: np.ndarray = np.asarray((against & ~along).astype(np.int8) - (along & ~against).astype(np.int8))
+    if claim_figures is not None and ruled_figures is not None:
+        out[figure_crossings(claim_figures, ruled_figures)] = 1
+    return out
+
+
+def conditions_met(claims: list[frozenset[str]], stances: list[frozenset[str]]) -> np.ndarray:
+    """For each (claim, stance): whether the claim waits for the condition the stance draws its line under."""
+    return np.array([[bool(c) and bool(s) and condition_met(c, s) for s in stances] for c in claims],
+                    dtype=bool).reshape(len(claims), len(stances))
