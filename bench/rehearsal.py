@@ -20,6 +20,8 @@ On the demo corpus (examples/dana-reyes, ingested as `understudy demo` does), wi
    the contradiction thresholds (service/rehearsal/stances.py ClashWeights) on dev and shows how they carry over.
    bench/data/rehearsal/pitches_fresh.jsonl (split "fresh": 16 contradicting, 7 not) is a second held-out set in
    everyday wording, written before any of the thresholds were refitted; it is never used to fit.
+   bench/data/rehearsal/pitches_fresh2.jsonl (split "fresh2": 14 contradicting, 8 not) is a third, written before
+   the reading of leanings, figures and conditions (service/rehearsal/directions.py) was added; never used to fit.
 5. Latency of a 1,000-word rehearsal on the demo twin, in process.
 
 Run: .venv/bin/python bench/rehearsal.py [--part all|qmsum|pitches] [--split test|val|train] [--limit N] [--fit]

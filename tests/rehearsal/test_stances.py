@@ -263,11 +263,15 @@ def test_the_demo_corpus_gives_the_dispatch_memos_stances(session: Session, demo
 
 # Pitches that propose the opposite of a stance without a "not" of their own, and one that keeps to a line's
 # condition; in our own words.
-BUY_RIVAL_PITCH = """Cold chain: a faster way in.
+ROUTES_BY_ITSELF_PITCH = """Night planning at Eastgate.
 
-A refrigerated haulier in the south is up for sale. We propose to acquire the company this spring, which brings
-sixty reefer trucks and its pharmacy customers into our cold chain business in one step. We ask for approval to
-make an offer by the end of the month."""
+The route planner is now as good as our best planners. From June it would assign every load and send the runs to
+the drivers' phones by itself, and the night dispatchers would move to the customer desk. We ask for approval to
+switch it on in May."""
+CUTOVER_PITCH = """Wave 3 cutover.
+
+Running Tidewater next to the new platform costs us 40,000 dollars a month. We propose to switch Tidewater off at
+every forwarding office on the day wave 3 goes live, and to fix problems as they come up."""
 OUTSIDE_HIRE_PITCH = """Supervisors for the new depot.
 
 The new depot opens in the autumn and needs eight shift supervisors. We propose to recruit experienced supervisors
@@ -283,8 +287,9 @@ def contradiction(result: dict) -> dict | None:
 
 
 @pytest.mark.parametrize(("pitch", "memo"), [
-    (BUY_RIVAL_PITCH, "2024-11-04-why-cold-chain.docx"),
+    (ROUTES_BY_ITSELF_PITCH, "2025-03-10-ai-in-dispatch.docx"),
     (OUTSIDE_HIRE_PITCH, "2025-08-04-promote-from-the-dock.docx"),
+    (CUTOVER_PITCH, "2024-06-10-one-halvorsen-platform.docx"),
 ])
 def test_a_pitch_proposing_the_opposite_without_a_negation_is_flagged_with_that_memo(
         session: Session, settings: Settings, demo: Viewer, pitch: str, memo: str) -> None:
