@@ -89,8 +89,9 @@ CHOICES: tuple[Choice, ...] = (
                     r"(?:\w+ ){0,3}down|decommission\w*|cut ?over|big[- ]bang)\b")),
     # Qualified people only, or whoever is free with the papers later.
     Choice("certified or not",
-           _pattern(r"(?<!not )(?<!n't )\b(?:certified|qualified|accredited)\b"),
+           _pattern(r"(?<!not )(?<!n't )(?<!without )\b(?:certified|qualified|accredited|certification)\b"),
            _pattern(r"\b(?:uncertified|unqualified|untrained|not (?:yet )?(?:certified|qualified|trained)|"
+                    r"without (?:\w+ ){0,2}(?:certification|certificates?|qualifications?|training)|"
                     r"(?:paperwork|certificat\w*|training|course)s? (?:\w+ ){0,2}(?:afterwards|later))\b")),
     # Use the standard product as it comes, or build a custom version.
     Choice("standard or custom",
@@ -98,7 +99,7 @@ CHOICES: tuple[Choice, ...] = (
            _pattern(r"\b(?:custom(?:i[sz]\w*|-built|-made)?|customer-specific|bespoke|one-off|tailor(?:ed|-made)|rebuil\w*|recreat\w*|from scratch)\b")),
     # Money released in stages, or all of it up front.
     Choice("in stages or up front",
-           _pattern(r"\b(?:in stages|stage by stage|staged|gated|gates?|tranches?|phased)\b"),
+           _pattern(r"\b(?:in (?:\w+ )?stages|stage by stage|staged|gated|gates?|tranches?|phased)\b"),
            _pattern(r"\b(?:up ?front|all at once|lump sum|a (?:whole |full )?(?:year|two years) at a time)\b")),
     # A price that covers the cost, or one below it.
     Choice("price above or below cost",
@@ -114,9 +115,9 @@ CHOICES: tuple[Choice, ...] = (
                     r"cut(?:ting)? (?:\w+ )?(?:rest )?breaks?|shorter breaks)\b")),
     # The target kept where it is, or moved.
     Choice("target kept or moved",
-           _pattern(r"\btarget (?:\w+ ){0,2}(?:stays|remains)\b|\b(?:keep|hold|stick to|maintain)\w* (?:\w+ ){0,3}"
+           _pattern(r"\btarget (?:\S+ ){0,2}(?:stays|remains)\b|\b(?:keep|hold|stick to|maintain)\w* (?:\S+ ){0,4}"
                     r"target\b"),
-           _pattern(r"\b(?:lower|cut|reduc|drop|chang|mov|revis|relax|scal(?:e|ing) back)\w* (?:\w+ ){0,3}target\b")),
+           _pattern(r"\b(?:lower|cut|reduc|drop|chang|mov|revis|relax|scal(?:e|ing) back)\w* (?:\S+ ){0,4}target\b")),
 )
 
 
