@@ -268,10 +268,17 @@ def cited_answer(question: str, ordered: Sequence[Quoted], persona: PersonaSetti
         used.append(hit)
     segments = [f"{c.text} [{numbers[c.hit.passage_id]}]" for c in ordered]
     opener = persona.opener_for(question)
-    if opener:
+    if opener and not _already_says(opener, [c.text for c in ordered]):
         segments.insert(0, opener)
     return Composed(answer=" ".join(segments), citations=citations, grounded=True, grounding=score,
                     segments=segments, used=used, evidence=evidence)
+
+
+def _already_says(opener: str, sentences: Sequence[str]) -> bool:
+    """Whether the quoted sentences already hold the opener's words ("Here's where I land, and how…"): said twice,
+    it reads as a stammer."""
+    said = " ".join(words(opener))
+    return bool(said) and said in " ".join(w for sentence in sentences for w in words(sentence))
 
 
 def no_answer(persona: PersonaSettings, score: float = 0.0) -> Composed:
@@ -439,7 +446,9 @@ def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS) -> list
     source's best sentence when it is nearly as good."""
     if not pool:
         return []
-    best = max(pool, key=lambda s: s.score)
+    # An answer opens on a sentence that answers, not on one that restates the question ("I promised to explain
+    # why…"): such a sentence leads only when nothing else can.
+    best = max(pool, key=lambda s: (not s.sets_up, s.score))
     same = {s.index: s for s in pool if s.hit.passage_id == best.hit.passage_id}
     run = [best]
     total = best.words

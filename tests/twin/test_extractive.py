@@ -124,3 +124,15 @@ def test_a_sentence_it_cannot_quote_does_not_cut_the_answers_run_short(settings:
     said = [text for text, _ in quoted(composed.answer)]
     assert said == ["Our warehouse safety record improved every quarter this year.",
                     "Forklift incidents fell by half after the new training."], "both, in order, over the instruction"
+
+
+def test_the_opener_is_not_said_again_when_her_quote_already_opens_that_way() -> None:
+    text = ("Here's where I land: our list prices stay flat for renewal customers next year, and new customers pay "
+            "the published rate.")
+    questions = [q for q in ("Will list prices change for renewal customers next year?",
+                             "Are renewal prices going up next year?", "What happens to renewal pricing next year?")
+                 if PERSONA.opener_for(q)]
+    assert questions, "the persona opens some answers with its framing line"
+    for question in questions:
+        composed = compose_extractive(question, [hit(text)], PERSONA, threshold=0.2)
+        assert composed.grounded and composed.answer.count("where I land") == 1, composed.answer

@@ -98,6 +98,20 @@ def test_a_sentence_that_restates_the_question_brings_its_answer(session: Sessio
     assert "we need more dispatchers, not fewer" in answer.answer
 
 
+def test_an_answer_does_not_open_on_a_preamble_that_only_promises_the_answer(session: Session, settings: Settings,
+                                                                          world: World) -> None:
+    add_document(session, world.twin, "target.md", [
+        ("A month ago I promised to explain why our on-time target is 97%. Since then I have been asked about it "
+         "on the docks and in the canteen. Here is where I land.", None, True),
+        ("Getting from 97 to 99 on every lane would mean spare trucks on standby and extra drivers on every shift, "
+         "and customers would pay for that in their rates.", None, True)], title="Our on-time target")
+    answer = answer_question(session, settings, "dana", "Why is the on-time target 97% and not 99%?",
+                             world.employee)
+    assert answer.grounded
+    assert "spare trucks on standby" in answer.answer, answer.answer
+    assert not answer.answer.split("[")[0].strip().endswith("target is 97%."), "the promise is not the answer"
+
+
 def test_the_model_is_asked_when_the_evidence_passes_although_shared_words_would_refuse(
         session: Session, llm_settings: Settings, world: World, fake: FakeOpenAI) -> None:
     add_document(session, world.twin, "vans.md", [(VANS, None, True)], title="Fleet plan")
