@@ -21,6 +21,7 @@ from service.search import PassageHit, reranker_for, search_as_configured
 from service.search.terms import TermStats, term_stats
 from service.twin import corrections, llm, positions, profile_jobs  # noqa: F401  (profile_jobs: rebuilds follow corpus changes)
 from service.twin.citations import Citation
+from service.twin.courtesy import courtesy_reply
 from service.twin.extractive import (
     Composed,
     compose_by_meaning,
@@ -29,7 +30,7 @@ from service.twin.extractive import (
 )
 from service.twin.guardrails import injection_flags, passage_topic, refused_topic
 from service.twin.persona import PersonaSettings, persona_settings
-from textkit.words import query_terms
+from textkit.words import query_terms, words
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,7 @@ class _Prepared:
     flags: list[str] = field(default_factory=list)
     correction: corrections.CorrectionMatch | None = None
     change: positions.PositionChange | None = None
+    courtesy: str | None = None
 
 
 def answer_question(session: Session, settings: Settings, twin_slug: str, question: str, viewer: Viewer, *,
@@ -146,6 +148,14 @@ def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: V
                             segments=[prepared.refusal.message])
         final = _final(session, prepared, viewer, channel, composed, "extractive", None,
                        refused=prepared.refusal.topic)
+        recorded()
+        yield {"event": "delta", "text": composed.answer}
+        yield final
+        return
+    if prepared.courtesy is not None:  # "thanks!" is not a question: no search, no quotes
+        composed = Composed(answer=prepared.courtesy, citations=[], grounded=False, grounding=0.0,
+                            segments=[prepared.courtesy])
+        final = _final(session, prepared, viewer, channel, composed, "extractive", None)
         recorded()
         yield {"event": "delta", "text": composed.answer}
         yield final
@@ -277,8 +287,9 @@ def _prepare(session: Session, settings: Settings, twin_slug: str, question: str
                    if row.kind == "ask" and row.refused_topic is None]
     prepared = _Prepared(twin=twin, persona=persona, question=text, conversation_id=conversation,
                          history=history, started=started, flags=injection_flags(text))
+    prepared.courtesy = courtesy_reply(text, frozenset(words(twin.name)))
     prepared.refusal = refused_topic(text, persona)
-    if prepared.refusal is None:  # curators' corrections (a refusal among them) come after the persona's topics
+    if prepared.refusal is None and prepared.courtesy is None:  # curators' corrections (a refusal among them) come after the persona's topics
         prepared.correction = corrections.find(session, settings, twin, text, viewer, persona)
         if prepared.correction is not None and prepared.correction.refusal is not None:
             prepared.refusal = prepared.correction.refusal

@@ -31,6 +31,7 @@ from service.corpus import store
 from service.corpus.access import Viewer
 from service.corpus.models import GapThemeLink, Interaction, Source, Twin, User
 from service.errors import BadInput, NotFound
+from service.twin.courtesy import courtesy_reply
 from service.twin.gap_grouping import GAP_VECTORS as GAP_VECTORS
 from service.twin.gap_grouping import NAME_MAX_WORDS as NAME_MAX_WORDS
 from service.twin.gap_grouping import (
@@ -43,6 +44,7 @@ from service.twin.gap_grouping import (
     readable,
 )
 from service.twin.gap_grouping import key_phrase_candidates as key_phrase_candidates
+from textkit.words import words
 
 # GAP_VECTORS, NAME_MAX_WORDS and key_phrase_candidates are named again (as themselves) for callers that read them
 # here: the bench clears the vector cache, tests check theme names and key phrases.
@@ -204,10 +206,11 @@ def asked_questions(session: Session, twin: Twin, *, unanswered_only: bool, sinc
         if ids:
             hidden = {i for i, audience in store.audiences_by_source(session, ids).items()
                       if not viewer.sees(audience)}
+    names = frozenset(words(twin.name))
     found = [AskedQuestion(question=row.question.strip(), asked_at=_aware(row.created_at), asker=row.user_id,
                            audiences=tuple(row.audiences or ()) if row.user_id else (), answered=bool(row.grounded))
              for row in rows
-             if row.question.strip()
+             if row.question.strip() and courtesy_reply(row.question, names) is None  # "thanks!" is not a gap
              and not any(int(p["source_id"]) in hidden for p in row.passages or [] if p.get("source_id") is not None)]
     return list(reversed(found))
 

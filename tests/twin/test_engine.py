@@ -69,6 +69,17 @@ def test_a_question_the_corpus_cannot_answer_gets_the_no_answer_message(session:
     assert row is not None and row.grounded is False
 
 
+@pytest.mark.parametrize(("message", "reply"), [("thanks!", "You're welcome"), ("Thank you so much, Dana", "You're welcome"),
+                                               ("hi", "Hello"), ("ok, got it", "Good")])
+def test_thanks_and_greetings_are_answered_in_kind_not_with_quotes(session: Session, settings: Settings,
+                                                                   world: World, message: str, reply: str) -> None:
+    answer = answer_question(session, settings, "dana", message, world.employee)
+    assert answer.answer.startswith(reply) and answer.citations == [] and not answer.grounded
+    follow_up = answer_question(session, settings, "dana", "Why did you choose cold chain?", world.employee,
+                                conversation_id=answer.conversation_id)
+    assert follow_up.grounded, "a question after the courtesy is answered as usual"
+
+
 def test_a_refused_topic_gets_the_refusal_and_is_recorded_as_such(session: Session, settings: Settings,
                                                                   world: World) -> None:
     answer = answer_question(session, settings, "dana", "Are there layoffs planned in the Lisbon office?",

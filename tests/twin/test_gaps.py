@@ -100,7 +100,7 @@ def test_answered_questions_and_refused_topics_are_not_gaps(session: Session, se
 
 def test_the_real_engine_logs_what_the_sources_cannot_answer(session: Session, settings: Settings,
                                                              world: World) -> None:
-    for question in ("Why did you go into cold chain?", PARKING[0], PARKING[1]):
+    for question in ("Why did you go into cold chain?", PARKING[0], PARKING[1], "thanks!", "Hi Dana"):
         answer_question(session, settings, "dana", question, world.employee)
     found = gaps.gap_map(session, settings, world.twin)
     assert [set(t.members) for t in found.themes] == [{PARKING[0], PARKING[1]}]

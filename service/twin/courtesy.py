@@ -1,0 +1,30 @@
+"""Messages that are not questions ("thanks!", "hi", "great, got it"): answered in kind, never with quotes."""
+
+from __future__ import annotations
+
+from textkit.stopwords import word_set
+from textkit.words import words
+
+_THANKS = word_set("thanks thank thx ty cheers appreciate appreciated")
+_GREETING = word_set("hi hello hey morning afternoon evening")
+# Words that may sit beside a courtesy without making it a question ("thanks so much, Dana", "ok great").
+_COURTESY = _THANKS | _GREETING | word_set("""
+you so much very lot a again for that this it the ok okay great good cool perfect nice awesome got understood
+noted makes sense all clear helpful really bye goodbye see later dear and
+""")
+MAX_COURTESY_WORDS = 8
+THANKS_REPLY = "You're welcome. Ask me anything else."
+GREETING_REPLY = "Hello. What would you like to ask me?"
+ACKNOWLEDGED_REPLY = "Good. Ask me anything else."
+
+
+def courtesy_reply(message: str, names: frozenset[str] = frozenset()) -> str | None:
+    """The reply to a message that is only thanks, a greeting or an acknowledgement; None for anything else."""
+    said = [w for w in words(message) if w not in names]
+    if not said or len(said) > MAX_COURTESY_WORDS or "?" in message or not all(w in _COURTESY for w in said):
+        return None
+    if any(w in _THANKS for w in said):
+        return THANKS_REPLY
+    if any(w in _GREETING for w in said):
+        return GREETING_REPLY
+    return ACKNOWLEDGED_REPLY
