@@ -399,6 +399,8 @@ def warm_dense(reranker: DenseReranker | CachedEmbedder, session: Session, twin:
 
 # Fused-score weights tried (UNDERSTUDY_SEARCH_DENSE_WEIGHT): the product's default (0.8) first, then neighbours.
 EMBEDDED_WEIGHTS = (0.8, 0.5, 0.9)
+# UNDERSTUDY_SEARCH_SOURCE_WEIGHT tried beside the default (0, off).
+SOURCE_WEIGHT = 0.4
 DENSE_WEIGHTS = (0.8, 0.5)
 
 
@@ -461,10 +463,11 @@ def run_qmsum(workdir: Path, quick: bool, dense_python: str | None = None, embed
                                   f"CPU {cpu_s:.0f} s over all threads, {cpu_s * 1000 / max(count, 1):.1f} ms a "
                                   f"passage; load {load_average()})")
                     scorers.append(("understudy_embedded", scorer, EMBEDDED_WEIGHTS))
-                    # The same at the default weight without the source's own closeness, to show what it adds.
-                    plain = embedded_reranker()
-                    plain.source_weight = 0.0
-                    scorers.append(("understudy_embedded_no_source", plain, (default_weight,)))
+                    # The same at the default weight with the source's own closeness (off by default), to show
+                    # what it does.
+                    with_source = embedded_reranker()
+                    with_source.source_weight = SOURCE_WEIGHT
+                    scorers.append(("understudy_embedded_source", with_source, (default_weight,)))
                 if dense_url and make is excerpt_passages:
                     seconds, count = warm_dense(dense_reranker(dense_url), session, corpus.twin)
                     vrecord["dense_warm_s"] = seconds
@@ -508,8 +511,8 @@ def run_qmsum(workdir: Path, quick: bool, dense_python: str | None = None, embed
     labels = [("understudy search, lexical only", "understudy")] + [
         (f"understudy hybrid, embedded model (all-MiniLM-L6-v2 int8, in process; weight {w}{mark(w)})",
          f"understudy_embedded_{w}") for w in EMBEDDED_WEIGHTS] + [
-        (f"understudy hybrid, embedded model, weight {default_weight}, without the source's own closeness "
-         f"(UNDERSTUDY_SEARCH_SOURCE_WEIGHT=0)", f"understudy_embedded_no_source_{default_weight}")] + [
+        (f"understudy hybrid, embedded model, weight {default_weight}, with the source's own closeness "
+         f"(UNDERSTUDY_SEARCH_SOURCE_WEIGHT={SOURCE_WEIGHT})", f"understudy_embedded_source_{default_weight}")] + [
         (f"understudy hybrid, endpoint (all-MiniLM-L6-v2 fp32 via /v1/embeddings; weight {w}{mark(w)})",
          f"understudy_dense_{w}") for w in DENSE_WEIGHTS] + [("bm25s, same passages", "bm25s_same_passages")]
     for split in ("train", "val", "test"):

@@ -83,7 +83,7 @@ class Settings(Mapping[str, Any]):
     search_k: int = setting(8, "Passages retrieved for an answer.")
     search_candidates: int = setting(120, "Top-ranked index rows the access filter and reranker look at per query.")
     search_dense_weight: float = setting(0.8, "Share of similarity by meaning in the fused search score (the rest is the lexical score relative to the best).")
-    search_source_weight: float = setting(0.4, "Weight of a source's own closeness in meaning to the query (mean similarity of its 3 nearest passages) added to each of its passages' fused score: a speech about the subject outranks a passing mention. 0 turns it off.")
+    search_source_weight: float = setting(0.0, "Weight of a source's own closeness in meaning to the query (mean similarity of its 3 nearest passages among those scored) added to each of its passages' fused score, so a speech about the subject outranks a passing mention; off by default: at 0.4 it ranked the gold speech first more often on reworded questions but cited it no more often, and cost QMSum hit@5 (bench/search.py).")
     embeddings_timeout: float = setting(5.0, "Seconds to wait for the embeddings endpoint before keeping the lexical ranking.")
     grounding_threshold: float = setting(0.43, "With semantic search off: minimum grounding (IDF-weighted share of the question's terms in the best sentence and passage) for an answer; below it the twin declines.")
     answer_threshold: float = setting(0.5, "Least calibrated evidence (0 to 1: closeness in meaning of the best passage and sentence, and shared rare terms) for an extractive answer; below it the twin gives its no-answer message. Chosen by bench/answers.py on reworded questions.")
