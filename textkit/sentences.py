@@ -46,7 +46,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             before = _TOKEN_BEFORE_RE.search(text, max(0, match.start() - 40), match.start())
             token = before.group(1).lower() if before else ""
             numbered = token == "no" and text[match.end():match.end() + 2].strip()[:1].isdigit()
-            if (token in ABBREVIATIONS or numbered or (len(token) == 1 and token.isalpha())
+            # A lone letter is an initial ("J. Smith"), unless it is a figure's scale ("$310k.", "2m.").
+            initial = len(token) == 1 and token.isalpha() and not text[max(0, match.start() - 2)].isdigit()
+            if (token in ABBREVIATIONS or numbered or initial
                     or re.fullmatch(r"(?:[a-z]\.)+[a-z]", token)):
                 continue
         _append_span(text, start, end, spans)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import click
 
-from service.cli.render import emit_json, out, plural, print_correction, table
+from service.cli.render import emit_json, out, print_correction, table
 from service.cli.runtime import Runtime, actor_name, fail, with_database
+from textkit.saying import counted
 
 
 @click.group("corrections")
@@ -35,7 +36,7 @@ def corrections_list(rt: Runtime, slug: str, status: str | None, as_json: bool) 
           rows=([item["id"], item["version"], item["status"], item["kind"], item["question"],
                  ", ".join(str(p["passage_id"]) for p in item["passages"]) or "-", item["framing"] or ""]
                 for item in data))
-    out.print(f"{plural(len(data), 'correction')}; a question matches one at a similarity of at least "
+    out.print(f"{counted(len(data), 'correction')}; a question matches one at a similarity of at least "
               f"{rt.settings.correction_similarity:.2f} (UNDERSTUDY_CORRECTION_SIMILARITY).")
 
 

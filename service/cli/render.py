@@ -74,9 +74,6 @@ def table(*columns: str, rows: Iterable[Iterable[Any]], title: str | None = None
     out.print(shown)
 
 
-def plural(n: int, word: str) -> str:
-    """'1 correction', '2 corrections'."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 # --- shapes of --json output -----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from service.rehearsal.ranking import source_similarity
 from service.rehearsal.readings import polarity
 from service.rehearsal.rubric import quote
 from service.rehearsal.stances import (
+    NOT_A_STANCE_RE,
     Embed,
     Stance,
     StanceVectors,
@@ -58,6 +59,8 @@ GENERIC = frozenset(stem(w) for w in _GENERIC_WORDS.split())
 # A line the executive has drawn: "we won't…", "we never…", "we do not…".
 LINE_RE = re.compile(r"\b(?:we|i)\s+(?:can't|cannot|can not|won't|will not|must not|mustn't|don't|do not|never|"
                      r"will never|refuse to|are not going to|aren't going to)\b", re.IGNORECASE)
+# Words quoted within a sentence ("…two honest pages that say “we don't know yet”…").
+QUOTED_RE = re.compile(r"\"[^\"]*\"|“[^”]*”")
 PITCH_NEGATION_RE = re.compile(r"\b(?:not|never|no|without|avoid|won't|don't|can't|cannot)\b|n't\b", re.IGNORECASE)
 
 
@@ -77,6 +80,15 @@ class PushBack:
     why: str
     evidence: Evidence
     contradicts: bool = False
+
+
+def _a_priority(concern: str) -> bool:
+    """Whether a concern of hers is a priority to push on, held to the test a stance is: not a fact ("We run three
+    dispatch systems today…"), nor a sentence that holds no position, such as what something is worth with a "we do
+    not" only in its relative clause ("Each point of retention is worth … freight we do not have to win again") or
+    what she is asked or does not yet know; words she quotes ("…that say \"we don't know yet\"…") are not hers."""
+    own = QUOTED_RE.sub(" ", concern)
+    return not is_state_of_affairs(concern) and not NOT_A_STANCE_RE.search(own)
 
 
 def _distinctive(s: str) -> bool:
@@ -233,7 +245,7 @@ def _evidence(session: Session | None, twin: Twin | None, viewer: Viewer | None,
     """Where the executive said it: a concern of theirs first (from the source nearest the pitch), else their own
     passage found by search."""
     concerns: list[BankItem] = [i for i in bank.concerns if stems <= i.stems.keys() and i.text not in used
-                                and not is_state_of_affairs(i.text)]
+                                and _a_priority(i.text)]
     if concerns:
         best = max(concerns, key=lambda i: (similarity.get(i.source_id, 0.0), -len(i.text), -i.hit.passage_id))
         return Evidence(best.hit, best.text)
@@ -397,7 +409,7 @@ def _push_back_by_meaning(persona: PersonaSettings, analysis: PitchAnalysis, ban
     priorities = list(bank.stances) + [
         Stance(text=i.text, hit=i.hit, audience=i.audience, label=i.label or stance_label(i.hit, i.text),
                polarity=polarity(i.text))
-        for i in bank.concerns if (i.text, i.hit.passage_id) not in known and not is_state_of_affairs(i.text)]
+        for i in bank.concerns if (i.text, i.hit.passage_id) not in known and _a_priority(i.text)]
     pushed = [p for p in priorities if any(p.text == f.evidence.quote and p.hit.passage_id == f.evidence.hit.passage_id
                                            for f in found)]
     found += recurring_priorities_left_out(priorities, corpus_vectors(embed, priorities), pitch.pitch, pitch.claims,

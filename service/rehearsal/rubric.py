@@ -10,9 +10,10 @@ from typing import Any
 
 from service.errors import BadInput
 from service.rehearsal.pitch import EVIDENCE_RE, WORDS_PER_MINUTE, PitchAnalysis
+from textkit.saying import counted, spoken_duration
 from textkit.stems import stem
 from textkit.stopwords import CONTENT_STOP_WORDS, QUESTION_FILLER
-from textkit.words import words
+from textkit.words import WORD_RE, words
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,15 @@ QUOTE_WORDS = 22
 STRONG_MITIGATION_RE = re.compile(r"\b(?:mitigat\w*|contingenc\w*|fall ?back|plan b|we (?:will )?stop|roll ?back|"
                                    r"cap\w*|safeguards?)\b", re.IGNORECASE)
 KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+# A curator's criterion about cost (its label or keywords say cost, spend, margin…) also hears a cost stated in
+# everyday words: a cost word within a few words of an amount of money or a share ("costs $310k", "costs us about
+# 4 % of margin", "a launch discount of 310,000 dollars").
+COST_TOPIC_STEMS = frozenset({"cost", "spend", "spent", "expens", "margin", "outlai"})
+COST_WORD_RE = re.compile(r"\b(?:cost(?:s|ing|ed)?|spend(?:s|ing)?|spent|expenses?|outlays?|margins?|discounts?)\b",
+                          re.IGNORECASE)
+COST_FIGURE_KINDS = frozenset({"money", "percent", "amount"})
+COST_SPAN_WORDS = 8
+DISCOUNT_SPAN_WORDS = 5
 
 # criterion -> (label, {target: default}); any other criterion is a curator's own, scored on its keywords.
 BUILT_IN: dict[str, tuple[str, dict[str, float]]] = {
@@ -238,7 +248,7 @@ def _impact(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     score = 5 if len(found) >= target and with_numbers else 4 if len(found) >= target else 3 if with_numbers else 2
     best = with_numbers[0] if with_numbers else found[0]
     extra = "" if with_numbers else " Put a number on it."
-    return score, f"{len(found)} sentence(s) on impact, e.g. {quote(best)}{extra}", [best]
+    return score, f"{counted(len(found), 'sentence')} on impact, e.g. {quote(best)}{extra}", [best]
 
 
 def _evidence(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
@@ -250,7 +260,7 @@ def _evidence(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
         return 0, "No numbers and no evidence (data, pilot, results) behind the claims.", []
     shown = "; ".join(a.numbers[:6]) + (f" and {numbers - 6} more" if numbers > 6 else "") if numbers else "none"
     example = grounded[0] if grounded else a.evidence_sentences[0] if a.evidence_sentences else ""
-    return (score, f"{numbers} figure(s) ({shown})" + (f"; e.g. {quote(example)}" if example else "."),
+    return (score, f"{counted(numbers, 'figure')} ({shown})" + (f"; e.g. {quote(example)}" if example else "."),
             [s for s in a.sentences if a.figures_in(s)][:6] + ([example] if example else []))
 
 
@@ -277,7 +287,7 @@ def _length(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     minutes = a.words / item["words_per_minute"]
     low, high = item["min_minutes"], item["max_minutes"]
     window = f"target {low:g}-{high:g} minutes at {item['words_per_minute']:g} words a minute"
-    spoken = f"{a.words} words, about {minutes:.1f} minutes spoken ({window})"
+    spoken = f"{counted(a.words, 'word')}, {spoken_duration(minutes)} spoken ({window})"
     if low <= minutes <= high:
         return 5, spoken + ".", []
     if minutes < low:
@@ -301,7 +311,7 @@ def _clarity(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     passive_share = len(a.passive_sentences) / max(1, len(a.sentences))
     if passive_share > item["max_passive_share"]:
         score -= 1.0
-        notes.append(f"{len(a.passive_sentences)} passive sentence(s), e.g. {quote(a.passive_sentences[0], 12)}")
+        notes.append(f"{counted(len(a.passive_sentences), 'passive sentence')}, e.g. {quote(a.passive_sentences[0], 12)}")
         used.append(a.passive_sentences[0])
     if len(a.jargon) > item["max_jargon"]:
         score -= 1.0
@@ -320,11 +330,14 @@ def _clarity(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
 def _keywords(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     keywords = item.get("keywords") or []
     wanted = [(k, f" {_stemmed(k)} ") for k in keywords if words(k)]
+    about_cost = bool(COST_TOPIC_STEMS & set(_stemmed(" ".join([item.get("label", ""), *keywords])).split()))
     hits: list[str] = []
     said: list[str] = []
     for sentence in a.sentences:
         line = f" {_stemmed(sentence)} "
-        found = [k for k, stems in wanted if stems in line]
+        found = [_as_written(sentence, k) for k, stems in wanted if stems in line]
+        if about_cost and (cost := _cost_stated(a, sentence)):
+            found = [cost, *(k for k in found if k.lower() not in cost.lower())]
         if found:
             hits.append(sentence)
             said += [k for k in found if k not in said]
@@ -332,8 +345,45 @@ def _keywords(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     if not hits:
         return 0, "Never mentions " + ", ".join(keywords[:5]) + ".", []
     relied = ", ".join(f"“{k}”" for k in said[:3])
-    return (round(5 * min(1.0, len(hits) / need)), f"{len(hits)} mention(s) ({relied}), e.g. {quote(hits[0])}",
+    return (round(5 * min(1.0, len(hits) / need)), f"{counted(len(hits), 'mention')} ({relied}), e.g. {quote(hits[0])}",
             hits[:3])
+
+
+def _as_written(sentence: str, keyword: str) -> str:
+    """The sentence's own words that a keyword matched ("Margins" for "margin"), else the keyword."""
+    want = _stemmed(keyword).split()
+    found = list(WORD_RE.finditer(sentence))
+    stems = [_stemmed(m.group()) for m in found]
+    for i in range(len(found) - len(want) + 1):
+        if stems[i:i + len(want)] == want:
+            return sentence[found[i].start():found[i + len(want) - 1].end()]
+    return keyword
+
+
+def _cost_stated(a: PitchAnalysis, sentence: str) -> str | None:
+    """The words of a sentence that state a cost, as written ("costs $310k", "costs us about 4 % of margin"), or
+    None: a cost word within a few words of an amount of money or a share."""
+    figures = [(at, at + len(f.text)) for f in a.figures_in(sentence) if f.kind in COST_FIGURE_KINDS
+               and (at := sentence.find(f.text)) >= 0]
+    pairs: list[tuple[int, int]] = []
+    for cost in COST_WORD_RE.finditer(sentence):
+        # A discount is its cost only when the amount is said with it ("a $310k discount", "the discount is $310k").
+        most = DISCOUNT_SPAN_WORDS if cost.group().lower().startswith("discount") else COST_SPAN_WORDS
+        pairs += [(s, e) for at, end in figures
+                  if len(sentence[(s := min(cost.start(), at)):(e := max(cost.end(), end))].split()) <= most]
+    pairs.sort(key=lambda p: p[1] - p[0])
+    if not pairs:
+        return None
+    start, end = pairs[0]
+    for other_start, other_end in pairs[1:]:  # the whole phrase: "costs us about 4 % of margin", not "4 % of margin"
+        wider = min(start, other_start), max(end, other_end)
+        if other_start < end and other_end > start and len(sentence[wider[0]:wider[1]].split()) <= COST_SPAN_WORDS:
+            start, end = wider
+    while start > 0 and (sentence[start - 1].isalnum() or sentence[start - 1] in "-$€£"):
+        start -= 1  # whole words as written: "cost-to-serve", not "cost"
+    while end < len(sentence) and (sentence[end].isalnum() or sentence[end] == "-"):
+        end += 1
+    return sentence[start:end]
 
 
 @lru_cache(maxsize=8192)

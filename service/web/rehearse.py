@@ -23,6 +23,7 @@ from service.http.serialize import twin_dict
 from service.rehearsal.pitch import PITCH_SUFFIXES
 from service.twin.persona import persona_settings
 from service.web.blueprint import web_bp
+from textkit.saying import counted, spoken_duration
 
 # The input accepts these; the server checks again.
 PITCH_ACCEPT = ",".join([*PITCH_SUFFIXES, "application/pdf", "text/plain", "text/markdown",
@@ -149,9 +150,13 @@ def _source_line(c: dict[str, Any], prefix: str = "") -> str:
 @web_bp.app_template_filter("spoken")
 def spoken(minutes: float) -> str:
     """A pitch's speaking time as people say it: 'about 35 seconds', 'about 1 minute', 'about 2.5 minutes'."""
-    if minutes < 1:
-        return f"about {max(5, round(minutes * 60 / 5) * 5)} seconds"
-    return "about 1 minute" if minutes == 1 else f"about {minutes:g} minutes"
+    return spoken_duration(minutes)
+
+
+@web_bp.app_template_filter("counted")
+def counted_filter(n: int, word: str) -> str:
+    """A count with its noun agreeing: '1 round', '2 rounds'."""
+    return counted(int(n), word)
 
 
 def _score(value: Any) -> str:

@@ -71,4 +71,4 @@ def test_a_curators_keyword_criterion_names_the_words_it_relied_on() -> None:
              "their staff." + CONTEXT)
     line = score_pitch(analyse_pitch(pitch), rubric).criteria[0]
     assert line.score == 5
-    assert line.reason.startswith("2 mention(s) (“unknown”, “hinges on”), e.g. “The biggest unknown is whether"), line
+    assert line.reason.startswith("2 mentions (“unknown”, “hinges on”), e.g. “The biggest unknown is whether"), line

@@ -43,6 +43,8 @@ def test_the_modal_shows_what_the_web_page_shows_for_the_same_pitch(slack: Slack
         assert marked == p["contradicts"], (p, shown)
     for c in web["scorecard"]["criteria"]:
         assert f"• {c['label']}: *{c['score']:g}/{c['max']:g}*" in shown
+    # Counted as people count: "3 figures", "1 sentence", never "figure(s)".
+    assert "(s)" not in shown and re.search(r"\d figures? \(", shown), shown
 
 
 def test_the_modal_takes_the_files_the_web_page_takes(slack: SlackDriver, fake_slack: FakeSlack,

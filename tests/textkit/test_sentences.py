@@ -40,3 +40,9 @@ def test_a_paragraph_break_always_ends_a_sentence() -> None:
         "A heading without a period",
         "The text under it.",
     ]
+
+
+def test_a_figure_with_its_scale_ends_a_sentence_while_an_initial_does_not() -> None:
+    text = "The launch discount is $310k. Margins fall while it runs. It costs 2m. J. Smith agrees."
+    assert sentences(text) == ["The launch discount is $310k.", "Margins fall while it runs.", "It costs 2m.",
+                               "J. Smith agrees."]

@@ -346,3 +346,12 @@ def test_a_pitch_says_how_long_it_takes_to_say_as_people_say_it(app, client, rwo
     html = client.get(f"/rehearse/{minute}").get_data(as_text=True)
     assert re.search(r"1[45]\d words, about 1 minute spoken ·", html)
     assert "about 1 minutes" not in html
+
+
+def test_the_scorecard_on_the_page_and_in_markdown_counts_as_people_count(app, client, rworld: World) -> None:
+    token = signed_in(app, client, "employee@example.com")
+    rid = rehearsal_id(start(client, token, pitch=GOOD_PITCH))
+    for shown in (client.get(f"/rehearse/{rid}").get_data(as_text=True),
+                  client.get(f"/rehearse/{rid}/save.md").get_data(as_text=True)):
+        assert re.search(r"\d figures \(", shown) and "sentences on impact" in shown, shown[:3000]
+        assert "(s)" not in shown and not re.search(r"\d\.\d minutes spoken", shown)

@@ -1,0 +1,95 @@
+"""What a new user saw rehearsing a $310k launch discount below her floor on the demo twin (examples/dana-reyes): a
+scorecard that reads like a person wrote it, a cost stated in everyday words counted as stated (the words relied on
+quoted as written), and push-back that quotes her pricing position, never a sentence about what revenue is worth."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from service.config import Settings
+from service.corpus import store
+from service.corpus.access import Viewer
+from service.rehearsal import start_rehearsal
+from service.rehearsal.pitch import analyse_pitch
+from service.rehearsal.rubric import rubric_for, score_pitch, validate_rubric
+from tests.rehearsal.test_listening import EXAMPLES, demo  # noqa: F401  (demo: fixture)
+
+DEMO_RUBRIC = validate_rubric(tomllib.loads((EXAMPLES / "twin.toml").read_text())["persona"]["rubric"])
+# The new user's pitch, in a presenter's words.
+DISCOUNT_PITCH = ("I'm asking for $310k to fund a launch discount for Northgate Grocers. To win them we would price "
+                  "their lanes below the floor for the first two quarters. That discount is 310,000 dollars in total "
+                  "and costs us about 4 % of margin this year. Northgate is worth 2.1 million dollars of new-logo "
+                  "revenue a year, which helps the sales plan.")
+# A program's wording: "2 sentence(s)", "1 mention(s)", "about 1.0 minutes".
+PROGRAM_WORDING = re.compile(r"\(s\)|\b\d+\.\d+ minutes|\b1 minutes\b|\b1 [a-z]+s\b")
+
+
+@pytest.fixture
+def dana(session: Session, demo: Viewer) -> Viewer:  # noqa: F811
+    """The demo twin with the rubric `understudy demo` gives it."""
+    store.update_persona(session, "dana-reyes", {"rehearsal_rubric": DEMO_RUBRIC})
+    session.commit()
+    return demo
+
+
+def _rehearse(session: Session, settings: Settings, viewer: Viewer, pitch: str) -> dict[str, Any]:
+    result = start_rehearsal(session, settings, "dana-reyes", viewer, pitch_text=pitch).to_dict()
+    session.commit()
+    return result
+
+
+def test_the_scorecard_counts_and_times_as_people_say_them(session: Session, settings: Settings,
+                                                           dana: Viewer) -> None:
+    card = _rehearse(session, settings, dana, DISCOUNT_PITCH)["scorecard"]
+    reasons = [c["reason"] for c in card["criteria"]]
+    assert not [r for r in reasons if PROGRAM_WORDING.search(r)], reasons
+    cost = next(c for c in card["criteria"] if c["label"] == "What does it cost to serve?")
+    assert cost["reason"].startswith("1 mention (“costs us about 4 % of margin”)"), cost
+
+
+@pytest.mark.parametrize(("words", "said"), [(135, "about 55 seconds"), (150, "about 1 minute"),
+                                             (300, "about 2 minutes")])
+def test_the_length_line_says_the_speaking_time_as_people_say_it(words: int, said: str) -> None:
+    pitch = " ".join(["We ask you to approve six vans for Eastgate by March."] + ["Drivers load them at dawn."] * 80)
+    pitch = " ".join(pitch.split()[:words])
+    length = next(c for c in score_pitch(analyse_pitch(pitch), rubric_for(None)).criteria if c.key == "length")
+    assert length.reason.startswith(f"{words} words, {said} spoken"), length.reason
+    assert not PROGRAM_WORDING.search(length.reason), length.reason
+
+
+@pytest.mark.parametrize(("sentence", "words"), [
+    ("The launch discount costs $310k in the first year.", "discount costs $310k"),
+    ("In all that is 310,000 dollars of cost in the first year.", "310,000 dollars of cost"),
+    ("It costs us about 4 % on the account in year one.", "costs us about 4 %"),
+    ("The discount is $310k.", "discount is $310k"),
+    ("We would spend 310,000 dollars on the launch.", "spend 310,000 dollars"),
+])
+def test_a_cost_stated_in_everyday_words_counts_with_the_words_quoted_as_written(sentence: str,
+                                                                                 words: str) -> None:
+    pitch = ("We ask you to approve a launch discount for Northgate Grocers by 1 March. " + sentence +
+             " Northgate brings new volume to our cold chain lanes.")
+    cost = next(c for c in score_pitch(analyse_pitch(pitch), DEMO_RUBRIC).criteria
+                if c.label == "What does it cost to serve?")
+    assert cost.score == 5 and sentence in cost.quotes, cost
+    assert cost.reason.startswith(f"1 mention (“{words}”)"), cost.reason
+
+
+def test_a_cost_criterion_does_not_hear_a_cost_in_revenue_or_a_discount_far_from_its_amount() -> None:
+    pitch = ("We ask you to approve a launch discount for Northgate Grocers by 1 March. Once the discount ends the "
+             "account brings 2.1 million dollars of revenue a year. Northgate wants 12 deliveries a day.")
+    cost = next(c for c in score_pitch(analyse_pitch(pitch), DEMO_RUBRIC).criteria
+                if c.label == "What does it cost to serve?")
+    assert cost.score == 0, cost
+
+
+def test_push_back_on_a_discount_below_her_floor_quotes_her_pricing_not_what_revenue_is_worth(
+        session: Session, settings: Settings, dana: Viewer) -> None:
+    quotes = [p["citation"]["quote"] for p in _rehearse(session, settings, dana, DISCOUNT_PITCH)["push_back"]]
+    assert not [q for q in quotes if " is worth " in q], quotes
+    assert any(re.search(r"\bprice (?:is|below)\b|\bbelow the (?:cost|floor)\b", q, re.IGNORECASE) for q in quotes), \
+        quotes
