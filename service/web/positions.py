@@ -33,11 +33,11 @@ def mark_revision(source_id: int) -> WerkzeugResponse:
     """Mark this source's position as superseded by a later source's."""
     source = source_or_404(source_id)
     require_audience(source.audience)
-    try:
-        later_id = int(request.form.get("revised_by", ""))
-    except ValueError:
-        flash("Pick the later source whose position supersedes this one.", "error")
-        return redirect(url_for("web.source_page", source_id=source_id))
+    chosen = request.form.get("revised_by", "").strip()
+    if not chosen.isdigit():
+        flash("Nothing was marked: choose the newer source whose position supersedes this one.", "error")
+        return redirect(url_for("web.source_page", source_id=source_id) + "#positions")
+    later_id = int(chosen)
     with flash_failure():
         require_audience(source_or_404(later_id).audience)
         revisions.mark_revised(db(), source.id, later_id, actor=actor(), note=request.form.get("note", ""))

@@ -29,7 +29,12 @@ def test_a_curator_marks_a_later_position_in_the_console(open_as, live_server, d
     page = open_as("curator@example.com")
     page.goto(f"{live_server}/curate/sources/{depots['old']}")
     assert "Where we stand" in page.locator("#detected-revisions").inner_text()
-    page.get_by_label("Mark this source's position as superseded by a later source").select_option(str(depots["new"]))
+    choice = page.get_by_label("Mark this source's position as superseded by a later source")
+    assert choice.input_value() == ""  # no later source is chosen for the curator
+    page.get_by_role("button", name="Mark as superseded").click()  # the browser refuses: nothing chosen
+    assert choice.evaluate("s => s.validity.valueMissing")
+    assert page.locator("#revised-by").count() == 0
+    choice.select_option(str(depots["new"]))
     page.get_by_role("button", name="Mark as superseded").click()
     assert "Where we stand" in page.locator("#revised-by").inner_text()
     page.locator("#revised-by").get_by_role("button", name="Withdraw").click()

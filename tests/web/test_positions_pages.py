@@ -42,6 +42,24 @@ def test_a_curator_sees_marks_and_withdraws_a_later_position(app, client, world,
     assert "Withdrawn" in withdrawn and 'id="revised-by"' not in withdrawn
 
 
+def test_marking_superseded_starts_on_no_choice_and_refuses_a_submission_without_one(
+        app, client, world, depots) -> None:  # noqa: F811
+    token = signed_in(app, client, "curator@example.com")
+    page = client.get(f"/curate/sources/{depots['old']}").get_data(as_text=True)
+    select = page[page.index('<select id="revised-by-select"'):]
+    select = select[:select.index("</select>")]
+    options = select.split("<option")[1:]
+    assert options[0].startswith(' value="" selected>Choose the newer source'), options
+    assert all("selected" not in option for option in options[1:]), options
+    for chosen in ({}, {"revised_by": ""}, {"revised_by": "  "}):
+        refused = client.post(f"/curate/sources/{depots['old']}/revisions",
+                              data={"csrf_token": token, "note": "by mistake", **chosen}, follow_redirects=True)
+        text = htmllib.unescape(refused.get_data(as_text=True))
+        assert "Nothing was marked: choose the newer source" in text
+        assert 'id="revised-by"' not in text and "by mistake" not in text
+    assert 'id="revises"' not in client.get(f"/curate/sources/{depots['new']}").get_data(as_text=True)
+
+
 def test_a_curator_sets_the_pronoun_in_the_persona_editor_and_the_ask_page_follows(
         app, client, world, depots) -> None:  # noqa: F811
     token = signed_in(app, client, "curator@example.com")
