@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 
 from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 
-from ingestion.parsers import Block, ParsedFile, date_of_match, is_memo_header, join_paragraphs, squash
+from ingestion.parsers import (
+    Block,
+    ParsedFile,
+    _is_title_line,
+    date_of_match,
+    is_memo_header,
+    join_paragraphs,
+    squash,
+)
+from ingestion.parsers.byline import is_byline
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+# "Date: …", "Venue: …": a labelled field line, which is never taken for a byline here.
+_FIELD_LINE = re.compile(r"^\w[\w ]{0,24}:\s")
 _LINE_BREAKS = re.compile(r"\r\n?")
 
 
@@ -25,10 +37,26 @@ def split_paragraphs(text: str) -> list[str]:
 
 
 def parse_plain_text(text: str) -> ParsedFile:
-    """A text without structure: one block, each paragraph located as `¶ N`."""
-    paragraphs = split_paragraphs(text)
-    block = join_paragraphs([(f"\u00b6 {n}", para) for n, para in enumerate(paragraphs, 1)])
-    return ParsedFile(blocks=[block] if block else [])
+    """A text without structure: one block, each paragraph located as `¶ N`; a byline at the top is a block apart."""
+    paragraphs = [(f"\u00b6 {n}", para) for n, para in enumerate(split_paragraphs(text), 1)]
+    at = _byline_index([para for _, para in paragraphs])
+    if at is None:
+        block = join_paragraphs(paragraphs)
+        return ParsedFile(blocks=[block] if block else [])
+    blocks = [join_paragraphs(paragraphs[:at]), join_paragraphs(paragraphs[at:at + 1], executive=False),
+              join_paragraphs(paragraphs[at + 1:])]
+    return ParsedFile(blocks=[block for block in blocks if block], metadata={"byline": paragraphs[at][1]})
+
+
+def _byline_index(paragraphs: list[str]) -> int | None:
+    """Which opening paragraph of a plain text is a byline (the first, or the one under a title line), if any."""
+    for index in range(min(2, len(paragraphs) - 1)):  # a byline comes before some body text
+        para = paragraphs[index]
+        if not _FIELD_LINE.match(para) and is_byline(para):
+            return index
+        if not _is_title_line(para):
+            break
+    return None
 
 
 class SectionBuilder:
@@ -40,6 +68,12 @@ class SectionBuilder:
         self._heading: str | None = None
         self._paragraphs: list[tuple[str, str]] = []
         self._count = 0
+        self.bylines: list[str] = []
+
+    @property
+    def at_opening(self) -> bool:
+        """Whether no paragraph has been added yet (headings may have been)."""
+        return self._count == 0
 
     def heading(self, text: str) -> None:
         """Start a new section."""
@@ -58,18 +92,33 @@ class SectionBuilder:
             self._count += 1
             self._paragraphs.append((f"\u00b6 {self._count}", text))
 
-    def finish(self) -> list[Block]:
-        """The blocks, in reading order."""
+    def byline(self, text: str) -> None:
+        """Add a byline ("Dana Reyes, CEO. Town hall, 30 January 2025."): a block apart, not the speaker's words."""
+        text = squash(text)
+        if not text:
+            return
         self._flush()
+        self._paragraphs.append((f"\u00b6 {self._count + 1}", text))
+        self._count += 1
+        self._flush(executive=False)
+        self.bylines.append(text)
+
+    def finish(self) -> list[Block]:
+        """The blocks, in reading order; a byline with nothing after it is the text itself."""
+        self._flush()
+        if self.bylines and all(block.executive is False for block in self.blocks):
+            self.blocks = [dataclasses.replace(block, executive=None) for block in self.blocks]
+            self.bylines = []
         return self.blocks
 
-    def _flush(self) -> None:
+    def _flush(self, executive: bool | None = None) -> None:
         if not self._paragraphs:
             return
         if self._heading is None:
-            block = join_paragraphs(self._paragraphs)
+            block = join_paragraphs(self._paragraphs, executive=executive)
         else:
-            block = join_paragraphs(self._paragraphs, locator=f"\u00a7 {self._heading}", heading=self._heading)
+            block = join_paragraphs(self._paragraphs, locator=f"\u00a7 {self._heading}", heading=self._heading,
+                                    executive=executive)
         if block is not None:
             self.blocks.append(block)
         self._paragraphs = []
@@ -91,6 +140,8 @@ _EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
 _CODE_SPAN = re.compile(r"`+([^`]*)`+")
 _HTML_TAG = re.compile(r"</?[A-Za-z][^>]{0,200}>")
 _HR = re.compile(r"^ {0,3}([-*_])(?:\s*\1){2,}\s*$")
+# A line wholly in italics or bold ("*Dana Reyes, CEO. Town hall, 30 January 2025.*").
+_EMPHASISED_LINE = re.compile(r"^\s*(\*{1,2}|_{1,2})(?=\S)(?!\1).*\S\1\s*$")
 
 
 def _inline_markdown(text: str) -> str:
@@ -123,6 +174,13 @@ def parse_markdown(text: str) -> ParsedFile:
     in_fence = False
 
     def flush() -> None:
+        if para and builder.at_opening:
+            lines = [_inline_markdown(line) for line in para]
+            emphasised = all(_EMPHASISED_LINE.match(line) for line in para)
+            if not any(_FIELD_LINE.match(line.strip()) for line in lines) and is_byline(" ".join(lines),
+                                                                                        emphasised=emphasised):
+                builder.byline(" ".join(lines))
+                para.clear()
         if para:
             lines = [_inline_markdown(line) for line in para]
             # Routing lines on consecutive lines ("**To:** All staff", "**From:** …") stay one a paragraph.
@@ -166,6 +224,8 @@ def parse_markdown(text: str) -> ParsedFile:
     for key in ("author", "description"):
         if front.get(key):
             parsed.metadata[key] = front[key]
+    if builder.bylines:
+        parsed.metadata["byline"] = " ".join(builder.bylines)
     return parsed
 
 

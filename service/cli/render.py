@@ -177,6 +177,8 @@ def print_source(data: dict[str, Any], slug: str) -> None:
     """How a source was parsed: heading line, the speaker-label hint, its passages, what revises it."""
     out.print(f"[bold]{data['title']}[/] — {data['filename']} v{data['version']}, {data['kind']}, "
               f"{data['date'] or 'undated'}, audience {data['audience']}, {data['status']}")
+    if data.get("metadata", {}).get("byline"):
+        out.print(f"Byline (kept apart, not the executive's words): {data['metadata']['byline']}")
     if data["speaker_hint"]:
         label = data["speaker_hint"]["label"]
         out.print(f"[yellow]{data['speaker_hint']['message']}[/] No turn here is the executive's. If it is them: "

@@ -119,7 +119,8 @@ def source_page(source_id: int) -> str:
     return render_template("source.html", **curate_context(twin, "sources"),
                            source=source_dict(source, twin.slug, len(passage_list)), passages=passage_list,
                            versions=versions, speakers=sorted({p["speaker"] for p in passage_list if p["speaker"]}),
-                           speaker_hint=source_label_hints(db(), twin, [source.id]).get(source.id))
+                           speaker_hint=source_label_hints(db(), twin, [source.id]).get(source.id),
+                           byline=(source.meta or {}).get("byline"))
 
 
 @web_bp.post("/curate/sources/<int:source_id>/speaker-label")

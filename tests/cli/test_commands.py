@@ -63,6 +63,22 @@ def test_show_gives_passages_with_speaker_executive_and_locator(cli, twin, corpu
     assert "cold chain" in first["text"]
 
 
+def test_a_talks_byline_is_shown_and_found_but_never_quoted_as_her_words(cli, twin):
+    talk = Path(__file__).resolve().parents[2] / "examples" / "dana-reyes" / "2025-10-08-customer-forum-talk.md"
+    row = json_lines(cli("ingest", twin, str(talk), "--kind", "talk", "--approve", "--json").output)[0]
+    shown = json.loads(cli("sources", "show", str(row["source_id"]), "--json").output)
+    byline = shown["passages"][0]
+    assert byline["text"].startswith("Dana Reyes, Chief Executive Officer. Opening talk") and not byline["executive"]
+    assert shown["metadata"]["byline"] == byline["text"]
+    assert "Byline (kept apart, not the executive's words): Dana Reyes" in cli("sources", "show", str(row["source_id"])).output
+    question = "Who gave the opening talk at the Halvorsen Customer Forum at Port Calder Maritime Centre?"
+    hits = json.loads(cli("search", twin, question, "--json").output)["hits"]
+    assert any(h["text"] == byline["text"] and not h["executive"] for h in hits), "the byline stays searchable"
+    answer = json.loads(cli("ask", twin, question, "--json").output)
+    quoted = " ".join([answer["answer"], *(c["quote"] for c in answer["citations"])])
+    assert "Chief Executive Officer" not in quoted and "Maritime Centre" not in quoted, quoted
+
+
 def test_search_and_ask_only_stand_on_approved_sources(cli, twin, corpus):
     rows = json_lines(cli("ingest", twin, str(corpus), "--json").output)
     cold = next(r for r in rows if r["path"].endswith("cold-chain.docx"))

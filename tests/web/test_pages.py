@@ -267,6 +267,28 @@ def test_an_expired_or_used_link_says_how_to_get_a_new_one_without_rerunning_the
     assert "understudy demo" not in html
 
 
+def test_a_talks_byline_shows_on_its_page_apart_from_her_words(app, client, world: World) -> None:
+    import io
+
+    token = signed_in(app, client, "curator@example.com")
+    talk = (b"# Building the Next Decade\n\n*Dana Reyes, Chief Executive Officer. Keynote at the Partner Summit, "
+            b"Lisbon, 12 March 2024.*\n\nThank you for having me. We have three things to talk about today.\n")
+    client.post("/curate/dana/upload", data={"csrf_token": token, "file": (io.BytesIO(talk), "summit.md")},
+                content_type="multipart/form-data", follow_redirects=True)
+    with app.extensions["understudy"].session_factory() as session:
+        from sqlalchemy import select
+
+        from service.corpus.models import Source
+
+        source = session.scalar(select(Source.id).where(Source.filename == "summit.md"))
+    html = client.get(f"/curate/sources/{source}").get_data(as_text=True)
+    byline = re.search(r'<dd id="source-byline">(.*?)</dd>', html)
+    assert byline and byline.group(1).startswith("Dana Reyes, Chief Executive Officer. Keynote at the Partner Summit")
+    rows = re.findall(r'<tr class="(other-speaker)?">.*?<td class="text">(.*?)</td>', html, re.DOTALL)
+    assert [(bool(mark), text.split("<br>")[-1][:20]) for mark, text in rows] == [
+        (True, "Dana Reyes, Chief Ex"), (False, "Thank you for having")]
+
+
 def test_the_preview_names_an_unknown_speaker_label_and_its_button_reattributes(app, client, world: World) -> None:
     import io
 
