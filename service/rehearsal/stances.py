@@ -210,6 +210,11 @@ class ClashWeights:
     whole_pitch: bool = True
     # A claim that waits for the condition a stance draws its line under keeps to it.
     by_condition: bool = True
+    # Clashes with stances of other sources scoring within this much of the strongest are a near tie, decided not by
+    # the topic term (how near the whole pitch is to each memo) but by the claim: a proposal before a side claim, then
+    # the claim closest in meaning to its stance sentence; when that stance states the same position as the
+    # strongest's, the strongest (its memo nearer the pitch) stays.
+    near_tie: float = 0.05
 
 
 # Two stance sentences say the same thing when at least this close in meaning.
@@ -467,14 +472,17 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
 
 def contradictions(claims: Sequence[Claim], stances: Sequence[Stance], pitch: PitchVectors, corpus: StanceVectors,
                    weights: ClashWeights = DEFAULT_CLASH, limit: int = 1) -> list[Clash]:
-    """The stances the pitch's claims run against, strongest first, one per source and claim."""
+    """The stances the pitch's claims run against, strongest first, one per source and claim; of the strongest and
+    clashes with other sources in a near tie with it, a proposal's first, then the claim closest to its stance."""
+    index = {id(s): k for k, s in enumerate(stances)}
+    pairs = [c for c in pair_scores(claims, stances, pitch, corpus, weights) if c.score >= weights.threshold]
     chosen: list[Clash] = []
-    for clash in pair_scores(claims, stances, pitch, corpus, weights):
-        if clash.score < weights.threshold:
-            break
-        if any(c.stance.source_id == clash.stance.source_id or c.claim == clash.claim for c in chosen):
-            continue
-        chosen.append(clash)
-        if len(chosen) >= limit:
-            break
+    while pairs and len(chosen) < limit:
+        strongest = pairs[0]
+        tied = (c for c in pairs if c is strongest or c.stance.source_id != strongest.stance.source_id
+                and c.score >= strongest.score - weights.near_tie)
+        closest = max(tied, key=lambda c: (c.claim.proposal, c.similarity))
+        pick = strongest if corpus.same[index[id(strongest.stance)], index[id(closest.stance)]] else closest
+        chosen.append(pick)
+        pairs = [c for c in pairs if c.stance.source_id != pick.stance.source_id and c.claim != pick.claim]
     return chosen

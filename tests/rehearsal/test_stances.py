@@ -333,3 +333,30 @@ def test_a_negation_inside_a_relative_clause_does_not_turn_the_proposal_around()
     found = reading("We propose a night plan that does not need a night dispatcher.")
     assert found.held == ("We propose a night plan",) and found.ruled_out == ("need a night dispatcher",)
     assert polarity("We will not buy vans that we cannot charge.") == -1
+
+
+# Pitches whose background sits near one memo while their proposal crosses a line drawn in another; in our own words.
+VANS_AFTER_REVENUE_PITCH = ("Pricing for new accounts. New-logo revenue is behind plan and sales wants room on the "
+                            "rate card. We propose to buy 80 electric vans now for depots that will not have chargers "
+                            "until 2028. We ask for approval this quarter.")
+BREAKS_AFTER_FLEET_PITCH = ("Electric fleet. The electric share of the fleet is behind the scorecard target. We "
+                            "propose that drivers shorten their breaks on busy days to keep routes on time. We ask for "
+                            "approval this quarter.")
+CAPITAL_AFTER_DISPATCH_PITCH = ("Dispatch Assist at night. The dispatch tool now plans most night routes and the "
+                                "dispatchers trust it. We propose that unspent capital carries forward to next year "
+                                "automatically. We ask for approval this quarter.")
+
+
+@pytest.mark.parametrize(("pitch", "memo", "words"), [
+    (VANS_AFTER_REVENUE_PITCH, "2025-10-27-q3-2025-scorecard.docx", ("buy vans", "charge")),
+    (BREAKS_AFTER_FLEET_PITCH, "2024-04-22-drivers-home-safe.docx", ("rest break",)),
+    (CAPITAL_AFTER_DISPATCH_PITCH, "2026-02-09-every-dollar-earns-its-spot.docx", ("unspent capital",)),
+])
+def test_the_line_the_proposal_crosses_is_cited_not_the_memo_its_background_is_near(
+        session: Session, settings: Settings, demo: Viewer, pitch: str, memo: str, words: tuple[str, ...]) -> None:
+    clash = contradiction(rehearse(session, settings, demo, pitch))
+    assert clash is not None
+    source = session.get(Source, clash["citation"]["source_id"])
+    assert source is not None and source.filename == memo, clash
+    assert all(w in clash["citation"]["quote"] for w in words), clash
+    assert "We propose" in clash["why"]
