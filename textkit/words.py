@@ -106,3 +106,38 @@ def containment(a: Set[str], b: Set[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / min(len(a), len(b))
+
+
+# Words that make a sentence a statement rather than a title: auxiliaries, modals, common verbs, -ed and -ing forms.
+_VERB_CUE_RE = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|am|'s|'re|will|would|shall|should|can|could|may|might|must|has|have|had|"
+    r"do|does|did|need|needs|want|wants|propose|proposes|ask|asks|let|lets|get|gets|make|makes|take|takes|"
+    r"keep|keeps|cost|costs|save|saves|run|runs|go|goes|come|comes|end|ends)\b|\w(?:ed|ing)\b", re.IGNORECASE)
+
+
+def has_verb_cue(sentence: str) -> bool:
+    """Whether a sentence shows a verb (an auxiliary, a common verb, an -ed or -ing form): a statement, not a title
+    or a table's header run together."""
+    return bool(_VERB_CUE_RE.search(sentence))
+
+
+# A verbless "sentence" this capitalised is headings or a table's header cells run together (a PDF's text layer:
+# "Five commitments for 2024–2026 Commitment Measure 2023 Target 1.").
+HEADING_RUN_SHARE = 0.4
+
+
+def is_heading_run(sentence: str) -> bool:
+    """Whether a sentence is headings or table header cells run together: no verb, and mostly capitalised words and
+    figures after its first word."""
+    tokens = WORD_RE.findall(sentence)[1:]
+    if not tokens or has_verb_cue(sentence):
+        return False
+    marked = sum(1 for t in tokens if t[:1].isupper() or t[:1].isdigit())
+    return marked / len(tokens) >= HEADING_RUN_SHARE
+
+
+def holds_phrase(texts: Iterable[str], phrase: str) -> bool:
+    """Whether the texts hold the phrase's words in a row, whatever the case and punctuation ("Here's where I land,
+    and how…" holds "Here's where I land.")."""
+    said = " ".join(words(phrase))
+    return bool(said) and said in " ".join(w for text in texts for w in words(text))

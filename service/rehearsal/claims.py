@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from service.rehearsal.readings import CONTRAST_RE, polarity
 from textkit.sentences import sentences
-from textkit.words import words
+from textkit.words import has_verb_cue, words
 
 MIN_CLAIM_WORDS = 5
 MAX_CLAIM_WORDS = 70
@@ -54,17 +54,10 @@ def claim_sentences(text: str) -> list[str]:
     return found
 
 
-# Words that make a sentence a statement rather than a title: auxiliaries, modals and verbs a pitch opens with.
-_VERB_CUE_RE = re.compile(
-    r"\b(?:is|are|was|were|be|been|being|am|'s|'re|will|would|shall|should|can|could|may|might|must|has|have|had|"
-    r"do|does|did|need|needs|want|wants|propose|proposes|ask|asks|let|lets|get|gets|make|makes|take|takes|"
-    r"keep|keeps|cost|costs|save|saves|run|runs|go|goes|come|comes|end|ends)\b|\w(?:ed|ing)\b", re.IGNORECASE)
-
-
 def is_run_in_title(sentence: str) -> bool:
     """Whether a pitch's first sentence is its title run into the text ("New tyres for the urban vans."): short and
     with no verb, so it claims nothing."""
-    return len(words(sentence)) <= MAX_HEADING_WORDS and not _VERB_CUE_RE.search(sentence)
+    return len(words(sentence)) <= MAX_HEADING_WORDS and not has_verb_cue(sentence)
 
 
 def unwrapped(text: str) -> str:

@@ -19,7 +19,16 @@ from service.twin.citations import Citation, citation_for
 from service.twin.guardrails import injection_flags
 from service.twin.persona import ASIDE_RE, PersonaSettings
 from textkit.sentences import sentence_spans
-from textkit.words import containment, content_stems, jaccard, query_terms, stem_set_with_compounds, words
+from textkit.words import (
+    containment,
+    content_stems,
+    holds_phrase,
+    is_heading_run,
+    jaccard,
+    query_terms,
+    stem_set_with_compounds,
+    words,
+)
 
 MAX_SENTENCES = 4
 MAX_WORDS = 130
@@ -167,9 +176,11 @@ def _speakable(sentence: str) -> bool:
     row, a heading or an injection."""
     if not ASIDE_RE.sub("", sentence).strip(" .") or sentence.rstrip().endswith(":"):
         return False
-    if HEADER_LINE_RE.search(sentence) or TABLE_ROW_RE.search(sentence):
+    if HEADER_LINE_RE.search(sentence) or TABLE_ROW_RE.search(sentence) or is_heading_run(sentence):
         return False
     return not injection_flags(sentence)
+
+
 
 
 def grounding(chosen: Sequence[Candidate]) -> float:
@@ -268,17 +279,10 @@ def cited_answer(question: str, ordered: Sequence[Quoted], persona: PersonaSetti
         used.append(hit)
     segments = [f"{c.text} [{numbers[c.hit.passage_id]}]" for c in ordered]
     opener = persona.opener_for(question)
-    if opener and not _already_says(opener, [c.text for c in ordered]):
+    if opener and not holds_phrase([c.text for c in ordered], opener):  # said twice, it reads as a stammer
         segments.insert(0, opener)
     return Composed(answer=" ".join(segments), citations=citations, grounded=True, grounding=score,
                     segments=segments, used=used, evidence=evidence)
-
-
-def _already_says(opener: str, sentences: Sequence[str]) -> bool:
-    """Whether the quoted sentences already hold the opener's words ("Here's where I land, and how…"): said twice,
-    it reads as a stammer."""
-    said = " ".join(words(opener))
-    return bool(said) and said in " ".join(w for sentence in sentences for w in words(sentence))
 
 
 def no_answer(persona: PersonaSettings, score: float = 0.0) -> Composed:
@@ -320,6 +324,7 @@ SETUP_RE = re.compile(r"\b(?:(?:have|has|had|often|always|keep|people|you|some|m
                       r"ask(?:ed|s|ing)?|the question (?:is|was|I get)|wonder(?:ed|ing)? (?:whether|if|why)|"
                       r"(?:to|me|I'll|I will|let me) explain|here is why|here's why|the reason is this)\b",
                       re.IGNORECASE)
+EXPLANATION_RE = re.compile(r"\b(?:why|how come|how so|what for|reasons?|explain)\b", re.IGNORECASE)  # not a fact
 # A sentence that only sets up the answer scores a little lower than one that gives it.
 SETUP_PENALTY = 0.08
 # Answers read better as a short run: the best sentence brings at least one neighbour when there is one.
@@ -441,14 +446,14 @@ def _next_quotable(same: dict[int, _Sentence], index: int, step: int) -> _Senten
     return None
 
 
-def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS) -> list[_Sentence]:
+def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS, explain: bool = False) -> list[_Sentence]:
     """The best sentence with its strongest neighbours in the same passage, in reading order, and a second
     source's best sentence when it is nearly as good."""
     if not pool:
         return []
-    # An answer opens on a sentence that answers, not on one that restates the question ("I promised to explain
-    # why…"): such a sentence leads only when nothing else can.
-    best = max(pool, key=lambda s: (not s.sets_up, s.score))
+    # Asked why or how, an answer opens on a sentence that explains, not on one that only promises to ("I promised to
+    # explain why our target is 97%"), unless nothing else can; asked what, that sentence may well say it.
+    best = max(pool, key=lambda s: (not (explain and s.sets_up), s.score))
     same = {s.index: s for s in pool if s.hit.passage_id == best.hit.passage_id}
     run = [best]
     total = best.words
@@ -487,7 +492,7 @@ def compose_by_meaning(question: str, hits: Sequence[PassageHit], persona: Perso
     their order, each followed by [n]; the no-answer message when the evidence is below `threshold`."""
     evidence, pool = evidence_for(question, hits, scorer, stats=stats)
     score = evidence.score()
-    run = choose_run(pool, max_words=max_words) if score >= threshold else []
+    run = choose_run(pool, max_words=max_words, explain=bool(EXPLANATION_RE.search(question))) if score >= threshold else []
     if not run:
         composed = no_answer(persona, score)
         composed.evidence = evidence
