@@ -79,7 +79,7 @@ def test_the_in_memory_index_follows_the_store(session: Session, settings: Setti
 def test_a_source_about_the_subject_outranks_a_passing_mention(session: Session, settings: Settings) -> None:
     twin = make_twin(session, "dana", "Dana Reyes")
     roundup = add_doc(session, twin, "roundup.md", [
-        "The canteen reopens in June, and new trucks reach the depots in May.",
+        "The canteen reopens in June, and battery trucks reach the depots in May.",
         "The canteen menu adds a vegetarian option every day.",
         "Parking at head office is repainted over the summer."], title="Roundup")
     plan = add_doc(session, twin, "plan.md", [
@@ -89,7 +89,7 @@ def test_a_source_about_the_subject_outranks_a_passing_mention(session: Session,
     session.commit()
     _index(session, settings, "dana")
     plain = search_as_configured(session, settings, twin, QUESTION, EVERYONE, k=3)
-    hits = search_as_configured(session, settings.replace(search_source_weight=0.4), twin, QUESTION, EVERYONE, k=3)
+    hits = search_as_configured(session, settings.replace(search_source_weight=1.0), twin, QUESTION, EVERYONE, k=3)
     assert plain[0].source_id == roundup.id, "by default, passage by passage: the passing mention is nearer"
     assert hits[0].source_id == plan.id
     assert all(0.0 <= h.score <= 1.0 for h in hits)
