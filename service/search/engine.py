@@ -130,7 +130,7 @@ def _hybrid(session: Session, reranker: DenseReranker, twin_id: int, query: str,
     best_lexical = max((score for _, score in lexical), default=0.0) or 1.0
     w = reranker.weight
     scored = [*lexical, *((c, 0.0) for c in extra)]
-    support = _source_support(scored, similarity)
+    support = _source_support(scored, similarity) if reranker.source_weight > 0 else {}
     fused: list[tuple[Candidate, float]] = []
     for c, score in scored:
         relative = score / best_lexical

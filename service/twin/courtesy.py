@@ -18,8 +18,10 @@ GREETING_REPLY = "Hello. What would you like to ask me?"
 ACKNOWLEDGED_REPLY = "Good. Ask me anything else."
 
 
-def courtesy_reply(message: str, names: frozenset[str] = frozenset()) -> str | None:
-    """The reply to a message that is only thanks, a greeting or an acknowledgement; None for anything else."""
+def courtesy_reply(message: str, name: str = "") -> str | None:
+    """The reply to a message that is only thanks, a greeting or an acknowledgement (the twin's `name` may be in it);
+    None for anything else."""
+    names = set(words(name))
     said = [w for w in words(message) if w not in names]
     if not said or len(said) > MAX_COURTESY_WORDS or "?" in message or not all(w in _COURTESY for w in said):
         return None

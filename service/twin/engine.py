@@ -30,7 +30,7 @@ from service.twin.extractive import (
 )
 from service.twin.guardrails import injection_flags, passage_topic, refused_topic
 from service.twin.persona import PersonaSettings, persona_settings
-from textkit.words import query_terms, words
+from textkit.words import query_terms
 
 log = logging.getLogger(__name__)
 
@@ -144,21 +144,11 @@ def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: V
             recorded: Callable[[], None] = lambda: None) -> Iterator[dict[str, Any]]:
     """Every event of one answer, the last carrying the Answer object for answer_question."""
     if prepared.refusal is not None:
-        composed = Composed(answer=prepared.refusal.message, citations=[], grounded=False, grounding=0.0,
-                            segments=[prepared.refusal.message])
-        final = _final(session, prepared, viewer, channel, composed, "extractive", None,
-                       refused=prepared.refusal.topic)
-        recorded()
-        yield {"event": "delta", "text": composed.answer}
-        yield final
+        yield from _plain_reply(session, prepared, viewer, channel, prepared.refusal.message, recorded,
+                                refused=prepared.refusal.topic)
         return
     if prepared.courtesy is not None:  # "thanks!" is not a question: no search, no quotes
-        composed = Composed(answer=prepared.courtesy, citations=[], grounded=False, grounding=0.0,
-                            segments=[prepared.courtesy])
-        final = _final(session, prepared, viewer, channel, composed, "extractive", None)
-        recorded()
-        yield {"event": "delta", "text": composed.answer}
-        yield final
+        yield from _plain_reply(session, prepared, viewer, channel, prepared.courtesy, recorded)
         return
     if prepared.correction is not None:  # a curator's correction answers: from her chosen passages only
         prepared.hits = prepared.correction.hits
@@ -203,6 +193,16 @@ def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: V
                      offered=prepared.hits)
         return
     yield _final(session, prepared, viewer, channel, outcome.composed, "llm", None, offered=hits)
+
+
+def _plain_reply(session: Session, prepared: _Prepared, viewer: Viewer, channel: str, message: str,
+                 recorded: Callable[[], None], *, refused: str | None = None) -> Iterator[dict[str, Any]]:
+    """A reply that quotes nothing (a refusal, a courtesy), recorded before it is sent."""
+    composed = Composed(answer=message, citations=[], grounded=False, grounding=0.0, segments=[message])
+    final = _final(session, prepared, viewer, channel, composed, "extractive", None, refused=refused)
+    recorded()
+    yield {"event": "delta", "text": composed.answer}
+    yield final
 
 
 def _stream_llm(session: Session, settings: Settings, prepared: _Prepared, viewer: Viewer, channel: str,
@@ -287,7 +287,7 @@ def _prepare(session: Session, settings: Settings, twin_slug: str, question: str
                    if row.kind == "ask" and row.refused_topic is None]
     prepared = _Prepared(twin=twin, persona=persona, question=text, conversation_id=conversation,
                          history=history, started=started, flags=injection_flags(text))
-    prepared.courtesy = courtesy_reply(text, frozenset(words(twin.name)))
+    prepared.courtesy = courtesy_reply(text, twin.name)
     prepared.refusal = refused_topic(text, persona)
     if prepared.refusal is None and prepared.courtesy is None:  # curators' corrections (a refusal among them) come after the persona's topics
         prepared.correction = corrections.find(session, settings, twin, text, viewer, persona)

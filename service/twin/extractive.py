@@ -181,8 +181,6 @@ def _speakable(sentence: str) -> bool:
     return not injection_flags(sentence)
 
 
-
-
 def grounding(chosen: Sequence[Candidate]) -> float:
     """How well the chosen sentences answer the question, 0 to 1: the best sentence's and passage's coverage."""
     if not chosen:

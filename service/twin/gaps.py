@@ -44,7 +44,6 @@ from service.twin.gap_grouping import (
     readable,
 )
 from service.twin.gap_grouping import key_phrase_candidates as key_phrase_candidates
-from textkit.words import words
 
 # GAP_VECTORS, NAME_MAX_WORDS and key_phrase_candidates are named again (as themselves) for callers that read them
 # here: the bench clears the vector cache, tests check theme names and key phrases.
@@ -206,11 +205,10 @@ def asked_questions(session: Session, twin: Twin, *, unanswered_only: bool, sinc
         if ids:
             hidden = {i for i, audience in store.audiences_by_source(session, ids).items()
                       if not viewer.sees(audience)}
-    names = frozenset(words(twin.name))
     found = [AskedQuestion(question=row.question.strip(), asked_at=_aware(row.created_at), asker=row.user_id,
                            audiences=tuple(row.audiences or ()) if row.user_id else (), answered=bool(row.grounded))
              for row in rows
-             if row.question.strip() and courtesy_reply(row.question, names) is None  # "thanks!" is not a gap
+             if row.question.strip() and courtesy_reply(row.question, twin.name) is None  # "thanks!" is not a gap
              and not any(int(p["source_id"]) in hidden for p in row.passages or [] if p.get("source_id") is not None)]
     return list(reversed(found))
 
