@@ -74,8 +74,6 @@ def table(*columns: str, rows: Iterable[Iterable[Any]], title: str | None = None
     out.print(shown)
 
 
-
-
 # --- shapes of --json output -----------------------------------------------------------------------
 # The CLI's twin and source objects predate the API's and differ in keys (consent nested, passage_count, sha256);
 # scripts read them, so they stay as they are.
