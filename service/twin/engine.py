@@ -24,13 +24,14 @@ from service.twin.citations import Citation
 from service.twin.courtesy import courtesy_reply
 from service.twin.extractive import (
     Composed,
+    analyse,
     compose_by_meaning,
     compose_extractive,
     stream_segments,
 )
 from service.twin.guardrails import injection_flags, passage_topic, refused_topic
 from service.twin.persona import PersonaSettings, persona_settings
-from textkit.words import query_terms
+from textkit.words import query_terms, stem_set_with_compounds
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ MAX_QUESTION_CHARS = 2000
 # A follow-up with at least this many content words is understood on its own.
 MEANING_TERMS = 3
 MAX_CONVERSATION_ID = 64
+# A follow-up searches this many times as deep, so that passages holding its new words are found beside its topic's.
+FOLLOW_UP_POOL = 2
 
 __all__ = ["Answer", "Citation", "answer_question", "stream_answer"]
 
@@ -106,6 +109,8 @@ class _Prepared:
     correction: corrections.CorrectionMatch | None = None
     change: positions.PositionChange | None = None
     courtesy: str | None = None
+    # A follow-up's new terms: its answer opens on a sentence holding them when one does.
+    focus: list[str] = field(default_factory=list)
 
 
 def answer_question(session: Session, settings: Settings, twin_slug: str, question: str, viewer: Viewer, *,
@@ -246,12 +251,13 @@ def _compose(settings: Settings, prepared: _Prepared) -> Composed:
     scorer = reranker_for(settings)
     if scorer is not None and prepared.hits:
         try:
-            # A follow-up searches with the question before it; its meaning is its own unless it is too short to
+            # A follow-up searches with the topic before it; its meaning is its own unless it is too short to
             # stand alone ("And next year?").
             meaning = (prepared.question if len(query_terms(prepared.question)) >= MEANING_TERMS
                        else prepared.search_query)
             return compose_by_meaning(meaning, prepared.hits, prepared.persona, scorer,
-                                      threshold=settings.answer_threshold, stats=prepared.stats)
+                                      threshold=settings.answer_threshold, stats=prepared.stats,
+                                      focus=prepared.focus)
         except Exception as exc:  # the model failed mid-answer: shared terms still answer
             log.warning("choosing sentences by meaning failed, using shared terms: %s", exc)
     return compose_extractive(prepared.search_query, prepared.hits, prepared.persona,
@@ -298,8 +304,13 @@ def _prepare(session: Session, settings: Settings, twin_slug: str, question: str
 
 
 def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: Viewer) -> list[PassageHit]:
+    k = max(settings.search_k, 1)
+    new_terms = llm.own_terms(prepared.question, prepared.search_query)
     found = search_as_configured(session, settings, prepared.twin, prepared.search_query, viewer,
-                                 k=max(settings.search_k, 1), executive_only=True)
+                                 k=k * FOLLOW_UP_POOL if new_terms else k, executive_only=True)
+    if new_terms:  # "and what about 98?": what holds the new words comes first, the topic ranks the rest
+        found = sorted(found, key=lambda h: -len(set(new_terms) & _stems(h)))[:k]
+        prepared.focus = new_terms
     subjects = store.source_subjects(session, {h.source_id for h in found})
     # Refused topics bind the passages offered too, not only the question.
     hits = [h for h in found if passage_topic(prepared.persona, title=h.title, heading=h.heading,
@@ -307,6 +318,11 @@ def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: V
     if hits:
         prepared.stats = term_stats(session, prepared.search_query)
     return hits
+
+
+def _stems(hit: PassageHit) -> frozenset[str]:
+    """The stems of a passage with its title and heading (what a question's terms are matched against)."""
+    return analyse(hit.text).stems | frozenset(stem_set_with_compounds(f"{hit.title} {hit.heading or ''}"))
 
 
 def _llm_hits(hits: Sequence[PassageHit]) -> list[PassageHit]:

@@ -444,14 +444,32 @@ def _next_quotable(same: dict[int, _Sentence], index: int, step: int) -> _Senten
     return None
 
 
-def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS, explain: bool = False) -> list[_Sentence]:
-    """The best sentence with its strongest neighbours in the same passage, in reading order, and a second
-    source's best sentence when it is nearly as good."""
+def _answer_after_setup(pool: Sequence[_Sentence]) -> _Sentence | None:
+    """When the sentence closest to the question restates it ("Several of you have asked whether we should buy…"),
+    the best sentence that follows it in her own reading order (its passage, or the next one of the same source),
+    if nearly as close as any other: that is where she answers it, not a sentence elsewhere that only shares the
+    subject. A framing line after a promise ("Here's where I land.") is far less close, and does not count."""
+    top = max(pool, key=lambda s: s.score)
+    if not top.sets_up:
+        return None
+    after = [s for s in pool if s.hit.source_id == top.hit.source_id and not s.sets_up
+             and ((s.hit.ordinal == top.hit.ordinal and s.index > top.index) or s.hit.ordinal == top.hit.ordinal + 1)]
+    answer = max(after, key=lambda s: s.score, default=None)
+    elsewhere = max((s.score for s in pool if not s.sets_up), default=0.0)
+    return answer if answer is not None and answer.score >= RUN_SHARE * elsewhere else None
+
+
+def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS, explain: bool = False,
+               opening: Sequence[_Sentence] = ()) -> list[_Sentence]:
+    """The best sentence (of `opening` when given) with its strongest neighbours in the same passage, in reading
+    order, and a second source's best sentence when it is nearly as good."""
     if not pool:
         return []
     # Asked why or how, an answer opens on a sentence that explains, not on one that only promises to ("I promised to
     # explain why our target is 97%"), unless nothing else can; asked what, that sentence may well say it.
-    best = max(pool, key=lambda s: (not (explain and s.sets_up), s.score))
+    best = max(opening or pool, key=lambda s: (not (explain and s.sets_up), s.score))
+    if explain and not opening:
+        best = _answer_after_setup(pool) or best
     same = {s.index: s for s in pool if s.hit.passage_id == best.hit.passage_id}
     run = [best]
     total = best.words
@@ -475,7 +493,7 @@ def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS, explain
         pick = max(options, key=lambda s: s.score)
         run = [pick, *run] if pick is before else [*run, pick]
         total += pick.words
-    others = [s for s in pool if s.hit.source_id != best.hit.source_id
+    others = [s for s in opening or pool if s.hit.source_id != best.hit.source_id
               and s.score >= SECOND_SOURCE_SHARE * best.score and total + s.words <= max_words
               and all(containment(s.stems, r.stems) < DUPLICATE_CONTAINMENT for r in run)]
     if others:
@@ -485,12 +503,15 @@ def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS, explain
 
 def compose_by_meaning(question: str, hits: Sequence[PassageHit], persona: PersonaSettings,
                        scorer: SentenceScorer, *, threshold: float, stats: TermStats | None = None,
-                       max_words: int = MAX_WORDS) -> Composed:
+                       max_words: int = MAX_WORDS, focus: Sequence[str] = ()) -> Composed:
     """The executive's own sentences that answer the question by meaning, one run from one or two sources in
-    their order, each followed by [n]; the no-answer message when the evidence is below `threshold`."""
+    their order, each followed by [n]; the no-answer message when the evidence is below `threshold`. With `focus`
+    (a follow-up's new terms), the run opens on a sentence holding all of them when one does."""
     evidence, pool = evidence_for(question, hits, scorer, stats=stats)
     score = evidence.score()
-    run = choose_run(pool, max_words=max_words, explain=bool(EXPLANATION_RE.search(question))) if score >= threshold else []
+    opening = [s for s in pool if set(focus) <= s.stems] if focus else []
+    run = choose_run(pool, max_words=max_words, explain=bool(EXPLANATION_RE.search(question)),
+                     opening=opening) if score >= threshold else []
     if not run:
         composed = no_answer(persona, score)
         composed.evidence = evidence

@@ -32,9 +32,16 @@ from service.twin.outcome import LLMOutcome
 from service.twin.persona import PersonaSettings
 from service.twin.positions import dated_text
 from textkit.sentences import sentence_spans
-from textkit.words import content_stems, query_terms, stem_set_with_compounds
+from textkit.stems import stem
+from textkit.stopwords import QUESTION_FILLER
+from textkit.words import content_stems, content_words, query_terms, stem_set_with_compounds
 
 MAX_HISTORY_TURNS = 3
+# Turns looked back over for a follow-up's topic (a follow-up of a follow-up keeps the question they follow).
+MAX_TOPIC_TURNS = 4
+# A question with this many content terms names a subject, even when it opens as a follow-up ("Why is the on-time
+# target 97% and not 99%?").
+SUBJECT_TERMS = 3
 # A follow-up with this few content terms borrows the previous question's terms for retrieval.
 FOLLOW_UP_TERMS = 4
 REFERS_BACK_RE = re.compile(r"\b(?:it|its|that|this|these|those|they|them|their|there|he|she|him|his|her)\b",
@@ -139,22 +146,36 @@ def build_messages(persona: PersonaSettings, question: str, hits: Sequence[Passa
 
 
 def retrieval_query(question: str, history: Sequence[tuple[str, str]]) -> str:
-    """The question to search with: a short follow-up borrows the terms of the question before it."""
-    if not history:
+    """The question to search with: a short follow-up adds the conversation's topic to its own words."""
+    if not history or not is_follow_up(question):
         return question
+    terms = query_terms(question)
+    # The topic is the last question asked on its own, in its content words: its phrasing ("Why is…", "and not 99%")
+    # would outweigh the follow-up's new words, and an earlier follow-up's words ("and 98?") are replaced by these.
+    recent = [q for q, _ in history[-MAX_TOPIC_TURNS:]]
+    subject = next((q for q in reversed(recent) if not is_follow_up(q) or len(query_terms(q)) >= SUBJECT_TERMS),
+                   recent[-1])
+    topic = list(dict.fromkeys(w for w in content_words(subject, QUESTION_FILLER) if stem(w) not in terms))
+    if not topic:
+        return question
+    return f"{question} {' '.join(topic)}"
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether a question in a conversation leans on the one before: it opens as a follow-up ("And…", "What about…"),
+    or is short and refers back ("How much will it cost?") or says almost nothing."""
     terms = query_terms(question)
     leans = bool(FOLLOW_UP_RE.match(question))
     if len(terms) > FOLLOW_UP_TERMS and not leans:
-        return question
+        return False
     # A short question that names its own subject ("What is our on-time target?") is a new question, not a
-    # follow-up: only one that refers back ("How much will it cost?") or says almost nothing borrows.
-    if len(terms) > 1 and not leans and not REFERS_BACK_RE.search(question):
-        return question
-    previous = history[-1][0]
-    borrowed = [w for w in query_terms(previous) if w not in terms]
-    if not borrowed:
-        return question
-    return f"{question} {previous}"
+    # follow-up.
+    return not (len(terms) > 1 and not leans and not REFERS_BACK_RE.search(question))
+
+
+def own_terms(question: str, search_query: str) -> list[str]:
+    """The terms a follow-up adds to its conversation's topic (none when it was searched as asked)."""
+    return query_terms(question) if search_query != question else []
 
 
 def generate(client: OpenAI, settings: Settings, messages: list[dict[str, str]]) -> Generation:

@@ -6,16 +6,19 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
 
 from ingestion.model import ParsedDocument, ParsedPassage
+from ingestion.pipeline import iter_files, parse_path
 from service.config import Settings
 from service.corpus import store
 from service.corpus.access import Viewer
 from service.corpus.models import Source, Twin
 from service.search import PassageHit
+from service.search.vectors import index_new_sources
 from tests.support.fake_openai import FakeOpenAI
 
 PRICING = ("Our list prices stay flat through next year. Renewal customers deserve predictable bills, "
@@ -83,6 +86,32 @@ def world(session: Session) -> World:
                                       title="Board update", audience="board", date=dt.date(2024, 6, 1))
     session.flush()
     return w
+
+
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "dana-reyes"
+
+
+@pytest.fixture
+def demo(session: Session, settings: Settings) -> dict[str, Source]:
+    """The demo corpus (examples/dana-reyes) as `understudy demo` loads it: the twin and persona of its twin.toml,
+    every file approved, the 2027 plan for the leadership audience, vectors stored. Sources by file name."""
+    from service.cli.demo import create_demo_twin, load_demo_twin
+
+    spec = load_demo_twin(DEMO)
+    create_demo_twin(session, spec)
+    twin = store.get_twin(session, spec["slug"])
+    labels = list(spec["speaker_labels"])
+    sources = {}
+    for path in iter_files([DEMO]):
+        if path.name == "twin.toml":
+            continue
+        audience = "leadership" if path.parent.name == "leadership" else "everyone"
+        sources[path.name] = store.add_source(session, twin, parse_path(path, speaker_labels=labels),
+                                              audience=audience, approve=True).source
+    session.flush()
+    index_new_sources(session, settings, [s.id for s in sources.values()])
+    session.flush()
+    return sources
 
 
 @pytest.fixture

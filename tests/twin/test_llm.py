@@ -243,3 +243,13 @@ def test_a_short_question_that_names_its_own_subject_is_not_taken_for_a_follow_u
     history = [("Will dispatchers lose their jobs because of the AI tool?", "…")]
     assert retrieval_query("What is our on-time target?", history) == "What is our on-time target?"
     assert retrieval_query("Parking at the depot?", history) == "Parking at the depot?"
+
+
+def test_a_follow_up_searches_with_its_own_words_and_the_topic_not_the_previous_wording() -> None:
+    history = [("Why is the on-time target 97% and not 99%?", "…")]
+    query = retrieval_query("and what about 98?", history)
+    assert query.startswith("and what about 98?") and "target" in query
+    assert "Why is" not in query  # the earlier question's phrasing would outweigh the new words
+    # A follow-up of a follow-up keeps the question they follow; its own new words replace the earlier one's.
+    chained = retrieval_query("and the vans?", [*history, ("and what about 98?", "…")])
+    assert "vans" in chained and "target" in chained and "98" not in chained

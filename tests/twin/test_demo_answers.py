@@ -1,0 +1,36 @@
+"""What a new user meets on the demo (examples/dana-reyes): its own sample questions and short follow-ups."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from service.config import Settings
+from service.corpus.access import Viewer
+from service.corpus.models import Source
+from service.twin.engine import answer_question
+
+
+def test_a_question_she_restates_is_answered_by_what_she_says_after_it(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    # "Several of you have asked whether we should buy our way into cold chain." is the memo's restatement of the
+    # question; her answer follows it, not a sentence elsewhere in the memo that only shares "cold chain".
+    answer = answer_question(session, settings, "dana-reyes",
+                             "Why don't we buy a competitor instead of building cold chain ourselves?", Viewer.public())
+    assert answer.grounded
+    assert "Buying a business means buying its customers" in answer.answer, answer.answer
+    assert "that discipline earns the most" not in answer.answer, answer.answer
+    assert [c.title for c in answer.citations][:1] == ["Why Cold Chain Is Our Growth Bet"]
+
+
+def test_a_short_follow_up_is_answered_on_its_new_words_within_the_topic(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    employee = Viewer.public()
+    first = answer_question(session, settings, "dana-reyes", "Why is the on-time target 97% and not 99%?", employee)
+    assert first.grounded and "98" not in first.answer
+    follow = answer_question(session, settings, "dana-reyes", "and what about 98?", employee,
+                             conversation_id=first.conversation_id)
+    assert follow.grounded and "98%" in follow.answer, follow.answer  # not the 97% answer again
+    assert follow.answer != first.answer
+    vans = answer_question(session, settings, "dana-reyes", "what about the vans?", employee,
+                           conversation_id=first.conversation_id)
+    assert vans.grounded and " van" in vans.answer, vans.answer
