@@ -26,6 +26,7 @@ from service.search.vectors import index_new_sources
 from service.twin.engine import answer_question, stream_answer
 from service.twin.positions import differs, figures
 from tests.support.fake_openai import FakeOpenAI, parse_prompt
+from tests.twin.conftest import World, add_document
 
 OLD_DEPOTS = "We will open 12 new depots in 2025, most of them in the Midwest."
 NEW_DEPOTS = "We will open 7 new depots this year, not 12, and put the rest of that money into dock automation."
@@ -312,31 +313,6 @@ def test_a_model_that_gives_the_earlier_position_without_its_date_is_not_shown_s
         assert data["answer"].startswith("As of the March 2026 memo")
 
 
-DEMO = Path(__file__).resolve().parents[2] / "examples" / "dana-reyes"
-DEMO_LABELS = ["DANA REYES", "DANA", "REYES"]
-
-
-@pytest.fixture
-def demo(session: Session, settings: Settings) -> dict[str, Source]:
-    """The demo corpus (examples/dana-reyes) as `understudy demo` loads it: every file approved, the 2027 plan for
-    the leadership audience, vectors stored. Sources by file name."""
-    from ingestion.pipeline import iter_files
-
-    twin = store.create_twin(session, "dana-reyes", "Dana Reyes", title="CEO", speaker_labels=DEMO_LABELS)
-    store.record_consent(session, "dana-reyes", by="Dana Reyes", scope="internal questions")
-    sources = {}
-    for path in iter_files([DEMO]):
-        if path.name == "twin.toml":
-            continue
-        audience = "leadership" if path.parent.name == "leadership" else "everyone"
-        sources[path.name] = store.add_source(session, twin, parse_path(path, speaker_labels=DEMO_LABELS),
-                                              audience=audience, approve=True).source
-    session.flush()
-    index_new_sources(session, settings, [s.id for s in sources.values()])
-    session.flush()
-    return sources
-
-
 def test_the_demo_corpus_lists_no_result_progress_or_narrative_as_a_later_position(
         session: Session, settings: Settings, demo: dict[str, Source]) -> None:
     from service.twin.positions import detect_revisions
@@ -414,3 +390,28 @@ def test_the_dated_lead_never_stitches_a_conjunction_on_after_a_comma(statement:
     from service.twin.positions.compose import _lead
 
     assert _lead("the March 2026 memo", statement) == expected
+
+
+FIRST_VANS = "We will convert 40% of our city delivery vans to electric by the end of 2026."
+REVISED_VANS = ("We will now convert 30% of our city delivery vans to electric by the end of 2026, not 40%, because the "
+                "grid connections are late.")
+LATEST_VANS = ("We are converting our city delivery vans to electric, and we will do it at the pace the charging, the "
+               "routes and the payback allow.")
+
+
+def test_a_later_statement_of_the_position_leads_though_it_gives_no_figure(session: Session, settings: Settings,
+                                                                          world: World) -> None:
+    sources = [add_document(session, world.twin, f"{name}.md", [(text, None, True)], title=title, date=date)
+               for name, text, title, date in (
+                   ("plan", FIRST_VANS, "Fleet plan", dt.date(2024, 1, 15)),
+                   ("update", REVISED_VANS, "Fleet update", dt.date(2024, 8, 5)),
+                   ("memo", LATEST_VANS, "Fleet memo", dt.date(2025, 6, 2)))]
+    session.flush()
+    index_new_sources(session, settings, [s.id for s in sources])
+    session.flush()
+    answer = answer_question(session, settings, "dana", "Are we going to switch all our delivery vans to electric soon?",
+                             world.employee)
+    # Her newest word on it leads (June 2025), and the figure she changed in August 2024 follows with its date.
+    assert answer.answer.startswith("As of the June 2025 memo, we are converting our city delivery vans"), answer.answer
+    assert "In August 2024 I said: “We will now convert 30%" in answer.answer
+    assert answer.positions is not None and answer.positions["current"]["source_id"] == sources[2].id

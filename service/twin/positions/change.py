@@ -28,6 +28,9 @@ NEAR_SHARE = 0.5
 NEAR_POINT = 0.55
 # A curator marked the later source as revising the earlier one: its closest sentence need only be this close.
 MARKED_POINT = 0.35
+# A later statement on the point that changes nothing (and is close in meaning to it: CLOSE_POINT) leads when the
+# question reaches it about as well as this share of the newest changed position.
+RESTATED_SHARE = 0.9
 # Without a sentence model: shared content words instead (Jaccard).
 SAME_POINT_WORDS = 0.3
 # A rival statement must be about as close to the question as the answer's own: this share of it, and this floor.
@@ -191,12 +194,15 @@ def find_change(question: str, hits: Sequence[PassageHit], scorer: Scorer | None
             matches[source_id] = (j, pool.point(a, j), marked)
     # The point is what the closest other source says; a source much further from it speaks to a neighbouring point.
     closest = max((p for _, p, _ in matches.values()), default=0.0)
+    agreeing: list[tuple[Statement, float]] = []
     for j, point, marked in matches.values():
-        if not marked and point < closest - POINT_MARGIN:
-            continue
         other = pool.statement(j)
         before, after = (other, anchor) if other.date < anchor.date else (anchor, other)
         reasons = differs(before.text, after.text)
+        if not marked and point < closest - POINT_MARGIN:
+            if not reasons:  # a later restatement may be worded further from the anchor than a revision is
+                agreeing.append((other, point))
+            continue
         if set(reasons) <= WEAK_REASONS and point < CLOSE_POINT and pool.vectors is not None:
             reasons = []  # a year or a turn of phrase alone is evidence only between statements very close in meaning
         if marked:
@@ -204,6 +210,8 @@ def find_change(question: str, hits: Sequence[PassageHit], scorer: Scorer | None
         if reasons:
             changed.append((other, reasons, marked))
             closeness[id(other)] = point
+        else:
+            agreeing.append((other, point))
     # A change said only by a year or a turn of phrase is a neighbouring point when a clearer change (a figure, a
     # denial, an opposite, a mark) is closer to the anchor ("Canadian stores pushed back to 2028" against "25 new
     # stores this year rather than 40", both after "40 new stores in 2025").
@@ -217,7 +225,14 @@ def find_change(question: str, hits: Sequence[PassageHit], scorer: Scorer | None
     # The earlier position quoted is the one closest to the point (the anchor itself when it is not the newest).
     earlier = sorted((s for s in group if s is not newest),
                      key=lambda s: (-closeness.get(id(s), 1.0), -s.date.toordinal()))[:MAX_EARLIER]
+    restated = [s for s, point in agreeing if s.date > newest.date and point >= CLOSE_POINT
+                and s.relevance >= RESTATED_SHARE * newest.relevance]
+    if restated:
+        # She stated the position again later, without the figure that changed ("we will do it at the pace the
+        # routes allow"): that newest statement is her current position and leads; the changed one follows, dated.
+        newest, earlier = max(restated, key=lambda s: (s.date, s.relevance)), [newest]
     shown = {id(newest), *(id(s) for s in earlier)}
-    reasons = list(dict.fromkeys(r for s, rs, _ in changed if id(s) in shown for r in rs))
+    reasons = list(dict.fromkeys(r for s, rs, _ in changed if id(s) in shown for r in rs)) or list(
+        dict.fromkeys(r for _, rs, _ in changed for r in rs))
     return PositionChange(newest, earlier, reasons, marked=any(m for s, _, m in changed if id(s) in shown))
 
