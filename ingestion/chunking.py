@@ -17,7 +17,8 @@ RUN_ON_FACTOR = 3
 
 _WORD = re.compile(r"\S+")
 _CLAUSE_MARK = re.compile(r"[;:,\u2014]\s")
-_PARAGRAPH_LOCATOR = re.compile(r"\u00b6 (\d+)$")
+# Locators that name a range when a passage spans several: paragraphs, and a speaker's turns run on after "Mm-hmm.".
+_RANGED_LOCATOR = re.compile(r"(\u00b6|turn) (\d+)$")
 
 
 def chunk_blocks(blocks: Iterable[Block], limits: Limits) -> list[ParsedPassage]:
@@ -137,7 +138,7 @@ def _cut_run_on(text: str, start: int, end: int, target: int) -> list[tuple[int,
 
 
 def _locator_for(block: Block, offsets: Sequence[int], start: int, end: int) -> str:
-    """The locator of a passage spanning [start, end): its first mark, or a paragraph range "¶ 3–4"."""
+    """The locator of a passage spanning [start, end): its first mark, or a range "¶ 3–4", "turn 12–14"."""
     if not block.marks:
         return block.locator
     first = bisect.bisect_right(offsets, start) - 1
@@ -146,8 +147,8 @@ def _locator_for(block: Block, offsets: Sequence[int], start: int, end: int) -> 
     if last <= first:
         return first_locator
     last_locator = block.marks[last][1]
-    low = _PARAGRAPH_LOCATOR.match(first_locator)
-    high = _PARAGRAPH_LOCATOR.match(last_locator)
-    if low and high and low.group(1) != high.group(1):
-        return f"\u00b6 {low.group(1)}\u2013{high.group(1)}"
+    low = _RANGED_LOCATOR.match(first_locator)
+    high = _RANGED_LOCATOR.match(last_locator)
+    if low and high and low.group(1) == high.group(1) and low.group(2) != high.group(2):
+        return f"{low.group(1)} {low.group(2)}\u2013{high.group(2)}"
     return first_locator

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ingestion.parsers import Block, ParsedFile, join_paragraphs, speaker_key, squash
+from textkit.speech import clean_speech, is_backchannel, is_unfinished, run_on_case
 
 # --- Speaker labels -------------------------------------------------------------------------------------
 
@@ -49,6 +50,8 @@ _BARE_Q = re.compile(r"^[ \t]*(Q)[ \t]+([A-Z\"'\u201c].*)$")
 # A topic heading run into a question: "U.S. EFFORTS IN THE DOMINICAN REPUBLIC Q. Mr. President, ..."
 _HEADED_Q = re.compile(r"^[ \t]*[A-Z0-9][A-Z0-9 .,'\u2019&\-]{3,80}?[ \t]+(Q)[.:][ \t]+(\S.*)$")
 
+# A header block ("President: NAME", "Date: ...") is at most this many lines, then a blank line.
+_HEADER_LINES = 12
 # Label lookups only ever read the start of a line.
 _PREFIX = 160
 
@@ -203,13 +206,22 @@ def parse_labelled_text(text: str, *, force: bool = False) -> ParsedFile | None:
     # Inside a transcript, a one-off "MR. JONES." or a bare "Q" also starts a turn: leaving it out
     # would hand that speaker's words to whoever spoke before. A mixed-case one-off in the header
     # block at the top ("President: NAME", "Date: ...") is metadata, not a turn.
-    header_end = next((index for index, line in enumerate(lines) if not line.strip()), len(lines))
+    header_end = _header_end(lines, strength)
     accepted = [
         level is not None and not (level == "weak" and index < header_end and match is not None
                                    and match.form.startswith("mixed"))
         for index, (match, level) in enumerate(zip(found, strength, strict=True))
     ]
     return _build_turns(lines, found, accepted)
+
+
+def _header_end(lines: list[str], strength: list[str | None]) -> int:
+    """Where the header block ends: the first blank line, when a few lines of no recurring speaker come before it
+    and more text after; else 0 (a meeting written one turn a line has no header, only turns)."""
+    blank = next((index for index, line in enumerate(lines[:_HEADER_LINES + 1]) if not line.strip()), None)
+    if blank is None or "strong" in strength[:blank] or not any(line.strip() for line in lines[blank:]):
+        return 0
+    return blank
 
 
 @dataclass
@@ -262,7 +274,7 @@ def _build_turns(lines: list[str], found: list[LabelMatch | None], accepted: lis
         if block is not None:
             blocks.append(block)
     metadata = {"speakers": ", ".join(speakers), "turns": str(len(turns))}
-    return ParsedFile(blocks=blocks, metadata=metadata, has_turns=bool(turns))
+    return ParsedFile(blocks=merge_interrupted_turns(blocks), metadata=metadata, has_turns=bool(turns))
 
 
 def _turn_block(turn: _Turn, speaker: str, number: int) -> Block | None:
@@ -272,7 +284,7 @@ def _turn_block(turn: _Turn, speaker: str, number: int) -> Block | None:
     mark_at = dict(turn.marks)
     offset = 0
     for index, para in enumerate(turn.paragraphs):
-        text = squash(" ".join(para))
+        text = clean_speech(squash(" ".join(para)))
         if not text:
             continue
         if texts:
@@ -285,6 +297,43 @@ def _turn_block(turn: _Turn, speaker: str, number: int) -> Block | None:
         return None
     locator = turn.timestamp or f"turn {number}"
     return Block(text="\n\n".join(texts), locator=locator, speaker=speaker, marks=tuple(marks))
+
+
+# A speaker resumes over at most this many backchannels ("Mm-hmm.", "Yeah.") of others.
+_MAX_BACKCHANNELS = 2
+
+
+def merge_interrupted_turns(blocks: list[Block]) -> list[Block]:
+    """One block for a speaker's turn resumed after others only said "Mm-hmm." (or a turn left empty): the words
+    run on, each part keeps its locator, and the backchannels follow it as turns of their own."""
+    merged: list[Block] = []
+    for block in blocks:
+        key = speaker_key(block.speaker or "")
+        at = len(merged) - 1
+        while (key and at >= 0 and len(merged) - 1 - at < _MAX_BACKCHANNELS
+               and speaker_key(merged[at].speaker or "") != key and is_backchannel(merged[at].text)):
+            at -= 1
+        # After their own question, a speaker who goes on over "Yes." has had an answer: a new turn.
+        resumes = (key and at >= 0 and speaker_key(merged[at].speaker or "") == key
+                   and (at == len(merged) - 1 or not merged[at].text.rstrip().endswith("?")))
+        if resumes:
+            merged[at] = _run_on(merged[at], block)
+        else:
+            merged.append(block)
+    return merged
+
+
+def _run_on(first: Block, then: Block) -> Block:
+    """Two parts of one speaker's turn as one block: mid-sentence they join with a space, else as paragraphs."""
+    joiner, text = "\n\n", then.text
+    if is_unfinished(first.text):
+        joiner, text = " ", run_on_case(text)
+    shift = len(first.text) + len(joiner)
+    marks = first.marks or ((0, first.locator),)
+    then_marks = then.marks or ((0, then.locator),)
+    return Block(text=first.text + joiner + text, locator=first.locator, heading=first.heading,
+                 speaker=first.speaker, executive=first.executive,
+                 marks=marks + tuple((offset + shift, locator) for offset, locator in then_marks))
 
 
 # --- WebVTT and SRT ---------------------------------------------------------------------------------------
@@ -374,7 +423,7 @@ def _cues_to_file(segments: list[_Segment], *, voiced: bool) -> ParsedFile:
             while lines and previous_lines and lines[0] == previous_lines[-1]:
                 lines.pop(0)
         previous_lines = lines or previous_lines
-        text = squash(" ".join(lines))
+        text = clean_speech(squash(" ".join(lines)))
         if not text:
             continue
         segment = _Segment(segment.speaker, text, segment.timestamp)
@@ -402,7 +451,8 @@ def _cues_to_file(segments: list[_Segment], *, voiced: bool) -> ParsedFile:
     metadata = {"cues": str(len(segments))}
     if speakers:
         metadata["speakers"] = ", ".join(speakers)
-    return ParsedFile(blocks=blocks, metadata=metadata, has_turns=bool(speakers))
+    return ParsedFile(blocks=merge_interrupted_turns(blocks) if speakers else blocks, metadata=metadata,
+                      has_turns=bool(speakers))
 
 
 def _labels_from_prefixes(segments: list[_Segment]) -> bool:

@@ -1,0 +1,123 @@
+"""Meeting transcripts as people record them: fillers, transcribers' marks, and a speaker resumed after "Mm-hmm."."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ingestion.model import ParsedDocument, ParsedPassage
+from ingestion.pipeline import parse_path
+
+# A meeting recorded the way AMI-style corpora print it: tokenizer spacing, {vocalsound} marks, um/uh, T_V_.
+MEETING_TXT = """\
+Project Manager: Um , right , this is our second meeting .
+Marketing: {vocalsound}
+Project Manager: I'll go over what we decided last meeting ,
+User Interface: Mm-hmm .
+Project Manager: um , we decided upon a universal control , one handset for T_V_ and video .
+Industrial Designer: {gap}
+Project Manager: Uh the budget is tight , so we take the cheaper option {disfmarker} the one that does the same thing .
+Marketing: Could we add a {vocalsound} speaker to find a lost remote ?
+Project Manager: Th the beeper goes on the T_V_ , you press it and the remote beeps .
+User Interface: Yeah .
+Marketing: Should the case come in colours ?
+Project Manager: Yes , different fascias like mobile phones {disfmarker} people pay more for it to look good .
+"""
+
+MEETING_VTT = """\
+WEBVTT
+
+00:00:12.000 --> 00:00:18.000
+<v Priya Nair>Uh, so the Leeds warehouse missed its pick rate target three weeks running,
+
+00:00:18.000 --> 00:00:19.000
+<v Marco Diaz>Mm-hmm.
+
+00:00:19.500 --> 00:00:26.000
+<v Priya Nair>and I want a recovery plan from the site lead by Friday. [laughter]
+
+00:00:26.500 --> 00:00:33.000
+<v Jo Okafor>Um, the scanner vendor says the patch lands next Tuesday.
+
+00:00:33.500 --> 00:00:40.000
+<v Priya Nair>Um, if the patch slips again, we switch vendors.
+"""
+
+
+def parsed(tmp_path: Path, name: str, body: str, speaker: str) -> ParsedDocument:
+    """A transcript written to disk and parsed as the CLI does."""
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    return parse_path(path, speaker_labels=[speaker])
+
+
+def passage_with(document: ParsedDocument, words: str) -> ParsedPassage:
+    """The one passage whose text contains `words`."""
+    found = [p for p in document.passages if words in p.text]
+    assert len(found) == 1, f"{words!r} in {len(found)} passages: {[p.text for p in document.passages]}"
+    return found[0]
+
+
+def test_fillers_and_transcribers_marks_are_not_quoted_as_words(tmp_path: Path) -> None:
+    document = parsed(tmp_path, "design-meeting.txt", MEETING_TXT, "Project Manager")
+    text = "\n".join(p.text for p in document.passages)
+    for noise in ("{", "}", "Um", "um ", "Uh", " ,", " .", " ?", "T_V_", "Th the"):
+        assert noise not in text, noise
+    assert passage_with(document, "this is our second meeting").text.startswith("Right, this is our second meeting.")
+    assert "one handset for TV and video." in text
+    assert "The budget is tight, so we take the cheaper option\u2014the one that does the same thing." in text
+    assert "The beeper goes on the TV, you press it and the remote beeps." in text
+    # A turn that was only a mark ({vocalsound}, {gap}) is no passage at all.
+    assert all(p.text.strip() for p in document.passages)
+    assert not [p for p in document.passages if p.speaker == "Industrial Designer"]
+
+
+def test_a_speaker_resumed_after_a_backchannel_is_one_turn_with_both_locators(tmp_path: Path) -> None:
+    document = parsed(tmp_path, "design-meeting.txt", MEETING_TXT, "Project Manager")
+    decided = passage_with(document, "we decided upon a universal control")
+    assert decided.executive and decided.speaker == "Project Manager"
+    assert "I'll go over what we decided last meeting, we decided upon a universal control" in decided.text
+    # Cited as the turns it spans: the Project Manager's turns 1, 3, 5 and 7 run on over a mark and a "Mm-hmm.".
+    assert re.fullmatch(r"turn [13]\u2013[57]", decided.locator), decided.locator
+    # The listener's "Mm-hmm." stays theirs, and is never inside the executive's passage.
+    backchannel = passage_with(document, "Mm-hmm.")
+    assert (backchannel.speaker, backchannel.executive) == ("User Interface", False)
+    # A question from someone else is a turn: the answer after it is not run on into the turn before.
+    beeper = passage_with(document, "the remote beeps")
+    assert "cheaper option" not in beeper.text and beeper.locator == "turn 9"
+
+
+def test_a_vtt_turn_cut_by_mm_hmm_reads_on_at_its_first_cue_time(tmp_path: Path) -> None:
+    document = parsed(tmp_path, "2026-03-02-ops-review.vtt", MEETING_VTT, "Priya Nair")
+    plan = passage_with(document, "recovery plan")
+    assert plan.text == ("So the Leeds warehouse missed its pick rate target three weeks running, "
+                         "and I want a recovery plan from the site lead by Friday.")
+    assert (plan.speaker, plan.executive, plan.locator) == ("Priya Nair", True, "00:00:12")
+    vendor = passage_with(document, "switch vendors")
+    assert vendor.text == "If the patch slips again, we switch vendors."
+    assert vendor.locator == "00:00:33"
+    assert passage_with(document, "scanner vendor").text == "The scanner vendor says the patch lands next Tuesday."
+    assert not any("laughter" in p.text for p in document.passages)
+
+
+def test_a_passage_of_a_turn_resumed_after_mm_hmm_cites_the_turns_it_spans(tmp_path: Path) -> None:
+    early = " ".join(f"Point {n} is that the depot needs more staff on the early shift." for n in range(9))
+    late = " ".join(f"Rule {n} is that the late shift keeps its current rota until the spring review." for n in range(6))
+    body = f"DANA REYES: {early}\nSAM ORTIZ: Right.\nDANA REYES: {late}\n"
+    document = parsed(tmp_path, "depot-review.txt", body, "Dana Reyes")
+    assert passage_with(document, "Point 0 is that").locator == "turn 1"
+    assert passage_with(document, "Rule 0 is that").locator in ("turn 3", "turn 1\u20133")
+    assert passage_with(document, "Rule 5 is that").locator == "turn 3"
+    assert passage_with(document, "Right.").locator == "turn 2"
+
+
+def test_a_one_off_speaker_in_a_short_meeting_is_never_the_executive(tmp_path: Path) -> None:
+    body = ("Kirsty Williams: We publish the final curriculum in January.\n"
+            "Suzy Davies: I think the January date is far too late for schools.\n"
+            "Kirsty Williams: Schools already plan on the draft, so January is not too late.\n"
+            "Lynne Neagle: Thank you both.\n"
+            "Kirsty Williams: Thank you, Chair.\n")
+    document = parsed(tmp_path, "committee.txt", body, "Kirsty Williams")
+    suzy = passage_with(document, "far too late for schools")
+    assert (suzy.speaker, suzy.executive) == ("Suzy Davies", False)
+    assert not any("far too late" in p.text for p in document.passages if p.executive)

@@ -1,0 +1,38 @@
+"""Spoken words cleaned as a published transcript prints them, and nothing a speaker meant is lost."""
+
+from __future__ import annotations
+
+import pytest
+
+from textkit.speech import clean_speech, is_backchannel, is_unfinished, run_on_case
+
+
+@pytest.mark.parametrize(("said", "printed"), [
+    ("Um , th the shape you got trendy .", "The shape you got trendy."),
+    ("okay . um , this is our second meeting", "okay. This is our second meeting"),
+    ("Now our one , I'm I'm not sure whether", "Now our one, I'm not sure whether"),
+    ("we should think about {disfmarker} c 'cause you've got", "we should think about\u2014'cause you've got"),
+    ("Thanks [laughter] for coming (inaudible) today.", "Thanks for coming today."),
+    ("one handset for all , T_V_ , video equipment .", "one handset for all, TV, video equipment."),
+])
+def test_fillers_marks_stammers_and_cut_off_words_go(said: str, printed: str) -> None:
+    assert clean_speech(said) == printed
+
+
+@pytest.mark.parametrize("said", [
+    "I know that that is true.",
+    "We drive 5 km on the A1, an answer nobody liked.",
+    "The UM campus opens in May.",
+    "Mm-hmm.",
+])
+def test_words_a_speaker_meant_stay(said: str) -> None:
+    assert clean_speech(said) == said
+
+
+def test_backchannels_and_unfinished_turns() -> None:
+    assert is_backchannel("Mm-hmm.") and is_backchannel("Yeah, okay.") and is_backchannel("")
+    assert not is_backchannel("Yes?") and not is_backchannel("No, we build it ourselves.")
+    assert is_unfinished("three weeks running,") and is_unfinished("Can I grab the\u2014")
+    assert not is_unfinished("We switch vendors.") and not is_unfinished('She said "no."')
+    assert run_on_case("We decided upon it") == "we decided upon it"
+    assert run_on_case("Leeds missed it") == "Leeds missed it" and run_on_case("I'm sure") == "I'm sure"
