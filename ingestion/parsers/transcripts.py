@@ -327,7 +327,7 @@ def _run_on(first: Block, then: Block) -> Block:
     """Two parts of one speaker's turn as one block: mid-sentence they join with a space, else as paragraphs."""
     joiner, text = "\n\n", then.text
     if is_unfinished(first.text):
-        joiner, text = " ", run_on_case(text)
+        joiner, text = "" if first.text.endswith("\u2014") else " ", run_on_case(text)
     shift = len(first.text) + len(joiner)
     marks = first.marks or ((0, first.locator),)
     then_marks = then.marks or ((0, then.locator),)
@@ -459,11 +459,14 @@ def _labels_from_prefixes(segments: list[_Segment]) -> bool:
     """Give cues the speaker named by a "NAME:" prefix, when such prefixes read as speakers; True if any did."""
     found = [match_label(segment.text.split("\n", 1)[0]) if segment.text else None for segment in segments]
     counts: Counter[str] = Counter(speaker_key(m.label) for m in found if m is not None)
+    levels = [_plausible(speaker_key(match.label), match.form, counts[speaker_key(match.label)])
+              if match is not None and match.form in ("upper", "mixed") else None for match in found]
+    # Once recurring names prefix the cues, a name said once does too: its cue is not the turn before it.
+    wanted = ("strong", "weak") if "strong" in levels else ("strong",)
     raw_by_key: dict[str, Counter[str]] = {}
     accepted: list[bool] = []
-    for match in found:
-        ok = (match is not None and match.form in ("upper", "mixed")
-              and _plausible(speaker_key(match.label), match.form, counts[speaker_key(match.label)]) == "strong")
+    for match, level in zip(found, levels, strict=True):
+        ok = match is not None and level in wanted
         accepted.append(ok)
         if ok and match is not None:
             raw_by_key.setdefault(speaker_key(match.label), Counter())[match.label] += 1

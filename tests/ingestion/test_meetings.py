@@ -121,3 +121,50 @@ def test_a_one_off_speaker_in_a_short_meeting_is_never_the_executive(tmp_path: P
     suzy = passage_with(document, "far too late for schools")
     assert (suzy.speaker, suzy.executive) == ("Suzy Davies", False)
     assert not any("far too late" in p.text for p in document.passages if p.executive)
+
+
+ZOOM_VTT = """\
+WEBVTT
+
+1
+00:00:03.000 --> 00:00:08.000
+Priya Nair: So the Leeds warehouse missed its target.
+
+2
+00:00:08.500 --> 00:00:10.000
+Marco Diaz: Mm-hmm.
+
+3
+00:00:10.500 --> 00:00:15.000
+Priya Nair: And I want a recovery plan by Friday.
+
+4
+00:00:15.500 --> 00:00:20.000
+Jo Okafor: The patch lands on Tuesday, so we wait.
+
+5
+00:00:20.500 --> 00:00:24.000
+Priya Nair: If it slips, we switch vendors.
+"""
+
+
+def test_a_name_said_once_before_a_cue_is_that_speaker_not_the_executive(tmp_path: Path) -> None:
+    document = parsed(tmp_path, "zoom-ops.vtt", ZOOM_VTT, "Priya Nair")
+    jo = passage_with(document, "The patch lands on Tuesday")
+    assert (jo.speaker, jo.executive, jo.locator) == ("Jo Okafor", False, "00:00:15")
+    assert jo.text == "The patch lands on Tuesday, so we wait."
+    executive = "\n".join(p.text for p in document.passages if p.executive)
+    assert "Jo Okafor" not in executive and "Marco Diaz" not in executive and "Mm-hmm" not in executive
+    assert "So the Leeds warehouse missed its target.\nAnd I want a recovery plan by Friday." in executive
+    assert document.metadata["speakers"] == "Priya Nair, Marco Diaz, Jo Okafor"
+
+
+def test_a_restart_cut_by_a_backchannel_runs_on_without_a_gap(tmp_path: Path) -> None:
+    body = ("Project Manager: We could use the code from the TV guide , is that {disfmarker}\n"
+            "Industrial Designer: Yeah yeah .\n"
+            "Project Manager: I always found that really easy .\n"
+            "Marketing: Should we ask the users ?\n"
+            "Project Manager: Yes , ask them .\n")
+    document = parsed(tmp_path, "design.txt", body, "Project Manager")
+    assert passage_with(document, "really easy").text == (
+        "We could use the code from the TV guide, is that\u2014I always found that really easy.")
