@@ -18,14 +18,38 @@ class LabelShare:
     share: float
 
 
+# Courtesy titles before a full name and letters after it, which name no one by themselves.
+_TITLES = frozenset({"MR", "MRS", "MS", "MISS", "MX", "DR", "PROF", "PROFESSOR", "SIR", "DAME", "LORD", "LADY", "HON",
+                     "RIGHT", "RT", "REV", "SEN", "SENATOR", "REP", "GOV", "GOVERNOR", "MINISTER", "CHAIR"})
+_POST_NOMINALS = frozenset({"AM", "MS", "MP", "MSP", "MLA", "MEP", "TD", "QC", "KC", "PHD", "OBE", "CBE", "MBE", "KBE",
+                            "DBE", "CH"})
+
+
+def name_key(label: str) -> str:
+    """A label's full name without its courtesy titles or letters ("Right Hon. Justin Trudeau" and "Justin
+    Trudeau MP" are "JUSTIN TRUDEAU"); a name left with one word keeps them ("Mr. Williams" is not "Williams")."""
+    words = speaker_key(label).split()
+    start, end = 0, len(words)
+    while start < end and words[start] in _TITLES:
+        start += 1
+    while end > start and words[end - 1] in _POST_NOMINALS:
+        end -= 1
+    core = words[start:end]
+    return " ".join(core) if len(core) >= 2 else " ".join(words)
+
+
 def label_keys(labels: Iterable[str]) -> set[str]:
-    """The comparable form of each label ("The President." and "THE PRESIDENT" are one)."""
-    return {key for key in (speaker_key(label) for label in labels) if key}
+    """The comparable forms of each label ("The President." and "THE PRESIDENT" are one; so are "Hon. Jane Roe" and
+    "Jane Roe")."""
+    keys: set[str] = set()
+    for label in labels:
+        keys.update(key for key in (speaker_key(label), name_key(label)) if key)
+    return keys
 
 
 def is_executive_speaker(speaker: str | None, labels: Iterable[str]) -> bool:
     """Whether a transcript turn with this speaker label is the executive's."""
-    return speaker is not None and speaker_key(speaker) in label_keys(labels)
+    return speaker is not None and bool({speaker_key(speaker), name_key(speaker)} & label_keys(labels))
 
 
 def is_own_email(sender_name: str, sender_address: str, labels: Sequence[str]) -> bool:

@@ -44,6 +44,11 @@ _MIXED_AFFILIATION = re.compile(
     rf"^[ \t]*({_MIXED_LABEL}),[ \t]+[A-Z][A-Za-z0-9.&'\u2019\- ]{{1,60}}?:[ \t]+(\S.*)$"
 )
 _MIXED_PERIOD = re.compile(rf"^[ \t]*({_MIXED_LABEL})\.[ \t]+(\S.*)$")
+# A name with its role or seat in brackets: "Right Hon. Justin Trudeau (Prime Minister):", "The Chair (Hon. Anthony
+# Rota (Nipissing, Lib.)):". The speaker is the name; a bracketed time is the timestamped form below.
+_BRACKETED = rf"[ \t]*\((?![ \t]*{_TIMESTAMP}[ \t]*\))(?:[^()\n]|\([^()\n]*\)){{1,120}}\)[ \t]*:"
+_UPPER_BRACKETED = re.compile(rf"^[ \t]*(?:>>[ \t]*)?({_UPPER_LABEL}){_BRACKETED}{_AFTER_COLON}")
+_MIXED_BRACKETED = re.compile(rf"^[ \t]*(?:>>[ \t]*)?({_MIXED_LABEL}){_BRACKETED}{_AFTER_COLON}")
 # "DANA REYES (00:12:31): text" or Otter's "Dana Reyes  0:03" on a line of its own.
 _LABEL_TIMESTAMP = re.compile(rf"^[ \t]*({_MIXED_LABEL})[ \t]*[\[(]?({_TIMESTAMP})[\])]?[ \t]*(?::[ \t]*(.*)|[ \t]*$)")
 _BARE_Q = re.compile(r"^[ \t]*(Q)[ \t]+([A-Z\"'\u201c].*)$")
@@ -128,6 +133,8 @@ _LINE_FORMS = (
     (_MIXED_COLON, "mixed"),
     (_MIXED_AFFILIATION, "mixed"),
     (_MIXED_PERIOD, "mixed-period"),
+    (_UPPER_BRACKETED, "upper"),
+    (_MIXED_BRACKETED, "mixed"),
     (_BARE_Q, "q"),
     (_HEADED_Q, "upper"),
 )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ingestion.model import ParsedDocument, ParsedPassage
 from ingestion.pipeline import parse_path
+from ingestion.speakers import is_executive_speaker
 
 # A meeting recorded the way AMI-style corpora print it: tokenizer spacing, {vocalsound} marks, um/uh, T_V_.
 MEETING_TXT = """\
@@ -168,3 +169,40 @@ def test_a_restart_cut_by_a_backchannel_runs_on_without_a_gap(tmp_path: Path) ->
     document = parsed(tmp_path, "design.txt", body, "Project Manager")
     assert passage_with(document, "really easy").text == (
         "We could use the code from the TV guide, is that\u2014I always found that really easy.")
+
+
+COMMITTEE_TXT = """\
+The Chair (Hon. Anthony Rota (Nipissing, Lib.)): I call this meeting to order. Mr. Albas has the floor.
+Mr. Dan Albas (Central Okanagan, CPC): Thank you, Mr. Chair. Why did the wage subsidy reach so few firms?
+Right Hon. Justin Trudeau (Prime Minister): Mr. Chair, we moved quickly to reach as many workers as we could.
+Ms. Jenny Kwan (Vancouver East, NDP): The subsidy left renters behind, and the government knows it.
+Right Hon. Justin Trudeau: We will keep improving the programme as the needs become clear.
+Mr. Dan Albas: Will the Prime Minister publish the list of firms?
+Right Hon. Justin Trudeau: Yes, the list will be published this summer.
+The Chair: Thank you.
+"""
+
+
+def test_a_name_with_its_seat_or_role_in_brackets_is_that_speaker(tmp_path: Path) -> None:
+    document = parsed(tmp_path, "committee.txt", COMMITTEE_TXT, "Right Hon. Justin Trudeau")
+    kwan = passage_with(document, "left renters behind")
+    assert (kwan.speaker, kwan.executive, kwan.locator) == ("Ms. Jenny Kwan", False, "turn 4")
+    quick = passage_with(document, "we moved quickly")
+    assert (quick.speaker, quick.executive) == ("Right Hon. Justin Trudeau", True)
+    assert quick.text == "Mr. Chair, we moved quickly to reach as many workers as we could."
+    executive = "\n".join(p.text for p in document.passages if p.executive)
+    assert "renters" not in executive and "(" not in executive and "order" not in executive
+
+
+def test_a_twin_named_without_titles_owns_the_turns_of_its_titled_label(tmp_path: Path) -> None:
+    # The labels `twin create --name "Justin Trudeau"` gives; no --speaker needed for "Right Hon. Justin Trudeau".
+    path = tmp_path / "committee.txt"
+    path.write_text(COMMITTEE_TXT, encoding="utf-8")
+    document = parse_path(path, speaker_labels=["JUSTIN TRUDEAU", "TRUDEAU", "JUSTIN"])
+    assert "warning" not in document.metadata
+    published = passage_with(document, "the list will be published")
+    assert published.executive and published.speaker == "Right Hon. Justin Trudeau"
+    # A surname after a courtesy title names someone else as often as the twin: "Mr. Trudeau" is not matched.
+    assert not is_executive_speaker("Mr. Trudeau", ["JUSTIN TRUDEAU", "TRUDEAU", "JUSTIN"])
+    assert is_executive_speaker("Kirsty Williams AM", ["KIRSTY WILLIAMS", "WILLIAMS", "KIRSTY"])
+    assert not is_executive_speaker("Liz Williams", ["KIRSTY WILLIAMS", "WILLIAMS", "KIRSTY"])
