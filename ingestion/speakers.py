@@ -71,10 +71,13 @@ def label_shares(turns: Iterable[tuple[str | None, int]]) -> list[LabelShare]:
     return [LabelShare(label, count, count / total) for label, count in words.most_common()]
 
 
-def unknown_label_share(turns: Iterable[tuple[str | None, bool, int]]) -> LabelShare | None:
-    """The label holding most words when a text has labelled turns and none of them is the executive's."""
+def unknown_label_share(turns: Iterable[tuple[str | None, bool, int]], *, title: str | None = None) -> LabelShare | None:
+    """When a text has labelled turns and none of them is the executive's: the label that is the executive's title
+    ("Project Manager", "The Chair"), if one is, else the label holding most words."""
     rows = list(turns)
     if any(executive for speaker, executive, _ in rows if speaker):
         return None
     shares = label_shares((speaker, count) for speaker, _, count in rows)
-    return shares[0] if shares else None
+    titled = [share for share in shares if title and is_executive_speaker(share.label, [title])]
+    found = titled or shares
+    return found[0] if found else None

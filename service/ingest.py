@@ -151,7 +151,7 @@ def store_document(session: Session, twin: Twin, upload: Upload, doc: ParsedDocu
     added = store.add_source(session, twin, doc, audience=options.audience, uploaded_by=options.actor,
                              approve=options.approve, kind=options.kind, speaker_labels=list(options.speakers) or None)
     return Outcome(upload.path, added.status, added.source.id, len(doc.passages), version=added.source.version,
-                   speaker_hint=document_label_hint(doc, twin.name))
+                   speaker_hint=document_label_hint(doc, twin.name, twin.title))
 
 
 def index_stored(session: Session, settings: Settings, outcomes: Iterable[Outcome]) -> None:

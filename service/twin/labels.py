@@ -25,10 +25,10 @@ def label_hint(share: LabelShare | None, twin_name: str) -> dict[str, Any] | Non
     return {"label": share.label, "share": round(share.share, 3), "words": share.words, "message": message}
 
 
-def document_label_hint(doc: ParsedDocument, twin_name: str) -> dict[str, Any] | None:
+def document_label_hint(doc: ParsedDocument, twin_name: str, twin_title: str | None = None) -> dict[str, Any] | None:
     """The hint for a parsed file whose turns carry none of the executive's labels."""
-    return label_hint(unknown_label_share((p.speaker, p.executive, len(p.text.split())) for p in doc.passages),
-                      twin_name)
+    return label_hint(unknown_label_share(((p.speaker, p.executive, len(p.text.split())) for p in doc.passages),
+                                          title=twin_title), twin_name)
 
 
 def source_label_hints(session: Session, twin: Twin, source_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -42,7 +42,8 @@ def source_label_hints(session: Session, twin: Twin, source_ids: Iterable[int]) 
             .where(Passage.source_id.in_(ids), Passage.speaker.is_not(None))
             .group_by(Passage.source_id, Passage.speaker, Passage.executive)):
         turns.setdefault(int(source_id), []).append((speaker, bool(executive), int(words or 0)))
-    hints = {source_id: label_hint(unknown_label_share(rows), twin.name) for source_id, rows in turns.items()}
+    hints = {source_id: label_hint(unknown_label_share(rows, title=twin.title), twin.name)
+             for source_id, rows in turns.items()}
     return {source_id: hint for source_id, hint in hints.items() if hint is not None}
 
 

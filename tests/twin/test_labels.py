@@ -56,3 +56,26 @@ def test_an_email_from_someone_else_becomes_the_executives_when_their_address_is
     assert executive_flags(session, source.id) == [("D. R.", False)]
     change_speaker_labels(session, twin, add=["ceo-office@example.com"])
     assert executive_flags(session, source.id) == [("D. R.", True)]
+
+
+DESIGN_MEETING = b"""Marketing: Our survey says people want fewer buttons and a menu on the screen, and they will pay more for a
+remote that looks good, so the case matters as much as what is inside it.
+Project Manager: We keep it to the TV only.
+Marketing: Then we lose the people who want one remote for everything, and that is a big part of the market.
+Project Manager: The budget decides that for us.
+Marketing: Fine.
+"""
+
+
+def test_the_hint_names_the_label_that_is_the_twins_title_before_the_busiest_one(session: Session) -> None:
+    twin = store.create_twin(session, "sam", "Sam Ortiz", title="Project Manager")
+    doc = parse_bytes(DESIGN_MEETING, "design-meeting.txt", speaker_labels=twin.speaker_labels)
+    source = store.add_source(session, twin, doc, approve=True).source
+    hint = source_label_hints(session, twin, [source.id])[source.id]
+    assert hint["label"] == "Project Manager"
+    assert hint["message"].startswith("Project Manager: ") and hint["message"].endswith("Is that Sam Ortiz?")
+    # Without a title that is a label, the label with most words is still the one named.
+    other = store.create_twin(session, "lee", "Lee Park", title="CEO")
+    doc = parse_bytes(DESIGN_MEETING, "design-meeting.txt", speaker_labels=other.speaker_labels)
+    source = store.add_source(session, other, doc, approve=True).source
+    assert source_label_hints(session, other, [source.id])[source.id]["label"] == "Marketing"
