@@ -24,10 +24,12 @@ _SPELT_LETTERS = re.compile(r"\b((?:[A-Za-z]_)+)")
 # Where a filler opened a sentence, the word after it takes the capital.
 _OPENED = "\x00"
 _AT_SENTENCE_START = re.compile(r"(?:^|(?<=[.?!]))\s*$")
-# A word cut off where the speaker started again, as AMI writes it: "th the shape", "c 'cause" (never a word).
+# A word cut off where the speaker started again, as AMI writes it: "th the shape", "c 'cause", "I th Instruction
+# manuals" (never a word).
 _SHORT_WORDS = frozenset(["a", "i", "o", "ah", "am", "an", "as", "at", "be", "by", "do", "go", "he", "if", "in", "is",
                           "it", "me", "my", "no", "of", "oh", "ok", "on", "or", "so", "to", "up", "us", "we"])
-_CUT_OFF = re.compile(r"(?<![\w'\u2019.-])([a-z]{1,2})\s+(?=['\u2019][a-z]|(\1)[a-z])", re.IGNORECASE)
+_CUT_OFF = re.compile(r"(?<![\w'\u2019.-])([A-Za-z][a-z]?)\s+(?=['\u2019][a-z]|(?i:\1)[a-z])")
+_CUT_BEFORE_NAME = re.compile(r"(?<![\w'\u2019.-])([a-z]{1,2})\s+(?=[A-Z][a-z]{2})")
 # A stammered word said twice: "I'm I'm not sure", "the the shape".
 _STAMMER = re.compile(r"(?<![\w'\u2019-])(I|I'm|we|the|a|to|it|it's|you|and|so|but|oh|is|in|of|that's|they)"
                       r"(?:,?\s+\1)+(?![\w'\u2019-])", re.IGNORECASE)
@@ -43,7 +45,8 @@ def clean_speech(text: str) -> str:
     text = _SPELT_LETTERS.sub(lambda m: m.group(1).replace("_", ""), text)
     text = _SPACED_PUNCTUATION.sub(r"\1", " ".join(text.split()))
     text = _FILLER_RUN.sub(lambda m: f" {_OPENED}" if _AT_SENTENCE_START.search(text, 0, m.start()) else " ", text)
-    text = _CUT_OFF.sub(lambda m: m.group(0) if m.group(1).lower() in _SHORT_WORDS else "", text)
+    for cut in (_CUT_OFF, _CUT_BEFORE_NAME):
+        text = cut.sub(lambda m: m.group(0) if m.group(1).lower() in _SHORT_WORDS else "", text)
     text = _STAMMER.sub(r"\1", text)
     text = " ".join(text.split())
     text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)  # "okay, um, this" leaves "okay, , this"

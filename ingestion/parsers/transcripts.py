@@ -320,8 +320,9 @@ def merge_interrupted_turns(blocks: list[Block]) -> list[Block]:
         while (key and at >= 0 and len(merged) - 1 - at < _MAX_BACKCHANNELS
                and speaker_key(merged[at].speaker or "") != key and is_backchannel(merged[at].text)):
             at -= 1
-        # After their own question, a speaker who goes on over "Yes." has had an answer: a new turn.
-        resumes = (key and at >= 0 and speaker_key(merged[at].speaker or "") == key
+        # After their own question, a speaker who goes on over "Yes." has had an answer: a new turn. A speaker's own
+        # "Yep." adds nothing to what they said before it.
+        resumes = (key and at >= 0 and speaker_key(merged[at].speaker or "") == key and not is_backchannel(block.text)
                    and (at == len(merged) - 1 or not merged[at].text.rstrip().endswith("?")))
         if resumes:
             merged[at] = _run_on(merged[at], block)

@@ -43,6 +43,8 @@ RELATIVE_FLOOR = 0.55
 HEADER_LINE_RE = re.compile(r"(?:^|\n)\s*(?:To|From|Date|Subject|Cc|Bcc|Re|Sent)\s*:\s", re.IGNORECASE)
 # Table cells joined by " | " (how .docx and Markdown tables are kept searchable): data, never speech.
 TABLE_ROW_RE = re.compile(r"\S\s+\|\s+\S|^\s*\|")
+# A sentence a speaker broke off ("So, those are the issues around religious education—"): not a thing they said.
+BROKEN_OFF_RE = re.compile(r"(?:\u2014|--)[\s.?!\"'\u201d\u2019)]*$")
 ANAPHORA_RE = re.compile(r"^(?:It|This|That|These|Those|They|He|She|Such|Which)\b")
 # Corpus size at which corpus IDF and ordinary-English rarity count equally in term weights.
 SMALL_CORPUS_PASSAGES = 200
@@ -173,8 +175,8 @@ def candidates(question: str, hits: Sequence[PassageHit], *,
 
 def _speakable(sentence: str) -> bool:
     """Whether a sentence can stand as the executive's words: not a stage direction, a memo header line, a table
-    row, a heading or an injection."""
-    if not ASIDE_RE.sub("", sentence).strip(" .") or sentence.rstrip().endswith(":"):
+    row, a heading, a sentence broken off mid-way or an injection."""
+    if not ASIDE_RE.sub("", sentence).strip(" .") or sentence.rstrip().endswith(":") or BROKEN_OFF_RE.search(sentence):
         return False
     if HEADER_LINE_RE.search(sentence) or TABLE_ROW_RE.search(sentence) or is_heading_run(sentence):
         return False

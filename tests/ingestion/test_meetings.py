@@ -206,3 +206,14 @@ def test_a_twin_named_without_titles_owns_the_turns_of_its_titled_label(tmp_path
     assert not is_executive_speaker("Mr. Trudeau", ["JUSTIN TRUDEAU", "TRUDEAU", "JUSTIN"])
     assert is_executive_speaker("Kirsty Williams AM", ["KIRSTY WILLIAMS", "WILLIAMS", "KIRSTY"])
     assert not is_executive_speaker("Liz Williams", ["KIRSTY WILLIAMS", "WILLIAMS", "KIRSTY"])
+
+
+def test_a_speakers_own_yep_after_anothers_is_not_run_on_into_what_they_said(tmp_path: Path) -> None:
+    body = ("Project Manager: It should be simple , the manual I don't know if we deal with that , I think {disfmarker}\n"
+            "User Interface: Yep ,\n"
+            "Project Manager: Yep ,\n"
+            "Marketing: Shall we stop there ?\n"
+            "Project Manager: Yes , we stop there .\n")
+    document = parsed(tmp_path, "design.txt", body, "Project Manager")
+    simple = passage_with(document, "It should be simple")
+    assert simple.text == "It should be simple, the manual I don't know if we deal with that, I think\u2014"

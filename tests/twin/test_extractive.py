@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from ingestion.pipeline import parse_path
 from service.config import Settings
 from service.search.dense import reranker_for
 from service.twin.extractive import compose_by_meaning, compose_extractive, stream_segments
@@ -136,3 +138,20 @@ def test_the_opener_is_not_said_again_when_her_quote_already_opens_that_way() ->
     for question in questions:
         composed = compose_extractive(question, [hit(text)], PERSONA, threshold=0.2)
         assert composed.grounded and composed.answer.count("where I land") == 1, composed.answer
+
+
+def test_a_sentence_the_speaker_broke_off_is_never_quoted(tmp_path: Path) -> None:
+    transcript = tmp_path / "committee.txt"
+    transcript.write_text(
+        "Lynne Neagle: What did people say about religious education?\n"
+        "Kirsty Williams: Many people asked that religious education stay a statutory part of the curriculum. "
+        "So, those are the issues around religious education\u2014\n"
+        "Lynne Neagle: And on religious education in faith schools?\n"
+        "Kirsty Williams: I don't\u2014. Faith schools keep their own religious education syllabus.\n", encoding="utf-8")
+    document = parse_path(transcript, speaker_labels=["Kirsty Williams"])
+    hits = [hit(p.text, passage_id=p.ordinal + 1, executive=p.executive, speaker=p.speaker, ordinal=p.ordinal)
+            for p in document.passages]
+    composed = compose_extractive("What did people say about religious education?", hits, PERSONA, threshold=0.1)
+    said = [text for text, _ in quoted(composed.answer)]
+    assert "Many people asked that religious education stay a statutory part of the curriculum." in said
+    assert not [text for text in said if text.rstrip(".").endswith("\u2014")], said
