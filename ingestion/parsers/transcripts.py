@@ -22,7 +22,8 @@ from textkit.speech import clean_speech, is_backchannel, is_unfinished, run_on_c
 
 _UP_HONORIFIC = r"(?:MR|MRS|MS|MESSRS|DR|PROF|REV|HON|SEN|REP|GOV|GEN|LT|COL|MAJ|CAPT|CMDR|ADM|SGT|AMB|SEC|ST|JR|SR|PRES|THE)\."
 _INITIAL = r"[A-Z]\."
-_UP_WORD = r"(?:Mc|Mac|De|Di|Du|La|Le|Van|Von)?[A-Z][A-Z0-9'\u2019\-]*"
+# "SPEAKER_00" is how diarization (WhisperX, pyannote) names a voice.
+_UP_WORD = r"(?:Mc|Mac|De|Di|Du|La|Le|Van|Von)?[A-Z][A-Z0-9'\u2019\-]*(?:_\d{1,3})?"
 _UPPER_LABEL = rf"(?:(?:{_UP_HONORIFIC}|{_INITIAL})[ \t]+|{_UP_WORD}[ \t]+){{0,5}}(?:{_UP_WORD}|\d{{1,3}})"
 
 _MX_HONORIFIC = r"(?:Mr|Mrs|Ms|Messrs|Dr|Prof|Rev|Hon|Sen|Rep|Gov|Gen|Lt|Col|Maj|Capt|Cmdr|Adm|Sgt|Amb|Sec|St|Jr|Sr|Pres)\."
@@ -34,7 +35,7 @@ _TIMESTAMP = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
 _LEADING_TIMESTAMP = re.compile(rf"^[ \t]*[\[(]?({_TIMESTAMP})[\])]?[ \t]*(?:[-\u2013\u2014|][ \t]*)?")
 # After the colon: a space, a dash or quote run on ("DR. BIRX:\u2014is"), or the end of the line.
 _AFTER_COLON = r"(?:[ \t]+(.*)|(?=[\u2014\u2013\"\u201c])(.*)|[ \t]*$)"
-_UPPER_COLON = re.compile(rf"^[ \t]*(?:>>[ \t]*)?({_UPPER_LABEL})[ \t]*:{_AFTER_COLON}")
+_UPPER_COLON = re.compile(rf"^[ \t]*(?:>>[ \t]*)?\[?({_UPPER_LABEL})\]?[ \t]*:{_AFTER_COLON}")
 # "MR. NIXON; I of course disagree": a typo for the colon, trusted only inside a transcript.
 _UPPER_SEMICOLON = re.compile(rf"^[ \t]*({_UPPER_LABEL});[ \t]+(\S.*)$")
 _UPPER_PERIOD = re.compile(rf"^[ \t]*({_UPPER_LABEL})\.[ \t]+(\S.*)$")
@@ -57,6 +58,7 @@ _HEADED_Q = re.compile(r"^[ \t]*[A-Z0-9][A-Z0-9 .,'\u2019&\-]{3,80}?[ \t]+(Q)[.:
 
 # A header block ("President: NAME", "Date: ...") is at most this many lines, then a blank line.
 _HEADER_LINES = 12
+_BRACKETED_TIME = re.compile(rf"[\[(]({_TIMESTAMP})[\])][ \t]*")
 # Label lookups only ever read the start of a line.
 _PREFIX = 160
 
@@ -118,6 +120,10 @@ def match_label(line: str) -> LabelMatch | None:
             if form in ("upper-period", "mixed-period", "upper-semicolon") and not _period_label_ends_well(label):
                 continue
             rest = next((group for group in match.groups()[1:] if group), "")
+            # Rev's "Priya Nair: (00:03)": the bracketed time after the label is where the turn starts.
+            stamp = _BRACKETED_TIME.match(rest)
+            if stamp and timestamp is None:
+                timestamp, rest = format_timestamp(stamp.group(1)), rest[stamp.end():]
             return LabelMatch(label, (rest + tail).strip(), form, timestamp)
     match = _LABEL_TIMESTAMP.match(head)
     if match:
@@ -208,7 +214,8 @@ def parse_labelled_text(text: str, *, force: bool = False) -> ParsedFile | None:
                            if match is not None and level == "weak" and speaker_key(match.label) not in strong_keys)
     # Two recurring speakers make a transcript; so does one recurring speaker answering several one-off
     # questioners ("Frank Cormier, Associated Press: ..." then "THE PRESIDENT. ...").
-    if not force and (strong_turns < 3 or (len(strong_keys) < 2 and other_weak_turns < 2)):
+    if not force and (strong_turns < 3 or (len(strong_keys) < 2 and other_weak_turns < 2)) \
+            and not _every_paragraph_labelled(lines, found, strength):
         return None
     # Inside a transcript, a one-off "MR. JONES." or a bare "Q" also starts a turn: leaving it out
     # would hand that speaker's words to whoever spoke before. A mixed-case one-off in the header
@@ -220,6 +227,19 @@ def parse_labelled_text(text: str, *, force: bool = False) -> ParsedFile | None:
         for index, (match, level) in enumerate(zip(found, strength, strict=True))
     ]
     return _build_turns(lines, found, accepted)
+
+
+def _every_paragraph_labelled(lines: list[str], found: list[LabelMatch | None], strength: list[str | None]) -> bool:
+    """A short meeting: every paragraph (or every line) opens with a label, one label recurs and two people speak
+    ("Priya Nair (00:00:03):" / "Marco Diaz (00:00:08):" ...), so its words are never all the executive's."""
+    labelled = [speaker_key(match.label) for match, level in zip(found, strength, strict=True)
+                if match is not None and level is not None]
+    if len(labelled) < 3 or len(set(labelled)) < 2 or max(Counter(labelled).values()) < 2:
+        return False
+    body = range(_header_end(lines, strength), len(lines))
+    starts = [index for index in body if lines[index].strip() and (index == 0 or not lines[index - 1].strip())]
+    every_line = all(strength[index] is not None for index in body if lines[index].strip())
+    return every_line or all(strength[index] is not None for index in starts)
 
 
 def _header_end(lines: list[str], strength: list[str | None]) -> int:

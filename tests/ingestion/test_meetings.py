@@ -217,3 +217,30 @@ def test_a_speakers_own_yep_after_anothers_is_not_run_on_into_what_they_said(tmp
     document = parsed(tmp_path, "design.txt", body, "Project Manager")
     simple = passage_with(document, "It should be simple")
     assert simple.text == "It should be simple, the manual I don't know if we deal with that, I think\u2014"
+
+
+def test_diarized_voices_are_speakers_in_text_and_captions(tmp_path: Path) -> None:
+    said = [("SPEAKER_00", "We open the Porto depot in May."), ("SPEAKER_01", "Is May realistic?"),
+            ("SPEAKER_00", "Yes, the lease is signed."), ("SPEAKER_02", "Then I book the movers for April."),
+            ("SPEAKER_00", "Good, and the staff move in June."), ("SPEAKER_01", "Noted.")]
+    text = "".join(f"{who}: {words}\n" for who, words in said)
+    captions = "".join(f"{n}\n00:00:{n:02d},000 --> 00:00:{n:02d},900\n[{who}]: {words}\n\n"
+                       for n, (who, words) in enumerate(said, 1))
+    for document in (parsed(tmp_path, "depot.txt", text, "SPEAKER_00"),
+                     parsed(tmp_path, "depot.srt", captions, "SPEAKER_00")):
+        movers = passage_with(document, "book the movers")
+        assert (movers.speaker, movers.executive) == ("SPEAKER_02", False)
+        assert movers.text == "Then I book the movers for April."
+        assert passage_with(document, "lease is signed").executive
+
+
+def test_a_bracketed_time_after_the_label_is_the_turns_locator(tmp_path: Path) -> None:
+    said = [("Priya Nair", "We open the Porto depot in May."), ("Marco Diaz", "Is May realistic?"),
+            ("Priya Nair", "Yes, the lease is signed."), ("Jo Okafor", "Then I book the movers for April.")]
+    body = "\n".join(f"{who}: (0{n}:15)\n{words}\n" for n, (who, words) in enumerate(said, 1))
+    document = parsed(tmp_path, "rev-export.txt", body, "Priya Nair")
+    lease = passage_with(document, "lease is signed")
+    assert (lease.text, lease.locator, lease.executive) == ("Yes, the lease is signed.", "00:03:15", True)
+    # Four turns are a meeting too: Jo's words are Jo's, never the executive's as in a memo.
+    movers = passage_with(document, "book the movers")
+    assert (movers.speaker, movers.executive, movers.locator) == ("Jo Okafor", False, "00:04:15")
