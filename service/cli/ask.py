@@ -17,7 +17,7 @@ from service.errors import UnderstudyError
 @click.argument("query", required=False)
 @click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100), help="Number of passages.")
 @click.option("--as", "as_email", help="Search as this user (their audiences apply).")
-@click.option("--batch", type=click.Path(path_type=Path, allow_dash=True),
+@click.option("--batch", type=click.Path(path_type=Path, allow_dash=True, exists=True, dir_okay=False),
               help="File of queries: one a line, or JSON lines with a 'query' field.")
 @click.option("--json", "as_json", is_flag=True, help="JSON output (always with --batch).")
 @with_database
@@ -50,7 +50,7 @@ def search(rt: Runtime, slug: str, query: str | None, k: int, as_email: str | No
 @click.argument("question", required=False)
 @click.option("--as", "as_email", help="Ask as this user (their audiences apply).")
 @click.option("--conversation", "conversation_id", help="Continue a conversation (follow-up question).")
-@click.option("--batch", type=click.Path(path_type=Path, allow_dash=True),
+@click.option("--batch", type=click.Path(path_type=Path, allow_dash=True, exists=True, dir_okay=False),
               help="File of questions: one a line, or JSON lines with a 'question' field.")
 @click.option("--json", "as_json", is_flag=True, help="JSON output (always with --batch).")
 @with_database

@@ -117,6 +117,12 @@ def test_batch_search_and_ask_print_one_json_line_each(cli, twin, corpus, tmp_pa
     assert answers[0]["grounded"] is True and answers[1]["grounded"] is False
 
 
+def test_a_missing_batch_file_is_a_clear_error_not_a_traceback(cli, twin, tmp_path):
+    for command in ("search", "ask"):
+        result = cli(command, twin, "--batch", str(tmp_path / "questions.txt"))
+        assert result.exit_code == 2 and "does not exist" in result.output and "Traceback" not in result.output
+
+
 def test_audiences_limit_search_for_users(cli, twin, corpus):
     row = json_lines(cli("ingest", twin, str(corpus / "2025-04-02-fleet.docx"), "--approve", "--audience",
                          "leadership", "--json").output)[0]
