@@ -71,6 +71,11 @@ def label_shares(turns: Iterable[tuple[str | None, int]]) -> list[LabelShare]:
     return [LabelShare(label, count, count / total) for label, count in words.most_common()]
 
 
+def _role_key(label: str) -> str:
+    """A role as a label or a title names it: "The Chair", "CHAIR" and "chair" are one."""
+    return name_key(label).removeprefix("THE ")
+
+
 def unknown_label_share(turns: Iterable[tuple[str | None, bool, int]], *, title: str | None = None) -> LabelShare | None:
     """When a text has labelled turns and none of them is the executive's: the label that is the executive's title
     ("Project Manager", "The Chair"), if one is, else the label holding most words."""
@@ -78,6 +83,6 @@ def unknown_label_share(turns: Iterable[tuple[str | None, bool, int]], *, title:
     if any(executive for speaker, executive, _ in rows if speaker):
         return None
     shares = label_shares((speaker, count) for speaker, _, count in rows)
-    titled = [share for share in shares if title and is_executive_speaker(share.label, [title])]
+    titled = [share for share in shares if title and _role_key(share.label) == _role_key(title)]
     found = titled or shares
     return found[0] if found else None

@@ -79,3 +79,9 @@ def test_the_hint_names_the_label_that_is_the_twins_title_before_the_busiest_one
     doc = parse_bytes(DESIGN_MEETING, "design-meeting.txt", speaker_labels=other.speaker_labels)
     source = store.add_source(session, other, doc, approve=True).source
     assert source_label_hints(session, other, [source.id])[source.id]["label"] == "Marketing"
+    # A role reads the same with or without "The": a twin titled "Chair" is asked about "The Chair".
+    chair = store.create_twin(session, "kim", "Kim Ode", title="Chair")
+    doc = parse_bytes(DESIGN_MEETING.replace(b"Project Manager:", b"The Chair:"), "board.txt",
+                      speaker_labels=chair.speaker_labels)
+    source = store.add_source(session, chair, doc, approve=True).source
+    assert source_label_hints(session, chair, [source.id])[source.id]["label"] == "The Chair"
