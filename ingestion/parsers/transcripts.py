@@ -377,6 +377,13 @@ class _Segment:
     speaker: str | None
     text: str
     timestamp: str
+    # Opened by a caption's change-of-speaker mark (">>", "- "): never the turn before it.
+    changed: bool = False
+
+
+# Who speaks after a ">>" that names no one, once other cues are named.
+UNNAMED_SPEAKER = "Unnamed speaker"
+_SPEAKER_CHANGE = re.compile(r"^(?:>>|-)[ \t]+")
 
 
 def parse_vtt(text: str) -> ParsedFile:
@@ -424,22 +431,41 @@ def _cue_text(raw: str) -> str:
     for line in raw.split("\n"):
         line = html.unescape(_TAG.sub("", line)).strip()
         if line.startswith(">>"):
-            line = line[2:].strip()
-        if line and not _SOUND.match(line):
+            line = ">> " + line[2:].strip()
+        if line.strip("> ") and not _SOUND.match(line.removeprefix(">> ")):
             lines.append(line)
     return "\n".join(lines)
 
 
+def _split_speaker_changes(segments: list[_Segment]) -> list[_Segment]:
+    """Each line a caption opens with ">>" or "- " (a new speaker) as a segment of its own, marked as a change."""
+    split: list[_Segment] = []
+    for segment in segments:
+        parts: list[tuple[bool, list[str]]] = []
+        for line in segment.text.split("\n") if segment.text else []:
+            mark = _SPEAKER_CHANGE.match(line)
+            if mark or not parts:
+                parts.append((bool(mark), []))
+            parts[-1][1].append(line[mark.end():] if mark else line)
+        if not parts:
+            split.append(segment)
+        for changed, lines in parts:
+            split.append(_Segment(segment.speaker, "\n".join(lines), segment.timestamp, changed))
+    return split
+
+
 def _cues_to_file(segments: list[_Segment], *, voiced: bool) -> ParsedFile:
     """Merge consecutive cues of one speaker into turns, each cue start marked in the turn's text."""
+    segments = _split_speaker_changes(segments)
     if not voiced:
         voiced = _labels_from_prefixes(segments)
     if voiced:
-        # An unvoiced cue continues the turn before it, as an unlabelled line does in a text transcript.
+        # An unvoiced cue continues the turn before it, as an unlabelled line does in a text transcript, unless
+        # it opens with a change of speaker that names no one.
         last: str | None = None
         for index, segment in enumerate(segments):
             if segment.speaker is None and last is not None:
-                segments[index] = _Segment(last, segment.text, segment.timestamp)
+                segments[index] = _Segment(UNNAMED_SPEAKER if segment.changed else last, segment.text, segment.timestamp)
             last = segments[index].speaker or last
     turns: list[list[_Segment]] = []
     previous_lines: list[str] = []

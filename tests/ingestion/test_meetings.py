@@ -244,3 +244,33 @@ def test_a_bracketed_time_after_the_label_is_the_turns_locator(tmp_path: Path) -
     # Four turns are a meeting too: Jo's words are Jo's, never the executive's as in a memo.
     movers = passage_with(document, "book the movers")
     assert (movers.speaker, movers.executive, movers.locator) == ("Jo Okafor", False, "00:04:15")
+
+
+BROADCAST_VTT = """\
+WEBVTT
+
+00:00:01.000 --> 00:00:04.000
+>> PRIYA NAIR: The Leeds warehouse missed its target.
+
+00:00:04.500 --> 00:00:07.000
+>> Thank you. And what happens if the patch slips?
+
+00:00:07.500 --> 00:00:10.000
+>> PRIYA NAIR: We switch vendors if the patch slips.
+- Will you tell the site?
+- Yes, today.
+
+00:00:10.500 --> 00:00:13.000
+>> MARCO DIAZ: Noted, and the night shift?
+"""
+
+
+def test_a_caption_speaker_change_that_names_no_one_is_not_the_executive(tmp_path: Path) -> None:
+    document = parsed(tmp_path, "news.vtt", BROADCAST_VTT, "Priya Nair")
+    asked = passage_with(document, "what happens if the patch slips")
+    assert (asked.speaker, asked.executive, asked.locator) == ("Unnamed speaker", False, "00:00:04")
+    site = passage_with(document, "Will you tell the site?")
+    assert not site.executive and "switch vendors" not in site.text
+    executive = "\n".join(p.text for p in document.passages if p.executive)
+    assert "Thank you" not in executive and "Will you tell" not in executive
+    assert "We switch vendors if the patch slips." in executive
