@@ -59,6 +59,8 @@ _HEADED_Q = re.compile(r"^[ \t]*[A-Z0-9][A-Z0-9 .,'\u2019&\-]{3,80}?[ \t]+(Q)[.:
 # A header block ("President: NAME", "Date: ...") is at most this many lines, then a blank line.
 _HEADER_LINES = 12
 _BRACKETED_TIME = re.compile(rf"[\[(]({_TIMESTAMP})[\])][ \t]*")
+# Who speaks after a ">>" that names no one, once other turns are named.
+UNNAMED_SPEAKER = "Unnamed speaker"
 # Label lookups only ever read the start of a line.
 _PREFIX = 160
 
@@ -87,7 +89,7 @@ class LabelMatch:
 
     label: str
     rest: str
-    form: str  # upper, upper-period, upper-semicolon, mixed, mixed-period, q, timestamped
+    form: str  # upper, upper-period, upper-semicolon, mixed, mixed-period, q, timestamped, change
     timestamp: str | None = None
 
 
@@ -226,6 +228,11 @@ def parse_labelled_text(text: str, *, force: bool = False) -> ParsedFile | None:
                                    and match.form.startswith("mixed"))
         for index, (match, level) in enumerate(zip(found, strength, strict=True))
     ]
+    # In a transcript, ">>" before no name is a new speaker all the same (">> Thank you. And next?").
+    for index, line in enumerate(lines):
+        if found[index] is None and line.lstrip().startswith(">>"):
+            found[index] = LabelMatch(UNNAMED_SPEAKER, line.lstrip()[2:].strip(), "change")
+            accepted[index] = True
     return _build_turns(lines, found, accepted)
 
 
@@ -381,8 +388,6 @@ class _Segment:
     changed: bool = False
 
 
-# Who speaks after a ">>" that names no one, once other cues are named.
-UNNAMED_SPEAKER = "Unnamed speaker"
 _SPEAKER_CHANGE = re.compile(r"^(?:>>|-)[ \t]+")
 
 

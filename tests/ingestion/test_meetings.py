@@ -274,3 +274,15 @@ def test_a_caption_speaker_change_that_names_no_one_is_not_the_executive(tmp_pat
     executive = "\n".join(p.text for p in document.passages if p.executive)
     assert "Thank you" not in executive and "Will you tell" not in executive
     assert "We switch vendors if the patch slips." in executive
+
+
+def test_a_text_transcripts_unnamed_speaker_change_is_not_the_executive(tmp_path: Path) -> None:
+    body = (">> PRIYA NAIR: The Leeds warehouse missed its target.\n"
+            ">> Thank you. And what happens if the patch slips?\n"
+            ">> PRIYA NAIR: We switch vendors if the patch slips.\n"
+            ">> MARCO DIAZ: Noted, and the night shift?\n"
+            ">> PRIYA NAIR: It stays through the peak season.\n")
+    document = parsed(tmp_path, "news.txt", body, "Priya Nair")
+    asked = passage_with(document, "what happens if the patch slips")
+    assert (asked.speaker, asked.executive) == ("Unnamed speaker", False)
+    assert passage_with(document, "We switch vendors").executive
