@@ -31,7 +31,8 @@ _SHORT_WORDS = frozenset(["a", "i", "o", "ah", "am", "an", "as", "at", "be", "by
 _CUT_OFF = re.compile(r"(?<![\w'\u2019.-])([A-Za-z][a-z]?)\s+(?=['\u2019][a-z]|(?i:\1)[a-z])")
 _CUT_BEFORE_NAME = re.compile(r"(?<![\w'\u2019.-])([a-z]{1,2})\s+(?=[A-Z][a-z]{2})")
 # A stammered word said twice: "I'm I'm not sure", "the the shape".
-_STAMMER = re.compile(r"(?<![\w'\u2019-])(I|I'm|we|the|a|to|it|it's|you|and|so|but|oh|is|in|of|that's|they)"
+_STAMMER = re.compile(r"(?<![\w'\u2019-])(I|I'm|I'll|we|we're|we'll|the|a|an|to|it|it's|you|and|so|but|oh|is|are|was|in|"
+                      r"of|on|for|with|my|our|your|this|that's|they|they're|like|just|can|will|be|if|or)"
                       r"(?:,?\s+\1)+(?![\w'\u2019-])", re.IGNORECASE)
 _DASH_RUN = re.compile(r"\s*\u2014(?:\s*\u2014)*\s*")
 
@@ -52,6 +53,8 @@ def clean_speech(text: str) -> str:
     text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)  # "okay, um, this" leaves "okay, , this"
     text = _DASH_RUN.sub("\u2014", text)
     text = re.sub(r"\u2014(?=[.?!,;:])", "", text)
+    text = re.sub(r"([,;:])\u2014", "\u2014", text)  # "the format,—sorry": one break, not two
+    text = re.sub(r"([.?!])\s*\u2014\s*", r"\1 ", text)  # "Let me see. —Well": a sentence opens on its word
     text = re.sub(rf"{_OPENED}\s*(?:{_OPENED}\s*)*(\W*)(\w)", lambda m: m.group(1) + m.group(2).upper(), text)
     text = text.replace(_OPENED, "").lstrip(" \u2014,;:.").rstrip()
     return text[:1].upper() + text[1:] if starts_upper else text
@@ -87,3 +90,8 @@ def run_on_case(text: str) -> str:
             and not bare.startswith("I'"):
         return text[:1].lower() + text[1:]
     return text
+
+
+def turn_case(text: str) -> str:
+    """A turn as it opens a paragraph: its first letter a capital ("yeah, great." -> "Yeah, great.")."""
+    return text[:1].upper() + text[1:]

@@ -9,6 +9,7 @@ never handed to the speaker before them.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
 import re
@@ -16,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ingestion.parsers import Block, ParsedFile, join_paragraphs, speaker_key, squash
-from textkit.speech import clean_speech, is_backchannel, is_unfinished, run_on_case
+from textkit.speech import clean_speech, is_backchannel, is_unfinished, run_on_case, turn_case
 
 # --- Speaker labels -------------------------------------------------------------------------------------
 
@@ -353,6 +354,8 @@ def merge_interrupted_turns(blocks: list[Block]) -> list[Block]:
                    and (at == len(merged) - 1 or not merged[at].text.rstrip().endswith("?")))
         if resumes:
             merged[at] = _run_on(merged[at], block)
+        elif block.speaker is not None:
+            merged.append(dataclasses.replace(block, text=turn_case(block.text)))
         else:
             merged.append(block)
     return merged

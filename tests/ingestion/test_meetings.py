@@ -286,3 +286,14 @@ def test_a_text_transcripts_unnamed_speaker_change_is_not_the_executive(tmp_path
     asked = passage_with(document, "what happens if the patch slips")
     assert (asked.speaker, asked.executive) == ("Unnamed speaker", False)
     assert passage_with(document, "We switch vendors").executive
+
+
+def test_a_turn_that_opens_a_paragraph_starts_with_a_capital(tmp_path: Path) -> None:
+    body = ("Project Manager: Okay , it's important that the laptops are on the square .\n"
+            "Marketing: Should we start with the budget ?\n"
+            "Project Manager: yeah , great . The budget is twelve Euro fifty .\n"
+            "Marketing: That is tight .\n"
+            "Project Manager: and the price is twenty five Euro .\n")
+    document = parsed(tmp_path, "kickoff.txt", body, "Project Manager")
+    assert passage_with(document, "twelve Euro fifty").text == "Yeah, great. The budget is twelve Euro fifty."
+    assert passage_with(document, "twenty five Euro").text == "And the price is twenty five Euro."

@@ -10,6 +10,8 @@ from textkit.speech import clean_speech, is_backchannel, is_unfinished, run_on_c
 @pytest.mark.parametrize(("said", "printed"), [
     ("Um , th the shape you got trendy .", "The shape you got trendy."),
     ("but um I th Instruction manuals , 'cause", "but I Instruction manuals, 'cause"),
+    ("the format , {disfmarker} sorry . {disfmarker} Let me see .", "the format\u2014sorry. Let me see."),
+    ("Okay , so we're we're going business to consumer ,", "Okay, so we're going business to consumer,"),
     ("okay . um , this is our second meeting", "okay. This is our second meeting"),
     ("Now our one , I'm I'm not sure whether", "Now our one, I'm not sure whether"),
     ("we should think about {disfmarker} c 'cause you've got", "we should think about\u2014'cause you've got"),
