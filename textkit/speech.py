@@ -33,7 +33,11 @@ _CUT_BEFORE_NAME = re.compile(r"(?<![\w'\u2019.-])([a-z]{1,2})\s+(?=[A-Z][a-z]{2
 # A stammered word said twice: "I'm I'm not sure", "the the shape".
 _STAMMER = re.compile(r"(?<![\w'\u2019-])(I|I'm|I'll|we|we're|we'll|the|a|an|to|it|it's|you|and|so|but|oh|is|are|was|in|"
                       r"of|on|for|with|my|our|your|this|that's|they|they're|like|just|can|will|be|if|or)"
-                      r"(?:,?\s+\1)+(?![\w'\u2019-])", re.IGNORECASE)
+                      r"(?:(?:,?\s+|\s*\u2014\s*)\1)+(?![\w'\u2019-])", re.IGNORECASE)
+# A word begun again as its contraction: "I—I'm sorry", "it—it's".
+_RESTARTED_CONTRACTION = re.compile(r"(?<![\w'\u2019-])(\w+)\s*\u2014\s*(?=(?i:\1)['\u2019]\w)")
+# A contraction a tokenizer split from its word: "it 's", "I 'm", "did n't" -> "it's", "I'm", "didn't".
+_SPLIT_CONTRACTION = re.compile(r"(?<=\w)\s+((?:['\u2019](?:s|m|re|ve|ll|d))|n['\u2019]t)(?![\w'\u2019])", re.IGNORECASE)
 _DASH_RUN = re.compile(r"\s*\u2014(?:\s*\u2014)*\s*")
 
 
@@ -45,6 +49,7 @@ def clean_speech(text: str) -> str:
     text = _BRACKETED_SOUND.sub(" ", text)
     text = _SPELT_LETTERS.sub(lambda m: m.group(1).replace("_", ""), text)
     text = _SPACED_PUNCTUATION.sub(r"\1", " ".join(text.split()))
+    text = _SPLIT_CONTRACTION.sub(r"\1", text)
     text = _FILLER_RUN.sub(lambda m: f" {_OPENED}" if _AT_SENTENCE_START.search(text, 0, m.start()) else " ", text)
     for cut in (_CUT_OFF, _CUT_BEFORE_NAME):
         text = cut.sub(lambda m: m.group(0) if m.group(1).lower() in _SHORT_WORDS else "", text)
@@ -55,6 +60,7 @@ def clean_speech(text: str) -> str:
     text = re.sub(r"\u2014(?=[.?!,;:])", "", text)
     text = re.sub(r"([,;:])\u2014", "\u2014", text)  # "the format,—sorry": one break, not two
     text = re.sub(r"([.?!])\s*\u2014\s*", r"\1 ", text)  # "Let me see. —Well": a sentence opens on its word
+    text = _STAMMER.sub(r"\1", _RESTARTED_CONTRACTION.sub("", text))
     text = re.sub(rf"{_OPENED}\s*(?:{_OPENED}\s*)*(\W*)(\w)", lambda m: m.group(1) + m.group(2).upper(), text)
     text = text.replace(_OPENED, "").lstrip(" \u2014,;:.").rstrip()
     return text[:1].upper() + text[1:] if starts_upper else text

@@ -297,3 +297,16 @@ def test_a_turn_that_opens_a_paragraph_starts_with_a_capital(tmp_path: Path) -> 
     document = parsed(tmp_path, "kickoff.txt", body, "Project Manager")
     assert passage_with(document, "twelve Euro fifty").text == "Yeah, great. The budget is twelve Euro fifty."
     assert passage_with(document, "twenty five Euro").text == "And the price is twenty five Euro."
+
+
+def test_a_tokenized_meeting_reads_with_its_contractions_whole(tmp_path: Path) -> None:
+    body = ("Professor B: I {disfmarker} I {disfmarker} I 'm sorry , I meant something different by baseline .\n"
+            "PhD D: OK .\n"
+            "Professor B: So it 's two times , but it includes the {disfmarker} the broad English data .\n"
+            "PhD A: Right , and the Italian ?\n"
+            "Professor B: We did n't train on Italian {pause} at all .\n")
+    document = parsed(tmp_path, "bro004.txt", body, "Professor B")
+    executive = [p.text for p in document.passages if p.executive]
+    assert "I'm sorry, I meant something different by baseline." in executive[0]
+    assert "So it's two times, but it includes the broad English data." in executive[0]
+    assert executive[-1] == "We didn't train on Italian at all."
