@@ -45,17 +45,26 @@ def _pattern(text: str) -> re.Pattern[str]:
 
 _COMPANY = r"(?:competitors?|rivals?|compan(?:y|ies)|business(?:es)?|firms?|carriers?|hauliers?|operators?|players?)"
 CHOICES: tuple[Choice, ...] = (
-    # Do it ourselves (build, grow, promote our own people) or bring it in (buy a company, subcontract, hire outside).
-    Choice("own or bought in",
-           _pattern(r"\b(?:our own|ourselves|in-house|in house|internal (?:candidates|hires?|promotions?)|from within|"
-                    r"look inside|inside first|"
-                    r"organic(?:ally)?|home-?grown|promot\w*|from the (?:dock|floor|shop floor|ranks))\b|"
-                    r"(?:^|:\s*)buil[dt]\s*$"),
-           _pattern(rf"\b(?:acquir\w*|acquisitions?|take ?overs?|taking over|merg(?:e|er|ers|ing)|subcontract\w*|"
-                    rf"outsourc\w*|external (?:candidates|hires?|managers?|recruits?)|hire externally|from outside|outside (?:hires?|candidates|recruits?)|"
-                    rf"recruitment agenc(?:y|ies)|headhunt\w*|third[- ]party|"
-                    rf"(?:buy|buying|bought|purchas\w*)\s+(?:\w+\s+){{0,3}}?{_COMPANY}|"
-                    rf"from (?:other|another|rival) {_COMPANY})\b|(?:^|:\s*)buy\s*$")),
+    # Three choices about doing it ourselves or bringing it in, kept apart: buying a company is not subcontracting
+    # a service, and neither is hiring a person from outside ("acquire a rival" does not run against "stop
+    # subcontracting", nor an outside hire against either).
+    # Grow the business ourselves, or buy a company.
+    Choice("build or buy a company",
+           _pattern(r"\b(?:our own|ourselves|organic(?:ally)?|home-?grown)\b|(?:^|:\s*)buil[dt]\s*$"),
+           _pattern(rf"\b(?:acquir\w*|acquisitions?|take ?overs?|taking over|merg(?:e|er|ers|ing)|"
+                    rf"(?:buy|buying|bought|purchas\w*)\s+(?:[\w'-]+\s+){{0,3}}?{_COMPANY})\b|(?:^|:\s*)buy\s*$")),
+    # Do the work with our own people and vehicles, or contract it out.
+    Choice("in-house or subcontracted",
+           _pattern(r"\b(?:our own|ourselves|in-house|in house)\b"),
+           _pattern(r"\b(?:subcontract\w*|outsourc\w*|third[- ]part(?:y|ies)|contract(?:ed|ing)? (?:it |them |\w+ )?out)\b")),
+    # Fill a post from our own people, or hire from outside.
+    Choice("promote or hire from outside",
+           _pattern(r"\b(?:internal(?:ly)? (?:candidates|hires?|promotions?|applicants?)|from within|look inside|"
+                    r"inside first|promot\w*|from the (?:dock|floor|shop floor|ranks)|our own (?:people|staff|crews?|"
+                    r"teams?|drivers|colleagues))\b"),
+           _pattern(rf"\b(?:external (?:candidates|hires?|managers?|recruits?)|hire externally|from outside|"
+                    rf"outside (?:hires?|candidates|recruits?)|recruitment agenc(?:y|ies)|headhunt\w*|"
+                    rf"from (?:other|another|rival) {_COMPANY})\b")),
     # A person decides, or the system acts on its own.
     Choice("person or machine decides",
            _pattern(r"\b(?:humans?|by hand|manual(?:ly)?|assistive|advisory|in the loop|owns? (?:the|every) (?:call|"

@@ -299,6 +299,23 @@ def test_a_pitch_proposing_the_opposite_without_a_negation_is_flagged_with_that_
     assert source is not None and source.filename == memo, clash
 
 
+# Buying a company, in our own words: it runs against "Build, not buy", not against her line on subcontracting.
+BUY_A_COMPANY_PITCH = """Chilled freight growth.
+
+Growing Pier 9 one customer at a time is too slow. We propose to purchase a regional chilled-freight company this year,
+with its depots, reefer fleet and hospital contracts, and fold it into our network. We ask for approval to make an
+offer."""
+
+
+def test_a_pitch_to_buy_a_company_is_held_to_build_not_buy_not_to_the_line_on_subcontracting(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    clash = contradiction(rehearse(session, settings, demo, BUY_A_COMPANY_PITCH))
+    assert clash is not None
+    source = session.get(Source, clash["citation"]["source_id"])
+    assert source is not None and source.filename == "2024-11-04-why-cold-chain.docx", clash
+    assert "subcontract" not in clash["citation"]["quote"], clash
+
+
 def test_a_pitch_that_waits_for_the_condition_of_her_line_gets_no_contradiction(
         session: Session, settings: Settings, demo: Viewer) -> None:
     assert contradiction(rehearse(session, settings, demo, VANS_ONCE_CHARGED_PITCH)) is None
@@ -311,8 +328,11 @@ def test_which_way_a_sentence_leans_on_a_common_choice() -> None:
         found = directions(reading(sentence))
         return {CHOICES[k].name: int(found[k]) for k in range(len(CHOICES)) if found[k]}
 
-    assert lean("We propose to acquire a rival carrier this year.") == {"own or bought in": -1}
-    assert lean("We will grow cold chain ourselves.") == {"own or bought in": 1}
+    assert lean("We propose to acquire a rival carrier this year.") == {"build or buy a company": -1}
+    assert lean("We will grow cold chain ourselves.") == {"build or buy a company": 1, "in-house or subcontracted": 1}
+    # buying a company, contracting a service out and hiring a person from outside are three choices, not one
+    assert lean("We will stop subcontracting chilled deliveries in the city.") == {"in-house or subcontracted": 1}
+    assert lean("We propose to hire two engineers from outside.") == {"promote or hire from outside": -1}
     # ruled out, it counts for the other pole
     assert lean("There is no automatic dispatch mode, and we are not building one.") == {"person or machine decides": 1}
     assert lean("Let the planner release the routes on its own.") == {"person or machine decides": -1}
