@@ -37,6 +37,8 @@ REPLACE_RE = re.compile(r"\b(?:replace|replacing)\s+(?P<out>.+?)\s+(?:with|by)\s
 # "A, not B" / "A and not B" at the end of a clause: B is ruled out in A's place.
 NOT_B_RE = re.compile(r"^(?P<a>.+?)(?:,\s*|\s+and\s+)not\s+(?!only\b|just\b|yet\b|always\b)(?P<b>[^,;:.]{2,60}?)[.!]?$",
                       re.IGNORECASE)
+# "I would rather A than B": a preference, which holds A and rules out B (the words before "rather" go with each).
+PREFER_RE = re.compile(r"^(?P<who>.*?)\b(?:would|'d)\s+rather\s+(?P<a>.+?)\s+than\s+(?P<b>.+)$", re.IGNORECASE)
 MIN_READING_WORDS = 2
 # A relative clause opening just before a negation ("a plan that does not…", "drivers who don't…").
 RELATIVE_END_RE = re.compile(r"\s*\b(?:that|which|who)(?:\s+\w+){0,2}\s*$", re.IGNORECASE)
@@ -99,7 +101,7 @@ def _enough(text: str) -> bool:
 
 def reading(sentence: str, *, reasons: bool = False) -> Reading:
     """Split a sentence into what it holds and what it rules out, clause by clause. "A, not B" rules out the
-    sentence with B in A's place; a negation or a word like "stop", "without", "rather than" rules out the rest
+    sentence with B in A's place; "would rather A than B" holds A and rules out B; a negation or a word like "stop", "without", "rather than" rules out the rest
     of its clause; "replace X with Y" rules out X and holds Y. Reason clauses ("because…") are left out unless
     `reasons`."""
     text = " ".join(sentence.split()).rstrip(".!")
@@ -110,6 +112,12 @@ def reading(sentence: str, *, reasons: bool = False) -> Reading:
         a, b = contrast.group("a"), contrast.group("b")
         held.append(a)
         ruled.append(_without_not_b(a, b))
+        return Reading(tuple(x for x in held if _enough(x)), tuple(x for x in ruled if _enough(x)))
+    preferred = PREFER_RE.match(text)
+    if preferred:
+        who = preferred.group("who").strip()
+        held.append(f"{who} would {preferred.group('a')}".strip())
+        ruled.append(f"{who} would {preferred.group('b')}".strip())
         return Reading(tuple(x for x in held if _enough(x)), tuple(x for x in ruled if _enough(x)))
     for clause in _clauses(text):
         if not reasons and REASON_RE.match(clause):

@@ -21,7 +21,7 @@ from service.rehearsal.bank import BANKS, QUESTION, BankItem, VisibleBank, addre
 from service.rehearsal.claims import claim_sentences, is_run_in_title, pitch_claims
 from service.rehearsal.ranking import rank_items
 from service.rehearsal.readings import polarity, reading
-from service.rehearsal.stances import heading_sides, is_stance, said_as_contrast
+from service.rehearsal.stances import both_ways, heading_sides, is_stance, said_as_contrast
 from service.search import PassageHit
 from service.search.dense import reranker_for
 
@@ -219,6 +219,29 @@ def test_a_reading_says_what_a_sentence_holds_and_what_it_rules_out() -> None:
     assert memos.ruled_out == ("the written memos for decisions",)
     # a reason clause says why, not what
     assert reading("We should order 180 vans now, even though the grid won't be ready until 2027.").ruled_out == ()
+
+
+def test_a_preference_holds_one_thing_and_rules_out_the_other() -> None:
+    found = reading("I would rather have a frank talk and a fair price with an old customer than lose them to a "
+                    "surprise increase.")
+    assert found.held == ("I would have a frank talk and a fair price with an old customer",)
+    assert found.ruled_out == ("I would lose them to a surprise increase",)
+    assert both_ways("I'd rather lose a tender than win one we can't run.")
+    assert reading("And I'd rather lose a tender than win one we can't run.").ruled_out == ("And I would win one we "
+                                                                                           "can't run",)
+
+
+# A pitch to keep customers, in our own words: in line with her preference for a frank talk over losing a customer.
+KEEP_CUSTOMERS_PITCH = """Keeping the customers we have.
+
+Customers who left us last year told us we were slow to answer the phone when something went wrong. We propose a
+named account manager for each of our top 150 customers and a text message whenever a delivery is running late, so
+that more of them stay."""
+
+
+def test_a_pitch_in_line_with_a_preference_she_states_is_not_read_as_running_against_it(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    assert contradiction(rehearse(session, settings, demo, KEEP_CUSTOMERS_PITCH)) is None
 
 
 def test_a_pitch_wrapped_over_lines_is_read_sentence_by_sentence_without_its_heading() -> None:
