@@ -44,6 +44,7 @@ def _pattern(text: str) -> re.Pattern[str]:
 
 
 _COMPANY = r"(?:competitors?|rivals?|compan(?:y|ies)|business(?:es)?|firms?|carriers?|hauliers?|operators?|players?)"
+_PEOPLE = r"(?:planners?|dispatchers?|drivers?|staff|people|employees?|colleagues?|person|managers?)"
 CHOICES: tuple[Choice, ...] = (
     # Three choices about doing it ourselves or bringing it in, kept apart: buying a company is not subcontracting
     # a service, and neither is hiring a person from outside ("acquire a rival" does not run against "stop
@@ -127,6 +128,15 @@ CHOICES: tuple[Choice, ...] = (
            _pattern(r"\btarget (?:\S+ ){0,2}(?:stays|remains)\b|\b(?:keep|hold|stick to|maintain)\w* (?:\S+ ){0,4}"
                     r"target\b"),
            _pattern(r"\b(?:lower|cut|reduc|drop|chang|mov|revis|relax|scal(?:e|ing) back)\w* (?:\S+ ){0,4}target\b")),
+    # Judged by outcomes, or each person scored on a measure ("rank each planner by…", "a league table", "reported per
+    # person", "each dispatcher's appraisal should show…"): "we will not measure dispatchers by…" rules out the second.
+    Choice("outcomes or people scored",
+           _pattern(r"\b(?:measur|judg|scor)\w* (?:\S+ ){0,3}?(?:by |on )?(?:outcomes|results)\b"),
+           _pattern(rf"\b(?:rank|rate|rating|scor(?:e|es|ed|ing)|measur\w*|judg\w*|apprais\w*|assess\w*|grad(?:e|es|ed|ing))"
+                    rf"\s+(?:each|every|individual|all|the|our)?\s*{_PEOPLE}\b|\bleague tables?\b|"
+                    rf"\b(?:reported|tracked|measured|shown|ranked|published)\s+(?:\w+\s+){{0,3}}?per "
+                    rf"(?:person|head|{_PEOPLE})\b|\b{_PEOPLE}(?:'s|s'|s)?\s+(?:scores?|rankings?|appraisals?|ratings?|"
+                    rf"performance reviews?)\b|\bscores? for (?:the |each |every )?{_PEOPLE}\b")),
 )
 
 

@@ -116,6 +116,8 @@ class Clash:
     stance: Stance
     similarity: float
     score: float
+    # Read from opposite leanings on a common choice (or a figure she rules out), not from negations or parts alone.
+    by_direction: bool = False
 
 
 def is_stance(sentence: str) -> bool:
@@ -212,8 +214,9 @@ class ClashWeights:
     by_condition: bool = True
     # Clashes with stances of other sources scoring within this much of the strongest are a near tie, decided not by
     # the topic term (how near the whole pitch is to each memo) but by the claim: a proposal before a side claim, then
-    # the claim closest in meaning to its stance sentence; when that stance states the same position as the
-    # strongest's, the strongest (its memo nearer the pitch) stays.
+    # a clash read from opposite leanings on a common choice before one read from negations or parts alone, then the
+    # claim closest in meaning to its stance sentence; when that stance states the same position as the strongest's,
+    # the strongest (its memo nearer the pitch) stays.
     near_tie: float = 0.05
 
 
@@ -426,6 +429,7 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
         leans = pitch.claims @ corpus.ruled_out.T - pitch.claims @ corpus.affirmed.T
         by_polarity = np.where(corpus.contrast[None, :], leans > weights.lean, by_polarity)
     opposite = by_polarity
+    crossed = np.zeros_like(opposite, dtype=bool)
     if weights.by_reading != "never" and pitch.holds is not None and pitch.rules_out is not None:
         # Opposite when what the claim proposes is nearer what she rules out (or what it drops nearer what she
         # holds) than to what she holds (or rules out) herself: "let it send drivers their runs, with no dispatcher
@@ -466,14 +470,16 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
     rows, cols = np.nonzero(keep)
     order = np.argsort(-score[rows, cols], kind="stable")[:MAX_PAIRS]
     return [Clash(claim=claims[int(rows[k])], stance=stances[int(cols[k])],
-                  similarity=float(similarity[rows[k], cols[k]]), score=float(score[rows[k], cols[k]]))
+                  similarity=float(similarity[rows[k], cols[k]]), score=float(score[rows[k], cols[k]]),
+                  by_direction=bool(crossed[rows[k], cols[k]]))
             for k in order]
 
 
 def contradictions(claims: Sequence[Claim], stances: Sequence[Stance], pitch: PitchVectors, corpus: StanceVectors,
                    weights: ClashWeights = DEFAULT_CLASH, limit: int = 1) -> list[Clash]:
     """The stances the pitch's claims run against, strongest first, one per source and claim; of the strongest and
-    clashes with other sources in a near tie with it, a proposal's first, then the claim closest to its stance."""
+    clashes with other sources in a near tie with it, a proposal's first, then one read from opposite leanings, then
+    the claim closest to its stance."""
     index = {id(s): k for k, s in enumerate(stances)}
     pairs = [c for c in pair_scores(claims, stances, pitch, corpus, weights) if c.score >= weights.threshold]
     chosen: list[Clash] = []
@@ -481,7 +487,7 @@ def contradictions(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pi
         strongest = pairs[0]
         tied = (c for c in pairs if c is strongest or c.stance.source_id != strongest.stance.source_id
                 and c.score >= strongest.score - weights.near_tie)
-        closest = max(tied, key=lambda c: (c.claim.proposal, c.similarity))
+        closest = max(tied, key=lambda c: (c.claim.proposal, c.by_direction, c.similarity))
         pick = strongest if corpus.same[index[id(strongest.stance)], index[id(closest.stance)]] else closest
         chosen.append(pick)
         pairs = [c for c in pairs if c.stance.source_id != pick.stance.source_id and c.claim != pick.claim]

@@ -339,6 +339,25 @@ def test_a_pitch_to_buy_a_company_is_held_to_build_not_buy_not_to_the_line_on_su
     assert "subcontract" not in clash["citation"]["quote"], clash
 
 
+# Scoring each dispatcher on how often they take the tool's suggestions, in our own words; the second says it without
+# "measure" and sits as near in meaning to a line in another memo (routes that work "in the average week").
+SCORE_DISPATCHERS_PITCH = """Route planner uptake.
+
+We propose to add a line to every dispatcher's appraisal showing what share of the route planner's suggestions they
+took without changes. Those below 70% would get extra coaching. We ask for approval from July."""
+RANK_PLANNERS_PITCH = ("To check who is really using the new route planner, we'd rank each planner by how often they go "
+                       "with its first route as it comes, and put the rankings on the wall every Monday.")
+
+
+@pytest.mark.parametrize("pitch", [SCORE_DISPATCHERS_PITCH, RANK_PLANNERS_PITCH])
+def test_a_pitch_to_score_dispatchers_on_taking_the_tools_suggestions_is_flagged_with_the_dispatch_memo(
+        session: Session, settings: Settings, demo: Viewer, pitch: str) -> None:
+    clash = contradiction(rehearse(session, settings, demo, pitch))
+    assert clash is not None
+    source = session.get(Source, clash["citation"]["source_id"])
+    assert source is not None and source.filename == "2025-03-10-ai-in-dispatch.docx", clash
+
+
 def test_a_pitch_that_waits_for_the_condition_of_her_line_gets_no_contradiction(
         session: Session, settings: Settings, demo: Viewer) -> None:
     assert contradiction(rehearse(session, settings, demo, VANS_ONCE_CHARGED_PITCH)) is None
@@ -356,6 +375,11 @@ def test_which_way_a_sentence_leans_on_a_common_choice() -> None:
     # buying a company, contracting a service out and hiring a person from outside are three choices, not one
     assert lean("We will stop subcontracting chilled deliveries in the city.") == {"in-house or subcontracted": 1}
     assert lean("We propose to hire two engineers from outside.") == {"promote or hire from outside": -1}
+    # each person scored on a measure, or not
+    assert lean("We will not measure dispatchers by how often they accept the tool's suggestions.") == {
+        "outcomes or people scored": 1}
+    assert lean("We propose a league table of planners, published every Monday.") == {"outcomes or people scored": -1}
+    assert lean("We will judge the trial on on-time delivery and drivers' hours.") == {}
     # ruled out, it counts for the other pole
     assert lean("There is no automatic dispatch mode, and we are not building one.") == {"person or machine decides": 1}
     assert lean("Let the planner release the routes on its own.") == {"person or machine decides": -1}
