@@ -60,7 +60,7 @@ CHOICES: tuple[Choice, ...] = (
            _pattern(r"\b(?:subcontract\w*|outsourc\w*|third[- ]part(?:y|ies)|contract(?:ed|ing)? (?:it |them |\w+ )?out)\b")),
     # Fill a post from our own people, or hire from outside.
     Choice("promote or hire from outside",
-           _pattern(r"\b(?:internal(?:ly)? (?:candidates|hires?|promotions?|applicants?)|from within|look inside|"
+           _pattern(r"\b(?:internal(?:ly)? (?:candidates|hires?|promotions?|applicants?|nominations?)|from within|look inside|"
                     r"inside first|promot\w*|from the (?:dock|floor|shop floor|ranks)|our own (?:people|staff|crews?|"
                     r"teams?|drivers|colleagues))\b"),
            _pattern(rf"\b(?:external (?:candidates|hires?|managers?|recruits?)|hire externally|from outside|"
@@ -94,7 +94,7 @@ CHOICES: tuple[Choice, ...] = (
                     r"in due course|after the fact|periodic(?:ally)?)\b")),
     # Keep the old running alongside, or cut over.
     Choice("in parallel or cut over",
-           _pattern(r"\b(?:in parallel|side by side|run(?:ning)? both)\b"),
+           _pattern(r"\b(?:in parallel|side by side|run(?:ning)? both|parallel[- ]run\w*)\b"),
            _pattern(r"\b(?:switch(?:es|ed|ing)? (?:\w+ ){0,3}off|turn(?:s|ed|ing)? (?:\w+ ){0,3}off|shut(?:ting|s)? "
                     r"(?:\w+ ){0,3}down|decommission\w*|cut ?over|big[- ]bang)\b")),
     # Qualified people only, or whoever is free with the papers later.

@@ -72,6 +72,29 @@ def _spans_not_a_negation(clause: str) -> list[tuple[int, int]]:
     return [m.span() for m in NOT_A_NEGATION_RE.finditer(clause)]
 
 
+# Words that end one action rather than negate the clause: "stop X and start Y" ends X only.
+ENDING_RE = re.compile(r"^(?:stop|stops|stopping|drop|dropping|skip|skipping|scrap|scrapping|remove|removing|"
+                       r"eliminate|eliminating|abolish|abolishing|end|ending|bypass|bypassing|waive|waiving)$",
+                       re.IGNORECASE)
+# "…and cut over all depots": a second action, a verb in its plain form (not "…and recruiting", which is ended too).
+NEXT_ACTION_RE = re.compile(
+    r"\s+and\s+(?:then\s+|instead\s+)?(?=(?:cut|recruit|hire|bring|switch|move|use|put|send|buy|order|build|run|"
+    r"start|launch|give|let|make|take|keep|hand|pay|offer|go|set|add|fill|introduce|roll|open|close|sell|rely|"
+    r"outsource|subcontract|acquire|merge|push|fold|shift|turn|migrate|train|appoint|assign|ask|charge|price|quote|"
+    r"raise|lower|spend|invest|pilot|trial|release|publish|replace|fix|rank|measure|tie|pin|post)\b)",
+    re.IGNORECASE)
+
+
+def _ended(clause: str, after: str, word: str) -> tuple[str, str]:
+    """What an ending word ("stop", "drop") rules out and what follows it that is proposed: "drop the parallel run and
+    cut over in March" ends the parallel run and proposes the cutover."""
+    if ENDING_RE.match(word):
+        following = NEXT_ACTION_RE.search(after)
+        if following is not None and content_words(after[:following.start()]):
+            return after[:following.start()], after[following.end():]
+    return after, ""
+
+
 def _rule_out(clause: str) -> tuple[str, str] | None:
     """(what the clause holds, what it rules out) or None when nothing is ruled out. A negation that opens the clause
     ("we will not buy X", "no driver will…") rules out the whole clause without it; one that comes after what is
@@ -81,6 +104,10 @@ def _rule_out(clause: str) -> tuple[str, str] | None:
         if any(a <= match.start() < b for a, b in guarded):
             continue
         before = clause[:match.start()]
+        after, next_action = _ended(clause, clause[match.end():], match.group(0))
+        if next_action:
+            held = re.sub(r"\s+(?:with|and|but|or)\s*$", "", before, flags=re.IGNORECASE)
+            return " ".join(f"{held} {next_action}".split()), before + after
         relative = RELATIVE_END_RE.search(before)
         if relative is not None and content_words(before[:relative.start()]):
             # "a plan that does not need dispatchers": the plan is proposed, what it does without is ruled out

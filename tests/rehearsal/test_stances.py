@@ -244,6 +244,43 @@ def test_a_pitch_in_line_with_a_preference_she_states_is_not_read_as_running_aga
     assert contradiction(rehearse(session, settings, demo, KEEP_CUSTOMERS_PITCH)) is None
 
 
+def test_ending_one_thing_and_doing_another_rules_out_only_the_first() -> None:
+    found = reading("I propose we drop the parallel run and cut over every depot on one weekend.")
+    assert found.held == ("I propose we cut over every depot on one weekend",)
+    assert found.ruled_out == ("I propose we the parallel run",)
+    # ended together ("…and recruiting"), or under a negation, both are ruled out
+    assert reading("We will stop filling roles from the floor and recruiting outside.").held == ()
+    assert reading("We will never cut breaks and push drivers harder.").ruled_out == (
+        "We will cut breaks and push drivers harder",)
+
+
+# Ending one thing and proposing another in one breath, in our own words: the cutover is proposed, not ruled out; the
+# internal nominations are skipped and outside graduates hired, which her exception for skills we lack does not allow.
+DROP_PARALLEL_PITCH = ("Platform savings. To save money on the platform, we propose to drop the parallel-running weeks "
+                       "and cut over every remaining depot on one weekend in April.")
+SKIP_NOMINATIONS_PITCH = ("For the nine new shift supervisor posts at Marlow we'd like to skip the internal nominations "
+                          "and bring in graduates from a management trainee scheme.")
+PARALLEL_RULE_SOURCES = ("2024-06-10-one-halvorsen-platform.docx", "2025-10-27-q3-2025-scorecard.docx",
+                         "2026-01-19-annual-letter-to-colleagues-2025.pdf")
+
+
+def test_a_pitch_to_drop_the_parallel_run_and_cut_over_is_flagged_with_her_parallel_running_rule(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    clash = contradiction(rehearse(session, settings, demo, DROP_PARALLEL_PITCH))
+    assert clash is not None
+    source = session.get(Source, clash["citation"]["source_id"])
+    assert source is not None and source.filename in PARALLEL_RULE_SOURCES, clash
+
+
+def test_skipping_internal_nominations_is_not_held_to_the_exception_for_skills_we_lack(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    clash = contradiction(rehearse(session, settings, demo, SKIP_NOMINATIONS_PITCH))
+    assert clash is not None
+    source = session.get(Source, clash["citation"]["source_id"])
+    assert source is not None and source.filename == "2025-08-04-promote-from-the-dock.docx", clash
+    assert "skills we do not have" not in clash["citation"]["quote"], clash
+
+
 def test_a_pitch_wrapped_over_lines_is_read_sentence_by_sentence_without_its_heading() -> None:
     found = claim_sentences(CLASH_PITCH)
     assert found[0] == "The trial shows the tool's load plans are as good as the dispatchers'."
