@@ -145,6 +145,10 @@ def side_text(side: str) -> str:
     return side.rsplit(": ", 1)[-1]
 
 
+# A shortage ("we're short of qualified people", "our people lack the experience") says what is needed, not which
+# way the sentence leans: the pole it names is what is missing.
+SHORTAGE_RE = re.compile(r"\b(?:short of|shortage of|lacks?|lacking|too few)\b|(?:\bnot|n't)\s+(?:\w+\s+)?enough\b",
+                         re.IGNORECASE)
 # "we only switch off when…": a permission under a condition, not a lean either way.
 ONLY_WHEN_RE = re.compile(r"\bonly\b[^,;:.]*?\b(?:when|if|after|once|until|where)\b[^,;:.]*", re.IGNORECASE)
 
@@ -165,9 +169,12 @@ def stance_parts(text: str, heading: str | None, title: str | None) -> Reading:
 
 
 def _cleaned(texts: Iterable[str], *, ruled_out: bool = False) -> list[str]:
-    """The texts without their side clauses; of what is ruled out, only what is ruled out once."""
+    """The texts without their side clauses and without those that state a shortage; of what is ruled out, only what
+    is ruled out once."""
     found = []
     for text in texts:
+        if SHORTAGE_RE.search(text):
+            continue
         text = SIDE_RE.sub(" ", ONLY_WHEN_RE.sub(" ", text))
         # ruled out twice over ("stop approving without…"): which way it leans is not clear
         if not (ruled_out and RULE_OUT_RE.search(NEGATED_RELATIVE_RE.sub(" ", text))):

@@ -417,6 +417,8 @@ def test_which_way_a_sentence_leans_on_a_common_choice() -> None:
         "outcomes or people scored": 1}
     assert lean("We propose a league table of planners, published every Monday.") == {"outcomes or people scored": -1}
     assert lean("We will judge the trial on on-time delivery and drivers' hours.") == {}
+    # a shortage names what is missing, not which way the sentence leans
+    assert lean("We're short of qualified drivers for the hospital runs.") == {}
     # ruled out, it counts for the other pole
     assert lean("There is no automatic dispatch mode, and we are not building one.") == {"person or machine decides": 1}
     assert lean("Let the planner release the routes on its own.") == {"person or machine decides": -1}
