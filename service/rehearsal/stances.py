@@ -255,6 +255,7 @@ class PitchVectors:
     directions: np.ndarray | None = None  # which pole of each common choice each claim leans to (directions.py)
     figures: list[tuple[float, ...]] | None = None  # the percentages each claim proposes
     conditions: list[frozenset[str]] | None = None  # the condition each claim says it waits for ("once…")
+    lacks: bool = False  # the pitch says we lack what it asks for ("nobody on our staff is qualified…")
 
 
 @dataclass
@@ -307,6 +308,9 @@ class StanceVectors:
     directions: np.ndarray  # which pole of each common choice each stance leans to (directions.py)
     ruled_figures: list[tuple[float, ...]]  # the figures each stance rules out ("97%, not 99")
     conditions: list[frozenset[str]]  # the condition each stance draws its line under ("vans we cannot charge")
+    # the exception each stance allows by its own words ("We will keep hiring from outside where we need skills we do
+    # not have"): which way it leans, zero rows for stances that state none
+    exceptions: np.ndarray | None = None
 
 
 def stance_topic(stance: Stance) -> str:
@@ -355,7 +359,10 @@ def _corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
                          rules_out=segments(embed, [r.ruled_out for r in readings], cached=True),
                          directions=np.array([directions(p) for p in parts], dtype=np.int8).reshape(len(stances), -1),
                          ruled_figures=[figures(p.ruled_out, percent_only=False) for p in parts],
-                         conditions=[stance_condition(s.text) for s in stances])
+                         conditions=[stance_condition(s.text) for s in stances],
+                         exceptions=np.array([directions(reading(s.text, reasons=True)) if EXCEPTION_RE.search(s.text)
+                                              else directions(Reading((), ())) for s in stances],
+                                             dtype=np.int8).reshape(len(stances), -1))
 
 
 def said_as_contrast(sentence: str) -> bool:
@@ -400,10 +407,37 @@ def pitch_vectors(embed: Embed, claims: Sequence[Claim], pitch_text: str) -> Pit
                             [directions(r) for r in claim_readings], dtype=np.int8).reshape(len(claims), -1),
                         figures=[figures(r.held, percent_only=True) for r in claim_readings],
                         conditions=[claim_condition(c.text) for c in claims],
+                        lacks=bool(LACK_RE.search(pitch_text)),
                         both_ways=np.array([bool(r.held and r.ruled_out) for r in readings],
                                                                         dtype=bool),
                         holds=segments(embed, [r.held for r in readings], cached=False),
                         rules_out=segments(embed, [r.ruled_out for r in readings], cached=False))
+
+
+# An exception a stance allows in its own words: "…where we need skills we do not have", "…unless we lack…".
+EXCEPTION_RE = re.compile(r"\b(?:where|when|if|unless)\b[^.;:]*?\b(?:we|they|you)\s+(?:do not|don't|lack|cannot|"
+                          r"can't|haven't|have no)\b", re.IGNORECASE)
+# A pitch saying we lack what it asks for: "nobody on our staff is qualified", "a skill we don't have in-house",
+# "none of our people write code".
+LACK_RE = re.compile(
+    r"\b(?:nobody|no one|none of (?:us|our \w+))\b[^.;]*?\b(?:has|have|holds?|is|are|can|knows?|writes?)\b|"
+    r"\bwe (?:lack|don't have|do not have|haven't got|have no)\b|"
+    r"\b(?:skills?|expertise|licen[cs]es?|qualifications?) (?:that )?we (?:don't|do not|lack)\b", re.IGNORECASE)
+
+
+def allowed_by_exception(claims: np.ndarray, stances: Sequence[Stance], exceptions: np.ndarray) -> np.ndarray:
+    """For each (claim, stance): whether the claim takes the exception a stance of the same source allows, leaning
+    its way on its choice (an outside hire for a skill we lack, where her promote-from-the-dock memo says "we will
+    keep hiring from outside where we need skills we do not have"): no stance of that source is held against it."""
+    out = np.zeros((len(claims), len(stances)), dtype=bool)
+    if claims.size == 0 or not exceptions.any():
+        return out
+    source = np.array([s.source_id for s in stances])
+    product = claims.astype(np.int16)[:, None, :] * exceptions.astype(np.int16)[None, :, :]
+    takes = (product > 0).any(axis=2) & ~(product < 0).any(axis=2)  # (claim, exception stance): its way, never against
+    for i, j in zip(*np.nonzero(takes), strict=True):
+        out[i] |= source == source[j]
+    return out
 
 
 # Pairs kept per pitch, best first (a long pitch against a large corpus has many).
@@ -462,6 +496,8 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
         # A proposal that waits for the condition she draws her line under ("once the chargers are in" against "we
         # will not buy vans we cannot charge") keeps to it.
         opposite = opposite & ~conditions_met(pitch.conditions, corpus.conditions)
+    if pitch.lacks and corpus.exceptions is not None and pitch.directions is not None:
+        opposite &= ~allowed_by_exception(pitch.directions, stances, corpus.exceptions)
     opposite &= eligible(stances, corpus, weights)[None, :]
     if weights.proposals_only and any(c.proposal for c in claims):
         opposite &= np.array([c.proposal for c in claims], dtype=bool)[:, None]

@@ -395,6 +395,22 @@ def test_a_pitch_to_score_dispatchers_on_taking_the_tools_suggestions_is_flagged
     assert source is not None and source.filename == "2025-03-10-ai-in-dispatch.docx", clash
 
 
+# Outside hires for skills the company lacks, in our own words: the exception her promote-from-the-dock memo allows
+# ("We will keep hiring from outside where we need skills we do not have").
+OUTSIDE_SKILL_PITCHES = (
+    "The new battery chargers at our depots need high-voltage electricians, and nobody on our staff is qualified for "
+    "that work. We propose to recruit three licensed electricians from outside.",
+    "Our pharma customers at Pier 9 want a qualified pharmacist to sign off our cold storage, a skill we don't have "
+    "in-house. We'd like to hire one from outside this spring.",
+)
+
+
+@pytest.mark.parametrize("pitch", OUTSIDE_SKILL_PITCHES)
+def test_an_outside_hire_for_a_skill_we_lack_takes_the_exception_her_memo_allows(
+        session: Session, settings: Settings, demo: Viewer, pitch: str) -> None:
+    assert contradiction(rehearse(session, settings, demo, pitch)) is None
+
+
 def test_a_pitch_that_waits_for_the_condition_of_her_line_gets_no_contradiction(
         session: Session, settings: Settings, demo: Viewer) -> None:
     assert contradiction(rehearse(session, settings, demo, VANS_ONCE_CHARGED_PITCH)) is None
