@@ -56,11 +56,21 @@ class Reading:
     ruled_out: tuple[str, ...]
 
 
+# Words whose contrast is their opposite in A: "more of them reported, not fewer" rules out fewer reported.
+OPPOSITES = {"fewer": ("more",), "less": ("more",), "more": ("fewer", "less"), "lower": ("higher",),
+             "higher": ("lower",), "later": ("earlier", "sooner"), "earlier": ("later",), "sooner": ("later",),
+             "slower": ("faster",), "faster": ("slower",)}
+
+
 def _without_not_b(a: str, b: str) -> str:
     """A's clause with B in the place of the words it contrasts with ("…in the worst week of winter, not the
-    average week" -> "…in the average week")."""
+    average week" -> "…in the average week"; "more of them reported, not fewer" -> "fewer of them reported")."""
     a_words, b_words = a.split(), b.split()
     first = b_words[0].lower()
+    if len(b_words) == 1 and first in OPPOSITES:
+        for k, word in enumerate(a_words):
+            if word.lower() in OPPOSITES[first]:
+                return " ".join(a_words[:k] + b_words + a_words[k + 1:])
     for k in range(len(a_words) - 1, -1, -1):
         if a_words[k].lower() == first:
             return " ".join(a_words[:k] + b_words)

@@ -281,6 +281,21 @@ def test_skipping_internal_nominations_is_not_held_to_the_exception_for_skills_w
     assert "skills we do not have" not in clash["citation"]["quote"], clash
 
 
+def test_more_not_fewer_rules_out_fewer() -> None:
+    assert reading("I want more of them reported, not fewer.").ruled_out == ("I want fewer of them reported",)
+
+
+# Warnings for reporting near misses, in our own words: she wants more of them reported, not fewer.
+NEAR_MISS_WARNING_PITCH = ("We get too many near-miss reports from a few drivers. Let's give a written warning to anyone "
+                           "who reports more than four near misses in a quarter.")
+
+
+def test_a_pitch_to_discourage_near_miss_reports_is_flagged_with_her_line_on_them(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    clash = contradiction(rehearse(session, settings, demo, NEAR_MISS_WARNING_PITCH))
+    assert clash is not None and "reported, not fewer" in clash["citation"]["quote"], clash
+
+
 def test_a_pitch_wrapped_over_lines_is_read_sentence_by_sentence_without_its_heading() -> None:
     found = claim_sentences(CLASH_PITCH)
     assert found[0] == "The trial shows the tool's load plans are as good as the dispatchers'."
