@@ -201,6 +201,13 @@ def test_polarity_reads_negations_but_not_limits_on_numbers_or_side_clauses() ->
     assert claims[0].proposal
 
 
+@pytest.mark.parametrize("sentence", ["We'd like to sponsor the league's shirts next season.",
+                                      "We’ll build the second cold store ourselves.",
+                                      "We want a second loading crew at Calder North."])
+def test_we_d_like_and_we_ll_put_a_proposal(sentence: str) -> None:
+    assert pitch_claims([sentence])[0].proposal
+
+
 def test_a_reading_says_what_a_sentence_holds_and_what_it_rules_out() -> None:
     assert reading("We will not buy vans that we cannot charge.").ruled_out == ("We will buy vans that we cannot charge",)
     assert reading("We will not buy vans that we cannot charge.").held == ()
