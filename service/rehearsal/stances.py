@@ -152,11 +152,28 @@ def position_sides(hit: PassageHit) -> tuple[str, str] | None:
     return None
 
 
+# A list item run into the text ("…cold water on every truck. - No truck leaves a depot with…"): its own sentence.
+BULLET_RE = re.compile(r"(?:^|(?<=[.!?]))\s*[-\u2013\u2022*]\s+(?=\S)")
+
+
+def item_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A sentence's span split into the list items run into it, each without its bullet."""
+    spans, at = [], start
+    for match in BULLET_RE.finditer(text, start, end):
+        if match.start() > at and text[at:match.start()].strip():
+            spans.append((at, match.start()))
+        at = match.end()
+    if text[at:end].strip():
+        spans.append((at, end))
+    return spans
+
+
 def stances_in(hit: PassageHit, audience: str, own_title: bool = True) -> list[Stance]:
-    """The stance sentences of one executive passage (own_title: False when its source is titled by file name)."""
+    """The stance sentences of one executive passage, a list item run into a sentence read as its own (own_title:
+    False when its source is titled by file name)."""
     found = []
-    for start, end in sentence_spans(hit.text):
-        sentence = hit.text[start:end]
+    for start, end in (item for span in sentence_spans(hit.text) for item in item_spans(hit.text, *span)):
+        sentence = hit.text[start:end].strip()
         if is_stance(sentence):
             found.append(Stance(text=sentence, hit=hit, audience=audience,
                                 label=stance_label(hit, sentence), polarity=polarity(sentence),

@@ -343,6 +343,14 @@ def test_the_demo_corpus_gives_the_dispatch_memos_stances(session: Session, demo
                for s in bank.stances)
 
 
+def test_a_list_item_run_into_a_sentence_is_a_stance_of_its_own(session: Session, demo: Viewer) -> None:
+    bank = BANKS.get(session, store.get_twin(session, "dana-reyes"))
+    texts = {s.text for s in bank.stances}
+    # the heatwave e-mail's list, flattened by its text layer: "…cold water on every truck. - No truck leaves…"
+    assert "No truck leaves a depot with a failed cab air conditioner between June and September." in texts
+    assert not [t for t in texts if "cold water on every truck" in t and "No truck leaves" in t]
+
+
 # Pitches that propose the opposite of a stance without a "not" of their own, and one that keeps to a line's
 # condition; in our own words.
 ROUTES_BY_ITSELF_PITCH = """Night planning at Eastgate.
