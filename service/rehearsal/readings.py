@@ -210,10 +210,11 @@ STANCE_CONDITION_RE = re.compile(
     r"haven't|have not)\s+(?P<b>[^,;:.]+)|"
     r"\b(?:only|not)\s+(?:\w+\s+){0,2}?(?:when|until|once|after|before|if)\s+(?P<c>[^,;:.]+)|"
     r"\b(?:until|without)\s+(?P<d>[^,;:.]+)", re.IGNORECASE)
-# The condition a proposal says it waits for: "once the chargers are in", "only after the audit".
+# The condition a proposal says it waits for: "once the chargers are in", "only after the audit"; "before the vans
+# go, we'll get the chargers in"; "we'll test the routes first; only then do we order".
 CLAIM_CONDITION_RE = re.compile(
-    r"\b(?:once|as soon as|only (?:when|after|once|if)|after|provided|as long as|so long as)\s+(?P<a>[^,;:.]+)",
-    re.IGNORECASE)
+    r"\b(?:once|as soon as|only (?:when|after|once|if)|after|provided|as long as|so long as)\s+(?P<a>[^,;:.]+)|"
+    r"^\s*before\s+[^,;:.]+,\s*(?P<b>[^;:.]+)|(?P<c>[^,;:.]+)[,;]\s*(?:and\s+)?only then\b", re.IGNORECASE)
 MIN_CONDITION_STEM = 4
 
 
@@ -230,7 +231,7 @@ def stance_condition(sentence: str) -> frozenset[str]:
 
 def claim_condition(sentence: str) -> frozenset[str]:
     """The word stems of the condition a claim says it waits for (empty when it has none)."""
-    return _condition_stems([m.group("a") for m in CLAIM_CONDITION_RE.finditer(sentence)])
+    return _condition_stems([next(g for g in m.groups() if g) for m in CLAIM_CONDITION_RE.finditer(sentence)])
 
 
 def condition_met(claim: frozenset[str], stance: frozenset[str]) -> bool:

@@ -441,9 +441,15 @@ def test_an_outside_hire_for_a_skill_we_lack_takes_the_exception_her_memo_allows
     assert contradiction(rehearse(session, settings, demo, pitch)) is None
 
 
+# The condition put first ("Before…, we'll…", "…; only then…"), in our own words.
+VANS_ONLY_THEN_PITCH = ("Before any electric vans go to Ashby Road, we'll have the chargers installed and drive the "
+                        "longest routes through a cold week; only then will we order twenty vans.")
+
+
+@pytest.mark.parametrize("pitch", [VANS_ONCE_CHARGED_PITCH, VANS_ONLY_THEN_PITCH])
 def test_a_pitch_that_waits_for_the_condition_of_her_line_gets_no_contradiction(
-        session: Session, settings: Settings, demo: Viewer) -> None:
-    assert contradiction(rehearse(session, settings, demo, VANS_ONCE_CHARGED_PITCH)) is None
+        session: Session, settings: Settings, demo: Viewer, pitch: str) -> None:
+    assert contradiction(rehearse(session, settings, demo, pitch)) is None
 
 
 def test_which_way_a_sentence_leans_on_a_common_choice() -> None:
