@@ -36,7 +36,7 @@ from textkit.words import query_terms, stem_set_with_compounds
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
-# Questions put to her that a search looks at for her replies, and the asker's last words kept as their context.
+# Other speakers' turns a search looks at for her replies, and their last words kept as the replies' context.
 REPLY_POOL = 3
 REPLY_CONTEXT_WORDS = 40
 # A follow-up with at least this many content words is understood on its own.
@@ -326,28 +326,29 @@ def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: V
 
 def _with_replies(session: Session, settings: Settings, prepared: _Prepared, viewer: Viewer,
                   found: list[PassageHit]) -> list[PassageHit]:
-    """The executive's hits, with her replies to the questions put to her that the search found (a transcript's
-    "Who is it for?" then her "Young people, mostly."): the asker's words carry the subject her reply leaves out,
-    so the reply ranks as the question did, with the question as its context (as a memo's heading is)."""
-    asked = [h for h in search_as_configured(session, settings, prepared.twin, prepared.search_query, viewer,
-                                             k=REPLY_POOL, executive_only=False)
-             if not h.executive and "?" in h.text]
-    if not asked:
+    """The executive's hits, with her replies to what was put to her that the search found (a transcript's "When
+    will the new rates be on the website?" or "Customers are asking for a loyalty discount." then her answer): the
+    other speaker's words carry the subject her reply leaves out, so the reply ranks as they did, with them as its
+    context (as a memo's heading is)."""
+    put = [h for h in search_as_configured(session, settings, prepared.twin, prepared.search_query, viewer,
+                                           k=REPLY_POOL, executive_only=False)
+           if not h.executive]
+    if not put:
         return found
-    following = neighbours(session, [h.passage_id for h in asked], before=0, after=1)
+    following = neighbours(session, [h.passage_id for h in put], before=0, after=1)
     by_id = {h.passage_id: h for h in found}
-    for question in asked:
-        reply = next((n for n in following.get(question.passage_id, []) if n.ordinal == question.ordinal + 1), None)
+    for turn in put:
+        reply = next((n for n in following.get(turn.passage_id, []) if n.ordinal == turn.ordinal + 1), None)
         if reply is None or not reply.executive:
             continue
         own = by_id.get(reply.passage_id)
-        context = " ".join(question.text.split()[-REPLY_CONTEXT_WORDS:])
+        context = " ".join(turn.text.split()[-REPLY_CONTEXT_WORDS:])
         lifted = PassageHit(passage_id=reply.passage_id, source_id=reply.source_id,
-                            source_version=question.source_version, title=question.title, kind=question.kind,
-                            date=question.date, locator=reply.locator, speaker=reply.speaker, executive=True,
+                            source_version=turn.source_version, title=turn.title, kind=turn.kind,
+                            date=turn.date, locator=reply.locator, speaker=reply.speaker, executive=True,
                             text=reply.text, heading=context, ordinal=reply.ordinal,
-                            score=max(question.score, own.score if own else 0.0),
-                            similarity=max(question.similarity or 0.0, (own.similarity or 0.0) if own else 0.0))
+                            score=max(turn.score, own.score if own else 0.0),
+                            similarity=max(turn.similarity or 0.0, (own.similarity or 0.0) if own else 0.0))
         by_id[reply.passage_id] = lifted
     return sorted(by_id.values(), key=lambda h: -h.score)
 

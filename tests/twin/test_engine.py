@@ -205,3 +205,20 @@ def test_a_reply_in_a_meeting_answers_the_question_put_to_her_there(session: Ses
     assert "phoned every one of them" in answer.answer
     assert "public price page" not in answer.answer and "Sam here" not in answer.answer
     assert {c.locator for c in answer.citations} == {"¶ 3"}
+
+
+def test_a_reply_to_what_someone_raised_in_a_meeting_answers_a_question_on_it(session: Session, settings: Settings,
+                                                                                world: World) -> None:
+    """Not only a question: a colleague's proposal ("I'd like to pilot a loyalty discount.") and her reply to it."""
+    raised = "Customers in the south keep asking for a loyalty discount. I'd like to pilot one this spring."
+    reply = ("I'm open to a pilot, but only for accounts that have been with us more than two years, and only if it "
+             "pays for itself within six months.")
+    add_document(session, world.twin, "pricing-sync.txt",
+                 [("Right, the main item today is the April base rate.", "DANA REYES", True),
+                  (raised, "ANA SOUSA", False), (reply, "DANA REYES", True)],
+                 title="Pricing sync", kind="transcript", date=dt.date(2026, 3, 9))
+    session.flush()
+    answer = answer_question(session, settings, "dana", "Can we offer long-standing customers a loyalty discount?",
+                             world.employee)
+    assert answer.grounded and "open to a pilot" in answer.answer, answer.answer
+    assert "keep asking" not in answer.answer and "I'd like to pilot" not in answer.answer
