@@ -243,6 +243,20 @@ def test_unanswered_questions_are_counted_and_acted_on(app, client, world: World
     assert "Dealt with (1)" in linked and "answered by" in linked
 
 
+def test_thanks_and_greetings_are_not_unanswered_questions(app, client, world: World) -> None:
+    employee = app.test_client()
+    token = signed_in(app, employee, "employee@example.com")
+    for message in ("thanks!", "Thank you so much, Dana", "hi", "What is our parental leave policy?"):
+        employee.post("/ask", data={"csrf_token": token, "twin": "dana", "question": message})
+    signed_in(app, client, "curator@example.com")
+    html = client.get("/curate/dana/unanswered").get_data(as_text=True)
+    assert "What is our parental leave policy?" in html
+    assert "thanks!" not in html and "Thank you so much" not in html and ">hi<" not in html
+    listed = app.test_client().get("/api/v1/twins/dana/unanswered", headers={
+        "Authorization": f"Bearer {world.people['curator'].token}"}).get_json()
+    assert [q["question"] for q in listed["items"]] == ["What is our parental leave policy?"], listed
+
+
 def test_an_admin_makes_a_one_time_sign_in_link(app, client, world: World) -> None:
     token = signed_in(app, client, "admin@example.com")
     html = client.post("/admin/users/employee@example.com/link", data={"csrf_token": token}).get_data(as_text=True)
