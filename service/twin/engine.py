@@ -257,11 +257,19 @@ def _compose(settings: Settings, prepared: _Prepared) -> Composed:
                        else prepared.search_query)
             return compose_by_meaning(meaning, prepared.hits, prepared.persona, scorer,
                                       threshold=settings.answer_threshold, stats=prepared.stats,
-                                      focus=prepared.focus)
+                                      focus=prepared.focus, said=_said_before(prepared))
         except Exception as exc:  # the model failed mid-answer: shared terms still answer
             log.warning("choosing sentences by meaning failed, using shared terms: %s", exc)
     return compose_extractive(prepared.search_query, prepared.hits, prepared.persona,
                               threshold=settings.grounding_threshold, stats=prepared.stats)
+
+
+def _said_before(prepared: _Prepared) -> list[str]:
+    """What the conversation's answers already quoted, when a follow-up asks for more without a word of its own
+    ("can you say more?", "why?"): its answer goes on from them instead of saying them again."""
+    if prepared.search_query == prepared.question or query_terms(prepared.question):
+        return []
+    return [answer for _, answer in prepared.history]
 
 
 def _prepare(session: Session, settings: Settings, twin_slug: str, question: str, viewer: Viewer,

@@ -505,12 +505,14 @@ def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS, explain
 
 def compose_by_meaning(question: str, hits: Sequence[PassageHit], persona: PersonaSettings,
                        scorer: SentenceScorer, *, threshold: float, stats: TermStats | None = None,
-                       max_words: int = MAX_WORDS, focus: Sequence[str] = ()) -> Composed:
+                       max_words: int = MAX_WORDS, focus: Sequence[str] = (), said: Sequence[str] = ()) -> Composed:
     """The executive's own sentences that answer the question by meaning, one run from one or two sources in
     their order, each followed by [n]; the no-answer message when the evidence is below `threshold`. With `focus`
-    (a follow-up's new terms), the run opens on a sentence holding all of them when one does."""
+    (a follow-up's new terms), the run opens on a sentence holding all of them when one does; sentences in `said`
+    (answers already given to "can you say more?") are left out while others can answer."""
     evidence, pool = evidence_for(question, hits, scorer, stats=stats)
     score = evidence.score()
+    pool = [s for s in pool if not any(s.text in answer for answer in said)] or pool
     opening = [s for s in pool if set(focus) <= s.stems] if focus else []
     run = choose_run(pool, max_words=max_words, explain=bool(EXPLANATION_RE.search(question)),
                      opening=opening) if score >= threshold else []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy.orm import Session
 
 from service.config import Settings
@@ -34,3 +36,26 @@ def test_a_short_follow_up_is_answered_on_its_new_words_within_the_topic(
     vans = answer_question(session, settings, "dana-reyes", "what about the vans?", employee,
                            conversation_id=first.conversation_id)
     assert vans.grounded and " van" in vans.answer, vans.answer
+
+
+
+def _quoted(answer: str) -> set[str]:
+    """An answer's sentences without their [n] marks, the persona's framing line aside."""
+    text = re.sub(r"\s*\[\d+\]", "", answer)
+    return {s for s in re.split(r"(?<=[.?!])\s+", text) if s and s != "Here's where I land."}
+
+
+def test_asked_for_more_the_twin_goes_on_instead_of_repeating_itself(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    # "This memo explains the pace." and the rest came back word for word for "can you say more?" and "why?".
+    employee = Viewer.public()
+    first = answer_question(session, settings, "dana-reyes", "Why aren't we electrifying the van fleet faster?",
+                            employee)
+    assert first.grounded
+    said = _quoted(first.answer)
+    for follow_up in ("can you say more?", "why?"):
+        more = answer_question(session, settings, "dana-reyes", follow_up, employee,
+                               conversation_id=first.conversation_id)
+        assert more.grounded and more.citations, more.answer
+        assert not _quoted(more.answer) & said, (follow_up, more.answer)
+        said |= _quoted(more.answer)
