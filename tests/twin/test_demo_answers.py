@@ -59,3 +59,14 @@ def test_asked_for_more_the_twin_goes_on_instead_of_repeating_itself(
         assert more.grounded and more.citations, more.answer
         assert not _quoted(more.answer) & said, (follow_up, more.answer)
         said |= _quoted(more.answer)
+
+
+def test_an_answer_never_quotes_a_line_that_only_points_at_the_memo(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    # The demo's own sample question was answered "… at the pace the routes, the power and the payback allow.
+    # This memo explains the pace." The pointer says nothing; the reasons around it do.
+    answer = answer_question(session, settings, "dana-reyes", "Why aren't we electrifying the van fleet faster?",
+                             Viewer.public())
+    assert answer.grounded
+    assert "This memo explains" not in answer.answer, answer.answer
+    assert all("This memo explains" not in c.quote for c in answer.citations), answer.citations
