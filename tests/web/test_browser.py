@@ -212,6 +212,19 @@ def test_on_a_phone_the_admin_forms_labels_sit_above_their_fields(open_as, world
     shot(page, "admin-360")
 
 
+def test_on_a_phone_a_cards_status_and_executive_badges_stay_pills(open_as, live_server: str, world: World) -> None:
+    page = open_as("curator@example.com")
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/curate/dana", f"/curate/sources/{world.sources['everyone']}"):
+        page.goto(live_server + path)
+        badges = page.locator("table.cards td[data-label] > .badge")
+        assert badges.count() >= 1, path
+        widths = page.evaluate("""() => [...document.querySelectorAll('table.cards td[data-label] > .badge')]
+            .map(b => [b.innerText, b.getBoundingClientRect().width])""")
+        assert all(width < 120 for _, width in widths), (path, widths)  # was the card's width, ~215 px
+    shot(page, "source-preview-390")
+
+
 WRAPPED_CELLS = """() => [...document.querySelectorAll('table.cards td[data-label]')].filter(td => {
     const range = document.createRange(); range.selectNodeContents(td);
     const tops = [...range.getClientRects()].map(r => r.top);
