@@ -153,6 +153,26 @@ def test_a_curator_uploads_previews_and_approves_a_docx_that_answers_then_cite(o
     assert curator.js_errors == [] and employee.js_errors == []
 
 
+def test_the_same_file_again_says_it_is_stored_already_not_preview_and_approve(open_as, world: World,
+                                                                              tmp_path: Path) -> None:
+    memo = tmp_path / "2025-06-09-night-sort.txt"
+    memo.write_text("We moved the night sort to ten o'clock because the trailers from the north arrive earlier.\n")
+    curator = open_as("curator@example.com")
+    curator.get_by_role("link", name="Curate").click()
+    said = []
+    for _ in range(2):
+        curator.get_by_label("Files").set_input_files(str(memo))
+        curator.get_by_role("button", name="Upload").click()
+        curator.locator("#upload-progress li.ok a").wait_for()
+        said.append(curator.locator("#upload-progress li.ok").inner_text())
+    assert said[0].endswith("ingested · 1 passage · preview and approve"), said
+    assert said[1].endswith("already stored (the same file) · open it"), said  # was "duplicate · … preview and approve"
+    curator.get_by_text("Done: nothing new, that file is stored already.").wait_for()
+    curator.locator("#upload-progress").get_by_role("link", name="open it").click()
+    assert "Night Sort" in curator.locator("h2").first.inner_text()
+    assert curator.js_errors == []
+
+
 def test_an_employee_cannot_reach_the_curation_pages(open_as, live_server: str, world: World) -> None:
     page = open_as("employee@example.com")
     assert page.get_by_role("link", name="Curate").count() == 0
