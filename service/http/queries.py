@@ -105,9 +105,11 @@ def conversation_turns(session: Session, twin: Twin, conversation_id: str, *, us
                               "date": source.date.isoformat() if source.date else None, "locator": passage.locator,
                               "quote": _quoted_words(passage.text, row.answer)})
         basis = answer_basis(row.mode, bool(row.grounded))
+        courtesy = not row.grounded and not row.refused_topic and courtesy_reply(row.question, twin.name) is not None
         turns.append({"question": row.question, "answer": row.answer, "citations": citations,
                       "grounded": bool(row.grounded), "interaction_id": row.id, "feedback": row.feedback,
-                      "basis": basis, "basis_label": basis_label(basis, persona_settings(twin).possessive),
+                      "basis": basis, "courtesy": courtesy,
+                      "basis_label": "" if courtesy else basis_label(basis, persona_settings(twin).possessive),
                       "correction": corrections.get(row.correction_id or 0)})
     return turns
 

@@ -69,6 +69,8 @@ class Answer:
     possessive: str = "their"
     # The answer opens with a curator's framing line (a correction's), which is not the executive's own words.
     curator_framing: bool = False
+    # A reply in kind to "thanks!" or "hi": it stands on nothing and asks for no feedback.
+    courtesy: bool = False
 
     @property
     def basis(self) -> str:
@@ -82,11 +84,15 @@ class Answer:
                 "interaction_id": self.interaction_id, "voice_score": self.voice_score,
                 "fallback_reason": self.fallback_reason, "refused_topic": self.refused_topic,
                 "latency_ms": round(self.latency_ms, 2), "flags": list(self.flags), "correction": self.correction,
-                "basis": self.basis, "basis_label": self.basis_label, "positions": self.positions}
+                "basis": self.basis, "basis_label": self.basis_label, "positions": self.positions,
+                "courtesy": self.courtesy}
 
     @property
     def basis_label(self) -> str:
-        """The label every channel shows, naming a curator's framing line when the answer opens with one."""
+        """The label every channel shows, naming a curator's framing line when the answer opens with one; none for
+        a courtesy ("You're welcome." is not a refusal)."""
+        if self.courtesy:
+            return ""
         label = positions.basis_label(self.basis, self.possessive)
         return f"{label}, after a curator's framing line" if self.curator_framing and self.grounded else label
 
@@ -153,7 +159,7 @@ def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: V
                                 refused=prepared.refusal.topic)
         return
     if prepared.courtesy is not None:  # "thanks!" is not a question: no search, no quotes
-        yield from _plain_reply(session, prepared, viewer, channel, prepared.courtesy, recorded)
+        yield from _plain_reply(session, prepared, viewer, channel, prepared.courtesy, recorded, courtesy=True)
         return
     if prepared.correction is not None:  # a curator's correction answers: from her chosen passages only
         prepared.hits = prepared.correction.hits
@@ -201,10 +207,12 @@ def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: V
 
 
 def _plain_reply(session: Session, prepared: _Prepared, viewer: Viewer, channel: str, message: str,
-                 recorded: Callable[[], None], *, refused: str | None = None) -> Iterator[dict[str, Any]]:
+                 recorded: Callable[[], None], *, refused: str | None = None,
+                 courtesy: bool = False) -> Iterator[dict[str, Any]]:
     """A reply that quotes nothing (a refusal, a courtesy), recorded before it is sent."""
     composed = Composed(answer=message, citations=[], grounded=False, grounding=0.0, segments=[message])
-    final = _final(session, prepared, viewer, channel, composed, "extractive", None, refused=refused)
+    final = _final(session, prepared, viewer, channel, composed, "extractive", None, refused=refused,
+                   courtesy=courtesy)
     recorded()
     yield {"event": "delta", "text": composed.answer}
     yield final
@@ -378,7 +386,8 @@ def _record(session: Session, prepared: _Prepared, viewer: Viewer, channel: str,
 
 def _final(session: Session, prepared: _Prepared, viewer: Viewer, channel: str, composed: Composed, mode: str,
            fallback_reason: str | None, *, refused: str | None = None,
-           offered: Sequence[PassageHit] | None = None, row: Interaction | None = None) -> dict[str, Any]:
+           offered: Sequence[PassageHit] | None = None, row: Interaction | None = None,
+           courtesy: bool = False) -> dict[str, Any]:
     """Record the interaction and build the closing event."""
     row = _record(session, prepared, viewer, channel, composed, mode, refused, offered=offered, row=row)
     voice, latency_ms = row.voice_score, row.latency_ms
@@ -388,6 +397,7 @@ def _final(session: Session, prepared: _Prepared, viewer: Viewer, channel: str, 
                     refused_topic=refused, latency_ms=latency_ms, flags=prepared.flags,
                     correction=prepared.correction.to_dict() if prepared.correction is not None else None,
                     positions=positions.shown(prepared.change, composed), possessive=prepared.persona.possessive,
-                    curator_framing=bool(prepared.correction is not None and prepared.correction.framing))
+                    curator_framing=bool(prepared.correction is not None and prepared.correction.framing),
+                    courtesy=courtesy)
     return {"event": "answer", "data": answer.to_dict(), "answer_object": answer}
 

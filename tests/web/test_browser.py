@@ -173,6 +173,20 @@ def test_the_same_file_again_says_it_is_stored_already_not_preview_and_approve(o
     assert curator.js_errors == []
 
 
+def test_a_thanks_streams_back_as_a_plain_reply_without_basis_or_feedback(open_as, world: World) -> None:
+    page = open_as("employee@example.com")
+    ask(page, "thanks!")
+    reply = page.locator(".turn").last
+    assert reply.locator(".answer-text").inner_text().startswith("You're welcome")
+    assert reply.locator(".basis").count() == 0 and reply.locator(".feedback").count() == 0
+    assert "ungrounded" not in reply.locator(".answer").get_attribute("class")
+    ask(page, "What is our parental leave policy?")  # a refusal keeps both
+    refusal = page.locator(".turn").last
+    assert refusal.locator(".basis").inner_text() == "Stands on: no answer"
+    assert refusal.get_by_role("button", name="Not helpful").is_visible()
+    assert page.js_errors == []
+
+
 def test_an_employee_cannot_reach_the_curation_pages(open_as, live_server: str, world: World) -> None:
     page = open_as("employee@example.com")
     assert page.get_by_role("link", name="Curate").count() == 0

@@ -169,6 +169,20 @@ def test_the_conversation_comes_back_on_reload_until_a_new_one(app, client, worl
     assert stranger.get(page).get_data(as_text=True).count('<li class="turn">') == 0
 
 
+def test_a_thanks_is_a_plain_reply_on_reload_without_basis_or_feedback(app, client, world: World) -> None:
+    token = signed_in(app, client, "employee@example.com")
+    first = client.post("/ask", data={"csrf_token": token, "twin": "dana", "question": "thanks!"})
+    page = first.headers["Location"]
+    conversation = re.search(r"conversation=(\w+)", page).group(1)
+    client.post("/ask", data={"csrf_token": token, "twin": "dana", "conversation_id": conversation,
+                              "question": "What is our parental leave policy?"})
+    html = client.get(page).get_data(as_text=True)
+    thanks, refusal = html.split('<li class="turn">')[1:3]
+    assert "welcome" in thanks and "Stands on" not in thanks and "Was this helpful?" not in thanks
+    assert "ungrounded" not in thanks
+    assert "Stands on: <strong>no answer</strong>" in refusal and "Was this helpful?" in refusal
+
+
 def test_one_question_limit_shown_and_a_refused_question_leaves_no_trace(app, client, world: World) -> None:
     from service.twin.engine import MAX_QUESTION_CHARS
 

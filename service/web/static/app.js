@@ -150,7 +150,7 @@
         var prefix = "c" + (data.interaction_id || Date.now());
         U.renderCitedText(answerText, data.answer || "", prefix);
         answerBox.classList.remove("streaming");
-        if (!data.grounded) { answerBox.classList.add("ungrounded"); }
+        if (!data.grounded && !data.courtesy) { answerBox.classList.add("ungrounded"); }
         if (data.basis_label) {
           var basis = el("p", { "class": "basis basis-" + (data.basis || "") }, "Stands on: ");
           basis.appendChild(el("strong", {}, data.basis_label));
@@ -161,7 +161,7 @@
             data.correction.id + ", version " + data.correction.version + ")."));
         }
         U.renderCitations(answerBox, data.citations, prefix);
-        renderFeedback(answerBox, data.interaction_id, askForm.getAttribute("data-feedback"));
+        if (!data.courtesy) { renderFeedback(answerBox, data.interaction_id, askForm.getAttribute("data-feedback")); }
         renderCorrectLink(answerBox, data.interaction_id, askForm.getAttribute("data-correct"));
         if (data.conversation_id) { conversation.value = data.conversation_id; remember(data.conversation_id); }
         status.textContent = data.citations && data.citations.length
