@@ -516,11 +516,13 @@ def compose_by_meaning(question: str, hits: Sequence[PassageHit], persona: Perso
     """The executive's own sentences that answer the question by meaning, one run from one or two sources in
     their order, each followed by [n]; the no-answer message when the evidence is below `threshold`. With `focus`
     (a follow-up's new terms), the run opens on a sentence holding all of them when one does; sentences in `said`
-    (answers already given to "can you say more?") are left out while others can answer."""
+    (the conversation's answers, the last one last, to "can you say more?") are left out while others can answer, and
+    the run goes on in the sources the last answer quoted when those have more to say."""
     evidence, pool = evidence_for(question, hits, scorer, stats=stats)
     score = evidence.score()
+    quoted = {s.hit.source_id for s in pool if said and s.text in said[-1]}
     pool = [s for s in pool if not any(s.text in answer for answer in said)] or pool
-    opening = [s for s in pool if set(focus) <= s.stems] if focus else []
+    opening = [s for s in pool if set(focus) <= s.stems] if focus else [s for s in pool if s.hit.source_id in quoted]
     run = choose_run(pool, max_words=max_words, explain=bool(EXPLANATION_RE.search(question)),
                      opening=opening) if score >= threshold else []
     if not run:

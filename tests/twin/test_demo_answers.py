@@ -70,3 +70,15 @@ def test_an_answer_never_quotes_a_line_that_only_points_at_the_memo(
     assert answer.grounded
     assert "This memo explains" not in answer.answer, answer.answer
     assert all("This memo explains" not in c.quote for c in answer.citations), answer.citations
+
+
+def test_asked_for_more_the_twin_goes_on_in_the_memo_it_was_quoting(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    # It went on with "We are replacing our three dispatch systems with one platform." from another memo.
+    employee = Viewer.public()
+    first = answer_question(session, settings, "dana-reyes",
+                            "What do you think about using AI in dispatch? Will it replace dispatchers?", employee)
+    more = answer_question(session, settings, "dana-reyes", "can you say more?", employee,
+                           conversation_id=first.conversation_id)
+    assert more.grounded and not _quoted(more.answer) & _quoted(first.answer), more.answer
+    assert {c.title for c in more.citations} <= {c.title for c in first.citations}, more.citations
