@@ -339,3 +339,10 @@ def test_the_preview_names_an_unknown_speaker_label_and_its_button_reattributes(
                         follow_redirects=True).get_data(as_text=True)
     assert "THE CEO now marks Dana Reyes&#39;s turns: 3 passages in 1 source are" in after
     assert 'id="speaker-hint"' not in after and after.count('<span class="badge approved">yes</span>') == 3
+    # A wrong click is undone from the same page: the label leaves the twin and the turns are context again.
+    assert "THE CEO is not Dana Reyes" in after
+    undone = client.post(f"/curate/sources/{source}/speaker-label/remove", data={"csrf_token": token,
+                                                                                   "label": "THE CEO"},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "THE CEO no longer marks Dana Reyes&#39;s turns: 3 passages in 1 source are not" in undone
+    assert 'id="speaker-hint"' in undone and '<span class="badge approved">yes</span>' not in undone
