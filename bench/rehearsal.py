@@ -22,6 +22,9 @@ On the demo corpus (examples/dana-reyes, ingested as `understudy demo` does), wi
    everyday wording, written before any of the thresholds were refitted; it is never used to fit.
    bench/data/rehearsal/pitches_fresh2.jsonl (split "fresh2": 14 contradicting, 8 not) is a third, written before
    the reading of leanings, figures and conditions (service/rehearsal/directions.py) was added; never used to fit.
+   bench/data/rehearsal/pitches_fresh3.jsonl (split "fresh3": 11 contradicting, 7 not, two of those an exception the
+   stance itself allows) is a fourth, written before the work on wrong stances, allowed exceptions and the
+   left-out priorities (issue 17); never used to fit.
 5. Latency of a 1,000-word rehearsal on the demo twin, in process.
 
 Run: .venv/bin/python bench/rehearsal.py [--part all|qmsum|pitches] [--split test|val|train] [--limit N] [--fit]
@@ -119,7 +122,9 @@ PITCHES = Path(__file__).resolve().parent / "data" / "rehearsal" / "pitches.json
 FRESH_PITCHES = PITCHES.with_name("pitches_fresh.jsonl")
 # A third held-out set (split "fresh2"), written before the clash reading by opposite action was added: never fit on.
 FRESH2_PITCHES = PITCHES.with_name("pitches_fresh2.jsonl")
-HELD_OUT_SETS = ("fresh", "fresh2")
+# A fourth held-out set (split "fresh3"), written before the work on wrong stances and allowed exceptions: never fit on.
+FRESH3_PITCHES = PITCHES.with_name("pitches_fresh3.jsonl")
+HELD_OUT_SETS = ("fresh", "fresh2", "fresh3")
 LONG_PITCH_WORDS = 1000
 
 
@@ -197,7 +202,7 @@ def run_pitches(args: argparse.Namespace, console: Any) -> None:
     from textkit.sentences import sentences
 
     pitches = load_pitches()
-    fresh = load_pitches(FRESH_PITCHES) + load_pitches(FRESH2_PITCHES)
+    fresh = load_pitches(FRESH_PITCHES) + load_pitches(FRESH2_PITCHES) + load_pitches(FRESH3_PITCHES)
     tmp = tempfile.TemporaryDirectory()
     database = migrated_database(f"sqlite:///{tmp.name}/demo.db")
     settings, engine = database.settings, database.engine
@@ -225,7 +230,8 @@ def run_pitches(args: argparse.Namespace, console: Any) -> None:
     session.rollback()
 
     title = (f"4. Push-back 'contradicts' on {PITCHES.name} (demo corpus; {len(pitches)} pitches; all = dev "
-             f"+ held-out), {FRESH_PITCHES.name} and {FRESH2_PITCHES.name} ({len(fresh)}, held-out sets in other wordings); "
+             f"+ held-out), {FRESH_PITCHES.name}, {FRESH2_PITCHES.name} and {FRESH3_PITCHES.name} ({len(fresh)}, held-out "
+             "sets in other wordings); "
              "a flag is right when it cites a source the pitch names; goal recall and precision >= 80 %)")
     columns = ("split", "pitches", "contradicting", "right flags", "wrong stance", "false flags", "missed",
                "recall", "precision")
@@ -239,9 +245,13 @@ def run_pitches(args: argparse.Namespace, console: Any) -> None:
                       percent(s["precision"]))
     console.print(table)
     if args.verbose:
-        for pitch, clash in flags:
+        for (pitch, clash), (_, flagged) in zip(flags, outcomes, strict=True):
             mark = "-" if clash is None else f"{clash['priority']} | {clash['citation']['quote'][:70]}"
-            console.print(f"{pitch['id']} {pitch['split']:7} {'C' if pitch['contradicts'] else 'n'} {mark}")
+            verdict = ("ok" if flagged is None or flagged in pitch["sources"] else "WRONG") if pitch["contradicts"] \
+                else ("ok" if flagged is None else "FALSE")
+            if pitch["contradicts"] and flagged is None:
+                verdict = "MISSED"
+            console.print(f"{pitch['id']} {pitch['split']:7} {'C' if pitch['contradicts'] else 'n'} {verdict:6} {mark}")
 
     scorer = reranker_for(settings)
     if args.fit and scorer is not None:
@@ -282,7 +292,7 @@ def fit_clash_weights(session: Any, settings: Any, slug: str, viewer: Any, pitch
     bank = usable_bank(session, twin, viewer, persona_for(twin))
     corpus = st.corpus_vectors(embed, bank.stances)
     prepared = []
-    for pitch in pitches + load_pitches(FRESH_PITCHES) + load_pitches(FRESH2_PITCHES):
+    for pitch in pitches + load_pitches(FRESH_PITCHES) + load_pitches(FRESH2_PITCHES) + load_pitches(FRESH3_PITCHES):
         claims = pitch_claims(claim_sentences(pitch["pitch"]))
         prepared.append((pitch, claims, st.pitch_vectors(embed, claims, pitch["pitch"])))
 
@@ -313,17 +323,20 @@ def fit_clash_weights(session: Any, settings: Any, slug: str, viewer: Any, pitch
             grid.append((round(f1, 3), s["precision"], s["recall"], replace(w, threshold=float(round(threshold, 2)))))
     grid.sort(key=lambda g: (-g[0], -g[1]))
     columns = ("floor", "topic", "agreement", "lean", "proposals only", "by reading", "direction", "threshold", "dev F1",
-               "dev P", "dev R", "held-out P", "held-out R", "fresh P", "fresh R", "fresh2 P", "fresh2 R")
+               "dev P", "dev R", "held-out P", "held-out R", "fresh P", "fresh R", "fresh2 P", "fresh2 R", "fresh3 P",
+               "fresh3 R")
     table = new_table("Fit of the contradiction thresholds on dev (top 10 by F1), carried to held-out and "
                       "fresh", columns, left=0)
     for f1, p, r, w in grid[:10]:
         held = at(w.threshold, first_clashes(w, "heldout"))
         new = at(w.threshold, first_clashes(w, "fresh"))
         new2 = at(w.threshold, first_clashes(w, "fresh2"))
+        new3 = at(w.threshold, first_clashes(w, "fresh3"))
         table.add_row(f"{w.floor:g}", f"{w.topic:g}", f"{w.agreement:g}", f"{w.lean:g}", str(w.proposals_only),
                       w.by_reading, f"{w.direction:g}" if w.by_direction else "off", f"{w.threshold:g}", f"{f1:.3f}", percent(p), percent(r),
                       percent(held["precision"]), percent(held["recall"]), percent(new["precision"]),
-                      percent(new["recall"]), percent(new2["precision"]), percent(new2["recall"]))
+                      percent(new["recall"]), percent(new2["precision"]), percent(new2["recall"]),
+                      percent(new3["precision"]), percent(new3["recall"]))
     console.print(table)
     console.print(f"in use: {st.DEFAULT_CLASH}")
     curve = new_table("The weights in use, at thresholds around theirs (recall / precision)",

@@ -44,18 +44,28 @@ def _pattern(text: str) -> re.Pattern[str]:
 
 
 _COMPANY = r"(?:competitors?|rivals?|compan(?:y|ies)|business(?:es)?|firms?|carriers?|hauliers?|operators?|players?)"
+_PEOPLE = r"(?:planners?|dispatchers?|drivers?|staff|people|employees?|colleagues?|person|managers?)"
 CHOICES: tuple[Choice, ...] = (
-    # Do it ourselves (build, grow, promote our own people) or bring it in (buy a company, subcontract, hire outside).
-    Choice("own or bought in",
-           _pattern(r"\b(?:our own|ourselves|in-house|in house|internal (?:candidates|hires?|promotions?)|from within|"
-                    r"look inside|inside first|"
-                    r"organic(?:ally)?|home-?grown|promot\w*|from the (?:dock|floor|shop floor|ranks))\b|"
-                    r"(?:^|:\s*)buil[dt]\s*$"),
-           _pattern(rf"\b(?:acquir\w*|acquisitions?|take ?overs?|taking over|merg(?:e|er|ers|ing)|subcontract\w*|"
-                    rf"outsourc\w*|external (?:candidates|hires?|managers?|recruits?)|hire externally|from outside|outside (?:hires?|candidates|recruits?)|"
-                    rf"recruitment agenc(?:y|ies)|headhunt\w*|third[- ]party|"
-                    rf"(?:buy|buying|bought|purchas\w*)\s+(?:\w+\s+){{0,3}}?{_COMPANY}|"
-                    rf"from (?:other|another|rival) {_COMPANY})\b|(?:^|:\s*)buy\s*$")),
+    # Three choices about doing it ourselves or bringing it in, kept apart: buying a company is not subcontracting
+    # a service, and neither is hiring a person from outside ("acquire a rival" does not run against "stop
+    # subcontracting", nor an outside hire against either).
+    # Grow the business ourselves, or buy a company.
+    Choice("build or buy a company",
+           _pattern(r"\b(?:our own|ourselves|organic(?:ally)?|home-?grown)\b|(?:^|:\s*)buil[dt]\s*$"),
+           _pattern(rf"\b(?:acquir\w*|acquisitions?|take ?overs?|taking over|merg(?:e|er|ers|ing)|"
+                    rf"(?:buy|buying|bought|purchas\w*)\s+(?:[\w'-]+\s+){{0,3}}?{_COMPANY})\b|(?:^|:\s*)buy\s*$")),
+    # Do the work with our own people and vehicles, or contract it out.
+    Choice("in-house or subcontracted",
+           _pattern(r"\b(?:our own|ourselves|in-house|in house)\b"),
+           _pattern(r"\b(?:subcontract\w*|outsourc\w*|third[- ]part(?:y|ies)|contract(?:ed|ing)? (?:it |them |\w+ )?out)\b")),
+    # Fill a post from our own people, or hire from outside.
+    Choice("promote or hire from outside",
+           _pattern(r"\b(?:internal(?:ly)? (?:candidates|hires?|promotions?|applicants?|nominations?)|from within|look inside|"
+                    r"inside first|promot\w*|from the (?:dock|floor|shop floor|ranks)|our own (?:people|staff|crews?|"
+                    r"teams?|drivers|colleagues))\b"),
+           _pattern(rf"\b(?:external (?:candidates|hires?|managers?|recruits?)|hire externally|from outside|"
+                    rf"outside (?:hires?|candidates|recruits?)|recruitment agenc(?:y|ies)|headhunt\w*|"
+                    rf"from (?:other|another|rival) {_COMPANY})\b")),
     # A person decides, or the system acts on its own.
     Choice("person or machine decides",
            _pattern(r"\b(?:humans?|by hand|manual(?:ly)?|assistive|advisory|in the loop|owns? (?:the|every) (?:call|"
@@ -84,7 +94,7 @@ CHOICES: tuple[Choice, ...] = (
                     r"in due course|after the fact|periodic(?:ally)?)\b")),
     # Keep the old running alongside, or cut over.
     Choice("in parallel or cut over",
-           _pattern(r"\b(?:in parallel|side by side|run(?:ning)? both)\b"),
+           _pattern(r"\b(?:in parallel|side by side|run(?:ning)? both|parallel[- ]run\w*)\b"),
            _pattern(r"\b(?:switch(?:es|ed|ing)? (?:\w+ ){0,3}off|turn(?:s|ed|ing)? (?:\w+ ){0,3}off|shut(?:ting|s)? "
                     r"(?:\w+ ){0,3}down|decommission\w*|cut ?over|big[- ]bang)\b")),
     # Qualified people only, or whoever is free with the papers later.
@@ -118,6 +128,15 @@ CHOICES: tuple[Choice, ...] = (
            _pattern(r"\btarget (?:\S+ ){0,2}(?:stays|remains)\b|\b(?:keep|hold|stick to|maintain)\w* (?:\S+ ){0,4}"
                     r"target\b"),
            _pattern(r"\b(?:lower|cut|reduc|drop|chang|mov|revis|relax|scal(?:e|ing) back)\w* (?:\S+ ){0,4}target\b")),
+    # Judged by outcomes, or each person scored on a measure ("rank each planner by…", "a league table", "reported per
+    # person", "each dispatcher's appraisal should show…"): "we will not measure dispatchers by…" rules out the second.
+    Choice("outcomes or people scored",
+           _pattern(r"\b(?:measur|judg|scor)\w* (?:\S+ ){0,3}?(?:by |on )?(?:outcomes|results)\b"),
+           _pattern(rf"\b(?:rank|rate|rating|scor(?:e|es|ed|ing)|measur\w*|judg\w*|apprais\w*|assess\w*|grad(?:e|es|ed|ing))"
+                    rf"\s+(?:each|every|individual|all|the|our)?\s*{_PEOPLE}\b|\bleague tables?\b|"
+                    rf"\b(?:reported|tracked|measured|shown|ranked|published)\s+(?:\w+\s+){{0,3}}?per "
+                    rf"(?:person|head|{_PEOPLE})\b|\b{_PEOPLE}(?:'s|s'|s)?\s+(?:scores?|rankings?|appraisals?|ratings?|"
+                    rf"performance reviews?)\b|\bscores? for (?:the |each |every )?{_PEOPLE}\b")),
 )
 
 
@@ -126,6 +145,10 @@ def side_text(side: str) -> str:
     return side.rsplit(": ", 1)[-1]
 
 
+# A shortage ("we're short of qualified people", "our people lack the experience") says what is needed, not which
+# way the sentence leans: the pole it names is what is missing.
+SHORTAGE_RE = re.compile(r"\b(?:short of|shortage of|lacks?|lacking|too few)\b|(?:\bnot|n't)\s+(?:\w+\s+)?enough\b",
+                         re.IGNORECASE)
 # "we only switch off when…": a permission under a condition, not a lean either way.
 ONLY_WHEN_RE = re.compile(r"\bonly\b[^,;:.]*?\b(?:when|if|after|once|until|where)\b[^,;:.]*", re.IGNORECASE)
 
@@ -146,9 +169,12 @@ def stance_parts(text: str, heading: str | None, title: str | None) -> Reading:
 
 
 def _cleaned(texts: Iterable[str], *, ruled_out: bool = False) -> list[str]:
-    """The texts without their side clauses; of what is ruled out, only what is ruled out once."""
+    """The texts without their side clauses and without those that state a shortage; of what is ruled out, only what
+    is ruled out once."""
     found = []
     for text in texts:
+        if SHORTAGE_RE.search(text):
+            continue
         text = SIDE_RE.sub(" ", ONLY_WHEN_RE.sub(" ", text))
         # ruled out twice over ("stop approving without…"): which way it leans is not clear
         if not (ruled_out and RULE_OUT_RE.search(NEGATED_RELATIVE_RE.sub(" ", text))):

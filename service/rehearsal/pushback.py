@@ -18,9 +18,10 @@ from service.corpus.models import Twin
 from service.rehearsal.bank import BankItem, VisibleBank, stem_counts
 from service.rehearsal.claims import claim_sentences, pitch_claims
 from service.rehearsal.labels import stance_label, stance_phrase
+from service.rehearsal.meaning import cached_vectors
 from service.rehearsal.pitch import PitchAnalysis
 from service.rehearsal.ranking import source_similarity
-from service.rehearsal.readings import polarity
+from service.rehearsal.readings import polarity, reading
 from service.rehearsal.rubric import quote
 from service.rehearsal.stances import (
     NOT_A_STANCE_RE,
@@ -266,6 +267,27 @@ RECURS_IN = 2
 ADDRESSED = 0.5
 
 
+def point_bearing(priorities: Sequence[Stance], sentence_bearing: np.ndarray, pitch_vector: np.ndarray,
+                  embed: Embed | None) -> np.ndarray:
+    """How near each priority's point is to the pitch: for a line drawn, what it rules out ("Most of that overrun is
+    the price of our own rule: we do not switch off an old system…" is about switching systems off, not about
+    price), else the sentence; never nearer than the sentence."""
+    if embed is None:
+        return sentence_bearing
+    ruled = [reading(p.text, reasons=True).ruled_out for p in priorities]
+    texts = [t for parts in ruled for t in parts]
+    if not texts:
+        return sentence_bearing
+    nearness = cached_vectors(embed, texts) @ pitch_vector
+    out = sentence_bearing.copy()
+    start = 0
+    for k, parts in enumerate(ruled):
+        if parts:
+            out[k] = min(float(out[k]), float(nearness[start:start + len(parts)].max()))
+            start += len(parts)
+    return out
+
+
 def _said_in(stance: Stance) -> str:
     """Where she said it, as the why names it: the document's own title, never one made from a file name."""
     return f" ({stance.hit.title})" if stance.own_title and stance.hit.title else ""
@@ -279,15 +301,17 @@ def _clash_push_back(clash_claim: str, stance: Stance, persona: PersonaSettings)
 
 def recurring_priorities_left_out(stances: list[Stance], corpus: StanceVectors, pitch_vector: np.ndarray,
                                   claim_vectors: np.ndarray, persona: PersonaSettings, *, exclude: set[str],
-                                  limit: int, pushed: Sequence[Stance] = ()) -> list[PushBack]:
+                                  limit: int, pushed: Sequence[Stance] = (), embed: Embed | None = None
+                                  ) -> list[PushBack]:
     """Positions and concerns the executive states in several sources that no sentence of the pitch addresses;
-    nearest the pitch's subject first, one per memo section. A position already pushed on (the pitch runs against
-    it), said again elsewhere or in other words in its section, is not also one the pitch leaves out."""
+    those whose point is nearest the pitch's subject first, one per memo section. A position already pushed on (the
+    pitch runs against it), said again elsewhere or in other words in its section, is not also one the pitch leaves
+    out."""
     if not stances or corpus.sentences.size == 0:
         return []
     close = corpus.same
     recurs = corpus.recurrence
-    bears = corpus.sentences @ pitch_vector
+    bears = point_bearing(stances, corpus.sentences @ pitch_vector, pitch_vector, embed)
     addressed = (claim_vectors @ corpus.sentences.T).max(axis=0) if claim_vectors.size else np.zeros(len(stances))
     order = np.argsort(-bears)
     out: list[PushBack] = []
@@ -414,5 +438,5 @@ def _push_back_by_meaning(persona: PersonaSettings, analysis: PitchAnalysis, ban
                                            for f in found)]
     found += recurring_priorities_left_out(priorities, corpus_vectors(embed, priorities), pitch.pitch, pitch.claims,
                                            persona, exclude={p.evidence.quote for p in found},
-                                           limit=limit - len(found), pushed=pushed)
+                                           limit=limit - len(found), pushed=pushed, embed=embed)
     return found[:limit]

@@ -37,6 +37,8 @@ REPLACE_RE = re.compile(r"\b(?:replace|replacing)\s+(?P<out>.+?)\s+(?:with|by)\s
 # "A, not B" / "A and not B" at the end of a clause: B is ruled out in A's place.
 NOT_B_RE = re.compile(r"^(?P<a>.+?)(?:,\s*|\s+and\s+)not\s+(?!only\b|just\b|yet\b|always\b)(?P<b>[^,;:.]{2,60}?)[.!]?$",
                       re.IGNORECASE)
+# "I would rather A than B": a preference, which holds A and rules out B (the words before "rather" go with each).
+PREFER_RE = re.compile(r"^(?P<who>.*?)\b(?:would|'d)\s+rather\s+(?P<a>.+?)\s+than\s+(?P<b>.+)$", re.IGNORECASE)
 MIN_READING_WORDS = 2
 # A relative clause opening just before a negation ("a plan that does not…", "drivers who don't…").
 RELATIVE_END_RE = re.compile(r"\s*\b(?:that|which|who)(?:\s+\w+){0,2}\s*$", re.IGNORECASE)
@@ -54,11 +56,21 @@ class Reading:
     ruled_out: tuple[str, ...]
 
 
+# Words whose contrast is their opposite in A: "more of them reported, not fewer" rules out fewer reported.
+OPPOSITES = {"fewer": ("more",), "less": ("more",), "more": ("fewer", "less"), "lower": ("higher",),
+             "higher": ("lower",), "later": ("earlier", "sooner"), "earlier": ("later",), "sooner": ("later",),
+             "slower": ("faster",), "faster": ("slower",)}
+
+
 def _without_not_b(a: str, b: str) -> str:
     """A's clause with B in the place of the words it contrasts with ("…in the worst week of winter, not the
-    average week" -> "…in the average week")."""
+    average week" -> "…in the average week"; "more of them reported, not fewer" -> "fewer of them reported")."""
     a_words, b_words = a.split(), b.split()
     first = b_words[0].lower()
+    if len(b_words) == 1 and first in OPPOSITES:
+        for k, word in enumerate(a_words):
+            if word.lower() in OPPOSITES[first]:
+                return " ".join(a_words[:k] + b_words + a_words[k + 1:])
     for k in range(len(a_words) - 1, -1, -1):
         if a_words[k].lower() == first:
             return " ".join(a_words[:k] + b_words)
@@ -70,6 +82,29 @@ def _spans_not_a_negation(clause: str) -> list[tuple[int, int]]:
     return [m.span() for m in NOT_A_NEGATION_RE.finditer(clause)]
 
 
+# Words that end one action rather than negate the clause: "stop X and start Y" ends X only.
+ENDING_RE = re.compile(r"^(?:stop|stops|stopping|drop|dropping|skip|skipping|scrap|scrapping|remove|removing|"
+                       r"eliminate|eliminating|abolish|abolishing|end|ending|bypass|bypassing|waive|waiving)$",
+                       re.IGNORECASE)
+# "…and cut over all depots": a second action, a verb in its plain form (not "…and recruiting", which is ended too).
+NEXT_ACTION_RE = re.compile(
+    r"\s+and\s+(?:then\s+|instead\s+)?(?=(?:cut|recruit|hire|bring|switch|move|use|put|send|buy|order|build|run|"
+    r"start|launch|give|let|make|take|keep|hand|pay|offer|go|set|add|fill|introduce|roll|open|close|sell|rely|"
+    r"outsource|subcontract|acquire|merge|push|fold|shift|turn|migrate|train|appoint|assign|ask|charge|price|quote|"
+    r"raise|lower|spend|invest|pilot|trial|release|publish|replace|fix|rank|measure|tie|pin|post)\b)",
+    re.IGNORECASE)
+
+
+def _ended(clause: str, after: str, word: str) -> tuple[str, str]:
+    """What an ending word ("stop", "drop") rules out and what follows it that is proposed: "drop the parallel run and
+    cut over in March" ends the parallel run and proposes the cutover."""
+    if ENDING_RE.match(word):
+        following = NEXT_ACTION_RE.search(after)
+        if following is not None and content_words(after[:following.start()]):
+            return after[:following.start()], after[following.end():]
+    return after, ""
+
+
 def _rule_out(clause: str) -> tuple[str, str] | None:
     """(what the clause holds, what it rules out) or None when nothing is ruled out. A negation that opens the clause
     ("we will not buy X", "no driver will…") rules out the whole clause without it; one that comes after what is
@@ -79,6 +114,10 @@ def _rule_out(clause: str) -> tuple[str, str] | None:
         if any(a <= match.start() < b for a, b in guarded):
             continue
         before = clause[:match.start()]
+        after, next_action = _ended(clause, clause[match.end():], match.group(0))
+        if next_action:
+            held = re.sub(r"\s+(?:with|and|but|or)\s*$", "", before, flags=re.IGNORECASE)
+            return " ".join(f"{held} {next_action}".split()), before + after
         relative = RELATIVE_END_RE.search(before)
         if relative is not None and content_words(before[:relative.start()]):
             # "a plan that does not need dispatchers": the plan is proposed, what it does without is ruled out
@@ -99,7 +138,7 @@ def _enough(text: str) -> bool:
 
 def reading(sentence: str, *, reasons: bool = False) -> Reading:
     """Split a sentence into what it holds and what it rules out, clause by clause. "A, not B" rules out the
-    sentence with B in A's place; a negation or a word like "stop", "without", "rather than" rules out the rest
+    sentence with B in A's place; "would rather A than B" holds A and rules out B; a negation or a word like "stop", "without", "rather than" rules out the rest
     of its clause; "replace X with Y" rules out X and holds Y. Reason clauses ("because…") are left out unless
     `reasons`."""
     text = " ".join(sentence.split()).rstrip(".!")
@@ -110,6 +149,12 @@ def reading(sentence: str, *, reasons: bool = False) -> Reading:
         a, b = contrast.group("a"), contrast.group("b")
         held.append(a)
         ruled.append(_without_not_b(a, b))
+        return Reading(tuple(x for x in held if _enough(x)), tuple(x for x in ruled if _enough(x)))
+    preferred = PREFER_RE.match(text)
+    if preferred:
+        who = preferred.group("who").strip()
+        held.append(f"{who} would {preferred.group('a')}".strip())
+        ruled.append(f"{who} would {preferred.group('b')}".strip())
         return Reading(tuple(x for x in held if _enough(x)), tuple(x for x in ruled if _enough(x)))
     for clause in _clauses(text):
         if not reasons and REASON_RE.match(clause):
@@ -165,10 +210,11 @@ STANCE_CONDITION_RE = re.compile(
     r"haven't|have not)\s+(?P<b>[^,;:.]+)|"
     r"\b(?:only|not)\s+(?:\w+\s+){0,2}?(?:when|until|once|after|before|if)\s+(?P<c>[^,;:.]+)|"
     r"\b(?:until|without)\s+(?P<d>[^,;:.]+)", re.IGNORECASE)
-# The condition a proposal says it waits for: "once the chargers are in", "only after the audit".
+# The condition a proposal says it waits for: "once the chargers are in", "only after the audit"; "before the vans
+# go, we'll get the chargers in"; "we'll test the routes first; only then do we order".
 CLAIM_CONDITION_RE = re.compile(
-    r"\b(?:once|as soon as|only (?:when|after|once|if)|after|provided|as long as|so long as)\s+(?P<a>[^,;:.]+)",
-    re.IGNORECASE)
+    r"\b(?:once|as soon as|only (?:when|after|once|if)|after|provided|as long as|so long as)\s+(?P<a>[^,;:.]+)|"
+    r"^\s*before\s+[^,;:.]+,\s*(?P<b>[^;:.]+)|(?P<c>[^,;:.]+)[,;]\s*(?:and\s+)?only then\b", re.IGNORECASE)
 MIN_CONDITION_STEM = 4
 
 
@@ -185,7 +231,7 @@ def stance_condition(sentence: str) -> frozenset[str]:
 
 def claim_condition(sentence: str) -> frozenset[str]:
     """The word stems of the condition a claim says it waits for (empty when it has none)."""
-    return _condition_stems([m.group("a") for m in CLAIM_CONDITION_RE.finditer(sentence)])
+    return _condition_stems([next(g for g in m.groups() if g) for m in CLAIM_CONDITION_RE.finditer(sentence)])
 
 
 def condition_met(claim: frozenset[str], stance: frozenset[str]) -> bool:

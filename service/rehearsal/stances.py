@@ -116,6 +116,8 @@ class Clash:
     stance: Stance
     similarity: float
     score: float
+    # Read from opposite leanings on a common choice (or a figure she rules out), not from negations or parts alone.
+    by_direction: bool = False
 
 
 def is_stance(sentence: str) -> bool:
@@ -150,11 +152,28 @@ def position_sides(hit: PassageHit) -> tuple[str, str] | None:
     return None
 
 
+# A list item run into the text ("…cold water on every truck. - No truck leaves a depot with…"): its own sentence.
+BULLET_RE = re.compile(r"(?:^|(?<=[.!?]))\s*[-\u2013\u2022*]\s+(?=\S)")
+
+
+def item_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A sentence's span split into the list items run into it, each without its bullet."""
+    spans, at = [], start
+    for match in BULLET_RE.finditer(text, start, end):
+        if match.start() > at and text[at:match.start()].strip():
+            spans.append((at, match.start()))
+        at = match.end()
+    if text[at:end].strip():
+        spans.append((at, end))
+    return spans
+
+
 def stances_in(hit: PassageHit, audience: str, own_title: bool = True) -> list[Stance]:
-    """The stance sentences of one executive passage (own_title: False when its source is titled by file name)."""
+    """The stance sentences of one executive passage, a list item run into a sentence read as its own (own_title:
+    False when its source is titled by file name)."""
     found = []
-    for start, end in sentence_spans(hit.text):
-        sentence = hit.text[start:end]
+    for start, end in (item for span in sentence_spans(hit.text) for item in item_spans(hit.text, *span)):
+        sentence = hit.text[start:end].strip()
         if is_stance(sentence):
             found.append(Stance(text=sentence, hit=hit, audience=audience,
                                 label=stance_label(hit, sentence), polarity=polarity(sentence),
@@ -212,8 +231,9 @@ class ClashWeights:
     by_condition: bool = True
     # Clashes with stances of other sources scoring within this much of the strongest are a near tie, decided not by
     # the topic term (how near the whole pitch is to each memo) but by the claim: a proposal before a side claim, then
-    # the claim closest in meaning to its stance sentence; when that stance states the same position as the
-    # strongest's, the strongest (its memo nearer the pitch) stays.
+    # a clash read from opposite leanings on a common choice before one read from negations or parts alone, then the
+    # claim closest in meaning to its stance sentence; when that stance states the same position as the strongest's,
+    # the strongest (its memo nearer the pitch) stays.
     near_tie: float = 0.05
 
 
@@ -252,6 +272,7 @@ class PitchVectors:
     directions: np.ndarray | None = None  # which pole of each common choice each claim leans to (directions.py)
     figures: list[tuple[float, ...]] | None = None  # the percentages each claim proposes
     conditions: list[frozenset[str]] | None = None  # the condition each claim says it waits for ("once…")
+    lacks: bool = False  # the pitch says we lack what it asks for ("nobody on our staff is qualified…")
 
 
 @dataclass
@@ -304,6 +325,9 @@ class StanceVectors:
     directions: np.ndarray  # which pole of each common choice each stance leans to (directions.py)
     ruled_figures: list[tuple[float, ...]]  # the figures each stance rules out ("97%, not 99")
     conditions: list[frozenset[str]]  # the condition each stance draws its line under ("vans we cannot charge")
+    # the exception each stance allows by its own words ("We will keep hiring from outside where we need skills we do
+    # not have"): which way it leans, zero rows for stances that state none
+    exceptions: np.ndarray | None = None
 
 
 def stance_topic(stance: Stance) -> str:
@@ -352,7 +376,10 @@ def _corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
                          rules_out=segments(embed, [r.ruled_out for r in readings], cached=True),
                          directions=np.array([directions(p) for p in parts], dtype=np.int8).reshape(len(stances), -1),
                          ruled_figures=[figures(p.ruled_out, percent_only=False) for p in parts],
-                         conditions=[stance_condition(s.text) for s in stances])
+                         conditions=[stance_condition(s.text) for s in stances],
+                         exceptions=np.array([directions(reading(s.text, reasons=True)) if EXCEPTION_RE.search(s.text)
+                                              else directions(Reading((), ())) for s in stances],
+                                             dtype=np.int8).reshape(len(stances), -1))
 
 
 def said_as_contrast(sentence: str) -> bool:
@@ -397,10 +424,37 @@ def pitch_vectors(embed: Embed, claims: Sequence[Claim], pitch_text: str) -> Pit
                             [directions(r) for r in claim_readings], dtype=np.int8).reshape(len(claims), -1),
                         figures=[figures(r.held, percent_only=True) for r in claim_readings],
                         conditions=[claim_condition(c.text) for c in claims],
+                        lacks=bool(LACK_RE.search(pitch_text)),
                         both_ways=np.array([bool(r.held and r.ruled_out) for r in readings],
                                                                         dtype=bool),
                         holds=segments(embed, [r.held for r in readings], cached=False),
                         rules_out=segments(embed, [r.ruled_out for r in readings], cached=False))
+
+
+# An exception a stance allows in its own words: "…where we need skills we do not have", "…unless we lack…".
+EXCEPTION_RE = re.compile(r"\b(?:where|when|if|unless)\b[^.;:]*?\b(?:we|they|you)\s+(?:do not|don't|lack|cannot|"
+                          r"can't|haven't|have no)\b", re.IGNORECASE)
+# A pitch saying we lack what it asks for: "nobody on our staff is qualified", "a skill we don't have in-house",
+# "none of our people write code".
+LACK_RE = re.compile(
+    r"\b(?:nobody|no one|none of (?:us|our \w+))\b[^.;]*?\b(?:has|have|holds?|is|are|can|knows?|writes?)\b|"
+    r"\bwe (?:lack|don't have|do not have|haven't got|have no)\b|"
+    r"\b(?:skills?|expertise|licen[cs]es?|qualifications?) (?:that )?we (?:don't|do not|lack)\b", re.IGNORECASE)
+
+
+def allowed_by_exception(claims: np.ndarray, stances: Sequence[Stance], exceptions: np.ndarray) -> np.ndarray:
+    """For each (claim, stance): whether the claim takes the exception a stance of the same source allows, leaning
+    its way on its choice (an outside hire for a skill we lack, where her promote-from-the-dock memo says "we will
+    keep hiring from outside where we need skills we do not have"): no stance of that source is held against it."""
+    out = np.zeros((len(claims), len(stances)), dtype=bool)
+    if claims.size == 0 or not exceptions.any():
+        return out
+    source = np.array([s.source_id for s in stances])
+    product = claims.astype(np.int16)[:, None, :] * exceptions.astype(np.int16)[None, :, :]
+    takes = (product > 0).any(axis=2) & ~(product < 0).any(axis=2)  # (claim, exception stance): its way, never against
+    for i, j in zip(*np.nonzero(takes), strict=True):
+        out[i] |= source == source[j]
+    return out
 
 
 # Pairs kept per pitch, best first (a long pitch against a large corpus has many).
@@ -426,6 +480,7 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
         leans = pitch.claims @ corpus.ruled_out.T - pitch.claims @ corpus.affirmed.T
         by_polarity = np.where(corpus.contrast[None, :], leans > weights.lean, by_polarity)
     opposite = by_polarity
+    crossed = np.zeros_like(opposite, dtype=bool)
     if weights.by_reading != "never" and pitch.holds is not None and pitch.rules_out is not None:
         # Opposite when what the claim proposes is nearer what she rules out (or what it drops nearer what she
         # holds) than to what she holds (or rules out) herself: "let it send drivers their runs, with no dispatcher
@@ -458,6 +513,8 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
         # A proposal that waits for the condition she draws her line under ("once the chargers are in" against "we
         # will not buy vans we cannot charge") keeps to it.
         opposite = opposite & ~conditions_met(pitch.conditions, corpus.conditions)
+    if pitch.lacks and corpus.exceptions is not None and pitch.directions is not None:
+        opposite &= ~allowed_by_exception(pitch.directions, stances, corpus.exceptions)
     opposite &= eligible(stances, corpus, weights)[None, :]
     if weights.proposals_only and any(c.proposal for c in claims):
         opposite &= np.array([c.proposal for c in claims], dtype=bool)[:, None]
@@ -466,14 +523,16 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
     rows, cols = np.nonzero(keep)
     order = np.argsort(-score[rows, cols], kind="stable")[:MAX_PAIRS]
     return [Clash(claim=claims[int(rows[k])], stance=stances[int(cols[k])],
-                  similarity=float(similarity[rows[k], cols[k]]), score=float(score[rows[k], cols[k]]))
+                  similarity=float(similarity[rows[k], cols[k]]), score=float(score[rows[k], cols[k]]),
+                  by_direction=bool(crossed[rows[k], cols[k]]))
             for k in order]
 
 
 def contradictions(claims: Sequence[Claim], stances: Sequence[Stance], pitch: PitchVectors, corpus: StanceVectors,
                    weights: ClashWeights = DEFAULT_CLASH, limit: int = 1) -> list[Clash]:
     """The stances the pitch's claims run against, strongest first, one per source and claim; of the strongest and
-    clashes with other sources in a near tie with it, a proposal's first, then the claim closest to its stance."""
+    clashes with other sources in a near tie with it, a proposal's first, then one read from opposite leanings, then
+    the claim closest to its stance."""
     index = {id(s): k for k, s in enumerate(stances)}
     pairs = [c for c in pair_scores(claims, stances, pitch, corpus, weights) if c.score >= weights.threshold]
     chosen: list[Clash] = []
@@ -481,7 +540,7 @@ def contradictions(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pi
         strongest = pairs[0]
         tied = (c for c in pairs if c is strongest or c.stance.source_id != strongest.stance.source_id
                 and c.score >= strongest.score - weights.near_tie)
-        closest = max(tied, key=lambda c: (c.claim.proposal, c.similarity))
+        closest = max(tied, key=lambda c: (c.claim.proposal, c.by_direction, c.similarity))
         pick = strongest if corpus.same[index[id(strongest.stance)], index[id(closest.stance)]] else closest
         chosen.append(pick)
         pairs = [c for c in pairs if c.stance.source_id != pick.stance.source_id and c.claim != pick.claim]

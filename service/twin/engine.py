@@ -17,7 +17,7 @@ from service.corpus import store
 from service.corpus.access import Viewer
 from service.corpus.models import Interaction, Twin
 from service.errors import BadInput, TwinUnavailable, check_storable
-from service.search import PassageHit, reranker_for, search_as_configured
+from service.search import PassageHit, neighbours, reranker_for, search_as_configured
 from service.search.terms import TermStats, term_stats
 from service.twin import corrections, llm, positions, profile_jobs  # noqa: F401  (profile_jobs: rebuilds follow corpus changes)
 from service.twin.citations import Citation
@@ -36,6 +36,9 @@ from textkit.words import query_terms, stem_set_with_compounds
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
+# Questions put to her that a search looks at for her replies, and the asker's last words kept as their context.
+REPLY_POOL = 3
+REPLY_CONTEXT_WORDS = 40
 # A follow-up with at least this many content words is understood on its own.
 MEANING_TERMS = 3
 MAX_CONVERSATION_ID = 64
@@ -324,6 +327,7 @@ def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: V
     new_terms = llm.own_terms(prepared.question, prepared.search_query)
     found = search_as_configured(session, settings, prepared.twin, prepared.search_query, viewer,
                                  k=k * FOLLOW_UP_POOL if new_terms else k, executive_only=True)
+    found = _with_replies(session, settings, prepared, viewer, found)
     if new_terms:  # "and what about 98?": what holds the new words comes first, the topic ranks the rest
         found = sorted(found, key=lambda h: -len(set(new_terms) & _stems(h)))[:k]
         prepared.focus = new_terms
@@ -334,6 +338,34 @@ def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: V
     if hits:
         prepared.stats = term_stats(session, prepared.search_query)
     return hits
+
+
+def _with_replies(session: Session, settings: Settings, prepared: _Prepared, viewer: Viewer,
+                  found: list[PassageHit]) -> list[PassageHit]:
+    """The executive's hits, with her replies to the questions put to her that the search found (a transcript's
+    "Who is it for?" then her "Young people, mostly."): the asker's words carry the subject her reply leaves out,
+    so the reply ranks as the question did, with the question as its context (as a memo's heading is)."""
+    asked = [h for h in search_as_configured(session, settings, prepared.twin, prepared.search_query, viewer,
+                                             k=REPLY_POOL, executive_only=False)
+             if not h.executive and "?" in h.text]
+    if not asked:
+        return found
+    following = neighbours(session, [h.passage_id for h in asked], before=0, after=1)
+    by_id = {h.passage_id: h for h in found}
+    for question in asked:
+        reply = next((n for n in following.get(question.passage_id, []) if n.ordinal == question.ordinal + 1), None)
+        if reply is None or not reply.executive:
+            continue
+        own = by_id.get(reply.passage_id)
+        context = " ".join(question.text.split()[-REPLY_CONTEXT_WORDS:])
+        lifted = PassageHit(passage_id=reply.passage_id, source_id=reply.source_id,
+                            source_version=question.source_version, title=question.title, kind=question.kind,
+                            date=question.date, locator=reply.locator, speaker=reply.speaker, executive=True,
+                            text=reply.text, heading=context, ordinal=reply.ordinal,
+                            score=max(question.score, own.score if own else 0.0),
+                            similarity=max(question.similarity or 0.0, (own.similarity or 0.0) if own else 0.0))
+        by_id[reply.passage_id] = lifted
+    return sorted(by_id.values(), key=lambda h: -h.score)
 
 
 def _stems(hit: PassageHit) -> frozenset[str]:

@@ -389,9 +389,14 @@ class _Sentence:
                 - 0.01 * self.rank - (SETUP_PENALTY if self.sets_up else 0.0))
 
     @property
+    def asks(self) -> bool:
+        """Whether the sentence is a question she puts (to herself, the room, or someone in it)."""
+        return self.text.rstrip().endswith("?")
+
+    @property
     def sets_up(self) -> bool:
         """Whether the sentence poses the question rather than answers it ("Several of you have asked…")."""
-        return self.text.rstrip().endswith("?") or bool(SETUP_RE.search(self.text))
+        return self.asks or bool(SETUP_RE.search(self.text))
 
 
 # Sentences' vectors, remembered across questions (the same passages answer many questions).
@@ -495,14 +500,15 @@ def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS, explain
     while len(run) < MAX_RUN:
         before, after = _next_quotable(same, run[0].index, -1), _next_quotable(same, run[-1].index, 1)
         floor = 0.0 if len(run) < MIN_RUN else share * best.score
+        # Her own question after what she said leaves the answer hanging on it ("…what kinda battery is that?").
         options = [s for s in (before, after) if s is not None and s.score >= floor
-                   and total + s.words <= max_words]
+                   and total + s.words <= max_words and not (s is after and s.asks)]
         if not options:
             break
         pick = max(options, key=lambda s: s.score)
         run = [pick, *run] if pick is before else [*run, pick]
         total += pick.words
-    others = [s for s in opening or pool if s.hit.source_id != best.hit.source_id
+    others = [s for s in opening or pool if s.hit.source_id != best.hit.source_id and not s.asks
               and s.score >= SECOND_SOURCE_SHARE * best.score and total + s.words <= max_words
               and all(containment(s.stems, r.stems) < DUPLICATE_CONTAINMENT for r in run)]
     if others:

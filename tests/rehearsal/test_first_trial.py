@@ -150,6 +150,24 @@ def test_a_stance_the_pitch_runs_against_is_not_also_listed_as_left_out(session:
                 assert float(vectors[0] @ vectors[1]) < 0.6, (clash["citation"]["quote"], other["citation"]["quote"])
 
 
+# Pricing pitches in our own words: her platform memo's "the price of our own rule: we do not switch off an old
+# system…" says "price" but is about switching systems off.
+PRICING_PITCHES = (
+    "A national grocer is choosing a new carrier for its chilled lanes. To win it we would quote 15% below what those "
+    "lanes cost us for the first year and make it up on the renewal. We need a yes by Friday.",
+    "For the Ostby renewal we will show the customer our cost to serve lane by lane and hold the rate; if they want "
+    "it lower, we will let that volume go.",
+)
+
+
+@pytest.mark.parametrize("pitch", PRICING_PITCHES)
+def test_what_a_pricing_pitch_leaves_out_is_about_pricing_not_the_platforms_overrun(
+        session: Session, settings: Settings, demo: Viewer, pitch: str) -> None:  # noqa: F811
+    result = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=pitch).to_dict()
+    left_out = [p["citation"]["quote"] for p in result["push_back"] if not p["contradicts"]]
+    assert not [q for q in left_out if "old system" in q], left_out
+
+
 def test_a_fact_about_how_things_are_is_not_quoted_as_a_priority(session: Session, settings: Settings,
                                                                   demo: Viewer) -> None:  # noqa: F811
     fact = "We run three dispatch systems today"

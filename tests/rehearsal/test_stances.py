@@ -21,7 +21,7 @@ from service.rehearsal.bank import BANKS, QUESTION, BankItem, VisibleBank, addre
 from service.rehearsal.claims import claim_sentences, is_run_in_title, pitch_claims
 from service.rehearsal.ranking import rank_items
 from service.rehearsal.readings import polarity, reading
-from service.rehearsal.stances import heading_sides, is_stance, said_as_contrast
+from service.rehearsal.stances import both_ways, heading_sides, is_stance, said_as_contrast
 from service.search import PassageHit
 from service.search.dense import reranker_for
 
@@ -201,6 +201,13 @@ def test_polarity_reads_negations_but_not_limits_on_numbers_or_side_clauses() ->
     assert claims[0].proposal
 
 
+@pytest.mark.parametrize("sentence", ["We'd like to sponsor the league's shirts next season.",
+                                      "We’ll build the second cold store ourselves.",
+                                      "We want a second loading crew at Calder North."])
+def test_we_d_like_and_we_ll_put_a_proposal(sentence: str) -> None:
+    assert pitch_claims([sentence])[0].proposal
+
+
 def test_a_reading_says_what_a_sentence_holds_and_what_it_rules_out() -> None:
     assert reading("We will not buy vans that we cannot charge.").ruled_out == ("We will buy vans that we cannot charge",)
     assert reading("We will not buy vans that we cannot charge.").held == ()
@@ -219,6 +226,81 @@ def test_a_reading_says_what_a_sentence_holds_and_what_it_rules_out() -> None:
     assert memos.ruled_out == ("the written memos for decisions",)
     # a reason clause says why, not what
     assert reading("We should order 180 vans now, even though the grid won't be ready until 2027.").ruled_out == ()
+
+
+def test_a_preference_holds_one_thing_and_rules_out_the_other() -> None:
+    found = reading("I would rather have a frank talk and a fair price with an old customer than lose them to a "
+                    "surprise increase.")
+    assert found.held == ("I would have a frank talk and a fair price with an old customer",)
+    assert found.ruled_out == ("I would lose them to a surprise increase",)
+    assert both_ways("I'd rather lose a tender than win one we can't run.")
+    assert reading("And I'd rather lose a tender than win one we can't run.").ruled_out == ("And I would win one we "
+                                                                                           "can't run",)
+
+
+# A pitch to keep customers, in our own words: in line with her preference for a frank talk over losing a customer.
+KEEP_CUSTOMERS_PITCH = """Keeping the customers we have.
+
+Customers who left us last year told us we were slow to answer the phone when something went wrong. We propose a
+named account manager for each of our top 150 customers and a text message whenever a delivery is running late, so
+that more of them stay."""
+
+
+def test_a_pitch_in_line_with_a_preference_she_states_is_not_read_as_running_against_it(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    assert contradiction(rehearse(session, settings, demo, KEEP_CUSTOMERS_PITCH)) is None
+
+
+def test_ending_one_thing_and_doing_another_rules_out_only_the_first() -> None:
+    found = reading("I propose we drop the parallel run and cut over every depot on one weekend.")
+    assert found.held == ("I propose we cut over every depot on one weekend",)
+    assert found.ruled_out == ("I propose we the parallel run",)
+    # ended together ("…and recruiting"), or under a negation, both are ruled out
+    assert reading("We will stop filling roles from the floor and recruiting outside.").held == ()
+    assert reading("We will never cut breaks and push drivers harder.").ruled_out == (
+        "We will cut breaks and push drivers harder",)
+
+
+# Ending one thing and proposing another in one breath, in our own words: the cutover is proposed, not ruled out; the
+# internal nominations are skipped and outside graduates hired, which her exception for skills we lack does not allow.
+DROP_PARALLEL_PITCH = ("Platform savings. To save money on the platform, we propose to drop the parallel-running weeks "
+                       "and cut over every remaining depot on one weekend in April.")
+SKIP_NOMINATIONS_PITCH = ("For the nine new shift supervisor posts at Marlow we'd like to skip the internal nominations "
+                          "and bring in graduates from a management trainee scheme.")
+PARALLEL_RULE_SOURCES = ("2024-06-10-one-halvorsen-platform.docx", "2025-10-27-q3-2025-scorecard.docx",
+                         "2026-01-19-annual-letter-to-colleagues-2025.pdf")
+
+
+def test_a_pitch_to_drop_the_parallel_run_and_cut_over_is_flagged_with_her_parallel_running_rule(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    clash = contradiction(rehearse(session, settings, demo, DROP_PARALLEL_PITCH))
+    assert clash is not None
+    source = session.get(Source, clash["citation"]["source_id"])
+    assert source is not None and source.filename in PARALLEL_RULE_SOURCES, clash
+
+
+def test_skipping_internal_nominations_is_not_held_to_the_exception_for_skills_we_lack(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    clash = contradiction(rehearse(session, settings, demo, SKIP_NOMINATIONS_PITCH))
+    assert clash is not None
+    source = session.get(Source, clash["citation"]["source_id"])
+    assert source is not None and source.filename == "2025-08-04-promote-from-the-dock.docx", clash
+    assert "skills we do not have" not in clash["citation"]["quote"], clash
+
+
+def test_more_not_fewer_rules_out_fewer() -> None:
+    assert reading("I want more of them reported, not fewer.").ruled_out == ("I want fewer of them reported",)
+
+
+# Warnings for reporting near misses, in our own words: she wants more of them reported, not fewer.
+NEAR_MISS_WARNING_PITCH = ("We get too many near-miss reports from a few drivers. Let's give a written warning to anyone "
+                           "who reports more than four near misses in a quarter.")
+
+
+def test_a_pitch_to_discourage_near_miss_reports_is_flagged_with_her_line_on_them(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    clash = contradiction(rehearse(session, settings, demo, NEAR_MISS_WARNING_PITCH))
+    assert clash is not None and "reported, not fewer" in clash["citation"]["quote"], clash
 
 
 def test_a_pitch_wrapped_over_lines_is_read_sentence_by_sentence_without_its_heading() -> None:
@@ -261,6 +343,14 @@ def test_the_demo_corpus_gives_the_dispatch_memos_stances(session: Session, demo
                for s in bank.stances)
 
 
+def test_a_list_item_run_into_a_sentence_is_a_stance_of_its_own(session: Session, demo: Viewer) -> None:
+    bank = BANKS.get(session, store.get_twin(session, "dana-reyes"))
+    texts = {s.text for s in bank.stances}
+    # the heatwave e-mail's list, flattened by its text layer: "…cold water on every truck. - No truck leaves…"
+    assert "No truck leaves a depot with a failed cab air conditioner between June and September." in texts
+    assert not [t for t in texts if "cold water on every truck" in t and "No truck leaves" in t]
+
+
 # Pitches that propose the opposite of a stance without a "not" of their own, and one that keeps to a line's
 # condition; in our own words.
 ROUTES_BY_ITSELF_PITCH = """Night planning at Eastgate.
@@ -299,9 +389,67 @@ def test_a_pitch_proposing_the_opposite_without_a_negation_is_flagged_with_that_
     assert source is not None and source.filename == memo, clash
 
 
-def test_a_pitch_that_waits_for_the_condition_of_her_line_gets_no_contradiction(
+# Buying a company, in our own words: it runs against "Build, not buy", not against her line on subcontracting.
+BUY_A_COMPANY_PITCH = """Chilled freight growth.
+
+Growing Pier 9 one customer at a time is too slow. We propose to purchase a regional chilled-freight company this year,
+with its depots, reefer fleet and hospital contracts, and fold it into our network. We ask for approval to make an
+offer."""
+
+
+def test_a_pitch_to_buy_a_company_is_held_to_build_not_buy_not_to_the_line_on_subcontracting(
         session: Session, settings: Settings, demo: Viewer) -> None:
-    assert contradiction(rehearse(session, settings, demo, VANS_ONCE_CHARGED_PITCH)) is None
+    clash = contradiction(rehearse(session, settings, demo, BUY_A_COMPANY_PITCH))
+    assert clash is not None
+    source = session.get(Source, clash["citation"]["source_id"])
+    assert source is not None and source.filename == "2024-11-04-why-cold-chain.docx", clash
+    assert "subcontract" not in clash["citation"]["quote"], clash
+
+
+# Scoring each dispatcher on how often they take the tool's suggestions, in our own words; the second says it without
+# "measure" and sits as near in meaning to a line in another memo (routes that work "in the average week").
+SCORE_DISPATCHERS_PITCH = """Route planner uptake.
+
+We propose to add a line to every dispatcher's appraisal showing what share of the route planner's suggestions they
+took without changes. Those below 70% would get extra coaching. We ask for approval from July."""
+RANK_PLANNERS_PITCH = ("To check who is really using the new route planner, we'd rank each planner by how often they go "
+                       "with its first route as it comes, and put the rankings on the wall every Monday.")
+
+
+@pytest.mark.parametrize("pitch", [SCORE_DISPATCHERS_PITCH, RANK_PLANNERS_PITCH])
+def test_a_pitch_to_score_dispatchers_on_taking_the_tools_suggestions_is_flagged_with_the_dispatch_memo(
+        session: Session, settings: Settings, demo: Viewer, pitch: str) -> None:
+    clash = contradiction(rehearse(session, settings, demo, pitch))
+    assert clash is not None
+    source = session.get(Source, clash["citation"]["source_id"])
+    assert source is not None and source.filename == "2025-03-10-ai-in-dispatch.docx", clash
+
+
+# Outside hires for skills the company lacks, in our own words: the exception her promote-from-the-dock memo allows
+# ("We will keep hiring from outside where we need skills we do not have").
+OUTSIDE_SKILL_PITCHES = (
+    "The new battery chargers at our depots need high-voltage electricians, and nobody on our staff is qualified for "
+    "that work. We propose to recruit three licensed electricians from outside.",
+    "Our pharma customers at Pier 9 want a qualified pharmacist to sign off our cold storage, a skill we don't have "
+    "in-house. We'd like to hire one from outside this spring.",
+)
+
+
+@pytest.mark.parametrize("pitch", OUTSIDE_SKILL_PITCHES)
+def test_an_outside_hire_for_a_skill_we_lack_takes_the_exception_her_memo_allows(
+        session: Session, settings: Settings, demo: Viewer, pitch: str) -> None:
+    assert contradiction(rehearse(session, settings, demo, pitch)) is None
+
+
+# The condition put first ("Before…, we'll…", "…; only then…"), in our own words.
+VANS_ONLY_THEN_PITCH = ("Before any electric vans go to Ashby Road, we'll have the chargers installed and drive the "
+                        "longest routes through a cold week; only then will we order twenty vans.")
+
+
+@pytest.mark.parametrize("pitch", [VANS_ONCE_CHARGED_PITCH, VANS_ONLY_THEN_PITCH])
+def test_a_pitch_that_waits_for_the_condition_of_her_line_gets_no_contradiction(
+        session: Session, settings: Settings, demo: Viewer, pitch: str) -> None:
+    assert contradiction(rehearse(session, settings, demo, pitch)) is None
 
 
 def test_which_way_a_sentence_leans_on_a_common_choice() -> None:
@@ -311,8 +459,18 @@ def test_which_way_a_sentence_leans_on_a_common_choice() -> None:
         found = directions(reading(sentence))
         return {CHOICES[k].name: int(found[k]) for k in range(len(CHOICES)) if found[k]}
 
-    assert lean("We propose to acquire a rival carrier this year.") == {"own or bought in": -1}
-    assert lean("We will grow cold chain ourselves.") == {"own or bought in": 1}
+    assert lean("We propose to acquire a rival carrier this year.") == {"build or buy a company": -1}
+    assert lean("We will grow cold chain ourselves.") == {"build or buy a company": 1, "in-house or subcontracted": 1}
+    # buying a company, contracting a service out and hiring a person from outside are three choices, not one
+    assert lean("We will stop subcontracting chilled deliveries in the city.") == {"in-house or subcontracted": 1}
+    assert lean("We propose to hire two engineers from outside.") == {"promote or hire from outside": -1}
+    # each person scored on a measure, or not
+    assert lean("We will not measure dispatchers by how often they accept the tool's suggestions.") == {
+        "outcomes or people scored": 1}
+    assert lean("We propose a league table of planners, published every Monday.") == {"outcomes or people scored": -1}
+    assert lean("We will judge the trial on on-time delivery and drivers' hours.") == {}
+    # a shortage names what is missing, not which way the sentence leans
+    assert lean("We're short of qualified drivers for the hospital runs.") == {}
     # ruled out, it counts for the other pole
     assert lean("There is no automatic dispatch mode, and we are not building one.") == {"person or machine decides": 1}
     assert lean("Let the planner release the routes on its own.") == {"person or machine decides": -1}

@@ -186,3 +186,24 @@ def test_a_viewer_without_audiences_hears_nothing(session: Session, settings: Se
     nobody = Viewer(audiences=frozenset())
     answer = answer_question(session, settings, "dana", "Why did you choose cold chain?", nobody)
     assert not answer.grounded and answer.citations == []
+
+
+def test_a_reply_in_a_meeting_answers_the_question_put_to_her_there(session: Session, settings: Settings,
+                                                                     world: World) -> None:
+    """Her reply carries none of the subject's words ("Who is it for?" — "Mostly small shops."); the question put
+    to her does, so the reply is found through it, and only her words are quoted."""
+    asked = "Sam here: when will customers see the new surcharge on our public price page?"
+    reply = ("A week after the account managers have phoned every one of them. Nobody should hear it from a web "
+             "page first.")
+    add_document(session, world.twin, "pricing-review.txt",
+                 [("Right, let's go round the table on the pricing review.", "DANA REYES", True),
+                  (asked, "SAM OKAFOR", False), (reply, "DANA REYES", True),
+                  ("Good. Next item is the Leeds depot.", "DANA REYES", True)],
+                 title="Pricing review meeting", kind="transcript", date=dt.date(2024, 7, 3))
+    session.flush()
+    answer = answer_question(session, settings, "dana", "When does the new surcharge go up on the price page?",
+                             world.employee)
+    assert answer.grounded, answer.answer
+    assert "phoned every one of them" in answer.answer
+    assert "public price page" not in answer.answer and "Sam here" not in answer.answer
+    assert {c.locator for c in answer.citations} == {"¶ 3"}

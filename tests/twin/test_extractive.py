@@ -155,3 +155,14 @@ def test_a_sentence_the_speaker_broke_off_is_never_quoted(tmp_path: Path) -> Non
     said = [text for text, _ in quoted(composed.answer)]
     assert "Many people asked that religious education stay a statutory part of the curriculum." in said
     assert not [text for text in said if text.rstrip(".").endswith("\u2014")], said
+
+
+def test_an_answer_does_not_end_on_a_question_she_put_to_the_room(settings: Settings) -> None:
+    scorer = reranker_for(settings)
+    assert scorer is not None, "the embedded model ships with the install"
+    said_in_meeting = ("The remote runs on two ordinary AA batteries, because people keep spares of those at home. "
+                       "Mobile phone batteries, what kind of battery is that?")
+    composed = compose_by_meaning("What kind of batteries should the remote use?", [hit(said_in_meeting)], PERSONA,
+                                  scorer, threshold=0.0)
+    said = [text for text, _ in quoted(composed.answer)]
+    assert said == ["The remote runs on two ordinary AA batteries, because people keep spares of those at home."], said
