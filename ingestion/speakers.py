@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,17 +26,36 @@ _POST_NOMINALS = frozenset({"AM", "MS", "MP", "MSP", "MLA", "MEP", "TD", "QC", "
                             "DBE", "CH"})
 
 
-def name_key(label: str) -> str:
-    """A label's full name without its courtesy titles or letters ("Right Hon. Justin Trudeau" and "Justin
-    Trudeau MP" are "JUSTIN TRUDEAU"); a name left with one word keeps them ("Mr. Williams" is not "Williams")."""
-    words = speaker_key(label).split()
+# How meeting apps print a directory name: last name first ("Reyes, Dana"), a note in brackets after it
+# ("Dana Reyes (she/her)", "Sam Lind (Guest)").
+_LAST_FIRST = re.compile(r"^\s*([^\W\d_][\w'\u2019-]*),\s*([^\W\d_][\w'\u2019.-]*(?:\s+[^\W\d_][\w'\u2019.-]*)?)\s*$")
+_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def _full_name(words: list[str]) -> list[str]:
+    """The words between a name's courtesy titles and its letters after it."""
     start, end = 0, len(words)
     while start < end and words[start] in _TITLES:
         start += 1
     while end > start and words[end - 1] in _POST_NOMINALS:
         end -= 1
-    core = words[start:end]
-    return " ".join(core) if len(core) >= 2 else " ".join(words)
+    return words[start:end]
+
+
+def name_key(label: str) -> str:
+    """A label's full name without its courtesy titles or letters ("Right Hon. Justin Trudeau" and "Justin
+    Trudeau MP" are "JUSTIN TRUDEAU"), as a meeting app's directory prints it too ("Trudeau, Justin", "Justin
+    Trudeau (Guest)"); a name left with one word keeps them ("Mr. Williams" is not "Williams", "Dana (Sales)" is
+    not "Dana")."""
+    bare = _TRAILING_NOTE.sub("", label)
+    last_first = _LAST_FIRST.match(bare)
+    if last_first and speaker_key(last_first.group(2)).split()[0] not in _TITLES | _POST_NOMINALS:
+        bare = f"{last_first.group(2)} {last_first.group(1)}"
+    for words in (speaker_key(bare).split(), speaker_key(label).split()):
+        core = _full_name(words)
+        if len(core) >= 2:
+            return " ".join(core)
+    return speaker_key(label)
 
 
 def label_keys(labels: Iterable[str]) -> set[str]:

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import re
 
-from textkit.stopwords import CONTENT_STOP_WORDS
+from textkit.stopwords import CONTENT_STOP_WORDS, word_set
 
 # Hesitations a published ("clean verbatim") transcript leaves out; never words anyone would quote.
 _FILLER = r"(?:[Uu]m+|[Uu]h+m*|[Ee]rm+|[Ee]r+|[Hh]m+|[Mm]m+)"
 # A filler with the comma that set it off: "Um, the night shift" -> "the night shift".
 _FILLER_RUN = re.compile(rf"(?<![\w'\u2019-]){_FILLER}(?![\w'\u2019-])[ \t]*(?:[,.][ \t]*)?")
+# A filler set off by commas inside a phrase takes both: "we will, uh, ask" -> "we will ask", "followed by, um, a
+# list". After any other word the comma may be the speaker's own ("So, um, the plan", "a hundred subjects, um, we").
+_FILLER_BETWEEN_COMMAS = re.compile(rf"(?<![\w'\u2019-])([\w'\u2019]+),[ \t]*{_FILLER}(?![\w'\u2019-])[ \t]*,")
+_MID_PHRASE_WORDS = word_set("""
+a an the of to for with by from at in into on onto about as than and or nor but if because whether
+is are was were be been being am will would can could should shall may might must do does did have has had
+not never just still also really very only even my our your their his its i we they he she which whose
+""")
 # Marks transcribers put among the words: {vocalsound}, {gap}, {disfmarker}; [laughter], (inaudible).
 _BRACED = re.compile(r"\{(\w{1,30})\}")
 _SOUND_WORDS = (r"laughs?|laughter|inaudible|unintelligible|crosstalk|interruption|applause|music|pause|silence|"
@@ -31,8 +39,8 @@ _SHORT_WORDS = frozenset(["a", "i", "o", "ah", "am", "an", "as", "at", "be", "by
 _CUT_OFF = re.compile(r"(?<![\w'\u2019.-])([A-Za-z][a-z]?)\s+(?=['\u2019][a-z]|(?i:\1)[a-z])")
 _CUT_BEFORE_NAME = re.compile(r"(?<![\w'\u2019.-])([a-z]{1,2})\s+(?=[A-Z][a-z]{2})")
 # A stammered word said twice: "I'm I'm not sure", "the the shape".
-_STAMMER = re.compile(r"(?<![\w'\u2019-])(I|I'm|I'll|we|we're|we'll|the|a|an|to|it|it's|you|and|so|but|oh|is|are|was|in|"
-                      r"of|on|for|with|my|our|your|this|that's|they|they're|like|just|can|will|be|if|or)"
+_STAMMER = re.compile(r"(?<![\w'\u2019-])(I|I'm|I'll|I've|I'd|we|we're|we'll|we've|you've|they've|the|a|an|to|it|"
+                      r"it's|you|and|so|but|oh|is|are|was|in|of|on|for|with|my|our|your|this|that's|they|they're|like|just|can|will|be|if|or)"
                       r"(?:(?:,?\s+|\s*\u2014\s*)\1)+(?![\w'\u2019-])", re.IGNORECASE)
 # A word begun again as its contraction: "I—I'm sorry", "it—it's".
 _RESTARTED_CONTRACTION = re.compile(r"(?<![\w'\u2019-])(\w+)\s*\u2014\s*(?=(?i:\1)['\u2019]\w)")
@@ -50,6 +58,8 @@ def clean_speech(text: str) -> str:
     text = _SPELT_LETTERS.sub(lambda m: m.group(1).replace("_", ""), text)
     text = _SPACED_PUNCTUATION.sub(r"\1", " ".join(text.split()))
     text = _SPLIT_CONTRACTION.sub(r"\1", text)
+    text = _FILLER_BETWEEN_COMMAS.sub(
+        lambda m: m.group(1) + (" " if m.group(1).lower() in _MID_PHRASE_WORDS else ", "), text)
     text = _FILLER_RUN.sub(lambda m: f" {_OPENED}" if _AT_SENTENCE_START.search(text, 0, m.start()) else " ", text)
     for cut in (_CUT_OFF, _CUT_BEFORE_NAME):
         text = cut.sub(lambda m: m.group(0) if m.group(1).lower() in _SHORT_WORDS else "", text)

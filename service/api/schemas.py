@@ -69,6 +69,8 @@ class AskResponse(Open):
     positions: dict[str, Any] | None = Field(
         default=None, description="When approved sources disagree over time on the point: the current position's "
                                   "source and the earlier ones ({current, earlier, reasons, marked}).")
+    courtesy: bool = Field(default=False, description='A reply in kind to "thanks!" or "hi": nothing searched or '
+                                                      "cited, no basis label, no feedback asked.")
 
 
 class FeedbackRequest(Closed):

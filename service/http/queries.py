@@ -13,6 +13,7 @@ from service.corpus import store
 from service.corpus.access import Viewer
 from service.corpus.models import AuditEvent, Correction, Interaction, Passage, Source, Twin, User
 from service.http.serialize import audit_dict
+from service.twin.courtesy import courtesy_reply
 from service.twin.persona import persona_settings
 from service.twin.positions import basis as answer_basis
 from service.twin.positions import basis_label
@@ -46,7 +47,10 @@ def unanswered(session: Session, twin: Twin, *, limit: int = 100,
                or_(Interaction.grounded.is_(False), Interaction.feedback == "not_helpful"))
         .order_by(Interaction.created_at.desc(), Interaction.id.desc()).limit(limit)
     )
-    found: list[tuple[Interaction, str | None]] = [(row[0], row[1]) for row in rows]
+    # "thanks!" was answered in kind, with nothing to look up: no source is missing, unless they said it did not help.
+    found: list[tuple[Interaction, str | None]] = [
+        (row[0], row[1]) for row in rows
+        if row[0].feedback == "not_helpful" or courtesy_reply(row[0].question, twin.name) is None]
     if viewer is None:
         return found
     audiences = store.audiences_by_source(session, {int(p["source_id"]) for row, _ in found for p in row.passages or []
@@ -101,9 +105,11 @@ def conversation_turns(session: Session, twin: Twin, conversation_id: str, *, us
                               "date": source.date.isoformat() if source.date else None, "locator": passage.locator,
                               "quote": _quoted_words(passage.text, row.answer)})
         basis = answer_basis(row.mode, bool(row.grounded))
+        courtesy = not row.grounded and not row.refused_topic and courtesy_reply(row.question, twin.name) is not None
         turns.append({"question": row.question, "answer": row.answer, "citations": citations,
                       "grounded": bool(row.grounded), "interaction_id": row.id, "feedback": row.feedback,
-                      "basis": basis, "basis_label": basis_label(basis, persona_settings(twin).possessive),
+                      "basis": basis, "courtesy": courtesy,
+                      "basis_label": "" if courtesy else basis_label(basis, persona_settings(twin).possessive),
                       "correction": corrections.get(row.correction_id or 0)})
     return turns
 

@@ -72,6 +72,8 @@ class Answer:
     possessive: str = "their"
     # The answer opens with a curator's framing line (a correction's), which is not the executive's own words.
     curator_framing: bool = False
+    # A reply in kind to "thanks!" or "hi": it stands on nothing and asks for no feedback.
+    courtesy: bool = False
 
     @property
     def basis(self) -> str:
@@ -85,11 +87,15 @@ class Answer:
                 "interaction_id": self.interaction_id, "voice_score": self.voice_score,
                 "fallback_reason": self.fallback_reason, "refused_topic": self.refused_topic,
                 "latency_ms": round(self.latency_ms, 2), "flags": list(self.flags), "correction": self.correction,
-                "basis": self.basis, "basis_label": self.basis_label, "positions": self.positions}
+                "basis": self.basis, "basis_label": self.basis_label, "positions": self.positions,
+                "courtesy": self.courtesy}
 
     @property
     def basis_label(self) -> str:
-        """The label every channel shows, naming a curator's framing line when the answer opens with one."""
+        """The label every channel shows, naming a curator's framing line when the answer opens with one; none for
+        a courtesy ("You're welcome." is not a refusal)."""
+        if self.courtesy:
+            return ""
         label = positions.basis_label(self.basis, self.possessive)
         return f"{label}, after a curator's framing line" if self.curator_framing and self.grounded else label
 
@@ -156,7 +162,7 @@ def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: V
                                 refused=prepared.refusal.topic)
         return
     if prepared.courtesy is not None:  # "thanks!" is not a question: no search, no quotes
-        yield from _plain_reply(session, prepared, viewer, channel, prepared.courtesy, recorded)
+        yield from _plain_reply(session, prepared, viewer, channel, prepared.courtesy, recorded, courtesy=True)
         return
     if prepared.correction is not None:  # a curator's correction answers: from her chosen passages only
         prepared.hits = prepared.correction.hits
@@ -204,10 +210,12 @@ def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: V
 
 
 def _plain_reply(session: Session, prepared: _Prepared, viewer: Viewer, channel: str, message: str,
-                 recorded: Callable[[], None], *, refused: str | None = None) -> Iterator[dict[str, Any]]:
+                 recorded: Callable[[], None], *, refused: str | None = None,
+                 courtesy: bool = False) -> Iterator[dict[str, Any]]:
     """A reply that quotes nothing (a refusal, a courtesy), recorded before it is sent."""
     composed = Composed(answer=message, citations=[], grounded=False, grounding=0.0, segments=[message])
-    final = _final(session, prepared, viewer, channel, composed, "extractive", None, refused=refused)
+    final = _final(session, prepared, viewer, channel, composed, "extractive", None, refused=refused,
+                   courtesy=courtesy)
     recorded()
     yield {"event": "delta", "text": composed.answer}
     yield final
@@ -260,11 +268,19 @@ def _compose(settings: Settings, prepared: _Prepared) -> Composed:
                        else prepared.search_query)
             return compose_by_meaning(meaning, prepared.hits, prepared.persona, scorer,
                                       threshold=settings.answer_threshold, stats=prepared.stats,
-                                      focus=prepared.focus)
+                                      focus=prepared.focus, said=_said_before(prepared))
         except Exception as exc:  # the model failed mid-answer: shared terms still answer
             log.warning("choosing sentences by meaning failed, using shared terms: %s", exc)
     return compose_extractive(prepared.search_query, prepared.hits, prepared.persona,
                               threshold=settings.grounding_threshold, stats=prepared.stats)
+
+
+def _said_before(prepared: _Prepared) -> list[str]:
+    """What the conversation's answers already quoted, when a follow-up asks for more without a word of its own
+    ("can you say more?", "why?"): its answer goes on from them instead of saying them again."""
+    if prepared.search_query == prepared.question or query_terms(prepared.question):
+        return []
+    return [answer for _, answer in prepared.history]
 
 
 def _prepare(session: Session, settings: Settings, twin_slug: str, question: str, viewer: Viewer,
@@ -403,7 +419,8 @@ def _record(session: Session, prepared: _Prepared, viewer: Viewer, channel: str,
 
 def _final(session: Session, prepared: _Prepared, viewer: Viewer, channel: str, composed: Composed, mode: str,
            fallback_reason: str | None, *, refused: str | None = None,
-           offered: Sequence[PassageHit] | None = None, row: Interaction | None = None) -> dict[str, Any]:
+           offered: Sequence[PassageHit] | None = None, row: Interaction | None = None,
+           courtesy: bool = False) -> dict[str, Any]:
     """Record the interaction and build the closing event."""
     row = _record(session, prepared, viewer, channel, composed, mode, refused, offered=offered, row=row)
     voice, latency_ms = row.voice_score, row.latency_ms
@@ -413,6 +430,7 @@ def _final(session: Session, prepared: _Prepared, viewer: Viewer, channel: str, 
                     refused_topic=refused, latency_ms=latency_ms, flags=prepared.flags,
                     correction=prepared.correction.to_dict() if prepared.correction is not None else None,
                     positions=positions.shown(prepared.change, composed), possessive=prepared.persona.possessive,
-                    curator_framing=bool(prepared.correction is not None and prepared.correction.framing))
+                    curator_framing=bool(prepared.correction is not None and prepared.correction.framing),
+                    courtesy=courtesy)
     return {"event": "answer", "data": answer.to_dict(), "answer_object": answer}
 

@@ -45,6 +45,11 @@ HEADER_LINE_RE = re.compile(r"(?:^|\n)\s*(?:To|From|Date|Subject|Cc|Bcc|Re|Sent)
 TABLE_ROW_RE = re.compile(r"\S\s+\|\s+\S|^\s*\|")
 # A sentence a speaker broke off ("So, those are the issues around religious education—"): not a thing they said.
 BROKEN_OFF_RE = re.compile(r"(?:\u2014|--)[\s.?!\"'\u201d\u2019)]*$")
+# A short sentence that only points at the document it is in ("This memo explains the pace."): says nothing asked.
+DOCUMENT_POINTER_RE = re.compile(r"^(?:This|The following|Below,? this) (?:memo|note|letter|e-?mail|message|post|update|"
+                                 r"document|paper)\s+(?:(?:will|briefly|also)\s+)?(?:explains?|sets? out|describes?|covers?|"
+                                 r"lays? out|walks? (?:you )?through|summari[sz]es|outlines?)\b", re.IGNORECASE)
+POINTER_MAX_WORDS = 12
 ANAPHORA_RE = re.compile(r"^(?:It|This|That|These|Those|They|He|She|Such|Which)\b")
 # Corpus size at which corpus IDF and ordinary-English rarity count equally in term weights.
 SMALL_CORPUS_PASSAGES = 200
@@ -175,10 +180,12 @@ def candidates(question: str, hits: Sequence[PassageHit], *,
 
 def _speakable(sentence: str) -> bool:
     """Whether a sentence can stand as the executive's words: not a stage direction, a memo header line, a table
-    row, a heading, a sentence broken off mid-way or an injection."""
+    row, a heading, a sentence broken off mid-way, a pointer to the memo itself or an injection."""
     if not ASIDE_RE.sub("", sentence).strip(" .") or sentence.rstrip().endswith(":") or BROKEN_OFF_RE.search(sentence):
         return False
     if HEADER_LINE_RE.search(sentence) or TABLE_ROW_RE.search(sentence) or is_heading_run(sentence):
+        return False
+    if DOCUMENT_POINTER_RE.match(sentence.strip()) and len(words(sentence)) <= POINTER_MAX_WORDS:
         return False
     return not injection_flags(sentence)
 
@@ -511,13 +518,17 @@ def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS, explain
 
 def compose_by_meaning(question: str, hits: Sequence[PassageHit], persona: PersonaSettings,
                        scorer: SentenceScorer, *, threshold: float, stats: TermStats | None = None,
-                       max_words: int = MAX_WORDS, focus: Sequence[str] = ()) -> Composed:
+                       max_words: int = MAX_WORDS, focus: Sequence[str] = (), said: Sequence[str] = ()) -> Composed:
     """The executive's own sentences that answer the question by meaning, one run from one or two sources in
     their order, each followed by [n]; the no-answer message when the evidence is below `threshold`. With `focus`
-    (a follow-up's new terms), the run opens on a sentence holding all of them when one does."""
+    (a follow-up's new terms), the run opens on a sentence holding all of them when one does; sentences in `said`
+    (the conversation's answers, the last one last, to "can you say more?") are left out while others can answer, and
+    the run goes on in the sources the last answer quoted when those have more to say."""
     evidence, pool = evidence_for(question, hits, scorer, stats=stats)
     score = evidence.score()
-    opening = [s for s in pool if set(focus) <= s.stems] if focus else []
+    quoted = {s.hit.source_id for s in pool if said and s.text in said[-1]}
+    pool = [s for s in pool if not any(s.text in answer for answer in said)] or pool
+    opening = [s for s in pool if set(focus) <= s.stems] if focus else [s for s in pool if s.hit.source_id in quoted]
     run = choose_run(pool, max_words=max_words, explain=bool(EXPLANATION_RE.search(question)),
                      opening=opening) if score >= threshold else []
     if not run:

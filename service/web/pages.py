@@ -119,6 +119,8 @@ def source_page(source_id: int) -> str:
     return render_template("source.html", **curate_context(twin, "sources"),
                            source=source_dict(source, twin.slug, len(passage_list)), passages=passage_list,
                            versions=versions, speakers=sorted({p["speaker"] for p in passage_list if p["speaker"]}),
+                           executive_speakers=sorted({p["speaker"] for p in passage_list
+                                                      if p["speaker"] and p["executive"]}),
                            speaker_hint=source_label_hints(db(), twin, [source.id]).get(source.id),
                            byline=(source.meta or {}).get("byline"))
 
@@ -136,6 +138,26 @@ def add_speaker_label(source_id: int) -> WerkzeugResponse:
         commit()
         flash(f"{label} now marks {twin.name}'s turns: {done.to_executive} passages in {done.sources} "
               f"source{'' if done.sources == 1 else 's'} are their words now.", "info")
+    return redirect(url_for("web.source_page", source_id=source_id))
+
+
+@web_bp.post("/curate/sources/<int:source_id>/speaker-label/remove")
+@page_role("curator")
+def remove_speaker_label(source_id: int) -> WerkzeugResponse:
+    """Undo a label that is not the executive's: remove it from the twin and re-attribute every stored source."""
+    source = source_or_404(source_id)
+    twin = db().get(Twin, source.twin_id)
+    assert twin is not None
+    label = request.form.get("label", "").strip()
+    with flash_failure():
+        done = change_speaker_labels(db(), twin, remove=[label], actor=actor()).reattributed
+        commit()
+        if done.from_executive:
+            flash(f"{label} no longer marks {twin.name}'s turns: {done.from_executive} passages in {done.sources} "
+                  f"source{'' if done.sources == 1 else 's'} are not their words now.", "info")
+        else:
+            flash(f"{label} still marks {twin.name}'s turns here: it was given with the file when it was ingested "
+                  "(understudy ingest --speaker).", "info")
     return redirect(url_for("web.source_page", source_id=source_id))
 
 

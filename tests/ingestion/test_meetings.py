@@ -208,6 +208,40 @@ def test_a_twin_named_without_titles_owns_the_turns_of_its_titled_label(tmp_path
     assert not is_executive_speaker("Liz Williams", ["KIRSTY WILLIAMS", "WILLIAMS", "KIRSTY"])
 
 
+TEAMS_VTT = """WEBVTT
+
+3f1c9a2e/12-0
+00:00:01.200 --> 00:00:06.800
+<v Reyes, Dana>Morning all. I want to spend ten minutes on the peak season plan.</v>
+
+3f1c9a2e/13-0
+00:00:07.000 --> 00:00:12.000
+<v Okafor, Jo>Sure. We have the staffing numbers ready for the peak.</v>
+
+3f1c9a2e/14-0
+00:00:12.500 --> 00:00:25.000
+<v Dana Reyes (she/her)>We will hire two hundred seasonal pickers this year, not three hundred.</v>
+
+3f1c9a2e/15-0
+00:00:25.500 --> 00:00:30.000
+<v Dana (Sales)>What about agency drivers over Christmas?</v>
+"""
+
+
+def test_a_meeting_apps_directory_names_are_the_executives_full_name(tmp_path: Path) -> None:
+    # Teams prints "Reyes, Dana" and "Dana Reyes (she/her)": both were asked about ("Reyes, Dana: 82 % of the
+    # words. Is that Dana Reyes?") and none of her words counted until a curator added each form by hand.
+    path = tmp_path / "2026-11-25-teams-sync.vtt"
+    path.write_text(TEAMS_VTT, encoding="utf-8")
+    document = parse_path(path, speaker_labels=["Dana Reyes", "Dana"])
+    assert passage_with(document, "peak season plan").executive
+    assert passage_with(document, "seasonal pickers").executive
+    assert not passage_with(document, "staffing numbers").executive
+    assert not passage_with(document, "agency drivers").executive  # another Dana: a bracket does not make her
+    assert is_executive_speaker("Trudeau, Justin", ["JUSTIN TRUDEAU"])
+    assert not is_executive_speaker("Williams, AM", ["KIRSTY WILLIAMS"])
+
+
 def test_a_speakers_own_yep_after_anothers_is_not_run_on_into_what_they_said(tmp_path: Path) -> None:
     body = ("Project Manager: It should be simple , the manual I don't know if we deal with that , I think {disfmarker}\n"
             "User Interface: Yep ,\n"

@@ -20,6 +20,16 @@ from textkit.speech import clean_speech, is_backchannel, is_unfinished, run_on_c
     ("we should think about {disfmarker} c 'cause you've got", "we should think about\u2014'cause you've got"),
     ("Thanks [laughter] for coming (inaudible) today.", "Thanks for coming today."),
     ("one handset for all , T_V_ , video equipment .", "one handset for all, TV, video equipment."),
+    # A filler set off by commas inside a phrase takes both commas with it; a speaker's own comma stays.
+    ("We will, uh, ask for volunteers and we still, um, pay the premium.",
+     "We will ask for volunteers and we still pay the premium."),
+    ("It was followed by, um, a list that is, uh, too long.", "It was followed by a list that is too long."),
+    ("We are adding six agents and, um, every claim gets an owner.",
+     "We are adding six agents and every claim gets an owner."),
+    ("So, um, the night sort. Thank you, uh, Marcus.", "So, the night sort. Thank you, Marcus."),
+    ("Trucks, um, vans and trains.", "Trucks, vans and trains."),
+    ("We had a hundred subjects, um, we paid them all.", "We had a hundred subjects, we paid them all."),
+    ("Door six, I've I've signed the order and we've we've paid.", "Door six, I've signed the order and we've paid."),
 ])
 def test_fillers_marks_stammers_and_cut_off_words_go(said: str, printed: str) -> None:
     assert clean_speech(said) == printed
@@ -30,6 +40,7 @@ def test_fillers_marks_stammers_and_cut_off_words_go(said: str, printed: str) ->
     "We drive 5 km on the A1, an answer nobody liked.",
     "The UM campus opens in May.",
     "Mm-hmm.",
+    "Thanks, Umberto, and you, Mm-hmm Records, for the mmm-good pies.",
 ])
 def test_words_a_speaker_meant_stay(said: str) -> None:
     assert clean_speech(said) == said

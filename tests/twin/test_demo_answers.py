@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy.orm import Session
 
 from service.config import Settings
@@ -34,3 +36,49 @@ def test_a_short_follow_up_is_answered_on_its_new_words_within_the_topic(
     vans = answer_question(session, settings, "dana-reyes", "what about the vans?", employee,
                            conversation_id=first.conversation_id)
     assert vans.grounded and " van" in vans.answer, vans.answer
+
+
+
+def _quoted(answer: str) -> set[str]:
+    """An answer's sentences without their [n] marks, the persona's framing line aside."""
+    text = re.sub(r"\s*\[\d+\]", "", answer)
+    return {s for s in re.split(r"(?<=[.?!])\s+", text) if s and s != "Here's where I land."}
+
+
+def test_asked_for_more_the_twin_goes_on_instead_of_repeating_itself(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    # "This memo explains the pace." and the rest came back word for word for "can you say more?" and "why?".
+    employee = Viewer.public()
+    first = answer_question(session, settings, "dana-reyes", "Why aren't we electrifying the van fleet faster?",
+                            employee)
+    assert first.grounded
+    said = _quoted(first.answer)
+    for follow_up in ("can you say more?", "why?"):
+        more = answer_question(session, settings, "dana-reyes", follow_up, employee,
+                               conversation_id=first.conversation_id)
+        assert more.grounded and more.citations, more.answer
+        assert not _quoted(more.answer) & said, (follow_up, more.answer)
+        said |= _quoted(more.answer)
+
+
+def test_an_answer_never_quotes_a_line_that_only_points_at_the_memo(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    # The demo's own sample question was answered "… at the pace the routes, the power and the payback allow.
+    # This memo explains the pace." The pointer says nothing; the reasons around it do.
+    answer = answer_question(session, settings, "dana-reyes", "Why aren't we electrifying the van fleet faster?",
+                             Viewer.public())
+    assert answer.grounded
+    assert "This memo explains" not in answer.answer, answer.answer
+    assert all("This memo explains" not in c.quote for c in answer.citations), answer.citations
+
+
+def test_asked_for_more_the_twin_goes_on_in_the_memo_it_was_quoting(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    # It went on with "We are replacing our three dispatch systems with one platform." from another memo.
+    employee = Viewer.public()
+    first = answer_question(session, settings, "dana-reyes",
+                            "What do you think about using AI in dispatch? Will it replace dispatchers?", employee)
+    more = answer_question(session, settings, "dana-reyes", "can you say more?", employee,
+                           conversation_id=first.conversation_id)
+    assert more.grounded and not _quoted(more.answer) & _quoted(first.answer), more.answer
+    assert {c.title for c in more.citations} <= {c.title for c in first.citations}, more.citations

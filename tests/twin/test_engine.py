@@ -75,6 +75,8 @@ def test_thanks_and_greetings_are_answered_in_kind_not_with_quotes(session: Sess
                                                                    world: World, message: str, reply: str) -> None:
     answer = answer_question(session, settings, "dana", message, world.employee)
     assert answer.answer.startswith(reply) and answer.citations == [] and not answer.grounded
+    shown = answer.to_dict()
+    assert shown["courtesy"] is True and shown["basis_label"] == "", "not 'Stands on: no answer'"
     follow_up = answer_question(session, settings, "dana", "Why did you choose cold chain?", world.employee,
                                 conversation_id=answer.conversation_id)
     assert follow_up.grounded, "a question after the courtesy is answered as usual"

@@ -153,6 +153,40 @@ def test_a_curator_uploads_previews_and_approves_a_docx_that_answers_then_cite(o
     assert curator.js_errors == [] and employee.js_errors == []
 
 
+def test_the_same_file_again_says_it_is_stored_already_not_preview_and_approve(open_as, world: World,
+                                                                              tmp_path: Path) -> None:
+    memo = tmp_path / "2025-06-09-night-sort.txt"
+    memo.write_text("We moved the night sort to ten o'clock because the trailers from the north arrive earlier.\n")
+    curator = open_as("curator@example.com")
+    curator.get_by_role("link", name="Curate").click()
+    said = []
+    for _ in range(2):
+        curator.get_by_label("Files").set_input_files(str(memo))
+        curator.get_by_role("button", name="Upload").click()
+        curator.locator("#upload-progress li.ok a").wait_for()
+        said.append(curator.locator("#upload-progress li.ok").inner_text())
+    assert said[0].endswith("ingested · 1 passage · preview and approve"), said
+    assert said[1].endswith("already stored (the same file) · open it"), said  # was "duplicate · … preview and approve"
+    curator.get_by_text("Done: nothing new, that file is stored already.").wait_for()
+    curator.locator("#upload-progress").get_by_role("link", name="open it").click()
+    assert "Night Sort" in curator.locator("h2").first.inner_text()
+    assert curator.js_errors == []
+
+
+def test_a_thanks_streams_back_as_a_plain_reply_without_basis_or_feedback(open_as, world: World) -> None:
+    page = open_as("employee@example.com")
+    ask(page, "thanks!")
+    reply = page.locator(".turn").last
+    assert reply.locator(".answer-text").inner_text().startswith("You're welcome")
+    assert reply.locator(".basis").count() == 0 and reply.locator(".feedback").count() == 0
+    assert "ungrounded" not in reply.locator(".answer").get_attribute("class")
+    ask(page, "What is our parental leave policy?")  # a refusal keeps both
+    refusal = page.locator(".turn").last
+    assert refusal.locator(".basis").inner_text() == "Stands on: no answer"
+    assert refusal.get_by_role("button", name="Not helpful").is_visible()
+    assert page.js_errors == []
+
+
 def test_an_employee_cannot_reach_the_curation_pages(open_as, live_server: str, world: World) -> None:
     page = open_as("employee@example.com")
     assert page.get_by_role("link", name="Curate").count() == 0
@@ -210,6 +244,19 @@ def test_on_a_phone_the_admin_forms_labels_sit_above_their_fields(open_as, world
         field = page.get_by_label(label, exact=True).first.bounding_box()
         assert abs(caption["x"] - field["x"]) < 1 and caption["y"] < field["y"], label
     shot(page, "admin-360")
+
+
+def test_on_a_phone_a_cards_status_and_executive_badges_stay_pills(open_as, live_server: str, world: World) -> None:
+    page = open_as("curator@example.com")
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/curate/dana", f"/curate/sources/{world.sources['everyone']}"):
+        page.goto(live_server + path)
+        badges = page.locator("table.cards td[data-label] > .badge")
+        assert badges.count() >= 1, path
+        widths = page.evaluate("""() => [...document.querySelectorAll('table.cards td[data-label] > .badge')]
+            .map(b => [b.innerText, b.getBoundingClientRect().width])""")
+        assert all(width < 120 for _, width in widths), (path, widths)  # was the card's width, ~215 px
+    shot(page, "source-preview-390")
 
 
 WRAPPED_CELLS = """() => [...document.querySelectorAll('table.cards td[data-label]')].filter(td => {

@@ -169,6 +169,20 @@ def test_the_conversation_comes_back_on_reload_until_a_new_one(app, client, worl
     assert stranger.get(page).get_data(as_text=True).count('<li class="turn">') == 0
 
 
+def test_a_thanks_is_a_plain_reply_on_reload_without_basis_or_feedback(app, client, world: World) -> None:
+    token = signed_in(app, client, "employee@example.com")
+    first = client.post("/ask", data={"csrf_token": token, "twin": "dana", "question": "thanks!"})
+    page = first.headers["Location"]
+    conversation = re.search(r"conversation=(\w+)", page).group(1)
+    client.post("/ask", data={"csrf_token": token, "twin": "dana", "conversation_id": conversation,
+                              "question": "What is our parental leave policy?"})
+    html = client.get(page).get_data(as_text=True)
+    thanks, refusal = html.split('<li class="turn">')[1:3]
+    assert "welcome" in thanks and "Stands on" not in thanks and "Was this helpful?" not in thanks
+    assert "ungrounded" not in thanks
+    assert "Stands on: <strong>no answer</strong>" in refusal and "Was this helpful?" in refusal
+
+
 def test_one_question_limit_shown_and_a_refused_question_leaves_no_trace(app, client, world: World) -> None:
     from service.twin.engine import MAX_QUESTION_CHARS
 
@@ -243,6 +257,20 @@ def test_unanswered_questions_are_counted_and_acted_on(app, client, world: World
     assert "Dealt with (1)" in linked and "answered by" in linked
 
 
+def test_thanks_and_greetings_are_not_unanswered_questions(app, client, world: World) -> None:
+    employee = app.test_client()
+    token = signed_in(app, employee, "employee@example.com")
+    for message in ("thanks!", "Thank you so much, Dana", "hi", "What is our parental leave policy?"):
+        employee.post("/ask", data={"csrf_token": token, "twin": "dana", "question": message})
+    signed_in(app, client, "curator@example.com")
+    html = client.get("/curate/dana/unanswered").get_data(as_text=True)
+    assert "What is our parental leave policy?" in html
+    assert "thanks!" not in html and "Thank you so much" not in html and ">hi<" not in html
+    listed = app.test_client().get("/api/v1/twins/dana/unanswered", headers={
+        "Authorization": f"Bearer {world.people['curator'].token}"}).get_json()
+    assert [q["question"] for q in listed["items"]] == ["What is our parental leave policy?"], listed
+
+
 def test_an_admin_makes_a_one_time_sign_in_link(app, client, world: World) -> None:
     token = signed_in(app, client, "admin@example.com")
     html = client.post("/admin/users/employee@example.com/link", data={"csrf_token": token}).get_data(as_text=True)
@@ -311,3 +339,10 @@ def test_the_preview_names_an_unknown_speaker_label_and_its_button_reattributes(
                         follow_redirects=True).get_data(as_text=True)
     assert "THE CEO now marks Dana Reyes&#39;s turns: 3 passages in 1 source are" in after
     assert 'id="speaker-hint"' not in after and after.count('<span class="badge approved">yes</span>') == 3
+    # A wrong click is undone from the same page: the label leaves the twin and the turns are context again.
+    assert "THE CEO is not Dana Reyes" in after
+    undone = client.post(f"/curate/sources/{source}/speaker-label/remove", data={"csrf_token": token,
+                                                                                   "label": "THE CEO"},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "THE CEO no longer marks Dana Reyes&#39;s turns: 3 passages in 1 source are not" in undone
+    assert 'id="speaker-hint"' in undone and '<span class="badge approved">yes</span>' not in undone

@@ -150,7 +150,7 @@
         var prefix = "c" + (data.interaction_id || Date.now());
         U.renderCitedText(answerText, data.answer || "", prefix);
         answerBox.classList.remove("streaming");
-        if (!data.grounded) { answerBox.classList.add("ungrounded"); }
+        if (!data.grounded && !data.courtesy) { answerBox.classList.add("ungrounded"); }
         if (data.basis_label) {
           var basis = el("p", { "class": "basis basis-" + (data.basis || "") }, "Stands on: ");
           basis.appendChild(el("strong", {}, data.basis_label));
@@ -161,7 +161,7 @@
             data.correction.id + ", version " + data.correction.version + ")."));
         }
         U.renderCitations(answerBox, data.citations, prefix);
-        renderFeedback(answerBox, data.interaction_id, askForm.getAttribute("data-feedback"));
+        if (!data.courtesy) { renderFeedback(answerBox, data.interaction_id, askForm.getAttribute("data-feedback")); }
         renderCorrectLink(answerBox, data.interaction_id, askForm.getAttribute("data-correct"));
         if (data.conversation_id) { conversation.value = data.conversation_id; remember(data.conversation_id); }
         status.textContent = data.citations && data.citations.length
@@ -298,11 +298,14 @@
           bar.value = 100;
           var outcome = body && body.results && body.results[0];
           if (xhr.status >= 200 && xhr.status < 300 && outcome && outcome.status !== "error") {
-            result.textContent = outcome.status + " · " + outcome.passages + (outcome.passages === 1 ? " passage · " : " passages · ");
-            var link = el("a", { href: previewTemplate.replace(/\/0$/, "/" + outcome.source_id) }, "preview and approve");
+            var duplicate = outcome.status === "duplicate";  // the same bytes are stored already, perhaps approved
+            result.textContent = duplicate ? "already stored (the same file) · "
+              : outcome.status + " · " + outcome.passages + (outcome.passages === 1 ? " passage · " : " passages · ");
+            var link = el("a", { href: previewTemplate.replace(/\/0$/, "/" + outcome.source_id) },
+                          duplicate ? "open it" : "preview and approve");
             result.appendChild(link);
             if (outcome.speaker_hint) { result.appendChild(document.createTextNode(" · " + outcome.speaker_hint.message)); }
-            item.className = "ok";
+            item.className = duplicate ? "ok duplicate" : "ok";
             refreshSources(outcome.source_id);
           } else {
             result.textContent = (outcome && outcome.error) || errorMessage(body, xhr.status);
@@ -429,7 +432,11 @@
         button.disabled = false;
         uploadForm.reset();
         refreshing.then(function () {
-          progressList.appendChild(el("li", { "class": "done" }, "Done: the new drafts are in the list below, marked new."));
+          var stored = progressList.querySelectorAll("li.ok").length;
+          var again = progressList.querySelectorAll("li.ok.duplicate").length;
+          progressList.appendChild(el("li", { "class": "done" }, stored && stored === again
+            ? "Done: nothing new, " + (again === 1 ? "that file is" : "those files are") + " stored already."
+            : "Done: the new drafts are in the list below, marked new."));
         });
       });
     });
