@@ -25,6 +25,9 @@ On the demo corpus (examples/dana-reyes, ingested as `understudy demo` does), wi
    bench/data/rehearsal/pitches_fresh3.jsonl (split "fresh3": 11 contradicting, 7 not, two of those an exception the
    stance itself allows) is a fourth, written before the work on wrong stances, allowed exceptions and the
    left-out priorities (issue 17); never used to fit.
+   bench/data/rehearsal/pitches_fresh4.jsonl (split "fresh4": 6 contradicting, 8 not, all eight on subjects her
+   sources never address but in business words: new customers, price, cost, hiring) is a fifth, written before the
+   work on clashes that share only a word with a stance, not its subject; never used to fit.
 5. Latency of a 1,000-word rehearsal on the demo twin, in process.
 
 Run: .venv/bin/python bench/rehearsal.py [--part all|qmsum|pitches] [--split test|val|train] [--limit N] [--fit]
@@ -124,7 +127,10 @@ FRESH_PITCHES = PITCHES.with_name("pitches_fresh.jsonl")
 FRESH2_PITCHES = PITCHES.with_name("pitches_fresh2.jsonl")
 # A fourth held-out set (split "fresh3"), written before the work on wrong stances and allowed exceptions: never fit on.
 FRESH3_PITCHES = PITCHES.with_name("pitches_fresh3.jsonl")
-HELD_OUT_SETS = ("fresh", "fresh2", "fresh3")
+# A fifth (split "fresh4"), off-subject pitches in business words, written before the work on shared words: never fit.
+FRESH4_PITCHES = PITCHES.with_name("pitches_fresh4.jsonl")
+HELD_OUT_SETS = ("fresh", "fresh2", "fresh3", "fresh4")
+FRESH_SETS = (FRESH_PITCHES, FRESH2_PITCHES, FRESH3_PITCHES, FRESH4_PITCHES)
 LONG_PITCH_WORDS = 1000
 
 
@@ -202,7 +208,7 @@ def run_pitches(args: argparse.Namespace, console: Any) -> None:
     from textkit.sentences import sentences
 
     pitches = load_pitches()
-    fresh = load_pitches(FRESH_PITCHES) + load_pitches(FRESH2_PITCHES) + load_pitches(FRESH3_PITCHES)
+    fresh = [p for path in FRESH_SETS for p in load_pitches(path)]
     tmp = tempfile.TemporaryDirectory()
     database = migrated_database(f"sqlite:///{tmp.name}/demo.db")
     settings, engine = database.settings, database.engine
@@ -230,8 +236,8 @@ def run_pitches(args: argparse.Namespace, console: Any) -> None:
     session.rollback()
 
     title = (f"4. Push-back 'contradicts' on {PITCHES.name} (demo corpus; {len(pitches)} pitches; all = dev "
-             f"+ held-out), {FRESH_PITCHES.name}, {FRESH2_PITCHES.name} and {FRESH3_PITCHES.name} ({len(fresh)}, held-out "
-             "sets in other wordings); "
+             f"+ held-out), {', '.join(path.name for path in FRESH_SETS)} ({len(fresh)}, held-out sets in other "
+             "wordings); "
              "a flag is right when it cites a source the pitch names; goal recall and precision >= 80 %)")
     columns = ("split", "pitches", "contradicting", "right flags", "wrong stance", "false flags", "missed",
                "recall", "precision")
@@ -292,7 +298,7 @@ def fit_clash_weights(session: Any, settings: Any, slug: str, viewer: Any, pitch
     bank = usable_bank(session, twin, viewer, persona_for(twin))
     corpus = st.corpus_vectors(embed, bank.stances)
     prepared = []
-    for pitch in pitches + load_pitches(FRESH_PITCHES) + load_pitches(FRESH2_PITCHES) + load_pitches(FRESH3_PITCHES):
+    for pitch in pitches + [p for path in FRESH_SETS for p in load_pitches(path)]:
         claims = pitch_claims(claim_sentences(pitch["pitch"]))
         prepared.append((pitch, claims, st.pitch_vectors(embed, claims, pitch["pitch"])))
 
@@ -323,20 +329,17 @@ def fit_clash_weights(session: Any, settings: Any, slug: str, viewer: Any, pitch
             grid.append((round(f1, 3), s["precision"], s["recall"], replace(w, threshold=float(round(threshold, 2)))))
     grid.sort(key=lambda g: (-g[0], -g[1]))
     columns = ("floor", "topic", "agreement", "lean", "proposals only", "by reading", "direction", "threshold", "dev F1",
-               "dev P", "dev R", "held-out P", "held-out R", "fresh P", "fresh R", "fresh2 P", "fresh2 R", "fresh3 P",
-               "fresh3 R")
+               "dev P", "dev R", "held-out P", "held-out R",
+               *(f"{split} {figure}" for split in HELD_OUT_SETS for figure in ("P", "R")))
     table = new_table("Fit of the contradiction thresholds on dev (top 10 by F1), carried to held-out and "
                       "fresh", columns, left=0)
     for f1, p, r, w in grid[:10]:
         held = at(w.threshold, first_clashes(w, "heldout"))
-        new = at(w.threshold, first_clashes(w, "fresh"))
-        new2 = at(w.threshold, first_clashes(w, "fresh2"))
-        new3 = at(w.threshold, first_clashes(w, "fresh3"))
+        fresh = [at(w.threshold, first_clashes(w, split)) for split in HELD_OUT_SETS]
         table.add_row(f"{w.floor:g}", f"{w.topic:g}", f"{w.agreement:g}", f"{w.lean:g}", str(w.proposals_only),
                       w.by_reading, f"{w.direction:g}" if w.by_direction else "off", f"{w.threshold:g}", f"{f1:.3f}", percent(p), percent(r),
-                      percent(held["precision"]), percent(held["recall"]), percent(new["precision"]),
-                      percent(new["recall"]), percent(new2["precision"]), percent(new2["recall"]),
-                      percent(new3["precision"]), percent(new3["recall"]))
+                      percent(held["precision"]), percent(held["recall"]),
+                      *(percent(s[figure]) for s in fresh for figure in ("precision", "recall")))
     console.print(table)
     console.print(f"in use: {st.DEFAULT_CLASH}")
     curve = new_table("The weights in use, at thresholds around theirs (recall / precision)",
