@@ -239,7 +239,7 @@ def run_pitches(args: argparse.Namespace, console: Any) -> None:
              f"+ held-out), {', '.join(path.name for path in FRESH_SETS)} ({len(fresh)}, held-out sets in other "
              "wordings); "
              "a flag is right when it cites a source the pitch names; goal recall and precision >= 80 %)")
-    columns = ("split", "pitches", "contradicting", "right flags", "wrong stance", "false flags", "missed",
+    columns: tuple[str, ...] = ("split", "pitches", "contradicting", "right flags", "wrong stance", "false flags", "missed",
                "recall", "precision")
     table = new_table(title, columns, left=0)
     for split in ("dev", "heldout", None, *HELD_OUT_SETS):

@@ -45,6 +45,9 @@ def _pattern(text: str) -> re.Pattern[str]:
 
 _COMPANY = r"(?:competitors?|rivals?|compan(?:y|ies)|business(?:es)?|firms?|carriers?|hauliers?|operators?|players?)"
 _PEOPLE = r"(?:planners?|dispatchers?|drivers?|staff|people|employees?|colleagues?|person|managers?)"
+# A verb negated ("do not cover", "doesn't cover", "never covers", "fail to cover"), and not negated.
+_NOT_TO = r"(?:not|n't|never|fail(?:s|ed|ing)? to)"
+_UNNEGATED = r"(?<!not )(?<!n't )(?<!never )(?<!fail to )(?<!fails to )(?<!failed to )(?<!failing to )"
 CHOICES: tuple[Choice, ...] = (
     # Three choices about doing it ourselves or bringing it in, kept apart: buying a company is not subcontracting
     # a service, and neither is hiring a person from outside ("acquire a rival" does not run against "stop
@@ -111,12 +114,12 @@ CHOICES: tuple[Choice, ...] = (
     Choice("in stages or up front",
            _pattern(r"\b(?:in (?:\w+ )?stages|stage by stage|staged|gated|gates?|tranches?|phased)\b"),
            _pattern(r"\b(?:up ?front|all at once|lump sum|a (?:whole |full )?(?:year|two years) at a time)\b")),
-    # A price that covers the cost, or one below it.
+    # A price that covers the cost, or one below it ("prices that do not cover the cost" are below it).
     Choice("price above or below cost",
            _pattern(r"\b(?:at|above|on) (?:our |the )?(?:cost-to-serve |cost to serve )?(?:floor|cost)\b|"
-                    r"\bcovers? (?:the |our )?cost"),
+                    rf"{_UNNEGATED}\bcover(?:s|ing)? (?:the |our )?cost"),
            _pattern(r"\b(?:below|under|beneath|less than)\s+(?:\w+\s+){0,4}?(?:cost|floor)\w*|\bat a loss\b|"
-                    r"\bloss[- ]lead\w*|\blos(?:e|ing) money\b")),
+                    rf"\bloss[- ]lead\w*|\blos(?:e|ing) money\b|\b{_NOT_TO}\s+cover(?:s|ing)? (?:the |our )?cost")),
     # Drivers keep to their breaks and pace, or make up time on the road.
     Choice("driver's pace or make up time",
            _pattern(r"\b(?:take (?:their|a full|the full|every) (?:rest )?breaks?|never (?:rush|hurry))\b"),
@@ -155,10 +158,11 @@ ONLY_WHEN_RE = re.compile(r"\bonly\b[^,;:.]*?\b(?:when|if|after|once|until|where
 
 def stance_parts(text: str, heading: str | None, title: str | None) -> Reading:
     """What a stance holds and rules out for reading its leanings and figures: its sentence's parts, then its section
-    heading and its memo's title, each split into its sides when it is put as a contrast ("Build, not buy")."""
+    heading and what its memo's title says of all of it (memo_theme), each split into its sides when it is put as a
+    contrast ("Build, not buy")."""
     found = reading(text, reasons=True)
     held, ruled = list(found.held), list(found.ruled_out)
-    for line in dict.fromkeys(h for h in (heading, title) if h):
+    for line in dict.fromkeys(h for h in (heading, memo_theme(title or "")) if h):
         sides = heading_sides(line, title or "")
         if sides is None:
             held.append(line)
@@ -166,6 +170,16 @@ def stance_parts(text: str, heading: str | None, title: str | None) -> Reading:
             held.append(side_text(sides[0]))
             ruled.append(side_text(sides[1]))
     return Reading(tuple(held), tuple(ruled))
+
+
+def memo_theme(title: str) -> str:
+    """What a memo's title says runs through all of it: the title before its subtitle ("Drivers Home Safe" of
+    "Drivers Home Safe: The 24-Hour Rule for Serious Incidents", whose subtitle names the subject of one of its
+    sections, not of every stance in it), or the whole title when it is put as a contrast ("How We Run Meetings:
+    Written Pre-Reads, Not Slides")."""
+    if heading_sides(title, title) is not None:
+        return title
+    return title.split(": ", 1)[0]
 
 
 def _cleaned(texts: Iterable[str], *, ruled_out: bool = False) -> list[str]:

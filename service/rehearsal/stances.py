@@ -63,7 +63,10 @@ NOT_A_STANCE_RE = re.compile(
     # a question she was asked and reports, and an explanation of what is or was the case, not a position
     r"|\b(?:i|we) (?:have been|am|are|was|were|get)(?: also| often)? asked\b|\b(?:the )?(?:honest )?answer is\b"
     r"|^(?:the|that|this|it)\s+(?:\w+\s+)?(?:is|was|are|were)\s+not\b|\bnot (?:the|a) (?:problem|fault|issue|point)\b"
-    r"|\b(?:estimates?|takes between|is worth|are worth)\b",
+    r"|\b(?:estimates?|takes between|is worth|are worth)\b"
+    # what happens if something is done ("If we price below cost, one of two things happens: we lose money, or…"):
+    # the consequences it warns of, which lean the way of what it warns against, not her position
+    r"|^if\b[^.;:]*,\s*(?:[\w'-]+\s+){0,5}happens\b",
     re.IGNORECASE)
 # A fact about how things are, not a position: what is the case today ("We run three dispatch systems today: …"), or a
 # count of what happened ("…has changed carrier three times in six years"), with no word of intent, rule or preference.

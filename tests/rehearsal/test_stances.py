@@ -19,6 +19,7 @@ from service.corpus.models import Passage, Source
 from service.rehearsal import start_rehearsal
 from service.rehearsal.bank import BANKS, QUESTION, BankItem, VisibleBank, addressed
 from service.rehearsal.claims import claim_sentences, is_run_in_title, pitch_claims
+from service.rehearsal.directions import CHOICES, directions, stance_parts
 from service.rehearsal.ranking import rank_items
 from service.rehearsal.readings import polarity, reading
 from service.rehearsal.stances import both_ways, heading_sides, is_stance, said_as_contrast
@@ -518,3 +519,56 @@ def test_the_line_the_proposal_crosses_is_cited_not_the_memo_its_background_is_n
     assert source is not None and source.filename == memo, clash
     assert all(w in clash["citation"]["quote"] for w in words), clash
     assert "We propose" in clash["why"]
+
+
+# Pitches that keep to her pricing floor, in our own words: nothing in them runs against her.
+FLOOR_KEPT_PITCHES = (
+    "For the Kestrel Dairy renewal we'll quote a rate that covers what the lanes cost us. If they want to pay less "
+    "than that, we'd rather let the contract go than run it at a loss.",
+    "For the Harbour Foods tender we'll price at the floor and not a cent under. We would rather lose the tender than "
+    "win it at a loss.",
+    "For the Corran renewal we will show our cost line by line and keep the rate. We'd rather see the volume go than "
+    "carry it at a loss.",
+)
+
+
+@pytest.mark.parametrize("pitch", FLOOR_KEPT_PITCHES)
+def test_a_pitch_that_keeps_to_the_pricing_floor_is_not_flagged(session: Session, settings: Settings, demo: Viewer,
+                                                                 pitch: str) -> None:
+    # Neither "If we price it below what it costs us…, one of two things happens: we lose money…" (what happens,
+    # not a position) nor "…stop chasing new logos with prices that do not cover the cost" (which rules out pricing
+    # below cost, not at it) may be read as running against a pitch that will not go below the floor.
+    assert contradiction(rehearse(session, settings, demo, pitch)) is None
+
+
+def test_what_happens_if_something_is_done_is_not_a_stance() -> None:
+    assert not is_stance("If we price a lane below what it costs us, one of two things happens: we lose money on it "
+                         "or the service slips.")
+    assert is_stance("If a depot is not certified, we do not send it pharma freight.")
+
+
+def test_prices_that_do_not_cover_the_cost_are_below_it() -> None:
+    price = [c.name for c in CHOICES].index("price above or below cost")
+    assert directions(reading("We will stop winning customers with prices that do not cover the cost."))[price] == 1
+    assert directions(reading("We should win them with prices that don't cover the cost."))[price] == -1
+    assert directions(reading("We should win them with prices that cover the cost."))[price] == 1
+
+
+# A pitch that leans "later" on reporting, in our own words; her memo "Drivers Home Safe: The 24-Hour Rule for Serious
+# Incidents" has a section on rest breaks that says nothing about when things are reported.
+MONTHLY_SAFETY_SUMMARY_PITCH = ("Drivers tell us weekly safety reports pile up unread. We'd like to replace them with a "
+                                "monthly summary for each depot, sent at the end of the month.")
+
+
+def test_a_memo_subtitle_does_not_lean_every_stance_in_the_memo(session: Session, settings: Settings,
+                                                                 demo: Viewer) -> None:
+    clash = contradiction(rehearse(session, settings, demo, MONTHLY_SAFETY_SUMMARY_PITCH))
+    assert clash is None or "rest break" not in clash["citation"]["quote"], clash
+    now_or_later = [c.name for c in CHOICES].index("now or later")
+    title = "Drivers Home Safe: The 24-Hour Rule for Serious Incidents"
+    assert directions(stance_parts("Our on-time target will never be met by cutting a rest break.",
+                                   "What will change for drivers", title))[now_or_later] == 0
+    # a title put as a contrast, or its main part, still says which way every stance of the memo leans
+    promote = [c.name for c in CHOICES].index("promote or hire from outside")
+    assert directions(stance_parts("We will stop requiring a degree for any supervisor role.", "What we are going to "
+                                   "stop", "Promote From the Dock: How We Fill Leadership Roles"))[promote] == 1
