@@ -34,6 +34,7 @@ NEEDS = {
     "api.get_job": "curator", "api.list_jobs": "curator", "api.get_source": "curator",
     "api.approve_source": "curator", "api.retire_source": "curator", "api.set_audience": "curator",
     "api.restore_source": "curator", "api.change_speaker_labels": "curator", "web.add_speaker_label": "curator",
+    "web.remove_speaker_label": "curator",
     "web.unanswered_review": "curator", "web.admin_user_link": "admin",
     "api.audit": "curator", "web.curate_home": "curator", "web.sources_page": "curator",
     "web.upload_submit": "curator", "web.source_page": "curator", "web.source_action": "curator",
