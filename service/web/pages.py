@@ -30,6 +30,7 @@ from service.web.blueprint import (
     twin_or_404,
     web_bp,
 )
+from textkit.saying import counted
 
 
 def _date_arg(name: str) -> dt.date | None:
@@ -125,19 +126,24 @@ def source_page(source_id: int) -> str:
                            byline=(source.meta or {}).get("byline"))
 
 
+def _twin_and_label(source_id: int) -> tuple[Twin, str]:
+    """The twin of a source a curator is reading, and the speaker label the form names."""
+    source = source_or_404(source_id)
+    twin = db().get(Twin, source.twin_id)
+    assert twin is not None
+    return twin, request.form.get("label", "").strip()
+
+
 @web_bp.post("/curate/sources/<int:source_id>/speaker-label")
 @page_role("curator")
 def add_speaker_label(source_id: int) -> WerkzeugResponse:
     """Make a transcript label the executive's and re-attribute every stored source of the twin."""
-    source = source_or_404(source_id)
-    twin = db().get(Twin, source.twin_id)
-    assert twin is not None
-    label = request.form.get("label", "").strip()
+    twin, label = _twin_and_label(source_id)
     with flash_failure():
         done = change_speaker_labels(db(), twin, add=[label], actor=actor()).reattributed
         commit()
-        flash(f"{label} now marks {twin.name}'s turns: {done.to_executive} passages in {done.sources} "
-              f"source{'' if done.sources == 1 else 's'} are their words now.", "info")
+        flash(f"{label} now marks {twin.name}'s turns: {done.to_executive} passages in "
+              f"{counted(done.sources, 'source')} are their words now.", "info")
     return redirect(url_for("web.source_page", source_id=source_id))
 
 
@@ -145,16 +151,13 @@ def add_speaker_label(source_id: int) -> WerkzeugResponse:
 @page_role("curator")
 def remove_speaker_label(source_id: int) -> WerkzeugResponse:
     """Undo a label that is not the executive's: remove it from the twin and re-attribute every stored source."""
-    source = source_or_404(source_id)
-    twin = db().get(Twin, source.twin_id)
-    assert twin is not None
-    label = request.form.get("label", "").strip()
+    twin, label = _twin_and_label(source_id)
     with flash_failure():
         done = change_speaker_labels(db(), twin, remove=[label], actor=actor()).reattributed
         commit()
         if done.from_executive:
-            flash(f"{label} no longer marks {twin.name}'s turns: {done.from_executive} passages in {done.sources} "
-                  f"source{'' if done.sources == 1 else 's'} are not their words now.", "info")
+            flash(f"{label} no longer marks {twin.name}'s turns: {done.from_executive} passages in "
+                  f"{counted(done.sources, 'source')} are not their words now.", "info")
         else:
             flash(f"{label} still marks {twin.name}'s turns here: it was given with the file when it was ingested "
                   "(understudy ingest --speaker).", "info")
