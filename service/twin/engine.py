@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import uuid
@@ -358,14 +359,12 @@ def _with_replies(session: Session, settings: Settings, prepared: _Prepared, vie
         if reply is None or not reply.executive:
             continue
         own = by_id.get(reply.passage_id)
-        context = " ".join(turn.text.split()[-REPLY_CONTEXT_WORDS:])
-        lifted = PassageHit(passage_id=reply.passage_id, source_id=reply.source_id,
-                            source_version=turn.source_version, title=turn.title, kind=turn.kind,
-                            date=turn.date, locator=reply.locator, speaker=reply.speaker, executive=True,
-                            text=reply.text, heading=context, ordinal=reply.ordinal,
-                            score=max(turn.score, own.score if own else 0.0),
-                            similarity=max(turn.similarity or 0.0, (own.similarity or 0.0) if own else 0.0))
-        by_id[reply.passage_id] = lifted
+        # Same source as the turn, so its title, date, version and visibility are the reply's too.
+        by_id[reply.passage_id] = dataclasses.replace(
+            turn, passage_id=reply.passage_id, locator=reply.locator, speaker=reply.speaker, executive=True,
+            text=reply.text, heading=" ".join(turn.text.split()[-REPLY_CONTEXT_WORDS:]), ordinal=reply.ordinal,
+            score=max(turn.score, own.score if own else 0.0),
+            similarity=max(turn.similarity or 0.0, (own.similarity or 0.0) if own else 0.0))
     return sorted(by_id.values(), key=lambda h: -h.score)
 
 
