@@ -276,16 +276,14 @@ def test_a_pitch_to_drop_the_parallel_run_and_cut_over_is_flagged_with_her_paral
         session: Session, settings: Settings, demo: Viewer) -> None:
     clash = contradiction(rehearse(session, settings, demo, DROP_PARALLEL_PITCH))
     assert clash is not None
-    source = session.get(Source, clash["citation"]["source_id"])
-    assert source is not None and source.filename in PARALLEL_RULE_SOURCES, clash
+    assert cited_file(session, clash) in PARALLEL_RULE_SOURCES, clash
 
 
 def test_skipping_internal_nominations_is_not_held_to_the_exception_for_skills_we_lack(
         session: Session, settings: Settings, demo: Viewer) -> None:
     clash = contradiction(rehearse(session, settings, demo, SKIP_NOMINATIONS_PITCH))
     assert clash is not None
-    source = session.get(Source, clash["citation"]["source_id"])
-    assert source is not None and source.filename == "2025-08-04-promote-from-the-dock.docx", clash
+    assert cited_file(session, clash) == "2025-08-04-promote-from-the-dock.docx", clash
     assert "skills we do not have" not in clash["citation"]["quote"], clash
 
 
@@ -377,6 +375,12 @@ def contradiction(result: dict) -> dict | None:
     return next((p for p in result["push_back"] if p["contradicts"]), None)
 
 
+def cited_file(session: Session, clash: dict) -> str | None:
+    """The file name of the source a push-back point cites."""
+    source = session.get(Source, clash["citation"]["source_id"])
+    return source.filename if source is not None else None
+
+
 @pytest.mark.parametrize(("pitch", "memo"), [
     (ROUTES_BY_ITSELF_PITCH, "2025-03-10-ai-in-dispatch.docx"),
     (OUTSIDE_HIRE_PITCH, "2025-08-04-promote-from-the-dock.docx"),
@@ -386,8 +390,7 @@ def test_a_pitch_proposing_the_opposite_without_a_negation_is_flagged_with_that_
         session: Session, settings: Settings, demo: Viewer, pitch: str, memo: str) -> None:
     clash = contradiction(rehearse(session, settings, demo, pitch))
     assert clash is not None
-    source = session.get(Source, clash["citation"]["source_id"])
-    assert source is not None and source.filename == memo, clash
+    assert cited_file(session, clash) == memo, clash
 
 
 # Buying a company, in our own words: it runs against "Build, not buy", not against her line on subcontracting.
@@ -402,8 +405,7 @@ def test_a_pitch_to_buy_a_company_is_held_to_build_not_buy_not_to_the_line_on_su
         session: Session, settings: Settings, demo: Viewer) -> None:
     clash = contradiction(rehearse(session, settings, demo, BUY_A_COMPANY_PITCH))
     assert clash is not None
-    source = session.get(Source, clash["citation"]["source_id"])
-    assert source is not None and source.filename == "2024-11-04-why-cold-chain.docx", clash
+    assert cited_file(session, clash) == "2024-11-04-why-cold-chain.docx", clash
     assert "subcontract" not in clash["citation"]["quote"], clash
 
 
@@ -422,8 +424,7 @@ def test_a_pitch_to_score_dispatchers_on_taking_the_tools_suggestions_is_flagged
         session: Session, settings: Settings, demo: Viewer, pitch: str) -> None:
     clash = contradiction(rehearse(session, settings, demo, pitch))
     assert clash is not None
-    source = session.get(Source, clash["citation"]["source_id"])
-    assert source is not None and source.filename == "2025-03-10-ai-in-dispatch.docx", clash
+    assert cited_file(session, clash) == "2025-03-10-ai-in-dispatch.docx", clash
 
 
 # Outside hires for skills the company lacks, in our own words: the exception her promote-from-the-dock memo allows
@@ -515,8 +516,7 @@ def test_the_line_the_proposal_crosses_is_cited_not_the_memo_its_background_is_n
         session: Session, settings: Settings, demo: Viewer, pitch: str, memo: str, words: tuple[str, ...]) -> None:
     clash = contradiction(rehearse(session, settings, demo, pitch))
     assert clash is not None
-    source = session.get(Source, clash["citation"]["source_id"])
-    assert source is not None and source.filename == memo, clash
+    assert cited_file(session, clash) == memo, clash
     assert all(w in clash["citation"]["quote"] for w in words), clash
     assert "We propose" in clash["why"]
 
