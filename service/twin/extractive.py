@@ -331,6 +331,8 @@ SETUP_RE = re.compile(r"\b(?:(?:have|has|had|often|always|keep|people|you|some|m
                       r"ask(?:ed|s|ing)?|the question (?:is|was|I get)|wonder(?:ed|ing)? (?:whether|if|why)|"
                       r"(?:to|me|I'll|I will|let me) explain|here is why|here's why|the reason is this)\b",
                       re.IGNORECASE)
+# A sentence that opens a later item of her list ("Third, …"): the item before it is another point, not its lead-in.
+LATER_ITEM_RE = re.compile(r"^(?:Second(?:ly)?|Third(?:ly)?|Fourth(?:ly)?|Fifth(?:ly)?|Lastly|Finally),\s")
 EXPLANATION_RE = re.compile(r"\b(?:why|how come|how so|what for|reasons?|explain)\b", re.IGNORECASE)  # not a fact
 # A sentence that only sets up the answer scores a little lower than one that gives it.
 SETUP_PENALTY = 0.08
@@ -387,6 +389,11 @@ class _Sentence:
     def score(self) -> float:
         return (self.similarity + LEXICAL_SHARE * self.lexical + PASSAGE_SHARE * self.passage_similarity
                 - 0.01 * self.rank - (SETUP_PENALTY if self.sets_up else 0.0))
+
+    @property
+    def opens_later_item(self) -> bool:
+        """Whether the sentence starts a later item of a list ("Third, for some customers…")."""
+        return bool(LATER_ITEM_RE.match(self.text))
 
     @property
     def asks(self) -> bool:
@@ -500,9 +507,11 @@ def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS, explain
     while len(run) < MAX_RUN:
         before, after = _next_quotable(same, run[0].index, -1), _next_quotable(same, run[-1].index, 1)
         floor = 0.0 if len(run) < MIN_RUN else share * best.score
-        # Her own question after what she said leaves the answer hanging on it ("…what kinda battery is that?").
+        # Her own question after what she said leaves the answer hanging on it ("…what kinda battery is that?"), and
+        # a run that crosses into her next point ("…going faster. Third, for some…") reads as a list missing items.
         options = [s for s in (before, after) if s is not None and s.score >= floor
-                   and total + s.words <= max_words and not (s is after and s.asks)]
+                   and total + s.words <= max_words and not (s is after and (s.asks or s.opens_later_item))
+                   and not (s is before and run[0].opens_later_item)]
         if not options:
             break
         pick = max(options, key=lambda s: s.score)

@@ -166,3 +166,19 @@ def test_an_answer_does_not_end_on_a_question_she_put_to_the_room(settings: Sett
                                   scorer, threshold=0.0)
     said = [text for text, _ in quoted(composed.answer)]
     assert said == ["The remote runs on two ordinary AA batteries, because people keep spares of those at home."], said
+
+
+def test_a_run_does_not_cross_into_her_next_point(settings: Settings) -> None:
+    scorer = reranker_for(settings)
+    assert scorer is not None, "the embedded model ships with the install"
+    reasons = ("First, the last two points cost the most: spare trucks, extra drivers and buffers on every route. "
+               "Second, some failures are outside our control, like a closed port or a receiver who is not there. "
+               "Chasing a perfect score everywhere pushes people to hide those failures or to make up time. "
+               "Our delivery target will never be met by a driver skipping a rest break. "
+               "Third, some customers need more than our target, and we will price that service separately.")
+    composed = compose_by_meaning("Why not aim for a perfect delivery record?", [hit(reasons)], PERSONA, scorer,
+                                  threshold=0.0)
+    said = [text for text, _ in quoted(composed.answer)]
+    assert said, composed.answer
+    later = [i for i, text in enumerate(said) if text.startswith(("Second,", "Third,"))]
+    assert all(i == 0 for i in later), f"a later point is quoted after another point's sentences: {said}"
