@@ -480,6 +480,12 @@ def _answer_after_setup(pool: Sequence[_Sentence]) -> _Sentence | None:
     return answer if answer is not None and answer.score >= RUN_SHARE * elsewhere else None
 
 
+def _lead_in(pool: Sequence[_Sentence], sentence: _Sentence) -> _Sentence | None:
+    """The quotable sentence just before `sentence` in its passage, which it leans on ("And…", "That is why…")."""
+    return next((s for s in pool if s.hit.passage_id == sentence.hit.passage_id and s.index == sentence.index - 1),
+                None)
+
+
 def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS, explain: bool = False,
                opening: Sequence[_Sentence] = ()) -> list[_Sentence]:
     """The best sentence (of `opening` when given) with its strongest neighbours in the same passage, in reading
@@ -517,11 +523,24 @@ def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS, explain
         pick = max(options, key=lambda s: s.score)
         run = [pick, *run] if pick is before else [*run, pick]
         total += pick.words
-    others = [s for s in opening or pool if s.hit.source_id != best.hit.source_id and not s.asks
-              and s.score >= SECOND_SOURCE_SHARE * best.score and total + s.words <= max_words
+    # "But across the whole company…" leans on what she said just before; that line opens the answer if it fits.
+    lead_in = _lead_in(pool, run[0])
+    if run[0].anaphoric and lead_in is not None and total + lead_in.words <= max_words:
+        run.insert(0, lead_in)
+        total += lead_in.words
+    # A second source's line that only restates the question ("I promised to explain why…") answers nothing, and
+    # one that leans on the line before it ("And we will stop describing any of this…") comes with that line.
+    others = [s for s in opening or pool if s.hit.source_id != best.hit.source_id and not s.asks and not s.sets_up
+              and s.score >= SECOND_SOURCE_SHARE * best.score
               and all(containment(s.stems, r.stems) < DUPLICATE_CONTAINMENT for r in run)]
-    if others:
-        run.append(max(others, key=lambda s: s.score))
+    for other in sorted(others, key=lambda s: s.score, reverse=True):
+        lead = _lead_in(pool, other) if other.anaphoric else None
+        if other.anaphoric and lead is None:
+            continue
+        added = [lead, other] if lead is not None else [other]
+        if total + sum(s.words for s in added) <= max_words:
+            run.extend(added)
+            break
     return run
 
 

@@ -8,7 +8,13 @@ from pathlib import Path
 from ingestion.pipeline import parse_path
 from service.config import Settings
 from service.search.dense import reranker_for
-from service.twin.extractive import compose_by_meaning, compose_extractive, stream_segments
+from service.twin.extractive import (
+    choose_run,
+    compose_by_meaning,
+    compose_extractive,
+    quotable_sentences,
+    stream_segments,
+)
 from service.twin.persona import PersonaSettings
 from tests.twin.conftest import COLD_CHAIN, EXECUTIVE_ON_DRONES, INTERVIEWER, LISBON, PLANTED, PRICING, hit
 from textkit.sentences import sentences
@@ -182,3 +188,43 @@ def test_a_run_does_not_cross_into_her_next_point(settings: Settings) -> None:
     assert said, composed.answer
     later = [i for i, text in enumerate(said) if text.startswith(("Second,", "Third,"))]
     assert all(i == 0 for i in later), f"a later point is quoted after another point's sentences: {said}"
+
+
+def test_a_second_sources_line_that_leans_on_the_one_before_comes_with_it() -> None:
+    vans = hit("Our urban vans switch to electric as the chargers arrive. The northern depots get chargers first.",
+               passage_id=1, source_id=1, title="Fleet memo")
+    winter = hit("We tested battery range through a whole winter in the north. "
+                 "And after that test, electric vans replace diesel vans on every urban route by 2027.",
+                 passage_id=2, source_id=2, title="Town hall", ordinal=3)
+    pool = quotable_sentences([vans, winter])
+    for sentence, closeness in zip(pool, (0.8, 0.3, 0.2, 0.78), strict=True):  # the "And…" line nearly the best
+        sentence.similarity = closeness
+    said = [s.text for s in choose_run(pool)]
+    assert said[-2:] == ["We tested battery range through a whole winter in the north.",
+                         "And after that test, electric vans replace diesel vans on every urban route by 2027."], said
+
+
+def test_a_second_sources_line_that_only_restates_the_question_is_not_quoted(settings: Settings) -> None:
+    scorer = reranker_for(settings)
+    assert scorer is not None, "the embedded model ships with the install"
+    answer = hit("Customers told us that above 97 percent on time they stop keeping a second carrier. "
+                 "Below it they hedge, and a customer who hedges is one bad week from leaving.",
+                 passage_id=1, source_id=1, title="Why 97")
+    promise = hit("Three weeks ago I promised to explain why our on-time target is 97 percent. "
+                  "The canteen at the junction has new opening hours.", passage_id=2, source_id=2, title="Letter")
+    composed = compose_by_meaning("Why is our on-time target 97 percent?", [answer, promise], PERSONA, scorer,
+                                  threshold=0.0)
+    said = [text for text, _ in quoted(composed.answer)]
+    assert said and not any("promised to explain" in text for text in said), said
+
+
+def test_an_answer_does_not_open_on_a_line_that_leans_on_one_left_out() -> None:
+    town_hall = hit("I love the ambition, and for pharmaceutical freight we will hold ourselves to a higher number. "
+                    "But across the whole company, 97 is where our customers told us they stop hedging. "
+                    "Below it they keep a second carrier and extra stock on hand. "
+                    "The last few points above 97 get very expensive for everyone involved.")
+    pool = quotable_sentences([town_hall])
+    for sentence, closeness in zip(pool, (0.3, 0.75, 0.7, 0.8), strict=True):
+        sentence.similarity = closeness
+    said = [s.text for s in choose_run(pool)]
+    assert said[0].startswith("I love the ambition") and said[1].startswith("But across"), said

@@ -25,6 +25,9 @@ PERSONA = PersonaSettings(name="Dana Reyes")
     ("Are we going to acquire a competitor?", "m-and-a"),
     ("Any news on the merger with Nordfreight?", "m-and-a"),
     ("What's our M&A strategy?", "m-and-a"),
+    ("Are we buying Nordfreight?", "m-and-a"),
+    ("Which cold chain company in the north are we acquiring?", "m-and-a"),
+    ("Is Halvorsen buying a rival carrier?", "m-and-a"),
     ("Are we being sued by the drivers' union?", "legal"),
     ("What is happening with the lawsuit?", "legal"),
     ("How is Priya Shah performing?", "individual-performance"),
@@ -44,6 +47,8 @@ def test_questions_on_refused_topics_get_the_refusal(question: str, topic: str) 
     "Why should we pay attention to cold chain?",
     "What did you say about the Lisbon office?",
     "How do we acquire new customers faster?",
+    "Are we buying electric vans?",
+    "Are we still buying diesel trucks next year?",
 ])
 def test_ordinary_questions_pass(question: str) -> None:
     assert refused_topic(question, PERSONA) is None

@@ -54,7 +54,11 @@ DEFAULT_TOPICS: tuple[dict[str, Any], ...] = (
         r"\bmerg(?:er|ers|e|es|ed|ing)\b", r"\bacquisitions?\b", r"\bacquir\w* (?:a |an |another |the |any )?"
         r"(?:company|companies|firm|firms|startup|startups|business|businesses|competitor|competitors|rival)\b",
         r"\btake-?overs?\b", r"\bbuy-?outs?\b", r"\bM\s*&\s*A\b", r"\bdivest\w*", r"\bspin-?offs?\b",
-        r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?(?:acquiring|buying|merging|taking over)\b"]},
+        r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?(?:acquiring|merging|taking over)\b",
+        # "Are we buying Nordfreight?" names a deal; "are we buying electric vans?" is a purchase.
+        r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?buying (?:(?-i:[A-Z][\w&-]*)|(?:a |an |another |the |any )?"
+        r"(?:company|companies|firm|firms|startup|startups|business|businesses|competitor|competitors|rivals?|"
+        r"carriers?)\b)"]},
     {"name": "legal", "label": "legal matters", "patterns": [
         r"\blawsuits?\b", r"\blitigat\w*", r"\bsu(?:e|es|ed|ing)\b", r"\blegal (?:action|matter|case|dispute|"
         r"proceeding|issue|exposure|risk)s?\b", r"\bsubpoena\w*", r"\bindict\w*", r"\bcourt cases?\b",
