@@ -10,6 +10,7 @@ from service.errors import BadInput
 from service.rehearsal.rubric import validate_rubric
 from service.twin.persona import (
     DEFAULT_NO_ANSWER,
+    RETIRED_TOPIC_PATTERNS,
     RefusedTopic,
     build_style_profile,
     keyword_pattern,
@@ -55,6 +56,17 @@ def test_curator_settings_override_the_defaults(session: Session, world: World) 
     assert persona.refused_topics[0].matches("What are the LAUNCH DATES for the new app?")
     openers = {persona.opener_for(q) for q in ("anything", "pricing?", "the fleet?", "why cold chain?", "vans?")}
     assert openers == {"Short version:", ""}, "the curator's opener, or none: answers do not all open alike"
+
+
+def test_a_twin_stored_with_an_earlier_releases_topic_patterns_gets_the_fixed_ones(session: Session,
+                                                                                      world: World) -> None:
+    (earlier,) = RETIRED_TOPIC_PATTERNS["m-and-a"]
+    stored = {"name": "m-and-a", "label": "mergers and acquisitions", "patterns": list(earlier)}
+    assert RefusedTopic(name="m-and-a", label="", patterns=earlier).matches("Are we buying electric vans?")
+    store.update_persona(session, "dana", {"refused_topics": [stored]})
+    (topic,) = persona_settings(world.twin).refused_topics
+    assert not topic.matches("Are we buying electric vans?"), "a purchase of vans is not a deal"
+    assert topic.matches("Are we buying Nordfreight?") and topic.matches("Any news on the merger?")
 
 
 @pytest.mark.parametrize("changes, complaint", [

@@ -15,6 +15,7 @@ from service.twin.persona.settings import (
     PERSON_NAME_RE,
     PRONOUNS,
     RE2_MAX_MEM,
+    RETIRED_TOPIC_PATTERNS,
     PersonaSettings,
     RefusedTopic,
     compile_topic_pattern,
@@ -48,7 +49,7 @@ from service.twin.persona.validation import (
 
 __all__ = [
     "ASIDE_RE", "CURATOR_KEYS", "DEFAULT_DISCLAIMER", "DEFAULT_NO_ANSWER", "DEFAULT_OPENERS", "DEFAULT_PRONOUN",
-    "DEFAULT_REFUSAL", "DEFAULT_TOPICS", "DERIVED_KEYS", "MAX_LIST_ITEMS", "MAX_LIST_ITEM_CHARS", "MAX_MESSAGE_CHARS",
+    "DEFAULT_REFUSAL", "DEFAULT_TOPICS", "RETIRED_TOPIC_PATTERNS", "DERIVED_KEYS", "MAX_LIST_ITEMS", "MAX_LIST_ITEM_CHARS", "MAX_MESSAGE_CHARS",
     "MAX_PATTERN_CHARS", "MAX_TOPICS", "MAX_TOPIC_PATTERNS", "NAME_PATTERN", "NOT_NAMES", "PERSON_NAME_RE",
     "PHRASE_BAD_ENDS", "PHRASE_BAD_STARTS", "PROFILE_AUDIENCE", "PRONOUNS", "RE2_MAX_MEM", "STYLE_SAMPLE_PASSAGES",
     "PersonaSettings", "RefusedTopic", "StyleProfile", "build_style_profile", "compile_topic_pattern",

@@ -72,6 +72,15 @@ DEFAULT_TOPICS: tuple[dict[str, Any], ...] = (
         rf"{_NAME}\s+(?:be|get|getting|been|being)\s+(?:fired|promoted|demoted|let go|sacked|replaced|put on)",
         rf"\b(?:is|was)\s+{_NAME}\s+(?:a\s+)?(?:good|bad|weak|strong|poor|great|competent|incompetent)\b"]},
 )
+# A built-in topic's patterns as an earlier release stored them with a twin: loaded as the current release's, so that
+# a fixed pattern reaches twins made before the fix ("Are we buying electric vans?" was refused as a merger).
+RETIRED_TOPIC_PATTERNS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "m-and-a": ((
+        r"\bmerg(?:er|ers|e|es|ed|ing)\b", r"\bacquisitions?\b", r"\bacquir\w* (?:a |an |another |the |any )?"
+        r"(?:company|companies|firm|firms|startup|startups|business|businesses|competitor|competitors|rival)\b",
+        r"\btake-?overs?\b", r"\bbuy-?outs?\b", r"\bM\s*&\s*A\b", r"\bdivest\w*", r"\bspin-?offs?\b",
+        r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?(?:acquiring|buying|merging|taking over)\b"),),
+}
 CURATOR_KEYS = frozenset({"no_answer_message", "refusal_message", "refused_topics", "disclaimer", "answer_openers",
                           "signature_phrases", "rehearsal_rubric", "display_name", "pronoun"})
 # How answers speak of the executive ("her words"): she, he or they; "they" unless a curator says otherwise.
@@ -114,9 +123,11 @@ class RefusedTopic:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RefusedTopic:
-        return cls(name=str(data["name"]), label=str(data.get("label") or data["name"]),
-                   patterns=tuple(data.get("patterns") or ()), keywords=tuple(data.get("keywords") or ()),
-                   requires_name=bool(data.get("requires_name", False)))
+        name, patterns = str(data["name"]), tuple(data.get("patterns") or ())
+        if patterns in RETIRED_TOPIC_PATTERNS.get(name, ()):
+            patterns = next(tuple(t["patterns"]) for t in DEFAULT_TOPICS if t["name"] == name)
+        return cls(name=name, label=str(data.get("label") or name), patterns=patterns,
+                   keywords=tuple(data.get("keywords") or ()), requires_name=bool(data.get("requires_name", False)))
 
 
 def _re2_options() -> Any:
