@@ -123,7 +123,9 @@ def figures(console: Console) -> None:
         exact, found, wanted, got = _figure_counts(rows, wrong)
         table.add_row(part, str(len(rows)), ratio(exact, len(rows)), ratio(found, wanted), ratio(found, got))
     console.print(table)
-    console.print("fresh: written after the patterns, first look 5/6 sentences exactly right (one miss below)")
+    console.print("fresh: written after the patterns, first look 5/6 sentences exactly right (a change 'from 1,850 to "
+                  "2,400 loads' read as a range, since read as two figures)"
+                  + (f"; {len(wrong)} still wrong:" if wrong else ""))
     for line in wrong:
         console.print(f"  [dim]{line}[/]")
 

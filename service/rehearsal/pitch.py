@@ -245,6 +245,14 @@ class Figure:
     sentence: str = ""
 
 
+# "grew from 1,850 to 2,400 loads" is a figure before and one after, not a range.
+CHANGE_FROM_RE = re.compile(r"\b(?:grew|grows?|growing|rose|rises?|rising|fell|falls?|falling|dropp?\w*|climb\w*|"
+                            r"increas\w*|decreas\w*|cut|cuts|cutting|went|go(?:es)?|going|improv\w*|reduc\w*|"
+                            r"jump\w*|mov\w*|shr[ai]nk\w*|sl[ia]d\w*|doubl\w*|halv\w*|chang\w*|rais\w*|lower\w*|"
+                            r"up|down)\b(?:\s+[\w,]+){0,3}\s+from\s+$", re.IGNORECASE)
+TO_RE = re.compile(r"\s(?:to|until|till)\s", re.IGNORECASE)
+
+
 def find_figures(text: str) -> list[Figure]:
     """Every figure in a text, as written, with its kind; list numbering ("1. ") is not a figure."""
     found = []
@@ -252,7 +260,12 @@ def find_figures(text: str) -> list[Figure]:
         if _is_list_marker(text, m.start()):
             continue
         kind = next(FIGURE_KINDS[int(name[1:])][0] for name, value in m.groupdict().items() if value is not None)
-        found.append(Figure(m.group(0).strip(), kind))
+        written = m.group(0).strip()
+        to = TO_RE.search(written)
+        if kind == "range" and to and CHANGE_FROM_RE.search(text[max(0, m.start() - 60):m.start()]):
+            found.extend(find_figures(written[:to.start()]) + find_figures(written[to.end():]))
+            continue
+        found.append(Figure(written, kind))
     return found
 
 

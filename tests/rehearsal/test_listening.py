@@ -314,3 +314,11 @@ def test_the_summary_lists_each_answered_question_with_the_presenters_answer(ses
     unresolved = [row for row in summary["fix"] if row.get("round")]
     assert unresolved and unresolved[0]["point"].endswith("?") and not unresolved[0]["detail"].endswith("?")
     assert "Strong: States the ask" in last["text"] and "Your answer" not in last["text"]
+
+
+def test_a_change_from_one_figure_to_another_is_two_figures_not_a_range() -> None:
+    read = [(f.text, f.kind) for f in find_figures("Volumes grew from 1,850 to 2,400 loads a week, and we cut "
+                                                    "overtime from 12 to 9 hours.")]
+    assert read == [("1,850", "number"), ("2,400 loads", "quantity"), ("12", "number"), ("9 hours", "quantity")]
+    assert [(f.text, f.kind) for f in find_figures("The pilot takes from 8 to 12 weeks.")] == [("8 to 12 weeks",
+                                                                                               "range")]
