@@ -326,7 +326,7 @@ def recurring_priorities_left_out(stances: list[Stance], corpus: StanceVectors, 
         if any(close[k, t] for t in taken):
             continue
         why = (f"Your pitch doesn't say where it stands on {_point(stance)}, and {persona.name} comes back to it "
-               f"(in {int(recurs[k])} of their sources).")
+               f"(in {int(recurs[k])} of {persona.possessive} sources).")
         out.append(PushBack(priority=stance.label, why=why, evidence=Evidence(stance.hit, stance.text)))
         sections.add(_section(stance))
         taken.append(int(k))

@@ -138,11 +138,14 @@ def test_push_back_is_headed_by_its_section_or_her_own_words_never_a_file_name(s
 def test_a_stance_the_pitch_runs_against_is_not_also_listed_as_left_out(session: Session, settings: Settings,
                                                                         demo: Viewer) -> None:  # noqa: F811
     model = local_encoder().encode
+    store.update_persona(session, "dana-reyes", {"pronoun": "she"})
     for pitch in (VANS_PITCH, SLIDES_PITCH):
         result = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=pitch).to_dict()
         against = [p for p in result["push_back"] if p["contradicts"]]
         left_out = [p for p in result["push_back"] if not p["contradicts"]]
         assert against and left_out
+        # The curator says "she": the sources a position recurs in are hers, not "their".
+        assert all("of her sources" in p["why"] for p in left_out), [p["why"] for p in left_out]
         for clash in against:
             for other in left_out:
                 # Not the same position said again, in another source or in other words.
