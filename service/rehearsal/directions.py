@@ -94,12 +94,13 @@ CHOICES: tuple[Choice, ...] = (
            _pattern(r"\b(?:within (?:24|twenty-four|48) hours|within (?:a|one|the) day|24-hour|same day|immediately|"
                     r"straight away|right away|at once|within hours)\b"),
            _pattern(r"\b(?:monthly|quarterly|month[- ]end|end of the month|within (?:a|one|two) weeks?|(?:a|one|two) weeks? later|"
-                    r"in due course|after the fact|periodic(?:ally)?)\b")),
+                    r"in due course|after the fact|periodic(?:ally)?|"
+                    r"(?:a|one|two|three) (?:full |whole )?(?:weeks?|months?) (?:to|later|after))\b")),
     # Keep the old running alongside, or cut over.
     Choice("in parallel or cut over",
            _pattern(r"\b(?:in parallel|side by side|run(?:ning)? both|parallel[- ]run\w*)\b"),
            _pattern(r"\b(?:switch(?:es|ed|ing)? (?:\w+ ){0,3}off|turn(?:s|ed|ing)? (?:\w+ ){0,3}off|shut(?:ting|s)? "
-                    r"(?:\w+ ){0,3}down|decommission\w*|cut ?over|big[- ]bang)\b")),
+                    r"(?:\w+ ){0,3}down|decommission\w*|cut ?over|big[- ]bang|pull(?:s|ed|ing)? the plug|unplug\w*)\b")),
     # Qualified people only, or whoever is free with the papers later.
     Choice("certified or not",
            _pattern(r"(?<!not )(?<!n't )(?<!without )\b(?:certified|qualified|accredited|certification)\b"),
@@ -124,8 +125,8 @@ CHOICES: tuple[Choice, ...] = (
     Choice("driver's pace or make up time",
            _pattern(r"\b(?:take (?:their|a full|the full|every) (?:rest )?breaks?|never (?:rush|hurry))\b"),
            _pattern(r"\b(?:mak(?:e|ing) up (?:the |that |any |lost )*time|recover(?:ing)? (?:the |that |any |lost )*"
-                    r"(?:time|minutes)|drive faster|go(?:ing)? faster|skip(?:ping)? (?:\w+ )?breaks?|"
-                    r"cut(?:ting)? (?:\w+ )?(?:rest )?breaks?|shorter breaks)\b")),
+                    r"(?:time|minutes)|drive faster|go(?:ing)? faster|skip(?:s|ped|ping)? (?:[\w'-]+ ){0,2}breaks?|"
+                    r"cut(?:s|ting)? (?:[\w'-]+ ){0,2}breaks?|shorter breaks)\b")),
     # The target kept where it is, or moved.
     Choice("target kept or moved",
            _pattern(r"\btarget (?:\S+ ){0,2}(?:stays|remains)\b|\b(?:keep|hold|stick to|maintain)\w* (?:\S+ ){0,4}"
@@ -194,6 +195,19 @@ def _cleaned(texts: Iterable[str], *, ruled_out: bool = False) -> list[str]:
         if not (ruled_out and RULE_OUT_RE.search(NEGATED_RELATIVE_RE.sub(" ", text))):
             found.append(text)
     return found
+
+
+# A proposal put as the condition of a gain: "the job is ours if we come in under what those runs cost".
+PROPOSED_IF_RE = re.compile(r"\bif (?=we\b)([^,;:.]+)", re.IGNORECASE)
+
+
+def claim_directions(found: Reading, sentence: str) -> np.ndarray:
+    """Which way a pitch's sentence leans (directions); when its main clauses lean neither way, what it puts as the
+    condition of a gain ("…is ours if we come in under cost") is what it proposes."""
+    out = directions(found)
+    if not out.any():
+        out = directions(Reading(tuple(m.group(1) for m in PROPOSED_IF_RE.finditer(sentence)), ()))
+    return out
 
 
 def directions(found: Reading, context: Iterable[str] = ()) -> np.ndarray:

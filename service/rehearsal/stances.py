@@ -19,15 +19,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from service.rehearsal.claims import Claim
-from service.rehearsal.directions import conditions_met, directions, figures, opposed, stance_parts
+from service.rehearsal.directions import (
+    claim_directions,
+    conditions_met,
+    directions,
+    figures,
+    opposed,
+    stance_parts,
+)
 from service.rehearsal.labels import stance_label
 from service.rehearsal.meaning import Embed, cached_vectors
 from service.rehearsal.readings import (
     NOT_B_RE,
+    OPPOSITES,
     RULE_OUT_RE,
     Reading,
     claim_condition,
     heading_sides,
+    held_comparative,
     polarity,
     reading,
     stance_condition,
@@ -331,6 +340,8 @@ class StanceVectors:
     # the exception each stance allows by its own words ("We will keep hiring from outside where we need skills we do
     # not have"): which way it leans, zero rows for stances that state none
     exceptions: np.ndarray | None = None
+    # the comparative each stance holds against its opposite ("more of them reported, not fewer": more), or ""
+    comparatives: list[str] | None = None
 
 
 def stance_topic(stance: Stance) -> str:
@@ -382,7 +393,8 @@ def _corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
                          conditions=[stance_condition(s.text) for s in stances],
                          exceptions=np.array([directions(reading(s.text, reasons=True)) if EXCEPTION_RE.search(s.text)
                                               else directions(Reading((), ())) for s in stances],
-                                             dtype=np.int8).reshape(len(stances), -1))
+                                             dtype=np.int8).reshape(len(stances), -1),
+                         comparatives=[held_comparative(s.text) for s in stances])
 
 
 def said_as_contrast(sentence: str) -> bool:
@@ -424,7 +436,8 @@ def pitch_vectors(embed: Embed, claims: Sequence[Claim], pitch_text: str) -> Pit
                 for c, found in ((c, reading(c.text)) for c in claims)]
     claim_readings = [reading(c.text) for c in claims]
     return PitchVectors(claims=claims_m, pitch=whole, directions=np.array(
-                            [directions(r) for r in claim_readings], dtype=np.int8).reshape(len(claims), -1),
+                            [claim_directions(r, c.text) for r, c in zip(claim_readings, claims, strict=True)],
+                            dtype=np.int8).reshape(len(claims), -1),
                         figures=[figures(r.held, percent_only=True) for r in claim_readings],
                         conditions=[claim_condition(c.text) for c in claims],
                         lacks=bool(LACK_RE.search(pitch_text)),
@@ -512,6 +525,13 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
         if weights.whole_pitch:
             similarity = np.where(crossed, np.maximum(similarity, (corpus.sentences @ pitch.pitch)[None, :]), similarity)
         score = np.where(crossed, similarity + weights.topic * topic[None, :] + proposal + weights.direction, score)
+    if corpus.comparatives is not None and any(corpus.comparatives):
+        # "We'd like more near misses reported" keeps to "I want more of them reported, not fewer", though the model
+        # reads "more" and "fewer" much the same: a claim saying the comparative she holds, not its opposite, agrees.
+        said = [set(w.lower() for w in words(c.text)) for c in claims]
+        for j, word in enumerate(corpus.comparatives):
+            if word:
+                opposite[:, j] &= ~np.array([word in w and not OPPOSITES[word] & w for w in said], dtype=bool)
     if weights.by_condition and pitch.conditions is not None and any(pitch.conditions):
         # A proposal that waits for the condition she draws her line under ("once the chargers are in" against "we
         # will not buy vans we cannot charge") keeps to it.

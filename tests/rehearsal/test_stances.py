@@ -21,7 +21,7 @@ from service.rehearsal.bank import BANKS, QUESTION, BankItem, VisibleBank, addre
 from service.rehearsal.claims import claim_sentences, is_run_in_title, pitch_claims
 from service.rehearsal.directions import CHOICES, directions, stance_parts
 from service.rehearsal.ranking import rank_items
-from service.rehearsal.readings import polarity, reading
+from service.rehearsal.readings import held_comparative, polarity, reading
 from service.rehearsal.stances import both_ways, heading_sides, is_stance, said_as_contrast
 from service.search import PassageHit
 from service.search.dense import reranker_for
@@ -572,3 +572,46 @@ def test_a_memo_subtitle_does_not_lean_every_stance_in_the_memo(session: Session
     promote = [c.name for c in CHOICES].index("promote or hire from outside")
     assert directions(stance_parts("We will stop requiring a degree for any supervisor role.", "What we are going to "
                                    "stop", "Promote From the Dock: How We Fill Leadership Roles"))[promote] == 1
+
+
+# Readings a person gives a pitch in everyday words (issue 17), each pitch in our own wording.
+PULL_THE_PLUG_PITCH = ("Running the old warehouse system next to the new platform costs us a fortune. Our plan is to pull "
+                       "the plug on the old system the week the new platform goes live at Marlow.")
+LATE_INCIDENT_PITCH = ("When a driver is hurt in a serious collision, we'd give the depot two weeks to send the write-up "
+                       "to head office, so nothing is rushed.")
+MORE_NEAR_MISSES_PITCH = ("We'd like drivers to report more near misses, so we propose a near-miss card in every cab and a "
+                          "thank-you note each month to the depot that sends in the most.")
+PRICE_AS_CONDITION_PITCH = ("Our biggest retailer will sign a three-year deal if we quote eight percent under what their "
+                            "lanes cost us. That volume is worth it.")
+INCIDENT_RULE_SOURCES = ("2024-04-22-drivers-home-safe.docx", "2025-01-30-town-hall-qa-transcript.txt",
+                         "2025-06-23-heatwave-thank-you-drivers.eml", "2024-02-05-reliable-first-then-fast.docx",
+                         "2026-01-19-annual-letter-to-colleagues-2025.pdf", "2025-01-30-town-hall-keynote.md")
+PRICE_FLOOR_SOURCES = ("2025-01-13-pricing-discipline.docx", "2024-10-14-re-brightwell-bid.eml",
+                       "2025-10-20-q3-2025-qbr-transcript.txt", "2024-02-05-reliable-first-then-fast.docx",
+                       "2024-03-04-strategy-2024-2026-board-approved-summary.pdf",
+                       "2026-01-19-annual-letter-to-colleagues-2025.pdf")
+
+
+def test_pulling_the_plug_on_the_old_system_is_cutting_over() -> None:
+    cut_over = next(k for k, c in enumerate(CHOICES) if c.name == "in parallel or cut over")
+    assert directions(reading("We will pull the plug on the old system the day the new one starts."))[cut_over] == -1
+    assert pitch_claims(["My plan is to pull the plug on the old system in March."])[0].proposal
+
+
+@pytest.mark.parametrize(("pitch", "sources"), [
+    (PULL_THE_PLUG_PITCH, PARALLEL_RULE_SOURCES),
+    (LATE_INCIDENT_PITCH, INCIDENT_RULE_SOURCES),
+    (PRICE_AS_CONDITION_PITCH, PRICE_FLOOR_SOURCES),
+])
+def test_a_pitch_in_everyday_words_is_flagged_with_the_line_it_crosses(
+        session: Session, settings: Settings, demo: Viewer, pitch: str, sources: tuple[str, ...]) -> None:
+    clash = contradiction(rehearse(session, settings, demo, pitch))
+    assert clash is not None
+    assert cited_file(session, clash) in sources, clash
+
+
+def test_a_pitch_to_get_more_near_misses_reported_keeps_to_more_not_fewer(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    assert held_comparative("I want more of them reported, not fewer.") == "more"
+    assert reading("I want more of them reported, not fewer.").held == ("I want more of them reported",)
+    assert contradiction(rehearse(session, settings, demo, MORE_NEAR_MISSES_PITCH)) is None
