@@ -120,12 +120,15 @@ CHOICES: tuple[Choice, ...] = (
            _pattern(r"\b(?:at|above|on) (?:our |the )?(?:cost-to-serve |cost to serve )?(?:floor|cost)\b|"
                     rf"{_UNNEGATED}\bcover(?:s|ing)? (?:the |our )?cost"),
            _pattern(r"\b(?:below|under|beneath|less than)\s+(?:\w+\s+){0,4}?(?:cost|floor)\w*|\bat a loss\b|"
-                    rf"\bloss[- ]lead\w*|\blos(?:e|ing) money\b|\b{_NOT_TO}\s+cover(?:s|ing)? (?:the |our )?cost")),
+                    rf"\bloss[- ]lead\w*|\blos(?:e|es|ing) (?:us )?money\b|"
+                    rf"\b(?:prices?|rates?|quotes?|deals?|contracts?) (?:that|which) los(?:e|es)\b|"
+                    rf"\b{_NOT_TO}\s+cover(?:s|ing)? (?:the |our )?cost")),
     # Drivers keep to their breaks and pace, or make up time on the road.
     Choice("driver's pace or make up time",
            _pattern(r"\b(?:take (?:their|a full|the full|every) (?:rest )?breaks?|never (?:rush|hurry))\b"),
            _pattern(r"\b(?:mak(?:e|ing) up (?:the |that |any |lost )*time|recover(?:ing)? (?:the |that |any |lost )*"
-                    r"(?:time|minutes)|drive faster|go(?:ing)? faster|skip(?:s|ped|ping)? (?:[\w'-]+ ){0,2}breaks?|"
+                    r"(?:time|minutes)|(?:claw|win|make|get|pull)(?:s|ed|ing)? back (?:[\w'-]+ ){0,3}(?:time|minutes)|"
+                    r"drive faster|go(?:ing)? faster|skip(?:s|ped|ping)? (?:[\w'-]+ ){0,2}breaks?|"
                     r"cut(?:s|ting)? (?:[\w'-]+ ){0,2}breaks?|shorter breaks)\b")),
     # The target kept where it is, or moved.
     Choice("target kept or moved",

@@ -473,6 +473,25 @@ def allowed_by_exception(claims: np.ndarray, stances: Sequence[Stance], exceptio
     return out
 
 
+# A bound on a number ("more than four near misses"), not a comparative.
+BOUND_RE = re.compile(r"\b(?:more|fewer|less|lower|higher) than\b", re.IGNORECASE)
+# A judgement ("too many near-miss reports", "far too long"): a view, not background.
+JUDGEMENT_RE = re.compile(r"\btoo\s+(?:many|much|few|little|long|short|slow|fast|late|early|often|high|low|"
+                          r"expensive|costly|\w+ly)\b", re.IGNORECASE)
+# A proposal that acts on what the sentence before it names: "The van maker has sixty vans at this year's price.
+# Let's order them now…"
+REFERS_BACK_RE = re.compile(r"\bthem\b", re.IGNORECASE)
+
+
+def background(claims: Sequence[Claim]) -> np.ndarray:
+    """For each claim, whether it only states a fact: no proposal, no word of intent, rule, preference or judgement
+    ("too many…"), and not what the next sentence's proposal acts on ("…sixty vans at this year's price. Let's order them now")."""
+    return np.array([not c.proposal and not INTENT_RE.search(c.text) and not JUDGEMENT_RE.search(c.text)
+                     and not (k + 1 < len(claims) and claims[k + 1].proposal
+                              and REFERS_BACK_RE.search(claims[k + 1].text))
+                     for k, c in enumerate(claims)], dtype=bool).reshape(len(claims))
+
+
 # Pairs kept per pitch, best first (a long pitch against a large corpus has many).
 MAX_PAIRS = 200
 
@@ -528,7 +547,7 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
     if corpus.comparatives is not None and any(corpus.comparatives):
         # "We'd like more near misses reported" keeps to "I want more of them reported, not fewer", though the model
         # reads "more" and "fewer" much the same: a claim saying the comparative she holds, not its opposite, agrees.
-        said = [set(w.lower() for w in words(c.text)) for c in claims]
+        said = [set(w.lower() for w in words(BOUND_RE.sub(" ", c.text))) for c in claims]
         for j, word in enumerate(corpus.comparatives):
             if word:
                 opposite[:, j] &= ~np.array([word in w and not OPPOSITES[word] & w for w in said], dtype=bool)
@@ -543,6 +562,8 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
         opposite &= np.array([c.proposal for c in claims], dtype=bool)[:, None]
     agreeing = np.where(opposite, -np.inf, score).max(axis=1)
     keep = opposite & (similarity >= weights.floor) & ~(agreeing[:, None] > score + weights.agreement)
+    # Background ("Our own refrigerated vans arrive in June.") runs against a line only by leaning against it.
+    keep &= ~(background(claims)[:, None] & ~crossed)
     rows, cols = np.nonzero(keep)
     order = np.argsort(-score[rows, cols], kind="stable")[:MAX_PAIRS]
     return [Clash(claim=claims[int(rows[k])], stance=stances[int(cols[k])],

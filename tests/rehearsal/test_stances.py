@@ -583,6 +583,26 @@ MORE_NEAR_MISSES_PITCH = ("We'd like drivers to report more near misses, so we p
                           "thank-you note each month to the depot that sends in the most.")
 PRICE_AS_CONDITION_PITCH = ("Our biggest retailer will sign a three-year deal if we quote eight percent under what their "
                             "lanes cost us. That volume is worth it.")
+WIN_BACK_MINUTES_PITCH = ("The late loads at Eastgate keep costing us slots. We'd like to pay a bonus each month to the "
+                          "drivers who win back the most minutes on the road after a late departure.")
+LOSING_RATE_PITCH = ("A new bakery chain wants one carrier for its forty shops. We'd offer them a rate that loses us a "
+                     "little on each drop for the first year to get in.")
+# Background only: a fact about vans arriving is not a proposal to buy vans the depot cannot charge.
+VANS_ARRIVE_PITCH = ("The new electric vans for Eastgate arrive in May. Once they are running well we will end the "
+                     "contract with the courier that handles our chilled city drops.")
+# …unless the proposal acts on what it names: "…at last year's price. We'd like to order them now…".
+ORDER_THEM_PITCH = ("The van dealer has eighty electric vans at last year's price. We'd like to order them now for Ashby "
+                    "Road and keep them in the yard until the grid connection is done.")
+MAKE_UP_TIME_SOURCES = ("2024-04-22-drivers-home-safe.docx", "2024-02-26-why-97-percent.docx",
+                        "2025-10-20-q3-2025-qbr-transcript.txt", "2024-05-06-re-weekend-dispatch-outage.eml",
+                        "2024-03-04-strategy-2024-2026-board-approved-summary.pdf",
+                        "2024-09-27-drivers-academy-graduation.md", "2025-06-23-heatwave-thank-you-drivers.eml",
+                        "2025-10-08-customer-forum-talk.md", "2025-03-10-ai-in-dispatch.docx",
+                        "2026-01-19-annual-letter-to-colleagues-2025.pdf", "2025-01-30-town-hall-keynote.md",
+                        "2025-01-30-town-hall-qa-transcript.txt")
+VANS_RULE_SOURCES = ("2025-05-19-fleet-electrification-timing.docx", "2025-10-20-q3-2025-qbr-transcript.txt",
+                     "2025-10-27-q3-2025-scorecard.docx", "2026-01-19-annual-letter-to-colleagues-2025.pdf",
+                     "2024-07-29-q2-2024-scorecard.docx", "2025-01-30-town-hall-qa-transcript.txt")
 INCIDENT_RULE_SOURCES = ("2024-04-22-drivers-home-safe.docx", "2025-01-30-town-hall-qa-transcript.txt",
                          "2025-06-23-heatwave-thank-you-drivers.eml", "2024-02-05-reliable-first-then-fast.docx",
                          "2026-01-19-annual-letter-to-colleagues-2025.pdf", "2025-01-30-town-hall-keynote.md")
@@ -602,6 +622,9 @@ def test_pulling_the_plug_on_the_old_system_is_cutting_over() -> None:
     (PULL_THE_PLUG_PITCH, PARALLEL_RULE_SOURCES),
     (LATE_INCIDENT_PITCH, INCIDENT_RULE_SOURCES),
     (PRICE_AS_CONDITION_PITCH, PRICE_FLOOR_SOURCES),
+    (WIN_BACK_MINUTES_PITCH, MAKE_UP_TIME_SOURCES),
+    (LOSING_RATE_PITCH, PRICE_FLOOR_SOURCES),
+    (ORDER_THEM_PITCH, VANS_RULE_SOURCES),
 ])
 def test_a_pitch_in_everyday_words_is_flagged_with_the_line_it_crosses(
         session: Session, settings: Settings, demo: Viewer, pitch: str, sources: tuple[str, ...]) -> None:
@@ -615,3 +638,8 @@ def test_a_pitch_to_get_more_near_misses_reported_keeps_to_more_not_fewer(
     assert held_comparative("I want more of them reported, not fewer.") == "more"
     assert reading("I want more of them reported, not fewer.").held == ("I want more of them reported",)
     assert contradiction(rehearse(session, settings, demo, MORE_NEAR_MISSES_PITCH)) is None
+
+
+def test_a_fact_in_the_background_of_a_pitch_runs_against_no_line(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    assert contradiction(rehearse(session, settings, demo, VANS_ARRIVE_PITCH)) is None
