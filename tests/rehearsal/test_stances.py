@@ -643,3 +643,24 @@ def test_a_pitch_to_get_more_near_misses_reported_keeps_to_more_not_fewer(
 def test_a_fact_in_the_background_of_a_pitch_runs_against_no_line(
         session: Session, settings: Settings, demo: Viewer) -> None:
     assert contradiction(rehearse(session, settings, demo, VANS_ARRIVE_PITCH)) is None
+
+
+# Judging a tool by on-time delivery and drivers' hours is what her dispatch memo commits to ("We will measure the
+# tool, and the dispatch team, by on-time in full, by drivers' hours…"), not asking drivers to make up time.
+JUDGED_BY_OUTCOMES_PITCHES = (
+    "We want to bring the planning tool to Ashby Road. It would shadow the dispatchers for a month, they would get paid "
+    "training first, and every route it suggests would still be approved or changed by the dispatcher on shift. We will "
+    "judge it on on-time delivery and drivers' hours.",
+    "We propose to extend the route planner to Eastgate. We will judge it by on-time delivery and by drivers' hours.",
+)
+
+
+def test_a_commitment_to_measure_by_outcomes_is_a_stance() -> None:
+    assert is_stance("We will measure the tool, and the dispatch team, by on-time in full and by drivers' hours.")
+    assert not is_stance("We measured the tool by hand last year.")
+
+
+@pytest.mark.parametrize("pitch", JUDGED_BY_OUTCOMES_PITCHES)
+def test_a_pitch_judged_by_the_outcomes_she_measures_gets_no_contradiction(
+        session: Session, settings: Settings, demo: Viewer, pitch: str) -> None:
+    assert contradiction(rehearse(session, settings, demo, pitch)) is None
