@@ -75,7 +75,8 @@ CHOICES: tuple[Choice, ...] = (
                     r"decision)|(?:final|last) (?:say|call|word)|(?:dispatchers?|planners?|people|a person) (?:\w+ ){0,2}"
                     r"(?:decides?|approves?|signs? (?:it |each |every )?off|makes? the (?:final )?call|owns?))\b"),
            _pattern(r"\b(?:automatic(?:ally)?|automated?|automation|autonomous(?:ly)?|autopilot|hands[- ]off|"
-                    r"on its own|by itself|self-driving|without (?:a |any )?(?:humans?|people|person|dispatchers?|"
+                    r"on its own|by itself|self-driving|straight (?:out )?to (?:the |each |every )?(?:drivers?|driver's|drivers'|"
+                    r"handhelds?|phones?)|without (?:a |any )?(?:humans?|people|person|dispatchers?|"
                     r"planners?|anyone|sign-?off|approval)|no (?:humans?|dispatchers?|planners?|one|person) "
                     r"(?:\w+ ){0,2}(?:signing|approving|checking|in the loop|involved))\b")),
     # A written paper read first, or slides presented.

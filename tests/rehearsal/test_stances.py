@@ -587,6 +587,8 @@ WIN_BACK_MINUTES_PITCH = ("The late loads at Eastgate keep costing us slots. We'
                           "drivers who win back the most minutes on the road after a late departure.")
 LOSING_RATE_PITCH = ("A new bakery chain wants one carrier for its forty shops. We'd offer them a rate that loses us a "
                      "little on each drop for the first year to get in.")
+STRAIGHT_TO_DRIVERS_PITCH = ("The new planning system has been reliable for months. From April we'd let it send each "
+                             "night's routes straight to the drivers' handhelds and move the night dispatchers onto days.")
 # Background only: a fact about vans arriving is not a proposal to buy vans the depot cannot charge.
 VANS_ARRIVE_PITCH = ("The new electric vans for Eastgate arrive in May. Once they are running well we will end the "
                      "contract with the courier that handles our chilled city drops.")
@@ -625,6 +627,7 @@ def test_pulling_the_plug_on_the_old_system_is_cutting_over() -> None:
     (WIN_BACK_MINUTES_PITCH, MAKE_UP_TIME_SOURCES),
     (LOSING_RATE_PITCH, PRICE_FLOOR_SOURCES),
     (ORDER_THEM_PITCH, VANS_RULE_SOURCES),
+    (STRAIGHT_TO_DRIVERS_PITCH, ("2025-03-10-ai-in-dispatch.docx",)),
 ])
 def test_a_pitch_in_everyday_words_is_flagged_with_the_line_it_crosses(
         session: Session, settings: Settings, demo: Viewer, pitch: str, sources: tuple[str, ...]) -> None:
