@@ -124,6 +124,12 @@ CHOICES: tuple[Choice, ...] = (
                     rf"\bloss[- ]lead\w*|\blos(?:e|es|ing) (?:us )?money\b|"
                     rf"\b(?:prices?|rates?|quotes?|deals?|contracts?) (?:that|which) los(?:e|es)\b|"
                     rf"\b{_NOT_TO}\s+cover(?:s|ing)? (?:the |our )?cost")),
+    # The people who see the work decide small spends themselves, or each waits for a case approved at the centre.
+    Choice("decided locally or approved centrally",
+           _pattern(r"\b(?:discretion(?:ary)?|at the level of the information|decid\w* (?:it |them )?(?:themselves|locally)|"
+                    r"(?:their|the depot's|the manager's) own (?:call|judg(?:e)?ment))\b"),
+           _pattern(r"\b(?:(?:full |formal |written )?business cases?|sign(?:ed|s)?[- ]off (?:by|from) (?:head office|"
+                    r"(?:group |head office )?finance|the centre)|(?:head office|central) (?:approval|sign-?off))\b")),
     # Drivers keep to their breaks and pace, or make up time on the road.
     Choice("driver's pace or make up time",
            _pattern(r"\b(?:take (?:their|a full|the full|every) (?:rest )?breaks?|never (?:rush|hurry))\b"),

@@ -589,6 +589,8 @@ LOSING_RATE_PITCH = ("A new bakery chain wants one carrier for its forty shops. 
                      "little on each drop for the first year to get in.")
 STRAIGHT_TO_DRIVERS_PITCH = ("The new planning system has been reliable for months. From April we'd let it send each "
                              "night's routes straight to the drivers' handhelds and move the night dispatchers onto days.")
+CENTRAL_SIGN_OFF_PITCH = ("Depot managers are buying dock equipment with nobody checking. From July, any depot spend above "
+                          "5,000 dollars should need a formal business case approved by head office finance.")
 # Background only: a fact about vans arriving is not a proposal to buy vans the depot cannot charge.
 VANS_ARRIVE_PITCH = ("The new electric vans for Eastgate arrive in May. Once they are running well we will end the "
                      "contract with the courier that handles our chilled city drops.")
@@ -628,6 +630,7 @@ def test_pulling_the_plug_on_the_old_system_is_cutting_over() -> None:
     (LOSING_RATE_PITCH, PRICE_FLOOR_SOURCES),
     (ORDER_THEM_PITCH, VANS_RULE_SOURCES),
     (STRAIGHT_TO_DRIVERS_PITCH, ("2025-03-10-ai-in-dispatch.docx",)),
+    (CENTRAL_SIGN_OFF_PITCH, ("2026-02-09-every-dollar-earns-its-spot.docx",)),
 ])
 def test_a_pitch_in_everyday_words_is_flagged_with_the_line_it_crosses(
         session: Session, settings: Settings, demo: Viewer, pitch: str, sources: tuple[str, ...]) -> None:
