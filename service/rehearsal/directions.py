@@ -141,7 +141,10 @@ CHOICES: tuple[Choice, ...] = (
     Choice("target kept or moved",
            _pattern(r"\btarget (?:\S+ ){0,2}(?:stays|remains)\b|\b(?:keep|hold|stick to|maintain)\w* (?:\S+ ){0,4}"
                     r"target\b"),
-           _pattern(r"\b(?:lower|cut|reduc|drop|chang|mov|revis|relax|scal(?:e|ing) back)\w* (?:\S+ ){0,4}target\b")),
+           _pattern(r"\b(?:lower|cut|reduc|drop|chang|mov|revis|relax|scal(?:e|ing) back)\w* (?:\S+ ){0,4}target\b|"
+                    # a committed share moved down: "lower next year's electric share from 40% to 30%"
+                    r"\b(?:lower|cut|reduc|drop|revis|relax|scal(?:e|ing) back|trim)\w* (?:\S+ ){0,8}?from "
+                    r"\d[\d.]*\s*(?:%|percent|per cent) to \d")),
     # Judged by outcomes, or each person scored on a measure ("rank each planner by…", "a league table", "reported per
     # person", "each dispatcher's appraisal should show…"): "we will not measure dispatchers by…" rules out the second.
     Choice("outcomes or people scored",
