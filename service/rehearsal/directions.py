@@ -18,6 +18,7 @@ import numpy as np
 
 from service.rehearsal.readings import (
     NEGATED_RELATIVE_RE,
+    NEGATOR_RE,
     RULE_OUT_RE,
     Reading,
     condition_met,
@@ -216,10 +217,14 @@ PROPOSED_IF_RE = re.compile(r"\bif (?=we\b)([^,;:.]+)", re.IGNORECASE)
 
 def claim_directions(found: Reading, sentence: str) -> np.ndarray:
     """Which way a pitch's sentence leans (directions); when its main clauses lean neither way, what it puts as the
-    condition of a gain ("…is ours if we come in under cost") is what it proposes."""
+    condition of a gain ("…is ours if we come in under cost") is what it proposes, and else the sentence as said."""
     out = directions(found)
     if not out.any():
         out = directions(Reading(tuple(m.group(1) for m in PROPOSED_IF_RE.finditer(sentence)), ()))
+    if not out.any() and not NEGATOR_RE.search(SIDE_RE.sub(" ", sentence)):
+        # "drivers could skip their afternoon break": the reading rules out the break and drops the verb that says
+        # which way; with no negation in the sentence, the sentence as said does
+        out = directions(Reading((sentence,), ()))
     return out
 
 

@@ -593,6 +593,8 @@ CENTRAL_SIGN_OFF_PITCH = ("Depot managers are buying dock equipment with nobody 
                           "5,000 dollars should need a formal business case approved by head office finance.")
 LOWER_SHARE_PITCH = ("Grid approvals keep slipping, so we'd like to cut the electric share in next year's fleet plan from "
                      "40% to 32% and report against the new figure from now on.")
+SKIP_BREAK_PITCH = ("Over the Easter peak, drivers could skip their lunch break and take it at the end of the shift "
+                    "instead, so each route fits one more drop.")
 # Background only: a fact about vans arriving is not a proposal to buy vans the depot cannot charge.
 VANS_ARRIVE_PITCH = ("The new electric vans for Eastgate arrive in May. Once they are running well we will end the "
                      "contract with the courier that handles our chilled city drops.")
@@ -634,6 +636,7 @@ def test_pulling_the_plug_on_the_old_system_is_cutting_over() -> None:
     (STRAIGHT_TO_DRIVERS_PITCH, ("2025-03-10-ai-in-dispatch.docx",)),
     (CENTRAL_SIGN_OFF_PITCH, ("2026-02-09-every-dollar-earns-its-spot.docx",)),
     (LOWER_SHARE_PITCH, VANS_RULE_SOURCES),
+    (SKIP_BREAK_PITCH, MAKE_UP_TIME_SOURCES),
 ])
 def test_a_pitch_in_everyday_words_is_flagged_with_the_line_it_crosses(
         session: Session, settings: Settings, demo: Viewer, pitch: str, sources: tuple[str, ...]) -> None:
