@@ -20,7 +20,8 @@ PROPOSAL_RE = re.compile(
     r"should|will|['’]ll|"
     r"could|can)|i(?:'d| would)? (?:like|want|suggest|propose|recommend|ask)|let(?:'s| us| it| them| the| each| "
     r"drivers| planners)?|should|would|ask(?:ing)? (?:for|you)|request\w*|approv\w*|sign-?off|mandate|instead of|"
-    r"rather than|switch|move to|replace|drop|stop|skip|cut|buy|order|acquire|take over|raise|lower|commit|"
+    r"rather than|(?:my|our|the) plan is|switch|move to|replace|drop|stop|skip|cut|buy|order|acquire|take over|raise|"
+    r"lower|commit|"
     r"trial|pilot|roll ?out|introduce|launch|start|make)\b", re.IGNORECASE)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from service.rehearsal.readings import (
     NEGATED_RELATIVE_RE,
+    NEGATOR_RE,
     RULE_OUT_RE,
     Reading,
     condition_met,
@@ -75,7 +76,8 @@ CHOICES: tuple[Choice, ...] = (
                     r"decision)|(?:final|last) (?:say|call|word)|(?:dispatchers?|planners?|people|a person) (?:\w+ ){0,2}"
                     r"(?:decides?|approves?|signs? (?:it |each |every )?off|makes? the (?:final )?call|owns?))\b"),
            _pattern(r"\b(?:automatic(?:ally)?|automated?|automation|autonomous(?:ly)?|autopilot|hands[- ]off|"
-                    r"on its own|by itself|self-driving|without (?:a |any )?(?:humans?|people|person|dispatchers?|"
+                    r"on its own|by itself|self-driving|straight (?:out )?to (?:the |each |every )?(?:drivers?|driver's|drivers'|"
+                    r"handhelds?|phones?)|without (?:a |any )?(?:humans?|people|person|dispatchers?|"
                     r"planners?|anyone|sign-?off|approval)|no (?:humans?|dispatchers?|planners?|one|person) "
                     r"(?:\w+ ){0,2}(?:signing|approving|checking|in the loop|involved))\b")),
     # A written paper read first, or slides presented.
@@ -94,12 +96,13 @@ CHOICES: tuple[Choice, ...] = (
            _pattern(r"\b(?:within (?:24|twenty-four|48) hours|within (?:a|one|the) day|24-hour|same day|immediately|"
                     r"straight away|right away|at once|within hours)\b"),
            _pattern(r"\b(?:monthly|quarterly|month[- ]end|end of the month|within (?:a|one|two) weeks?|(?:a|one|two) weeks? later|"
-                    r"in due course|after the fact|periodic(?:ally)?)\b")),
+                    r"in due course|after the fact|periodic(?:ally)?|"
+                    r"(?:a|one|two|three) (?:full |whole )?(?:weeks?|months?) (?:to|later|after))\b")),
     # Keep the old running alongside, or cut over.
     Choice("in parallel or cut over",
            _pattern(r"\b(?:in parallel|side by side|run(?:ning)? both|parallel[- ]run\w*)\b"),
            _pattern(r"\b(?:switch(?:es|ed|ing)? (?:\w+ ){0,3}off|turn(?:s|ed|ing)? (?:\w+ ){0,3}off|shut(?:ting|s)? "
-                    r"(?:\w+ ){0,3}down|decommission\w*|cut ?over|big[- ]bang)\b")),
+                    r"(?:\w+ ){0,3}down|decommission\w*|cut ?over|big[- ]bang|pull(?:s|ed|ing)? the plug|unplug\w*)\b")),
     # Qualified people only, or whoever is free with the papers later.
     Choice("certified or not",
            _pattern(r"(?<!not )(?<!n't )(?<!without )\b(?:certified|qualified|accredited|certification)\b"),
@@ -119,18 +122,30 @@ CHOICES: tuple[Choice, ...] = (
            _pattern(r"\b(?:at|above|on) (?:our |the )?(?:cost-to-serve |cost to serve )?(?:floor|cost)\b|"
                     rf"{_UNNEGATED}\bcover(?:s|ing)? (?:the |our )?cost"),
            _pattern(r"\b(?:below|under|beneath|less than)\s+(?:\w+\s+){0,4}?(?:cost|floor)\w*|\bat a loss\b|"
-                    rf"\bloss[- ]lead\w*|\blos(?:e|ing) money\b|\b{_NOT_TO}\s+cover(?:s|ing)? (?:the |our )?cost")),
+                    rf"\bloss[- ]lead\w*|\blos(?:e|es|ing) (?:us )?money\b|"
+                    rf"\b(?:prices?|rates?|quotes?|deals?|contracts?) (?:that|which) los(?:e|es)\b|"
+                    rf"\b{_NOT_TO}\s+cover(?:s|ing)? (?:the |our )?cost")),
+    # The people who see the work decide small spends themselves, or each waits for a case approved at the centre.
+    Choice("decided locally or approved centrally",
+           _pattern(r"\b(?:discretion(?:ary)?|at the level of the information|decid\w* (?:it |them )?(?:themselves|locally)|"
+                    r"(?:their|the depot's|the manager's) own (?:call|judg(?:e)?ment))\b"),
+           _pattern(r"\b(?:(?:full |formal |written )?business cases?|sign(?:ed|s)?[- ]off (?:by|from) (?:head office|"
+                    r"(?:group |head office )?finance|the centre)|(?:head office|central) (?:approval|sign-?off))\b")),
     # Drivers keep to their breaks and pace, or make up time on the road.
     Choice("driver's pace or make up time",
            _pattern(r"\b(?:take (?:their|a full|the full|every) (?:rest )?breaks?|never (?:rush|hurry))\b"),
            _pattern(r"\b(?:mak(?:e|ing) up (?:the |that |any |lost )*time|recover(?:ing)? (?:the |that |any |lost )*"
-                    r"(?:time|minutes)|drive faster|go(?:ing)? faster|skip(?:ping)? (?:\w+ )?breaks?|"
-                    r"cut(?:ting)? (?:\w+ )?(?:rest )?breaks?|shorter breaks)\b")),
+                    r"(?:time|minutes)|(?:claw|win|make|get|pull)(?:s|ed|ing)? back (?:[\w'-]+ ){0,3}(?:time|minutes)|"
+                    r"drive faster|go(?:ing)? faster|skip(?:s|ped|ping)? (?:[\w'-]+ ){0,2}breaks?|"
+                    r"cut(?:s|ting)? (?:[\w'-]+ ){0,2}breaks?|shorter breaks)\b")),
     # The target kept where it is, or moved.
     Choice("target kept or moved",
            _pattern(r"\btarget (?:\S+ ){0,2}(?:stays|remains)\b|\b(?:keep|hold|stick to|maintain)\w* (?:\S+ ){0,4}"
                     r"target\b"),
-           _pattern(r"\b(?:lower|cut|reduc|drop|chang|mov|revis|relax|scal(?:e|ing) back)\w* (?:\S+ ){0,4}target\b")),
+           _pattern(r"\b(?:lower|cut|reduc|drop|chang|mov|revis|relax|scal(?:e|ing) back)\w* (?:\S+ ){0,4}target\b|"
+                    # a committed share moved down: "lower next year's electric share from 40% to 30%"
+                    r"\b(?:lower|cut|reduc|drop|revis|relax|scal(?:e|ing) back|trim)\w* (?:\S+ ){0,8}?from "
+                    r"\d[\d.]*\s*(?:%|percent|per cent) to \d")),
     # Judged by outcomes, or each person scored on a measure ("rank each planner by…", "a league table", "reported per
     # person", "each dispatcher's appraisal should show…"): "we will not measure dispatchers by…" rules out the second.
     Choice("outcomes or people scored",
@@ -194,6 +209,23 @@ def _cleaned(texts: Iterable[str], *, ruled_out: bool = False) -> list[str]:
         if not (ruled_out and RULE_OUT_RE.search(NEGATED_RELATIVE_RE.sub(" ", text))):
             found.append(text)
     return found
+
+
+# A proposal put as the condition of a gain: "the job is ours if we come in under what those runs cost".
+PROPOSED_IF_RE = re.compile(r"\bif (?=we\b)([^,;:.]+)", re.IGNORECASE)
+
+
+def claim_directions(found: Reading, sentence: str) -> np.ndarray:
+    """Which way a pitch's sentence leans (directions); when its main clauses lean neither way, what it puts as the
+    condition of a gain ("…is ours if we come in under cost") is what it proposes, and else the sentence as said."""
+    out = directions(found)
+    if not out.any():
+        out = directions(Reading(tuple(m.group(1) for m in PROPOSED_IF_RE.finditer(sentence)), ()))
+    if not out.any() and not NEGATOR_RE.search(SIDE_RE.sub(" ", sentence)):
+        # "drivers could skip their afternoon break": the reading rules out the break and drops the verb that says
+        # which way; with no negation in the sentence, the sentence as said does
+        out = directions(Reading((sentence,), ()))
+    return out
 
 
 def directions(found: Reading, context: Iterable[str] = ()) -> np.ndarray:

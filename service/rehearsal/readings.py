@@ -57,9 +57,20 @@ class Reading:
 
 
 # Words whose contrast is their opposite in A: "more of them reported, not fewer" rules out fewer reported.
-OPPOSITES = {"fewer": ("more",), "less": ("more",), "more": ("fewer", "less"), "lower": ("higher",),
-             "higher": ("lower",), "later": ("earlier", "sooner"), "earlier": ("later",), "sooner": ("later",),
-             "slower": ("faster",), "faster": ("slower",)}
+OPPOSITES = {"fewer": frozenset({"more"}), "less": frozenset({"more"}), "more": frozenset({"fewer", "less"}),
+             "lower": frozenset({"higher"}), "higher": frozenset({"lower"}), "later": frozenset({"earlier", "sooner"}),
+             "earlier": frozenset({"later"}), "sooner": frozenset({"later"}), "slower": frozenset({"faster"}),
+             "faster": frozenset({"slower"})}
+
+
+def held_comparative(sentence: str) -> str:
+    """The comparative a sentence put as "A, not B" holds against its opposite B ("I want more of them reported, not
+    fewer": "more"), or "" when it is not put so."""
+    match = NOT_B_RE.match(" ".join(sentence.split()).rstrip(".!"))
+    if match is None or match.group("b").strip().lower() not in OPPOSITES:
+        return ""
+    ruled = match.group("b").strip().lower()
+    return next((w.lower() for w in match.group("a").split() if w.lower() in OPPOSITES[ruled]), "")
 
 
 def _without_not_b(a: str, b: str) -> str:
@@ -147,9 +158,12 @@ def reading(sentence: str, *, reasons: bool = False) -> Reading:
     contrast = NOT_B_RE.match(text)
     if contrast and not RULE_OUT_RE.search(contrast.group("a")):
         a, b = contrast.group("a"), contrast.group("b")
-        held.append(a)
-        ruled.append(_without_not_b(a, b))
-        return Reading(tuple(x for x in held if _enough(x)), tuple(x for x in ruled if _enough(x)))
+        ruled_b = _without_not_b(a, b)
+        # Both sides or neither: "more of them reported, not fewer" holds A as surely as it rules out B, though "more"
+        # alone is not a content word.
+        if _enough(a) or _enough(ruled_b):
+            return Reading((a,), (ruled_b,))
+        return Reading((), ())
     preferred = PREFER_RE.match(text)
     if preferred:
         who = preferred.group("who").strip()

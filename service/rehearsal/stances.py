@@ -19,15 +19,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from service.rehearsal.claims import Claim
-from service.rehearsal.directions import conditions_met, directions, figures, opposed, stance_parts
+from service.rehearsal.directions import (
+    claim_directions,
+    conditions_met,
+    directions,
+    figures,
+    opposed,
+    stance_parts,
+)
 from service.rehearsal.labels import stance_label
 from service.rehearsal.meaning import Embed, cached_vectors
 from service.rehearsal.readings import (
     NOT_B_RE,
+    OPPOSITES,
     RULE_OUT_RE,
     Reading,
     claim_condition,
     heading_sides,
+    held_comparative,
     polarity,
     reading,
     stance_condition,
@@ -49,7 +58,8 @@ _LIMIT = (r"\b(?:we|i)(?:'re|'m| are| am)?\s+(?:will not|won't|do not|don't|neve
 _CONTRAST = r",\s*not\s+(?:\w+\s*){1,4}[.!]?$|\b(?:is|are) not (?:a|an|the)\b"
 _RULE = (r"\b(?:must|has to|have to|always|stays?|remains?|non-negotiable|is a condition|owns every|owns the|"
          r"(?:every|each|any) (?:\w+ ){0,3}(?:reaches|goes|gets|has to|will|comes|must)|the rule is|our (?:own )?rule|"
-         r"(?:we|i) (?:look|keep|publish|measure|price|promote|hire|build|run|report|treat|electrify|decide) )\b")
+         r"(?:we|i) (?:look|keep|publish|measure|price|promote|hire|build|run|report|treat|electrify|decide) |"
+         r"(?:we|i) (?:will|'ll) measure [^.;:]{0,40}? by )\b")
 STANCE_RE = re.compile(f"{_LIMIT}|{_RULE}", re.IGNORECASE)
 CONTRAST_STANCE_RE = re.compile(_CONTRAST, re.IGNORECASE)
 # Narrative, not position: what happened once.
@@ -331,6 +341,8 @@ class StanceVectors:
     # the exception each stance allows by its own words ("We will keep hiring from outside where we need skills we do
     # not have"): which way it leans, zero rows for stances that state none
     exceptions: np.ndarray | None = None
+    # the comparative each stance holds against its opposite ("more of them reported, not fewer": more), or ""
+    comparatives: list[str] | None = None
 
 
 def stance_topic(stance: Stance) -> str:
@@ -382,7 +394,8 @@ def _corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
                          conditions=[stance_condition(s.text) for s in stances],
                          exceptions=np.array([directions(reading(s.text, reasons=True)) if EXCEPTION_RE.search(s.text)
                                               else directions(Reading((), ())) for s in stances],
-                                             dtype=np.int8).reshape(len(stances), -1))
+                                             dtype=np.int8).reshape(len(stances), -1),
+                         comparatives=[held_comparative(s.text) for s in stances])
 
 
 def said_as_contrast(sentence: str) -> bool:
@@ -424,7 +437,8 @@ def pitch_vectors(embed: Embed, claims: Sequence[Claim], pitch_text: str) -> Pit
                 for c, found in ((c, reading(c.text)) for c in claims)]
     claim_readings = [reading(c.text) for c in claims]
     return PitchVectors(claims=claims_m, pitch=whole, directions=np.array(
-                            [directions(r) for r in claim_readings], dtype=np.int8).reshape(len(claims), -1),
+                            [claim_directions(r, c.text) for r, c in zip(claim_readings, claims, strict=True)],
+                            dtype=np.int8).reshape(len(claims), -1),
                         figures=[figures(r.held, percent_only=True) for r in claim_readings],
                         conditions=[claim_condition(c.text) for c in claims],
                         lacks=bool(LACK_RE.search(pitch_text)),
@@ -458,6 +472,25 @@ def allowed_by_exception(claims: np.ndarray, stances: Sequence[Stance], exceptio
     for i, j in zip(*np.nonzero(takes), strict=True):
         out[i] |= source == source[j]
     return out
+
+
+# A bound on a number ("more than four near misses"), not a comparative.
+BOUND_RE = re.compile(r"\b(?:more|fewer|less|lower|higher) than\b", re.IGNORECASE)
+# A judgement ("too many near-miss reports", "far too long"): a view, not background.
+JUDGEMENT_RE = re.compile(r"\btoo\s+(?:many|much|few|little|long|short|slow|fast|late|early|often|high|low|"
+                          r"expensive|costly|\w+ly)\b", re.IGNORECASE)
+# A proposal that acts on what the sentence before it names: "The van maker has sixty vans at this year's price.
+# Let's order them now…"
+REFERS_BACK_RE = re.compile(r"\bthem\b", re.IGNORECASE)
+
+
+def background(claims: Sequence[Claim]) -> np.ndarray:
+    """For each claim, whether it only states a fact: no proposal, no word of intent, rule, preference or judgement
+    ("too many…"), and not what the next sentence's proposal acts on ("…sixty vans at this year's price. Let's order them now")."""
+    return np.array([not c.proposal and not INTENT_RE.search(c.text) and not JUDGEMENT_RE.search(c.text)
+                     and not (k + 1 < len(claims) and claims[k + 1].proposal
+                              and REFERS_BACK_RE.search(claims[k + 1].text))
+                     for k, c in enumerate(claims)], dtype=bool).reshape(len(claims))
 
 
 # Pairs kept per pitch, best first (a long pitch against a large corpus has many).
@@ -512,6 +545,13 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
         if weights.whole_pitch:
             similarity = np.where(crossed, np.maximum(similarity, (corpus.sentences @ pitch.pitch)[None, :]), similarity)
         score = np.where(crossed, similarity + weights.topic * topic[None, :] + proposal + weights.direction, score)
+    if corpus.comparatives is not None and any(corpus.comparatives):
+        # "We'd like more near misses reported" keeps to "I want more of them reported, not fewer", though the model
+        # reads "more" and "fewer" much the same: a claim saying the comparative she holds, not its opposite, agrees.
+        said = [set(w.lower() for w in words(BOUND_RE.sub(" ", c.text))) for c in claims]
+        for j, word in enumerate(corpus.comparatives):
+            if word:
+                opposite[:, j] &= ~np.array([word in w and not OPPOSITES[word] & w for w in said], dtype=bool)
     if weights.by_condition and pitch.conditions is not None and any(pitch.conditions):
         # A proposal that waits for the condition she draws her line under ("once the chargers are in" against "we
         # will not buy vans we cannot charge") keeps to it.
@@ -523,6 +563,8 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
         opposite &= np.array([c.proposal for c in claims], dtype=bool)[:, None]
     agreeing = np.where(opposite, -np.inf, score).max(axis=1)
     keep = opposite & (similarity >= weights.floor) & ~(agreeing[:, None] > score + weights.agreement)
+    # Background ("Our own refrigerated vans arrive in June.") runs against a line only by leaning against it.
+    keep &= ~(background(claims)[:, None] & ~crossed)
     rows, cols = np.nonzero(keep)
     order = np.argsort(-score[rows, cols], kind="stable")[:MAX_PAIRS]
     return [Clash(claim=claims[int(rows[k])], stance=stances[int(cols[k])],

@@ -21,7 +21,7 @@ from service.rehearsal.bank import BANKS, QUESTION, BankItem, VisibleBank, addre
 from service.rehearsal.claims import claim_sentences, is_run_in_title, pitch_claims
 from service.rehearsal.directions import CHOICES, directions, stance_parts
 from service.rehearsal.ranking import rank_items
-from service.rehearsal.readings import polarity, reading
+from service.rehearsal.readings import held_comparative, polarity, reading
 from service.rehearsal.stances import both_ways, heading_sides, is_stance, said_as_contrast
 from service.search import PassageHit
 from service.search.dense import reranker_for
@@ -572,3 +572,108 @@ def test_a_memo_subtitle_does_not_lean_every_stance_in_the_memo(session: Session
     promote = [c.name for c in CHOICES].index("promote or hire from outside")
     assert directions(stance_parts("We will stop requiring a degree for any supervisor role.", "What we are going to "
                                    "stop", "Promote From the Dock: How We Fill Leadership Roles"))[promote] == 1
+
+
+# Readings a person gives a pitch in everyday words (issue 17), each pitch in our own wording.
+PULL_THE_PLUG_PITCH = ("Running the old warehouse system next to the new platform costs us a fortune. Our plan is to pull "
+                       "the plug on the old system the week the new platform goes live at Marlow.")
+LATE_INCIDENT_PITCH = ("When a driver is hurt in a serious collision, we'd give the depot two weeks to send the write-up "
+                       "to head office, so nothing is rushed.")
+MORE_NEAR_MISSES_PITCH = ("We'd like drivers to report more near misses, so we propose a near-miss card in every cab and a "
+                          "thank-you note each month to the depot that sends in the most.")
+PRICE_AS_CONDITION_PITCH = ("Our biggest retailer will sign a three-year deal if we quote eight percent under what their "
+                            "lanes cost us. That volume is worth it.")
+WIN_BACK_MINUTES_PITCH = ("The late loads at Eastgate keep costing us slots. We'd like to pay a bonus each month to the "
+                          "drivers who win back the most minutes on the road after a late departure.")
+LOSING_RATE_PITCH = ("A new bakery chain wants one carrier for its forty shops. We'd offer them a rate that loses us a "
+                     "little on each drop for the first year to get in.")
+STRAIGHT_TO_DRIVERS_PITCH = ("The new planning system has been reliable for months. From April we'd let it send each "
+                             "night's routes straight to the drivers' handhelds and move the night dispatchers onto days.")
+CENTRAL_SIGN_OFF_PITCH = ("Depot managers are buying dock equipment with nobody checking. From July, any depot spend above "
+                          "5,000 dollars should need a formal business case approved by head office finance.")
+LOWER_SHARE_PITCH = ("Grid approvals keep slipping, so we'd like to cut the electric share in next year's fleet plan from "
+                     "40% to 32% and report against the new figure from now on.")
+SKIP_BREAK_PITCH = ("Over the Easter peak, drivers could skip their lunch break and take it at the end of the shift "
+                    "instead, so each route fits one more drop.")
+# Background only: a fact about vans arriving is not a proposal to buy vans the depot cannot charge.
+VANS_ARRIVE_PITCH = ("The new electric vans for Eastgate arrive in May. Once they are running well we will end the "
+                     "contract with the courier that handles our chilled city drops.")
+# …unless the proposal acts on what it names: "…at last year's price. We'd like to order them now…".
+ORDER_THEM_PITCH = ("The van dealer has eighty electric vans at last year's price. We'd like to order them now for Ashby "
+                    "Road and keep them in the yard until the grid connection is done.")
+MAKE_UP_TIME_SOURCES = ("2024-04-22-drivers-home-safe.docx", "2024-02-26-why-97-percent.docx",
+                        "2025-10-20-q3-2025-qbr-transcript.txt", "2024-05-06-re-weekend-dispatch-outage.eml",
+                        "2024-03-04-strategy-2024-2026-board-approved-summary.pdf",
+                        "2024-09-27-drivers-academy-graduation.md", "2025-06-23-heatwave-thank-you-drivers.eml",
+                        "2025-10-08-customer-forum-talk.md", "2025-03-10-ai-in-dispatch.docx",
+                        "2026-01-19-annual-letter-to-colleagues-2025.pdf", "2025-01-30-town-hall-keynote.md",
+                        "2025-01-30-town-hall-qa-transcript.txt")
+VANS_RULE_SOURCES = ("2025-05-19-fleet-electrification-timing.docx", "2025-10-20-q3-2025-qbr-transcript.txt",
+                     "2025-10-27-q3-2025-scorecard.docx", "2026-01-19-annual-letter-to-colleagues-2025.pdf",
+                     "2024-07-29-q2-2024-scorecard.docx", "2025-01-30-town-hall-qa-transcript.txt")
+INCIDENT_RULE_SOURCES = ("2024-04-22-drivers-home-safe.docx", "2025-01-30-town-hall-qa-transcript.txt",
+                         "2025-06-23-heatwave-thank-you-drivers.eml", "2024-02-05-reliable-first-then-fast.docx",
+                         "2026-01-19-annual-letter-to-colleagues-2025.pdf", "2025-01-30-town-hall-keynote.md")
+PRICE_FLOOR_SOURCES = ("2025-01-13-pricing-discipline.docx", "2024-10-14-re-brightwell-bid.eml",
+                       "2025-10-20-q3-2025-qbr-transcript.txt", "2024-02-05-reliable-first-then-fast.docx",
+                       "2024-03-04-strategy-2024-2026-board-approved-summary.pdf",
+                       "2026-01-19-annual-letter-to-colleagues-2025.pdf")
+
+
+def test_pulling_the_plug_on_the_old_system_is_cutting_over() -> None:
+    cut_over = next(k for k, c in enumerate(CHOICES) if c.name == "in parallel or cut over")
+    assert directions(reading("We will pull the plug on the old system the day the new one starts."))[cut_over] == -1
+    assert pitch_claims(["My plan is to pull the plug on the old system in March."])[0].proposal
+
+
+@pytest.mark.parametrize(("pitch", "sources"), [
+    (PULL_THE_PLUG_PITCH, PARALLEL_RULE_SOURCES),
+    (LATE_INCIDENT_PITCH, INCIDENT_RULE_SOURCES),
+    (PRICE_AS_CONDITION_PITCH, PRICE_FLOOR_SOURCES),
+    (WIN_BACK_MINUTES_PITCH, MAKE_UP_TIME_SOURCES),
+    (LOSING_RATE_PITCH, PRICE_FLOOR_SOURCES),
+    (ORDER_THEM_PITCH, VANS_RULE_SOURCES),
+    (STRAIGHT_TO_DRIVERS_PITCH, ("2025-03-10-ai-in-dispatch.docx",)),
+    (CENTRAL_SIGN_OFF_PITCH, ("2026-02-09-every-dollar-earns-its-spot.docx",)),
+    (LOWER_SHARE_PITCH, VANS_RULE_SOURCES),
+    (SKIP_BREAK_PITCH, MAKE_UP_TIME_SOURCES),
+])
+def test_a_pitch_in_everyday_words_is_flagged_with_the_line_it_crosses(
+        session: Session, settings: Settings, demo: Viewer, pitch: str, sources: tuple[str, ...]) -> None:
+    clash = contradiction(rehearse(session, settings, demo, pitch))
+    assert clash is not None
+    assert cited_file(session, clash) in sources, clash
+
+
+def test_a_pitch_to_get_more_near_misses_reported_keeps_to_more_not_fewer(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    assert held_comparative("I want more of them reported, not fewer.") == "more"
+    assert reading("I want more of them reported, not fewer.").held == ("I want more of them reported",)
+    assert contradiction(rehearse(session, settings, demo, MORE_NEAR_MISSES_PITCH)) is None
+
+
+def test_a_fact_in_the_background_of_a_pitch_runs_against_no_line(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    assert contradiction(rehearse(session, settings, demo, VANS_ARRIVE_PITCH)) is None
+
+
+# Judging a tool by on-time delivery and drivers' hours is what her dispatch memo commits to ("We will measure the
+# tool, and the dispatch team, by on-time in full, by drivers' hours…"), not asking drivers to make up time.
+JUDGED_BY_OUTCOMES_PITCHES = (
+    "We want to bring the planning tool to Ashby Road. It would shadow the dispatchers for a month, they would get paid "
+    "training first, and every route it suggests would still be approved or changed by the dispatcher on shift. We will "
+    "judge it on on-time delivery and drivers' hours.",
+    "We propose to extend the route planner to Eastgate. We will judge it by on-time delivery and by drivers' hours.",
+)
+
+
+def test_a_commitment_to_measure_by_outcomes_is_a_stance() -> None:
+    assert is_stance("We will measure the tool, and the dispatch team, by on-time in full and by drivers' hours.")
+    assert not is_stance("We measured the tool by hand last year.")
+
+
+@pytest.mark.parametrize("pitch", JUDGED_BY_OUTCOMES_PITCHES)
+def test_a_pitch_judged_by_the_outcomes_she_measures_gets_no_contradiction(
+        session: Session, settings: Settings, demo: Viewer, pitch: str) -> None:
+    assert contradiction(rehearse(session, settings, demo, pitch)) is None
+
