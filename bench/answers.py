@@ -9,9 +9,11 @@ Question sets (--set):
   people who did not build the engine, and 40 questions the speeches cannot answer;
 - heldout: bench/data/heldout, the same kind of questions to Obama and Reagan, written by hand from the speeches
   (not tuned to the engine), and 40 unanswerable;
+- heldout2: bench/data/heldout2, the same kind of questions to Kennedy and L. B. Johnson, never fitted: measured
+  before and after a change only, and 15 unanswerable;
 - bench: bench/data/answer_questions*.jsonl (they share the answers' words: a regression check only).
 
-    .venv/bin/python bench/answers.py [--set eval|heldout|bench|all] [--sweep] [--fit] [--llm] [--database-url URL]
+    .venv/bin/python bench/answers.py [--set eval|heldout|heldout2|bench|all] [--sweep] [--fit] [--llm] [--database-url URL]
 
 --sweep prints the answer decision's threshold curve (answered vs no-answer); --fit refits the calibrated
 evidence weights (service/twin/extractive.py EVIDENCE_WEIGHTS) on the chosen sets and shows how they carry over.
@@ -61,12 +63,16 @@ ANSWERABLE = DATA / "answer_questions.jsonl"
 UNANSWERABLE = DATA / "answer_questions_unanswerable.jsonl"
 EVAL = SHARED / "eval"
 HELDOUT = DATA / "heldout"
+HELDOUT2 = DATA / "heldout2"
 # Each set: (president, answerable questions, unanswerable questions, gold ids are speech ids without .txt).
 QUESTION_SETS: dict[str, list[tuple[str, Path, Path, bool]]] = {
     "eval": [("Bill Clinton", EVAL / "clinton_questions.jsonl", EVAL / "unanswerable.jsonl", True),
              ("George W. Bush", EVAL / "gwbush_questions.jsonl", EVAL / "unanswerable.jsonl", True)],
     "heldout": [("Barack Obama", HELDOUT / "obama_questions.jsonl", HELDOUT / "heldout_unanswerable.jsonl", True),
                 ("Ronald Reagan", HELDOUT / "reagan_questions.jsonl", HELDOUT / "heldout_unanswerable.jsonl", True)],
+    "heldout2": [("John F. Kennedy", HELDOUT2 / "kennedy_questions.jsonl", HELDOUT2 / "heldout2_unanswerable.jsonl", True),
+                 ("Lyndon B. Johnson", HELDOUT2 / "lbj_questions.jsonl", HELDOUT2 / "heldout2_unanswerable.jsonl",
+                  True)],
     "bench": [("Barack Obama", ANSWERABLE, UNANSWERABLE, False)],
 }
 # The executive's turn label, as a curator gives it to `understudy ingest --speaker`.
@@ -444,7 +450,7 @@ def print_issue_goals(name: str, s: dict[str, float]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", dest="sets", default="eval", help="eval, heldout, bench or all (comma-separated)")
+    parser.add_argument("--set", dest="sets", default="eval", help="eval, heldout, heldout2, bench or all (comma-separated)")
     parser.add_argument("--database-url", default=None, help="run on this database instead of a temporary SQLite")
     parser.add_argument("--threshold", type=float, default=None, help="answer threshold (default: the setting)")
     parser.add_argument("--sweep", action="store_true", help="print the answer decision's threshold curve")
