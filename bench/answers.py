@@ -75,8 +75,14 @@ QUESTION_SETS: dict[str, list[tuple[str, Path, Path, bool]]] = {
                   True)],
     "bench": [("Barack Obama", ANSWERABLE, UNANSWERABLE, False)],
 }
-# The executive's turn label, as a curator gives it to `understudy ingest --speaker`.
+# The executive's turn labels, as a curator gives them to `understudy ingest --speaker`: "THE PRESIDENT" of press
+# conferences, and "PRESIDENT CLINTON" as debates and call-and-response rallies label him.
 EXECUTIVE_LABELS = ("THE PRESIDENT",)
+
+
+def executive_labels(president: str | None) -> list[str]:
+    """The turn labels that are this president's words."""
+    return [*EXECUTIVE_LABELS, *([f"PRESIDENT {president.split()[-1].upper()}"] if president else [])]
 console = Console(width=150)
 # The twin the current run asks (one per president, so that one PostgreSQL database can hold them all).
 TWIN = {"slug": "bench-twin"}
@@ -102,15 +108,16 @@ class Outcome:
     cohesion: float | None = None
 
 
-def parse_speech(path: Path, passage_words: int = 90) -> ParsedDocument:
-    """A speech parsed as `understudy ingest --speaker "THE PRESIDENT"` parses it: the product's speaker turns
-    (press conferences' bare "Q", debates' "Mr. Mondale." and "The President." turns), whole-sentence passages."""
+def parse_speech(path: Path, passage_words: int = 90, president: str | None = None) -> ParsedDocument:
+    """A speech parsed as `understudy ingest --speaker "THE PRESIDENT" --speaker "PRESIDENT <SURNAME>"` parses it:
+    the product's speaker turns (press conferences' bare "Q", debates' "Mr. Mondale." and "The President." turns,
+    Markdown's "**SENATOR DOLE:**"), whole-sentence passages."""
     from ingestion.model import Limits
     from ingestion.pipeline import parse_bytes
 
     raw = path.read_text(encoding="utf-8")
     body = raw.split("\n", 2)[2] if raw.startswith("President:") else raw
-    doc = parse_bytes(body.encode("utf-8"), path.name, kind="talk", speaker_labels=list(EXECUTIVE_LABELS),
+    doc = parse_bytes(body.encode("utf-8"), path.name, kind="talk", speaker_labels=executive_labels(president),
                       limits=Limits(passage_words=passage_words))
     data = path.read_bytes()
     return dataclasses.replace(doc, title=" ".join(path.stem.split("-")[3:]).capitalize(), date=_date_of(path.name),
@@ -139,10 +146,10 @@ def build(president: str, workdir: Path, database_url: str | None) -> tuple[Any,
     with session_scope(factory) as session:
         TWIN["slug"] = twin_slug(president)
         twin = store.create_twin(session, TWIN["slug"], president, title="President of the United States",
-                                 speaker_labels=["THE PRESIDENT"])
+                                 speaker_labels=executive_labels(president))
         store.record_consent(session, twin.slug, by=president, scope="benchmark of public-domain speeches")
         for path in speeches_of(president):
-            doc = parse_speech(path, settings.passage_words)
+            doc = parse_speech(path, settings.passage_words, president)
             result = store.add_source(session, twin, doc, approve=True)
             files[result.source.id] = path.name
             passages += len(doc.passages)
