@@ -9,9 +9,11 @@ Question sets (--set):
   people who did not build the engine, and 40 questions the speeches cannot answer;
 - heldout: bench/data/heldout, the same kind of questions to Obama and Reagan, written by hand from the speeches
   (not tuned to the engine), and 40 unanswerable;
+- heldout2: bench/data/heldout2, the same kind of questions to Kennedy and L. B. Johnson, never fitted: measured
+  before and after a change only, and 15 unanswerable;
 - bench: bench/data/answer_questions*.jsonl (they share the answers' words: a regression check only).
 
-    .venv/bin/python bench/answers.py [--set eval|heldout|bench|all] [--sweep] [--fit] [--llm] [--database-url URL]
+    .venv/bin/python bench/answers.py [--set eval|heldout|heldout2|bench|all] [--sweep] [--fit] [--llm] [--database-url URL]
 
 --sweep prints the answer decision's threshold curve (answered vs no-answer); --fit refits the calibrated
 evidence weights (service/twin/extractive.py EVIDENCE_WEIGHTS) on the chosen sets and shows how they carry over.
@@ -61,16 +63,26 @@ ANSWERABLE = DATA / "answer_questions.jsonl"
 UNANSWERABLE = DATA / "answer_questions_unanswerable.jsonl"
 EVAL = SHARED / "eval"
 HELDOUT = DATA / "heldout"
+HELDOUT2 = DATA / "heldout2"
 # Each set: (president, answerable questions, unanswerable questions, gold ids are speech ids without .txt).
 QUESTION_SETS: dict[str, list[tuple[str, Path, Path, bool]]] = {
     "eval": [("Bill Clinton", EVAL / "clinton_questions.jsonl", EVAL / "unanswerable.jsonl", True),
              ("George W. Bush", EVAL / "gwbush_questions.jsonl", EVAL / "unanswerable.jsonl", True)],
     "heldout": [("Barack Obama", HELDOUT / "obama_questions.jsonl", HELDOUT / "heldout_unanswerable.jsonl", True),
                 ("Ronald Reagan", HELDOUT / "reagan_questions.jsonl", HELDOUT / "heldout_unanswerable.jsonl", True)],
+    "heldout2": [("John F. Kennedy", HELDOUT2 / "kennedy_questions.jsonl", HELDOUT2 / "heldout2_unanswerable.jsonl", True),
+                 ("Lyndon B. Johnson", HELDOUT2 / "lbj_questions.jsonl", HELDOUT2 / "heldout2_unanswerable.jsonl",
+                  True)],
     "bench": [("Barack Obama", ANSWERABLE, UNANSWERABLE, False)],
 }
-# The executive's turn label, as a curator gives it to `understudy ingest --speaker`.
+# The executive's turn labels, as a curator gives them to `understudy ingest --speaker`: "THE PRESIDENT" of press
+# conferences, and "PRESIDENT CLINTON" as debates and call-and-response rallies label him.
 EXECUTIVE_LABELS = ("THE PRESIDENT",)
+
+
+def executive_labels(president: str | None) -> list[str]:
+    """The turn labels that are this president's words."""
+    return [*EXECUTIVE_LABELS, *([f"PRESIDENT {president.split()[-1].upper()}"] if president else [])]
 console = Console(width=150)
 # The twin the current run asks (one per president, so that one PostgreSQL database can hold them all).
 TWIN = {"slug": "bench-twin"}
@@ -96,15 +108,16 @@ class Outcome:
     cohesion: float | None = None
 
 
-def parse_speech(path: Path, passage_words: int = 90) -> ParsedDocument:
-    """A speech parsed as `understudy ingest --speaker "THE PRESIDENT"` parses it: the product's speaker turns
-    (press conferences' bare "Q", debates' "Mr. Mondale." and "The President." turns), whole-sentence passages."""
+def parse_speech(path: Path, passage_words: int = 90, president: str | None = None) -> ParsedDocument:
+    """A speech parsed as `understudy ingest --speaker "THE PRESIDENT" --speaker "PRESIDENT <SURNAME>"` parses it:
+    the product's speaker turns (press conferences' bare "Q", debates' "Mr. Mondale." and "The President." turns,
+    Markdown's "**SENATOR DOLE:**"), whole-sentence passages."""
     from ingestion.model import Limits
     from ingestion.pipeline import parse_bytes
 
     raw = path.read_text(encoding="utf-8")
     body = raw.split("\n", 2)[2] if raw.startswith("President:") else raw
-    doc = parse_bytes(body.encode("utf-8"), path.name, kind="talk", speaker_labels=list(EXECUTIVE_LABELS),
+    doc = parse_bytes(body.encode("utf-8"), path.name, kind="talk", speaker_labels=executive_labels(president),
                       limits=Limits(passage_words=passage_words))
     data = path.read_bytes()
     return dataclasses.replace(doc, title=" ".join(path.stem.split("-")[3:]).capitalize(), date=_date_of(path.name),
@@ -133,10 +146,10 @@ def build(president: str, workdir: Path, database_url: str | None) -> tuple[Any,
     with session_scope(factory) as session:
         TWIN["slug"] = twin_slug(president)
         twin = store.create_twin(session, TWIN["slug"], president, title="President of the United States",
-                                 speaker_labels=["THE PRESIDENT"])
+                                 speaker_labels=executive_labels(president))
         store.record_consent(session, twin.slug, by=president, scope="benchmark of public-domain speeches")
         for path in speeches_of(president):
-            doc = parse_speech(path, settings.passage_words)
+            doc = parse_speech(path, settings.passage_words, president)
             result = store.add_source(session, twin, doc, approve=True)
             files[result.source.id] = path.name
             passages += len(doc.passages)
@@ -444,7 +457,7 @@ def print_issue_goals(name: str, s: dict[str, float]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", dest="sets", default="eval", help="eval, heldout, bench or all (comma-separated)")
+    parser.add_argument("--set", dest="sets", default="eval", help="eval, heldout, heldout2, bench or all (comma-separated)")
     parser.add_argument("--database-url", default=None, help="run on this database instead of a temporary SQLite")
     parser.add_argument("--threshold", type=float, default=None, help="answer threshold (default: the setting)")
     parser.add_argument("--sweep", action="store_true", help="print the answer decision's threshold curve")

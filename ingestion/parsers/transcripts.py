@@ -105,8 +105,20 @@ def format_timestamp(raw: str) -> str:
     return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
 
 
+# A label set in bold or italics, as Markdown and pasted web transcripts set it: "**SENATOR DOLE:** Thank you",
+# "__Q: __Sir". Only a label ending in its colon or period counts: "**Foreign Policy**" is a heading.
+_EMPHASISED_LABEL = re.compile(r"^[ \t]*(\*\*|__|\*|_)[ \t]*([^*_\n]{1,80}?[:.])[ \t]*\1[ \t]*")
+
+
+def _unemphasised(line: str) -> str:
+    """The line with the emphasis around a leading speaker label taken off ("**MR. LEE:** Yes" reads "MR. LEE: Yes")."""
+    match = _EMPHASISED_LABEL.match(line)
+    return f"{match.group(2)} {line[match.end():]}" if match else line
+
+
 def match_label(line: str) -> LabelMatch | None:
     """The speaker label a line starts with, if it has the shape of one (the document decides if it counts)."""
+    line = _unemphasised(line)
     head = line[:_PREFIX]
     tail = line[_PREFIX:]
     timestamp = None

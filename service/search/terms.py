@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from service.search.index import document_frequencies
 from textkit.stems import american_spelling, stem
+from textkit.stopwords import CONTENT_STOP_WORDS
 from textkit.words import content_words
 
 
@@ -30,6 +31,7 @@ def term_stats(session: Session, query: str) -> TermStats | None:
         df, total = document_frequencies(session, terms)
         if session.get_bind().dialect.name == "postgresql":
             df.update(_exact_rare_frequencies(session, terms, df, total))
+        df.update(written_apart(session, {s: w for s, w in terms.items() if df.get(s, 0) <= 0}))
     except Exception:  # the weights then come from ordinary English alone
         return None
     if total <= 0:
@@ -53,3 +55,40 @@ def _exact_rare_frequencies(session: Session, terms: dict[str, str], estimated: 
     row = session.execute(text(f"SELECT {counts} FROM passages WHERE search_vector @@ to_tsquery('english', :any)"),
                           params).one()
     return {s: int(n) for (s, _), n in zip(rare, row, strict=True)}
+
+
+# The shortest half of a compound looked for written apart ("co-workers").
+MIN_COMPOUND_PART = 2
+MIN_COMPOUND_WORD = 6
+
+
+def written_apart(session: Session, words: dict[str, str]) -> dict[str, int]:
+    """Passage counts of words ({stem: word}) that the corpus only writes as two words side by side: a question's
+    "ceasefire" or "workforce" is in a corpus that says "cease-fire" and "work force" (its passages match the joined
+    word too, textkit.words.stem_set_with_compounds), so it is not a word the corpus never uses."""
+    splits = {s: [(w[:i], w[i:]) for i in range(MIN_COMPOUND_PART, len(w) - MIN_COMPOUND_PART + 1)
+                  if w[:i] not in CONTENT_STOP_WORDS]  # "on coming" is no compound; "walk out" is one
+              for s, w in words.items() if w.isascii() and w.isalpha() and len(w) >= MIN_COMPOUND_WORD}
+    halves = {stem(half): half for pairs in splits.values() for pair in pairs for half in pair}
+    if not halves:
+        return {}
+    df, _ = document_frequencies(session, halves)
+    found: dict[str, int] = {}
+    for key, pairs in splits.items():
+        for first, second in pairs:
+            if df.get(stem(first), 0) > 0 and df.get(stem(second), 0) > 0:
+                count = _phrase_count(session, first, second)
+                if count:
+                    found[key] = count
+                    break
+    return found
+
+
+def _phrase_count(session: Session, first: str, second: str) -> int:
+    """How many passages hold the two words side by side (letters only, so nothing is query syntax)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return int(session.scalar(text("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH :phrase"),
+                                  {"phrase": f'"{first} {second}"'}) or 0)
+    return int(session.scalar(text("SELECT count(*) FROM passages "
+                                   "WHERE search_vector @@ phraseto_tsquery('english', :phrase)"),
+                              {"phrase": f"{first} {second}"}) or 0)

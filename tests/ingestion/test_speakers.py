@@ -42,3 +42,26 @@ def test_labels_compare_without_case_or_punctuation_and_shares_add_up() -> None:
     assert abs(sum(s.share for s in shares) - 1.0) < 1e-9
     assert is_own_email("Dana Reyes", "dana@x.example", []) and is_own_email("", "DANA@x.example", ["dana@x.example"])
     assert not is_own_email("Tomas Weber", "tomas@x.example", ["DANA REYES"])
+
+
+DEBATE_MD = """**MODERATOR:** Good evening. Senator Lane, two minutes on the budget.
+
+**SENATOR LANE:** Thank you. The President promised to cut the deficit, and we haven't done that. The policy you
+had when you ran four years ago is still not law.
+
+We are way behind on the budget, and families are paying for it.
+
+**Foreign Policy**
+
+**LEHRER: **Mr. President, your reply.
+
+**PRESIDENT WARD:** The deficit is down three years running, and I will keep cutting it until the books balance.
+"""
+
+
+def test_bold_speaker_labels_of_a_markdown_transcript_keep_the_opponents_words_out_of_the_executives() -> None:
+    doc = parse_bytes(DEBATE_MD.encode("utf-8"), "debate.txt", speaker_labels=["PRESIDENT WARD"])
+    own = " ".join(p.text for p in doc.passages if p.executive)
+    assert "The deficit is down three years running" in own
+    assert "we haven't done that" not in own and "families are paying" not in own
+    assert {p.speaker for p in doc.passages} >= {"SENATOR LANE", "PRESIDENT WARD"}
