@@ -106,6 +106,8 @@ class Outcome:
     first_cites_gold: bool
     switches: int = 0
     cohesion: float | None = None
+    # Cited sentences not word for word in their cited passage (should never happen), for the report.
+    not_verbatim: tuple[str, ...] = ()
 
 
 def parse_speech(path: Path, passage_words: int = 90, president: str | None = None) -> ParsedDocument:
@@ -191,12 +193,15 @@ def run(settings: Any, factory: Any, files: dict[int, str], questions: list[dict
                 quotes = {c.n: c for c in answer.citations}
                 passages = _passage_texts(session, [c.passage_id for c in answer.citations])
             total = verbatim = 0
+            unquoted: list[str] = []
             sequence: list[tuple[int, frozenset[str]]] = []
             for text, numbers in cited_sentences(answer.answer):
                 total += 1
                 if numbers and all(n in quotes and is_verbatim(text, passages.get(quotes[n].passage_id, ""))
                                    for n in numbers):
                     verbatim += 1
+                elif numbers:
+                    unquoted.append(text)
                 if numbers and numbers[0] in quotes:
                     sequence.append((quotes[numbers[0]].source_id, frozenset(content_stems(text))))
             cited = [files.get(c.source_id, "?") for c in answer.citations]
@@ -207,7 +212,7 @@ def run(settings: Any, factory: Any, files: dict[int, str], questions: list[dict
             outcomes.append(Outcome(item["question"], bool(item.get("answerable", bool(gold))), gold,
                                     answer.grounded, cited, total, verbatim, ms, answer.mode,
                                     answer.fallback_reason, answer.refused_topic,
-                                    bool(cited) and cited[0] in gold, switches, cohesion))
+                                    bool(cited) and cited[0] in gold, switches, cohesion, tuple(unquoted)))
     finally:
         extractive.DEFAULT_ORDER = saved_order
     return outcomes
@@ -495,6 +500,9 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append((f"{president} ({set_name}), first ask", cold))
                 rows.append((f"{president} ({set_name}), warm", warm))
                 print_issue_goals(f"{president} ({set_name})", warm)
+                for o in outcomes:
+                    for text in o.not_verbatim:
+                        console.print(f"  [red]not word for word in its passage[/] ({o.question!r}): {text!r}")
                 if args.show:
                     show(outcomes)
                 if args.sweep or args.fit:

@@ -50,6 +50,7 @@ DOCUMENT_POINTER_RE = re.compile(r"^(?:This|The following|Below,? this) (?:memo|
                                  r"document|paper)\s+(?:(?:will|briefly|also)\s+)?(?:explains?|sets? out|describes?|covers?|"
                                  r"lays? out|walks? (?:you )?through|summari[sz]es|outlines?)\b", re.IGNORECASE)
 POINTER_MAX_WORDS = 12
+LEADING_MARKS_RE = re.compile(r"[\\\-\u2013\u2014.\u2026\s]*")
 ANAPHORA_RE = re.compile(r"^(?:It|This|That|These|Those|They|He|She|Such|Which)\b")
 # Corpus size at which corpus IDF and ordinary-English rarity count equally in term weights.
 SMALL_CORPUS_PASSAGES = 200
@@ -135,6 +136,8 @@ def analyse(text: str) -> PassageInfo:
     """Stems and sentences of a passage text (cached: the same passages answer many questions)."""
     infos = []
     for start, end in sentence_spans(text):
+        # A quote opens on its first word, not on a transcriber's dash or escape ("\\--A check of 45 counties…").
+        start += len(LEADING_MARKS_RE.match(text, start, end).group(0))  # type: ignore[union-attr]
         sentence = text[start:end]
         infos.append(SentenceInfo(start, end, len(words(sentence)), _speakable(sentence),
                                   frozenset(stem_set_with_compounds(sentence)), frozenset(content_stems(sentence)),

@@ -228,3 +228,12 @@ def test_an_answer_does_not_open_on_a_line_that_leans_on_one_left_out() -> None:
         sentence.similarity = closeness
     said = [s.text for s in choose_run(pool)]
     assert said[0].startswith("I love the ambition") and said[1].startswith("But across"), said
+
+
+def test_a_quote_opens_on_its_first_word_not_on_a_transcribers_dash() -> None:
+    text = ("\\--A check of forty-five depots shows that nearly every driver has finished the winter course. "
+            "\u2014 We will run the course again before the first frost.")
+    composed = compose_extractive("Have the drivers finished the winter course?", [hit(text)], PERSONA, threshold=0.1)
+    said = [sentence for sentence, _ in quoted(composed.answer)]
+    assert said and said[0].startswith("A check of forty-five depots"), said
+    assert all(sentence[0].isalnum() for sentence in said), said
