@@ -273,8 +273,10 @@ def answer_turn(session: Session, settings: Settings, rehearsal_id: int, viewer:
             next_item = _next_after_accept(state, bank, pitch, spent)
     else:
         gap = verdict.gap or "topic"
-        gap_line = "Not yet. " + verdict.line
-        if gap in ("topic", "length", "count") and pending:
+        gap_line = verdict.line if gap == "unknown" else "Not yet. " + verdict.line
+        if gap == "unknown":  # pressing them again gets nothing: she moves on, and it stays to prepare for
+            next_item = _next_after_accept(state, bank, pitch, spent)
+        elif gap in ("topic", "length", "count") and pending:
             next_item = find_item(bank, pending)
         else:
             next_item = follow_up_for(gap, question, reply, pitch, bank, spent, embed)
@@ -283,7 +285,8 @@ def answer_turn(session: Session, settings: Settings, rehearsal_id: int, viewer:
         if last_round:
             next_item = None
     state["history"].append({"round": row.round + 1, "question": question, "reply": reply,
-                             "accepted": verdict.accepted, "gap": verdict.gap, "missing": list(verdict.missing)})
+                             "accepted": verdict.accepted, "gap": verdict.gap, "missing": list(verdict.missing),
+                             **({} if verdict.accepted else {"line": verdict.line})})
     next_question: dict[str, Any] | None = None
     if next_item is not None:
         citation = cites.cite(next_item.hit, next_item.text)
@@ -390,8 +393,12 @@ def build_summary(row: Rehearsal, state: dict[str, Any], bank: VisibleBank, cite
     strong += [{"point": q, "detail": f"Your answer: {last_verdict[q].get('reply', '')}".strip(), "round": True}
                for q in answered]
     fix = [{"point": c["label"], "detail": c["reason"]} for c in criteria if c["score"] < PUSH_BELOW]
-    fix += [{"point": h["question"], "detail": GAP_LINES.get(h["gap"] or "topic", ""), "round": True}
+    fix += [{"point": h["question"], "detail": h.get("line") or GAP_LINES.get(h["gap"] or "topic", ""), "round": True}
             for h in unresolved]
+    # A criterion worded as her question ("How does this affect the drivers?") that the rounds left unanswered is
+    # to fix, not strong as well.
+    pressed = {" ".join(words(h["question"])) for h in unresolved}
+    strong = [c for c in strong if " ".join(words(c["point"])) not in pressed]
     prepare: list[dict[str, Any]] = []
     listed: list[BankItem] = [i for i in bank.items if i.text in answered]
     refs = [{"question": h["question"]} for h in unresolved] + list(state.get("queue", []))
