@@ -223,7 +223,7 @@ def ignored_priorities(session: Session | None, twin: Twin | None, viewer: Viewe
         term_label = term if " " in term or term not in stems else _surface(term, evidence.quote)
         label = _label_of(evidence, bank)
         why = (f"Your pitch never mentions {term_label}, and {persona.name} keeps coming back to it "
-               f"(it comes up in {len(holding)} of their sources).")
+               f"(it comes up in {len(holding)} of {persona.possessive} sources).")
         out.append(PushBack(priority=label, why=why, evidence=evidence))
         used.add(evidence.quote)
         covered_stems |= stems
@@ -326,7 +326,7 @@ def recurring_priorities_left_out(stances: list[Stance], corpus: StanceVectors, 
         if any(close[k, t] for t in taken):
             continue
         why = (f"Your pitch doesn't say where it stands on {_point(stance)}, and {persona.name} comes back to it "
-               f"(in {int(recurs[k])} of their sources).")
+               f"(in {int(recurs[k])} of {persona.possessive} sources).")
         out.append(PushBack(priority=stance.label, why=why, evidence=Evidence(stance.hit, stance.text)))
         sections.add(_section(stance))
         taken.append(int(k))

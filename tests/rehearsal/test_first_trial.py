@@ -194,3 +194,19 @@ def test_an_owner_named_by_role_or_team_is_heard_as_an_owner(session: Session, s
     turn = answer_turn(session, settings, started.rehearsal_id, demo, reply).to_dict()
     assert "who owns it" not in turn["text"], turn["text"]
     assert turn["text"].startswith("That answers it."), turn["text"]
+
+
+def test_push_back_says_whose_sources_with_her_pronoun(session: Session, settings: Settings,
+                                                       demo: Viewer) -> None:  # noqa: F811
+    # A trial read "Dana Reyes comes back to it (in 2 of their sources)" for a twin whose persona says "she".
+    store.update_persona(session, "dana-reyes", {"pronoun": "she"})
+    session.commit()
+    pitch = ("Proposal: win the Norland Foods account with an introductory price. Norland Foods ships about 1,200 "
+             "pallets a week and will switch carriers if we match a competitor's quote, roughly 15% under our "
+             "cost-to-serve floor for their lanes. I propose we take the account at that price for the first year "
+             "and raise prices at renewal. Sales will own the relationship and we can start in six weeks.")
+    result = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=pitch).to_dict()
+    recurring = [p["why"] for p in result["push_back"] if "comes back to it" in p["why"]]
+    assert recurring, result["push_back"]
+    for why in recurring:
+        assert "of her sources" in why and "their sources" not in why, why
