@@ -422,10 +422,22 @@ def build_summary(row: Rehearsal, state: dict[str, Any], bank: VisibleBank, cite
     labels = [c["point"] for c in fix if not c.get("round")]
     if labels:
         parts.append("To fix: " + "; ".join(labels[:4]) + ".")
+    lines = list(parts)  # what a channel without a Summary section sets out line by line, the questions listed
     if prepare:
         parts.append("Prepare for: " + " ".join(f"{p['question']} [{p['citation']['n']}]" for p in prepare))
     return {"strong": strong, "fix": fix, "prepare": prepare, "rounds": row.round + 1,
-            "score": {"total": total, "max": top}, "text": " ".join(parts)}
+            "score": {"total": total, "max": top}, "text": " ".join(parts), "lines": lines}
+
+
+def set_out(turn: dict[str, Any]) -> tuple[str, list[str], list[str]] | None:
+    """A closing round as a channel without a Summary section sets it out: the reaction, the summary's lines, and the
+    questions to prepare for with their [n]; None for any other round (or one stored before summaries had lines)."""
+    summary = turn.get("summary") or {}
+    text = turn.get("text") or ""
+    if not summary.get("lines") or not summary.get("text") or not text.endswith(summary["text"]):
+        return None
+    prepare = [f"{p['question']} [{p['citation']['n']}]" for p in summary.get("prepare") or []]
+    return text[:len(text) - len(summary["text"])].strip(), list(summary["lines"]), prepare
 
 
 def get_rehearsal(session: Session, rehearsal_id: int, viewer: Viewer) -> dict[str, Any]:
@@ -458,4 +470,4 @@ def list_rehearsals(session: Session, viewer: Viewer, *, twin_slug: str | None =
 
 
 __all__ = ["CONCERN", "QUESTION", "PushBack", "RehearsalResult", "TurnResult", "answer_turn", "ensure_available",
-           "get_rehearsal", "list_rehearsals", "start_rehearsal"]
+           "get_rehearsal", "list_rehearsals", "set_out", "start_rehearsal"]
