@@ -301,7 +301,8 @@ def read_pitch(settings: Settings, *, pitch_text: str | None = None, file_bytes:
         else:
             text = _document_text(parse_bytes(file_bytes, name, kind="memo", limits=limits))
     except IngestError as exc:
-        raise BadInput(f"{name}: {exc.message}") from exc
+        # Named once: "empty.txt is empty (0 bytes).", not "empty.txt: empty.txt is empty (0 bytes)."
+        raise BadInput(exc.message if name in exc.message else f"{name}: {exc.message}") from exc
     if not words(text):
         raise BadInput(f"{name} holds no text to rehearse")
     return text, name

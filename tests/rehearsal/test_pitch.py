@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.errors import PitchTooShort
+from service.errors import BadInput, PitchTooShort
 from service.rehearsal.pitch import analyse_pitch, check_pitch_substance, read_pitch
 from service.rehearsal.rubric import rubric_for, score_pitch
 
@@ -129,3 +129,13 @@ def test_the_number_of_a_place_is_not_a_figure_and_a_day_counted_is_a_date() -> 
     assert {f.text: f.kind for f in analysis.figures}.get("45") == "date", analysis.figures
     assert {f.text: f.kind for f in analysis.figures}.get("2026") == "date", analysis.figures
     assert "two lanes" in analysis.numbers
+
+
+def test_a_bad_upload_names_the_file_once(settings) -> None:
+    # The Rehearse page said "empty.txt: empty.txt is empty (0 bytes)."
+    with pytest.raises(BadInput) as empty:
+        read_pitch(settings, file_bytes=b"", filename="empty.txt")
+    assert empty.value.message.count("empty.txt") == 1, empty.value.message
+    with pytest.raises(BadInput) as broken:
+        read_pitch(settings, file_bytes=b"PK\x03\x04 not a real docx", filename="pitch.docx")
+    assert broken.value.message.count("pitch.docx") == 1, broken.value.message
