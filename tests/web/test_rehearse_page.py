@@ -251,7 +251,8 @@ def test_an_employee_uploads_a_docx_pitch_and_goes_a_round(open_as, rworld: Worl
     summary = page.get_by_role("region", name="Summary")
     summary.wait_for()
     assert "Prepare for" in summary.inner_text() and summary.locator("sup.cite a").count() >= 1
-    assert "end of this rehearsal" in page.locator("#round-3 .answer-text").inner_text()
+    closing = page.locator("#round-3 .answer-text").inner_text()
+    assert "That's the end of this rehearsal: the summary is below." in closing and "Prepare for:" not in closing
     assert not page.locator("#answer").is_visible()
     assert "Finished after 3 of 3 rounds" in page.locator("#round-status").inner_text()
     shot(page, "rehearse-summary")
@@ -373,3 +374,16 @@ def test_the_round_count_and_the_last_round_read_as_a_presenter_expects(app, cli
     assert "Strong:" not in last.group(1) and "To fix:" not in last.group(1) and "Prepare for:" not in last.group(1)
     summary = html.split('id="summary"', 1)[1]
     assert "Prepare for" in summary and re.search(r'<sup class="cite"><a href="#t3-\d+"', summary)
+
+
+def test_the_saved_markdown_does_not_run_the_summary_into_the_last_round(app, client, rworld: World) -> None:
+    # The saved .md printed the summary twice: in the last round's words and under "## Summary".
+    token = signed_in(app, client, "employee@example.com")
+    rid = rehearsal_id(start(client, token, pitch=GOOD_PITCH))
+    for _ in range(3):
+        client.post(f"/rehearse/{rid}/turns", data={"csrf_token": token, "reply": "Yes, definitely."})
+    text = client.get(f"/rehearse/{rid}/save.md").get_data(as_text=True)
+    rounds, summary = text.split("## Summary", 1)
+    assert "That's the end of this rehearsal: the summary is below." in rounds.split("### Round 3", 1)[1]
+    assert "Prepare for:" not in rounds and "To fix:" not in rounds
+    assert "**Prepare for**" in summary

@@ -74,7 +74,7 @@
   var answerButton = answerForm.querySelector('button[type="submit"]');
   var pendingText = document.getElementById("pending-question");
   var roundStatus = document.getElementById("round-status");
-  var END_OF_ROUNDS = "That's the end of this rehearsal: the summary is below.";
+  var END_OF_ROUNDS = rehearsal.getAttribute("data-end-of-rounds") || "";
 
   function renderSummary(summary, prefix) {
     var section = el("section", { "class": "rehearsal-part summary", id: "summary", "aria-labelledby": "summary-heading" });
