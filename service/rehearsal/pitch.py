@@ -78,7 +78,8 @@ ASK_WHEN_RE = re.compile(
     re.IGNORECASE)
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
            "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec")
-# A number as written: 9,140 / 9 140 (with a no-break or thin space) / 3.1 / 120.
+# A number as written: 9,140 / 9 140 (with a no-break or thin space) / 3.1 / 120; a unit after a space or a hyphen
+# ("12 weeks", "a 12-week course").
 _NUM = r"(?:\d{1,3}(?:(?:,|[ \u00a0\u202f\u2009])\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)"
 _SCALE = r"(?:\s?(?:k|K|m|M|mn|bn|b|B)(?![\w])|\s(?:thousand|million|billion|trillion)\b)"
 _CURRENCY = r"(?:US\$|A\$|C\$|[$€£¥]|(?:USD|EUR|GBP|CHF)\s?)"
@@ -87,7 +88,7 @@ _MONEY = rf"(?:{_CURRENCY}\s?{_NUM}{_SCALE}?|{_NUM}{_SCALE}?{_CURRENCY_WORDS})"
 _TIME = r"(?:(?:[01]?\d|2[0-3]):[0-5]\d(?:\s?[ap]\.?m\.?)?|(?:1[0-2]|0?[1-9])\s?[ap]\.?m\.?(?![\w]))"
 _DASH = r"\s?(?:–|—|-|to|until|till)\s?"
 _UNIT = (r"(?:\s?(?:%|percent\b|per cent\b|pp\b|percentage points?\b|points?\b|pts\b|x(?![\w])|bps\b)|"
-         r"\s(?:hours?|hrs?|days?|nights?|weeks?|months?|quarters?|years?|minutes?|mins?|seconds?|km|miles?|kg|"
+         r"[\s-](?:hours?|hrs?|days?|nights?|weeks?|months?|quarters?|years?|minutes?|mins?|seconds?|km|miles?|kg|"
          r"tonnes?|tons?|pallets?|trucks?|vans?|trailers?|stores?|sites?|depots?|drivers?|people|staff|FTEs?|"
          r"customers?|orders?|shipments?|loads?|runs?|routes?|stops?|deliveries|lanes?)\b)")
 _DATE = (rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s(?:{_MONTHS})\b(?:\s\d{{4}})?|(?:{_MONTHS})\s\d{{1,2}}(?:st|nd|rd|th)?\b"
@@ -502,15 +503,32 @@ def read_ask(sents: list[str], headings: frozenset[str] = frozenset()) -> Ask | 
         under = sents[i + 1] if announces and i + 1 < len(sents) else None
         sentence = under if under is not None and under not in headings else heading
         plain = sentence.replace("’", "'").replace("‘", "'")
-        specifics = [f.text for f in find_figures(sentence)]
-        specifics += [sentence[m.start():m.end()] for m in ASK_WHEN_RE.finditer(plain)
-                      if not any(sentence[m.start():m.end()] in f for f in specifics)]
+        specifics = _in_reading_order(sentence, [f.text for f in find_figures(sentence)] + [
+            sentence[m.start():m.end()] for m in ASK_WHEN_RE.finditer(plain)
+            if not any(sentence[m.start():m.end()] in f.text for f in find_figures(sentence))])
         if strength == 2 and specifics:
             strength = 3
         ask = Ask(sentence, strength, cue, tuple(dict.fromkeys(specifics)))
         if best is None or (strength, i) >= (best[0], best[1]):
             best = (strength, i, ask)
     return best[2] if best else None
+
+
+def _in_reading_order(sentence: str, parts: list[str]) -> list[str]:
+    """Parts of a sentence in the order it says them, those it says one after the other as one ("in March" and
+    "2026" are "in March 2026")."""
+    spans: list[list[int]] = []
+    for part in parts:
+        at = sentence.find(part)
+        if at >= 0:
+            spans.append([at, at + len(part)])
+    merged: list[list[int]] = []
+    for span in sorted(spans):
+        if merged and not sentence[merged[-1][1]:span[0]].strip() and span[0] >= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], span[1])
+        elif not merged or span[0] >= merged[-1][1]:
+            merged.append(span)
+    return [sentence[a:b] for a, b in merged]
 
 
 def _headings(text: str) -> frozenset[str]:
