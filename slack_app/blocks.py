@@ -210,9 +210,18 @@ def first_round_blocks(result: dict[str, Any], twin_name: str) -> list[dict[str,
 
 def turn_blocks(turn: dict[str, Any]) -> list[dict[str, Any]]:
     """The twin's reaction to one reply: follow-up, acceptance or the closing summary, with sources."""
+    from service.rehearsal.engine import set_out
+
     head = f"*Round {int(turn.get('round') or 0)} of {int(turn.get('max_rounds') or 0)}.* "
-    blocks = [section(head + fit(turn.get("text") or "", SECTION_CHARS - len(head)))]
-    blocks += source_sections(turn.get("citations") or [], limit=MESSAGE_BLOCKS - 3)
+    closing = set_out(turn)
+    if closing is None:
+        blocks = [section(head + fit(turn.get("text") or "", SECTION_CHARS - len(head)))]
+    else:  # the summary a line a point, not run into one paragraph
+        reaction, lines, prepare = closing
+        blocks = [section(head + fit(reaction, SECTION_CHARS - len(head))),
+                  section(_join("*Summary*", [fit(line, SECTION_CHARS) for line in lines]
+                                + (["*Prepare for*"] + [f"• {fit(q, 800)}" for q in prepare] if prepare else [])))]
+    blocks += source_sections(turn.get("citations") or [], limit=MESSAGE_BLOCKS - 2 - len(blocks))
     if turn.get("done"):
         blocks.append(context("This rehearsal is finished. Start another with `/rehearse`."))
     else:

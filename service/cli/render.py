@@ -165,8 +165,21 @@ def print_rehearsal(data: dict[str, Any]) -> None:
 
 
 def print_turn(turn: dict[str, Any]) -> None:
-    """The twin's reply in a rehearsal round, with its sources."""
-    out.print(f"\n{turn['text']}")
+    """The twin's reply in a rehearsal round, with its sources; the closing summary a line a point."""
+    from service.rehearsal.engine import set_out
+
+    closing = set_out(turn)
+    if closing is None:
+        out.print(f"\n{turn['text']}")
+    else:
+        reaction, lines, prepare = closing
+        out.print(f"\n{reaction}\n")
+        for line in lines:
+            out.print(line)
+        if prepare:
+            out.print("Prepare for:")
+            for question in prepare:
+                out.print(f"  - {question}")
     for c in turn["citations"]:
         out.print(f"  [dim][{c['n']}] {c['title']}, {c['date'] or 'undated'}, {c['locator']}[/]")
 

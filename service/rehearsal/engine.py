@@ -273,8 +273,10 @@ def answer_turn(session: Session, settings: Settings, rehearsal_id: int, viewer:
             next_item = _next_after_accept(state, bank, pitch, spent)
     else:
         gap = verdict.gap or "topic"
-        gap_line = "Not yet. " + verdict.line
-        if gap in ("topic", "length", "count") and pending:
+        gap_line = verdict.line if gap == "unknown" else "Not yet. " + verdict.line
+        if gap == "unknown":  # pressing them again gets nothing: she moves on, and it stays to prepare for
+            next_item = _next_after_accept(state, bank, pitch, spent)
+        elif gap in ("topic", "length", "count") and pending:
             next_item = find_item(bank, pending)
         else:
             next_item = follow_up_for(gap, question, reply, pitch, bank, spent, embed)
@@ -283,7 +285,8 @@ def answer_turn(session: Session, settings: Settings, rehearsal_id: int, viewer:
         if last_round:
             next_item = None
     state["history"].append({"round": row.round + 1, "question": question, "reply": reply,
-                             "accepted": verdict.accepted, "gap": verdict.gap, "missing": list(verdict.missing)})
+                             "accepted": verdict.accepted, "gap": verdict.gap, "missing": list(verdict.missing),
+                             **({} if verdict.accepted else {"line": verdict.line})})
     next_question: dict[str, Any] | None = None
     if next_item is not None:
         citation = cites.cite(next_item.hit, next_item.text)
@@ -390,8 +393,12 @@ def build_summary(row: Rehearsal, state: dict[str, Any], bank: VisibleBank, cite
     strong += [{"point": q, "detail": f"Your answer: {last_verdict[q].get('reply', '')}".strip(), "round": True}
                for q in answered]
     fix = [{"point": c["label"], "detail": c["reason"]} for c in criteria if c["score"] < PUSH_BELOW]
-    fix += [{"point": h["question"], "detail": GAP_LINES.get(h["gap"] or "topic", ""), "round": True}
+    fix += [{"point": h["question"], "detail": h.get("line") or GAP_LINES.get(h["gap"] or "topic", ""), "round": True}
             for h in unresolved]
+    # A criterion worded as her question ("How does this affect the drivers?") that the rounds left unanswered is
+    # to fix, not strong as well.
+    pressed = {" ".join(words(h["question"])) for h in unresolved}
+    strong = [c for c in strong if " ".join(words(c["point"])) not in pressed]
     prepare: list[dict[str, Any]] = []
     listed: list[BankItem] = [i for i in bank.items if i.text in answered]
     refs = [{"question": h["question"]} for h in unresolved] + list(state.get("queue", []))
@@ -415,10 +422,22 @@ def build_summary(row: Rehearsal, state: dict[str, Any], bank: VisibleBank, cite
     labels = [c["point"] for c in fix if not c.get("round")]
     if labels:
         parts.append("To fix: " + "; ".join(labels[:4]) + ".")
+    lines = list(parts)  # what a channel without a Summary section sets out line by line, the questions listed
     if prepare:
         parts.append("Prepare for: " + " ".join(f"{p['question']} [{p['citation']['n']}]" for p in prepare))
     return {"strong": strong, "fix": fix, "prepare": prepare, "rounds": row.round + 1,
-            "score": {"total": total, "max": top}, "text": " ".join(parts)}
+            "score": {"total": total, "max": top}, "text": " ".join(parts), "lines": lines}
+
+
+def set_out(turn: dict[str, Any]) -> tuple[str, list[str], list[str]] | None:
+    """A closing round as a channel without a Summary section sets it out: the reaction, the summary's lines, and the
+    questions to prepare for with their [n]; None for any other round (or one stored before summaries had lines)."""
+    summary = turn.get("summary") or {}
+    text = turn.get("text") or ""
+    if not summary.get("lines") or not summary.get("text") or not text.endswith(summary["text"]):
+        return None
+    prepare = [f"{p['question']} [{p['citation']['n']}]" for p in summary.get("prepare") or []]
+    return text[:len(text) - len(summary["text"])].strip(), list(summary["lines"]), prepare
 
 
 def get_rehearsal(session: Session, rehearsal_id: int, viewer: Viewer) -> dict[str, Any]:
@@ -451,4 +470,4 @@ def list_rehearsals(session: Session, viewer: Viewer, *, twin_slug: str | None =
 
 
 __all__ = ["CONCERN", "QUESTION", "PushBack", "RehearsalResult", "TurnResult", "answer_turn", "ensure_available",
-           "get_rehearsal", "list_rehearsals", "start_rehearsal"]
+           "get_rehearsal", "list_rehearsals", "set_out", "start_rehearsal"]

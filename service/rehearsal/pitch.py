@@ -78,7 +78,8 @@ ASK_WHEN_RE = re.compile(
     re.IGNORECASE)
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
            "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec")
-# A number as written: 9,140 / 9 140 (with a no-break or thin space) / 3.1 / 120.
+# A number as written: 9,140 / 9 140 (with a no-break or thin space) / 3.1 / 120; a unit after a space or a hyphen
+# ("12 weeks", "a 12-week course").
 _NUM = r"(?:\d{1,3}(?:(?:,|[ \u00a0\u202f\u2009])\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?)"
 _SCALE = r"(?:\s?(?:k|K|m|M|mn|bn|b|B)(?![\w])|\s(?:thousand|million|billion|trillion)\b)"
 _CURRENCY = r"(?:US\$|A\$|C\$|[$€£¥]|(?:USD|EUR|GBP|CHF)\s?)"
@@ -87,7 +88,7 @@ _MONEY = rf"(?:{_CURRENCY}\s?{_NUM}{_SCALE}?|{_NUM}{_SCALE}?{_CURRENCY_WORDS})"
 _TIME = r"(?:(?:[01]?\d|2[0-3]):[0-5]\d(?:\s?[ap]\.?m\.?)?|(?:1[0-2]|0?[1-9])\s?[ap]\.?m\.?(?![\w]))"
 _DASH = r"\s?(?:–|—|-|to|until|till)\s?"
 _UNIT = (r"(?:\s?(?:%|percent\b|per cent\b|pp\b|percentage points?\b|points?\b|pts\b|x(?![\w])|bps\b)|"
-         r"\s(?:hours?|hrs?|days?|nights?|weeks?|months?|quarters?|years?|minutes?|mins?|seconds?|km|miles?|kg|"
+         r"[\s-](?:hours?|hrs?|days?|nights?|weeks?|months?|quarters?|years?|minutes?|mins?|seconds?|km|miles?|kg|"
          r"tonnes?|tons?|pallets?|trucks?|vans?|trailers?|stores?|sites?|depots?|drivers?|people|staff|FTEs?|"
          r"customers?|orders?|shipments?|loads?|runs?|routes?|stops?|deliveries|lanes?)\b)")
 _DATE = (rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s(?:{_MONTHS})\b(?:\s\d{{4}})?|(?:{_MONTHS})\s\d{{1,2}}(?:st|nd|rd|th)?\b"
@@ -119,6 +120,15 @@ FIGURE_KINDS: tuple[tuple[str, str], ...] = (
 )
 FIGURE_RE = re.compile(r"(?<![\w.,:/$€£¥-])(?:" + "|".join(f"(?P<k{i}>{pattern})" for i, (_, pattern)
                                                           in enumerate(FIGURE_KINDS)) + r")(?![\d])", re.IGNORECASE)
+# A bare number right after a day or week counted ("day 45", "week 3") or a month ("March 2026") says when; right
+# after another capitalised word inside a sentence ("Pier 9", "Terminal 2", "at Route 66") it is part of a name.
+SEQUENCE_BEFORE_RE = re.compile(r"\b(?:day|week|month|quarter|year|january|february|march|april|may|june|july|"
+                                r"august|september|october|november|december)\s$", re.IGNORECASE)
+NAME_BEFORE_RE = re.compile(r"(?<=[a-z0-9,;]\s)[A-Z][a-z]+\s$")
+# A heading or title: a line of its own of at most this many words, not ended as a sentence is.
+HEADING_WORDS = 15
+# Words beside its cue in a heading that only announces the ask ("What we propose", "Our ask").
+ANNOUNCING_WORDS = 2
 RISK_RE = re.compile(
     r"\b(?:risks?|risky|riskiest|downsides?|danger\w*|threats?|exposure|exposed|worst case|what could go wrong|"
     r"go(?:es)? wrong|could fail|might fail|fails?|failure|uncertain\w*|unknowns?|assum(?:e|es|ing|ptions?)|"
@@ -182,7 +192,7 @@ IMPACT_RE = re.compile(
     r"productiv\w*|safety|payback|roi|return on|cash|sales|win rate|loyalty|complaints?|service levels?)\b",
     re.IGNORECASE)
 EVIDENCE_RE = re.compile(
-    r"\b(?:data|pilot\w*|trials?|tested|test results?|measured|survey\w*|results?|showed|shows|found|"
+    r"\b(?:data|pilot\w*|trials?(?! and error)|tested|test results?|measured|survey\w*|results?|showed|shows|found|"
     r"benchmark\w*|study|studies|analysis|last (?:quarter|year|month)|compared|baseline|evidence|proof|"
     r"experiment\w*|a/b|numbers)\b", re.IGNORECASE)
 PASSIVE_RE = re.compile(r"\b(?:am|is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?\w+(?:ed|en)\b", re.IGNORECASE)
@@ -254,12 +264,19 @@ TO_RE = re.compile(r"\s(?:to|until|till)\s", re.IGNORECASE)
 
 
 def find_figures(text: str) -> list[Figure]:
-    """Every figure in a text, as written, with its kind; list numbering ("1. ") is not a figure."""
+    """Every figure in a text, as written, with its kind; list numbering ("1. ") and the number of a name ("Pier 9",
+    "Terminal 2") are not figures, and a day or week counted ("at day 45", "by week 3") is a date."""
     found = []
     for m in FIGURE_RE.finditer(text):
         if _is_list_marker(text, m.start()):
             continue
         kind = next(FIGURE_KINDS[int(name[1:])][0] for name, value in m.groupdict().items() if value is not None)
+        if kind == "number":
+            before = text[:m.start()]
+            if SEQUENCE_BEFORE_RE.search(before):
+                kind = "date"
+            elif NAME_BEFORE_RE.search(before):
+                continue
         written = m.group(0).strip()
         to = TO_RE.search(written)
         if kind == "range" and to and CHANGE_FROM_RE.search(text[max(0, m.start() - 60):m.start()]):
@@ -298,7 +315,8 @@ def read_pitch(settings: Settings, *, pitch_text: str | None = None, file_bytes:
         else:
             text = _document_text(parse_bytes(file_bytes, name, kind="memo", limits=limits))
     except IngestError as exc:
-        raise BadInput(f"{name}: {exc.message}") from exc
+        # Named once: "empty.txt is empty (0 bytes).", not "empty.txt: empty.txt is empty (0 bytes)."
+        raise BadInput(exc.message if name in exc.message else f"{name}: {exc.message}") from exc
     if not words(text):
         raise BadInput(f"{name} holds no text to rehearse")
     return text, name
@@ -399,7 +417,9 @@ def analyse_pitch(text: str, words_per_minute: float = WORDS_PER_MINUTE, embed: 
     sents = [" ".join(s.split()) for s in sentences(unwrapped) if words(s)]
     lengths = [len(words(s)) for s in sents]
     total = len(words(text))
-    ask = read_ask(sents)
+    headings = _headings(unwrapped)
+    body = [s for s in sents if s not in headings]
+    ask = read_ask(sents, headings)
     figures = [replace(f, sentence=s) for s in sents for f in find_figures(s)]
     numbers = list(dict.fromkeys(f.text for f in figures))
     jargon = list(dict.fromkeys(w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if w.lower() in JARGON))
@@ -410,8 +430,9 @@ def analyse_pitch(text: str, words_per_minute: float = WORDS_PER_MINUTE, embed: 
         numbers=numbers, ask=ask.sentence if ask else None, ask_strength=ask.strength if ask else 0,
         ask_cue=ask.cue if ask else None, ask_specifics=list(ask.specifics) if ask else [],
         risk_sentences=risks.risks, mitigation_sentences=risks.mitigations,
-        impact_sentences=[s for s in sents if IMPACT_RE.search(s)],
-        evidence_sentences=[s for s in sents if EVIDENCE_RE.search(s) or _has_number(s)],
+        # A sum of money ("About $95k a year") is what it does for the business, with or without the word "cost".
+        impact_sentences=[s for s in body if IMPACT_RE.search(s) or any(f.kind == "money" for f in find_figures(s))],
+        evidence_sentences=[s for s in body if EVIDENCE_RE.search(s) or _has_number(s)],
         mean_sentence_words=round(sum(lengths) / len(lengths), 1) if lengths else 0.0,
         long_sentences=[s for s, n in zip(sents, lengths, strict=True) if n > LONG_SENTENCE_WORDS],
         passive_sentences=[s for s in sents if PASSIVE_RE.search(s)],
@@ -476,11 +497,12 @@ class Ask:
     specifics: tuple[str, ...] = ()
 
 
-def read_ask(sents: list[str]) -> Ask | None:
-    """The clearest ask in the pitch (among equals, the later one: pitches usually close on the ask)."""
+def read_ask(sents: list[str], headings: frozenset[str] = frozenset()) -> Ask | None:
+    """The clearest ask in the pitch (among equals, the later one: pitches usually close on the ask); a heading that
+    announces it ("What we propose") hands it to the sentence under it."""
     best: tuple[int, int, Ask] | None = None
-    for i, sentence in enumerate(sents):
-        plain = sentence.replace("’", "'").replace("‘", "'")  # same length: spans stay the sentence's
+    for i, heading in enumerate(sents):
+        plain = heading.replace("’", "'").replace("‘", "'")  # same length: spans stay the sentence's
         match = ASK_STRONG.search(plain)
         strength = 2
         if match is None:
@@ -488,16 +510,49 @@ def read_ask(sents: list[str]) -> Ask | None:
             strength = 1
         if match is None:
             continue
-        cue = sentence[match.start():match.end()]
-        specifics = [f.text for f in find_figures(sentence)]
-        specifics += [sentence[m.start():m.end()] for m in ASK_WHEN_RE.finditer(plain)
-                      if not any(sentence[m.start():m.end()] in f for f in specifics)]
+        cue = heading[match.start():match.end()]
+        # "What we propose" announces the ask; "Proposal: win the Norland account" is one.
+        announces = heading in headings and len(words(heading)) - len(words(cue)) <= ANNOUNCING_WORDS
+        under = sents[i + 1] if announces and i + 1 < len(sents) else None
+        sentence = under if under is not None and under not in headings else heading
+        plain = sentence.replace("’", "'").replace("‘", "'")
+        specifics = _in_reading_order(sentence, [f.text for f in find_figures(sentence)] + [
+            sentence[m.start():m.end()] for m in ASK_WHEN_RE.finditer(plain)
+            if not any(sentence[m.start():m.end()] in f.text for f in find_figures(sentence))])
         if strength == 2 and specifics:
             strength = 3
         ask = Ask(sentence, strength, cue, tuple(dict.fromkeys(specifics)))
         if best is None or (strength, i) >= (best[0], best[1]):
             best = (strength, i, ask)
     return best[2] if best else None
+
+
+def _in_reading_order(sentence: str, parts: list[str]) -> list[str]:
+    """Parts of a sentence in the order it says them, those it says one after the other as one ("in March" and
+    "2026" are "in March 2026")."""
+    spans: list[list[int]] = []
+    for part in parts:
+        at = sentence.find(part)
+        if at >= 0:
+            spans.append([at, at + len(part)])
+    merged: list[list[int]] = []
+    for span in sorted(spans):
+        if merged and not sentence[merged[-1][1]:span[0]].strip() and span[0] >= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], span[1])
+        elif not merged or span[0] >= merged[-1][1]:
+            merged.append(span)
+    return [sentence[a:b] for a, b in merged]
+
+
+def _headings(text: str) -> frozenset[str]:
+    """The lines of a pitch that are headings or its title ("What we propose", "Cost and owner"): a short line of its
+    own that does not end as a sentence ends. They are not quoted as a sentence on impact or evidence."""
+    found = set()
+    for line in text.split("\n"):
+        line = " ".join(line.split())
+        if line and len(words(line)) <= HEADING_WORDS and not re.search(r"[.!?…;:,\"”’')\]]$", line):
+            found.add(line)
+    return frozenset(found)
 
 
 def _has_number(sentence: str) -> bool:

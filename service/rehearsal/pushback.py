@@ -223,7 +223,7 @@ def ignored_priorities(session: Session | None, twin: Twin | None, viewer: Viewe
         term_label = term if " " in term or term not in stems else _surface(term, evidence.quote)
         label = _label_of(evidence, bank)
         why = (f"Your pitch never mentions {term_label}, and {persona.name} keeps coming back to it "
-               f"(it comes up in {len(holding)} of their sources).")
+               f"(it comes up in {len(holding)} of {persona.possessive} sources).")
         out.append(PushBack(priority=label, why=why, evidence=evidence))
         used.add(evidence.quote)
         covered_stems |= stems

@@ -47,6 +47,9 @@ EXPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
                           r"(?:show|say|find|tell)|results|"
                           r"numbers?|margins?|payback|roi|revenue|savings?|what(?:'s| is) the (?:rate|figure|target))\b",
                           re.IGNORECASE)),
+    # What it costs asks for money, not any number ("at day 45", "97 %" answer something else).
+    ("money", re.compile(r"\b(?:cost|costs|costing|price|pricing|priced|what(?:'s| is) the budget|how much (?:money|"
+                         r"do we (?:spend|pay)|are we (?:spending|paying)))\b", re.IGNORECASE)),
     ("when", re.compile(r"\b(?:when|by when|how soon|how long|timeline|deadline|what date|how quickly)\b(?! will we know)",
                         re.IGNORECASE)),
     ("signal", re.compile(r"\bhow (?:will|would|do|can|could) (?:we|you|i) (?:know|tell|see|measure)|\bmeasure|"
@@ -65,6 +68,22 @@ EXPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("detail", re.compile(r"\b(?:walk me through|talk me through|take me through|run me through|step by step)\b",
                           re.IGNORECASE)),
 )
+# A figure of money, or a figure in a reply that speaks of cost ("about 3 pounds a drop", "12% of revenue").
+COST_WORDS_RE = re.compile(r"\b(?:costs?|costing|spend\w*|spent|price\w*|budget\w*|margins?|sav(?:e|es|ed|ing|ings)|"
+                           r"revenue|payback|pays? (?:for itself|back)|per (?:drop|pallet|load|stop|delivery|mile|km|"
+                           r"hour|shift|van|truck|head)|dollars?|euros?|pounds?|bucks|grand|k)\b", re.IGNORECASE)
+# A cost put against another ("12% more than a normal lane", "a third cheaper").
+RELATIVE_COST_RE = re.compile(r"(?:\d\s?(?:%|percent\b|per cent\b)|\b(?:half|a third|a quarter|twice|double))\s+"
+                              r"(?:more|less|cheaper|dearer|higher|lower|extra|on top|over)\b", re.IGNORECASE)
+# A reply that says the presenter does not know yet ("Not sure yet.", "We haven't asked them."): the executive sends
+# them to find out rather than say it was not what she asked.
+UNKNOWN_RE = re.compile(
+    r"\b(?:(?:i|we) (?:do not|don't|dont|really don't) know|(?:i'm|i am|we're|we are) not (?:sure|certain)|"
+    r"not sure|no idea|unsure|(?:we|i) (?:haven't|have not|hadn't) (?:yet )?(?:\w+ed|asked|done|worked|figured|"
+    r"thought|got|run)\b(?: (?:that|it|them|this))?(?: (?:out|through|yet))?|(?:don't|do not) have (?:that|the|those|"
+    r"a|any) (?:number|figures?|data|answer|numbers)(?: yet)?|(?:i'll|i will|we'll|we will|let me) (?:have to )?"
+    r"(?:find out|check|get back to you|come back to you)|to be (?:confirmed|decided|determined)|tbd|tbc|"
+    r"(?:good|fair) question)\b", re.IGNORECASE)
 REASON_RE = re.compile(r"\b(?:because|so that|so we|so every|that's why|that is why|the reason|since|in order to|"
                        r"which means|means|otherwise|given|due to|if we don't|if we do not|or else)\b|[:;]", re.IGNORECASE)
 # Words that report what happened or was found: with a figure, the reply gives evidence, which answers a "why".
@@ -110,6 +129,8 @@ GAP_LINES = {
     "length": "That's too short for me to judge.",
     "topic": "That's not what I asked.",
     "number": "I didn't hear a number.",
+    "money": "You haven't told me what it costs.",
+    "unknown": "You don't know yet: find that out before this comes to me.",
     "when": "You haven't said when.",
     "signal": "You haven't said how we'd know early: what will you watch, and by when?",
     "owner": "You haven't told me who owns it.",
@@ -123,6 +144,7 @@ GAP_LINES = {
 # Concerns that speak to each gap, looked for in the executive's words.
 GAP_TERMS: dict[str, re.Pattern[str]] = {
     "number": re.compile(r"\b(?:numbers?|cost|price|margin|budget|data|percent|how much|measure\w*)\b", re.I),
+    "money": re.compile(r"\b(?:cost|price|margin|budget|spend|how much)\b", re.I),
     "risk": RISK_RE,
     "reason": re.compile(r"\bwhy\b", re.I),
     "owner": re.compile(r"\b(?:who|owner|owns|accountab\w*)\b", re.I),
@@ -178,6 +200,8 @@ def concrete_parts(reply: str) -> dict[str, bool]:
     names = [n for n in NAME_RE.findall(reply) if n.lower() not in _NOT_NAMES and not DATE_WORDS_RE.fullmatch(n)]
     return {
         "number": any(f.kind not in ("date",) for f in figures) or bool(SMALL_NUMBER_RE.search(reply)),
+        "money": any(f.kind in ("money", "amount") for f in figures) or bool(RELATIVE_COST_RE.search(reply)) or bool(
+            COST_WORDS_RE.search(reply) and (any(f.kind != "date" for f in figures) or SMALL_NUMBER_RE.search(reply))),
         "when": dated,
         "owner": bool(OWNER_RE.search(reply) or ROLE_RE.search(reply)) or bool(names) or _opens_on_a_name(reply),
         "fallback": bool(MITIGATION_RE.search(reply) or CONDITION_RE.search(reply)
@@ -222,7 +246,15 @@ def similarity(question: str, reply: str, embed: Embed | None) -> float | None:
 
 def assess(question: str, reply: str, embed: Embed | None = None) -> Assessment:
     """Judge a reply as a demanding executive would: on the question (by meaning), giving what was asked for (a
-    number, a date, an owner, a fallback...), and saying something concrete; name what is missing."""
+    number, a date, an owner, a fallback...), and saying something concrete; name what is missing, or that the
+    presenter does not know yet."""
+    verdict = _judge(question, reply, embed)
+    if not verdict.accepted and UNKNOWN_RE.search(reply):
+        return Assessment(False, "unknown", ("unknown",), verdict.similarity, verdict.concrete)
+    return verdict
+
+
+def _judge(question: str, reply: str, embed: Embed | None) -> Assessment:
     reply_words = words(reply)
     if len(reply_words) < MIN_REPLY_WORDS:
         return Assessment(False, "length", ("length",))
@@ -234,7 +266,7 @@ def assess(question: str, reply: str, embed: Embed | None = None) -> Assessment:
     # Without the sentence model, shared words or something concrete stand in for closeness in meaning.
     needs = expectations(question)
     # A short reply that gives exactly the number, date or person asked for can sit far from the question's wording.
-    gives_what_was_asked = bool(needs) and all(n in ("number", "when", "owner", "ask", "fallback") and parts[n]
+    gives_what_was_asked = bool(needs) and all(n in ("number", "money", "when", "owner", "ask", "fallback") and parts[n]
                                                for n in needs)
     if sim is not None:
         topical = sim >= OFF_TOPIC or (gives_what_was_asked and sim >= OFF_TOPIC / 3)
@@ -249,6 +281,8 @@ def assess(question: str, reply: str, embed: Embed | None = None) -> Assessment:
     if not topical:
         return Assessment(False, "topic", ("topic",), sim, said)
     missing = [need for need in needs if need != "detail" and not parts.get(need, True)]
+    if "number" in missing and "money" in missing:  # no number at all: one line says so
+        missing.remove("money")
     if "detail" in needs and len(reply_words) < DETAIL_REPLY_WORDS and len(said) < 2:
         missing.append("detail")
     on_point = sim is not None and sim >= ON_POINT

@@ -236,7 +236,7 @@ def _ask(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
         return 5, f"States a concrete ask ({said}; {specifics}): {quote(a.ask)}", [a.ask]
     if a.ask_strength == 2:
         return 4, f"States the ask ({said}), but with no amount or date: {quote(a.ask)}", [a.ask]
-    return 2, f"The ask is only implied ({said}): {quote(a.ask)} Say plainly what you want.", [a.ask]
+    return 2, f"The ask is only implied ({said}): {quote(a.ask)}. Say plainly what you want.", [a.ask]
 
 
 def _impact(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
@@ -247,7 +247,7 @@ def _impact(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
         return 0, "Says nothing about customers, revenue or cost: who is better off, and by how much?", []
     score = 5 if len(found) >= target and with_numbers else 4 if len(found) >= target else 3 if with_numbers else 2
     best = with_numbers[0] if with_numbers else found[0]
-    extra = "" if with_numbers else " Put a number on it."
+    extra = "" if with_numbers else ". Put a number on it."
     return score, f"{counted(len(found), 'sentence')} on impact, e.g. {quote(best)}{extra}", [best]
 
 
@@ -259,7 +259,9 @@ def _evidence(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     if not numbers and not a.evidence_sentences:
         return 0, "No numbers and no evidence (data, pilot, results) behind the claims.", []
     shown = "; ".join(a.numbers[:6]) + (f" and {numbers - 6} more" if numbers > 6 else "") if numbers else "none"
-    example = grounded[0] if grounded else a.evidence_sentences[0] if a.evidence_sentences else ""
+    # The example shows figures when the reason counts them: evidence with its figures first.
+    ranked = sorted(grounded or a.evidence_sentences, key=lambda s: not a.figures_in(s)) if numbers else grounded
+    example = ranked[0] if ranked else a.evidence_sentences[0] if a.evidence_sentences else ""
     return (score, f"{counted(numbers, 'figure')} ({shown})" + (f"; e.g. {quote(example)}" if example else "."),
             [s for s in a.sentences if a.figures_in(s)][:6] + ([example] if example else []))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from textkit.stopwords import word_set
 from textkit.words import words
 
@@ -30,3 +32,18 @@ def courtesy_reply(message: str, name: str = "") -> str | None:
     if any(w in _GREETING for w in said):
         return GREETING_REPLY
     return ACKNOWLEDGED_REPLY
+
+
+_SALUTATION = r"(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|morning|dear)\b[ ,]*)"
+
+
+def without_address(message: str, name: str = "") -> str:
+    """A question without the greeting or the twin's name it is addressed with ("Hey Dana, why cold chain?" is "why
+    cold chain?"; "…, Dana?" is "…?"): what is searched and answered. A message that is nothing else stays whole."""
+    names = [n for n in (name.strip(), (name.split() or [""])[0]) if n]
+    called = "|".join(re.escape(n) for n in dict.fromkeys(names))
+    person = rf"(?:{called})\b" if called else r"(?!)"
+    head = re.compile(rf"^\s*(?:{_SALUTATION}(?:{person})?|{person})\s*[,!.:;\u2013\u2014-]+\s*", re.IGNORECASE)
+    tail = re.compile(rf"\s*,\s*{person}\s*(?=[?.!]*\s*$)", re.IGNORECASE)
+    stripped = tail.sub("", head.sub("", message, count=1), count=1).strip()
+    return stripped if words(stripped) else message

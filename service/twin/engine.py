@@ -22,7 +22,7 @@ from service.search import PassageHit, neighbours, reranker_for, search_as_confi
 from service.search.terms import TermStats, term_stats
 from service.twin import corrections, llm, positions, profile_jobs  # noqa: F401  (profile_jobs: rebuilds follow corpus changes)
 from service.twin.citations import Citation
-from service.twin.courtesy import courtesy_reply
+from service.twin.courtesy import courtesy_reply, without_address
 from service.twin.extractive import (
     Composed,
     analyse,
@@ -121,6 +121,8 @@ class _Prepared:
     courtesy: str | None = None
     # A follow-up's new terms: its answer opens on a sentence holding them when one does.
     focus: list[str] = field(default_factory=list)
+    # The question as typed, greeting and all ("Hey Dana, …"), which is what is recorded.
+    typed: str = ""
 
 
 def answer_question(session: Session, settings: Settings, twin_slug: str, question: str, viewer: Viewer, *,
@@ -311,15 +313,16 @@ def _prepare(session: Session, settings: Settings, twin_slug: str, question: str
         history = [(row.question, row.answer) for row in
                    store.conversation_history(session, twin, conversation, user_id=viewer.user_id)
                    if row.kind == "ask" and row.refused_topic is None]
-    prepared = _Prepared(twin=twin, persona=persona, question=text, conversation_id=conversation,
-                         history=history, started=started, flags=injection_flags(text))
+    prepared = _Prepared(twin=twin, persona=persona, question=without_address(text, twin.name),
+                         conversation_id=conversation, history=history, started=started, flags=injection_flags(text),
+                         typed=text)
     prepared.courtesy = courtesy_reply(text, twin.name)
     prepared.refusal = refused_topic(text, persona)
     if prepared.refusal is None and prepared.courtesy is None:  # curators' corrections (a refusal among them) come after the persona's topics
-        prepared.correction = corrections.find(session, settings, twin, text, viewer, persona)
+        prepared.correction = corrections.find(session, settings, twin, prepared.question, viewer, persona)
         if prepared.correction is not None and prepared.correction.refusal is not None:
             prepared.refusal = prepared.correction.refusal
-    prepared.search_query = llm.retrieval_query(text, history)
+    prepared.search_query = llm.retrieval_query(prepared.question, history)
     return prepared
 
 
@@ -409,7 +412,8 @@ def _record(session: Session, prepared: _Prepared, viewer: Viewer, channel: str,
         row = store.update_interaction(session, row, **fields)
     else:
         row = store.record_interaction(session, twin=prepared.twin, user_id=viewer.user_id,
-                                       question=prepared.question, conversation_id=prepared.conversation_id,
+                                       question=prepared.typed or prepared.question,
+                                       conversation_id=prepared.conversation_id,
                                        channel=channel[:16], **fields)
     if prepared.correction is not None:
         row.correction_id = prepared.correction.correction_id

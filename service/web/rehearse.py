@@ -25,6 +25,9 @@ from service.twin.persona import persona_settings
 from service.web.blueprint import web_bp
 from textkit.saying import counted, spoken_duration
 
+# The last round's closing words where a Summary section follows (the page and its Markdown).
+END_OF_ROUNDS = "That's the end of this rehearsal: the summary is below."
+
 # The input accepts these; the server checks again.
 PITCH_ACCEPT = ",".join([*PITCH_SUFFIXES, "application/pdf", "text/plain", "text/markdown",
                          "application/vnd.openxmlformats-officedocument.wordprocessingml.document"])
@@ -102,7 +105,7 @@ def rehearsal_page(rehearsal_id: int) -> str:
     """One of my rehearsals: questions, push-back, scorecard, the rounds so far and the answer box."""
     data = rehearsal.get_rehearsal(db(), rehearsal_id, current_viewer())
     return render_template("rehearse_result.html", nav="rehearse", r=data, twin=_twin_names(data.get("twin")),
-                           pending=_pending(data), kinds=KIND_LABELS)
+                           pending=_pending(data), kinds=KIND_LABELS, end_of_rounds=END_OF_ROUNDS)
 
 
 @web_bp.post(f"/rehearse/<{REHEARSAL_ID}>/turns")
@@ -140,6 +143,14 @@ def rehearsal_download(rehearsal_id: int, fmt: str) -> WerkzeugResponse:
 
 def _cell(text: Any) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _reaction(text: str, data: dict[str, Any]) -> str:
+    """A round's reaction without the summary run into it: the Summary section sets that out (as on the page)."""
+    summary = (data.get("summary") or {}).get("text") or ""
+    if summary and text.endswith(summary):
+        return text[:len(text) - len(summary)] + END_OF_ROUNDS
+    return text
 
 
 def _source_line(c: dict[str, Any], prefix: str = "") -> str:
@@ -196,7 +207,7 @@ def rehearsal_markdown(data: dict[str, Any], twin: dict[str, str]) -> str:
         lines += ["", "## Rounds"]
     for t in data.get("turns", []):
         lines += ["", f"### Round {t['round']}", "", f"**{name} asked:** {t['question']}", "",
-                  f"**You answered:** {t['reply']}", "", f"**{name} (AI twin):** {t['text']}", ""]
+                  f"**You answered:** {t['reply']}", "", f"**{name} (AI twin):** {_reaction(t['text'], data)}", ""]
         lines += [_source_line(c, "- ") for c in t.get("citations", [])]
     summary = data.get("summary")
     if summary:

@@ -79,3 +79,24 @@ def test_a_clash_is_marked_as_on_the_web_page(cli, twin, tmp_path) -> None:
     clash = next(p for p in data["push_back"] if p["contradicts"])
     shown = cli("rehearse", twin, str(pitch), "--no-interactive").output
     assert f"  - {clash['priority']} (your pitch contradicts this): " in shown, shown
+
+
+def test_the_closing_round_sets_the_summary_out_a_line_a_point(cli, tmp_path) -> None:
+    # A trial's last round printed "That's the end of this rehearsal. Scorecard: 25 of 40. … Strong: …; …. To fix: …;
+    # …. Prepare for: Q [1] Q [2] Q [3]" as one paragraph.
+    folder = tmp_path / "examples"
+    folder.mkdir()
+    for name in ("twin.toml", "2025-10-20-q3-2025-qbr-transcript.txt"):
+        shutil.copy(EXAMPLES / name, folder / name)
+    assert cli("demo", "--no-serve", "--examples", str(folder)).exit_code == 0
+    pitch = tmp_path / "pitch.txt"
+    pitch.write_text(PITCH)
+    played = cli("rehearse", "dana-reyes", str(pitch), "--interactive", "--as", "employee@halvorsen.example",
+                 input="Our logo is blue.\nWe like the plan.\nThe vans are white.\n")
+    assert played.exit_code == 0, played.output
+    closing = played.output.split("That's the end of this rehearsal.", 1)[1]
+    lines = closing.splitlines()
+    assert any(line.startswith("To fix: ") for line in lines), closing
+    prepare = lines.index("Prepare for:")
+    assert lines[prepare + 1].startswith("  - ") and re.search(r"\? \[\d+\]$", lines[prepare + 1]), closing
+    assert "Prepare for: " not in closing and not any("To fix:" in line and "Strong:" in line for line in lines)

@@ -4,15 +4,19 @@ evidence is an answer."""
 
 from __future__ import annotations
 
+import tomllib
+
 from sqlalchemy.orm import Session
 
 from service.config import Settings
+from service.corpus import store
 from service.corpus.access import Viewer
 from service.rehearsal import answer_turn, start_rehearsal
 from service.rehearsal.bank import stem_counts
 from service.rehearsal.rounds import GAP_LINES, assess
+from service.rehearsal.rubric import validate_rubric
 from service.search.encoder import local_encoder
-from tests.rehearsal.test_listening import PHARMACY_PITCH, _put_on_the_table, demo  # noqa: F401  (fixture)
+from tests.rehearsal.test_listening import EXAMPLES, PHARMACY_PITCH, _put_on_the_table, demo  # noqa: F401  (fixture)
 from textkit.words import jaccard
 
 # Replies on the point of the question that never say how we would know early: each gets a follow-up.
@@ -21,6 +25,14 @@ NO_SIGNAL_REPLIES = (
     "Still that the pharmacies pack their orders by ten at night, because the whole window depends on it.",
     "The packing at the pharmacies by ten at night, because everything after it depends on it.",
 )
+
+# A trial's pitch, in a presenter's words: it names drivers and shifts, so the rubric's drivers line scores it strong.
+ACADEMY_PITCH = """Dock-to-Desk: opening the Drivers Academy to warehouse staff
+
+Today the Drivers Academy only trains drivers. Many of our best shift leads started on the dock. We propose a 12-week \
+evening course for dock staff who want to become shift leads, at Eastgate from March 2026, with paid study hours so no \
+driver or loader gives up a shift to attend. About $95k a year. Owner: Marcus Lee, Head of People Operations. If fewer \
+than 10 people apply for the first cohort we will stop and rethink."""
 
 
 def _same(a: str, b: str) -> bool:
@@ -79,3 +91,84 @@ def test_a_follow_up_stays_on_the_point_of_the_question_on_the_table(session: Se
     assert "make money" not in follow_up  # not "…what would have to be true for that deal to make money?"
     vectors = local_encoder().encode([question, follow_up])
     assert follow_up == question or float(vectors[0] @ vectors[1]) >= 0.5, follow_up
+
+
+def test_what_it_costs_is_answered_with_money_not_with_any_number() -> None:
+    # A trial's reply to "What does it cost to serve?" gave days and an on-time floor, and was told "That answers it."
+    model = local_encoder().encode
+    question = "What does it cost to serve?"
+    days = assess(question, "Priya Shah owns it; we read the numbers at day 45 and day 90 and pause if on-time in "
+                            "full falls below 97%.", model)
+    assert not days.accepted, days
+    for reply in ("About 3 pounds a drop, against 2.60 on our current lanes.",
+                  "It costs about $95k a year, mostly trainers and paid study hours.",
+                  "Roughly 12% more than a normal lane, because of the monitoring."):
+        assert assess(question, reply, model).accepted, reply
+    # Nothing concrete at all is still "no number", said once.
+    vague = assess(question, "It's an investment in our future, and the customers will love it.", model)
+    assert vague.line == GAP_LINES["number"], vague.line
+
+
+def test_a_day_counted_is_not_the_number_asked_for() -> None:
+    model = local_encoder().encode
+    question = "What's the number on late departures, and what was it last quarter?"
+    assert not assess(question, "Priya Shah owns it; we read the numbers at day 45 and day 90.", model).accepted
+    assert assess(question, "Fourteen percent last quarter, up from nine the quarter before.", model).accepted
+
+
+def test_a_presenter_who_does_not_know_yet_is_sent_to_find_out_and_the_twin_moves_on(
+        session: Session, settings: Settings, demo: Viewer) -> None:  # noqa: F811
+    # "Not sure yet." and "I don't know yet, we haven't asked them." were met with "That's not what I asked." and the
+    # same question again, round after round.
+    model = local_encoder().encode
+    for reply in ("Not sure yet.", "I don't know yet, we haven't asked them.",
+                  "Good question, I'll have to check with finance."):
+        verdict = assess("How does this affect the drivers?", reply, model)
+        assert not verdict.accepted and verdict.line == GAP_LINES["unknown"], (reply, verdict)
+    started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=PHARMACY_PITCH).to_dict()
+    session.commit()
+    question = _put_on_the_table(session, settings, demo, started["rehearsal_id"], "what does it cost to serve?")
+    turn = answer_turn(session, settings, started["rehearsal_id"], demo, "Not sure yet, we haven't costed it.").to_dict()
+    assert turn["text"].startswith("You don't know yet: find that out before this comes to me."), turn["text"]
+    assert "That's not what I asked" not in turn["text"] and "I'll ask again" not in turn["text"]
+    assert turn["next_question"] and turn["next_question"]["question"] != question, turn
+    for _ in range(2):
+        turn = answer_turn(session, settings, started["rehearsal_id"], demo, "No idea, honestly.").to_dict()
+    fix = [p["point"] for p in turn["summary"]["fix"]]
+    assert question in fix, fix
+    prepare = [p["question"] for p in turn["summary"]["prepare"]]
+    assert any(_same(question, p) for p in prepare), prepare
+
+
+def test_a_point_the_rounds_left_unanswered_is_to_fix_not_also_strong(session: Session, settings: Settings,
+                                                                       demo: Viewer) -> None:  # noqa: F811
+    # The demo's rubric asks her questions ("How does this affect the drivers?"): a pitch that names drivers scored
+    # it strong, the rounds found it unanswered, and the summary listed it under Strong and under To fix.
+    spec = tomllib.loads((EXAMPLES / "twin.toml").read_text())
+    store.update_persona(session, "dana-reyes", {"rehearsal_rubric": validate_rubric(spec["persona"]["rubric"])})
+    session.commit()
+    started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=ACADEMY_PITCH).to_dict()
+    session.commit()
+    drivers = next(c for c in started["scorecard"]["criteria"] if "drivers" in c["label"])
+    assert drivers["score"] >= 4, drivers
+    question = _put_on_the_table(session, settings, demo, started["rehearsal_id"], drivers["label"].lower()[:-1])
+    for reply in ("The vans are white and the depot is big.", "We like the plan a lot.", "Our logo is blue."):
+        turn = answer_turn(session, settings, started["rehearsal_id"], demo, reply).to_dict()
+    summary = turn["summary"]
+    assert question in [p["point"] for p in summary["fix"]], summary["fix"]
+    assert question not in [p["point"] for p in summary["strong"]], summary["strong"]
+    assert f"Strong: {question}" not in summary["text"] and f"; {question}" not in summary["text"].split("To fix")[0]
+
+
+def test_every_point_to_fix_says_what_was_missing(session: Session, settings: Settings,
+                                                   demo: Viewer) -> None:  # noqa: F811
+    # "How many of our existing drivers want to do this work…?" stood under To fix with nothing after its colon.
+    started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=ACADEMY_PITCH).to_dict()
+    session.commit()
+    question = _put_on_the_table(session, settings, demo, started["rehearsal_id"], "how many of our existing drivers")
+    for _ in range(3):
+        turn = answer_turn(session, settings, started["rehearsal_id"], demo,
+                           "It costs about $95k a year, mostly trainers and paid study hours.").to_dict()
+    fix = {p["point"]: p["detail"] for p in turn["summary"]["fix"]}
+    assert fix.get(question) == "You haven't told me how many drivers.", fix
+    assert all(fix.values()), fix

@@ -179,3 +179,20 @@ def test_forgetting_the_twin_erases_its_slack_threads_and_kept_answers(
     assert list(session.scalars(select(SlackAnswer))) == []
     setting = session.scalar(select(SlackChannelSetting))
     assert setting is not None and setting.twin_id is None and setting.public is False
+
+
+def test_the_closing_round_sets_the_summary_out_a_line_a_point(slack: SlackDriver, fake_slack: FakeSlack) -> None:
+    # A trial's last round in the DM thread ran "That's the end of this rehearsal. Scorecard: 19 of 30. … Strong: …;
+    # …. To fix: …. Prepare for: Q [1] Q [2] Q [3]" into the round's one paragraph.
+    slack.submit_view(open_modal(slack, fake_slack, "dana"), pasted(PITCH))
+    intro = dm_posts(fake_slack, 3)[0]
+    for i, reply in enumerate(("Our logo is blue.", "We like the plan a lot.", "The vans are white.")):
+        slack.dm(reply, ts=f"17000060{i}0.000100", thread_ts=intro.ts)
+    closing = dm_posts(fake_slack, 6)[5]
+    texts = closing.block_texts()
+    assert texts[0].startswith("*Round 3 of 3.* ") and "Strong:" not in texts[0] and "Prepare for" not in texts[0]
+    summary = texts[1].split("\n")
+    assert summary[0] == "*Summary*" and summary[1].startswith("That's the end of this rehearsal. Scorecard: ")
+    prepare = summary.index("*Prepare for*")
+    assert summary[prepare + 1].startswith("• ") and summary[prepare + 1].endswith("[1]"), summary
+    assert "This rehearsal is finished" in closing.dumped

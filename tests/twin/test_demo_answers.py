@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from service.config import Settings
 from service.corpus.access import Viewer
-from service.corpus.models import Source
+from service.corpus.models import Interaction, Source
 from service.twin.engine import answer_question
 
 
@@ -82,3 +82,17 @@ def test_asked_for_more_the_twin_goes_on_in_the_memo_it_was_quoting(
                            conversation_id=first.conversation_id)
     assert more.grounded and not _quoted(more.answer) & _quoted(first.answer), more.answer
     assert {c.title for c in more.citations} <= {c.title for c in first.citations}, more.citations
+
+
+def test_a_question_addressed_to_her_by_name_is_answered_as_the_question_alone(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    # "Hey Dana, why did we go into cold chain in the first place?" got the no-answer message; without "Hey Dana," it
+    # was answered from the cold chain memo. The question is kept as it was typed.
+    typed = "Hey Dana, why did we go into cold chain in the first place?"
+    addressed = answer_question(session, settings, "dana-reyes", typed, Viewer.public())
+    plain = answer_question(session, settings, "dana-reyes", "why did we go into cold chain in the first place?",
+                            Viewer.public())
+    assert plain.grounded and addressed.grounded, addressed.answer
+    assert [c.title for c in addressed.citations] == [c.title for c in plain.citations]
+    row = session.get(Interaction, addressed.interaction_id)
+    assert row is not None and row.question == typed

@@ -251,7 +251,8 @@ def test_an_employee_uploads_a_docx_pitch_and_goes_a_round(open_as, rworld: Worl
     summary = page.get_by_role("region", name="Summary")
     summary.wait_for()
     assert "Prepare for" in summary.inner_text() and summary.locator("sup.cite a").count() >= 1
-    assert "end of this rehearsal" in page.locator("#round-3 .answer-text").inner_text()
+    closing = page.locator("#round-3 .answer-text").inner_text()
+    assert "That's the end of this rehearsal: the summary is below." in closing and "Prepare for:" not in closing
     assert not page.locator("#answer").is_visible()
     assert "Finished after 3 of 3 rounds" in page.locator("#round-status").inner_text()
     shot(page, "rehearse-summary")
@@ -355,3 +356,34 @@ def test_the_scorecard_on_the_page_and_in_markdown_counts_as_people_count(app, c
                   client.get(f"/rehearse/{rid}/save.md").get_data(as_text=True)):
         assert re.search(r"\d figures \(", shown) and "sentences on impact" in shown, shown[:3000]
         assert "(s)" not in shown and not re.search(r"\d\.\d minutes spoken", shown)
+
+
+def test_the_round_count_and_the_last_round_read_as_a_presenter_expects(app, client, rworld: World) -> None:
+    # A trial saw "Round 0 of 3" before answering anything, and the last round's reaction ran the whole summary into
+    # one paragraph ("Strong: What's the ask?; …; To fix: …") above the Summary that lists it again.
+    token = signed_in(app, client, "employee@example.com")
+    rid = rehearsal_id(start(client, token, pitch=GOOD_PITCH))
+    html = client.get(f"/rehearse/{rid}").get_data(as_text=True)
+    status = re.search(r'<span id="round-status">([^<]*)</span>', html)
+    assert status and status.group(1) == "3 rounds to play", status
+    for _ in range(3):
+        client.post(f"/rehearse/{rid}/turns", data={"csrf_token": token, "reply": "Yes, definitely."})
+    html = client.get(f"/rehearse/{rid}").get_data(as_text=True)
+    last = re.search(r'<li class="turn" id="round-3">.*?<p class="answer-text">(.*?)</p>', html, re.S)
+    assert last and "That&#39;s the end of this rehearsal: the summary is below." in last.group(1), last
+    assert "Strong:" not in last.group(1) and "To fix:" not in last.group(1) and "Prepare for:" not in last.group(1)
+    summary = html.split('id="summary"', 1)[1]
+    assert "Prepare for" in summary and re.search(r'<sup class="cite"><a href="#t3-\d+"', summary)
+
+
+def test_the_saved_markdown_does_not_run_the_summary_into_the_last_round(app, client, rworld: World) -> None:
+    # The saved .md printed the summary twice: in the last round's words and under "## Summary".
+    token = signed_in(app, client, "employee@example.com")
+    rid = rehearsal_id(start(client, token, pitch=GOOD_PITCH))
+    for _ in range(3):
+        client.post(f"/rehearse/{rid}/turns", data={"csrf_token": token, "reply": "Yes, definitely."})
+    text = client.get(f"/rehearse/{rid}/save.md").get_data(as_text=True)
+    rounds, summary = text.split("## Summary", 1)
+    assert "That's the end of this rehearsal: the summary is below." in rounds.split("### Round 3", 1)[1]
+    assert "Prepare for:" not in rounds and "To fix:" not in rounds
+    assert "**Prepare for**" in summary

@@ -74,6 +74,7 @@
   var answerButton = answerForm.querySelector('button[type="submit"]');
   var pendingText = document.getElementById("pending-question");
   var roundStatus = document.getElementById("round-status");
+  var END_OF_ROUNDS = rehearsal.getAttribute("data-end-of-rounds") || "";
 
   function renderSummary(summary, prefix) {
     var section = el("section", { "class": "rehearsal-part summary", id: "summary", "aria-labelledby": "summary-heading" });
@@ -132,7 +133,12 @@
       mine.appendChild(document.createTextNode(" " + text));
       var box = el("div", { "class": "answer reaction-" + turn.reaction });
       var said = el("p", { "class": "answer-text" });
-      U.renderCitedText(said, turn.text, prefix);
+      var shown = turn.text;
+      /* The summary's words are set out under Summary, not run into the last round's reaction. */
+      if (turn.summary && turn.summary.text && shown.slice(-turn.summary.text.length) === turn.summary.text) {
+        shown = shown.slice(0, shown.length - turn.summary.text.length) + END_OF_ROUNDS;
+      }
+      U.renderCitedText(said, shown, prefix);
       box.appendChild(said);
       U.renderCitations(box, turn.citations, prefix);
       [asked, mine, box].forEach(function (node) { item.appendChild(node); });
