@@ -18,7 +18,8 @@ ABBREVIATIONS = word_set("""
 mr mrs ms dr st jr sr vs etc gen gov sen rep inc co ltd lt col capt sgt messrs hon rev prof fig vol pp
 jan feb mar apr jun jul aug sep sept oct nov dec u.s u.s.a a.m p.m e.g i.e
 """)
-_BOUNDARY_RE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])|\n\s*")
+# A sentence also ends before a list dash or bullet run into the line ("Small bets, fast reads. - Put the same…").
+_BOUNDARY_RE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+(?:\\?[-–—•*]+\s*)?[\"'“‘(\[]?[A-Z0-9])|\n\s*")
 _TOKEN_BEFORE_RE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 
 # Abbreviations whose period never ends a sentence.
@@ -54,7 +55,16 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         _append_span(text, start, end, spans)
         start = end
     _append_span(text, start, len(text), spans)
-    return spans
+    return [_past_list_marker(text, a, b) for a, b in spans]
+
+
+# A list's dash or bullet, or a transcriber's escaped dash ("\\--A check…"), is not part of the sentence it opens.
+_LIST_MARKER_RE = re.compile(r"(?:\\?[-–—•*]+[ \t]+|\\?-{2,}(?=\w))")
+
+
+def _past_list_marker(text: str, start: int, end: int) -> tuple[int, int]:
+    marker = _LIST_MARKER_RE.match(text, start, end)
+    return (marker.end(), end) if marker and marker.end() < end else (start, end)
 
 
 def sentences(text: str) -> list[str]:

@@ -50,7 +50,7 @@ DOCUMENT_POINTER_RE = re.compile(r"^(?:This|The following|Below,? this) (?:memo|
                                  r"document|paper)\s+(?:(?:will|briefly|also)\s+)?(?:explains?|sets? out|describes?|covers?|"
                                  r"lays? out|walks? (?:you )?through|summari[sz]es|outlines?)\b", re.IGNORECASE)
 POINTER_MAX_WORDS = 12
-LEADING_MARKS_RE = re.compile(r"[\\\-\u2013\u2014.\u2026\s]*")
+LEADING_MARKS_RE = re.compile(r"[\\\-\u2013\u2014\u2022*.\u2026\s]*")
 ANAPHORA_RE = re.compile(r"^(?:It|This|That|These|Those|They|He|She|Such|Which)\b")
 # Corpus size at which corpus IDF and ordinary-English rarity count equally in term weights.
 SMALL_CORPUS_PASSAGES = 200

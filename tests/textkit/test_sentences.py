@@ -46,3 +46,11 @@ def test_a_figure_with_its_scale_ends_a_sentence_while_an_initial_does_not() -> 
     text = "The launch discount is $310k. Margins fall while it runs. It costs 2m. J. Smith agrees."
     assert sentences(text) == ["The launch discount is $310k.", "Margins fall while it runs.", "It costs 2m.",
                                "J. Smith agrees."]
+
+
+def test_a_list_dash_run_into_a_line_starts_a_sentence_of_its_own_without_the_dash() -> None:
+    text = ("Small bets, fast reads. - Put the same effort into the renewal as into the bid. "
+            "\\--A check of 45 depots is done. -5 degrees is the coldest we plan for.\n* Keep the price floor.")
+    assert sentences(text) == ["Small bets, fast reads.", "Put the same effort into the renewal as into the bid.",
+                               "A check of 45 depots is done.", "-5 degrees is the coldest we plan for.",
+                               "Keep the price floor."]
