@@ -496,8 +496,9 @@ def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS, explain
     if not pool:
         return []
     # Asked why or how, an answer opens on a sentence that explains, not on one that only promises to ("I promised to
-    # explain why our target is 97%"), unless nothing else can; asked what, that sentence may well say it.
-    best = max(opening or pool, key=lambda s: (not (explain and s.sets_up), s.score))
+    # explain why our target is 97%"), unless nothing else can; asked what, that sentence may well say it. A question
+    # she put to a meeting ("What would have to be true for the second quarter to work?") answers nothing.
+    best = max(opening or pool, key=lambda s: (not (explain and s.sets_up), not s.asks, s.score))
     if explain and not opening:
         best = _answer_after_setup(pool) or best
     same = {s.index: s for s in pool if s.hit.passage_id == best.hit.passage_id}

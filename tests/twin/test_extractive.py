@@ -237,3 +237,16 @@ def test_a_quote_opens_on_its_first_word_not_on_a_transcribers_dash() -> None:
     said = [sentence for sentence, _ in quoted(composed.answer)]
     assert said and said[0].startswith("A check of forty-five depots"), said
     assert all(sentence[0].isalnum() for sentence in said), said
+
+
+def test_an_answer_is_not_a_question_she_put_to_a_meeting() -> None:
+    asked = hit("We reviewed the depot plan on Monday with the regional leads. "
+                "What would have to be true for the second quarter to work?", passage_id=1, ordinal=4)
+    answered = hit("The second quarter works if the new depot opens on time and the Ostby lanes renew.",
+                   passage_id=2, source_id=2, ordinal=0)
+    pool = quotable_sentences([asked, answered])
+    for sentence, closeness in zip(pool, (0.4, 0.8, 0.6), strict=True):  # her question is the closest
+        sentence.similarity = closeness
+    said = [s.text for s in choose_run(pool)]
+    assert not said[-1].endswith("?"), said
+    assert "The second quarter works if the new depot opens on time and the Ostby lanes renew." in said
