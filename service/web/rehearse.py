@@ -31,7 +31,10 @@ END_OF_ROUNDS = "That's the end of this rehearsal: the summary is below."
 # The input accepts these; the server checks again.
 PITCH_ACCEPT = ",".join([*PITCH_SUFFIXES, "application/pdf", "text/plain", "text/markdown",
                          "application/vnd.openxmlformats-officedocument.wordprocessingml.document"])
-KIND_LABELS = {"question": "Asked in a meeting", "concern": "A concern they repeat"}
+def kind_labels(pronoun: str = "they") -> dict[str, str]:
+    """How each kind of question is labelled, with the persona's pronoun ("A concern she repeats")."""
+    repeats = "repeat" if pronoun == "they" else "repeats"
+    return {"question": "Asked in a meeting", "concern": f"A concern {pronoun} {repeats}"}
 
 
 def _form_context(slug: str | None) -> dict[str, Any]:
@@ -40,6 +43,7 @@ def _form_context(slug: str | None) -> dict[str, Any]:
     twin = next((t for t in twins if t.slug == slug), None) or (available[0] if available else None)
     return {"nav": "rehearse", "twins": [twin_dict(t) for t in twins], "twin": twin_dict(twin) if twin else None,
             "disclaimer": persona_settings(twin).disclaimer_text if twin else "",
+            "pronoun": persona_settings(twin).pronoun if twin else "they",
             "history": rehearsal.list_rehearsals(db(), current_viewer()),
             "names": {t.slug: t.name for t in twins}, "accept": PITCH_ACCEPT, "suffixes": ",".join(PITCH_SUFFIXES), "pitch_types": PITCH_TYPES,
             "max_mb": settings().max_file_mb, "max_words": settings().rehearsal_max_pitch_words}
@@ -86,7 +90,7 @@ def _twin_names(slug: str | None) -> dict[str, str]:
         twin = store.get_twin(db(), slug or "")
     except NotFound:
         return {"name": slug or "the executive", "title": ""}
-    return {"name": twin.name, "title": twin.title or ""}
+    return {"name": twin.name, "title": twin.title or "", "pronoun": persona_settings(twin).pronoun}
 
 
 def _pending(data: dict[str, Any]) -> dict[str, Any] | None:
@@ -104,8 +108,9 @@ def _pending(data: dict[str, Any]) -> dict[str, Any] | None:
 def rehearsal_page(rehearsal_id: int) -> str:
     """One of my rehearsals: questions, push-back, scorecard, the rounds so far and the answer box."""
     data = rehearsal.get_rehearsal(db(), rehearsal_id, current_viewer())
-    return render_template("rehearse_result.html", nav="rehearse", r=data, twin=_twin_names(data.get("twin")),
-                           pending=_pending(data), kinds=KIND_LABELS, end_of_rounds=END_OF_ROUNDS)
+    twin = _twin_names(data.get("twin"))
+    return render_template("rehearse_result.html", nav="rehearse", r=data, twin=twin, pending=_pending(data),
+                           kinds=kind_labels(twin.get("pronoun", "they")), end_of_rounds=END_OF_ROUNDS)
 
 
 @web_bp.post(f"/rehearse/<{REHEARSAL_ID}>/turns")

@@ -387,3 +387,16 @@ def test_the_saved_markdown_does_not_run_the_summary_into_the_last_round(app, cl
     assert "That's the end of this rehearsal: the summary is below." in rounds.split("### Round 3", 1)[1]
     assert "Prepare for:" not in rounds and "To fix:" not in rounds
     assert "**Prepare for**" in summary
+
+
+def test_the_rehearse_pages_speak_of_her_as_her_curator_says(app, client, rworld: World,
+                                                             session_factory: sessionmaker[Session]) -> None:
+    from service.corpus import store
+
+    signed_in(app, client, "employee@example.com")
+    assert "where they would push back" in client.get("/rehearse?twin=dana").get_data(as_text=True)
+    with session_factory() as session:
+        store.update_persona(session, "dana", {"pronoun": "she"})
+        session.commit()
+    form = client.get("/rehearse?twin=dana").get_data(as_text=True)
+    assert "where she would push back" in form and "something she actually said" in form
