@@ -266,13 +266,30 @@ def meeting_bound(sentence: str, people: dict[str, str]) -> bool:
             and fragment.group("word") not in people)
 
 
-def names_in(sentence: str, people: dict[str, str]) -> tuple[str, ...]:
-    """The names a question mentions (other than a speaker it is put to, a day or a month)."""
+# Words of a meeting's title that name the kind of meeting, not its subject ("Cold Chain 90 Day Review").
+_MEETING_WORDS = frozenset({"review", "meeting", "transcript", "call", "session", "q", "a", "qa", "town", "hall",
+                            "day", "days", "week", "weekly", "monthly", "quarterly", "update", "notes", "minutes",
+                            "the", "of", "and", "on", "for", "with", "to", "in", "our", "at", "board", "team"})
+
+
+def _title_subjects(title: str) -> list[str]:
+    """Pairs of adjacent subject words of a meeting's title ("cold chain" in "Cold Chain 90 Day Review")."""
+    titled = [w.lower() for w in re.findall(r"[A-Za-z]+", title)]
+    return [f"{a} {b}" for a, b in zip(titled, titled[1:], strict=False)
+            if a not in _MEETING_WORDS and b not in _MEETING_WORDS and len(a) > 2 and len(b) > 2]
+
+
+def names_in(sentence: str, people: dict[str, str], title: str = "") -> tuple[str, ...]:
+    """The names a question mentions (other than a speaker it is put to, a day or a month), and the subject of its
+    meeting when it names that ("…if we pull the best of them into cold chain?" in the cold chain review): asked of a
+    pitch on that subject only."""
     found = []
     for match in NAME_IN_RE.finditer(sentence):
         name = match.group("name")
         if name.lower() not in _CALENDAR and name not in people and name.split()[0] not in people:
             found.append(name)
+    said = " ".join(re.findall(r"[a-z]+", sentence.lower()))
+    found += [subject for subject in _title_subjects(title) if re.search(rf"\b{subject}\b", said)]
     return tuple(dict.fromkeys(found))
 
 
@@ -297,7 +314,7 @@ def _mine_passage(hit: PassageHit, audience: str, prompt: str,
             found.append(BankItem(kind=kind, text=sentence, hit=hit, audience=audience,
                                   stems=stem_counts(sentence), prompt_stems=context, key=normal_key(sentence),
                                   context=asked_of, standalone=standalone,
-                                  names=names_in(sentence, people or {}) if kind == QUESTION else (),
+                                  names=names_in(sentence, people or {}, hit.title) if kind == QUESTION else (),
                                   label=stance_label(hit, sentence)))
         previous = sentence
     return found

@@ -210,3 +210,14 @@ def test_push_back_says_whose_sources_with_her_pronoun(session: Session, setting
     assert recurring, result["push_back"]
     for why in recurring:
         assert "of her sources" in why and "their sources" not in why, why
+
+
+def test_a_question_on_her_meetings_own_subject_is_not_put_to_a_pitch_on_another(
+        session: Session, settings: Settings, demo: Viewer) -> None:  # noqa: F811
+    pitch = ("I want to open ten places on a six-month course that trains forklift operators and pickers at Ashby "
+             "Road to become shift leads. They would shadow a shift lead one day a week, so the dock stays staffed. "
+             "It costs about $60,000 for the trainers' time and cover, and I am asking for approval to start in "
+             "March.")
+    result = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=pitch).to_dict()
+    asked = [q["question"] for q in result["questions"]]
+    assert asked and not [q for q in asked if "cold chain" in q.lower()], asked
