@@ -32,6 +32,9 @@ On the demo corpus (examples/dana-reyes, ingested as `understudy demo` does), wi
    figures, 10 not, seven of those on her subjects and in line with her) is a sixth, written before the work on plain
    claims meeting a "not" stance and on unknown idioms; never used to fit (recall/precision 52.9/69.2 before that
    work, 47.1/72.7 after it: the readings added for the other sets did not carry over to its idioms).
+   bench/data/rehearsal/pitches_fresh6.jsonl (split "fresh6": 6 contradicting, 8 not, all eight plain proposals on
+   her subjects that share her nouns: depots, vans, drivers, dispatch, promotion, pricing) is a seventh, written
+   before the work on plain claims that share a noun with what a "stop/not" stance rules out; never used to fit.
 5. Latency of a 1,000-word rehearsal on the demo twin, in process.
 
 Run: .venv/bin/python bench/rehearsal.py [--part all|qmsum|pitches] [--split test|val|train] [--limit N] [--fit]
@@ -135,8 +138,10 @@ FRESH3_PITCHES = PITCHES.with_name("pitches_fresh3.jsonl")
 FRESH4_PITCHES = PITCHES.with_name("pitches_fresh4.jsonl")
 # A sixth (split "fresh5"), idioms, indirect proposals and figures, written before the work on plain claims: never fit.
 FRESH5_PITCHES = PITCHES.with_name("pitches_fresh5.jsonl")
-HELD_OUT_SETS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5")
-FRESH_SETS = (FRESH_PITCHES, FRESH2_PITCHES, FRESH3_PITCHES, FRESH4_PITCHES, FRESH5_PITCHES)
+# A seventh (split "fresh6"), plain proposals sharing her nouns, written before the work on by-parts clashes: never fit.
+FRESH6_PITCHES = PITCHES.with_name("pitches_fresh6.jsonl")
+HELD_OUT_SETS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6")
+FRESH_SETS = (FRESH_PITCHES, FRESH2_PITCHES, FRESH3_PITCHES, FRESH4_PITCHES, FRESH5_PITCHES, FRESH6_PITCHES)
 LONG_PITCH_WORDS = 1000
 
 
