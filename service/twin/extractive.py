@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -341,6 +342,9 @@ EXPLANATION_RE = re.compile(r"\b(?:why|how come|how so|what for|reasons?|explain
 SETUP_PENALTY = 0.08
 # Answers read better as a short run: the best sentence brings at least one neighbour when there is one.
 MIN_RUN = 2
+# Other passages' sentences at least this close (a share of the best) may open the answer instead, up to this many.
+RIVAL_SHARE = 0.9
+RUN_RIVALS = 3
 
 
 @dataclass(frozen=True)
@@ -489,18 +493,8 @@ def _lead_in(pool: Sequence[_Sentence], sentence: _Sentence) -> _Sentence | None
                 None)
 
 
-def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS, explain: bool = False,
-               opening: Sequence[_Sentence] = ()) -> list[_Sentence]:
-    """The best sentence (of `opening` when given) with its strongest neighbours in the same passage, in reading
-    order, and a second source's best sentence when it is nearly as good."""
-    if not pool:
-        return []
-    # Asked why or how, an answer opens on a sentence that explains, not on one that only promises to ("I promised to
-    # explain why our target is 97%"), unless nothing else can; asked what, that sentence may well say it. A question
-    # she put to a meeting ("What would have to be true for the second quarter to work?") answers nothing.
-    best = max(opening or pool, key=lambda s: (not (explain and s.sets_up), not s.asks, s.score))
-    if explain and not opening:
-        best = _answer_after_setup(pool) or best
+def _first_run(best: _Sentence, pool: Sequence[_Sentence], max_words: int) -> list[_Sentence]:
+    """`best` with its strongest neighbours in its passage, in reading order, and the line it leans on."""
     same = {s.index: s for s in pool if s.hit.passage_id == best.hit.passage_id}
     run = [best]
     total = best.words
@@ -532,6 +526,36 @@ def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS, explain
     if run[0].anaphoric and lead_in is not None and total + lead_in.words <= max_words:
         run.insert(0, lead_in)
         total += lead_in.words
+    return run
+
+
+def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS, explain: bool = False,
+               opening: Sequence[_Sentence] = ()) -> list[_Sentence]:
+    """The best sentence (of `opening` when given) with its strongest neighbours in the same passage, in reading
+    order, and a second source's best sentence when it is nearly as good."""
+    if not pool:
+        return []
+    # Asked why or how, an answer opens on a sentence that explains, not on one that only promises to ("I promised to
+    # explain why our target is 97%"), unless nothing else can; asked what, that sentence may well say it. A question
+    # she put to a meeting ("What would have to be true for the second quarter to work?") answers nothing.
+    def preference(s: _Sentence) -> tuple[bool, bool]:
+        return not (explain and s.sets_up), not s.asks
+
+    best = max(opening or pool, key=lambda s: (*preference(s), s.score))
+    after_setup = _answer_after_setup(pool) if explain and not opening else None
+    # Sentences nearly as close in other passages may open a better answer: the run whose sentences are closer on
+    # the whole is quoted, not the one built on a single close line among weak ones ("And we will stop describing
+    # any of this as 'AI dispatch'" after an unrelated lead-in, against the town hall's "No, that isn't the plan…").
+    rivals = [after_setup or best]
+    for s in sorted(opening or pool, key=lambda s: s.score, reverse=True):
+        if after_setup is not None or len(rivals) >= RUN_RIVALS or s.score < RIVAL_SHARE * best.score:
+            break
+        if preference(s) == preference(best) and all(s.hit.passage_id != r.hit.passage_id for r in rivals):
+            rivals.append(s)
+    runs = [_first_run(r, pool, max_words) for r in rivals]
+    run = max(runs, key=lambda run: statistics.fmean(s.score for s in run))
+    best = rivals[runs.index(run)]
+    total = sum(s.words for s in run)
     # A second source's line that only restates the question ("I promised to explain why…") answers nothing, and
     # one that leans on the line before it ("And we will stop describing any of this…") comes with that line.
     others = [s for s in opening or pool if s.hit.source_id != best.hit.source_id and not s.asks and not s.sets_up
@@ -539,8 +563,8 @@ def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS, explain
               and all(containment(s.stems, r.stems) < DUPLICATE_CONTAINMENT for r in run)]
     for other in sorted(others, key=lambda s: s.score, reverse=True):
         lead = _lead_in(pool, other) if other.anaphoric else None
-        if other.anaphoric and lead is None:
-            continue
+        if other.anaphoric and (lead is None or lead.score < RUN_SHARE * best.score):
+            continue  # its lead-in is about something else ("We will stop the midnight spreadsheet…")
         added = [lead, other] if lead is not None else [other]
         if total + sum(s.words for s in added) <= max_words:
             run.extend(added)

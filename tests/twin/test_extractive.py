@@ -197,11 +197,14 @@ def test_a_second_sources_line_that_leans_on_the_one_before_comes_with_it() -> N
                  "And after that test, electric vans replace diesel vans on every urban route by 2027.",
                  passage_id=2, source_id=2, title="Town hall", ordinal=3)
     pool = quotable_sentences([vans, winter])
-    for sentence, closeness in zip(pool, (0.8, 0.3, 0.2, 0.78), strict=True):  # the "And…" line nearly the best
+    for sentence, closeness in zip(pool, (0.8, 0.75, 0.7, 0.78), strict=True):  # the "And…" line nearly the best
         sentence.similarity = closeness
     said = [s.text for s in choose_run(pool)]
     assert said[-2:] == ["We tested battery range through a whole winter in the north.",
                          "And after that test, electric vans replace diesel vans on every urban route by 2027."], said
+    pool[2].similarity = 0.1  # its lead-in is about something else: the line is left out, not quoted with it
+    said = [s.text for s in choose_run(pool)]
+    assert not any(text.startswith(("We tested", "And after")) for text in said), said
 
 
 def test_a_second_sources_line_that_only_restates_the_question_is_not_quoted(settings: Settings) -> None:
@@ -250,3 +253,17 @@ def test_an_answer_is_not_a_question_she_put_to_a_meeting() -> None:
     said = [s.text for s in choose_run(pool)]
     assert not said[-1].endswith("?"), said
     assert "The second quarter works if the new depot opens on time and the Ostby lanes renew." in said
+
+
+def test_of_two_nearly_as_close_openings_the_answer_is_the_run_closer_on_the_whole() -> None:
+    memo = hit("We will stop the midnight spreadsheet that lists customers' opening hours. "
+               "And we will stop calling any of this automatic dispatch.", passage_id=1, source_id=1)
+    town_hall = hit("No, that isn't the plan, and I'll say it as clearly as I can. "
+                    "The tool suggests a plan; a human dispatcher owns the call. "
+                    "You accept its plan, change it or throw it away.", passage_id=2, source_id=2)
+    pool = quotable_sentences([memo, town_hall])
+    for sentence, closeness in zip(pool, (0.2, 0.9, 0.85, 0.8, 0.78), strict=True):
+        sentence.similarity = closeness
+    said = [s.text for s in choose_run(pool)]
+    assert said[0] == "No, that isn't the plan, and I'll say it as clearly as I can.", said
+    assert "We will stop the midnight spreadsheet that lists customers' opening hours." not in said, said
