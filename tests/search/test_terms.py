@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from service.search.index import refresh_search_statistics
 from service.search.terms import term_stats
 from tests.search.corpus import add_doc, make_twin
 
@@ -13,6 +14,7 @@ def corpus(session: Session) -> None:
     add_doc(session, twin, "ireland.txt", ["The cease-fire in Northern Ireland has held for a year, and jobs came back.",
                                            "Our work force is stronger when it draws on every background.",
                                            "Drivers walk out of the depot on time, and no one coming late is fined."])
+    refresh_search_statistics(session)  # as an ingestion does (PostgreSQL's may still describe an earlier test's corpus)
     session.commit()
 
 
