@@ -522,7 +522,7 @@ def _first_run(best: _Sentence, pool: Sequence[_Sentence], max_words: int) -> li
         run = [pick, *run] if pick is before else [*run, pick]
         total += pick.words
     # "But across the whole company…" leans on what she said just before; that line opens the answer if it fits.
-    lead_in = _lead_in(pool, run[0])
+    lead_in = same.get(run[0].index - 1)
     if run[0].anaphoric and lead_in is not None and total + lead_in.words <= max_words:
         run.insert(0, lead_in)
         total += lead_in.words
@@ -547,8 +547,8 @@ def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS, explain
     # the whole is quoted, not the one built on a single close line among weak ones ("And we will stop describing
     # any of this as 'AI dispatch'" after an unrelated lead-in, against the town hall's "No, that isn't the plan…").
     rivals = [after_setup or best]
-    for s in sorted(opening or pool, key=lambda s: s.score, reverse=True):
-        if after_setup is not None or len(rivals) >= RUN_RIVALS or s.score < RIVAL_SHARE * best.score:
+    for s in sorted(opening or pool, key=lambda s: s.score, reverse=True) if after_setup is None else ():
+        if len(rivals) >= RUN_RIVALS or s.score < RIVAL_SHARE * best.score:
             break
         if preference(s) == preference(best) and all(s.hit.passage_id != r.hit.passage_id for r in rivals):
             rivals.append(s)

@@ -41,9 +41,10 @@ def _form_context(slug: str | None) -> dict[str, Any]:
     twins = store.list_twins(db())
     available = [t for t in twins if t.has_consent and not t.paused]
     twin = next((t for t in twins if t.slug == slug), None) or (available[0] if available else None)
+    persona = persona_settings(twin) if twin else None
     return {"nav": "rehearse", "twins": [twin_dict(t) for t in twins], "twin": twin_dict(twin) if twin else None,
-            "disclaimer": persona_settings(twin).disclaimer_text if twin else "",
-            "pronoun": persona_settings(twin).pronoun if twin else "they",
+            "disclaimer": persona.disclaimer_text if persona else "",
+            "pronoun": persona.pronoun if persona else "they",
             "history": rehearsal.list_rehearsals(db(), current_viewer()),
             "names": {t.slug: t.name for t in twins}, "accept": PITCH_ACCEPT, "suffixes": ",".join(PITCH_SUFFIXES), "pitch_types": PITCH_TYPES,
             "max_mb": settings().max_file_mb, "max_words": settings().rehearsal_max_pitch_words}
