@@ -227,7 +227,7 @@ def test_a_streamed_corrected_answer_is_the_same_answer(session: Session, correc
 def test_the_model_is_given_the_chosen_passages_and_still_checked(session: Session, corrected: Settings,
                                                                   world: World, why: Passage,
                                                                   fake: FakeOpenAI) -> None:
-    llm = corrected.replace(llm_base_url=fake.base_url, llm_model="fake-gpt", llm_api_key="k", llm_timeout=0.5)
+    llm = corrected.replace(llm_base_url=fake.base_url, llm_model="fake-gpt", llm_api_key="k", llm_timeout=1.2)
     stored.create_correction(session, world.twin, QUESTION, passage_ids=[why.id], framing=FRAMING)
     got = answer(session, llm, REWORDED, world)
     assert got.mode == "llm" and got.grounded and [c.passage_id for c in got.citations] == [why.id]
