@@ -223,6 +223,48 @@ def test_labelled_text_turns_in_colon_and_period_forms() -> None:
     assert preamble.speaker is None and preamble.executive is False
 
 
+SPEECH_WITH_INTERRUPTIONS = """Thank you all for coming out on a cold morning.
+
+I want to talk about why we are opening the Eastgate depot, and what it means for the people who work there.
+Eastgate puts forty new vans within ten minutes of our biggest customers, and it brings our on-time rate up.
+
+AUDIENCE MEMBER: Will there be night shifts?
+
+DANA REYES: Not in the first year. We staff days first and add nights only when volume proves it.
+
+AUDIENCE MEMBER: And the vans?
+
+DANA REYES: Electric where the routes are short, diesel where they are not, for now.
+
+AUDIENCE: (Applause.)
+
+DANA REYES: Thank you. Let's get to work.
+"""
+
+DEBATE_WITH_A_HOST = """Good evening, I am Lee Park, and I will moderate tonight's debate between the two candidates.
+
+MS. CHO: Ms. Reyes, your plan for the depots costs money. Where does it come from?
+
+DANA REYES: """ + " ".join(["It comes from the margin we make on cold chain, which grew every quarter this year."] * 20) + """
+
+MR. ORTIZ: I disagree with every word of that.
+"""
+
+
+def test_a_speechs_unlabelled_opening_is_the_executives_when_only_interruptions_are_labelled() -> None:
+    document = parse_bytes(SPEECH_WITH_INTERRUPTIONS.encode(), "eastgate.txt", speaker_labels=["DANA REYES"])
+    opening = passage_with(document, "why we are opening the Eastgate depot")
+    assert (opening.speaker, opening.executive) == (None, True)
+    assert not passage_with(document, "Will there be night shifts?").executive
+    assert passage_with(document, "Not in the first year").executive
+
+
+def test_a_hosts_short_introduction_before_the_first_turn_is_not_the_executives() -> None:
+    document = parse_bytes(DEBATE_WITH_A_HOST.encode(), "debate.txt", speaker_labels=["DANA REYES"])
+    assert not passage_with(document, "I will moderate tonight's debate").executive
+    assert all(p.executive for p in document.passages if p.speaker == "DANA REYES")
+
+
 def test_speaker_label_matching_ignores_case_and_spacing() -> None:
     document = parse_bytes(LABELLED_TRANSCRIPT.encode(), "review.txt", speaker_labels=["  dana   reyes "])
     assert passage_with(document, "keeps you up at night").executive
