@@ -14,7 +14,7 @@ from ingestion import limits as checks
 from ingestion.chunking import chunk_blocks
 from ingestion.model import KINDS, IngestError, Limits, ParsedDocument
 from ingestion.parsers import Block, ParsedFile, date_of_match, drop_memo_header, header_date
-from ingestion.speakers import is_executive_speaker, is_own_email, label_keys
+from ingestion.speakers import is_executive_speaker, is_own_email, label_keys, opening_is_executive
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (
     ".docx", ".pdf", ".vtt", ".srt", ".txt", ".md", ".markdown", ".html", ".htm", ".eml",
@@ -30,9 +30,6 @@ DEFAULT_LIMITS = Limits()
 # Office writes "~$name.docx" lock files next to open documents; they are never content.
 _LOCK_FILE_PREFIX = "~$"
 
-# Unlabelled opening words count as the executive's only when they are at least this share of the executive's labelled
-# words (a debate's moderator introduces it in a few per cent of the candidates' words).
-OPENING_SHARE = 0.1
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
     """Each named file as given; each folder expanded recursively in sorted order to its supported, visible files."""
@@ -228,18 +225,13 @@ def _attribute(parsed: ParsedFile, suffix: str, speaker_labels: Sequence[str]) -
 
 
 def _own_opening(blocks: list[Block]) -> list[Block]:
-    """Unlabelled text before the first turn is the executive's when someone else speaks first after it and it is a
-    real share of their words: a speech whose transcriber labels only the interruptions ("AUDIENCE:", "Q.") and the
-    executive's replies. A short lead before another's turn is a host introducing the debate; a lead before the
-    executive's own first label is someone else's."""
+    """The blocks with an unlabelled opening marked as the executive's when `opening_is_executive` says it is."""
     lead = next((i for i, block in enumerate(blocks) if block.speaker), len(blocks))
-    if not lead or lead == len(blocks) or blocks[lead].executive:
+    if not lead or lead == len(blocks):
         return blocks
-    lead_words = sum(len(block.text.split()) for block in blocks[:lead])
-    own_words = sum(len(block.text.split()) for block in blocks if block.executive)
-    if lead_words < OPENING_SHARE * own_words:
-        return blocks
-    return [dataclasses.replace(block, executive=True) for block in blocks[:lead]] + blocks[lead:]
+    own = opening_is_executive(sum(len(block.text.split()) for block in blocks[:lead]), bool(blocks[lead].executive),
+                               sum(len(block.text.split()) for block in blocks if block.executive))
+    return [dataclasses.replace(block, executive=True) for block in blocks[:lead]] + blocks[lead:] if own else blocks
 
 
 def _own_date(parsed: dt.date | None, header: dict[str, str], suffix: str) -> dt.date | None:

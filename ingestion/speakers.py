@@ -72,6 +72,20 @@ def is_executive_speaker(speaker: str | None, labels: Iterable[str]) -> bool:
     return speaker is not None and bool({speaker_key(speaker), name_key(speaker)} & label_keys(labels))
 
 
+# Unlabelled opening words count as the executive's only when they are at least this share of the executive's labelled
+# words (a debate's moderator introduces it in a few per cent of the candidates' words).
+OPENING_SHARE = 0.1
+
+
+def opening_is_executive(opening_words: int, first_turn_executive: bool, executive_words: int) -> bool:
+    """Whether a transcript's unlabelled text before its first turn is the executive's: someone else speaks first after
+    it, and it is a real share of the executive's words. That is a speech whose transcriber labels only the
+    interruptions ("AUDIENCE:", "Q.") and the replies to them; a short lead before another's turn is a host
+    introducing a debate, and a lead before the executive's own first label is someone else's."""
+    return (opening_words > 0 and executive_words > 0 and not first_turn_executive
+            and opening_words >= OPENING_SHARE * executive_words)
+
+
 def is_own_email(sender_name: str, sender_address: str, labels: Sequence[str]) -> bool:
     """Whether an e-mail's sender is the executive: any sender when no label is given, else by name or address."""
     wanted = label_keys(labels)

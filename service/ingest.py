@@ -114,7 +114,8 @@ def ingest_each(session: Session, settings: Settings, twin: Twin, files: Iterabl
                 options: IngestOptions) -> Iterator[Outcome]:
     """ingest() one file at a time, each outcome as it is committed (for progress); indexing is the caller's."""
     options.check()
-    labels = options.speakers or tuple(twin.speaker_labels or ())
+    # The twin's labels and the ones given for these files, together, as a later re-attribution reads them.
+    labels = tuple(dict.fromkeys([*options.speakers, *(twin.speaker_labels or ())]))
     limits = limits_for(settings)
     for upload in files:
         try:

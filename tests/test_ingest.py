@@ -63,3 +63,15 @@ def test_options_no_file_could_be_stored_with_are_refused_before_any_file(sessio
     with pytest.raises(BadInput, match="kind"):
         ingest(session, settings, twin, [Upload("a.txt", b"words")], IngestOptions(audience="everyone", kind="poem"))
     assert store.list_sources(session, twin) == []
+
+
+def test_labels_given_for_the_files_add_to_the_twins_own(session: Session, settings: Settings) -> None:
+    twin = store.create_twin(session, "dana", "Dana Reyes", speaker_labels=["DANA REYES"])
+    session.commit()
+    panel = (b"DANA REYES: Reliability first, then speed, measured the way the customer feels it.\n\n"
+             b"MODERATOR: And cost?\n\nTHE CEO: Cost follows reliability; a late pallet costs three times an early one.\n")
+    [outcome] = ingest(session, settings.replace(embeddings_model="off"), twin, [Upload("panel.txt", panel)],
+                       IngestOptions(audience="everyone", speakers=("THE CEO",)))
+    flags = {p.speaker: p.executive for p in store.get_source(session, outcome.source_id or 0).passages}
+    # As a later re-attribution reads them: the file's label and the twin's both mark her turns.
+    assert flags == {"DANA REYES": True, "MODERATOR": False, "THE CEO": True}

@@ -46,6 +46,33 @@ def test_adding_a_label_flips_stored_flags_and_rebuilds_the_style_profile(sessio
     assert again.reattributed.to_executive == 0 and len(again.speaker_labels) == len(change.speaker_labels)
 
 
+RALLY = b"""Thank you all for coming out on a cold morning. I want to talk about why we are opening the Eastgate depot,
+and what it means for the people who work there. Eastgate puts forty new vans within ten minutes of our biggest
+customers.
+
+AUDIENCE MEMBER: Will there be night shifts?
+
+CEO REYES: Not in the first year. We staff days first and add nights only when volume proves it.
+
+AUDIENCE MEMBER: And the vans?
+
+CEO REYES: Electric where the routes are short.
+"""
+
+
+def test_adding_the_label_of_her_replies_also_gives_her_the_speech_before_them(session: Session) -> None:
+    twin = store.create_twin(session, "dana", "Dana Reyes")
+    doc = parse_bytes(RALLY, "rally.txt", speaker_labels=twin.speaker_labels)
+    source = store.add_source(session, twin, doc, approve=True).source
+    assert not any(flag for _, flag in executive_flags(session, source.id))
+    change = change_speaker_labels(session, twin, add=["CEO REYES"])
+    assert executive_flags(session, source.id) == [(None, True), ("AUDIENCE MEMBER", False), ("CEO REYES", True),
+                                                   ("AUDIENCE MEMBER", False), ("CEO REYES", True)]
+    assert change.reattributed.to_executive == 3
+    change_speaker_labels(session, twin, remove=["CEO REYES"])
+    assert not any(flag for _, flag in executive_flags(session, source.id))
+
+
 def test_an_email_from_someone_else_becomes_the_executives_when_their_address_is_added(session: Session) -> None:
     twin = store.create_twin(session, "dana", "Dana Reyes")
     message = EmailMessage()

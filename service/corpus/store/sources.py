@@ -256,11 +256,34 @@ def reattribute_passages(session: Session, twin: Twin, *, actor: str = SYSTEM_AC
         session.execute(update(PASSAGES).where(PASSAGES.c.source_id == bindparam("b_source"),
                                                PASSAGES.c.speaker == bindparam("b_speaker"))
                         .values(executive=bindparam("b_flag")), changes)
+        for _, flag, count in _reattribute_openings(session, touched):
+            moved[flag] += count
     result = Reattribution(len(touched), moved[True], moved[False])
     record_audit(session, actor, "twin.reattribute", twin_slug=twin.slug, object_type="twin", object_id=twin.id,
                  detail={"labels": labels, "sources": result.sources, "to_executive": result.to_executive,
                          "from_executive": result.from_executive})
     return result
+
+
+def _reattribute_openings(session: Session, source_ids: set[int]) -> list[tuple[int, bool, int]]:
+    """Each source's unlabelled opening flagged again as ingestion flags it, once its turns' flags have changed:
+    (source id, new flag, passages moved) for each opening that moved."""
+    from ingestion.speakers import opening_is_executive
+
+    moved: list[tuple[int, bool, int]] = []
+    for source_id in sorted(source_ids):
+        rows = session.execute(select(Passage.id, Passage.speaker, Passage.executive, Passage.words)
+                               .where(Passage.source_id == source_id).order_by(Passage.ordinal)).all()
+        lead = next((i for i, row in enumerate(rows) if row.speaker is not None), len(rows))
+        if not lead or lead == len(rows):
+            continue
+        own = opening_is_executive(sum(int(r.words or 0) for r in rows[:lead]), bool(rows[lead].executive),
+                                   sum(int(r.words or 0) for r in rows[lead:] if r.executive))
+        ids = [r.id for r in rows[:lead] if bool(r.executive) != own]
+        if ids:
+            session.execute(update(PASSAGES).where(PASSAGES.c.id.in_(ids)).values(executive=own))
+            moved.append((source_id, own, len(ids)))
+    return moved
 
 
 def save_passage_vectors(session: Session, model: str, vectors: list[tuple[int, str, int, bytes]]) -> int:
