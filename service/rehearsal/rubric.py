@@ -259,8 +259,11 @@ def _evidence(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     if not numbers and not a.evidence_sentences:
         return 0, "No numbers and no evidence (data, pilot, results) behind the claims.", []
     shown = "; ".join(a.numbers[:6]) + (f" and {numbers - 6} more" if numbers > 6 else "") if numbers else "none"
-    # The example shows figures when the reason counts them: evidence with its figures first.
-    ranked = sorted(grounded or a.evidence_sentences, key=lambda s: not a.figures_in(s)) if numbers else grounded
+    # The example shows figures when the reason counts them: a sentence with figures first (evidence before others),
+    # never a figure-less "I own the pilot" because it names a pilot.
+    with_figures = [s for s in a.sentences if a.figures_in(s)]
+    pool = list(dict.fromkeys([*grounded, *a.evidence_sentences, *with_figures]))
+    ranked = sorted(pool, key=lambda s: (not a.figures_in(s), s not in grounded)) if numbers else grounded
     example = ranked[0] if ranked else a.evidence_sentences[0] if a.evidence_sentences else ""
     return (score, f"{counted(numbers, 'figure')} ({shown})" + (f"; e.g. {quote(example)}" if example else "."),
             [s for s in a.sentences if a.figures_in(s)][:6] + ([example] if example else []))

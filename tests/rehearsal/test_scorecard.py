@@ -93,3 +93,13 @@ def test_push_back_on_a_discount_below_her_floor_quotes_her_pricing_not_what_rev
     assert not [q for q in quotes if " is worth " in q], quotes
     assert any(re.search(r"\bprice (?:is|below)\b|\bbelow the (?:cost|floor)\b", q, re.IGNORECASE) for q in quotes), \
         quotes
+
+
+def test_the_figures_example_is_a_sentence_with_figures_not_one_that_only_names_a_pilot() -> None:
+    pitch = ("I'd like to stop hiring through the academy and use an agency instead. The academy takes twelve weeks and "
+             "costs about 4,000 per driver; an agency fee is 15% of the first year's wages. We'd start at Northgate "
+             "in March with 20 drivers. I own the pilot with the Northgate depot manager.")
+    numbers = next(c for c in score_pitch(analyse_pitch(pitch), DEMO_RUBRIC).criteria
+                   if c.label == "What's the number, and what was it last quarter?")
+    example = numbers.reason.split("e.g. ", 1)[1]
+    assert "I own the pilot" not in example and re.search(r"\d|twelve", example), numbers.reason
