@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from service.rehearsal.pushback import NO_PUSH_BACK
 from slack_app.escape import escape, fit, mrkdwn, plain, quoted
 
 # Slack's limits: a section's text, a message's blocks, a modal's blocks, private_metadata.
@@ -184,6 +185,8 @@ def rehearsal_blocks(result: dict[str, Any], twin_name: str) -> list[dict[str, A
                  + (" *(your pitch contradicts this)*" if p.get("contradicts") else "")
                  + f" {fit(p.get('why') or '', 400)}{_cite(p.get('citation'))}" for p in push_back]
         blocks.append(section(_join(f"*Where {name} would push back*", lines)))
+    else:
+        blocks.append(section(_join(f"*Where {name} would push back*", [NO_PUSH_BACK])))
     scorecard = result.get("scorecard") or {}
     if scorecard:
         lines = [f"• {fit(c.get('label') or c.get('key') or '', 80)}: *{number(c.get('score'))}/{number(c.get('max'))}*"

@@ -140,6 +140,7 @@ def print_answer(data: dict[str, Any]) -> None:
 
 def print_rehearsal(data: dict[str, Any]) -> None:
     """A rehearsal as a presenter reads it: questions, push-back, scorecard, each point cited."""
+    from service.rehearsal.pushback import NO_PUSH_BACK
     from service.rehearsal.rubric import score_text
 
     out.print("[bold]Questions I would ask[/]")
@@ -147,8 +148,10 @@ def print_rehearsal(data: dict[str, Any]) -> None:
         c = q["citation"]
         asked_of = f" ({q['context']})" if q.get("context") else ""
         out.print(f"  {q['n']}. {q['question']}{asked_of}  [dim][{c['n']}][/]")
-    if data["push_back"]:
-        out.print("\n[bold]Where I would push back[/]")
+    out.print("\n[bold]Where I would push back[/]")
+    if not data["push_back"]:
+        out.print(f"  {NO_PUSH_BACK}")
+    else:
         for p in data["push_back"]:
             clash = " (your pitch contradicts this)" if p.get("contradicts") else ""  # as the web page marks it
             out.print(f"  - {p['priority']}{clash}: {p['why']}  [dim][{p['citation']['n']}][/]")

@@ -142,7 +142,7 @@ def test_a_stance_the_pitch_runs_against_is_not_also_listed_as_left_out(session:
         result = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=pitch).to_dict()
         against = [p for p in result["push_back"] if p["contradicts"]]
         left_out = [p for p in result["push_back"] if not p["contradicts"]]
-        assert against and left_out
+        assert against and (left_out or pitch is SLIDES_PITCH)
         for clash in against:
             for other in left_out:
                 # Not the same position said again, in another source or in other words.
@@ -221,3 +221,17 @@ def test_a_question_on_her_meetings_own_subject_is_not_put_to_a_pitch_on_another
     result = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=pitch).to_dict()
     asked = [q["question"] for q in result["questions"]]
     assert asked and not [q for q in asked if "cold chain" in q.lower()], asked
+
+
+AGENCY_PITCH = ("I'd like to propose that we stop hiring drivers through the academy and use an agency instead. The "
+                "academy takes twelve weeks and costs us about 4,000 per driver; an agency can give us trained drivers "
+                "in two weeks for a fee of 15% of the first year's wages. We'd start at the Northgate depot in March, "
+                "with 20 drivers, and review after six months.")
+
+
+def test_priorities_on_other_subjects_are_not_listed_as_left_out(session: Session, settings: Settings,
+                                                                 demo: Viewer) -> None:  # noqa: F811
+    result = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=AGENCY_PITCH).to_dict()
+    quotes = [p["citation"]["quote"] for p in result["push_back"]]
+    # She never speaks of agencies; her incident rule and her dispatch meetings are not what this pitch left out.
+    assert not any("schedule absorbs the delay" in q or "dispatch meetings" in q for q in quotes), quotes

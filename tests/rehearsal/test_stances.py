@@ -100,7 +100,7 @@ def test_push_back_is_labelled_with_the_memos_heading_or_her_own_words(session: 
                                                                        demo: Viewer) -> None:
     for pitch in (CLASH_PITCH, ALIGNED_PITCH, VANS_PITCH):
         result = rehearse(session, settings, demo, pitch)
-        assert result["push_back"]
+        assert result["push_back"] or pitch is ALIGNED_PITCH  # in line with her, on her subject: nothing left out
         for point in result["push_back"]:
             row = session.get(Passage, point["citation"]["passage_id"])
             assert row is not None and row.executive and point["citation"]["quote"] in row.text
