@@ -22,7 +22,11 @@ PROPOSAL_RE = re.compile(
     r"drivers| planners)?|should|would|ask(?:ing)? (?:for|you)|request\w*|approv\w*|sign-?off|mandate|instead of|"
     r"rather than|(?:my|our|the) plan is|switch|move to|replace|drop|stop|skip|cut|buy|order|acquire|take over|raise|"
     r"lower|commit|"
-    r"trial|pilot|roll ?out|introduce|launch|start|make)\b", re.IGNORECASE)
+    r"trial|pilot|roll ?out|introduce|launch|start|make)\b|"
+    # what the speaker would do, in everyday wording: "I'd go straight to a search firm", "we'd put those routes back",
+    # "I would write a target into…" (not what they would have done, nor what would be the case)
+    r"\b(?:i|we)(?:['’]d| would)\s+(?:just\s+|rather\s+|also\s+|then\s+)?(?!have\b|be\b|been\b|not\b|never\b)[a-z]+",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True)

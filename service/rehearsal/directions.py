@@ -253,6 +253,16 @@ def figures(texts: Iterable[str], *, percent_only: bool) -> tuple[float, ...]:
                  if m.group(2) or not percent_only)
 
 
+# A figure moved: "raise the on-time goal from 97 to 99.5", "lower the share from 40 to 30": the second is proposed.
+MOVED_TO_RE = re.compile(r"\bfrom\s+\d{1,3}(?:\.\d+)?\s*(?:%|percent|per cent)?\s+to\s+(\d{1,3}(?:\.\d+)?)(?![\w.]*\d)",
+                         re.IGNORECASE)
+
+
+def moved_to(text: str) -> tuple[float, ...]:
+    """The figures a sentence proposes by moving one ("from 97 to 99.5": 99.5), percent sign or not."""
+    return tuple(float(m.group(1)) for m in MOVED_TO_RE.finditer(text))
+
+
 def figure_crossings(claim_figures: list[tuple[float, ...]], ruled_figures: list[tuple[float, ...]]) -> np.ndarray:
     """For each (claim, stance): whether the claim proposes a percentage the stance rules out ("99.5%" against
     "97%, not 99")."""

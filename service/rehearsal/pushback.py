@@ -411,10 +411,17 @@ def _crossed_in_her_words(analysis: PitchAnalysis, bank: VisibleBank, embed: Emb
     words, one after another, without the negation; kept when it is also close in meaning and of the opposite
     polarity (a direct clash that the memo's wider topic can hide). Sharing her words in another order ("every
     route is accepted… we will measure it" against "we will not measure dispatchers by how often they accept")
-    is not enough."""
+    is not enough, nor is a sentence that only sets the scene (not a proposal), nor repeating what the line holds
+    rather than what it rules out."""
+    proposals = {c.text for c in pitch_claims(claim_sentences(analysis.text)) if c.proposal}
     for _, sentence, item in line_crossings(analysis, bank):
         line = LINE_RE.search(item.text)
-        if line is None or longest_shared_run(sentence, item.text[line.end():]) < CROSSING_RUN:
+        if line is None or sentence not in proposals:
+            continue
+        # the words repeated must be what the line rules out ("buy vans that we cannot charge"), not what it holds
+        # or the condition it is drawn under ("…we will only electrify routes that work in the worst week of winter")
+        ruled = reading(item.text, reasons=True).ruled_out
+        if max((longest_shared_run(sentence, part) for part in ruled), default=0) < CROSSING_RUN:
             continue
         vectors = np.asarray(embed([sentence, item.text]), dtype=np.float32)
         if float(vectors[0] @ vectors[1]) >= CROSSING_FLOOR and polarity(sentence) != polarity(item.text):

@@ -24,6 +24,7 @@ from service.rehearsal.directions import (
     conditions_met,
     directions,
     figures,
+    moved_to,
     opposed,
     stance_parts,
 )
@@ -53,6 +54,7 @@ MAX_STANCE_WORDS = 45
 _LIMIT = (r"\b(?:we|i)(?:'re|'m| are| am)?\s+(?:will not|won't|do not|don't|never|cannot|can't|can not|must not|"
           r"mustn't|will never|are not going to|aren't going to|am not going to|'m not going to|'re not going to|"
           r"refuse to|will stop|are going to stop|would rather|'d rather|will only|only)\b|"
+          r"\b(?:we|i)['’]d rather\b|"
           r"^(?:and |but |so )?no\s+\w+|\bthere is no\b|\bwill never\b|\bis never\b|\bnever (?:be|plans?|asks?)\b|"
           r"\bno\s+(?:\w+\s+){0,3}(?:will|is|are|leaves|goes|makes|changes|gets|comes|means)\b")
 _CONTRAST = r",\s*not\s+(?:\w+\s*){1,4}[.!]?$|\b(?:is|are) not (?:a|an|the)\b"
@@ -93,6 +95,18 @@ INTENT_RE = re.compile(
 # What happened, said with a negation ("…we didn't have to win again"): narrative, not a line drawn.
 PAST_NEGATION_RE = re.compile(r"\b(?:did not|didn't|had not|hadn't|was not|wasn't|were not|weren't)\b(?: have to)?",
                               re.IGNORECASE)
+
+# A line drawn under a condition the sentence opens with ("If it slips, I will tell you, and we will not fill the gap
+# by putting vans on routes that do not work"; "When a depot falls, we will ask…"): it holds only where that holds.
+OPENING_CONDITION_RE = re.compile(r"^\W*(?:and |but |so )?(?P<condition>(?:if|when|whenever|unless|should|in case)\b"
+                                  r"[^,;:]{2,120}?),", re.IGNORECASE)
+
+
+def opening_condition(sentence: str) -> str:
+    """The condition a stance sentence opens with ("If it slips"), or "" when it opens with none."""
+    match = OPENING_CONDITION_RE.match(sentence)
+    return match.group("condition").strip() if match else ""
+
 
 @dataclass(frozen=True)
 class Stance:
@@ -145,7 +159,27 @@ def is_stance(sentence: str) -> bool:
         return False
     if is_state_of_affairs(sentence):
         return False
-    return bool(STANCE_RE.search(sentence) or (n <= 20 and CONTRAST_STANCE_RE.search(sentence)))
+    main = main_clauses(sentence)
+    return bool(STANCE_RE.search(main) or (n <= 20 and CONTRAST_STANCE_RE.search(sentence)))
+
+
+# A rule word in a clause that describes a noun or says what would be the case ("A customer who never has to think
+# about us…", "the ones that have to come to us", "what would have to be true", "a benefit I cannot measure") says
+# nothing of the sentence's own position: the clause's opening, through the rule word, is left out.
+EMBEDDED_CLAUSE_RE = re.compile(
+    r"(?<=\w )(?:who|that|which|whom|what)\s+(?:[\w'’]+\s+){0,2}?(?:(?:has to|have to|had to|must|never|always|"
+    r"only|cannot|can't|stays?|remains?)\b\s*)+|\b(?:a|an|the|any)\s+\w+\s+(?:i|we|you|they)\s+(?:cannot|can't)\s+\w+",
+    re.IGNORECASE)
+# "stays"/"remains" as a rule ("Our target remains 40%", "the target stays at forty", "we will stay there"), not what a
+# customer does ("they stay, because…").
+STAYS_RE = re.compile(r"\b(?:stays?|remains?)\b(?! (?:at|above|below|there|in place|the same|unchanged|open|closed|"
+                      r"on|off|\d|with (?:us|the)))", re.IGNORECASE)
+
+
+def main_clauses(sentence: str) -> str:
+    """The sentence without the clauses that only describe a noun or say what would be the case, and without "stays"
+    where it is not a rule: what it says in its own voice."""
+    return STAYS_RE.sub(" ", EMBEDDED_CLAUSE_RE.sub(" ", sentence))
 
 
 def is_state_of_affairs(sentence: str) -> bool:
@@ -248,6 +282,10 @@ class ClashWeights:
     # claim closest in meaning to its stance sentence; when that stance states the same position as the strongest's,
     # the strongest (its memo nearer the pitch) stays.
     near_tie: float = 0.05
+    # A line drawn under a condition it opens with ("If it slips, … we will not fill the gap by putting vans on
+    # routes…") is held against a claim only when the claim is at least this close in meaning to that condition: a
+    # pitch about van seats is not one where the grid upgrade slipped.
+    condition_floor: float = 0.4
 
 
 # Two stance sentences say the same thing when at least this close in meaning.
@@ -343,6 +381,9 @@ class StanceVectors:
     exceptions: np.ndarray | None = None
     # the comparative each stance holds against its opposite ("more of them reported, not fewer": more), or ""
     comparatives: list[str] | None = None
+    # the condition each stance opens with ("If it slips"), embedded; zero rows for stances that open with none
+    openings: np.ndarray | None = None
+    conditional: np.ndarray | None = None
 
 
 def stance_topic(stance: Stance) -> str:
@@ -381,6 +422,11 @@ def _corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
         affirmed[contrast] = cached_vectors(embed, [a for a, _ in sides])
         ruled_out[contrast] = cached_vectors(embed, [b for _, b in sides])
     readings = [stance_reading(s) for s in stances]
+    conditions = [opening_condition(s.text) for s in stances]
+    conditional = np.array([bool(c) for c in conditions], dtype=bool)
+    openings = np.zeros_like(sentences)
+    if conditional.any():
+        openings[conditional] = cached_vectors(embed, [c for c in conditions if c])
     parts = [stance_parts(s.text, s.hit.heading, s.hit.title) for s in stances]
     return StanceVectors(sentences=sentences, topics=cached_vectors(embed, [stance_topic(s) for s in stances]),
                          recurrence=recurrence(stances, sentences), affirmed=affirmed, ruled_out=ruled_out,
@@ -395,7 +441,8 @@ def _corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
                          exceptions=np.array([directions(reading(s.text, reasons=True)) if EXCEPTION_RE.search(s.text)
                                               else directions(Reading((), ())) for s in stances],
                                              dtype=np.int8).reshape(len(stances), -1),
-                         comparatives=[held_comparative(s.text) for s in stances])
+                         comparatives=[held_comparative(s.text) for s in stances],
+                         openings=openings, conditional=conditional)
 
 
 def said_as_contrast(sentence: str) -> bool:
@@ -439,7 +486,8 @@ def pitch_vectors(embed: Embed, claims: Sequence[Claim], pitch_text: str) -> Pit
     return PitchVectors(claims=claims_m, pitch=whole, directions=np.array(
                             [claim_directions(r, c.text) for r, c in zip(claim_readings, claims, strict=True)],
                             dtype=np.int8).reshape(len(claims), -1),
-                        figures=[figures(r.held, percent_only=True) for r in claim_readings],
+                        figures=[tuple(dict.fromkeys(figures(r.held, percent_only=True) + moved_to(c.text)))
+                                 for r, c in zip(claim_readings, claims, strict=True)],
                         conditions=[claim_condition(c.text) for c in claims],
                         lacks=bool(LACK_RE.search(pitch_text)),
                         both_ways=np.array([bool(r.held and r.ruled_out) for r in readings],
@@ -559,6 +607,11 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
     if pitch.lacks and corpus.exceptions is not None and pitch.directions is not None:
         opposite &= ~allowed_by_exception(pitch.directions, stances, corpus.exceptions)
     opposite &= eligible(stances, corpus, weights)[None, :]
+    if corpus.conditional is not None and corpus.openings is not None and corpus.conditional.any():
+        # a line drawn under a condition holds against a claim that meets it (by meaning), not against any claim near
+        # the rest of the sentence
+        meets = pitch.claims @ corpus.openings.T >= weights.condition_floor
+        opposite &= ~corpus.conditional[None, :] | meets
     if weights.proposals_only and any(c.proposal for c in claims):
         opposite &= np.array([c.proposal for c in claims], dtype=bool)[:, None]
     agreeing = np.where(opposite, -np.inf, score).max(axis=1)

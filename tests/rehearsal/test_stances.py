@@ -19,10 +19,10 @@ from service.corpus.models import Passage, Source
 from service.rehearsal import start_rehearsal
 from service.rehearsal.bank import BANKS, QUESTION, BankItem, VisibleBank, addressed
 from service.rehearsal.claims import claim_sentences, is_run_in_title, pitch_claims
-from service.rehearsal.directions import CHOICES, directions, stance_parts
+from service.rehearsal.directions import CHOICES, directions, moved_to, stance_parts
 from service.rehearsal.ranking import rank_items
 from service.rehearsal.readings import held_comparative, polarity, reading
-from service.rehearsal.stances import both_ways, heading_sides, is_stance, said_as_contrast
+from service.rehearsal.stances import both_ways, heading_sides, is_stance, opening_condition, said_as_contrast
 from service.search import PassageHit
 from service.search.dense import reranker_for
 
@@ -677,3 +677,60 @@ def test_a_pitch_judged_by_the_outcomes_she_measures_gets_no_contradiction(
         session: Session, settings: Settings, demo: Viewer, pitch: str) -> None:
     assert contradiction(rehearse(session, settings, demo, pitch)) is None
 
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # a rule word inside a clause that describes a noun, or "stays" said of a customer: no position of hers
+    ("A new customer who only stays while we lose money is not growth.", False),
+    ("A customer who never has to think about us is a customer who renews.", False),
+    ("It is mostly good ideas that have not yet shown us what would have to be true for them to work.", False),
+    # a preference put as "I'd rather A than B", and a target that stays where it is: positions
+    ("I'd rather lose those tenants than buy them.", True),
+    ("The target stays at forty, and we don't buy a single van we can't charge.", True),
+    ("Then the other condition is that no Ashby driver makes up that time on the road.", True),
+])
+def test_a_rule_word_in_a_clause_about_a_noun_makes_no_stance(sentence: str, expected: bool) -> None:
+    assert is_stance(sentence) is expected
+
+
+def test_a_line_drawn_under_a_condition_names_it() -> None:
+    assert opening_condition("If it slips, I will tell you, and we will not fill the gap by putting vans on routes "
+                             "that do not work.") == "If it slips"
+    assert opening_condition("We will not buy vans that we cannot charge.") == ""
+
+
+@pytest.mark.parametrize("sentence", ["I'd go straight to a search firm for the Eastgate job.",
+                                      "We'd put those three routes back on diesel until spring."])
+def test_what_the_speaker_would_do_is_a_proposal(sentence: str) -> None:
+    assert pitch_claims([sentence])[0].proposal
+
+
+def test_a_figure_moved_from_one_value_to_another_proposes_the_second() -> None:
+    assert moved_to("I'd raise the on-time goal from 97 to 99.5 across the network.") == (99.5,)
+    assert moved_to("Lower the share from 40% to 30% next year.") == (30.0,)
+    assert moved_to("We moved 40 pallets to Pier 9.") == ()
+
+
+# Plain proposals on her subjects that cross no line of hers: van seats are not a case of the grid upgrade slipping
+# (her line "If it slips, … we will not fill the gap by putting vans on routes that do not work" holds only then), and
+# putting a route back on diesel until a van can do it in the worst week of winter is her own rule, not a crossing.
+IN_LINE_VAN_PITCHES = (
+    "Drivers say the seats in our older vans hurt their backs on long rounds. We'd refit them across the fleet over the "
+    "winter, one depot at a time, for about 80,000 dollars.",
+    "Two outer routes at Eastgate ran short of charge in the January cold. We'd move those routes back to diesel until a "
+    "van can handle them in the worst week of winter.",
+)
+
+
+@pytest.mark.parametrize("pitch", IN_LINE_VAN_PITCHES)
+def test_a_van_pitch_that_crosses_no_line_gets_no_contradiction(
+        session: Session, settings: Settings, demo: Viewer, pitch: str) -> None:
+    assert contradiction(rehearse(session, settings, demo, pitch)) is None
+
+
+def test_a_pitch_to_raise_the_on_time_goal_above_97_is_flagged_with_her_line_on_it(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    clash = contradiction(rehearse(session, settings, demo, "Customers want us never to be late. I'd lift our on-time "
+                                   "goal from 97 to 99.5 across the whole network next year and advertise it."))
+    assert clash is not None
+    assert cited_file(session, clash) in ("2024-02-26-why-97-percent.docx", "2025-01-30-town-hall-qa-transcript.txt"), clash
