@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from service.errors import BadInput
-from service.rehearsal.pitch import EVIDENCE_RE, WORDS_PER_MINUTE, PitchAnalysis
+from service.rehearsal.pitch import EVIDENCE_RE, MITIGATION_RE, WORDS_PER_MINUTE, PitchAnalysis
 from textkit.saying import counted, spoken_duration
 from textkit.stems import stem
 from textkit.stopwords import CONTENT_STOP_WORDS, QUESTION_FILLER
@@ -274,7 +274,10 @@ def _risks(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
         return 5, f"Sets a kill criterion, what could go wrong and what you would do: {quote(kills[0])}{named}", \
             [kills[0], *extra]
     if risk and mitigation:
-        handled = sorted(mitigation, key=lambda s: (not STRONG_MITIGATION_RE.search(s), s not in risk))[0]
+        # The risk's own sentence when it says in so many words how it is handled ("…; we will know after the first
+        # cohort"), else a sentence that says so most plainly.
+        handled = sorted(mitigation, key=lambda s: (not (s in risk and MITIGATION_RE.search(s)),
+                                                    not STRONG_MITIGATION_RE.search(s), s not in risk))[0]
         if handled in risk:
             return 5, f"Names a risk and how it is handled: {quote(handled)}", [handled]
         return 5, f"Names a risk, {quote(risk[0], 14)} and how it is handled, {quote(handled, 14)}", [risk[0], handled]

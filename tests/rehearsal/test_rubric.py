@@ -72,3 +72,20 @@ def test_a_curators_keyword_criterion_names_the_words_it_relied_on() -> None:
     line = score_pitch(analyse_pitch(pitch), rubric).criteria[0]
     assert line.score == 5
     assert line.reason.startswith("2 mentions (“unknown”, “hinges on”), e.g. “The biggest unknown is whether"), line
+
+
+def test_an_outright_ask_is_the_ask_though_a_target_the_pitch_means_to_hold_comes_later() -> None:
+    ask = "I'm asking for $240k to put 30 more Eastgate drivers through the cold chain module before April."
+    score, reason, quotes = ask_line(ask + " Cold chain on-time in full was 98.1% last quarter, and we want to hold "
+                                     "it above 98% with the extra volume." + CONTEXT)
+    assert score == 5 and quotes == (ask,), reason
+    assert reason.startswith("States a concrete ask (“I'm asking”; $240k"), reason
+
+
+def test_a_risk_that_says_how_we_will_know_early_is_quoted_as_handled_not_a_sentence_about_making_room() -> None:
+    risk = "Riskiest assumption is the pass rate; we will know after the first cohort of ten in January."
+    pitch = ("I'm asking for $240k to put 30 more drivers through the cold chain module before April. " + risk +
+             " To make room we will stop the frozen bulk night run from Eastgate, which loses money." + CONTEXT)
+    line = next(c for c in score_pitch(analyse_pitch(pitch), rubric_for(None)).criteria if c.key == "risks")
+    assert line.score == 5 and line.quotes == (risk,), line.reason
+    assert "To make room" not in line.reason
