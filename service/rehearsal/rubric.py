@@ -24,6 +24,9 @@ MAX_WEIGHT = 10.0
 QUOTE_WORDS = 22
 STRONG_MITIGATION_RE = re.compile(r"\b(?:mitigat\w*|contingenc\w*|fall ?back|plan b|we (?:will )?stop|roll ?back|"
                                    r"cap\w*|safeguards?)\b", re.IGNORECASE)
+# Who is better off, as a pitch names them.
+CUSTOMER_RE = re.compile(r"\b(?:customers?|clients?|users?|shippers?|patients?|members?|buyers?|consignees?)\b",
+                         re.IGNORECASE)
 KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 # A curator's criterion about cost (its label or keywords say cost, spend, margin…) also hears a cost stated in
 # everyday words: a cost word within a few words of an amount of money or a share ("costs $310k", "costs us about
@@ -246,7 +249,9 @@ def _impact(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     if not found:
         return 0, "Says nothing about customers, revenue or cost: who is better off, and by how much?", []
     score = 5 if len(found) >= target and with_numbers else 4 if len(found) >= target else 3 if with_numbers else 2
-    best = with_numbers[0] if with_numbers else found[0]
+    # The example is the sentence that says who is better off ("The customer is Meridian's pharmacy team: on Monday
+    # they get…"), with a number if one does; else the first with a number.
+    best = min(found, key=lambda s: (not CUSTOMER_RE.search(s), not a.figures_in(s)))
     extra = "" if with_numbers else ". Put a number on it."
     return score, f"{counted(len(found), 'sentence')} on impact, e.g. {quote(best)}{extra}", [best]
 

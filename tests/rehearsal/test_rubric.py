@@ -89,3 +89,12 @@ def test_a_risk_that_says_how_we_will_know_early_is_quoted_as_handled_not_a_sent
     line = next(c for c in score_pitch(analyse_pitch(pitch), rubric_for(None)).criteria if c.key == "risks")
     assert line.score == 5 and line.quotes == (risk,), line.reason
     assert "To make room" not in line.reason
+
+
+def test_the_impact_line_quotes_the_sentence_that_names_who_is_better_off() -> None:
+    customer = ("The customer is the hospital pharmacy team: on Monday they get a named, trained driver and a "
+                "temperature log with every delivery.")
+    pitch = ("I'm asking for $240k to put 30 more drivers through the cold chain module before April, on paid time. "
+             + customer + " We turned down 18 loads last quarter.")
+    line = next(c for c in score_pitch(analyse_pitch(pitch), rubric_for(None)).criteria if c.key == "impact")
+    assert line.quotes == (customer,), line.reason
