@@ -12,7 +12,7 @@ from textkit.words import words
 GENERIC_HEADING_RE = re.compile(
     r"^(?:the rules?|why(?: we are doing it| this matters.*)?|what (?:we are doing|is changing|this means.*|"
     r"we did|we got wrong|we ask of you|i owe you.*|would have to be true.*|we (?:are|will) (?:going to )?stop"
-    r"(?: doing)?|(?:is )?(?:coming|next|ahead).*)|what's (?:coming|next|ahead).*|looking (?:ahead|forward).*|"
+    r"(?: doing)?|(?:is )?(?:coming|next|ahead).*|(?:will|is going to) change.*)|what's (?:coming|next|ahead).*|looking (?:ahead|forward).*|"
     r"the (?:year|road) ahead|how (?:we will (?:decide|know if it works|report it)|this affects the drivers)|where we (?:are|start "
     r"from)|thank you|the numbers?|the plan.*|summary|background|introduction|next steps|on \w+|\d+\..*)$",
     re.IGNORECASE)

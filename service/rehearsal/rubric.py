@@ -227,6 +227,12 @@ def quote(sentence: str, limit: int = QUOTE_WORDS) -> str:
     return f"“{text}”"
 
 
+def then_advise(quoted: str, advice: str) -> str:
+    """A quoted sentence followed by advice, with one full stop between them (“They would save fuel.” Put…)."""
+    ended = quoted.rstrip("”").rstrip().endswith((".", "?", "!", "…"))
+    return f"{quoted}{'' if ended else '.'} {advice}"
+
+
 Scored = tuple[int, str, list[str]]  # score, the reason, the pitch's sentences it relied on (as written)
 
 
@@ -239,7 +245,7 @@ def _ask(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
         return 5, f"States a concrete ask ({said}; {specifics}): {quote(a.ask)}", [a.ask]
     if a.ask_strength == 2:
         return 4, f"States the ask ({said}), but with no amount or date: {quote(a.ask)}", [a.ask]
-    return 2, f"The ask is only implied ({said}): {quote(a.ask)}. Say plainly what you want.", [a.ask]
+    return 2, f"The ask is only implied ({said}): {then_advise(quote(a.ask), 'Say plainly what you want.')}", [a.ask]
 
 
 def _impact(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
@@ -252,8 +258,8 @@ def _impact(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     # The example is the sentence that says who is better off ("The customer is Meridian's pharmacy team: on Monday
     # they get…"), with a number if one does; else the first with a number.
     best = min(found, key=lambda s: (not CUSTOMER_RE.search(s), not a.figures_in(s)))
-    extra = "" if with_numbers else ". Put a number on it."
-    return score, f"{counted(len(found), 'sentence')} on impact, e.g. {quote(best)}{extra}", [best]
+    example = quote(best) if with_numbers else then_advise(quote(best), "Put a number on it.")
+    return score, f"{counted(len(found), 'sentence')} on impact, e.g. {example}", [best]
 
 
 def _evidence(a: PitchAnalysis, item: dict[str, Any]) -> Scored:

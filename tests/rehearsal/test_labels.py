@@ -23,7 +23,8 @@ def test_a_phrase_cut_short_ends_on_a_word_that_carries_meaning() -> None:
     assert phrase.endswith("…") and phrase.split()[-1].rstrip("…").lower() not in {"any", "of", "the", "every"}
 
 
-@pytest.mark.parametrize("heading", ["What is coming in 2025", "What's next", "Looking ahead"])
+@pytest.mark.parametrize("heading", ["What is coming in 2025", "What's next", "Looking ahead",
+                                     "What will change for drivers"])
 def test_a_heading_that_only_says_when_is_not_the_label(heading: str) -> None:
     sentence = ("I want to be clear about one thing now, before the rumours start: the tool suggests, and a human "
                 "dispatcher owns the call.")

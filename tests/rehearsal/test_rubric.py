@@ -98,3 +98,11 @@ def test_the_impact_line_quotes_the_sentence_that_names_who_is_better_off() -> N
              + customer + " We turned down 18 loads last quarter.")
     line = next(c for c in score_pitch(analyse_pitch(pitch), rubric_for(None)).criteria if c.key == "impact")
     assert line.quotes == (customer,), line.reason
+
+
+def test_advice_after_a_quoted_sentence_reads_with_one_full_stop() -> None:
+    card = score_pitch(analyse_pitch("We should buy ten more electric vans for Eastgate. They would save fuel."),
+                       rubric_for(None))
+    impact = next(c for c in card.criteria if c.key == "impact")
+    assert impact.reason == "1 sentence on impact, e.g. “They would save fuel.” Put a number on it."
+    assert not any("”." in c.reason for c in card.criteria), [c.reason for c in card.criteria]
