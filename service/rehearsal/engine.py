@@ -388,16 +388,14 @@ def build_summary(row: Rehearsal, state: dict[str, Any], bank: VisibleBank, cite
         last_verdict[h["question"]] = h
     answered = [q for q, h in last_verdict.items() if h["accepted"]]
     unresolved = [h for h in last_verdict.values() if not h["accepted"]]
-    strong = [{"point": c["label"], "detail": c["reason"]} for c in criteria if c["score"] >= 4]
     # A round's row: the point is the twin's question, the detail what the presenter answered (or what it lacked); a
-    # question worded as a strong criterion ("How does this affect the drivers?") adds the answer to that row.
-    for q in answered:
-        answer = f"Your answer: {last_verdict[q].get('reply', '')}".strip()
-        same = next((c for c in strong if " ".join(words(c["point"])) == " ".join(words(q))), None)
-        if same is not None:
-            same["detail"] = f"{same['detail']} {answer}"
-        else:
-            strong.append({"point": q, "detail": answer, "round": True})
+    # strong criterion worded as a question answered in the rounds ("How does this affect the drivers?") is that row,
+    # not a second one of the same name.
+    said = {" ".join(words(q)) for q in answered}
+    strong = [{"point": c["label"], "detail": c["reason"]} for c in criteria
+              if c["score"] >= 4 and " ".join(words(c["label"])) not in said]
+    strong += [{"point": q, "detail": f"Your answer: {last_verdict[q].get('reply', '')}".strip(), "round": True}
+               for q in answered]
     fix = [{"point": c["label"], "detail": c["reason"]} for c in criteria if c["score"] < PUSH_BELOW]
     fix += [{"point": h["question"], "detail": h.get("line") or GAP_LINES.get(h["gap"] or "topic", ""), "round": True}
             for h in unresolved]

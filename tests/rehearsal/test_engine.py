@@ -18,5 +18,8 @@ def test_an_answered_question_worded_as_a_strong_criterion_is_one_row_of_the_sum
     points = [p["point"] for p in summary["strong"]]
     assert points.count(drivers) == 1, points
     row_of = next(p for p in summary["strong"] if p["point"] == drivers)
-    assert row_of["detail"] == "2 mentions (“drivers”). Your answer: Dispatchers stay on shift to pull a plan back."
+    assert row_of == {"point": drivers, "detail": "Your answer: Dispatchers stay on shift to pull a plan back.",
+                      "round": True}
+    assert "What's the ask?" in points  # a strong criterion worded otherwise keeps its row
     assert "What's the ask, exactly?" in points  # a question worded otherwise keeps its own row
+
