@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from service.cli.render import emit_json, print_answer, table
+from service.cli.render import emit_json, out, print_answer, table
 from service.cli.runtime import Runtime, fail, read_batch, viewer_as, with_database
 from service.errors import UnderstudyError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from service.corpus.access import Viewer
 
 
 @click.command()
@@ -67,6 +73,8 @@ def ask(rt: Runtime, slug: str, question: str | None, as_email: str | None, conv
                 viewer, _user = viewer_as(rt, s, as_email)
                 data = answer_question(s, rt.settings, slug, q, viewer, conversation_id=conversation_id,
                                        channel="cli").to_dict()
+                unseen = _unseen_audiences(s, slug, viewer) if not (data["grounded"] or data.get("refused_topic")
+                                                                    or data.get("courtesy")) else []
         except UnderstudyError as exc:
             if not batch:
                 raise
@@ -76,3 +84,15 @@ def ask(rt: Runtime, slug: str, question: str | None, as_email: str | None, conv
             emit_json({"question": q, **data})
         else:
             print_answer(data)
+            if unseen:
+                who = f"as {as_email}" if as_email else "as no particular user (the default audience only)"
+                out.print(f"[dim]Asked {who}: approved sources for {', '.join(unseen)} were not searched. "
+                          f"--as EMAIL asks as a user who holds that audience.[/]")
+
+
+def _unseen_audiences(s: Session, slug: str, viewer: Viewer) -> list[str]:
+    """The audiences of the twin's approved sources that this viewer does not hold."""
+    from service.corpus import store
+
+    twin = store.get_twin(s, slug)
+    return sorted(a for a in store.approved_audiences_by_twin(s).get(twin.id, ()) if not viewer.sees(a))

@@ -91,6 +91,11 @@ SPECIFIC_RE = re.compile(
     r"\bthe (?:first|second|third|fourth) (?:quarter|half|wave|phase|tranche|stage)\b", re.IGNORECASE)
 # A name inside a sentence (capitalised where no sentence starts): a person, a customer, a site or a system.
 NAME_IN_RE = re.compile(r"(?<=[a-z,;]\s)(?P<name>[A-Z][a-z]+(?:\s[A-Z][a-z0-9]+)*)")
+# A question set in a scene before a colon ("So when you lose a deal by a few percent, I'd ask you one question: what
+# would have to be true for that deal to make money?"): the thing the scene is about ("deal") is asked of a pitch that
+# names it too.
+SCENE_RE = re.compile(r"^(?:so,?\s+|and\s+|but\s+)?(?:when|if|whenever|every time)\s+(?:you|we|they|someone)\s+\w+\s+"
+                      r"(?:a|an|the|our|your|their)\s+(?P<thing>[a-z]{3,})\b[^:?]*:", re.IGNORECASE)
 _CALENDAR = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
                        "february", "march", "april", "may", "june", "july", "august", "september", "october",
                        "november", "december", "i"})
@@ -290,6 +295,9 @@ def names_in(sentence: str, people: dict[str, str], title: str = "") -> tuple[st
             found.append(name)
     said = " ".join(re.findall(r"[a-z]+", sentence.lower()))
     found += [subject for subject in _title_subjects(title) if re.search(rf"\b{subject}\b", said)]
+    scene = SCENE_RE.match(sentence.strip())
+    if scene is not None:
+        found.append(scene.group("thing").lower())
     return tuple(dict.fromkeys(found))
 
 

@@ -388,8 +388,12 @@ def build_summary(row: Rehearsal, state: dict[str, Any], bank: VisibleBank, cite
         last_verdict[h["question"]] = h
     answered = [q for q, h in last_verdict.items() if h["accepted"]]
     unresolved = [h for h in last_verdict.values() if not h["accepted"]]
-    strong = [{"point": c["label"], "detail": c["reason"]} for c in criteria if c["score"] >= 4]
-    # A round's row: the point is the twin's question, the detail what the presenter answered (or what it lacked).
+    # A round's row: the point is the twin's question, the detail what the presenter answered (or what it lacked); a
+    # strong criterion worded as a question answered in the rounds ("How does this affect the drivers?") is that row,
+    # not a second one of the same name.
+    said = {" ".join(words(q)) for q in answered}
+    strong = [{"point": c["label"], "detail": c["reason"]} for c in criteria
+              if c["score"] >= 4 and " ".join(words(c["label"])) not in said]
     strong += [{"point": q, "detail": f"Your answer: {last_verdict[q].get('reply', '')}".strip(), "round": True}
                for q in answered]
     fix = [{"point": c["label"], "detail": c["reason"]} for c in criteria if c["score"] < PUSH_BELOW]

@@ -12,7 +12,8 @@ from textkit.words import words
 GENERIC_HEADING_RE = re.compile(
     r"^(?:the rules?|why(?: we are doing it| this matters.*)?|what (?:we are doing|is changing|this means.*|"
     r"we did|we got wrong|we ask of you|i owe you.*|would have to be true.*|we (?:are|will) (?:going to )?stop"
-    r"(?: doing)?)|how (?:we will (?:decide|know if it works|report it)|this affects the drivers)|where we (?:are|start "
+    r"(?: doing)?|(?:is )?(?:coming|next|ahead).*|(?:will|is going to) change.*)|what's (?:coming|next|ahead).*|looking (?:ahead|forward).*|"
+    r"the (?:year|road) ahead|how (?:we will (?:decide|know if it works|report it)|this affects the drivers)|where we (?:are|start "
     r"from)|thank you|the numbers?|the plan.*|summary|background|introduction|next steps|on \w+|\d+\..*)$",
     re.IGNORECASE)
 
@@ -40,7 +41,8 @@ PHRASE_WORDS = 10
 _TRAILING = frozenset({"a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "with", "by", "at", "from", "our",
                        "their", "its", "that", "we", "i", "is", "are", "be", "not", "will", "would", "can", "could",
                        "do", "does", "has", "have", "was", "were", "when", "where", "which", "who", "it", "they",
-                       "you", "this", "these", "those", "than", "what", "if", "so", "but"})
+                       "you", "this", "these", "those", "than", "what", "if", "so", "but", "any", "some", "all", "each",
+                       "every", "no", "such", "more", "most"})
 
 
 def stance_phrase(sentence: str, max_words: int = PHRASE_WORDS) -> str:
@@ -57,7 +59,9 @@ def stance_phrase(sentence: str, max_words: int = PHRASE_WORDS) -> str:
     tokens = clause.split()
     cut = len(tokens) > max_words
     tokens = tokens[:max_words]
-    while len(tokens) > 3 and tokens[-1].lower().strip(",;") in _TRAILING:
+    # A whole clause ends where its writer ended it ("…describing any of this"); only a phrase cut short is trimmed
+    # back to a word that carries meaning.
+    while cut and len(tokens) > 3 and tokens[-1].lower().strip(",;") in _TRAILING:
         tokens.pop()
     phrase = " ".join(tokens).strip(" ,;\"“”'")
     phrase = phrase[:1].upper() + phrase[1:]

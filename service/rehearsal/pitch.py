@@ -65,6 +65,10 @@ ASK_STRONG = re.compile(
     r"^(?:ask|request|proposal|recommendation|decision)\s*[:\u2013\u2014-]|"
     r"^(?:so,? |and |now,? |please,? )?(?:approve|fund|authori[sz]e|green-?light|greenlight|back|sign off on|"
     r"give us)\b)", re.IGNORECASE)
+# Cues of ASK_STRONG that say what the presenter means to do rather than what they ask of the room ("we want to hold
+# it above 98 %", "we should start", "let's run"): a pitch that also asks outright ("I'm asking for $240k") asks that.
+INTENT_CUE_RE = re.compile(r"^(?:(?:we|i)(?: (?:want|would like|plan|intend)|'d like) to \w+|let(?:'s| us) \w+|"
+                           r"(?:we|i) .*should \w+)$", re.IGNORECASE)
 ASK_WEAK = re.compile(
     r"\b(?:approv\w*|sign[- ]?off|green[- ]light|go-ahead|funding|budget of|headcount|investment of|"
     r"decision|decide|commit(?:ment)?|(?:we|i)(?: (?:need|want|would like)|'d like)\b)", re.IGNORECASE)
@@ -146,6 +150,9 @@ MITIGATION_RE = re.compile(
     r"cap (?:it|the|night|spend|at)|insure against|backups?|guard ?rails?|limit the|reversible|walk away|"
     r"(?:we|i)(?:'ll| will| would|'d| can| could)? (?:pause|halt|stop|suspend|freeze|revert|roll back|scale back|"
     r"switch back|hand (?:it|them|the \w+) back|return (?:it|them|the \w+) to|pull (?:out|back|the plug)|exit)|"
+    r"(?:switch|turn) (?:it|them|this|that|(?:the|our) \w+(?: \w+)?) off|shut (?:it|them|this|that|(?:the|our) \w+) "
+    r"down|(?:we|i)(?:'ll| will| would|'d) (?:know|find out|see|learn|hear)\b(?: \w+){0,4}? (?:after|by|within|early|"
+    r"once|before)|"
     r"until we fix|(?:review|check|track|watch|audit)\w* (?:\w+ ){0,3}(?:every|each|weekly|monthly|daily|after)|to be safe|"
     r"start small|start with (?:one|two|three|a few|a handful|\d+)\b|only add|step by step|one at a time|cut back|"
     r"in parallel|alongside|human in the loop|override|in case|second supplier|lined up|(?:go|going) back to|"
@@ -500,7 +507,7 @@ class Ask:
 def read_ask(sents: list[str], headings: frozenset[str] = frozenset()) -> Ask | None:
     """The clearest ask in the pitch (among equals, the later one: pitches usually close on the ask); a heading that
     announces it ("What we propose") hands it to the sentence under it."""
-    best: tuple[int, int, Ask] | None = None
+    best: tuple[tuple[bool, bool, int, int], Ask] | None = None
     for i, heading in enumerate(sents):
         plain = heading.replace("’", "'").replace("‘", "'")  # same length: spans stay the sentence's
         match = ASK_STRONG.search(plain)
@@ -522,9 +529,12 @@ def read_ask(sents: list[str], headings: frozenset[str] = frozenset()) -> Ask | 
         if strength == 2 and specifics:
             strength = 3
         ask = Ask(sentence, strength, cue, tuple(dict.fromkeys(specifics)))
-        if best is None or (strength, i) >= (best[0], best[1]):
-            best = (strength, i, ask)
-    return best[2] if best else None
+        # An outright ask outranks a stated intention, however concrete the intention; then the clearer, then the later.
+        outright = strength >= 2 and not INTENT_CUE_RE.match(cue.replace("’", "'"))
+        rank = (strength >= 2, outright, strength, i)
+        if best is None or rank >= best[0]:
+            best = (rank, ask)
+    return best[1] if best else None
 
 
 def _in_reading_order(sentence: str, parts: list[str]) -> list[str]:

@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from service.errors import BadInput
-from service.rehearsal.pitch import EVIDENCE_RE, WORDS_PER_MINUTE, PitchAnalysis
+from service.rehearsal.pitch import EVIDENCE_RE, MITIGATION_RE, WORDS_PER_MINUTE, PitchAnalysis
 from textkit.saying import counted, spoken_duration
 from textkit.stems import stem
 from textkit.stopwords import CONTENT_STOP_WORDS, QUESTION_FILLER
@@ -24,6 +24,9 @@ MAX_WEIGHT = 10.0
 QUOTE_WORDS = 22
 STRONG_MITIGATION_RE = re.compile(r"\b(?:mitigat\w*|contingenc\w*|fall ?back|plan b|we (?:will )?stop|roll ?back|"
                                    r"cap\w*|safeguards?)\b", re.IGNORECASE)
+# Who is better off, as a pitch names them.
+CUSTOMER_RE = re.compile(r"\b(?:customers?|clients?|users?|shippers?|patients?|members?|buyers?|consignees?)\b",
+                         re.IGNORECASE)
 KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 # A curator's criterion about cost (its label or keywords say cost, spend, margin…) also hears a cost stated in
 # everyday words: a cost word within a few words of an amount of money or a share ("costs $310k", "costs us about
@@ -224,6 +227,12 @@ def quote(sentence: str, limit: int = QUOTE_WORDS) -> str:
     return f"“{text}”"
 
 
+def then_advise(quoted: str, advice: str) -> str:
+    """A quoted sentence followed by advice, with one full stop between them (“They would save fuel.” Put…)."""
+    ended = quoted.rstrip("”").rstrip().endswith((".", "?", "!", "…"))
+    return f"{quoted}{'' if ended else '.'} {advice}"
+
+
 Scored = tuple[int, str, list[str]]  # score, the reason, the pitch's sentences it relied on (as written)
 
 
@@ -236,7 +245,7 @@ def _ask(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
         return 5, f"States a concrete ask ({said}; {specifics}): {quote(a.ask)}", [a.ask]
     if a.ask_strength == 2:
         return 4, f"States the ask ({said}), but with no amount or date: {quote(a.ask)}", [a.ask]
-    return 2, f"The ask is only implied ({said}): {quote(a.ask)}. Say plainly what you want.", [a.ask]
+    return 2, f"The ask is only implied ({said}): {then_advise(quote(a.ask), 'Say plainly what you want.')}", [a.ask]
 
 
 def _impact(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
@@ -246,9 +255,11 @@ def _impact(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     if not found:
         return 0, "Says nothing about customers, revenue or cost: who is better off, and by how much?", []
     score = 5 if len(found) >= target and with_numbers else 4 if len(found) >= target else 3 if with_numbers else 2
-    best = with_numbers[0] if with_numbers else found[0]
-    extra = "" if with_numbers else ". Put a number on it."
-    return score, f"{counted(len(found), 'sentence')} on impact, e.g. {quote(best)}{extra}", [best]
+    # The example is the sentence that says who is better off ("The customer is Meridian's pharmacy team: on Monday
+    # they get…"), with a number if one does; else the first with a number.
+    best = min(found, key=lambda s: (not CUSTOMER_RE.search(s), not a.figures_in(s)))
+    example = quote(best) if with_numbers else then_advise(quote(best), "Put a number on it.")
+    return score, f"{counted(len(found), 'sentence')} on impact, e.g. {example}", [best]
 
 
 def _evidence(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
@@ -277,7 +288,10 @@ def _risks(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
         return 5, f"Sets a kill criterion, what could go wrong and what you would do: {quote(kills[0])}{named}", \
             [kills[0], *extra]
     if risk and mitigation:
-        handled = sorted(mitigation, key=lambda s: (not STRONG_MITIGATION_RE.search(s), s not in risk))[0]
+        # The risk's own sentence when it says in so many words how it is handled ("…; we will know after the first
+        # cohort"), else a sentence that says so most plainly.
+        handled = sorted(mitigation, key=lambda s: (not (s in risk and MITIGATION_RE.search(s)),
+                                                    not STRONG_MITIGATION_RE.search(s), s not in risk))[0]
         if handled in risk:
             return 5, f"Names a risk and how it is handled: {quote(handled)}", [handled]
         return 5, f"Names a risk, {quote(risk[0], 14)} and how it is handled, {quote(handled, 14)}", [risk[0], handled]

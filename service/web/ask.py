@@ -15,20 +15,20 @@ from service.http.queries import conversation_turns
 from service.http.serialize import twin_dict
 from service.twin import engine
 from service.twin.persona import persona_settings
-from service.web.blueprint import all_twins, flash_failure, web_bp
+from service.web.blueprint import all_twins, choose_twin, flash_failure, web_bp
 
 
 @web_bp.get("/")
 @page_role("employee")
 def home() -> WerkzeugResponse:
-    """Start on the Ask page."""
-    return redirect(url_for("web.ask_page"))
+    """Start on the Ask page (on the twin asked for, if any)."""
+    slug = request.args.get("twin", "").strip()
+    return redirect(url_for("web.ask_page", twin=slug or None))
 
 
 def _ask_context(slug: str | None, conversation_id: str = "") -> dict[str, Any]:
     twins = all_twins()
-    available = [t for t in twins if t.has_consent and not t.paused]
-    twin = next((t for t in twins if t.slug == slug), None) or (available[0] if available else None)
+    twin, has_sources = choose_twin(twins, slug)
     disclaimer = persona_settings(twin).disclaimer_text if twin else ""
     user = current_user()
     turns = (conversation_turns(db(), twin, conversation_id, user_id=user.id if user else None)
@@ -36,7 +36,8 @@ def _ask_context(slug: str | None, conversation_id: str = "") -> dict[str, Any]:
     admins = [u.email for u in store.list_users(db()) if u.role == "admin" and u.active][:3]
     return {"nav": "ask", "twins": [twin_dict(t) for t in twins], "twin": twin_dict(twin) if twin else None,
             "disclaimer": disclaimer, "turns": turns, "conversation_id": conversation_id if turns else "",
-            "max_question": engine.MAX_QUESTION_CHARS, "admins": admins, "draft": ""}
+            "max_question": engine.MAX_QUESTION_CHARS, "admins": admins, "draft": "",
+            "has_sources": has_sources}
 
 
 @web_bp.get("/ask")

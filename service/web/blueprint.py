@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from service.corpus import store
 from service.corpus.models import Source, Twin
 from service.errors import UnderstudyError
-from service.http.auth import current_user, has_role
+from service.http.auth import current_user, current_viewer, has_role
 from service.http.extension import db
 from service.http.serialize import twin_dict
 
@@ -80,6 +80,21 @@ def flash_failure() -> Iterator[None]:
 def all_twins() -> list[Twin]:
     """Every twin, for the pages' twin pickers."""
     return store.list_twins(db())
+
+
+def choose_twin(twins: list[Twin], slug: str | None) -> tuple[Twin | None, bool]:
+    """The twin a page opens on, and whether it has approved sources this viewer may see: the one asked for, else
+    the first that can answer from sources they see, else the first that can answer at all."""
+    viewer = current_viewer()
+    approved = store.approved_audiences_by_twin(db())
+
+    def sees_some(twin: Twin) -> bool:
+        return any(viewer.sees(a) for a in approved.get(twin.id, ()))
+
+    available = [t for t in twins if t.has_consent and not t.paused]
+    twin = (next((t for t in twins if t.slug == slug), None) or next((t for t in available if sees_some(t)), None)
+            or (available[0] if available else None))
+    return twin, twin is not None and sees_some(twin)
 
 
 def twin_or_404(slug: str) -> Twin:

@@ -22,7 +22,7 @@ from service.http.rehearsals import PITCH_TYPES, REHEARSAL_ID, check_pitch_file
 from service.http.serialize import twin_dict
 from service.rehearsal.pitch import PITCH_SUFFIXES
 from service.twin.persona import persona_settings
-from service.web.blueprint import web_bp
+from service.web.blueprint import choose_twin, web_bp
 from textkit.saying import counted, spoken_duration
 
 # The last round's closing words where a Summary section follows (the page and its Markdown).
@@ -39,15 +39,15 @@ def kind_labels(pronoun: str = "they") -> dict[str, str]:
 
 def _form_context(slug: str | None) -> dict[str, Any]:
     twins = store.list_twins(db())
-    available = [t for t in twins if t.has_consent and not t.paused]
-    twin = next((t for t in twins if t.slug == slug), None) or (available[0] if available else None)
+    twin, has_sources = choose_twin(twins, slug)
     persona = persona_settings(twin) if twin else None
     return {"nav": "rehearse", "twins": [twin_dict(t) for t in twins], "twin": twin_dict(twin) if twin else None,
             "disclaimer": persona.disclaimer_text if persona else "",
             "pronoun": persona.pronoun if persona else "they",
             "history": rehearsal.list_rehearsals(db(), current_viewer()),
             "names": {t.slug: t.name for t in twins}, "accept": PITCH_ACCEPT, "suffixes": ",".join(PITCH_SUFFIXES), "pitch_types": PITCH_TYPES,
-            "max_mb": settings().max_file_mb, "max_words": settings().rehearsal_max_pitch_words}
+            "max_mb": settings().max_file_mb, "max_words": settings().rehearsal_max_pitch_words,
+            "has_sources": has_sources}
 
 
 @web_bp.get("/rehearse")

@@ -147,3 +147,13 @@ def test_a_bad_upload_names_the_file_once(settings) -> None:
     with pytest.raises(BadInput) as broken:
         read_pitch(settings, file_bytes=b"PK\x03\x04 not a real docx", filename="pitch.docx")
     assert broken.value.message.count("pitch.docx") == 1, broken.value.message
+
+
+@pytest.mark.parametrize("action", ["switch it off", "turn the tool off", "shut the trial down"])
+def test_switching_a_trial_off_when_a_measure_drops_is_a_kill_criterion(action: str) -> None:
+    kill = (f"The risk is that a bad plan goes out unchecked; we would read the logs every morning and {action} if "
+            "on-time in full dropped below 97%.")
+    analysis = analyse_pitch("I'd like a three-month trial of automatic night dispatch at Eastgate from February. "
+                             "Drivers wait 25 minutes for their run today. " + kill)
+    assert analysis.kill_criteria == [kill]
+    assert kill in analysis.mitigation_sentences

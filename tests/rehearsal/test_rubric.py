@@ -72,3 +72,37 @@ def test_a_curators_keyword_criterion_names_the_words_it_relied_on() -> None:
     line = score_pitch(analyse_pitch(pitch), rubric).criteria[0]
     assert line.score == 5
     assert line.reason.startswith("2 mentions (“unknown”, “hinges on”), e.g. “The biggest unknown is whether"), line
+
+
+def test_an_outright_ask_is_the_ask_though_a_target_the_pitch_means_to_hold_comes_later() -> None:
+    ask = "I'm asking for $240k to put 30 more Eastgate drivers through the cold chain module before April."
+    score, reason, quotes = ask_line(ask + " Cold chain on-time in full was 98.1% last quarter, and we want to hold "
+                                     "it above 98% with the extra volume." + CONTEXT)
+    assert score == 5 and quotes == (ask,), reason
+    assert reason.startswith("States a concrete ask (“I'm asking”; $240k"), reason
+
+
+def test_a_risk_that_says_how_we_will_know_early_is_quoted_as_handled_not_a_sentence_about_making_room() -> None:
+    risk = "Riskiest assumption is the pass rate; we will know after the first cohort of ten in January."
+    pitch = ("I'm asking for $240k to put 30 more drivers through the cold chain module before April. " + risk +
+             " To make room we will stop the frozen bulk night run from Eastgate, which loses money." + CONTEXT)
+    line = next(c for c in score_pitch(analyse_pitch(pitch), rubric_for(None)).criteria if c.key == "risks")
+    assert line.score == 5 and line.quotes == (risk,), line.reason
+    assert "To make room" not in line.reason
+
+
+def test_the_impact_line_quotes_the_sentence_that_names_who_is_better_off() -> None:
+    customer = ("The customer is the hospital pharmacy team: on Monday they get a named, trained driver and a "
+                "temperature log with every delivery.")
+    pitch = ("I'm asking for $240k to put 30 more drivers through the cold chain module before April, on paid time. "
+             + customer + " We turned down 18 loads last quarter.")
+    line = next(c for c in score_pitch(analyse_pitch(pitch), rubric_for(None)).criteria if c.key == "impact")
+    assert line.quotes == (customer,), line.reason
+
+
+def test_advice_after_a_quoted_sentence_reads_with_one_full_stop() -> None:
+    card = score_pitch(analyse_pitch("We should buy ten more electric vans for Eastgate. They would save fuel."),
+                       rubric_for(None))
+    impact = next(c for c in card.criteria if c.key == "impact")
+    assert impact.reason == "1 sentence on impact, e.g. “They would save fuel.” Put a number on it."
+    assert not any("”." in c.reason for c in card.criteria), [c.reason for c in card.criteria]

@@ -21,11 +21,16 @@ PERSONA = PersonaSettings(name="Dana Reyes")
     ("Are we getting raises in April?", "compensation"),
     ("Why are we reorganising the regions?", "reorganisation"),
     ("Is another reorg coming?", "reorganisation"),
+    ("I work at Eastgate. Is my depot going to be merged into another region?", "reorganisation"),
+    ("Are we merging the north and south regions?", "reorganisation"),
     ("Is the restructuring finished?", "reorganisation"),
     ("Are we going to acquire a competitor?", "m-and-a"),
     ("Any news on the merger with Nordfreight?", "m-and-a"),
     ("What's our M&A strategy?", "m-and-a"),
     ("Are we buying Nordfreight?", "m-and-a"),
+    ("Are we going to buy Corvane?", "m-and-a"),
+    ("Should we buy Nordfreight?", "m-and-a"),
+    ("Is Halvorsen merging with Nordfreight?", "m-and-a"),
     ("Which cold chain company in the north are we acquiring?", "m-and-a"),
     ("Is Halvorsen buying a rival carrier?", "m-and-a"),
     ("Are we being sued by the drivers' union?", "legal"),
@@ -49,6 +54,10 @@ def test_questions_on_refused_topics_get_the_refusal(question: str, topic: str) 
     "How do we acquire new customers faster?",
     "Are we buying electric vans?",
     "Are we still buying diesel trucks next year?",
+    "Are we going to buy electric vans?",
+    "Will we buy more trucks next year?",
+    "Should we buy a competitor instead of building cold chain ourselves?",
+    "Why don't we buy a competitor instead of building cold chain ourselves?",
 ])
 def test_ordinary_questions_pass(question: str) -> None:
     assert refused_topic(question, PERSONA) is None

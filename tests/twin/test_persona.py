@@ -60,13 +60,23 @@ def test_curator_settings_override_the_defaults(session: Session, world: World) 
 
 def test_a_twin_stored_with_an_earlier_releases_topic_patterns_gets_the_fixed_ones(session: Session,
                                                                                       world: World) -> None:
-    (earlier,) = RETIRED_TOPIC_PATTERNS["m-and-a"]
+    earlier = RETIRED_TOPIC_PATTERNS["m-and-a"][0]
     stored = {"name": "m-and-a", "label": "mergers and acquisitions", "patterns": list(earlier)}
     assert RefusedTopic(name="m-and-a", label="", patterns=earlier).matches("Are we buying electric vans?")
     store.update_persona(session, "dana", {"refused_topics": [stored]})
     (topic,) = persona_settings(world.twin).refused_topics
     assert not topic.matches("Are we buying electric vans?"), "a purchase of vans is not a deal"
     assert topic.matches("Are we buying Nordfreight?") and topic.matches("Any news on the merger?")
+
+
+def test_a_twin_stored_with_the_last_releases_deal_and_reorganisation_patterns_gets_the_new_ones(
+        session: Session, world: World) -> None:
+    stored = [{"name": name, "label": name, "patterns": list(RETIRED_TOPIC_PATTERNS[name][-1])}
+              for name in ("reorganisation", "m-and-a")]
+    store.update_persona(session, "dana", {"refused_topics": stored})
+    reorganisation, deals = persona_settings(world.twin).refused_topics
+    assert reorganisation.matches("Is my depot going to be merged into another region?")
+    assert deals.matches("Are we going to buy Corvane?")
 
 
 @pytest.mark.parametrize("changes, complaint", [

@@ -400,3 +400,9 @@ def test_the_rehearse_pages_speak_of_her_as_her_curator_says(app, client, rworld
         session.commit()
     form = client.get("/rehearse?twin=dana").get_data(as_text=True)
     assert "where she would push back" in form and "something she actually said" in form
+
+
+def test_the_pitch_limit_reads_as_the_ask_pages_limit_does(app, client, world: World) -> None:
+    signed_in(app, client, "employee@example.com")
+    assert "Up to 5,000 words." in client.get("/rehearse").get_data(as_text=True)
+    assert "At most 2,000 characters." in client.get("/ask").get_data(as_text=True)

@@ -194,6 +194,16 @@ def source_audiences(session: Session, twin_id: int) -> frozenset[str]:
     return frozenset(session.scalars(select(Source.audience).where(Source.twin_id == twin_id).distinct()))
 
 
+def approved_audiences_by_twin(session: Session) -> dict[int, frozenset[str]]:
+    """For each twin with approved current sources, the audiences those sources are set to."""
+    rows = session.execute(select(Source.twin_id, Source.audience).where(
+        Source.status == "approved", Source.superseded_by_id.is_(None)).distinct())
+    out: dict[int, set[str]] = {}
+    for twin_id, audience in rows:
+        out.setdefault(int(twin_id), set()).add(str(audience))
+    return {twin_id: frozenset(audiences) for twin_id, audiences in out.items()}
+
+
 def audiences_by_source(session: Session, source_ids: Iterable[int]) -> dict[int, str]:
     """The audience of each of these sources (a deleted source is missing)."""
     ids = sorted({int(i) for i in source_ids})

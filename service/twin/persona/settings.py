@@ -36,6 +36,9 @@ April May June July August September October November December Q1 Q2 Q3 Q4 Pleas
 _NAME = r"(?-i:(?:(?:Mr|Mrs|Ms|Dr|Miss)\.?\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
 NAME_PATTERN = _NAME
 
+# What a deal is done for: a named company ("Nordfreight") or a company in words ("a rival carrier").
+_A_DEAL = (r"(?:(?-i:[A-Z][\w&-]*)|(?:a |an |another |the |any )?(?:compan(?:y|ies)|firms?|startups?|business(?:es)?|"
+           r"competitors?|rivals?|carriers?)\b)")
 DEFAULT_TOPICS: tuple[dict[str, Any], ...] = (
     {"name": "compensation", "label": "pay and compensation", "patterns": [
         r"\bsalar(?:y|ies|ied)\b", r"\bcompensat\w*", r"\bbonus(?:es)?\b", r"\bpay\s*(?:rise|raise|cut|band|grade|"
@@ -49,16 +52,23 @@ DEFAULT_TOPICS: tuple[dict[str, Any], ...] = (
         r"\bfir(?:e|es|ed|ing) (?:people|staff|employees|workers)\b", r"\bcut(?:ting)? jobs\b"]},
     {"name": "reorganisation", "label": "reorganisations", "patterns": [
         r"\bre-?organi[sz]\w*", r"\bre-?orgs?\b", r"\brestructur\w*", r"\borg(?:ani[sz]ation(?:al)?)? (?:chart|"
-        r"changes?|design)\b", r"\breporting lines?\b"]},
+        r"changes?|design)\b", r"\breporting lines?\b",
+        # Units of the company merged ("my depot merged into another region"): a reorganisation, not a deal.
+        r"\bmerg(?:e|es|ed|ing) (?:(?:into|with) )?(?:\w+ ){0,4}?(?:regions?|depots?|divisions?|departments?|teams?|"
+        r"sites?|offices?|hubs?|branch|branches)\b"]},
     {"name": "m-and-a", "label": "mergers and acquisitions", "patterns": [
         r"\bmerg(?:er|ers|e|es|ed|ing)\b", r"\bacquisitions?\b", r"\bacquir\w* (?:a |an |another |the |any )?"
         r"(?:company|companies|firm|firms|startup|startups|business|businesses|competitor|competitors|rival)\b",
         r"\btake-?overs?\b", r"\bbuy-?outs?\b", r"\bM\s*&\s*A\b", r"\bdivest\w*", r"\bspin-?offs?\b",
         r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?(?:acquiring|merging|taking over)\b",
-        # "Are we buying Nordfreight?" names a deal; "are we buying electric vans?" is a purchase.
-        r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?buying (?:(?-i:[A-Z][\w&-]*)|(?:a |an |another |the |any )?"
-        r"(?:company|companies|firm|firms|startup|startups|business|businesses|competitor|competitors|rivals?|"
-        r"carriers?)\b)"]},
+        # "Are we buying Nordfreight?" or "going to buy Corvane?" names a deal; "are we buying electric vans?" is a
+        # purchase.
+        r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?buying " + _A_DEAL,
+        r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?(?:going|planning|about|looking|trying) to "
+        r"(?:buy|acquire|take over|merge with) " + _A_DEAL,
+        # "Should we buy Nordfreight?" names a deal; "should we buy a competitor instead of building?" asks her strategy.
+        r"\b(?:will|would|should|could|can) (?:we|you|they|\w+) (?:ever |really |actually |still )?(?:buy|acquire|"
+        r"take over|merge with) (?-i:[A-Z][\w&-]*)"]},
     {"name": "legal", "label": "legal matters", "patterns": [
         r"\blawsuits?\b", r"\blitigat\w*", r"\bsu(?:e|es|ed|ing)\b", r"\blegal (?:action|matter|case|dispute|"
         r"proceeding|issue|exposure|risk)s?\b", r"\bsubpoena\w*", r"\bindict\w*", r"\bcourt cases?\b",
@@ -75,11 +85,21 @@ DEFAULT_TOPICS: tuple[dict[str, Any], ...] = (
 # A built-in topic's patterns as an earlier release stored them with a twin: loaded as the current release's, so that
 # a fixed pattern reaches twins made before the fix ("Are we buying electric vans?" was refused as a merger).
 RETIRED_TOPIC_PATTERNS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "reorganisation": ((
+        r"\bre-?organi[sz]\w*", r"\bre-?orgs?\b", r"\brestructur\w*", r"\borg(?:ani[sz]ation(?:al)?)? (?:chart|"
+        r"changes?|design)\b", r"\breporting lines?\b"),),
     "m-and-a": ((
         r"\bmerg(?:er|ers|e|es|ed|ing)\b", r"\bacquisitions?\b", r"\bacquir\w* (?:a |an |another |the |any )?"
         r"(?:company|companies|firm|firms|startup|startups|business|businesses|competitor|competitors|rival)\b",
         r"\btake-?overs?\b", r"\bbuy-?outs?\b", r"\bM\s*&\s*A\b", r"\bdivest\w*", r"\bspin-?offs?\b",
-        r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?(?:acquiring|buying|merging|taking over)\b"),),
+        r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?(?:acquiring|buying|merging|taking over)\b"), (
+        r"\bmerg(?:er|ers|e|es|ed|ing)\b", r"\bacquisitions?\b", r"\bacquir\w* (?:a |an |another |the |any )?"
+        r"(?:company|companies|firm|firms|startup|startups|business|businesses|competitor|competitors|rival)\b",
+        r"\btake-?overs?\b", r"\bbuy-?outs?\b", r"\bM\s*&\s*A\b", r"\bdivest\w*", r"\bspin-?offs?\b",
+        r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?(?:acquiring|merging|taking over)\b",
+        r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?buying (?:(?-i:[A-Z][\w&-]*)|(?:a |an |another |the |any )?"
+        r"(?:company|companies|firm|firms|startup|startups|business|businesses|competitor|competitors|rivals?|"
+        r"carriers?)\b)"),),
 }
 CURATOR_KEYS = frozenset({"no_answer_message", "refusal_message", "refused_topics", "disclaimer", "answer_openers",
                           "signature_phrases", "rehearsal_rubric", "display_name", "pronoun"})
