@@ -26,7 +26,6 @@ from service.twin.courtesy import courtesy_reply, without_address
 from service.twin.extractive import (
     Composed,
     analyse,
-    by_closest_sentence,
     compose_by_meaning,
     compose_extractive,
     stream_segments,
@@ -46,8 +45,6 @@ MEANING_TERMS = 3
 MAX_CONVERSATION_ID = 64
 # A follow-up searches this many times as deep, so that passages holding its new words are found beside its topic's.
 FOLLOW_UP_POOL = 2
-# Passages looked at for an answer, reordered by their closest sentence in meaning before the best are kept.
-SENTENCE_POOL = 40
 
 __all__ = ["Answer", "Citation", "answer_question", "stream_answer"]
 
@@ -270,18 +267,15 @@ def _compose(settings: Settings, prepared: _Prepared) -> Composed:
         try:
             # A follow-up searches with the topic before it; its meaning is its own unless it is too short to
             # stand alone ("And next year?").
-            return compose_by_meaning(_meaning(prepared), prepared.hits, prepared.persona, scorer,
+            meaning = (prepared.question if len(query_terms(prepared.question)) >= MEANING_TERMS
+                       else prepared.search_query)
+            return compose_by_meaning(meaning, prepared.hits, prepared.persona, scorer,
                                       threshold=settings.answer_threshold, stats=prepared.stats,
                                       focus=prepared.focus, said=_said_before(prepared))
         except Exception as exc:  # the model failed mid-answer: shared terms still answer
             log.warning("choosing sentences by meaning failed, using shared terms: %s", exc)
     return compose_extractive(prepared.search_query, prepared.hits, prepared.persona,
                               threshold=settings.grounding_threshold, stats=prepared.stats)
-
-
-def _meaning(prepared: _Prepared) -> str:
-    """What the answer is chosen by: the question, unless it is too short to stand alone ("And next year?")."""
-    return prepared.question if len(query_terms(prepared.question)) >= MEANING_TERMS else prepared.search_query
 
 
 def _said_before(prepared: _Prepared) -> list[str]:
@@ -335,16 +329,8 @@ def _prepare(session: Session, settings: Settings, twin_slug: str, question: str
 def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: Viewer) -> list[PassageHit]:
     k = max(settings.search_k, 1)
     new_terms = llm.own_terms(prepared.question, prepared.search_query)
-    keep = k * FOLLOW_UP_POOL if new_terms else k
-    scorer = reranker_for(settings)
     found = search_as_configured(session, settings, prepared.twin, prepared.search_query, viewer,
-                                 k=max(keep, SENTENCE_POOL) if scorer is not None else keep, executive_only=True)
-    if scorer is not None:
-        try:  # a passage with one line that answers comes before one only about the subject
-            found = by_closest_sentence(_meaning(prepared), found, scorer)
-        except Exception as exc:  # the model failed: the search's order stands
-            log.warning("ordering passages by their closest sentence failed: %s", exc)
-    found = found[:keep]
+                                 k=k * FOLLOW_UP_POOL if new_terms else k, executive_only=True)
     found = _with_replies(session, settings, prepared, viewer, found)
     if new_terms:  # "and what about 98?": what holds the new words comes first, the topic ranks the rest
         found = sorted(found, key=lambda h: -len(set(new_terms) & _stems(h)))[:k]

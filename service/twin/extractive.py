@@ -6,7 +6,7 @@ import math
 import re
 import statistics
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
@@ -437,33 +437,6 @@ def quotable_sentences(hits: Sequence[PassageHit], limit: int = MEANING_PASSAGES
                                    bool(CONTINUATION_RE.match(text)),
                                    passage_similarity=float(hit.similarity or 0.0)))
     return found
-
-
-# Passages an answer is chosen among are ordered by closeness in meaning, this share from their closest quotable
-# sentence and the rest from the passage as a whole: a passage with one line that answers an everyday question comes
-# before one that is only about its subject. Chosen with one president left out on reworded questions
-# (bench/answers.py): 0.7 over the best 40 passages lifted the gold speech into the first three on five of six.
-SENTENCE_RANK_SHARE = 0.7
-
-
-def by_closest_sentence(question: str, hits: Sequence[PassageHit], scorer: SentenceScorer, *,
-                        share: float | None = None) -> list[PassageHit]:
-    """The hits ordered by closeness in meaning of each passage and of its closest quotable sentence, their scores
-    replaced by it (the passage's own similarity is kept); `share` defaults to SENTENCE_RANK_SHARE."""
-    share = SENTENCE_RANK_SHARE if share is None else share
-    pool = quotable_sentences(hits, limit=len(hits))
-    if not pool:
-        return list(hits)
-    similarities = sentence_vectors(scorer, pool) @ scorer.query_vector(question)
-    closest: dict[int, float] = {}
-    for sentence, sim in zip(pool, similarities, strict=True):
-        closest[sentence.hit.passage_id] = max(closest.get(sentence.hit.passage_id, -1.0), float(sim))
-    scored = []
-    for hit in hits:
-        own = max(float(hit.similarity or 0.0), 0.0)
-        best = max(closest.get(hit.passage_id, own), 0.0)
-        scored.append(replace(hit, score=(1 - share) * own + share * best))
-    return sorted(scored, key=lambda h: (-h.score, h.passage_id))
 
 
 def evidence_for(question: str, hits: Sequence[PassageHit], scorer: SentenceScorer, *,

@@ -173,36 +173,3 @@ def test_a_question_about_a_deal_in_progress_is_declined(session: Session, setti
     for question in ("Which cold chain company in the north are we acquiring?", "Are we buying Meridian?"):
         answer = answer_question(session, settings, "dana", question, world.employee)
         assert answer.refused_topic == "m-and-a" and not answer.citations
-
-
-FLEET = [
-    ("Electric vans", "Our electric vans are the biggest change to the fleet in twenty years. Every depot will have "
-     "its own chargers, and the vans will charge overnight while the depot is closed. The first hundred vans arrive "
-     "in spring, and the depots in the north get them first because their routes are the shortest."),
-    ("Depot charging", "Charging the vans at the depots means new grid connections at every site. The utility "
-     "companies have agreed dates for eleven of our depots, and the rest follow next year. Until a depot is "
-     "connected, its vans stay on diesel."),
-    ("Van range", "A fully charged van covers about two hundred kilometres, which is more than nine in ten of our "
-     "urban routes need in a day. Longer rural routes keep diesel vans for now. We will look again when the next "
-     "generation of batteries is on the road."),
-    ("Buying the vans", "We are buying the electric vans outright rather than leasing them, because we expect to "
-     "keep them for eight years. The first order is for three hundred vans from two makers, so that one late "
-     "delivery does not hold up a depot."),
-]
-DEPOT = ("The Calder depot opened in 1998 with twelve drivers and a single loading bay, and last year it moved more "
-         "parcels than any other site in the north. Drivers who take a company van home and charge it there are "
-         "paid back for every kilowatt-hour they use.")
-
-
-def test_the_one_line_that_answers_is_quoted_over_passages_only_about_the_subject(session: Session,
-                                                                                   settings: Settings,
-                                                                                   world: World) -> None:
-    for title, body in FLEET:
-        add_document(session, world.twin, f"{title}.md", [(body, None, True)], title=title)
-    depot = add_document(session, world.twin, "calder.md", [(DEPOT, None, True)], title="Calder depot at 25")
-    refresh_search_statistics(session)
-    answer = answer_question(session, settings, "dana", "Who pays for the electricity when I charge my work van "
-                             "at home?", world.employee)
-    assert answer.grounded
-    assert [c.source_id for c in answer.citations][:1] == [depot.id]
-    assert "paid back for every kilowatt-hour they use" in answer.answer
