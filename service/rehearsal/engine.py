@@ -175,6 +175,13 @@ def choose_questions(pitch: Counter[str], bank: VisibleBank, n: int, *, embed: E
     return chosen
 
 
+def answered_last(ranked: list[RankedItem], scorecard: Scorecard) -> list[RankedItem]:
+    """Her questions in order of fit, except that one the pitch already answers in full (a criterion worded as that
+    question scored full marks: "What's the ask?" after a 5/5 ask) comes last, so the rounds do not open on it."""
+    full = {tuple(words(c.label)) for c in scorecard.criteria if c.max and c.score >= c.max}
+    return sorted(ranked, key=lambda r: tuple(words(r.item.text)) in full)
+
+
 def start_rehearsal(session: Session, settings: Settings, twin_slug: str, viewer: Viewer, *,
                     pitch_text: str | None = None, file_bytes: bytes | None = None, filename: str | None = None,
                     channel: str = "cli") -> RehearsalResult:
@@ -192,8 +199,8 @@ def start_rehearsal(session: Session, settings: Settings, twin_slug: str, viewer
     scorecard = score_pitch(analysis, rubric)
     bank = _usable_bank(session, twin, viewer, persona)
     cites = Citations()
-    ranked = choose_questions(analysis.stems, bank, settings.rehearsal_questions, embed=embed,
-                              sentences=analysis.sentences)
+    ranked = answered_last(choose_questions(analysis.stems, bank, settings.rehearsal_questions, embed=embed,
+                                            sentences=analysis.sentences), scorecard)
     questions = []
     for number, r in enumerate(ranked, start=1):
         citation = cites.cite(r.item.hit, r.item.text)

@@ -23,3 +23,20 @@ def test_an_answered_question_worded_as_a_strong_criterion_is_one_row_of_the_sum
     assert "What's the ask?" in points  # a strong criterion worded otherwise keeps its row
     assert "What's the ask, exactly?" in points  # a question worded otherwise keeps its own row
 
+
+
+def test_a_question_the_pitch_already_answers_in_full_is_asked_last() -> None:
+    from service.rehearsal.engine import answered_last
+    from service.rehearsal.pitch import analyse_pitch
+    from service.rehearsal.rubric import score_pitch
+    from tests.rehearsal.test_scorecard import DEMO_RUBRIC
+
+    pitch = ("We ask you to approve $240,000 by 1 March for a night-dispatch trial at Eastgate. The trial moves 12 "
+             "routes a night from 2 dispatchers to 1, with the other on day work.")
+    card = score_pitch(analyse_pitch(pitch), DEMO_RUBRIC)
+    ask = next(c for c in card.criteria if c.key == "ask")
+    assert ask.score == ask.max, ask
+    ranked = [SimpleNamespace(item=SimpleNamespace(text=text)) for text in
+              (f"{ask.label}", "How does this affect the drivers?", "What would have to be true for this to work?")]
+    order = [r.item.text for r in answered_last(ranked, card)]  # type: ignore[arg-type]
+    assert order == ["How does this affect the drivers?", "What would have to be true for this to work?", ask.label]
