@@ -697,9 +697,9 @@ def proposed_actions(claim: Claim, found: Reading) -> list[str]:
 # A proposal whose action is this close in meaning to the action a line rules out does what the line rules out
 # ("restart the portal redesign this spring" against "We will stop the customer portal redesign until forwarding is
 # on the platform")...
-CROSSED_ACTION = 0.58
+CROSSED_ACTION = 0.55
 # ...when it is this much nearer that action than to anything the line holds.
-CROSSED_MARGIN = 0.1
+CROSSED_MARGIN = 0.15
 
 
 def crossed_actions(claims: Sequence[Claim], stances: Sequence[Stance], pitch: PitchVectors, corpus: StanceVectors,
