@@ -325,6 +325,7 @@ class PitchVectors:
     conditions: list[frozenset[str]] | None = None  # the condition each claim says it waits for ("once…")
     lacks: bool = False  # the pitch says we lack what it asks for ("nobody on our staff is qualified…")
     actions: Segments | None = None  # what each proposal would do, as an action and its object (proposed_actions)
+    dropped: Segments | None = None  # what each proposal would stop or do without, as an action (dropped_actions)
 
 
 @dataclass
@@ -502,7 +503,9 @@ def pitch_vectors(embed: Embed, claims: Sequence[Claim], pitch_text: str) -> Pit
                         holds=segments(embed, [r.held for r in readings], cached=False),
                         rules_out=segments(embed, [r.ruled_out for r in readings], cached=False),
                         actions=segments(embed, [proposed_actions(c, r) for c, r in zip(claims, claim_readings,
-                                                                                          strict=True)], cached=False))
+                                                                                          strict=True)], cached=False),
+                        dropped=segments(embed, [dropped_actions(c, r) for c, r in zip(claims, claim_readings,
+                                                                                        strict=True)], cached=False))
 
 
 # An exception a stance allows in its own words: "…where we need skills we do not have", "…unless we lack…".
@@ -669,6 +672,10 @@ ACTION_SIDE_RE = re.compile(r"[,;]?\s*\b(?:until|till|once|where|when|whenever|u
 # A part that only sets the scene ("For the Calder East park tender"): a prepositional phrase, no action.
 SETTING_RE = re.compile(r"^(?:for|in|on|at|with|from|by|during|through|over|under|after|before|as for|about)\b",
                         re.IGNORECASE)
+# A part that only names a thing by what it does ("a van that sits at the fence", the subject of "…because it cannot
+# charge earns nothing" once its side clause is cut): no action of the speaker's.
+NAMED_THING_RE = re.compile(r"^(?:a|an|the|any|every|each)\s+(?:[\w'’-]+\s+){0,3}?(?:that|which|who)\s+\S+(?:\s+\S+){0,6}$",
+                            re.IGNORECASE)
 MIN_ACTION_WORDS = 2
 
 
@@ -682,7 +689,7 @@ def action_of(part: str) -> str:
 def actions_of(parts: Sequence[str]) -> list[str]:
     """The actions of a reading's parts (those of at least two words)."""
     found = (action_of(p) for p in parts)
-    return list(dict.fromkeys(a for a in found if len(words(a)) >= MIN_ACTION_WORDS))
+    return list(dict.fromkeys(a for a in found if len(words(a)) >= MIN_ACTION_WORDS and not NAMED_THING_RE.match(a)))
 
 
 def proposed_actions(claim: Claim, found: Reading) -> list[str]:
@@ -692,6 +699,11 @@ def proposed_actions(claim: Claim, found: Reading) -> list[str]:
         return []
     parts = found.held if (found.held or found.ruled_out) else (claim.text,)
     return [a for a in actions_of(parts) if not SETTING_RE.match(a)]
+
+
+def dropped_actions(claim: Claim, found: Reading) -> list[str]:
+    """What a proposal of the pitch would stop or do without, as actions ("drop the renewals part of their bonus")."""
+    return actions_of(found.ruled_out) if claim.proposal else []
 
 
 # A proposal whose action is this close in meaning to the action a line rules out does what the line rules out
@@ -715,6 +727,13 @@ def crossed_actions(claims: Sequence[Claim], stances: Sequence[Stance], pitch: P
     crossing = group_max(pitch.actions, corpus.ruled_actions, n, m)
     keeping = group_max(pitch.actions, corpus.held_actions, n, m)
     keep = (crossing >= CROSSED_ACTION) & (crossing >= keeping + CROSSED_MARGIN)
+    if pitch.dropped is not None and pitch.dropped.vectors.size:
+        # or it drops what the line holds
+        dropping = group_max(pitch.dropped, corpus.held_actions, n, m)
+        keeping = group_max(pitch.dropped, corpus.ruled_actions, n, m)
+        drops = (dropping >= CROSSED_ACTION) & (dropping >= keeping + CROSSED_MARGIN)
+        keep |= drops
+        crossing = np.where(drops, np.maximum(crossing, dropping), crossing)
     keep &= eligible(stances, corpus, weights)[None, :]
     if pitch.conditions is not None and any(pitch.conditions):
         keep &= ~conditions_met(pitch.conditions, corpus.conditions)
