@@ -197,8 +197,9 @@ NEGATOR_RE = re.compile(
 # of a hyphenated word ("frozen bulk single-drop work") turns nothing.
 TURN_RE = re.compile(
     r"(?<!-)\b(?:stop|stops|stopping|skip|skipping|drop|dropping|remove|removing|eliminate|eliminating|scrap|scrapping|"
+    r"abolish|abolishing|end|ends|ending|"
     r"waive|bypass|bypassing|shorten|cut|cutting|instead|rather|below|beneath|under|fewer|less|lower|lowering|"
-    r"ban|bans|banning|prohibit\w*|forbid\w*)\b", re.IGNORECASE)
+    r"ban|bans|banning|prohibit\w*|forbid\w*)\b(?!-)", re.IGNORECASE)
 # "X instead of Y", "Y rather than X", "X, not Y": the sentence affirms one side and rules out the other.
 CONTRAST_RE = re.compile(r"\binstead of\b|\brather than\b|,\s*not\s|\bnot\s+\w+(?:\s+\w+)?,\s*(?:but|it is)\b",
                          re.IGNORECASE)

@@ -679,11 +679,18 @@ NAMED_THING_RE = re.compile(r"^(?:a|an|the|any|every|each)\s+(?:[\w'’-]+\s+){0
 MIN_ACTION_WORDS = 2
 
 
+# A place or person named inside an action ("…to Ashby Road", "…at Calder North"): where or who, not what is done.
+NAME_RE = re.compile(r"(?<=\s)[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*\b")
+
+
 def action_of(part: str) -> str:
-    """A reading's part as an action and its object: without its opening subject, modal or wish and without the side
+    """A reading's part as an action and its object: without its opening subject, modal or wish, without the side
     clause that closes it ("We will the customer portal redesign until forwarding is on the platform" -> "the
-    customer portal redesign")."""
-    return ACTION_LEAD_RE.sub("", ACTION_SIDE_RE.sub("", " ".join(part.split()))).strip(" ,.;:")
+    customer portal redesign") and without the names in it, so that two actions are not read as one for a place
+    they share ("bring the planning tool to Ashby Road", "Ashby driver makes up that time")."""
+    action = ACTION_LEAD_RE.sub("", ACTION_SIDE_RE.sub("", " ".join(part.split()))).strip(" ,.;:")
+    unnamed = " ".join(NAME_RE.sub(" ", action).split())
+    return unnamed if len(words(unnamed)) >= MIN_ACTION_WORDS else action
 
 
 def actions_of(parts: Sequence[str]) -> list[str]:
