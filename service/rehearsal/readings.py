@@ -251,6 +251,20 @@ def claim_condition(sentence: str) -> frozenset[str]:
     return _condition_stems([next(g for g in m.groups() if g) for m in CLAIM_CONDITION_RE.finditer(sentence)])
 
 
+# A sentence saying something is not so yet ("The depot hasn't passed its audit yet", "the certificate can catch up",
+# "sort the paperwork out afterwards").
+UNMET_RE = re.compile(r"\b(?:hasn't|has not|haven't|have not|isn't|is not|aren't|are not|not yet|yet to|still "
+                      r"(?:waiting|pending|sitting|with|in)|pending|catch up|afterwards|after the fact|later on)\b",
+                      re.IGNORECASE)
+
+
+def unmet_condition(sentence: str) -> frozenset[str]:
+    """The word stems of the clauses of a sentence that say something is not so yet (empty when none does): "let the
+    certificate catch up", not the "move forwarding onto the platform" it is joined to."""
+    clauses = (c for part in _clauses(sentence) for c in re.split(r"\band\b", part))
+    return _condition_stems([c for c in clauses if UNMET_RE.search(c)])
+
+
 def condition_met(claim: frozenset[str], stance: frozenset[str]) -> bool:
     """Whether a claim waits for the condition a stance draws its line under: they share a word ("charge" and
     "chargers", by stem or the one's stem starting the other's)."""

@@ -41,6 +41,7 @@ from service.rehearsal.readings import (
     polarity,
     reading,
     stance_condition,
+    unmet_condition,
 )
 from service.search import PassageHit
 from textkit.sentences import sentence_spans
@@ -713,6 +714,25 @@ def dropped_actions(claim: Claim, found: Reading) -> list[str]:
     return actions_of(found.ruled_out) if claim.proposal else []
 
 
+# A proposal this close in meaning to a line drawn under a condition ("…pharma freight at depots that are not
+# certified for it") crosses it when the pitch says that condition is not met yet ("The depot hasn't passed its GDP
+# audit yet… let the certificate catch up").
+UNMET_FLOOR = 0.35
+
+
+def goes_ahead_unmet(claims: Sequence[Claim], pitch: PitchVectors, corpus: StanceVectors) -> np.ndarray:
+    """For each (claim, stance): the claim proposes what the stance draws a line about, close in meaning, while the
+    pitch says the condition the line is drawn under is not met yet."""
+    out = np.zeros((len(claims), len(corpus.conditions)), dtype=bool)
+    unmet = [unmet_condition(c.text) for c in claims]
+    if not any(unmet) or not any(corpus.conditions):
+        return out
+    said = conditions_met(unmet, corpus.conditions).any(axis=0)  # the stance's condition said to be unmet
+    near = pitch.claims @ corpus.sentences.T >= UNMET_FLOOR
+    proposal = np.array([c.proposal for c in claims], dtype=bool)
+    return near & said[None, :] & proposal[:, None]
+
+
 # A proposal whose action is this close in meaning to the action a line rules out does what the line rules out
 # ("restart the portal redesign this spring" against "We will stop the customer portal redesign until forwarding is
 # on the platform")...
@@ -734,6 +754,9 @@ def crossed_actions(claims: Sequence[Claim], stances: Sequence[Stance], pitch: P
     crossing = group_max(pitch.actions, corpus.ruled_actions, n, m)
     keeping = group_max(pitch.actions, corpus.held_actions, n, m)
     keep = (crossing >= CROSSED_ACTION) & (crossing >= keeping + CROSSED_MARGIN)
+    unmet = goes_ahead_unmet(claims, pitch, corpus)
+    keep |= unmet
+    crossing = np.where(unmet, np.maximum(crossing, pitch.claims @ corpus.sentences.T), crossing)
     if pitch.dropped is not None and pitch.dropped.vectors.size:
         # or it drops what the line holds
         dropping = group_max(pitch.dropped, corpus.held_actions, n, m)
