@@ -727,7 +727,7 @@ def goes_ahead_unmet(claims: Sequence[Claim], pitch: PitchVectors, corpus: Stanc
     unmet = [unmet_condition(c.text) for c in claims]
     if not any(unmet) or not any(corpus.conditions):
         return out
-    said = conditions_met(unmet, corpus.conditions).any(axis=0)  # the stance's condition said to be unmet
+    said = np.asarray(conditions_met(unmet, corpus.conditions).any(axis=0))  # the stance's condition said unmet
     near = pitch.claims @ corpus.sentences.T >= UNMET_FLOOR
     proposal = np.array([c.proposal for c in claims], dtype=bool)
     return near & said[None, :] & proposal[:, None]
@@ -786,8 +786,8 @@ def crossed_actions(claims: Sequence[Claim], stances: Sequence[Stance], pitch: P
         if any(c.claim is claims[i] or c.stance.source_id == stances[j].source_id for c in chosen):
             continue
         # the same line said in other sources: the one whose memo is nearest the pitch
-        same = [t for t in np.nonzero(corpus.same[j])[0] if keep[i, t]] or [j]
-        j = int(max(same, key=lambda t: float(topic[t])))
+        same = [int(t) for t in np.nonzero(corpus.same[j])[0] if keep[i, t]] or [j]
+        j = max(same, key=lambda t: float(topic[t]))
         chosen.append(Clash(claim=claims[i], stance=stances[j], similarity=float(similarity[i, j]),
                             score=float(crossing[i, int(cols[k])] + weights.topic * topic[j])))
         if len(chosen) >= limit:
