@@ -26,8 +26,11 @@ from service.rehearsal.readings import (
     reading,
 )
 
-# Side clauses: when, until, once, why… (they set a condition on the choice, not which way it goes).
-SIDE_RE = re.compile(r"\b(?:even though|although|though|because|since|while|whereas|where|if|unless|when|until|till|"
+# Side clauses: when, until, once, why… (they set a condition on the choice, not which way it goes); what follows an
+# "until…" clause as ", then…" waits for it too ("keep the old system running until on-time has held for a month,
+# then switch it off").
+SIDE_RE = re.compile(r"\b(?:until|till)\b[^,;:.]*(?:,\s*(?:and\s+)?then\b[^,;:.]*)?|"
+                     r"\b(?:even though|although|though|because|since|while|whereas|where|if|unless|when|"
                      r"once|before|after|so that|so)\b[^,;:.]*", re.IGNORECASE)
 
 

@@ -29,6 +29,7 @@ from service.rehearsal.stances import (
     Stance,
     StanceVectors,
     corpus_vectors,
+    crossed_actions,
     is_state_of_affairs,
     pitch_vectors,
 )
@@ -442,6 +443,9 @@ def _push_back_by_meaning(persona: PersonaSettings, analysis: PitchAnalysis, ban
     pitch = pitch_vectors(embed, claims, analysis.text)
     found = [_clash_push_back(c.claim.text, c.stance, persona)
              for c in stance_contradictions(claims, bank.stances, pitch, corpus, limit=MAX_CONTRADICTIONS)]
+    if not found:
+        found = [_clash_push_back(c.claim.text, c.stance, persona)
+                 for c in crossed_actions(claims, bank.stances, pitch, corpus, limit=MAX_CONTRADICTIONS)]
     if not found:
         found = _crossed_in_her_words(analysis, bank, embed, persona)
     # Her priorities: the positions she states and the concerns she voices ("what worries me…").

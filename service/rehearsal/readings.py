@@ -26,9 +26,10 @@ CLAUSE_BREAK_RE = re.compile(
     r"\b(?:but|so|while|whereas)\b)\s*", re.IGNORECASE)
 # Clauses that say why or despite what, not what is proposed or held.
 REASON_RE = re.compile(r"^(?:because|since|even though|although|though|as|so that|in order to)\b", re.IGNORECASE)
-# Words that rule out the rest of their clause ("we will not X", "no X", "stop X", "without X", "rather than X").
+# Words that rule out the rest of their clause ("we will not X", "no X", "stop X", "without X", "rather than X"); the
+# second half of a hyphenated word ("single-drop work") rules out nothing.
 RULE_OUT_RE = re.compile(
-    r"\b(?:not|no|never|none|nobody|neither|nor|without|cannot|can't|won't|don't|doesn't|isn't|aren't|didn't|"
+    r"(?<!-)\b(?:not|no|never|none|nobody|neither|nor|without|cannot|can't|won't|don't|doesn't|isn't|aren't|didn't|"
     r"shouldn't|mustn't|stop|stops|stopping|drop|dropping|skip|skipping|scrap|scrapping|remove|removing|eliminate|"
     r"eliminating|abolish|abolishing|end|ending|bypass|bypassing|waive|waiving|instead of|rather than|get rid of|"
     r"do away with|away with|replace|replacing)\b", re.IGNORECASE)
@@ -192,11 +193,13 @@ def reading(sentence: str, *, reasons: bool = False) -> Reading:
 NEGATOR_RE = re.compile(
     r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n't\b", re.IGNORECASE)
 # Words that turn a statement around without negating it: "price below the cost", "stop carrying forward",
-# "instead of", "fewer". Each flips the polarity, so "we do not price below the cost" affirms the floor.
+# "instead of", "fewer". Each flips the polarity, so "we do not price below the cost" affirms the floor; the second half
+# of a hyphenated word ("frozen bulk single-drop work") turns nothing.
 TURN_RE = re.compile(
-    r"\b(?:stop|stops|stopping|skip|skipping|drop|dropping|remove|removing|eliminate|eliminating|scrap|scrapping|"
+    r"(?<!-)\b(?:stop|stops|stopping|skip|skipping|drop|dropping|remove|removing|eliminate|eliminating|scrap|scrapping|"
+    r"abolish|abolishing|end|ends|ending|"
     r"waive|bypass|bypassing|shorten|cut|cutting|instead|rather|below|beneath|under|fewer|less|lower|lowering|"
-    r"ban|bans|banning|prohibit\w*|forbid\w*)\b", re.IGNORECASE)
+    r"ban|bans|banning|prohibit\w*|forbid\w*)\b(?!-)", re.IGNORECASE)
 # "X instead of Y", "Y rather than X", "X, not Y": the sentence affirms one side and rules out the other.
 CONTRAST_RE = re.compile(r"\binstead of\b|\brather than\b|,\s*not\s|\bnot\s+\w+(?:\s+\w+)?,\s*(?:but|it is)\b",
                          re.IGNORECASE)
@@ -246,6 +249,20 @@ def stance_condition(sentence: str) -> frozenset[str]:
 def claim_condition(sentence: str) -> frozenset[str]:
     """The word stems of the condition a claim says it waits for (empty when it has none)."""
     return _condition_stems([next(g for g in m.groups() if g) for m in CLAIM_CONDITION_RE.finditer(sentence)])
+
+
+# A sentence saying something is not so yet ("The depot hasn't passed its audit yet", "the certificate can catch up",
+# "sort the paperwork out afterwards").
+UNMET_RE = re.compile(r"\b(?:hasn't|has not|haven't|have not|isn't|is not|aren't|are not|not yet|yet to|still "
+                      r"(?:waiting|pending|sitting|with|in)|pending|catch up|afterwards|after the fact|later on)\b",
+                      re.IGNORECASE)
+
+
+def unmet_condition(sentence: str) -> frozenset[str]:
+    """The word stems of the clauses of a sentence that say something is not so yet (empty when none does): "let the
+    certificate catch up", not the "move forwarding onto the platform" it is joined to."""
+    clauses = (c for part in _clauses(sentence) for c in re.split(r"\band\b", part))
+    return _condition_stems([c for c in clauses if UNMET_RE.search(c)])
 
 
 def condition_met(claim: frozenset[str], stance: frozenset[str]) -> bool:

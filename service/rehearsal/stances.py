@@ -41,6 +41,7 @@ from service.rehearsal.readings import (
     polarity,
     reading,
     stance_condition,
+    unmet_condition,
 )
 from service.search import PassageHit
 from textkit.sentences import sentence_spans
@@ -324,6 +325,8 @@ class PitchVectors:
     figures: list[tuple[float, ...]] | None = None  # the percentages each claim proposes
     conditions: list[frozenset[str]] | None = None  # the condition each claim says it waits for ("once…")
     lacks: bool = False  # the pitch says we lack what it asks for ("nobody on our staff is qualified…")
+    actions: Segments | None = None  # what each proposal would do, as an action and its object (proposed_actions)
+    dropped: Segments | None = None  # what each proposal would stop or do without, as an action (dropped_actions)
 
 
 @dataclass
@@ -384,6 +387,10 @@ class StanceVectors:
     # the condition each stance opens with ("If it slips"), embedded; zero rows for stances that open with none
     openings: np.ndarray | None = None
     conditional: np.ndarray | None = None
+    # what each stance rules out, as the action and its object ("bidding for regional parcel tenders outside Port
+    # Calder"), and what it holds, each without its subject, modal and side clauses
+    ruled_actions: Segments | None = None
+    held_actions: Segments | None = None
 
 
 def stance_topic(stance: Stance) -> str:
@@ -442,7 +449,9 @@ def _corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
                                               else directions(Reading((), ())) for s in stances],
                                              dtype=np.int8).reshape(len(stances), -1),
                          comparatives=[held_comparative(s.text) for s in stances],
-                         openings=openings, conditional=conditional)
+                         openings=openings, conditional=conditional,
+                         ruled_actions=segments(embed, [actions_of(r.ruled_out) for r in readings], cached=True),
+                         held_actions=segments(embed, [actions_of(r.held) for r in readings], cached=True))
 
 
 def said_as_contrast(sentence: str) -> bool:
@@ -493,7 +502,11 @@ def pitch_vectors(embed: Embed, claims: Sequence[Claim], pitch_text: str) -> Pit
                         both_ways=np.array([bool(r.held and r.ruled_out) for r in readings],
                                                                         dtype=bool),
                         holds=segments(embed, [r.held for r in readings], cached=False),
-                        rules_out=segments(embed, [r.ruled_out for r in readings], cached=False))
+                        rules_out=segments(embed, [r.ruled_out for r in readings], cached=False),
+                        actions=segments(embed, [proposed_actions(c, r) for c, r in zip(claims, claim_readings,
+                                                                                          strict=True)], cached=False),
+                        dropped=segments(embed, [dropped_actions(c, r) for c, r in zip(claims, claim_readings,
+                                                                                        strict=True)], cached=False))
 
 
 # An exception a stance allows in its own words: "…where we need skills we do not have", "…unless we lack…".
@@ -642,4 +655,141 @@ def contradictions(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pi
         pick = strongest if corpus.same[index[id(strongest.stance)], index[id(closest.stance)]] else closest
         chosen.append(pick)
         pairs = [c for c in pairs if c.stance.source_id != pick.stance.source_id and c.claim != pick.claim]
+    return chosen
+
+
+# --- a proposal doing what a line rules out ----------------------------------------------------------------------
+
+# What opens a part before its action: a linking word, the subject and its modal, a wish ("and we will…", "I'd like
+# to…", "To make room, we will…"), so that what is compared is the action and its object.
+ACTION_LEAD_RE = re.compile(
+    r"^\W*(?:(?:and|but|so|then|also|even so|anyway|to make room|as a principle|from (?:now|today)(?: on)?)\W+)*"
+    r"(?:(?:we|i|you|they|it)(?:['’]ll|['’]d| will| would| shall| should| could| can| are going to| do| must)?\s+)?"
+    r"(?:(?:just|also|then|rather|instead)\s+)?(?:(?:like|want|propose|suggest|plan|intend)\s+(?:to\s+|that\s+)?)?",
+    re.IGNORECASE)
+# A side clause closing a part: when, until, where or why it holds ("…until forwarding is on the platform"), not what.
+ACTION_SIDE_RE = re.compile(r"[,;]?\s*\b(?:until|till|once|where|when|whenever|unless|because|since|if|even when|"
+                            r"even if|so that|except|as long as|before|after)\b.*$", re.IGNORECASE)
+# A part that only sets the scene ("For the Calder East park tender"): a prepositional phrase, no action.
+SETTING_RE = re.compile(r"^(?:for|in|on|at|with|from|by|during|through|over|under|after|before|as for|about)\b",
+                        re.IGNORECASE)
+# A part that only names a thing by what it does ("a van that sits at the fence", the subject of "…because it cannot
+# charge earns nothing" once its side clause is cut): no action of the speaker's.
+NAMED_THING_RE = re.compile(r"^(?:a|an|the|any|every|each)\s+(?:[\w'’-]+\s+){0,3}?(?:that|which|who)\s+\S+(?:\s+\S+){0,6}$",
+                            re.IGNORECASE)
+MIN_ACTION_WORDS = 2
+
+
+# A place or person named inside an action ("…to Ashby Road", "…at Calder North"): where or who, not what is done.
+NAME_RE = re.compile(r"(?<=\s)[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*\b")
+
+
+def action_of(part: str) -> str:
+    """A reading's part as an action and its object: without its opening subject, modal or wish, without the side
+    clause that closes it ("We will the customer portal redesign until forwarding is on the platform" -> "the
+    customer portal redesign") and without the names in it, so that two actions are not read as one for a place
+    they share ("bring the planning tool to Ashby Road", "Ashby driver makes up that time")."""
+    action = ACTION_LEAD_RE.sub("", ACTION_SIDE_RE.sub("", " ".join(part.split()))).strip(" ,.;:")
+    unnamed = " ".join(NAME_RE.sub(" ", action).split())
+    return unnamed if len(words(unnamed)) >= MIN_ACTION_WORDS else action
+
+
+def actions_of(parts: Sequence[str]) -> list[str]:
+    """The actions of a reading's parts (those of at least two words)."""
+    found = (action_of(p) for p in parts)
+    return list(dict.fromkeys(a for a in found if len(words(a)) >= MIN_ACTION_WORDS and not NAMED_THING_RE.match(a)))
+
+
+def proposed_actions(claim: Claim, found: Reading) -> list[str]:
+    """What a proposal of the pitch would do, as actions (none for a claim that proposes nothing); a part that only
+    sets the scene ("For the Calder East park tender") is no action."""
+    if not claim.proposal:
+        return []
+    parts = found.held if (found.held or found.ruled_out) else (claim.text,)
+    return [a for a in actions_of(parts) if not SETTING_RE.match(a)]
+
+
+def dropped_actions(claim: Claim, found: Reading) -> list[str]:
+    """What a proposal of the pitch would stop or do without, as actions ("drop the renewals part of their bonus")."""
+    return actions_of(found.ruled_out) if claim.proposal else []
+
+
+# A proposal this close in meaning to a line drawn under a condition ("…pharma freight at depots that are not
+# certified for it") crosses it when the pitch says that condition is not met yet ("The depot hasn't passed its GDP
+# audit yet… let the certificate catch up").
+UNMET_FLOOR = 0.35
+
+
+def goes_ahead_unmet(claims: Sequence[Claim], pitch: PitchVectors, corpus: StanceVectors) -> np.ndarray:
+    """For each (claim, stance): the claim proposes what the stance draws a line about, close in meaning, while the
+    pitch says the condition the line is drawn under is not met yet."""
+    out = np.zeros((len(claims), len(corpus.conditions)), dtype=bool)
+    unmet = [unmet_condition(c.text) for c in claims]
+    if not any(unmet) or not any(corpus.conditions):
+        return out
+    said = np.asarray(conditions_met(unmet, corpus.conditions).any(axis=0))  # the stance's condition said unmet
+    near = pitch.claims @ corpus.sentences.T >= UNMET_FLOOR
+    proposal = np.array([c.proposal for c in claims], dtype=bool)
+    return near & said[None, :] & proposal[:, None]
+
+
+# A proposal whose action is this close in meaning to the action a line rules out does what the line rules out
+# ("restart the portal redesign this spring" against "We will stop the customer portal redesign until forwarding is
+# on the platform")...
+CROSSED_ACTION = 0.55
+# ...when it is this much nearer that action than to anything the line holds.
+CROSSED_MARGIN = 0.15
+
+
+def crossed_actions(claims: Sequence[Claim], stances: Sequence[Stance], pitch: PitchVectors, corpus: StanceVectors,
+                    weights: ClashWeights = DEFAULT_CLASH, limit: int = 1) -> list[Clash]:
+    """Lines the pitch's proposals cross by doing what they rule out, read from the action each rules out (by
+    meaning) rather than from negations: for a pitch where no clash was read otherwise. A proposal that waits for
+    the condition a line is drawn under, takes an exception it allows, or misses the condition it opens with keeps
+    to it; of the same line said in several sources, the one whose memo is nearest the pitch is cited."""
+    if (not claims or not stances or pitch.actions is None or corpus.ruled_actions is None
+            or corpus.held_actions is None or pitch.actions.vectors.size == 0 or corpus.ruled_actions.vectors.size == 0):
+        return []
+    n, m = len(claims), len(stances)
+    crossing = group_max(pitch.actions, corpus.ruled_actions, n, m)
+    keeping = group_max(pitch.actions, corpus.held_actions, n, m)
+    keep = (crossing >= CROSSED_ACTION) & (crossing >= keeping + CROSSED_MARGIN)
+    unmet = goes_ahead_unmet(claims, pitch, corpus)
+    keep |= unmet
+    crossing = np.where(unmet, np.maximum(crossing, pitch.claims @ corpus.sentences.T), crossing)
+    if pitch.dropped is not None and pitch.dropped.vectors.size:
+        # or it drops what the line holds
+        dropping = group_max(pitch.dropped, corpus.held_actions, n, m)
+        keeping = group_max(pitch.dropped, corpus.ruled_actions, n, m)
+        drops = (dropping >= CROSSED_ACTION) & (dropping >= keeping + CROSSED_MARGIN)
+        keep |= drops
+        crossing = np.where(drops, np.maximum(crossing, dropping), crossing)
+    keep &= eligible(stances, corpus, weights)[None, :]
+    if pitch.conditions is not None and any(pitch.conditions):
+        keep &= ~conditions_met(pitch.conditions, corpus.conditions)
+    if pitch.lacks and corpus.exceptions is not None and pitch.directions is not None:
+        keep &= ~allowed_by_exception(pitch.directions, stances, corpus.exceptions)
+    if corpus.conditional is not None and corpus.openings is not None and corpus.conditional.any():
+        keep &= ~corpus.conditional[None, :] | (pitch.claims @ corpus.openings.T >= weights.condition_floor)
+    if pitch.directions is not None:
+        # a proposal leaning the same way as the line on one of the common choices keeps to it
+        keep &= opposed(pitch.directions, corpus.directions) >= 0
+    rows, cols = np.nonzero(keep)
+    if rows.size == 0:
+        return []
+    topic = corpus.topics @ pitch.pitch
+    similarity = pitch.claims @ corpus.sentences.T
+    order = sorted(range(rows.size), key=lambda k: -float(crossing[rows[k], cols[k]]))
+    chosen: list[Clash] = []
+    for k in order:
+        i, j = int(rows[k]), int(cols[k])
+        if any(c.claim is claims[i] or c.stance.source_id == stances[j].source_id for c in chosen):
+            continue
+        # the same line said in other sources: the one whose memo is nearest the pitch
+        same = [int(t) for t in np.nonzero(corpus.same[j])[0] if keep[i, t]] or [j]
+        j = max(same, key=lambda t: float(topic[t]))
+        chosen.append(Clash(claim=claims[i], stance=stances[j], similarity=float(similarity[i, j]),
+                            score=float(crossing[i, int(cols[k])] + weights.topic * topic[j])))
+        if len(chosen) >= limit:
+            break
     return chosen

@@ -734,3 +734,31 @@ def test_a_pitch_to_raise_the_on_time_goal_above_97_is_flagged_with_her_line_on_
                                    "goal from 97 to 99.5 across the whole network next year and advertise it."))
     assert clash is not None
     assert cited_file(session, clash) in ("2024-02-26-why-97-percent.docx", "2025-01-30-town-hall-qa-transcript.txt"), clash
+
+
+# A proposal doing what a line rules out, read from the line's action and object ("the customer portal redesign",
+# "truck leaves a depot with a failed cab air conditioner") rather than from its negations; going ahead while the pitch
+# says the line's condition is not met yet ("hasn't been certified… the certificate sorted afterwards").
+CROSSED_ACTION_PITCHES = (
+    ("Customers say our tracking pages look old-fashioned. I'd kick off the portal redesign again next month with a "
+     "design agency, ahead of the forwarding move.", "2026-01-19-annual-letter-to-colleagues-2025.pdf"),
+    ("Summer is coming and spare parts are slow. I'd allow trucks whose cab air conditioning has broken to keep doing "
+     "short morning runs until the part arrives.", "2025-06-23-heatwave-thank-you-drivers.eml"),
+    ("Corvane wants pharma pallets through Marlow Junction from next week. Marlow hasn't been certified for medicines "
+     "yet, so I'd take the pallets now and get the certificate sorted afterwards.", "2024-11-04-why-cold-chain.docx"),
+)
+
+
+@pytest.mark.parametrize(("pitch", "memo"), CROSSED_ACTION_PITCHES)
+def test_a_proposal_doing_what_a_line_rules_out_is_flagged_with_that_line(
+        session: Session, settings: Settings, demo: Viewer, pitch: str, memo: str) -> None:
+    clash = contradiction(rehearse(session, settings, demo, pitch))
+    assert clash is not None
+    assert cited_file(session, clash) == memo
+
+
+def test_switching_off_after_the_parallel_run_has_held_keeps_to_her_rule(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    pitch = ("At the quay we'd run the old forwarding system next to the new platform until on-time there has held at "
+             "its old level for four weeks, then switch it off.")
+    assert contradiction(rehearse(session, settings, demo, pitch)) is None
