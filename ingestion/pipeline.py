@@ -14,7 +14,7 @@ from ingestion import limits as checks
 from ingestion.chunking import chunk_blocks
 from ingestion.model import KINDS, IngestError, Limits, ParsedDocument
 from ingestion.parsers import Block, ParsedFile, date_of_match, drop_memo_header, header_date
-from ingestion.speakers import is_executive_speaker, is_own_email, label_keys, opening_is_executive
+from ingestion.speakers import is_executive_speaker, is_own_email, label_keys, unlabelled_opening
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (
     ".docx", ".pdf", ".vtt", ".srt", ".txt", ".md", ".markdown", ".html", ".htm", ".eml",
@@ -225,12 +225,8 @@ def _attribute(parsed: ParsedFile, suffix: str, speaker_labels: Sequence[str]) -
 
 
 def _own_opening(blocks: list[Block]) -> list[Block]:
-    """The blocks with an unlabelled opening marked as the executive's when `opening_is_executive` says it is."""
-    lead = next((i for i, block in enumerate(blocks) if block.speaker), len(blocks))
-    if not lead or lead == len(blocks):
-        return blocks
-    own = opening_is_executive(sum(len(block.text.split()) for block in blocks[:lead]), bool(blocks[lead].executive),
-                               sum(len(block.text.split()) for block in blocks if block.executive))
+    """The blocks with an unlabelled opening marked as the executive's when `unlabelled_opening` says it is."""
+    lead, own = unlabelled_opening([(b.speaker, bool(b.executive), len(b.text.split())) for b in blocks])
     return [dataclasses.replace(block, executive=True) for block in blocks[:lead]] + blocks[lead:] if own else blocks
 
 

@@ -77,13 +77,20 @@ def is_executive_speaker(speaker: str | None, labels: Iterable[str]) -> bool:
 OPENING_SHARE = 0.1
 
 
-def opening_is_executive(opening_words: int, first_turn_executive: bool, executive_words: int) -> bool:
-    """Whether a transcript's unlabelled text before its first turn is the executive's: someone else speaks first after
-    it, and it is a real share of the executive's words. That is a speech whose transcriber labels only the
-    interruptions ("AUDIENCE:", "Q.") and the replies to them; a short lead before another's turn is a host
-    introducing a debate, and a lead before the executive's own first label is someone else's."""
-    return (opening_words > 0 and executive_words > 0 and not first_turn_executive
-            and opening_words >= OPENING_SHARE * executive_words)
+def unlabelled_opening(turns: Sequence[tuple[str | None, bool, int]]) -> tuple[int, bool]:
+    """How many (speaker, executive, words) turns open a transcript before its first labelled one, and whether they are
+    the executive's: someone else speaks first after them, and they are a real share of the executive's labelled
+    words. That is a speech whose transcriber labels only the interruptions ("AUDIENCE:", "Q.") and the replies to
+    them; a short lead before another's turn is a host introducing a debate, and a lead before the executive's own
+    first label is someone else's."""
+    lead = next((i for i, (speaker, _, _) in enumerate(turns) if speaker), len(turns))
+    if not lead or lead == len(turns):
+        return 0, False
+    opening_words = sum(count for _, _, count in turns[:lead])
+    executive_words = sum(count for _, executive, count in turns[lead:] if executive)
+    own = (opening_words > 0 and executive_words > 0 and not turns[lead][1]
+           and opening_words >= OPENING_SHARE * executive_words)
+    return lead, own
 
 
 def is_own_email(sender_name: str, sender_address: str, labels: Sequence[str]) -> bool:

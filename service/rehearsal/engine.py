@@ -175,11 +175,16 @@ def choose_questions(pitch: Counter[str], bank: VisibleBank, n: int, *, embed: E
     return chosen
 
 
+def wording(text: str) -> str:
+    """A question or a criterion's label by its words alone: a criterion worded as her question is that question."""
+    return " ".join(words(text))
+
+
 def answered_last(ranked: list[RankedItem], scorecard: Scorecard) -> list[RankedItem]:
     """Her questions in order of fit, except that one the pitch already answers in full (a criterion worded as that
     question scored full marks: "What's the ask?" after a 5/5 ask) comes last, so the rounds do not open on it."""
-    full = {tuple(words(c.label)) for c in scorecard.criteria if c.max and c.score >= c.max}
-    return sorted(ranked, key=lambda r: tuple(words(r.item.text)) in full)
+    full = {wording(c.label) for c in scorecard.criteria if c.max and c.score >= c.max}
+    return sorted(ranked, key=lambda r: wording(r.item.text) in full)
 
 
 def start_rehearsal(session: Session, settings: Settings, twin_slug: str, viewer: Viewer, *,
@@ -398,9 +403,9 @@ def build_summary(row: Rehearsal, state: dict[str, Any], bank: VisibleBank, cite
     # A round's row: the point is the twin's question, the detail what the presenter answered (or what it lacked); a
     # strong criterion worded as a question answered in the rounds ("How does this affect the drivers?") is that row,
     # not a second one of the same name.
-    said = {" ".join(words(q)) for q in answered}
+    said = {wording(q) for q in answered}
     strong = [{"point": c["label"], "detail": c["reason"]} for c in criteria
-              if c["score"] >= 4 and " ".join(words(c["label"])) not in said]
+              if c["score"] >= 4 and wording(c["label"]) not in said]
     strong += [{"point": q, "detail": f"Your answer: {last_verdict[q].get('reply', '')}".strip(), "round": True}
                for q in answered]
     fix = [{"point": c["label"], "detail": c["reason"]} for c in criteria if c["score"] < PUSH_BELOW]
@@ -408,8 +413,8 @@ def build_summary(row: Rehearsal, state: dict[str, Any], bank: VisibleBank, cite
             for h in unresolved]
     # A criterion worded as her question ("How does this affect the drivers?") that the rounds left unanswered is
     # to fix, not strong as well.
-    pressed = {" ".join(words(h["question"])) for h in unresolved}
-    strong = [c for c in strong if " ".join(words(c["point"])) not in pressed]
+    pressed = {wording(h["question"]) for h in unresolved}
+    strong = [c for c in strong if wording(c["point"]) not in pressed]
     prepare: list[dict[str, Any]] = []
     listed: list[BankItem] = [i for i in bank.items if i.text in answered]
     refs = [{"question": h["question"]} for h in unresolved] + list(state.get("queue", []))

@@ -508,8 +508,8 @@ def read_ask(sents: list[str], headings: frozenset[str] = frozenset()) -> Ask | 
     """The clearest ask in the pitch (among equals, the later one: pitches usually close on the ask); a heading that
     announces it ("What we propose") hands it to the sentence under it."""
     best: tuple[tuple[bool, bool, int, int], Ask] | None = None
-    for i, heading in enumerate(sents):
-        plain = heading.replace("’", "'").replace("‘", "'")  # same length: spans stay the sentence's
+    for i, line in enumerate(sents):
+        plain = line.replace("’", "'").replace("‘", "'")  # same length: spans stay the sentence's
         match = ASK_STRONG.search(plain)
         strength = 2
         if match is None:
@@ -517,15 +517,16 @@ def read_ask(sents: list[str], headings: frozenset[str] = frozenset()) -> Ask | 
             strength = 1
         if match is None:
             continue
-        cue = heading[match.start():match.end()]
+        cue = line[match.start():match.end()]
         # "What we propose" announces the ask; "Proposal: win the Norland account" is one.
-        announces = heading in headings and len(words(heading)) - len(words(cue)) <= ANNOUNCING_WORDS
+        announces = line in headings and len(words(line)) - len(words(cue)) <= ANNOUNCING_WORDS
         under = sents[i + 1] if announces and i + 1 < len(sents) else None
-        sentence = under if under is not None and under not in headings else heading
+        sentence = under if under is not None and under not in headings else line
         plain = sentence.replace("’", "'").replace("‘", "'")
-        specifics = _in_reading_order(sentence, [f.text for f in find_figures(sentence)] + [
+        figures = [f.text for f in find_figures(sentence)]
+        specifics = _in_reading_order(sentence, figures + [
             sentence[m.start():m.end()] for m in ASK_WHEN_RE.finditer(plain)
-            if not any(sentence[m.start():m.end()] in f.text for f in find_figures(sentence))])
+            if not any(sentence[m.start():m.end()] in f for f in figures)])
         if strength == 2 and specifics:
             strength = 3
         ask = Ask(sentence, strength, cue, tuple(dict.fromkeys(specifics)))

@@ -21,6 +21,7 @@ from service.http.limits import asking
 from service.http.rehearsals import PITCH_TYPES, REHEARSAL_ID, check_pitch_file
 from service.http.serialize import twin_dict
 from service.rehearsal.pitch import PITCH_SUFFIXES
+from service.rehearsal.pushback import NO_PUSH_BACK
 from service.twin.persona import persona_settings
 from service.web.blueprint import choose_twin, web_bp
 from textkit.saying import counted, spoken_duration
@@ -31,6 +32,8 @@ END_OF_ROUNDS = "That's the end of this rehearsal: the summary is below."
 # The input accepts these; the server checks again.
 PITCH_ACCEPT = ",".join([*PITCH_SUFFIXES, "application/pdf", "text/plain", "text/markdown",
                          "application/vnd.openxmlformats-officedocument.wordprocessingml.document"])
+
+
 def kind_labels(pronoun: str = "they") -> dict[str, str]:
     """How each kind of question is labelled, with the persona's pronoun ("A concern she repeats")."""
     repeats = "repeat" if pronoun == "they" else "repeats"
@@ -111,7 +114,8 @@ def rehearsal_page(rehearsal_id: int) -> str:
     data = rehearsal.get_rehearsal(db(), rehearsal_id, current_viewer())
     twin = _twin_names(data.get("twin"))
     return render_template("rehearse_result.html", nav="rehearse", r=data, twin=twin, pending=_pending(data),
-                           kinds=kind_labels(twin.get("pronoun", "they")), end_of_rounds=END_OF_ROUNDS)
+                           kinds=kind_labels(twin.get("pronoun", "they")), end_of_rounds=END_OF_ROUNDS,
+                           no_push_back=NO_PUSH_BACK)
 
 
 @web_bp.post(f"/rehearse/<{REHEARSAL_ID}>/turns")

@@ -278,17 +278,13 @@ def reattribute_passages(session: Session, twin: Twin, *, actor: str = SYSTEM_AC
 def _reattribute_openings(session: Session, source_ids: set[int]) -> list[tuple[int, bool, int]]:
     """Each source's unlabelled opening flagged again as ingestion flags it, once its turns' flags have changed:
     (source id, new flag, passages moved) for each opening that moved."""
-    from ingestion.speakers import opening_is_executive
+    from ingestion.speakers import unlabelled_opening
 
     moved: list[tuple[int, bool, int]] = []
     for source_id in sorted(source_ids):
         rows = session.execute(select(Passage.id, Passage.speaker, Passage.executive, Passage.words)
                                .where(Passage.source_id == source_id).order_by(Passage.ordinal)).all()
-        lead = next((i for i, row in enumerate(rows) if row.speaker is not None), len(rows))
-        if not lead or lead == len(rows):
-            continue
-        own = opening_is_executive(sum(int(r.words or 0) for r in rows[:lead]), bool(rows[lead].executive),
-                                   sum(int(r.words or 0) for r in rows[lead:] if r.executive))
+        lead, own = unlabelled_opening([(r.speaker, bool(r.executive), int(r.words or 0)) for r in rows])
         ids = [r.id for r in rows[:lead] if bool(r.executive) != own]
         if ids:
             session.execute(update(PASSAGES).where(PASSAGES.c.id.in_(ids)).values(executive=own))
