@@ -13,7 +13,13 @@ from ingestion.pipeline import iter_files
 from service.cli.ingest import ingest_files
 from service.cli.render import err, out, print_answer
 from service.cli.runtime import Runtime, fail
-from service.cli.server import DEVELOPMENT_HOST, DEVELOPMENT_PORT, local_web_settings, users_link_command
+from service.cli.server import (
+    DEVELOPMENT_HOST,
+    DEVELOPMENT_PORT,
+    DEVELOPMENT_URL,
+    local_web_settings,
+    users_link_command,
+)
 from service.config import default_database_url
 
 if TYPE_CHECKING:
@@ -64,7 +70,11 @@ def demo(rt: Runtime, host: str, port: int, fresh: bool, no_serve: bool, folder:
         out.print("\nAPI tokens (shown once):")
         for email, token in tokens.items():
             out.print(f"  {email}: {token}")
-    if not no_serve:
+    if no_serve:
+        out.print(f"\nTo use the web UI: `understudy serve`, then `{users_link_command(rt.settings, DEVELOPMENT_URL)}` "
+                  f"prints a one-time sign-in link (demo users: "
+                  + ", ".join(f"{email} ({role})" for email, role, _ in DEMO_USERS) + ").")
+    else:
         serve_demo(rt, host, port)
 
 

@@ -51,3 +51,17 @@ def test_the_demo_on_another_port_prints_links_and_the_command_for_that_port(cli
     assert "`understudy users link EMAIL --url http://127.0.0.1:8123` prints a new one" in printed
     links = [line.split()[-1] for line in printed.splitlines() if "/auth/dev/" in line]
     assert len(links) == 3 and all(link.startswith("http://127.0.0.1:8123/auth/dev/") for link in links)
+
+
+def test_the_demo_without_a_server_says_how_to_serve_and_sign_in(cli, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    examples = tmp_path / "examples"
+    examples.mkdir()
+    (examples / "twin.toml").write_text('slug = "sam"\nname = "Sam Ortiz"\nbatches = [{path = "*.md"}]\n')
+    (examples / "2025-03-01-depots.md").write_text("# Depots\n\nEvery depot gets chargers before the vans arrive.\n")
+    printed = " ".join(cli("demo", "--no-serve", "--examples", str(examples)).output.split())
+    assert "Understudy demo is up" not in printed
+    assert ("To use the web UI: `understudy serve`, then `understudy users link EMAIL` prints a one-time sign-in "
+            "link (demo users: employee@halvorsen.example (employee)") in printed
+    link = json.loads(cli("users", "link", "employee@halvorsen.example", "--json").output)
+    assert link["url"].startswith("http://127.0.0.1:8000/auth/dev/")
