@@ -29,11 +29,37 @@ DETAIL_REPLY_WORDS = 25
 # ON_POINT up it is squarely on the question. Chosen on the dev half of bench/data/rehearsal/rounds.jsonl.
 OFF_TOPIC = 0.15
 ON_POINT = 0.55
+# "What did the drivers say?": asks what was found or heard, which a plan to ask ("we've scheduled a consultation")
+# does not answer.
+FINDING_ASKED_RE = re.compile(r"\b(?:what (?:did|do|does|have) (?:the |our |your |their )?(?:[\w-]+ ){0,2}(?:say|said|"
+                              r"think|thought|feel|felt|tell|told|want|wanted|make of)|how did (?:the |our |your )?"
+                              r"(?:[\w-]+ ){0,2}(?:react|respond|take it)|what was the (?:reaction|response|feedback))\b",
+                              re.IGNORECASE)
+FINDING_GIVEN_RE = re.compile(r"\b(?:said|says|told (?:us|me)|asked (?:for|us|me)|liked|loved|hated|disliked|worried|"
+                              r"complained|wanted|want|prefer(?:red|s)?|agreed|objected|pushed back|were (?:happy|keen|"
+                              r"against|for|worried|split)|mostly|most of (?:them|us)|(?:half|none|all|some|a few|many) "
+                              r"of them|(?:the )?(?:feedback|reaction|response) was)\b", re.IGNORECASE)
+# A yes-or-no question ("Can the warehouse handle it?") is answered by taking a side, not by talking round it.
+YES_NO_RE = re.compile(r"\s*(?:can|could|is|are|will|would|do|does|did|have|has|should|was|were)\s+(?:it|this|that|"
+                       r"there|we|you|they|the|our|your|their|[a-z]+)\b", re.IGNORECASE)
+SIDE_TAKEN_RE = re.compile(r"\b(?:yes|yeah|yep|no|nope|not|never|only|already|partly|absolutely|definitely|"
+                           r"certainly|of course|sure|agreed|both|neither|(?:we|i|it|they|he|she|you)(?:'d|'ll|'ve|'re)|"
+                           r"(?:we|i|it|they|he|she|you) (?:have|has|had|"
+                           r"did|do|does|can|could|will|would|are|is|was|were|haven't|hasn't)\b|\w+n't)\b",
+                           re.IGNORECASE)
+# A reply that says what someone will do differently ("they stop building routes by hand"): concrete without a figure.
+ACTION_RE = re.compile(r"\b(?:stop|stops|start|starts|drop|drops|add|adds|move|moves|replace|replaces|sell|sells|"
+                       r"hire|hires|build|builds|spend|spends|switch|switches|close|closes|open|opens|rent|rents|"
+                       r"hand|hands|audit|audits|rebook|cancel|cancels)\b(?! (?:it|this|that) (?:all|out))", re.I)
+# "How will we know it's working?" is not answered by watching "everything" "closely".
+VAGUE_MEASURE_RE = re.compile(r"\b(?:everything|close eye|closely|regularly|all the time|as we go|things)\b", re.I)
 # "How many drivers...": a reply that never names what is counted must come this close in meaning to be on it (a
 # number about something else, the data when asked about the drivers, is not an answer).
 UNNAMED_COUNT = 0.3
 COUNTED_RE = re.compile(r"\bhow (?:many|much)\s+(?:(?:of|our|the|your|their|these|those|existing|current|new|more|"
-                        r"extra|additional|other)\s+)*([a-z][a-z-]+)", re.IGNORECASE)
+                        r"extra|additional|other)\s+)*(?!(?:will|would|do|does|did|is|are|was|were|can|could|should|has|have|had|"
+                        r"does|it|this|that|we|you|they|time|longer|sooner|later|further|better)\b)([a-z][a-z-]+)",
+                        re.IGNORECASE)
 # A quote of the executive's said on accepting, or another question asked as a follow-up, must be this close in
 # meaning to the question on the table: on the same point.
 SAME_POINT = 0.5
@@ -45,31 +71,36 @@ EXPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("number", re.compile(r"\b(?:how (?:much|many|big|often)|cost|costs|price|pricing|what(?:'s| is) the budget|"
                           r"percent(?:age)?|what did (?:the|your|our) (?:pilot|trial|test|data|numbers?) (?:actually )?"
                           r"(?:show|say|find|tell)|results|"
-                          r"numbers?|margins?|payback|roi|revenue|savings?|what(?:'s| is) the (?:rate|figure|target))\b",
+                          r"numbers?|margins?|payback|roi|revenue|savings?|headcount|what(?:'s| is) the (?:rate|figure|target))\b",
                           re.IGNORECASE)),
     # What it costs asks for money, not any number ("at day 45", "97 %" answer something else).
     ("money", re.compile(r"\b(?:cost|costs|costing|price|pricing|priced|what(?:'s| is) the budget|how much (?:money|"
                          r"do we (?:spend|pay)|are we (?:spending|paying)))\b", re.IGNORECASE)),
-    ("when", re.compile(r"\b(?:when|by when|how soon|how long|timeline|deadline|what date|how quickly)\b(?! will we know)",
-                        re.IGNORECASE)),
-    ("signal", re.compile(r"\bhow (?:will|would|do|can|could) (?:we|you|i) (?:know|tell|see|measure)|\bmeasure|"
+    # "When will…", "…and when?", "by when": "when" asking for a time, not "what does it do when it can't…".
+    ("when", re.compile(r"(?:(?:^|[,;:]\s*|\b(?:and|or|but|so|then)\s+)when\b|\bwhen(?=\s+(?:will|would|do|does|did|"
+                        r"can|could|is|are|was|were|should|shall|might|must|may)\b)|\bwhen\s*\?|\b(?:by when|how soon|"
+                        r"how long|timeline|deadline|what date|how quickly)\b)(?! will we know)", re.IGNORECASE)),
+    ("signal", re.compile(r"\bhow (?:will|would|can|could) (?:we|you|i) (?:know|tell|see|measure)|\bmeasure|"
                           r"early warning|what does success look like|know early\b", re.IGNORECASE)),
     # "who" asking for a person ("and approved by whom?"), not a relative clause ("the ones who stay").
     ("owner", re.compile(r"(?:^|[,;:.?!(]\s*|\b(?:and|or|but|so|then|by|to|for|from|with|of|about|exactly|me|us|know|"
                          r"say|tell|decides?|is|was)\s+)(?:who(?:m|se)?\b|who's\b)", re.IGNORECASE)),
     ("fallback", re.compile(r"\b(?:what if|plan b|fallback|fall back|happens if|pull the plug|walk away|kill it|"
-                            r"(?:make|would) (?:you|us|we) (?:stop|pause|give up)|if (?:it|this|that|we|they) "
+                            r"(?:make|would) (?:you|us|we) (?:stop|pause|give up)|(?:if|when) (?:it|this|that|we|they) "
                             r"(?:doesn't|does not|don't|can't|cannot|fails?|goes? down|breaks?)|what will you do if|"
                             r"what would you do if|if we can't|if we cannot)\b", re.IGNORECASE)),
     ("ask", re.compile(r"\b(?:what(?:'s| is) (?:the|your) (?:ask|request)|what (?:are|were) you asking|what do you "
                        r"(?:need|want) (?:from|of) (?:me|us)|what should i (?:decide|approve|sign)|what decision)\b",
                        re.IGNORECASE)),
-    ("reason", re.compile(r"\bwhy\b", re.IGNORECASE)),
+    ("reason", re.compile(r"\bwhy\b|\bhow (?:do|did|can) (?:you|we) (?:know|tell)\b|\bhow (?:sure|confident|certain) "
+                          r"(?:are|is) (?:you|we)\b|\bwhat makes (?:you|us) (?:think|sure|confident)", re.IGNORECASE)),
+    ("risk", re.compile(r"\b(?:what (?:could|might|can|would) (?:\w+ )?go wrong|what(?:'s| is| are) the (?:\w+ )?risks?|"
+                        r"worst case|what worries you|what keeps you up)\b", re.IGNORECASE)),
     ("detail", re.compile(r"\b(?:walk me through|talk me through|take me through|run me through|step by step)\b",
                           re.IGNORECASE)),
 )
 # A figure of money, or a figure in a reply that speaks of cost ("about 3 pounds a drop", "12% of revenue").
-COST_WORDS_RE = re.compile(r"\b(?:costs?|costing|spend\w*|spent|price\w*|budget\w*|margins?|sav(?:e|es|ed|ing|ings)|"
+COST_WORDS_RE = re.compile(r"\b(?:costs?|costing|capital|capex|opex|running|spend\w*|spent|price\w*|budget\w*|margins?|sav(?:e|es|ed|ing|ings)|"
                            r"revenue|payback|pays? (?:for itself|back)|per (?:drop|pallet|load|stop|delivery|mile|km|"
                            r"hour|shift|van|truck|head)|dollars?|euros?|pounds?|bucks|grand|k)\b", re.IGNORECASE)
 # A cost put against another ("12% more than a normal lane", "a third cheaper").
@@ -85,9 +116,13 @@ UNKNOWN_RE = re.compile(
     r"(?:find out|check|get back to you|come back to you)|to be (?:confirmed|decided|determined)|tbd|tbc|"
     r"(?:good|fair) question)\b", re.IGNORECASE)
 REASON_RE = re.compile(r"\b(?:because|so that|so we|so every|that's why|that is why|the reason|since|in order to|"
-                       r"which means|means|otherwise|given|due to|if we don't|if we do not|or else)\b|[:;]", re.IGNORECASE)
+                       r"which means|means|otherwise|given|due to|if we don't|if we do not|or else|"
+                       # what something cannot or does not do explains a choice ("the cheaper one can't…")
+                       r"can't|cannot|couldn't|won't|doesn't|don't|didn't|isn't|aren't|wasn't|weren't)\b|[:;]",
+                       re.IGNORECASE)
 # Words that report what happened or was found: with a figure, the reply gives evidence, which answers a "why".
-EVIDENCE_GIVEN_RE = re.compile(r"\b(?:already|so far|to date|showed|shows|found|signed|agreed|committed|told us|"
+EVIDENCE_GIVEN_RE = re.compile(r"\b(?:already|so far|to date|showed|shows|found|signed|agreed|committed|told us|checked|"
+                               r"audited|verified|reviewed|"
                                r"went (?:from|up|down)|rose|fell|dropped|grew|doubled|halved|measured|tested|proved|"
                                r"(?:the|our|a) (?:pilot|trial|survey|data|numbers?|results?))\b", re.IGNORECASE)
 OWNER_RE = re.compile(r"\b(?:i do|i will|i'll|i own|me|you (?:do|decide|sign|approve)|owner|owns|own it|accountable|"
@@ -120,7 +155,10 @@ DATE_WORDS_RE = re.compile(
     r"autumn|winter)|(?:by|before|after|until|from|in|within|end of|start of) (?:the )?(?:\w+ ){0,2}(?:days?|weeks?|"
     r"months?|quarters?|years?|fortnight|spring|summer|autumn|fall|winter)|monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"week (?:one|two|three|four|\d+)|q[1-4]|h[12]|(?:at|by) the \w+ (?:meeting|review)|day (?:one|\d+))\b",
+    r"week (?:one|two|three|four|\d+)|q[1-4]|h[12]|(?:at|by) the \w+ (?:meeting|review)|day (?:one|\d+)|"
+    # a duration answers "how long" ("two half-days, then a week")
+    r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a few|a couple of|\d+)\s+(?:half-|full\s)?"
+    r"(?:minutes?|hours?|days?|nights?|weeks?|months?|years?|fortnights?|shifts?))\b",
     re.IGNORECASE)
 MEASURE_RE = re.compile(r"\b(?:track\w*|measur\w*|monitor\w*|watch\w*|compar\w*|check\w*|review\w*|report\w*|"
                         r"dashboard|we'll see|we will see|we'd see|we'll know|we will know|against|target|baseline|"
@@ -138,6 +176,8 @@ GAP_LINES = {
     "risk": "You haven't told me what could go wrong, or what you'd do about it.",
     "reason": "You haven't told me why.",
     "ask": "You haven't said what you want me to decide, and by when.",
+    "finding": "You haven't told me what you heard.",
+    "side": "Is that a yes or a no?",
     "concrete": "Give me something concrete: a number, an owner, a date or a fallback.",
     "detail": "Walk me through it properly, step by step.",
 }
@@ -190,7 +230,23 @@ class Assessment:
 
 def expectations(question: str) -> list[str]:
     """What a question asks for: a number, a date, an early signal, an owner, a fallback, a reason, a walk-through."""
-    return [name for name, pattern in EXPECTS if pattern.search(question)]
+    needs = [name for name, pattern in EXPECTS if pattern.search(question)]
+    if FINDING_ASKED_RE.search(question):
+        needs.append("finding")
+    if YES_NO_RE.match(question) and not needs:
+        needs.append("side")
+    # The question's own head decides: "When will we see the results?" asks for a time, "How do you know the savings
+    # are real?" for grounds, not for the figure a word of it ("results", "savings") would otherwise ask for.
+    head = LED_BY_RE.match(question)
+    if head:
+        dropped = ("number", "signal") if head.group("grounds") else ("number", "money", "signal")
+        needs = [n for n in needs if n not in dropped] or needs
+    return needs
+
+
+# A question led by a word that says what it wants: a time, a person, a reason, or the grounds for a claim.
+LED_BY_RE = re.compile(r"\s*(?:(?:when|who(?:'s|se|m)?|why)\b|(?P<grounds>how (?:do|did|can) (?:you|we) (?:know|tell)\b))",
+                       re.IGNORECASE)
 
 
 def concrete_parts(reply: str) -> dict[str, bool]:
@@ -205,14 +261,19 @@ def concrete_parts(reply: str) -> dict[str, bool]:
         "when": dated,
         "owner": bool(OWNER_RE.search(reply) or ROLE_RE.search(reply)) or bool(names) or _opens_on_a_name(reply),
         "fallback": bool(MITIGATION_RE.search(reply) or CONDITION_RE.search(reply)
-                         or re.search(r"\b(?:otherwise|if not|instead|if we(?:'re| are)? (?:short|late|behind)|"
+                         or re.search(r"\b(?:otherwise|if not|instead|escalat\w*|hands? (?:it |them |the \w+ )?"
+                                      r"(?:over|on|back)|(?:hands?|pass(?:es)?|routes?|sends?) (?:it |them |the \w+ )?"
+                                      r"(?:on )?to (?:a|an|the|our) |if we(?:'re| are)? (?:short|late|behind)|"
                                       r"(?:we'd|we would|then we|we can|we could|we'll) (?:\w+ )?(?:hire|rent|use|"
                                       r"move|switch|delay|keep|borrow|bring|fall|go|cover|run|buy|pay))\b",
                                       reply, re.I)),
-        "signal": bool(figures or MEASURE_RE.search(reply) or dated),
+        "signal": bool(figures or dated or (MEASURE_RE.search(reply) and not VAGUE_MEASURE_RE.search(reply))),
         # A reason given as evidence ("four of the six have already signed") is a reason, with or without "because".
-        "reason": bool(REASON_RE.search(reply)) or (bool(figures or SMALL_NUMBER_RE.search(reply))
+        "reason": bool(REASON_RE.search(reply)) or (bool(figures or SMALL_NUMBER_RE.search(reply) or names)
                                                     and bool(EVIDENCE_GIVEN_RE.search(reply))),
+        "finding": bool(FINDING_GIVEN_RE.search(reply)),
+        "action": bool(ACTION_RE.search(reply)),
+        "side": bool(SIDE_TAKEN_RE.search(reply)),
         "ask": bool(ASK_STRONG.search(reply) or ASK_WEAK.search(reply)
                     or re.search(r"\b(?:a yes|a go|the go-ahead|sign(?:-| )?off|sign|approv\w*|fund\w*|budget|"
                                  r"headcount|a decision)\b", reply, re.I)),
@@ -272,7 +333,7 @@ def _judge(question: str, reply: str, embed: Embed | None) -> Assessment:
         topical = sim >= OFF_TOPIC or (gives_what_was_asked and sim >= OFF_TOPIC / 3)
         counted = COUNTED_RE.search(question)
         leads_with_count = bool(find_figures(" ".join(reply_words[:3])) or SMALL_NUMBER_RE.search(" ".join(reply_words[:3])))
-        if (topical and counted and sim < UNNAMED_COUNT and not leads_with_count
+        if (topical and counted and not leads_with_count
                 and not set(stem_counts(counted.group(1))) & set(stem_counts(reply))):
             wanted = tuple(n for n in needs if n in GAP_LINES and n not in ("detail", "number"))
             return Assessment(False, "count", ("count", *wanted), sim, said, counted.group(1).lower())
@@ -286,7 +347,9 @@ def _judge(question: str, reply: str, embed: Embed | None) -> Assessment:
     if "detail" in needs and len(reply_words) < DETAIL_REPLY_WORDS and len(said) < 2:
         missing.append("detail")
     on_point = sim is not None and sim >= ON_POINT
-    if not missing and not said and not (on_point and parts["reason"]):
+    # What was heard ("mostly that they liked the later start") is itself the substance asked for.
+    if not missing and not said and not (on_point and parts["reason"]) and "finding" not in needs and not (
+            not needs and parts["action"]):
         missing.append("concrete")
     if missing:
         return Assessment(False, missing[0], tuple(missing), sim, said)

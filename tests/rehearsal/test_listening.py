@@ -165,6 +165,36 @@ def test_rounds_judge_by_meaning_and_by_what_is_concrete() -> None:
                   "routes.", model).accepted
 
 
+def test_what_a_question_asks_for_is_read_from_its_own_head() -> None:
+    model = local_encoder().encode
+    # "when" inside the question is not a question of when; what the system does then is a fallback.
+    handover = "What does the route planner do when it can't find a slot for a drop?"
+    assert assess(handover, "It passes the drop to the dispatcher on shift, with the customer's notes attached.",
+                  model).accepted
+    busy = assess(handover, "The route planner will plan about eighty percent of the drops, which saves two hours a day.",
+                  model)
+    assert not busy.accepted and busy.missing == ("fallback",)
+    # A duration answers "how long"; a time asked for needs no figure that a word of the question seemed to want.
+    assert assess("How long will the new loaders need for training?",
+                  "Three half-days on the dock, then a fortnight alongside an experienced loader.", model).accepted
+    assert assess("When will we see the first savings?", "At the end of the second quarter, once the first "
+                  "contract renews.", model).accepted
+
+
+def test_a_question_of_what_was_heard_and_a_yes_or_no_question_want_that_answer() -> None:
+    model = local_encoder().encode
+    heard = "What did the depot managers say when you showed them the plan?"
+    assert assess(heard, "Mostly that they liked the earlier cut-off, though two worried about the Friday peak.",
+                  model).accepted
+    planned = assess(heard, "We've booked a session with the depot managers for the week after next.", model)
+    assert not planned.accepted and planned.line == "You haven't told me what you heard."
+    room = "Can the yard take the extra trailers?"
+    assert assess(room, "Not in December; we'd park the overflow at the Ashby site for those four weeks.",
+                  model).accepted
+    beside = assess(room, "The extra trailers come mostly from the two new supermarket contracts in the west.", model)
+    assert not beside.accepted and beside.line == "Is that a yes or a no?"
+
+
 def test_a_four_word_pitch_gets_a_request_for_more_not_a_scorecard(session: Session, settings: Settings,
                                                                    demo: Viewer) -> None:
     with pytest.raises(PitchTooShort) as refused:
