@@ -69,7 +69,7 @@ _RULE = (r"\b(?:must|has to|have to|always|stays?|remains?|non-negotiable|is a c
 _PREFERENCE = (r"\b(?:i|we)(?:['’]d like| would like| want| expect)\s+"
                r"(?!to (?:tell|talk|be|say|thank|hear|know|understand)\b)")
 # A judgement that something is not ready ("Electric tractors for long-haul are not ready for our lanes…").
-_NOT_READY = r"\b(?:is|are)\s+not\s+(?:yet\s+)?ready\b"
+_NOT_READY = r"\b(?:(?:is|are)\s+not|isn['’]t|aren['’]t)\s+(?:yet\s+)?ready\b"
 STANCE_RE = re.compile(f"{_LIMIT}|{_RULE}|{_PREFERENCE}|{_NOT_READY}", re.IGNORECASE)
 CONTRAST_STANCE_RE = re.compile(_CONTRAST, re.IGNORECASE)
 # Narrative, not position: what happened once.

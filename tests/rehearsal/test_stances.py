@@ -768,6 +768,7 @@ def test_switching_off_after_the_parallel_run_has_held_keeps_to_her_rule(
     # a preference she states, and a judgement that something is not ready, are positions without a rule word
     ("I would like every office team to spend at least one anchor day a month at a depot.", True),
     ("Electric tractors for long-haul are not ready for our lanes at a price that earns its place.", True),
+    ("The new handheld app isn't ready for the basement car parks yet.", True),
     # what she wants to say is not a position
     ("I want to tell you a short story about a pallet.", False),
 ])
