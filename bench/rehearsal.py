@@ -44,6 +44,11 @@ On the demo corpus (examples/dana-reyes, ingested as `understudy demo` does), wi
    the heat plan, hiring, night deliveries, customers' reports; 13 not, all on her subjects and in line with her) is a
    ninth, written before the work on a stance's ruled-out action by meaning; never used to fit (recall/precision
    15.0/30.0 before that work, 25.0/41.7 after it; fresh7, read for its misses, 50.0/71.4 -> 70.0/82.4).
+   bench/data/rehearsal/pitches_fresh9.jsonl (split "fresh9": 24 contradicting, most of them stances stated without
+   will/must/never: near misses, fatigue reports, app training, go-live, anchor-day depot visits, memos, heat, pricing,
+   hiring, electric vans, quarterly on-time, reason codes, acquisitions, capital follow-up, routes; 17 not, twelve on
+   her subjects and in line with her, five off-subject) is a tenth, written before the work on stances read without
+   rule words; never used to fit.
 5. Latency of a 1,000-word rehearsal on the demo twin, in process.
 
 Run: .venv/bin/python bench/rehearsal.py [--part all|qmsum|pitches] [--split test|val|train] [--limit N] [--fit]
@@ -155,9 +160,12 @@ FRESH7_PITCHES = PITCHES.with_name("pitches_fresh7.jsonl")
 # A ninth (split "fresh8"), twenty stances no other set tried and thirteen proposals in line with her that share her
 # nouns, written before the work on a stance's ruled-out action by meaning: never fit.
 FRESH8_PITCHES = PITCHES.with_name("pitches_fresh8.jsonl")
-HELD_OUT_SETS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8")
+# A tenth (split "fresh9"), stances mostly stated without will/must/never and proposals in line with her or off her
+# subjects, written before the work on stances read without rule words: never fit.
+FRESH9_PITCHES = PITCHES.with_name("pitches_fresh9.jsonl")
+HELD_OUT_SETS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9")
 FRESH_SETS = (FRESH_PITCHES, FRESH2_PITCHES, FRESH3_PITCHES, FRESH4_PITCHES, FRESH5_PITCHES, FRESH6_PITCHES,
-              FRESH7_PITCHES, FRESH8_PITCHES)
+              FRESH7_PITCHES, FRESH8_PITCHES, FRESH9_PITCHES)
 LONG_PITCH_WORDS = 1000
 
 

@@ -140,6 +140,11 @@ def _rule_out(clause: str) -> tuple[str, str] | None:
     return None
 
 
+# A sentence that opens with the alternative it rules out: "Instead of X, Y" / "Rather than X, Y".
+OPENING_ALTERNATIVE_RE = re.compile(r"^(?:instead of|rather than)\s+(?P<out>[^,;:]{3,120}?),\s*(?P<held>.{3,})$",
+                                    re.IGNORECASE)
+
+
 def _clauses(sentence: str) -> list[str]:
     return [c for c in CLAUSE_BREAK_RE.split(sentence) if c and c.strip()]
 
@@ -165,6 +170,11 @@ def reading(sentence: str, *, reasons: bool = False) -> Reading:
         if _enough(a) or _enough(ruled_b):
             return Reading((a,), (ruled_b,))
         return Reading((), ())
+    opening = OPENING_ALTERNATIVE_RE.match(text)
+    if opening:
+        # "Instead of the Monday call, each of us sends a written update": what follows the comma is proposed
+        inner = reading(opening.group("held"), reasons=reasons)
+        return Reading(inner.held, (opening.group("out"), *inner.ruled_out))
     preferred = PREFER_RE.match(text)
     if preferred:
         who = preferred.group("who").strip()

@@ -20,6 +20,7 @@ import numpy as np
 
 from service.rehearsal.claims import Claim
 from service.rehearsal.directions import (
+    CHOICES,
     claim_directions,
     conditions_met,
     directions,
@@ -63,7 +64,13 @@ _RULE = (r"\b(?:must|has to|have to|always|stays?|remains?|non-negotiable|is a c
          r"(?:every|each|any) (?:\w+ ){0,3}(?:reaches|goes|gets|has to|will|comes|must)|the rule is|our (?:own )?rule|"
          r"(?:we|i) (?:look|keep|publish|measure|price|promote|hire|build|run|report|treat|electrify|decide) |"
          r"(?:we|i) (?:will|'ll) measure [^.;:]{0,40}? by )\b")
-STANCE_RE = re.compile(f"{_LIMIT}|{_RULE}", re.IGNORECASE)
+# A preference or expectation she states ("I'd like every office team to spend at least one anchor day a month at a
+# depot", "I want it to be at least 60%"), not what she wants to say or hear ("I want to tell you a short story…").
+_PREFERENCE = (r"\b(?:i|we)(?:['’]d like| would like| want| expect)\s+"
+               r"(?!to (?:tell|talk|be|say|thank|hear|know|understand)\b)")
+# A judgement that something is not ready ("Electric tractors for long-haul are not ready for our lanes…").
+_NOT_READY = r"\b(?:(?:is|are)\s+not|isn['’]t|aren['’]t)\s+(?:yet\s+)?ready\b"
+STANCE_RE = re.compile(f"{_LIMIT}|{_RULE}|{_PREFERENCE}|{_NOT_READY}", re.IGNORECASE)
 CONTRAST_STANCE_RE = re.compile(_CONTRAST, re.IGNORECASE)
 # Narrative, not position: what happened once.
 PAST_RE = re.compile(r"\b(?:used to|was|were|had|did|asked|told|ordered|found|said)\b", re.IGNORECASE)
@@ -442,12 +449,12 @@ def _corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
                                                    dtype=bool),
                          holds=segments(embed, [r.held for r in readings], cached=True),
                          rules_out=segments(embed, [r.ruled_out for r in readings], cached=True),
-                         directions=np.array([directions(p) for p in parts], dtype=np.int8).reshape(len(stances), -1),
+                         directions=np.array([directions(p) for p in parts], dtype=np.int8).reshape(len(stances), len(CHOICES)),
                          ruled_figures=[figures(p.ruled_out, percent_only=False) for p in parts],
                          conditions=[stance_condition(s.text) for s in stances],
                          exceptions=np.array([directions(reading(s.text, reasons=True)) if EXCEPTION_RE.search(s.text)
                                               else directions(Reading((), ())) for s in stances],
-                                             dtype=np.int8).reshape(len(stances), -1),
+                                             dtype=np.int8).reshape(len(stances), len(CHOICES)),
                          comparatives=[held_comparative(s.text) for s in stances],
                          openings=openings, conditional=conditional,
                          ruled_actions=segments(embed, [actions_of(r.ruled_out) for r in readings], cached=True),
@@ -494,7 +501,7 @@ def pitch_vectors(embed: Embed, claims: Sequence[Claim], pitch_text: str) -> Pit
     claim_readings = [reading(c.text) for c in claims]
     return PitchVectors(claims=claims_m, pitch=whole, directions=np.array(
                             [claim_directions(r, c.text) for r, c in zip(claim_readings, claims, strict=True)],
-                            dtype=np.int8).reshape(len(claims), -1),
+                            dtype=np.int8).reshape(len(claims), len(CHOICES)),
                         figures=[tuple(dict.fromkeys(figures(r.held, percent_only=True) + moved_to(c.text)))
                                  for r, c in zip(claim_readings, claims, strict=True)],
                         conditions=[claim_condition(c.text) for c in claims],

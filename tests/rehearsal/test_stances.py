@@ -762,3 +762,38 @@ def test_switching_off_after_the_parallel_run_has_held_keeps_to_her_rule(
     pitch = ("At the quay we'd run the old forwarding system next to the new platform until on-time there has held at "
              "its old level for four weeks, then switch it off.")
     assert contradiction(rehearse(session, settings, demo, pitch)) is None
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # a preference she states, and a judgement that something is not ready, are positions without a rule word
+    ("I would like every office team to spend at least one anchor day a month at a depot.", True),
+    ("Electric tractors for long-haul are not ready for our lanes at a price that earns its place.", True),
+    ("The new handheld app isn't ready for the basement car parks yet.", True),
+    # what she wants to say is not a position
+    ("I want to tell you a short story about a pallet.", False),
+])
+def test_a_preference_or_a_thing_not_ready_is_a_stance_without_a_rule_word(sentence: str, expected: bool) -> None:
+    assert is_stance(sentence) is expected
+
+
+def test_a_sentence_opening_with_instead_of_proposes_what_follows_the_comma() -> None:
+    found = reading("Instead of the weekly status call, each director sends a one-page written note by Friday.")
+    assert found.ruled_out == ("the weekly status call",)
+    assert found.held == ("each director sends a one-page written note by Friday",)
+
+
+def test_written_notes_instead_of_a_status_call_keep_to_her_meetings_memo(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    pitch = ("Instead of the weekly status call, each director sends a one-page written note by Friday, and we only "
+             "meet when there is a decision to take.")
+    assert contradiction(rehearse(session, settings, demo, pitch)) is None
+
+
+def test_a_pitch_put_only_as_questions_is_read_by_meaning_and_not_flagged_by_shared_words(
+        session: Session, settings: Settings, demo: Viewer, caplog: pytest.LogCaptureFixture) -> None:
+    pitch = ("Could the finance team spend one of their office days each month at a depot with the shift leads? "
+             "Would that help them see what the cost numbers look like in the yard?")
+    with caplog.at_level("WARNING"):
+        result = rehearse(session, settings, demo, pitch)
+    assert contradiction(result) is None
+    assert "using words" not in caplog.text
