@@ -13,9 +13,11 @@ Question sets (--set):
   before and after a change only, and 15 unanswerable;
 - heldout3: bench/data/heldout3, the same kind of questions to Carter and F. D. Roosevelt, never fitted: measured
   before and after a change only, and 15 unanswerable;
+- heldout4: bench/data/heldout4, the same kind of questions to Truman and Nixon, never fitted: measured before and
+  after a change only, and 15 unanswerable;
 - bench: bench/data/answer_questions*.jsonl (they share the answers' words: a regression check only).
 
-    .venv/bin/python bench/answers.py [--set eval|heldout|heldout2|heldout3|bench|all] [--sweep] [--fit] [--llm] [--database-url URL]
+    .venv/bin/python bench/answers.py [--set eval|heldout|heldout2|heldout3|heldout4|bench|all] [--sweep] [--fit] [--llm] [--database-url URL]
 
 --sweep prints the answer decision's threshold curve (answered vs no-answer); --fit refits the calibrated
 evidence weights (service/twin/extractive.py EVIDENCE_WEIGHTS) on the chosen sets and shows how they carry over.
@@ -67,6 +69,7 @@ EVAL = SHARED / "eval"
 HELDOUT = DATA / "heldout"
 HELDOUT2 = DATA / "heldout2"
 HELDOUT3 = DATA / "heldout3"
+HELDOUT4 = DATA / "heldout4"
 # Each set: (president, answerable questions, unanswerable questions, gold ids are speech ids without .txt).
 QUESTION_SETS: dict[str, list[tuple[str, Path, Path, bool]]] = {
     "eval": [("Bill Clinton", EVAL / "clinton_questions.jsonl", EVAL / "unanswerable.jsonl", True),
@@ -79,6 +82,8 @@ QUESTION_SETS: dict[str, list[tuple[str, Path, Path, bool]]] = {
     "heldout3": [("Jimmy Carter", HELDOUT3 / "carter_questions.jsonl", HELDOUT3 / "heldout3_unanswerable.jsonl", True),
                  ("Franklin D. Roosevelt", HELDOUT3 / "fdr_questions.jsonl", HELDOUT3 / "heldout3_unanswerable.jsonl",
                   True)],
+    "heldout4": [("Harry S. Truman", HELDOUT4 / "truman_questions.jsonl", HELDOUT4 / "heldout4_unanswerable.jsonl", True),
+                 ("Richard Nixon", HELDOUT4 / "nixon_questions.jsonl", HELDOUT4 / "heldout4_unanswerable.jsonl", True)],
     "bench": [("Barack Obama", ANSWERABLE, UNANSWERABLE, False)],
 }
 # The executive's turn labels, as a curator gives them to `understudy ingest --speaker`: "THE PRESIDENT" of press
@@ -468,7 +473,7 @@ def print_issue_goals(name: str, s: dict[str, float]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", dest="sets", default="eval", help="eval, heldout, heldout2, heldout3, bench or all (comma-separated)")
+    parser.add_argument("--set", dest="sets", default="eval", help="eval, heldout, heldout2, heldout3, heldout4, bench or all (comma-separated)")
     parser.add_argument("--database-url", default=None, help="run on this database instead of a temporary SQLite")
     parser.add_argument("--threshold", type=float, default=None, help="answer threshold (default: the setting)")
     parser.add_argument("--sweep", action="store_true", help="print the answer decision's threshold curve")

@@ -72,6 +72,20 @@ def sentences(text: str) -> list[str]:
     return [text[a:b] for a, b in sentence_spans(text)]
 
 
+# What a quote may not open on: a transcriber's dash or escape, a bullet, an ellipsis ("\\--A check of 45 counties…").
+_LEADING_MARKS_RE = re.compile(r"[\\\-\u2013\u2014\u2022*.\u2026\s]*")
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """The sentence spans of `sentence_spans`, each opening on its first word: what an answer may quote (and what
+    sentence vectors are stored for at ingestion, so that the two always agree)."""
+    out = []
+    for start, end in sentence_spans(text):
+        start += len(_LEADING_MARKS_RE.match(text, start, end).group(0))  # type: ignore[union-attr]
+        out.append((start, end))
+    return out
+
+
 def wrapped_sentence_spans(text: str) -> list[tuple[int, int]]:
     """Sentence spans (start, end) of running text whose lines wrap; a paragraph break always ends a sentence."""
     spans: list[tuple[int, int]] = []

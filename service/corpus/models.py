@@ -147,6 +147,9 @@ class PassageVector(Base):
     text_sha1: Mapped[str] = mapped_column(String(40))
     dimensions: Mapped[int] = mapped_column(Integer)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+    # The vectors of the passage's sentences (textkit.sentences.quote_spans, in order), one float32 row each, packed
+    # end to end; None when stored before sentences were embedded (`understudy embed` fills them in).
+    sentence_vectors: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -45,6 +45,19 @@ class VectorMemory:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([known[t] for t in texts])
 
+    def remember(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        """Keep vectors computed elsewhere (stored at ingestion) for texts of `model`."""
+        with self._lock:
+            for text, vector in vectors.items():
+                self._vectors[(model, text)] = np.asarray(vector, dtype=np.float32)
+            while len(self._vectors) > self.capacity:
+                self._vectors.popitem(last=False)
+
+    def missing(self, model: str, texts: Sequence[str]) -> bool:
+        """Whether any of `texts` has no vector of `model` here."""
+        with self._lock:
+            return any((model, t) not in self._vectors for t in texts)
+
     def clear(self) -> None:
         """Forget every vector (the bench measures cold runs)."""
         with self._lock:

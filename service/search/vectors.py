@@ -18,6 +18,7 @@ from service.config import Settings
 from service.corpus import store
 from service.search.dense import DenseReranker, Vector, reranker_for
 from service.search.index import refresh_search_statistics
+from textkit.sentences import quote_spans
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,17 @@ EMBED_BATCH = 1024
 def embedding_text(title: str | None, heading: str | None, body: str) -> str:
     """What the dense rerank embeds for a passage: its source's title, its heading and its text."""
     return " ".join(part for part in (title, heading, body) if part)
+
+
+def sentence_text(heading: str | None, sentence: str) -> str:
+    """What is embedded for one sentence of a passage: the sentence, after its memo section's heading, which says
+    what it is about ("On jobs: …") without being quoted."""
+    return f"{heading}: {sentence}" if heading else sentence
+
+
+def sentence_texts(heading: str | None, body: str) -> list[str]:
+    """What is embedded for each sentence of a passage, in order (textkit.sentences.quote_spans)."""
+    return [sentence_text(heading, body[start:end]) for start, end in quote_spans(body)]
 
 
 def text_sha1(value: str) -> str:
@@ -44,6 +56,35 @@ def pack_vector(vector: Vector) -> bytes:
 def unpack_vector(blob: bytes) -> np.ndarray:
     """The inverse of `pack_vector`."""
     return np.frombuffer(blob, dtype="<f4").astype(np.float32)
+
+
+def pack_vectors(matrix: np.ndarray) -> bytes:
+    """Rows of float32, little-endian, end to end."""
+    return np.asarray(matrix, dtype="<f4").tobytes()
+
+
+def load_sentence_vectors(session: Session, model: str,
+                          passages: Sequence[tuple[int, str | None, str | None, str]]) -> dict[str, np.ndarray]:
+    """Stored sentence vectors of (passage id, title, heading, text) passages whose text is unchanged since they
+    were embedded, by sentence_text; passages without them are left out (their sentences are embedded when asked)."""
+    if not passages:
+        return {}
+    wanted = {pid: (text_sha1(embedding_text(title, heading, body)), heading, body)
+              for pid, title, heading, body in passages}
+    stmt = text("SELECT passage_id, text_sha1, dimensions, sentence_vectors FROM passage_vectors "
+                "WHERE model = :model AND passage_id IN :ids AND sentence_vectors IS NOT NULL"
+                ).bindparams(bindparam("ids", expanding=True))
+    found: dict[str, np.ndarray] = {}
+    for pid, digest, dims, blob in session.execute(stmt, {"model": model, "ids": sorted(wanted)}):
+        expected, heading, body = wanted[int(pid)]
+        if digest != expected:
+            continue
+        texts = sentence_texts(heading, body)
+        matrix = np.frombuffer(bytes(blob), dtype="<f4").astype(np.float32)
+        if not dims or matrix.size != len(texts) * int(dims):
+            continue  # split otherwise than these sentences (an older splitter): embedded again when asked
+        found.update(zip(texts, matrix.reshape(len(texts), int(dims)), strict=True))
+    return found
 
 
 def load_stored_vectors(session: Session, model: str, passages: Sequence[tuple[int, str]]) -> dict[int, Vector]:
@@ -62,7 +103,8 @@ def load_stored_vectors(session: Session, model: str, passages: Sequence[tuple[i
 
 def passages_without_vectors(session: Session, model: str, *, twin_id: int | None = None,
                              source_ids: Iterable[int] | None = None) -> list[tuple[int, str]]:
-    """(passage id, embedded text) of searchable passages with no current vector for `model`, in id order.
+    """(passage id, embedded text) of searchable passages with no current vector for `model` (or none for their
+    sentences), in id order.
 
     Retired and superseded sources are left out: they are never searched. Drafts are in, so that approving one
     needs no embedding.
@@ -80,7 +122,7 @@ def passages_without_vectors(session: Session, model: str, *, twin_id: int | Non
         conditions.append("s.id IN :sources")
         params["sources"] = ids
     stmt = text(
-        "SELECT p.id, s.title, p.heading, p.text, v.text_sha1 FROM passages p "
+        "SELECT p.id, s.title, p.heading, p.text, v.text_sha1, v.sentence_vectors IS NULL FROM passages p "
         "JOIN sources s ON s.id = p.source_id "
         "LEFT JOIN passage_vectors v ON v.passage_id = p.id AND v.model = :model "
         f"WHERE {' AND '.join(conditions)} ORDER BY p.id"
@@ -88,9 +130,9 @@ def passages_without_vectors(session: Session, model: str, *, twin_id: int | Non
     if ids is not None:
         stmt = stmt.bindparams(bindparam("sources", expanding=True))
     missing = []
-    for pid, title, heading, body, digest in session.execute(stmt, params):
+    for pid, title, heading, body, digest, no_sentences in session.execute(stmt, params):
         embedded = embedding_text(title, heading, body)
-        if digest != text_sha1(embedded):
+        if digest != text_sha1(embedded) or no_sentences:
             missing.append((int(pid), embedded))
     return missing
 
@@ -109,26 +151,44 @@ class EmbeddingReport:
 def embed_and_store(session: Session, reranker: DenseReranker, passages: Sequence[tuple[int, str]], *,
                     batch: int = EMBED_BATCH,
                     progress: Callable[[int, int], None] | None = None) -> EmbeddingReport:
-    """Embed `passages` and store their vectors, committing each batch; stops at the first endpoint failure."""
+    """Embed `passages` and their sentences and store the vectors, committing each batch; stops at the first
+    endpoint failure."""
     started = time.perf_counter()
     done = 0
     for start in range(0, len(passages), max(batch, 1)):
         chunk = list(passages[start:start + batch])
+        sentences = _sentences_of(session, [pid for pid, _ in chunk])
         try:
-            vectors = reranker.embed([body for _, body in chunk])
+            every = reranker.embed([body for _, body in chunk] + [t for pid, _ in chunk for t in sentences[pid]])
+            vectors = every[:len(chunk)]
+            packed: dict[int, bytes] = {}
+            at = len(chunk)
+            for pid, _ in chunk:
+                count = len(sentences[pid])
+                packed[pid] = pack_vectors(every[at:at + count])
+                at += count
         except Exception as exc:  # the endpoint's failure: what is stored stays stored
             log.warning("embedding stopped after %d of %d passages: %s", done, len(passages), exc)
             return EmbeddingReport(reranker.model, done, len(passages) - done, time.perf_counter() - started,
                                    error=str(exc) or type(exc).__name__)
         store.save_passage_vectors(session, reranker.model, [
             (pid, text_sha1(body), len(vector), pack_vector(vector))
-            for (pid, body), vector in zip(chunk, vectors, strict=True)])
+            for (pid, body), vector in zip(chunk, vectors, strict=True)], sentences=packed)
         session.commit()
         look_again()
         done += len(chunk)
         if progress is not None:
             progress(done, len(passages))
     return EmbeddingReport(reranker.model, done, 0, time.perf_counter() - started)
+
+
+def _sentences_of(session: Session, ids: list[int]) -> dict[int, list[str]]:
+    """What is embedded for each sentence of these passages (none for a passage that is gone)."""
+    stmt = text("SELECT id, heading, text FROM passages WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
+    found: dict[int, list[str]] = {pid: [] for pid in ids}
+    for pid, heading, body in session.execute(stmt, {"ids": ids}) if ids else ():
+        found[int(pid)] = sentence_texts(heading, str(body))
+    return found
 
 
 def index_new_sources(session: Session, settings: Settings, source_ids: Iterable[int], *,

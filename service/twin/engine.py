@@ -28,6 +28,7 @@ from service.twin.extractive import (
     analyse,
     compose_by_meaning,
     compose_extractive,
+    remember_stored_sentences,
     stream_segments,
 )
 from service.twin.guardrails import injection_flags, passage_topic, refused_topic
@@ -335,6 +336,9 @@ def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: V
     if new_terms:  # "and what about 98?": what holds the new words comes first, the topic ranks the rest
         found = sorted(found, key=lambda h: -len(set(new_terms) & _stems(h)))[:k]
         prepared.focus = new_terms
+    scorer = reranker_for(settings)
+    if scorer is not None:  # their sentences' vectors, stored at ingestion: a first question embeds only itself
+        remember_stored_sentences(session, scorer, found)
     subjects = store.source_subjects(session, {h.source_id for h in found})
     # Refused topics bind the passages offered too, not only the question.
     hits = [h for h in found if passage_topic(prepared.persona, title=h.title, heading=h.heading,

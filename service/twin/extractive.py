@@ -11,15 +11,17 @@ from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
+from sqlalchemy.orm import Session
 
 from service.search import PassageHit
-from service.search.memory import VectorMemory
+from service.search.memory import VectorMemory, model_key
 from service.search.terms import TermStats
+from service.search.vectors import load_sentence_vectors, sentence_text, sentence_texts
 from service.twin.background import floor_frequency, stem_frequency
 from service.twin.citations import Citation, citation_for
 from service.twin.guardrails import injection_flags
 from service.twin.persona import ASIDE_RE, PersonaSettings
-from textkit.sentences import sentence_spans
+from textkit.sentences import quote_spans
 from textkit.words import (
     containment,
     content_stems,
@@ -51,7 +53,6 @@ DOCUMENT_POINTER_RE = re.compile(r"^(?:This|The following|Below,? this) (?:memo|
                                  r"document|paper)\s+(?:(?:will|briefly|also)\s+)?(?:explains?|sets? out|describes?|covers?|"
                                  r"lays? out|walks? (?:you )?through|summari[sz]es|outlines?)\b", re.IGNORECASE)
 POINTER_MAX_WORDS = 12
-LEADING_MARKS_RE = re.compile(r"[\\\-\u2013\u2014\u2022*.\u2026\s]*")
 ANAPHORA_RE = re.compile(r"^(?:It|This|That|These|Those|They|He|She|Such|Which)\b")
 # Corpus size at which corpus IDF and ordinary-English rarity count equally in term weights.
 SMALL_CORPUS_PASSAGES = 200
@@ -136,9 +137,7 @@ class PassageInfo:
 def analyse(text: str) -> PassageInfo:
     """Stems and sentences of a passage text (cached: the same passages answer many questions)."""
     infos = []
-    for start, end in sentence_spans(text):
-        # A quote opens on its first word, not on a transcriber's dash or escape ("\\--A check of 45 counties…").
-        start += len(LEADING_MARKS_RE.match(text, start, end).group(0))  # type: ignore[union-attr]
+    for start, end in quote_spans(text):  # a quote opens on its first word ("\\--A check of 45 counties…")
         sentence = text[start:end]
         infos.append(SentenceInfo(start, end, len(words(sentence)), _speakable(sentence),
                                   frozenset(stem_set_with_compounds(sentence)), frozenset(content_stems(sentence)),
@@ -420,8 +419,17 @@ SENTENCE_VECTORS = VectorMemory(50_000)
 def sentence_vectors(scorer: SentenceScorer, sentences: Sequence[_Sentence]) -> np.ndarray:
     """Vectors of quotable sentences, remembered across questions. A memo's section heading says what its sentences
     are about ("On jobs"): it is embedded with them, not quoted."""
-    return SENTENCE_VECTORS.vectors(scorer.embed, [f"{s.hit.heading}: {s.text}" if s.hit.heading else s.text
-                                                   for s in sentences])
+    return SENTENCE_VECTORS.vectors(scorer.embed, [sentence_text(s.hit.heading, s.text) for s in sentences])
+
+
+def remember_stored_sentences(session: Session, scorer: SentenceScorer, hits: Sequence[PassageHit]) -> None:
+    """Sentence vectors stored at ingestion for these passages, kept in memory unless they are already there: a
+    first question then embeds only itself."""
+    model = model_key(scorer.embed)
+    todo = [(h.passage_id, h.title, h.heading, h.text) for h in hits
+            if h.executive and SENTENCE_VECTORS.missing(model, sentence_texts(h.heading, h.text))]
+    if todo:
+        SENTENCE_VECTORS.remember(model, load_sentence_vectors(session, model, todo))
 
 
 def quotable_sentences(hits: Sequence[PassageHit], limit: int = MEANING_PASSAGES) -> list[_Sentence]:
@@ -429,11 +437,20 @@ def quotable_sentences(hits: Sequence[PassageHit], limit: int = MEANING_PASSAGES
     found: list[_Sentence] = []
     executive = [h for h in hits if h.executive][:limit]
     for rank, hit in enumerate(executive):
-        for index, info in enumerate(analyse(hit.text).sentences):
+        infos = analyse(hit.text).sentences
+        for index, info in enumerate(infos):
             if not info.speakable or not MIN_SENTENCE_WORDS <= info.words <= MAX_SENTENCE_WORDS:
                 continue
-            text = hit.text[info.start:info.end]
-            found.append(_Sentence(hit, rank, index, info.start, info.end, text, info.words, info.content,
+            start, n_words, stems = info.start, info.words, info.content
+            lead = infos[index - 1] if index else None
+            # The first item of her list ("to commit the nations…;") comes with the line that introduces it ("The
+            # treaty's purposes are very simple:"), which cannot be quoted alone.
+            if (lead is not None and hit.text[info.start:info.start + 1].islower()
+                    and hit.text[lead.start:lead.end].rstrip().endswith(":")
+                    and lead.words + info.words <= MAX_SENTENCE_WORDS):
+                start, n_words, stems = lead.start, lead.words + info.words, lead.content | info.content
+            text = hit.text[start:info.end] if start == info.start else " ".join(hit.text[start:info.end].split())
+            found.append(_Sentence(hit, rank, index, start, info.end, text, n_words, stems,
                                    bool(CONTINUATION_RE.match(text)),
                                    passage_similarity=float(hit.similarity or 0.0)))
     return found

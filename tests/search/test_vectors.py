@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select, text, update
@@ -20,11 +21,13 @@ from service.search.vectors import (
     embed_and_store,
     embedding_text,
     index_new_sources,
+    load_sentence_vectors,
     pack_vector,
     passages_without_vectors,
+    sentence_texts,
     unpack_vector,
 )
-from tests.search.corpus import add_budget_corpus, add_doc
+from tests.search.corpus import add_budget_corpus, add_doc, make_twin
 from tests.support.fake_openai import EMBEDDINGS_PATH, FakeOpenAI
 
 EVERYONE = Viewer.public()
@@ -169,3 +172,34 @@ def test_cli_embed_fills_what_is_missing_and_reports(session: Session, twin: Twi
     assert failed.exit_code == 1 and "embedding stopped" in failed.output
     unknown = runner.invoke(main, ["embed", "nobody"], env=env)
     assert unknown.exit_code == 2 and "nobody" in unknown.output
+
+
+def test_sentence_vectors_are_stored_with_the_passage_and_read_back_for_its_sentences(
+        session: Session, configured: Settings, fake_openai: FakeOpenAI) -> None:
+    twin = make_twin(session, "lee", "Lee Park")
+    add_doc(session, twin, "note.md", ["Our target is 97%. We will hold it for every lane. Drivers come first."],
+            title="Targets")
+    session.commit()
+    index_new_sources(session, configured, source_ids(session, twin))
+    body = session.scalar(text("SELECT text FROM passages WHERE twin_id = :t"), {"t": twin.id})
+    pid = session.scalar(text("SELECT id FROM passages WHERE twin_id = :t"), {"t": twin.id})
+    sentences = sentence_texts(None, body)
+    assert len(sentences) == 3
+
+    fake_openai.reset()
+    stored = load_sentence_vectors(session, MODEL, [(pid, "Targets", None, body)])
+    assert sorted(stored) == sorted(sentences) and not embedded_inputs(fake_openai), "read, not embedded"
+    live = fresh_reranker(configured).embed(sentences)
+    assert all(np.allclose(stored[t], v, atol=1e-5) for t, v in zip(sentences, live, strict=True))
+    # A retitled source's stored sentences are stale: nothing is read back, and `understudy embed` redoes them.
+    assert load_sentence_vectors(session, MODEL, [(pid, "Targets, retitled", None, body)]) == {}
+
+
+def test_passages_stored_before_their_sentences_were_embedded_are_embedded_again(
+        session: Session, twin: Twin, configured: Settings) -> None:
+    index_new_sources(session, configured, source_ids(session, twin))
+    session.execute(update(PassageVector).values(sentence_vectors=None))
+    session.commit()
+    assert len(passages_without_vectors(session, MODEL, twin_id=twin.id)) == 2
+    index_new_sources(session, configured, source_ids(session, twin))
+    assert passages_without_vectors(session, MODEL, twin_id=twin.id) == []

@@ -267,3 +267,15 @@ def test_of_two_nearly_as_close_openings_the_answer_is_the_run_closer_on_the_who
     said = [s.text for s in choose_run(pool)]
     assert said[0] == "No, that isn't the plan, and I'll say it as clearly as I can.", said
     assert "We will stop the midnight spreadsheet that lists customers' opening hours." not in said, said
+
+
+def test_the_first_item_of_a_list_is_quoted_with_the_line_that_introduces_it() -> None:
+    # "Here's where I land. to commit the nations…" left the item without what it is an item of.
+    passage = hit("The treaty's purposes are very simple:\n"
+                  "\u2014to commit the nations of the world which do not now have nuclear weapons not to produce or "
+                  "receive them in the future;\n"
+                  "\u2014to assure equally that such nations have the full peaceful benefits of the atom.")
+    quoted = [s.text for s in quotable_sentences([passage])]
+    assert quoted[0].startswith("The treaty's purposes are very simple: \u2014to commit the nations"), quoted
+    assert quoted[1].startswith("to assure equally"), quoted  # a later item is not given the lead-in again
+    assert all(" ".join(q.split()) in " ".join(passage.text.split()) for q in quoted)

@@ -292,8 +292,10 @@ def _reattribute_openings(session: Session, source_ids: set[int]) -> list[tuple[
     return moved
 
 
-def save_passage_vectors(session: Session, model: str, vectors: list[tuple[int, str, int, bytes]]) -> int:
-    """Store (passage id, text digest, dimensions, packed vector) rows for `model`, replacing older ones."""
+def save_passage_vectors(session: Session, model: str, vectors: list[tuple[int, str, int, bytes]], *,
+                         sentences: dict[int, bytes] | None = None) -> int:
+    """Store (passage id, text digest, dimensions, packed vector) rows for `model`, replacing older ones, with each
+    passage's packed sentence vectors when given."""
     if not vectors:
         return 0
     ids = [pid for pid, _, _, _ in vectors]
@@ -301,5 +303,5 @@ def save_passage_vectors(session: Session, model: str, vectors: list[tuple[int, 
     now = utcnow()
     session.execute(insert(PassageVector), [
         {"passage_id": pid, "model": model, "text_sha1": digest, "dimensions": dims, "vector": packed,
-         "created_at": now} for pid, digest, dims, packed in vectors])
+         "sentence_vectors": (sentences or {}).get(pid), "created_at": now} for pid, digest, dims, packed in vectors])
     return len(vectors)
