@@ -90,11 +90,24 @@ def _scaled(values: list[float]) -> list[float]:
     return [v / top for v in values] if top > 0 else [0.0] * len(values)
 
 
-def source_similarity(pitch: Counter[str], bank: VisibleBank) -> dict[int, float]:
+def source_similarity(pitch: Counter[str], bank: VisibleBank,
+                      idf: dict[str, float] | None = None) -> dict[int, float]:
     """How close the pitch is to each visible source's vocabulary (tf-idf cosine over sources)."""
     ids = list(bank.source_stems)
-    idf = _idf([bank.source_stems[i] for i in ids])
+    if idf is None:
+        idf = _idf([bank.source_stems[i] for i in ids])
     return {sid: _cosine(pitch, bank.source_stems[sid], idf) for sid in ids}
+
+
+def rarity(questions: dict[str, float], sources: dict[str, float], n_sources: int) -> dict[str, float]:
+    """How much a shared word tells: rare among her questions and rare among her sources. A word every meeting uses
+    ("remote", "button" in a product team's meetings) is common in the sources even when few questions say it, and
+    matching it says little about which of her questions this pitch calls for. Without sources, the questions'
+    rarity alone."""
+    if not sources:
+        return questions
+    unseen = math.log(1.0 + (n_sources + 0.5) / 0.5)
+    return {t: v * sources.get(t, unseen) for t, v in questions.items()}
 
 
 def meaning_scores(embed: Embed, items: Sequence[BankItem], pitch_sentences: Sequence[str]) -> list[float]:
@@ -141,10 +154,13 @@ def rank_items(pitch: Counter[str], bank: VisibleBank, items: Sequence[BankItem]
     for item in pool:
         groups.setdefault(tuple(sorted(item.stems)), []).append(item)
     asked_in = {k: len({i.source_id for i in g}) for k, g in groups.items()}
-    idf = _idf([i.stems for i in pool])
+    across_sources = _idf(list(bank.source_stems.values())) if bank.source_stems else {}
+    n_sources = len(bank.source_stems)
+    idf = rarity(_idf([i.stems for i in pool]), across_sources, n_sources)
     wording = _scaled(_bm25(pitch, [i.stems for i in pool], idf))
-    prompt = _scaled(_bm25(pitch, [i.prompt_stems for i in pool], _idf([i.prompt_stems for i in pool])))
-    similarity = source_similarity(pitch, bank) if weights.source else {}
+    prompt_idf = rarity(_idf([i.prompt_stems for i in pool]), across_sources, n_sources)
+    prompt = _scaled(_bm25(pitch, [i.prompt_stems for i in pool], prompt_idf))
+    similarity = source_similarity(pitch, bank, across_sources) if weights.source else {}
     source = _scaled([similarity.get(i.source_id, 0.0) for i in pool])
     meaning = [0.0] * len(pool)
     if embed is not None and weights.meaning and pitch_sentences:

@@ -257,18 +257,27 @@ def test_after_an_accepted_answer_each_round_asks_the_next_prepared_question(ses
     started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=SHADOW_PITCH).to_dict()
     session.commit()
     prepared = [q["question"] for q in started["questions"]]
-    first = answer_turn(session, settings, started["rehearsal_id"], demo, DRIVERS_ANSWER).to_dict()
+    # A straight answer to whichever question is put (their order follows how well each fits the pitch).
+    replies = {"drivers": DRIVERS_ANSWER,
+               "true": "For this to work, three things have to be true: the customer-hours data is clean by week "
+                       "three, the six dispatchers finish their training, and the shadow plans match the manual plan "
+                       "for four weeks.",
+               "riskiest": "The riskiest assumption is that Eastgate's customer-hours data is clean; we will know by "
+                           "week three, when the shadow plans stop sending vans to closed docks.",
+               "cost": "It costs about $180k for training and data clean-up, and serving Eastgate's customers costs "
+                       "nothing more: the same vans run the same routes.",
+               "stop": "We stop planning Eastgate's routes by hand in the shadow month's second half, which frees the "
+                       "six dispatchers' time for the training."}
+
+    def reply_to(question: str) -> str:
+        return next(text for word, text in replies.items() if word in question.lower())
+
+    first = answer_turn(session, settings, started["rehearsal_id"], demo, reply_to(prepared[0])).to_dict()
     assert first["reaction"] == "accept", first["text"]
     # Not a memo sentence ("No surprises: these are the questions I ask...") but the rehearsal's own question 2.
     assert first["next_question"]["question"] == prepared[1] and first["next_question"]["kind"] == "question"
     assert first["next_question"]["question"].endswith("?") and "No surprises" not in first["text"]
-    replies = {"drivers": "Drivers keep their routes and their hours; they get a button in the app to flag a bad "
-                          "route, and the Eastgate dispatch lead reviews every flag within 24 hours.",
-               "true": "For this to work, three things have to be true: the customer-hours data is clean by week "
-                       "three, the six dispatchers finish their training, and the shadow plans match the manual plan "
-                       "for four weeks."}
-    reply = replies["drivers" if "drivers" in prepared[1] else "true"]
-    second = answer_turn(session, settings, started["rehearsal_id"], demo, reply).to_dict()
+    second = answer_turn(session, settings, started["rehearsal_id"], demo, reply_to(prepared[1])).to_dict()
     assert second["reaction"] == "accept", second["text"]
     assert second["next_question"]["question"] == prepared[2]
     assert len({prepared[0], first["next_question"]["question"], second["next_question"]["question"]}) == 3
