@@ -58,11 +58,6 @@ def unpack_vector(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="<f4").astype(np.float32)
 
 
-def pack_vectors(matrix: np.ndarray) -> bytes:
-    """Rows of float32, little-endian, end to end."""
-    return np.asarray(matrix, dtype="<f4").tobytes()
-
-
 def load_sentence_vectors(session: Session, model: str,
                           passages: Sequence[tuple[int, str | None, str | None, str]]) -> dict[str, np.ndarray]:
     """Stored sentence vectors of (passage id, title, heading, text) passages whose text is unchanged since they
@@ -80,7 +75,7 @@ def load_sentence_vectors(session: Session, model: str,
         if digest != expected:
             continue
         texts = sentence_texts(heading, body)
-        matrix = np.frombuffer(bytes(blob), dtype="<f4").astype(np.float32)
+        matrix = unpack_vector(bytes(blob))
         if not dims or matrix.size != len(texts) * int(dims):
             continue  # split otherwise than these sentences (an older splitter): embedded again when asked
         found.update(zip(texts, matrix.reshape(len(texts), int(dims)), strict=True))
@@ -165,7 +160,7 @@ def embed_and_store(session: Session, reranker: DenseReranker, passages: Sequenc
             at = len(chunk)
             for pid, _ in chunk:
                 count = len(sentences[pid])
-                packed[pid] = pack_vectors(every[at:at + count])
+                packed[pid] = pack_vector(every[at:at + count])  # rows end to end
                 at += count
         except Exception as exc:  # the endpoint's failure: what is stored stays stored
             log.warning("embedding stopped after %d of %d passages: %s", done, len(passages), exc)
