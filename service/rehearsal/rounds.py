@@ -24,15 +24,31 @@ from textkit.sentences import sentences
 from textkit.words import words
 
 MIN_REPLY_WORDS = 3
+# The words at a reply's head that show what it is about (its subject).
+ECHO_HEAD_WORDS = 4
 DETAIL_REPLY_WORDS = 25
 # Closeness in meaning (cosine) of question and reply: below OFF_TOPIC the reply is about something else; from
 # ON_POINT up it is squarely on the question. Chosen on the dev half of bench/data/rehearsal/rounds.jsonl.
 OFF_TOPIC = 0.15
 ON_POINT = 0.55
 FINDING_GIVEN_RE = re.compile(r"\b(?:said|says|told (?:us|me)|asked (?:for|us|me)|liked|loved|hated|disliked|worried|"
-                              r"complained|wanted|want|prefer(?:red|s)?|agreed|objected|pushed back|were (?:happy|keen|"
-                              r"against|for|worried|split)|mostly|most of (?:them|us)|(?:half|none|all|some|a few|many) "
+                              r"complained|wanted|wants?|prefer(?:red|s)?|agreed|objected|pushed back|worr(?:y|ies|ied)|"
+                              r"(?:are|were|is|was) (?:all |mostly |broadly )?(?:happy|keen|against|for|worried|split|"
+                              r"behind|on board|in favour|in favor|opposed)|mostly|most of (?:them|us)|(?:half|none|all|some|a few|many) "
                               r"of them|(?:the )?(?:feedback|reaction|response) was)\b", re.IGNORECASE)
+# A reply saying what changes: a direction, a comparison, or that nothing does.
+CHANGE_RE = re.compile(r"\b(?:cuts?|reduces?|raises?|increases?|lowers?|saves?|adds?|loses?|gains?|more|less|fewer|"
+                       r"higher|lower|faster|slower|cheaper|dearer|better|worse|earlier|later|sooner|quicker|shorter|"
+                       r"longer|easier|harder|safer|up|down|improves?|halves|doubles?|"
+                       r"no (?:change|difference|effect)|nothing|the same|stays?|unchanged|instead|rather than|no longer|"
+                       r"stops?|starts?|ends?|keeps?|until|notice|than|won't|doesn't|wouldn't)\b", re.IGNORECASE)
+# A reply that opens on its reason ("Because the lease ends in March…") or says a plain yes or no answers the why or
+# the yes-or-no in words of its own, often far from the question's.
+REASON_OPENING_RE = re.compile(r"\s*(?:because|since|so that|in order to|the reason is|it's because|mainly because)\b",
+                               re.IGNORECASE)
+PLAIN_SIDE_RE = re.compile(r"^\s*(?:yes|no|yeah|yep|nope|not really|absolutely|definitely)\b|\b(?:so|and|then|but) "
+                           r"(?:yes|no)\s*[.!]?\s*$|\b(?:yes|no)\s*[.!]\s*$", re.IGNORECASE)
+PRONOUN_OPENING_RE = re.compile(r"\s*(?:they|their|them|it|its|we|our|you|your|he|she|his|her)\b", re.IGNORECASE)
 # A yes-or-no question ("Can the warehouse handle it?") is answered by taking a side, not by talking round it.
 YES_NO_RE = re.compile(r"\s*(?:can|could|is|are|will|would|do|does|did|have|has|should|was|were)\s+(?:it|this|that|"
                        r"there|we|you|they|the|our|your|their|[a-z]+)\b", re.IGNORECASE)
@@ -44,7 +60,8 @@ SIDE_TAKEN_RE = re.compile(r"\b(?:yes|yeah|yep|no|nope|not|never|only|already|pa
 # A reply that says what someone will do differently ("they stop building routes by hand"): concrete without a figure.
 ACTION_RE = re.compile(r"\b(?:stop|stops|start|starts|drop|drops|add|adds|move|moves|replace|replaces|sell|sells|"
                        r"hire|hires|build|builds|spend|spends|switch|switches|close|closes|open|opens|rent|rents|"
-                       r"hand|hands|audit|audits|rebook|cancel|cancels)\b(?! (?:it|this|that) (?:all|out))", re.I)
+                       r"hand|hands|audit|audits|rebook|cancel|cancels|pay|pays|pair|pairs|train|trains|brief|briefs|"
+                       r"offer|offers|send|sends)\b(?! (?:it|this|that) (?:all|out))", re.I)
 # "How will we know it's working?" is not answered by watching "everything" "closely".
 VAGUE_MEASURE_RE = re.compile(r"\b(?:everything|close eye|closely|regularly|all the time|as we go|things)\b", re.I)
 # "How many drivers...": a reply must name what is counted or open on a count (a number about something else, the
@@ -74,14 +91,24 @@ EXPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
                         r"can|could|is|are|was|were|should|shall|might|must|may)\b)|\bwhen\s*\?|\b(?:by when|how soon|"
                         r"how long|timeline|deadline|what date|how quickly)\b)(?! will we know)", re.IGNORECASE)),
     ("signal", re.compile(r"\bhow (?:will|would|can|could) (?:we|you|i) (?:know|tell|see|measure)|\bmeasure|"
-                          r"early warning|what does success look like|know early\b", re.IGNORECASE)),
+                          r"early warning|know early\b", re.IGNORECASE)),
+    # "What does success look like?" asks for a target: a figure to hit, not a promise to review.
+    ("target", re.compile(r"\b(?:what (?:does|would|will) (?:success|good|winning|done) look like|how (?:will|would) "
+                          r"(?:we|you) (?:define|judge) success|what(?:'s| is) the (?:goal|target))\b", re.IGNORECASE)),
+    # "How does this affect our carbon targets?" asks what changes, not what the targets are.
+    ("effect", re.compile(r"\b(?:how (?:does|do|will|would|did) (?:(?:this|it|that) |the (?:[\w-]+ ){1,2}?)(?:affect|change|"
+                          r"help|hurt|impact|touch)|what (?:effect|impact|difference) (?:does|will|would|did)|what "
+                          r"(?:does|will|would) (?:this|it|that) (?:do|mean) (?:for|to)|what (?:happens|will happen) to|"
+                          r"how (?:is|are|will|would) (?:this|it|that|they) (?:be )?different|what(?:'s| is) different)\b",
+                          re.IGNORECASE)),
     # "who" asking for a person ("and approved by whom?"), not a relative clause ("the ones who stay").
     ("owner", re.compile(r"(?:^|[,;:.?!(]\s*|\b(?:and|or|but|so|then|by|to|for|from|with|of|about|exactly|me|us|know|"
                          r"say|tell|decides?|is|was)\s+)(?:who(?:m|se)?\b|who's\b)", re.IGNORECASE)),
     ("fallback", re.compile(r"\b(?:what if|plan b|fallback|fall back|happens if|pull the plug|walk away|kill it|"
-                            r"(?:make|would) (?:you|us|we) (?:stop|pause|give up)|(?:if|when) (?:it|this|that|we|they) "
+                            r"(?:make|would) (?:you|us|we) (?:stop|pause|give up)|(?:if|when) (?:it|this|that|we|they|(?:a|an|the|our) [\w-]+) "
                             r"(?:doesn't|does not|don't|can't|cannot|fails?|goes? down|breaks?)|what will you do if|"
-                            r"what would you do if|if we can't|if we cannot)\b", re.IGNORECASE)),
+                            r"what would you do if|if we can't|if we cannot|what(?:'s| is) (?:the|your) plan (?:if|for "
+                            r"when)|what (?:do|would|will) (?:we|you) do if)\b", re.IGNORECASE)),
     ("ask", re.compile(r"\b(?:what(?:'s| is) (?:the|your) (?:ask|request)|what (?:are|were) you asking|what do you "
                        r"(?:need|want) (?:from|of) (?:me|us)|what should i (?:decide|approve|sign)|what decision)\b",
                        re.IGNORECASE)),
@@ -95,13 +122,15 @@ EXPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # does not answer.
     ("finding", re.compile(r"\b(?:what (?:did|do|does|have) (?:the |our |your |their )?(?:[\w-]+ ){0,2}(?:say|said|"
                            r"think|thought|feel|felt|tell|told|want|wanted|make of)|how did (?:the |our |your )?"
-                           r"(?:[\w-]+ ){0,2}(?:react|respond|take it)|what was the (?:reaction|response|feedback))\b",
+                           r"(?:[\w-]+ ){0,2}(?:react|respond|take it)|what was the (?:reaction|response|feedback)|"
+                           r"what (?:are|is|were|was) (?:the |our |your |their )?(?:[\w-]+ ){0,2}(?:actually |really )?"
+                           r"(?:asking (?:for|us)|saying|complaining about|worried about|telling (?:us|you)))\b",
                            re.IGNORECASE)),
 )
 # A figure of money, or a figure in a reply that speaks of cost ("about 3 pounds a drop", "12% of revenue").
 COST_WORDS_RE = re.compile(r"\b(?:costs?|costing|capital|capex|opex|running|spend\w*|spent|price\w*|budget\w*|margins?|sav(?:e|es|ed|ing|ings)|"
                            r"revenue|payback|pays? (?:for itself|back)|per (?:drop|pallet|load|stop|delivery|mile|km|"
-                           r"hour|shift|van|truck|head)|dollars?|euros?|pounds?|bucks|grand|k)\b", re.IGNORECASE)
+                           r"hour|shift|van|truck|head|parcel|order|unit)|dollars?|euros?|pounds?|pence|cents?|bucks|grand|k)\b", re.IGNORECASE)
 # A cost put against another ("12% more than a normal lane", "a third cheaper").
 RELATIVE_COST_RE = re.compile(r"(?:\d\s?(?:%|percent\b|per cent\b)|\b(?:half|a third|a quarter|twice|double))\s+"
                               r"(?:more|less|cheaper|dearer|higher|lower|extra|on top|over)\b", re.IGNORECASE)
@@ -145,8 +174,10 @@ ROLE_RE = re.compile(
     re.IGNORECASE)
 # A reply that opens on a name ("Priya, from 1 July."; "Priya does, from week one.").
 OPENING_NAME_RE = re.compile(r"^\s*(?P<name>[A-Z][a-z]+)(?=,|\s+(?:does|do|will|owns|and|from|by|signs|decides)\b)")
-SMALL_NUMBER_RE = re.compile(r"(?<!at )\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
-                             r"thirty|forty|fifty|hundred|dozen|half)\b", re.IGNORECASE)
+# Cardinals spelled out ("fourteen months", "a dozen stores"); "one" only where it cannot be a pronoun.
+NUMBER_WORDS = (r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+                r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|dozen|half")
+SMALL_NUMBER_RE = re.compile(rf"(?<!at )\b(?:{NUMBER_WORDS})\b", re.IGNORECASE)
 # A name: a capitalised word inside a sentence, or at its start when possessive or followed by another name.
 NAME_RE = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+\b|(?:^|(?<=[.!?:]\s))[A-Z][a-z]+(?='s\b| [A-Z][a-z]+)")
 DATE_WORDS_RE = re.compile(
@@ -156,9 +187,11 @@ DATE_WORDS_RE = re.compile(
     r"saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december|"
     r"week (?:one|two|three|four|\d+)|q[1-4]|h[12]|(?:at|by) the \w+ (?:meeting|review)|day (?:one|\d+)|"
     # a duration answers "how long" ("two half-days, then a week")
-    r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a few|a couple of|\d+)\s+(?:half-|full\s)?"
+    rf"(?:a|an|one|{NUMBER_WORDS}|a few|a couple of|\d+)\s+(?:half-|full\s)?"
     r"(?:minutes?|hours?|days?|nights?|weeks?|months?|years?|fortnights?|shifts?))\b",
     re.IGNORECASE)
+# A figure with the word it counts ("six months", "40 drivers"), as a question states it.
+ECHO_FIGURE_RE = re.compile(rf"\b(?:\d[\d,.]*%?|{NUMBER_WORDS})\s+[a-z]+", re.IGNORECASE)
 MEASURE_RE = re.compile(r"\b(?:track\w*|measur\w*|monitor\w*|watch\w*|compar\w*|check\w*|review\w*|report\w*|"
                         r"dashboard|we'll see|we will see|we'd see|we'll know|we will know|against|target|baseline|"
                         r"rate|per (?:thousand|hundred|drop|week|day))\b", re.IGNORECASE)
@@ -176,6 +209,8 @@ GAP_LINES = {
     "reason": "You haven't told me why.",
     "ask": "You haven't said what you want me to decide, and by when.",
     "finding": "You haven't told me what you heard.",
+    "target": "What number are you aiming for, and by when?",
+    "effect": "You haven't told me what actually changes.",
     "side": "Is that a yes or a no?",
     "concrete": "Give me something concrete: a number, an owner, a date or a fallback.",
     "detail": "Walk me through it properly, step by step.",
@@ -228,7 +263,8 @@ class Assessment:
 
 
 # A question led by a word that says what it wants: a time, a person, a reason, or the grounds for a claim.
-LED_BY_RE = re.compile(r"\s*(?:(?:when|who(?:'s|se|m)?|why)\b|(?P<grounds>how (?:do|did|can) (?:you|we) (?:know|tell)\b))",
+LED_BY_RE = re.compile(r"\s*(?:(?:when|who(?:'s|se|m)?|why)\b|(?P<grounds>how (?:do|did|can) (?:you|we) (?:know|tell)\b|"
+                       r"how (?:sure|confident|certain) (?:are|is) (?:you|we)\b))",
                        re.IGNORECASE)
 
 
@@ -258,7 +294,7 @@ def concrete_parts(reply: str) -> dict[str, bool]:
         "when": dated,
         "owner": bool(OWNER_RE.search(reply) or ROLE_RE.search(reply)) or bool(names) or _opens_on_a_name(reply),
         "fallback": bool(MITIGATION_RE.search(reply) or CONDITION_RE.search(reply)
-                         or re.search(r"\b(?:otherwise|if not|instead|escalat\w*|hands? (?:it |them |the \w+ )?"
+                         or re.search(r"\b(?:otherwise|if not|instead|standby|spare|back-?up|reserve|contingency|escalat\w*|hands? (?:it |them |the \w+ )?"
                                       r"(?:over|on|back)|(?:hands?|pass(?:es)?|routes?|sends?) (?:it |them |the \w+ )?"
                                       r"(?:on )?to (?:a|an|the|our) |if we(?:'re| are)? (?:short|late|behind)|"
                                       r"(?:we'd|we would|then we|we can|we could|we'll) (?:\w+ )?(?:hire|rent|use|"
@@ -269,6 +305,8 @@ def concrete_parts(reply: str) -> dict[str, bool]:
         "reason": bool(REASON_RE.search(reply)) or (bool(figures or SMALL_NUMBER_RE.search(reply) or names)
                                                     and bool(EVIDENCE_GIVEN_RE.search(reply))),
         "finding": bool(FINDING_GIVEN_RE.search(reply)),
+        "target": any(f.kind != "date" for f in figures) or bool(SMALL_NUMBER_RE.search(reply)),
+        "effect": bool(CHANGE_RE.search(reply) or ACTION_RE.search(reply)),
         "action": bool(ACTION_RE.search(reply)),
         "side": bool(SIDE_TAKEN_RE.search(reply)),
         "ask": bool(ASK_STRONG.search(reply) or ASK_WEAK.search(reply)
@@ -291,6 +329,16 @@ def _opens_on_a_name(reply: str) -> bool:
 _OPENING_WORDS = frozenset({"yes", "no", "sure", "okay", "ok", "right", "today", "tomorrow", "everyone", "nobody",
                             "somebody", "someone", "customers", "drivers", "nothing", "everything", "first", "then",
                             "now", "also", "again", "absolutely", "definitely", "probably", "maybe", "perhaps"})
+
+
+def _without_echoes(question: str, reply: str) -> str:
+    """The reply without the times and figures the question itself states: "After six months we'll review it",
+    asked what success looks like after six months, gives no figure of its own."""
+    said = [m.group(0) for m in DATE_WORDS_RE.finditer(question)]
+    said += [m.group(0) for m in ECHO_FIGURE_RE.finditer(question)]
+    for phrase in sorted(set(said), key=len, reverse=True):
+        reply = re.sub(rf"\b{re.escape(phrase)}\b", " ", reply, flags=re.IGNORECASE)
+    return reply
 
 
 def similarity(question: str, reply: str, embed: Embed | None) -> float | None:
@@ -319,13 +367,17 @@ def _judge(question: str, reply: str, embed: Embed | None) -> Assessment:
     sim = similarity(question, reply, embed)
     asked = set(stem_counts(question))
     shared = asked & set(stem_counts(reply))
-    parts = concrete_parts(reply)
+    parts = concrete_parts(_without_echoes(question, reply))
     said = tuple(k for k in ("number", "when", "owner", "fallback") if parts[k])
     # Without the sentence model, shared words or something concrete stand in for closeness in meaning.
     needs = expectations(question)
     # A short reply that gives exactly the number, date or person asked for can sit far from the question's wording.
-    gives_what_was_asked = bool(needs) and all(n in ("number", "money", "when", "owner", "ask", "fallback") and parts[n]
-                                               for n in needs)
+    # What changes cannot be told from the words alone, so it decides only when nothing else was asked.
+    checked = [n for n in needs if n != "effect"] or needs
+    gives_what_was_asked = bool(needs) and all(
+        (n in ("number", "money", "when", "owner", "ask", "fallback", "target") and parts[n])
+        or (n == "reason" and REASON_OPENING_RE.match(reply)) or (n == "side" and PLAIN_SIDE_RE.search(reply))
+        for n in checked)
     if sim is not None:
         topical = sim >= OFF_TOPIC or (gives_what_was_asked and sim >= OFF_TOPIC / 3)
         counted = COUNTED_RE.search(question)
@@ -345,8 +397,19 @@ def _judge(question: str, reply: str, embed: Embed | None) -> Assessment:
         missing.append("detail")
     on_point = sim is not None and sim >= ON_POINT
     # Substance besides a number, a date, an owner or a fallback: a reason squarely on the point; what was heard
-    # ("mostly that they liked the later start"), when that was asked; what someone will do differently.
-    substance = bool(said) or (on_point and parts["reason"]) or "finding" in needs or (not needs and parts["action"])
+    # ("mostly that they liked the later start"), or what changes, when that was asked; what someone will do
+    # differently.
+    # A change is substance when it is the asked-about party's ("they stop building routes by hand"), not another's
+    # ("the trucks will be greener", asked about the drivers).
+    own_change = "effect" in needs and (bool(shared) or bool(PRONOUN_OPENING_RE.match(reply)))
+    substance = (bool(said) or (on_point and parts["reason"]) or "finding" in needs or own_change
+                 or (not needs and parts["action"]) or ("side" in needs and parts["reason"]))
+    # A reply that opens on the question's own subject and describes it ("The warehouse team is about 120 people",
+    # asked how to get the warehouse team on board) talks about the subject, not the question: when the question
+    # names nothing it wants, only what someone will do counts as an answer.
+    # One that sets the question's frame and then lists ("For this to work, three things have to be true: …") is not.
+    if not needs and ":" not in reply and set(stem_counts(" ".join(reply_words[:ECHO_HEAD_WORDS]))) & asked:
+        substance = parts["action"]
     if not missing and not substance:
         missing.append("concrete")
     if missing:
