@@ -49,6 +49,12 @@ On the demo corpus (examples/dana-reyes, ingested as `understudy demo` does), wi
    hiring, electric vans, quarterly on-time, reason codes, acquisitions, capital follow-up, routes; 17 not, twelve on
    her subjects and in line with her, five off-subject) is a tenth, written before the work on stances read without
    rule words; never used to fit.
+   bench/data/rehearsal/pitches_fresh10.jsonl (split "fresh10": 39 contradicting, in statements, questions, figures
+   past a stated limit and proposals without will/must: incident reporting, near misses, refused loads, heat, go-live
+   training and parallel running, memos, anchor days, the price floor, tenders, cold chain, electric vans and
+   tractors, Dispatch Assist, reroutes, legacy systems, customers' reports, capital; 18 not, sixteen on her subjects
+   and in line with her, some with figures inside her limits, two off-subject) is an eleventh, written before the work
+   on questions, figures against limits and polarity; never used to fit.
 5. Latency of a 1,000-word rehearsal on the demo twin, in process.
 
 Run: .venv/bin/python bench/rehearsal.py [--part all|qmsum|pitches] [--split test|val|train] [--limit N] [--fit]
@@ -163,9 +169,13 @@ FRESH8_PITCHES = PITCHES.with_name("pitches_fresh8.jsonl")
 # A tenth (split "fresh9"), stances mostly stated without will/must/never and proposals in line with her or off her
 # subjects, written before the work on stances read without rule words: never fit.
 FRESH9_PITCHES = PITCHES.with_name("pitches_fresh9.jsonl")
-HELD_OUT_SETS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9")
+# An eleventh (split "fresh10"), statements, questions and figures past her limits, and proposals in line with her on
+# her subjects, written before the work on questions, figures against limits and polarity: never fit.
+FRESH10_PITCHES = PITCHES.with_name("pitches_fresh10.jsonl")
+HELD_OUT_SETS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9",
+                 "fresh10")
 FRESH_SETS = (FRESH_PITCHES, FRESH2_PITCHES, FRESH3_PITCHES, FRESH4_PITCHES, FRESH5_PITCHES, FRESH6_PITCHES,
-              FRESH7_PITCHES, FRESH8_PITCHES, FRESH9_PITCHES)
+              FRESH7_PITCHES, FRESH8_PITCHES, FRESH9_PITCHES, FRESH10_PITCHES)
 LONG_PITCH_WORDS = 1000
 
 

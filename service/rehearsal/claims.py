@@ -37,6 +37,44 @@ class Claim:
     proposal: bool
     polarity: int
     contrast: bool
+    # The pitch's own words when `text` is a proposal put as a question read as a statement ("Why don't we let…?"
+    # is read "We should let…"): what a push-back quotes.
+    said: str = ""
+
+    @property
+    def wording(self) -> str:
+        """The claim as the pitch words it."""
+        return self.said or self.text
+
+
+# A proposal put as a question: "Why don't we let Dispatch Assist allocate loads on its own?", "…, so why not bid?",
+# "Could we send customers their reports only in good months?", "Is there any reason the drivers couldn't learn it on
+# the job?". What it asks is what it proposes; a question asking for facts ("What's the budget?") is no claim.
+ASKED_RE = re.compile(
+    r"^(?P<lead>.*?)\b(?:why (?:don['’]t|do not|not|shouldn['’]t|can['’]t|wouldn['’]t) (?:we|you|they|i)|why not|"
+    r"(?:could|can|should|shall)(?:n['’]t)? we|would it (?:not )?(?:be (?:better|worth|best|simpler|easier)|make sense) "
+    r"(?:for us )?to|what if we|how about(?: we| if we)?|isn['’]t it time (?:we|to))\s+(?P<rest>[^?]{3,}?)\s*\?$",
+    re.IGNORECASE)
+ASKED_REASON_RE = re.compile(
+    r"^(?P<lead>.*?)\bis there (?:any|a|some) (?:good )?reason (?:why |that )?(?P<who>[^?]{2,60}?)\s+"
+    r"(?:couldn['’]t|can['’]t|shouldn['’]t|wouldn['’]t|don['’]t|do not|could not|cannot|should not)\s+"
+    r"(?P<rest>[^?]{3,}?)\s*\?$", re.IGNORECASE)
+
+
+def asked_proposal(sentence: str) -> str | None:
+    """A question that proposes something, as the statement it proposes ("Why don't we let it allocate loads?" ->
+    "We should let it allocate loads."), or None for any other sentence."""
+    text = " ".join(sentence.split())
+    match = ASKED_REASON_RE.match(text)
+    if match is not None:
+        who = match.group("who")
+        return f"{match.group('lead')}{who[0].upper() if not match.group('lead') else who[0]}{who[1:]} should " \
+               f"{match.group('rest')}."
+    match = ASKED_RE.match(text)
+    if match is None:
+        return None
+    lead = match.group("lead")
+    return f"{lead}{'we' if lead else 'We'} should {match.group('rest')}."
 
 
 # A line break inside a paragraph that only wraps the text: the next line goes on in lower case, or the line before
@@ -73,11 +111,16 @@ def unwrapped(text: str) -> str:
 
 
 def pitch_claims(sentences: Iterable[str]) -> list[Claim]:
-    """The pitch's sentences that can carry a claim (not questions, not fragments)."""
+    """The pitch's sentences that can carry a claim (not fragments, nor questions other than proposals)."""
     claims = []
-    for sentence in sentences:
-        if sentence.rstrip().endswith("?") or not MIN_CLAIM_WORDS <= len(words(sentence)) <= MAX_CLAIM_WORDS:
+    for said in sentences:
+        sentence = said
+        if said.rstrip().endswith("?"):
+            sentence = asked_proposal(said.rstrip()) or ""
+            if not sentence:
+                continue
+        if not MIN_CLAIM_WORDS <= len(words(sentence)) <= MAX_CLAIM_WORDS:
             continue
         claims.append(Claim(text=sentence, proposal=bool(PROPOSAL_RE.search(sentence)), polarity=polarity(sentence),
-                            contrast=bool(CONTRAST_RE.search(sentence))))
+                            contrast=bool(CONTRAST_RE.search(sentence)), said=said if sentence != said else ""))
     return claims

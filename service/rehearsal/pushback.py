@@ -441,10 +441,10 @@ def _push_back_by_meaning(persona: PersonaSettings, analysis: PitchAnalysis, ban
     claims = pitch_claims(claim_sentences(analysis.text))
     corpus = corpus_vectors(embed, bank.stances)
     pitch = pitch_vectors(embed, claims, analysis.text)
-    found = [_clash_push_back(c.claim.text, c.stance, persona)
+    found = [_clash_push_back(c.claim.wording, c.stance, persona)
              for c in stance_contradictions(claims, bank.stances, pitch, corpus, limit=MAX_CONTRADICTIONS)]
     if not found:
-        found = [_clash_push_back(c.claim.text, c.stance, persona)
+        found = [_clash_push_back(c.claim.wording, c.stance, persona)
                  for c in crossed_actions(claims, bank.stances, pitch, corpus, limit=MAX_CONTRADICTIONS)]
     if not found:
         found = _crossed_in_her_words(analysis, bank, embed, persona)

@@ -30,6 +30,7 @@ from service.rehearsal.directions import (
     stance_parts,
 )
 from service.rehearsal.labels import stance_label
+from service.rehearsal.limits import Limit, Quantity, limit_leanings, limits, proposed_quantities
 from service.rehearsal.meaning import Embed, cached_vectors
 from service.rehearsal.readings import (
     NOT_B_RE,
@@ -294,6 +295,11 @@ class ClashWeights:
     # routes…") is held against a claim only when the claim is at least this close in meaning to that condition: a
     # pitch about van seats is not one where the grid upgrade slipped.
     condition_floor: float = 0.4
+    # A figure of a claim beyond a limit a stance sets in the same measure (72 hours against "within 24 hours", three
+    # days of parallel running against "at least two weeks") leans against it, and one inside every such limit leans
+    # with it, when the claim or the whole pitch is at least this close in meaning to the stance: "a 48-hour
+    # cooling-off" is not about how soon an incident reaches her.
+    limit_floor: float = 0.45
 
 
 # Two stance sentences say the same thing when at least this close in meaning.
@@ -332,6 +338,7 @@ class PitchVectors:
     figures: list[tuple[float, ...]] | None = None  # the percentages each claim proposes
     conditions: list[frozenset[str]] | None = None  # the condition each claim says it waits for ("once…")
     lacks: bool = False  # the pitch says we lack what it asks for ("nobody on our staff is qualified…")
+    quantities: list[tuple[Quantity, ...]] | None = None  # the figures with a unit and times of day each claim names
     actions: Segments | None = None  # what each proposal would do, as an action and its object (proposed_actions)
     dropped: Segments | None = None  # what each proposal would stop or do without, as an action (dropped_actions)
 
@@ -398,6 +405,8 @@ class StanceVectors:
     # Calder"), and what it holds, each without its subject, modal and side clauses
     ruled_actions: Segments | None = None
     held_actions: Segments | None = None
+    # the limits each stance sets in figures ("within 24 hours", "at least two weeks", "before 9:30")
+    limits: list[tuple[Limit, ...]] | None = None
 
 
 def stance_topic(stance: Stance) -> str:
@@ -458,7 +467,8 @@ def _corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
                          comparatives=[held_comparative(s.text) for s in stances],
                          openings=openings, conditional=conditional,
                          ruled_actions=segments(embed, [actions_of(r.ruled_out) for r in readings], cached=True),
-                         held_actions=segments(embed, [actions_of(r.held) for r in readings], cached=True))
+                         held_actions=segments(embed, [actions_of(r.held) for r in readings], cached=True),
+                         limits=[limits(s.text) for s in stances])
 
 
 def said_as_contrast(sentence: str) -> bool:
@@ -506,6 +516,10 @@ def pitch_vectors(embed: Embed, claims: Sequence[Claim], pitch_text: str) -> Pit
                                  for r, c in zip(claim_readings, claims, strict=True)],
                         conditions=[claim_condition(c.text) for c in claims],
                         lacks=bool(LACK_RE.search(pitch_text)),
+                        # what a claim rules out ("rather than… within a day") is no figure it proposes
+                        quantities=[tuple(q for part in (r.held if r.ruled_out else (c.text,))
+                                          for q in proposed_quantities(part))
+                                    for r, c in zip(claim_readings, claims, strict=True)],
                         both_ways=np.array([bool(r.held and r.ruled_out) for r in readings],
                                                                         dtype=bool),
                         holds=segments(embed, [r.held for r in readings], cached=False),
@@ -606,6 +620,12 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
                     "contrast": np.where(contrasted, by_parts, by_polarity)}[weights.by_reading]
     if weights.by_direction and pitch.directions is not None:
         leaning = opposed(pitch.directions, corpus.directions, pitch.figures, corpus.ruled_figures)
+        if pitch.quantities is not None and corpus.limits is not None:
+            # a figure beyond a limit she sets in the same measure, or inside it, decides (when the claim is about it)
+            bounded = limit_leanings(pitch.quantities, corpus.limits)
+            # (the claim or the pitch around it: "…take up to three days" after "Writing up a serious incident…")
+            near = np.maximum(similarity, (corpus.sentences @ pitch.pitch)[None, :]) >= weights.limit_floor
+            leaning = np.where(near & (bounded > 0), 1, np.where(near & (bounded < 0) & (leaning == 0), -1, leaning))
         opposite = np.where(leaning > 0, True, np.where(leaning < 0, False, opposite))
         # A claim leaning against a stance is read with the pitch as a whole: "recruit from other carriers" is far
         # in wording from "we look inside first", though the pitch around it is about the same vacancies.

@@ -18,8 +18,9 @@ from service.corpus.access import Viewer
 from service.corpus.models import Passage, Source
 from service.rehearsal import start_rehearsal
 from service.rehearsal.bank import BANKS, QUESTION, BankItem, VisibleBank, addressed
-from service.rehearsal.claims import claim_sentences, is_run_in_title, pitch_claims
+from service.rehearsal.claims import asked_proposal, claim_sentences, is_run_in_title, pitch_claims
 from service.rehearsal.directions import CHOICES, directions, moved_to, stance_parts
+from service.rehearsal.limits import Limit, Quantity, limit_leanings, limits, proposed_quantities
 from service.rehearsal.ranking import rank_items
 from service.rehearsal.readings import held_comparative, polarity, reading
 from service.rehearsal.stances import both_ways, heading_sides, is_stance, opening_condition, said_as_contrast
@@ -806,3 +807,67 @@ def test_a_pitch_put_only_as_questions_is_read_by_meaning_and_not_flagged_by_sha
         result = rehearse(session, settings, demo, pitch)
     assert contradiction(result) is None
     assert "using words" not in caplog.text
+
+
+# --- figures against the limits she sets, and proposals put as questions ------------------------------------------
+
+def test_a_limit_she_sets_in_figures_is_read_with_its_measure() -> None:
+    assert limits("From today, every serious safety incident reaches me within 24 hours.") == (
+        Limit("hours", 24.0, at_most=True),)
+    assert limits("Each wave has to run in parallel with the old system for at least two weeks.") == (
+        Limit("hours", 336.0, at_most=False),)
+    # ruling out what comes before a time of day sets the earliest
+    assert limits("We will stop scheduling internal meetings before 9:30 on anchor days.") == (
+        Limit("clock", 570.0, at_most=False),)
+    assert proposed_quantities("Sites would get 72 hours and a 15-minute call.") == (
+        Quantity("hours", 72.0), Quantity("hours", 0.25))
+    day = (Limit("hours", 24.0, at_most=True),)
+    assert limit_leanings([(Quantity("hours", 72.0),), (Quantity("hours", 12.0),), ()], [day]).tolist() == [
+        [1], [-1], [0]]
+    # a figure of another size altogether is about something else: two-hour runs against two weeks of parallel running
+    assert limit_leanings([(Quantity("hours", 2.0),)], [(Limit("hours", 336.0, at_most=False),)]).tolist() == [[0]]
+
+
+@pytest.mark.parametrize(("pitch", "sources"), [
+    ("Writing up a serious incident properly takes time. I'd let depot managers take up to three days before the "
+     "report goes to the chief executive, so it arrives with the investigation done.",
+     (*INCIDENT_RULE_SOURCES, "2024-03-04-strategy-2024-2026-board-approved-summary.pdf")),
+    ("The road depots know the new platform well by now. For the final wave we'd keep the old system running beside "
+     "it for four days only, then switch it off.", PARALLEL_RULE_SOURCES),
+])
+def test_a_figure_past_a_limit_she_sets_is_flagged_with_that_limit(
+        session: Session, settings: Settings, demo: Viewer, pitch: str, sources: tuple[str, ...]) -> None:
+    clash = contradiction(rehearse(session, settings, demo, pitch))
+    assert clash is not None
+    assert cited_file(session, clash) in sources, clash
+
+
+def test_a_figure_inside_her_limit_is_not_flagged(session: Session, settings: Settings, demo: Viewer) -> None:
+    pitch = ("For the final wave we'd keep the old system running beside the new platform for five weeks, and only "
+             "switch it off when on-time at each depot is back where it was.")
+    assert contradiction(rehearse(session, settings, demo, pitch)) is None
+
+
+@pytest.mark.parametrize(("question", "statement"), [
+    ("Why don't we let the planning tool release the night routes by itself?",
+     "We should let the planning tool release the night routes by itself."),
+    ("It would fill the spare trailers, so why not bid?", "It would fill the spare trailers, so we should bid."),
+    ("Is there any reason the new drivers couldn't learn the app on their first shift?",
+     "The new drivers should learn the app on their first shift."),
+    ("What is the budget for the training?", None),
+    ("How does this affect the drivers?", None),
+])
+def test_a_proposal_put_as_a_question_is_read_as_what_it_proposes(question: str, statement: str | None) -> None:
+    assert asked_proposal(question) == statement
+
+
+def test_a_proposal_put_as_a_question_is_flagged_and_quoted_as_asked(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    pitch = ("The night dispatchers at Eastgate are stretched thin. Why don't we let the planning tool send the "
+             "overnight routes straight to the drivers, with nobody signing them off?")
+    claims = pitch_claims(claim_sentences(pitch))
+    assert [c.wording for c in claims][-1].endswith("with nobody signing them off?")
+    clash = contradiction(rehearse(session, settings, demo, pitch))
+    assert clash is not None
+    assert cited_file(session, clash) == "2025-03-10-ai-in-dispatch.docx", clash
+    assert "Why don" in clash["why"]
