@@ -510,23 +510,49 @@ def _lead_in(pool: Sequence[_Sentence], sentence: _Sentence) -> _Sentence | None
                 None)
 
 
+def _reading_order(best: _Sentence, pool: Sequence[_Sentence]) -> dict[int, _Sentence]:
+    """The quotable sentences read with `best`, by place in reading order (its passage's first sentence at 0): its
+    passage's, and those of the passages of its source that adjoin it in the pool. A passage is a cut the index makes,
+    not one she made: her reasoning goes on over it."""
+    passages: dict[int, PassageHit] = {}
+    sentences: dict[int, list[_Sentence]] = {}
+    for s in pool:
+        if s.hit.source_id == best.hit.source_id and passages.setdefault(s.hit.ordinal, s.hit) is s.hit:
+            sentences.setdefault(s.hit.ordinal, []).append(s)
+    placed: dict[int, _Sentence] = {}
+    offset, ordinal = 0, best.hit.ordinal
+    while ordinal in passages:
+        placed.update((offset + s.index, s) for s in sentences[ordinal])
+        offset += len(analyse(passages[ordinal].text).sentences)
+        ordinal += 1
+    offset, ordinal = 0, best.hit.ordinal - 1
+    while ordinal in passages:
+        offset -= len(analyse(passages[ordinal].text).sentences)
+        placed.update((offset + s.index, s) for s in sentences[ordinal])
+        ordinal -= 1
+    return placed
+
+
 def _first_run(best: _Sentence, pool: Sequence[_Sentence], max_words: int) -> list[_Sentence]:
-    """`best` with its strongest neighbours in its passage, in reading order, and the line it leans on."""
-    same = {s.index: s for s in pool if s.hit.passage_id == best.hit.passage_id}
+    """`best` with its strongest neighbours in her reading order (over into the adjoining passage of its source when
+    the pool holds it), and the line it leans on."""
+    same = _reading_order(best, pool)
+    place = {id(s): at for at, s in same.items()}
     run = [best]
     total = best.words
-    if best.anaphoric and best.index - 1 in same and total + same[best.index - 1].words <= max_words:
-        run.insert(0, same[best.index - 1])  # "It…", "That…": the sentence before says what it is
+    start = place[id(best)]
+    if best.anaphoric and start - 1 in same and total + same[start - 1].words <= max_words:
+        run.insert(0, same[start - 1])  # "It…", "That…": the sentence before says what it is
         total += run[0].words
     share = RUN_SHARE
     if best.sets_up:  # the answer follows the question it restates
         share = 0.0
-        while len(run) < MAX_RUN and (after := _next_quotable(same, run[-1].index, 1)) is not None \
+        while len(run) < MAX_RUN and (after := _next_quotable(same, place[id(run[-1])], 1)) is not None \
                 and total + after.words <= max_words:
             run.append(after)
             total += after.words
     while len(run) < MAX_RUN:
-        before, after = _next_quotable(same, run[0].index, -1), _next_quotable(same, run[-1].index, 1)
+        before, after = _next_quotable(same, place[id(run[0])], -1), _next_quotable(same, place[id(run[-1])], 1)
         floor = 0.0 if len(run) < MIN_RUN else share * best.score
         # Her own question after what she said leaves the answer hanging on it ("…what kinda battery is that?"), and
         # a run that crosses into her next point ("…going faster. Third, for some…") reads as a list missing items.
@@ -539,7 +565,7 @@ def _first_run(best: _Sentence, pool: Sequence[_Sentence], max_words: int) -> li
         run = [pick, *run] if pick is before else [*run, pick]
         total += pick.words
     # "But across the whole company…" leans on what she said just before; that line opens the answer if it fits.
-    lead_in = same.get(run[0].index - 1)
+    lead_in = same.get(place[id(run[0])] - 1)
     if run[0].anaphoric and lead_in is not None and total + lead_in.words <= max_words:
         run.insert(0, lead_in)
         total += lead_in.words

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy.orm import Session
 
 from service.config import Settings
@@ -13,8 +12,6 @@ from service.corpus.models import Interaction, Source
 from service.twin.engine import answer_question
 
 
-@pytest.mark.xfail(strict=False, reason="a known defect: the quoted run stops at the end of its passage, and on some "
-                   "CPUs (the int8 model's products differ) the memo's reasoning lies in the next passage")
 def test_a_question_she_restates_is_answered_by_what_she_says_after_it(
         session: Session, settings: Settings, demo: dict[str, Source]) -> None:
     # "Several of you have asked whether we should buy our way into cold chain." is the memo's restatement of the

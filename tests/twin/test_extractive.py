@@ -9,7 +9,9 @@ from ingestion.pipeline import parse_path
 from service.config import Settings
 from service.search.dense import reranker_for
 from service.twin.extractive import (
+    _first_run,
     choose_run,
+    cited_answer,
     compose_by_meaning,
     compose_extractive,
     quotable_sentences,
@@ -279,3 +281,35 @@ def test_the_first_item_of_a_list_is_quoted_with_the_line_that_introduces_it() -
     assert quoted[0].startswith("The treaty's purposes are very simple: \u2014to commit the nations"), quoted
     assert quoted[1].startswith("to assure equally"), quoted  # a later item is not given the lead-in again
     assert all(" ".join(q.split()) in " ".join(passage.text.split()) for q in quoted)
+
+
+def test_a_run_reads_on_into_the_next_passage_of_the_same_source() -> None:
+    # The index cut the memo after its question; the reasoning that answers it opens the next passage.
+    first = hit("Our pilot in Denver ran for six months. Several of you have asked whether we should buy a competitor "
+                "instead of building cold chain ourselves.", passage_id=1, source_id=1, ordinal=0)
+    second = hit("Buying a business means buying its customers and its habits. Building it ourselves is slower, and it "
+                 "is the only way the network runs to our standard. The Lisbon office opens in May.",
+                 passage_id=2, source_id=1, ordinal=1)
+    other = hit("Our canteen now serves lunch until three.", passage_id=3, source_id=2, ordinal=0)
+    pool = quotable_sentences([first, second, other])
+    closeness = {"Our pilot": 0.3, "Several of you": 0.9, "Buying a business": 0.8, "Building it ourselves": 0.75,
+                 "The Lisbon office": 0.1, "Our canteen": 0.2}
+    for sentence in pool:
+        sentence.similarity = next(v for k, v in closeness.items() if sentence.text.startswith(k))
+    said = [s.text for s in choose_run(pool)]
+    assert said == ["Several of you have asked whether we should buy a competitor instead of building cold chain "
+                    "ourselves.", "Buying a business means buying its customers and its habits.",
+                    "Building it ourselves is slower, and it is the only way the network runs to our standard."], said
+    composed = cited_answer("Should we buy a competitor?", choose_run(pool), PERSONA, 0.9)
+    assert [c.passage_id for c in composed.citations] == [1, 2], "each sentence cited to its own passage"
+    assert composed.answer.endswith("to our standard. [2]"), composed.answer
+
+
+def test_a_run_does_not_join_passages_that_do_not_adjoin() -> None:
+    first = hit("We will open a depot in Ostby next spring.", passage_id=1, source_id=1, ordinal=0)
+    later = hit("The depot will employ forty people from the town.", passage_id=2, source_id=1, ordinal=5)
+    pool = quotable_sentences([first, later])
+    for sentence, closeness in zip(pool, (0.9, 0.85), strict=True):
+        sentence.similarity = closeness
+    run = _first_run(pool[0], pool, 130)
+    assert [s.text for s in run] == ["We will open a depot in Ostby next spring."], "five passages apart: not one run"
