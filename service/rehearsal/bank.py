@@ -161,6 +161,12 @@ class VisibleBank:
     items: list[BankItem]
     source_stems: dict[int, Counter[str]] = field(default_factory=dict)
     stances: list[Stance] = field(default_factory=list)
+    # Filled by service.rehearsal.ranking on first use: the sources' idf and tf-idf norms, and the last pitch's
+    # similarity to each source (the questions, the concerns and the push-back of one rehearsal ask for the same).
+    source_idf: dict[str, float] | None = field(default=None, repr=False, compare=False)
+    source_norms: dict[int, float] | None = field(default=None, repr=False, compare=False)
+    last_similarity: tuple[tuple[tuple[str, int], ...], dict[int, float]] | None = field(
+        default=None, repr=False, compare=False)
 
     @property
     def questions(self) -> list[BankItem]:

@@ -74,14 +74,19 @@ def _bm25(query: Counter[str], docs: Sequence[Counter[str]], idf: dict[str, floa
     return scores
 
 
-def _cosine(a: Counter[str], b: Counter[str], idf: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(math.log1p(c) * math.log1p(b[t]) * idf.get(t, 0.0) ** 2 for t, c in a.items() if t in b)
+def _norm(counts: Counter[str], idf: dict[str, float]) -> float:
+    return math.sqrt(sum((math.log1p(c) * idf.get(t, 0.0)) ** 2 for t, c in counts.items()))
+
+
+def _cosine(a: Counter[str], b: Counter[str], idf: dict[str, float], na: float | None = None,
+            nb: float | None = None) -> float:
+    """tf-idf cosine of two bags of stems; na and nb are their norms when already known."""
+    small, large = (b, a) if len(a) > len(b) else (a, b)
+    dot = sum(math.log1p(c) * math.log1p(large[t]) * idf.get(t, 0.0) ** 2 for t, c in small.items() if t in large)
     if not dot:
         return 0.0
-    na = math.sqrt(sum((math.log1p(c) * idf.get(t, 0.0)) ** 2 for t, c in a.items()))
-    nb = math.sqrt(sum((math.log1p(c) * idf.get(t, 0.0)) ** 2 for t, c in b.items()))
+    na = _norm(a, idf) if na is None else na
+    nb = _norm(b, idf) if nb is None else nb
     return dot / (na * nb) if na and nb else 0.0
 
 
@@ -90,13 +95,30 @@ def _scaled(values: list[float]) -> list[float]:
     return [v / top for v in values] if top > 0 else [0.0] * len(values)
 
 
+def source_idf(bank: VisibleBank) -> dict[str, float]:
+    """How rare each stem is across the visible sources, computed once per bank."""
+    if bank.source_idf is None:
+        bank.source_idf = _idf(list(bank.source_stems.values())) if bank.source_stems else {}
+    return bank.source_idf
+
+
 def source_similarity(pitch: Counter[str], bank: VisibleBank,
                       idf: dict[str, float] | None = None) -> dict[int, float]:
-    """How close the pitch is to each visible source's vocabulary (tf-idf cosine over sources)."""
-    ids = list(bank.source_stems)
-    if idf is None:
-        idf = _idf([bank.source_stems[i] for i in ids])
-    return {sid: _cosine(pitch, bank.source_stems[sid], idf) for sid in ids}
+    """How close the pitch is to each visible source's vocabulary (tf-idf cosine over sources); with the bank's own
+    idf, the sources' norms and the last pitch's figures are remembered on the bank."""
+    if idf is not None:
+        return {sid: _cosine(pitch, stems, idf) for sid, stems in bank.source_stems.items()}
+    key = tuple(sorted(pitch.items()))
+    if bank.last_similarity is not None and bank.last_similarity[0] == key:
+        return bank.last_similarity[1]
+    idf = source_idf(bank)
+    if bank.source_norms is None:
+        bank.source_norms = {sid: _norm(stems, idf) for sid, stems in bank.source_stems.items()}
+    na = _norm(pitch, idf)
+    similarity = {sid: _cosine(pitch, stems, idf, na, bank.source_norms[sid])
+                  for sid, stems in bank.source_stems.items()}
+    bank.last_similarity = (key, similarity)
+    return similarity
 
 
 def rarity(questions: dict[str, float], sources: dict[str, float], n_sources: int) -> dict[str, float]:
@@ -154,13 +176,13 @@ def rank_items(pitch: Counter[str], bank: VisibleBank, items: Sequence[BankItem]
     for item in pool:
         groups.setdefault(tuple(sorted(item.stems)), []).append(item)
     asked_in = {k: len({i.source_id for i in g}) for k, g in groups.items()}
-    across_sources = _idf(list(bank.source_stems.values())) if bank.source_stems else {}
+    across_sources = source_idf(bank)
     n_sources = len(bank.source_stems)
     idf = rarity(_idf([i.stems for i in pool]), across_sources, n_sources)
     wording = _scaled(_bm25(pitch, [i.stems for i in pool], idf))
     prompt_idf = rarity(_idf([i.prompt_stems for i in pool]), across_sources, n_sources)
     prompt = _scaled(_bm25(pitch, [i.prompt_stems for i in pool], prompt_idf))
-    similarity = source_similarity(pitch, bank, across_sources) if weights.source else {}
+    similarity = source_similarity(pitch, bank) if weights.source else {}
     source = _scaled([similarity.get(i.source_id, 0.0) for i in pool])
     meaning = [0.0] * len(pool)
     if embed is not None and weights.meaning and pitch_sentences:

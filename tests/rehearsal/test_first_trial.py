@@ -18,7 +18,7 @@ from service.corpus.models import Passage, Source
 from service.rehearsal import answer_turn, start_rehearsal
 from service.rehearsal.bank import VisibleBank, addressed, stem_counts
 from service.rehearsal.engine import _usable_bank, same_question
-from service.rehearsal.ranking import rank_items
+from service.rehearsal.ranking import _idf, rank_items, source_similarity
 from service.rehearsal.stances import is_stance
 from service.search.encoder import local_encoder
 from service.twin.persona import persona_settings
@@ -115,6 +115,22 @@ def test_a_question_inside_a_longer_one_is_the_same_question(session: Session, d
     named = replace(short, names=("Brightwell",))
     assert not rank_items(pitch, VisibleBank(items=[named]), n=1)
     assert rank_items(pitch + stem_counts("the Brightwell tender"), VisibleBank(items=[named]), n=1)
+
+
+def test_a_pitch_gets_the_same_questions_from_a_bank_that_ranked_other_pitches_first(session: Session,
+                                                                                     demo: Viewer) -> None:  # noqa: F811
+    twin = store.get_twin(session, "dana-reyes")
+    bank = _usable_bank(session, twin, demo, persona_settings(twin))
+    pitch = stem_counts(AUTOMATIC_PITCH)
+    first = rank_items(pitch, bank, bank.questions, n=5)
+    rank_items(stem_counts(SHADOW_PITCH), bank, bank.questions, n=5)
+    again = rank_items(pitch, bank, bank.questions, n=5)
+    other = _usable_bank(session, twin, demo, persona_settings(twin))
+    fresh = rank_items(pitch, other, other.questions, n=5)
+    assert first and [(r.item.text, r.score) for r in first] == [(r.item.text, r.score) for r in again] \
+        == [(r.item.text, r.score) for r in fresh]
+    # The sources' rarity and norms remembered on the bank give the figures computed afresh.
+    assert source_similarity(pitch, bank) == source_similarity(pitch, bank, _idf(list(bank.source_stems.values())))
 
 
 def test_push_back_is_headed_by_its_section_or_her_own_words_never_a_file_name(session: Session, settings: Settings,
