@@ -406,7 +406,7 @@ def main() -> int:
     parser.add_argument("--tune", action="store_true", help="grid-search the ranker's weights on this split")
     parser.add_argument("--fit", action="store_true",
                         help="grid-search the contradiction thresholds on the pitches' dev split")
-    parser.add_argument("--verbose", action="store_true", help="print each pitch's contradiction flag")
+    parser.add_argument("--verbose", action="store_true", help="print each pitch's contradiction flag, and each mined question not found in a PM turn")
     parser.add_argument("--repeat", type=int, default=20, help="timed rehearsals of the 1,000-word pitch")
     args = parser.parse_args()
     from rich.console import Console
@@ -506,6 +506,10 @@ def run_qmsum(args: argparse.Namespace) -> int:
             theirs += 1
         elif any(text in norm(c) for s, c in meeting.turns if s != EXECUTIVE):
             others_only += 1
+            if args.verbose:
+                print(f"another speaker's words ({meeting.name}): {item.text}")
+        elif args.verbose:
+            print(f"not found word for word ({meeting.name}): {item.text}")
     pm_question_turns = sum(1 for m in meetings for s, c in m.turns if s == EXECUTIVE and "?" in c)
 
     # --- 2. relevance -------------------------------------------------------------------------------------
