@@ -10,12 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "a hundred": 100,
-}
+from textkit.numbers import CARDINALS
+
+_NUMBER_WORDS = {"a": 1, "an": 1, **CARDINALS, "a hundred": 100}
 # Each unit in its measure's base: durations in hours, pages, percentages.
 _UNITS = {"minute": ("hours", 1 / 60), "hour": ("hours", 1.0), "day": ("hours", 24.0), "week": ("hours", 168.0),
           "month": ("hours", 730.0), "year": ("hours", 8760.0), "page": ("pages", 1.0), "%": ("percent", 1.0),

@@ -11,6 +11,7 @@ from typing import Any
 from service.config import Settings
 from service.errors import BadInput, PitchTooShort
 from service.rehearsal.meaning import Embed, embed_safely, nearest
+from textkit.numbers import CARDINALS
 from textkit.sentences import sentences
 from textkit.stems import stem
 from textkit.stopwords import CONTENT_STOP_WORDS
@@ -100,9 +101,8 @@ _DATE = (rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s(?:{_MONTHS})\b(?:\s\d{{4}})?|(?:{_MON
 _SPELLED = (r"\b(?:(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|a|half a) "
             r"(?:hundred|thousand|million|billion)|(?:ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
             r" percent|(?:half|a third|a quarter|double|triple|twice))\b")
-_WORDNUM = (r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-            r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
-            r"a hundred|one hundred)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?")
+_WORDNUM = (r"\b(?:" + "|".join([*(w for w in CARDINALS if w not in ("one", "hundred")), "a hundred", "one hundred"])
+            + r")(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?")
 # Ordered: the first alternative that matches at a position wins, so wider readings come first.
 FIGURE_KINDS: tuple[tuple[str, str], ...] = (
     ("time", rf"{_TIME}{_DASH}{_TIME}"),

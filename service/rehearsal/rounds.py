@@ -20,6 +20,7 @@ from service.rehearsal.pitch import (
     find_figures,
 )
 from service.rehearsal.ranking import rank_items
+from textkit.numbers import CARDINALS
 from textkit.sentences import sentences
 from textkit.words import words
 
@@ -175,8 +176,7 @@ ROLE_RE = re.compile(
 # A reply that opens on a name ("Priya, from 1 July."; "Priya does, from week one.").
 OPENING_NAME_RE = re.compile(r"^\s*(?P<name>[A-Z][a-z]+)(?=,|\s+(?:does|do|will|owns|and|from|by|signs|decides)\b)")
 # Cardinals spelled out ("fourteen months", "a dozen stores"); "one" only where it cannot be a pronoun.
-NUMBER_WORDS = (r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
-                r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|dozen|half")
+NUMBER_WORDS = "|".join([*(w for w in CARDINALS if w != "one"), "dozen", "half"])
 SMALL_NUMBER_RE = re.compile(rf"(?<!at )\b(?:{NUMBER_WORDS})\b", re.IGNORECASE)
 # A name: a capitalised word inside a sentence, or at its start when possessive or followed by another name.
 NAME_RE = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-z]+\b|(?:^|(?<=[.!?:]\s))[A-Z][a-z]+(?='s\b| [A-Z][a-z]+)")

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from textkit.numbers import CARDINALS
 from textkit.stems import stem
 from textkit.stopwords import CONTENT_STOP_WORDS, word_set
 from textkit.words import content_stems
@@ -14,12 +15,7 @@ from textkit.words import content_stems
 # Words that are not the unit of a number ("40 new stores": the unit is "store").
 _UNIT_SKIP = word_set("new more additional extra full further other of the a an our per every each about around "
                       "roughly nearly almost over under than to up")
-NUMBER_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12,
-}
+NUMBER_WORDS = {"zero": 0, **CARDINALS, "dozen": 12}
 SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "b": 1e9}
 FIGURE_RE = re.compile(
     r"(?P<cur>[$€£])?\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\b(?:" + "|".join(NUMBER_WORDS) + r")\b)"
