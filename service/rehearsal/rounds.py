@@ -29,14 +29,35 @@ MIN_REPLY_WORDS = 3
 ECHO_HEAD_WORDS = 4
 DETAIL_REPLY_WORDS = 25
 # Closeness in meaning (cosine) of question and reply: below OFF_TOPIC the reply is about something else; from
-# ON_POINT up it is squarely on the question. Chosen on the dev half of bench/data/rehearsal/rounds.jsonl.
-OFF_TOPIC = 0.15
+# ON_POINT up it is squarely on the question. ON_POINT was chosen on the dev half of bench/data/rehearsal/rounds.jsonl.
+# OFF_TOPIC is 0: a concrete answer in other words ("Only the lease; the lawyers promised it by Friday", asked what
+# holds it up) sits at 0.03-0.15 from its question, so only a reply at right angles or worse is judged off the point
+# by closeness alone; the checks on what was asked for do the rest (0.15 lost 19 of 349 labelled pairs, 0 loses 9).
+OFF_TOPIC = 0.0
 ON_POINT = 0.55
 FINDING_GIVEN_RE = re.compile(r"\b(?:said|says|told (?:us|me)|asked (?:for|us|me)|liked|loved|hated|disliked|worried|"
                               r"complained|wanted|wants?|prefer(?:red|s)?|agreed|objected|pushed back|worr(?:y|ies|ied)|"
                               r"(?:are|were|is|was) (?:all |mostly |broadly )?(?:happy|keen|against|for|worried|split|"
                               r"behind|on board|in favour|in favor|opposed)|mostly|most of (?:them|us)|(?:half|none|all|some|a few|many) "
                               r"of them|(?:the )?(?:feedback|reaction|response) was)\b", re.IGNORECASE)
+# How word reaches people: a briefing, a meeting, a letter or note, a message, a call, their manager.
+CHANNEL_RE = re.compile(r"\b(?:brief\w*|meetings?|huddles?|town ?halls?|toolbox talks?|stand-?ups?|emails?|e-mails?|"
+                        r"texts?|sms|letters?|notes?|notices?|noticeboards?|posters?|newsletters?|intranet|app|"
+                        r"messages?|calls?|phone|one-to-ones?|face to face|in person|slips?|roadshows?|sessions?|"
+                        r"(?:their|the|each|every) (?:\w+ )?(?:managers?|supervisors?|team leads?|leads?)|"
+                        r"(?:we|i|they)(?:'ll| will| would|'d)? (?:tell|write to|email|call|show|walk) (?:them|everyone|"
+                        r"each|every|all))\b", re.IGNORECASE)
+# What gives way to make room: stopped, paused, dropped, delayed, handed on, or nothing at all.
+GIVING_UP_RE = re.compile(r"\b(?:stop\w*|paus\w*|drop\w*|shelv\w*|scrap\w*|defer\w*|delay\w*|postpon\w*|cancel\w*|"
+                          r"giv(?:e|es|ing) up|no longer|on hold|wind(?:s|ing)? down|phas(?:e|es|ing) out|hand(?:s|ing)? "
+                          r"(?:over|back|off)|cut\w*|lose|losing|nothing|anything|retire\w*|freez\w*|push(?:es|ing)? back)\b",
+                          re.IGNORECASE)
+# What was heard, in more words: a view reported ("she's fine with it"), what most or only some did ("only one of
+# the nine mentioned cost").
+FINDING_MORE_RE = re.compile(r"\b(?:(?:she|he|they|it)(?:'s|'re| is| are| was| were) (?:fine|ok|okay|relaxed|comfortable|"
+                             r"unhappy|nervous|supportive|sceptical|skeptical|fine with it)|mentioned|raised|cited|named|"
+                             r"blamed|(?:most|only|nobody|none|everyone|few) (?:\w+ ){0,3}(?:left|said|told|liked|wanted|"
+                             r"asked|complained|mentioned|chose|picked))\b", re.IGNORECASE)
 # A reply saying what changes: a direction, a comparison, or that nothing does.
 CHANGE_RE = re.compile(r"\b(?:cuts?|reduces?|raises?|increases?|lowers?|saves?|adds?|loses?|gains?|more|less|fewer|"
                        r"higher|lower|faster|slower|cheaper|dearer|better|worse|earlier|later|sooner|quicker|shorter|"
@@ -59,7 +80,7 @@ SIDE_TAKEN_RE = re.compile(r"\b(?:yes|yeah|yep|no|nope|not|never|only|already|pa
                            r"did|do|does|can|could|will|would|are|is|was|were|haven't|hasn't)\b|\w+n't)\b",
                            re.IGNORECASE)
 # A reply that says what someone will do differently ("they stop building routes by hand"): concrete without a figure.
-ACTION_RE = re.compile(r"\b(?:stop|stops|start|starts|drop|drops|add|adds|move|moves|replace|replaces|sell|sells|"
+ACTION_RE = re.compile(r"(?<!\bthe )(?<!\ba )(?<!\ban )(?<!\bthis )(?<!\bour )(?<!\btheir )\b(?:stop|stops|start|starts|drop|drops|add|adds|move|moves|replace|replaces|sell|sells|"
                        r"hire|hires|build|builds|spend|spends|switch|switches|close|closes|open|opens|rent|rents|"
                        r"hand|hands|audit|audits|rebook|cancel|cancels|pay|pays|pair|pairs|train|trains|brief|briefs|"
                        r"offer|offers|send|sends)\b(?! (?:it|this|that) (?:all|out))", re.I)
@@ -110,6 +131,14 @@ EXPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
                             r"(?:doesn't|does not|don't|can't|cannot|fails?|goes? down|breaks?)|what will you do if|"
                             r"what would you do if|if we can't|if we cannot|what(?:'s| is) (?:the|your) plan (?:if|for "
                             r"when)|what (?:do|would|will) (?:we|you) do if)\b", re.IGNORECASE)),
+    # "How will the drivers find out?" asks how word reaches them: a briefing, a letter, a call.
+    ("channel", re.compile(r"\bhow (?:will|would|do|does|did|are|is|can|should) (?:the |our |your |their |all |each )?"
+                           r"(?:[\w-]+ ){1,2}?(?:find out|hear|learn|be told|get told|know about|get the message|"
+                           r"be (?:briefed|informed|notified))\b", re.IGNORECASE)),
+    # "What will you stop doing to make room?" asks what gives way: something stopped, paused or dropped.
+    ("giving_up", re.compile(r"\bwhat (?:will|would|are|do|should|must|can) (?:you|we|i) (?:be |going to |have to |need to )?"
+                             r"(?:stop|give up|drop|deprioriti[sz]e|put on hold|pause|cut|sacrifice)|\bmake room\b",
+                             re.IGNORECASE)),
     ("ask", re.compile(r"\b(?:what(?:'s| is) (?:the|your) (?:ask|request)|what (?:are|were) you asking|what do you "
                        r"(?:need|want) (?:from|of) (?:me|us)|what should i (?:decide|approve|sign)|what decision)\b",
                        re.IGNORECASE)),
@@ -122,7 +151,9 @@ EXPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "What did the drivers say?": what was found or heard, which a plan to ask ("we've scheduled a consultation")
     # does not answer.
     ("finding", re.compile(r"\b(?:what (?:did|do|does|have) (?:the |our |your |their )?(?:[\w-]+ ){0,2}(?:say|said|"
-                           r"think|thought|feel|felt|tell|told|want|wanted|make of)|how did (?:the |our |your )?"
+                           r"think|thought|feel|felt|tell|told|want|wanted|make of)|what (?:have|did) (?:you|we) "
+                           r"(?:learn(?:ed|t)?|heard?|found|find out)\b|what (?:will|would) (?:the |our |your |their )?"
+                           r"(?:[\w-]+ ){0,2}(?:say|think|make of it)|how did (?:the |our |your )?"
                            r"(?:[\w-]+ ){0,2}(?:react|respond|take it)|what was the (?:reaction|response|feedback)|"
                            r"what (?:are|is|were|was) (?:the |our |your |their )?(?:[\w-]+ ){0,2}(?:actually |really )?"
                            r"(?:asking (?:for|us)|saying|complaining about|worried about|telling (?:us|you)))\b",
@@ -130,7 +161,7 @@ EXPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 # A figure of money, or a figure in a reply that speaks of cost ("about 3 pounds a drop", "12% of revenue").
 COST_WORDS_RE = re.compile(r"\b(?:costs?|costing|capital|capex|opex|running|spend\w*|spent|price\w*|budget\w*|margins?|sav(?:e|es|ed|ing|ings)|"
-                           r"revenue|payback|pays? (?:for itself|back)|per (?:drop|pallet|load|stop|delivery|mile|km|"
+                           r"revenue|payback|penalt(?:y|ies)|fines?|fees?|charges?|losses|pays? (?:for itself|back)|per (?:drop|pallet|load|stop|delivery|mile|km|"
                            r"hour|shift|van|truck|head|parcel|order|unit)|dollars?|euros?|pounds?|pence|cents?|bucks|grand|k)\b", re.IGNORECASE)
 # A cost put against another ("12% more than a normal lane", "a third cheaper").
 RELATIVE_COST_RE = re.compile(r"(?:\d\s?(?:%|percent\b|per cent\b)|\b(?:half|a third|a quarter|twice|double))\s+"
@@ -192,6 +223,13 @@ DATE_WORDS_RE = re.compile(
     re.IGNORECASE)
 # A figure with the word it counts ("six months", "40 drivers"), as a question states it.
 ECHO_FIGURE_RE = re.compile(rf"\b(?:\d[\d,.]*%?|{NUMBER_WORDS})\s+[a-z]+", re.IGNORECASE)
+# A figure expected to move ("should fall from 12 to under 8"): what a "how will we know" is answered with.
+SIGNAL_CHANGE_RE = re.compile(r"\b(?:fall|falls|drop|drops|rise|rises|climb|climbs|go(?:es)? (?:up|down)|below|above|"
+                              r"under|over|fewer|more than|less than|from [\w.,%]+ to)\b", re.IGNORECASE)
+# What a reply names as the risk in words a risk question's answer uses and a pitch's risk sentence need not: a delay,
+# a wait, a dependency, something people may not do ("customers not reading the texts").
+RISK_ANSWER_RE = re.compile(r"\b(?:slip\w*|delay\w*|overrun\w*|waiting list|backlog|behind schedule|running late|"
+                            r"(?:hinges|relies|rests) on|permission|not \w+ing)\b", re.IGNORECASE)
 MEASURE_RE = re.compile(r"\b(?:track\w*|measur\w*|monitor\w*|watch\w*|compar\w*|check\w*|review\w*|report\w*|"
                         r"dashboard|we'll see|we will see|we'd see|we'll know|we will know|against|target|baseline|"
                         r"rate|per (?:thousand|hundred|drop|week|day))\b", re.IGNORECASE)
@@ -214,6 +252,8 @@ GAP_LINES = {
     "side": "Is that a yes or a no?",
     "concrete": "Give me something concrete: a number, an owner, a date or a fallback.",
     "detail": "Walk me through it properly, step by step.",
+    "giving_up": "You haven't told me what stops to make room for it.",
+    "channel": "You haven't told me how they'll hear about it.",
 }
 # Concerns that speak to each gap, looked for in the executive's words.
 GAP_TERMS: dict[str, re.Pattern[str]] = {
@@ -275,6 +315,9 @@ def expectations(question: str) -> list[str]:
         needs.append("side")
     # The question's own head decides: "When will we see the results?" asks for a time, "How do you know the savings
     # are real?" for grounds, not for the figure a word of it ("results", "savings") would otherwise ask for.
+    # "What would you stop doing…?" asks what gives way, not what happens if it fails ("would you stop" reads as both).
+    if "giving_up" in needs:
+        needs = [n for n in needs if n != "fallback"]
     head = LED_BY_RE.match(question)
     if head:
         dropped = ("number", "signal") if head.group("grounds") else ("number", "money", "signal")
@@ -294,25 +337,31 @@ def concrete_parts(reply: str) -> dict[str, bool]:
         "when": dated,
         "owner": bool(OWNER_RE.search(reply) or ROLE_RE.search(reply)) or bool(names) or _opens_on_a_name(reply),
         "fallback": bool(MITIGATION_RE.search(reply) or CONDITION_RE.search(reply)
-                         or re.search(r"\b(?:otherwise|if not|instead|standby|spare|back-?up|reserve|contingency|escalat\w*|hands? (?:it |them |the \w+ )?"
+                         or re.search(r"\b(?:otherwise|if not|instead|standby|spare|back-?up|reserve|contingency|escrow|in-house|keep (?:it|them|things|the \w+) (?:running|going)|take (?:it|them|this) over|escalat\w*|hands? (?:it |them |the \w+ )?"
                                       r"(?:over|on|back)|(?:hands?|pass(?:es)?|routes?|sends?) (?:it |them |the \w+ )?"
                                       r"(?:on )?to (?:a|an|the|our) |if we(?:'re| are)? (?:short|late|behind)|"
                                       r"(?:we'd|we would|then we|we can|we could|we'll) (?:\w+ )?(?:hire|rent|use|"
                                       r"move|switch|delay|keep|borrow|bring|fall|go|cover|run|buy|pay))\b",
                                       reply, re.I)),
-        "signal": bool(figures or dated or (MEASURE_RE.search(reply) and not VAGUE_MEASURE_RE.search(reply))),
+        # A measure, a rate or a line to cross: a bare count or date ("two half-days at the depot") is no signal.
+        "signal": bool((MEASURE_RE.search(reply) and not VAGUE_MEASURE_RE.search(reply))
+                       or any(f.kind in ("percent", "ratio", "range") for f in figures)
+                       or CONDITION_RE.search(reply) or SIGNAL_CHANGE_RE.search(reply)),
         # A reason given as evidence ("four of the six have already signed") is a reason, with or without "because".
         "reason": bool(REASON_RE.search(reply)) or (bool(figures or SMALL_NUMBER_RE.search(reply) or names)
                                                     and bool(EVIDENCE_GIVEN_RE.search(reply))),
-        "finding": bool(FINDING_GIVEN_RE.search(reply)),
+        "finding": bool(FINDING_GIVEN_RE.search(reply) or FINDING_MORE_RE.search(reply)),
         "target": any(f.kind != "date" for f in figures) or bool(SMALL_NUMBER_RE.search(reply)),
         "effect": bool(CHANGE_RE.search(reply) or ACTION_RE.search(reply)),
         "action": bool(ACTION_RE.search(reply)),
+        "giving_up": bool(GIVING_UP_RE.search(reply)),
+        "channel": bool(CHANNEL_RE.search(reply)),
         "side": bool(SIDE_TAKEN_RE.search(reply)),
         "ask": bool(ASK_STRONG.search(reply) or ASK_WEAK.search(reply)
                     or re.search(r"\b(?:a yes|a go|the go-ahead|sign(?:-| )?off|sign|approv\w*|fund\w*|budget|"
                                  r"headcount|a decision)\b", reply, re.I)),
-        "risk": bool(RISK_RE.search(reply) or CONDITION_RE.search(reply) or HEDGE_RE.search(reply)),
+        "risk": bool(RISK_RE.search(reply) or CONDITION_RE.search(reply) or HEDGE_RE.search(reply)
+                     or RISK_ANSWER_RE.search(reply)),
     }
 
 
@@ -403,7 +452,9 @@ def _judge(question: str, reply: str, embed: Embed | None) -> Assessment:
     # ("the trucks will be greener", asked about the drivers).
     own_change = "effect" in needs and (bool(shared) or bool(PRONOUN_OPENING_RE.match(reply)))
     substance = (bool(said) or (on_point and parts["reason"]) or "finding" in needs or own_change
-                 or (not needs and parts["action"]) or ("side" in needs and parts["reason"]))
+                 or (not needs and parts["action"]) or ("side" in needs and parts["reason"])
+                 # how word reaches people, or what gives way, is itself the concrete answer
+                 or any(parts[n] for n in needs if n in ("channel", "giving_up")))
     # A reply that opens on the question's own subject and describes it ("The warehouse team is about 120 people",
     # asked how to get the warehouse team on board) talks about the subject, not the question: when the question
     # names nothing it wants, only what someone will do counts as an answer.

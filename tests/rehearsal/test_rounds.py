@@ -158,6 +158,36 @@ def test_a_reason_or_a_plain_no_in_other_words_answers_the_question() -> None:
                   model).accepted
 
 
+def test_a_concrete_answer_in_words_far_from_the_question_is_accepted() -> None:
+    # The model puts these replies almost at right angles to their questions; they still answer them.
+    model = local_encoder().encode
+    assert assess("What's holding this up?", "Only the lease; the landlord's lawyers promised it by Friday.",
+                  model).accepted
+    assert assess("What's the biggest risk?", "Two: the scanners arriving late, and pickers not trusting the new "
+                                              "screens.", model).accepted
+    assert assess("What will the shop stewards say?", "I've walked them through it; they're fine with it as long "
+                                                      "as nobody loses overtime.", model).accepted
+
+
+def test_how_people_will_hear_of_it_wants_a_channel_not_the_change() -> None:
+    model = local_encoder().encode
+    question = "How will the pickers find out about the new rota?"
+    change = assess(question, "The new rota means pickers start an hour later on Mondays.", model)
+    assert not change.accepted
+    assert change.line == GAP_LINES["channel"]
+    assert assess(question, "A short huddle on each shift the week before, and a printed copy on the canteen "
+                            "noticeboard.", model).accepted
+
+
+def test_what_gives_way_wants_something_stopped() -> None:
+    model = local_encoder().encode
+    question = "What would you stop doing to make time for this?"
+    plans = assess(question, "If you agree we can begin in May and report back by August.", model)
+    assert not plans.accepted
+    assert plans.line == GAP_LINES["giving_up"]
+    assert assess(question, "We'd pause the monthly stock audit at Northgate until the autumn.", model).accepted
+
+
 def test_a_presenter_who_does_not_know_yet_is_sent_to_find_out_and_the_twin_moves_on(
         session: Session, settings: Settings, demo: Viewer) -> None:  # noqa: F811
     # "Not sure yet." and "I don't know yet, we haven't asked them." were met with "That's not what I asked." and the
