@@ -871,3 +871,17 @@ def test_a_proposal_put_as_a_question_is_flagged_and_quoted_as_asked(
     assert clash is not None
     assert cited_file(session, clash) == "2025-03-10-ai-in-dispatch.docx", clash
     assert "Why don" in clash["why"]
+
+
+MATCH_DISCOUNT_PITCH = ("Rivet Freight has undercut us on the Northgate lanes by 15 %. I propose we match it: a 15 % "
+                        "discount on those lanes from the next renewal. If volumes drop below 80 % of the forecast, we "
+                        "would reopen the price. That keeps the account and the volume.")
+
+
+def test_a_push_back_quotes_the_pitch_sentence_that_proposes_what_her_line_rules_out(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    clash = contradiction(rehearse(session, settings, demo, MATCH_DISCOUNT_PITCH))
+    assert clash is not None and cited_file(session, clash) == "2025-01-13-pricing-discipline.docx"
+    assert "matching a competitor's price" in clash["citation"]["quote"]
+    assert "I propose we match it: a 15 % discount" in clash["why"]
+    assert "reopen the price" not in clash["why"]
