@@ -60,7 +60,7 @@ On the demo corpus (examples/dana-reyes, ingested as `understudy demo` does), wi
    promotion, meetings and memos, capital, acquisitions, OTIF reporting, anchor days, electric vans, pricing, reefer
    alarms, near misses, fatigue, reason codes, heat; 20 not, seventeen on her subjects and in line with her, three
    off-subject) is a twelfth, written before the work on clashes in content with the same polarity and present-tense
-   stances; never used to fit.
+   stances; never used to fit (recall/precision 39.0/59.3 before that work, 41.5/63.0 after it).
 5. Latency of a 1,000-word rehearsal on the demo twin, in process.
 
 Run: .venv/bin/python bench/rehearsal.py [--part all|qmsum|pitches] [--split test|val|train] [--limit N] [--fit]
