@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from service.corpus.access import Viewer
 from service.corpus.models import Twin
 from service.rehearsal.bank import BankItem, VisibleBank, stem_counts
-from service.rehearsal.claims import claim_sentences, pitch_claims
+from service.rehearsal.claims import Claim, claim_sentences, pitch_claims
 from service.rehearsal.labels import stance_label, stance_phrase
 from service.rehearsal.meaning import cached_vectors
 from service.rehearsal.pitch import PitchAnalysis
@@ -28,6 +28,7 @@ from service.rehearsal.stances import (
     Embed,
     Stance,
     StanceVectors,
+    actions_of,
     corpus_vectors,
     crossed_actions,
     is_state_of_affairs,
@@ -436,15 +437,33 @@ def _crossed_in_her_words(analysis: PitchAnalysis, bank: VisibleBank, embed: Emb
     return []
 
 
+def _verb_stem(action: str) -> str:
+    """The stem of an action's first word, its verb ("matching a competitor's price" -> "match")."""
+    found = words(action)
+    return stem(found[0]) if found else ""
+
+
+def quoted_claim(clash: Claim, claims: Sequence[Claim], stance: Stance) -> Claim:
+    """The pitch's sentence to quote for a clash: the clashing claim, unless it never names the action the stance
+    rules out and another proposal of the pitch does ("I propose we match it: a 15 % discount", not "If volumes
+    drop…, we would reopen the price", against "We will stop matching a competitor's price…")."""
+    verbs = {_verb_stem(a) for a in actions_of(reading(stance.text, reasons=True).ruled_out)} - {""}
+    if not verbs or verbs & set(stem_counts(clash.text)):
+        return clash
+    naming = [c for c in claims if c.proposal and verbs & set(stem_counts(c.text))
+              and not PITCH_NEGATION_RE.search(c.text)]
+    return naming[0] if naming else clash
+
+
 def _push_back_by_meaning(persona: PersonaSettings, analysis: PitchAnalysis, bank: VisibleBank, embed: Embed,
                           limit: int) -> list[PushBack]:
     claims = pitch_claims(claim_sentences(analysis.text))
     corpus = corpus_vectors(embed, bank.stances)
     pitch = pitch_vectors(embed, claims, analysis.text)
-    found = [_clash_push_back(c.claim.wording, c.stance, persona)
+    found = [_clash_push_back(quoted_claim(c.claim, claims, c.stance).wording, c.stance, persona)
              for c in stance_contradictions(claims, bank.stances, pitch, corpus, limit=MAX_CONTRADICTIONS)]
     if not found:
-        found = [_clash_push_back(c.claim.wording, c.stance, persona)
+        found = [_clash_push_back(quoted_claim(c.claim, claims, c.stance).wording, c.stance, persona)
                  for c in crossed_actions(claims, bank.stances, pitch, corpus, limit=MAX_CONTRADICTIONS)]
     if not found:
         found = _crossed_in_her_words(analysis, bank, embed, persona)

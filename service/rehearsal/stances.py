@@ -71,7 +71,11 @@ _PREFERENCE = (r"\b(?:i|we)(?:['’]d like| would like| want| expect)\s+"
                r"(?!to (?:tell|talk|be|say|thank|hear|know|understand)\b)")
 # A judgement that something is not ready ("Electric tractors for long-haul are not ready for our lanes…").
 _NOT_READY = r"\b(?:(?:is|are)\s+not|isn['’]t|aren['’]t)\s+(?:yet\s+)?ready\b"
-STANCE_RE = re.compile(f"{_LIMIT}|{_RULE}|{_PREFERENCE}|{_NOT_READY}", re.IGNORECASE)
+# A rule for every case, stated in the present tense: "Every proposal that needs a decision comes as a written
+# memo…", "Any driver whose route does not work in bad weather flags it…", "Every quote is now checked against…".
+_EVERY_CASE = (r"\b(?:every|each|any)\s+(?:[\w$,.'’-]+\s+){1,9}?(?:comes|gets|goes|reaches|names|flags|must|can|will|"
+               r"has to|is (?:now )?(?:checked|published|read|reviewed|agreed|trained))\b")
+STANCE_RE = re.compile(f"{_LIMIT}|{_RULE}|{_PREFERENCE}|{_NOT_READY}|{_EVERY_CASE}", re.IGNORECASE)
 CONTRAST_STANCE_RE = re.compile(_CONTRAST, re.IGNORECASE)
 # Narrative, not position: what happened once.
 PAST_RE = re.compile(r"\b(?:used to|was|were|had|did|asked|told|ordered|found|said)\b", re.IGNORECASE)
@@ -566,10 +570,15 @@ JUDGEMENT_RE = re.compile(r"\btoo\s+(?:many|much|few|little|long|short|slow|fast
 REFERS_BACK_RE = re.compile(r"\bthem\b", re.IGNORECASE)
 
 
+# What someone could do ("dispatch could ask them to claw some of it back"): a suggestion, not background.
+SUGGESTION_RE = re.compile(r"\b(?:could|can|might)\b", re.IGNORECASE)
+
+
 def background(claims: Sequence[Claim]) -> np.ndarray:
     """For each claim, whether it only states a fact: no proposal, no word of intent, rule, preference or judgement
     ("too many…"), and not what the next sentence's proposal acts on ("…sixty vans at this year's price. Let's order them now")."""
     return np.array([not c.proposal and not INTENT_RE.search(c.text) and not JUDGEMENT_RE.search(c.text)
+                     and not SUGGESTION_RE.search(c.text)
                      and not (k + 1 < len(claims) and claims[k + 1].proposal
                               and REFERS_BACK_RE.search(claims[k + 1].text))
                      for k, c in enumerate(claims)], dtype=bool).reshape(len(claims))

@@ -188,6 +188,13 @@ def test_questions_are_ordered_by_meaning_not_shared_words(settings: Settings) -
     ("We do not yet know whether the cause is staffing or the new system.", False),
     ("Marcus Bell's team estimates that each point of OTIF is worth about $9 million a year.", False),
     ("Before Dispatch Assist goes to another depot, four things have to be true:", False),
+    # a rule for every case in the present tense, however long its subject; a fact about every case is no rule
+    ("Every proposal that needs a decision comes as a written memo of no more than six pages, in full sentences.", True),
+    ("Any driver whose route does not work in bad weather flags it, and the route goes back to diesel until it does.",
+     True),
+    ("Every quote is now checked against a cost-to-serve floor for that lane and service.", True),
+    ("Every failed delivery costs us money: the second attempt, the call to customer service, the credit note.", False),
+    ("Every depot thinks its way of working is special.", False),
 ])
 def test_a_stance_is_a_position_not_a_fact_or_an_aside(sentence: str, expected: bool) -> None:
     assert is_stance(sentence) is expected
@@ -871,3 +878,31 @@ def test_a_proposal_put_as_a_question_is_flagged_and_quoted_as_asked(
     assert clash is not None
     assert cited_file(session, clash) == "2025-03-10-ai-in-dispatch.docx", clash
     assert "Why don" in clash["why"]
+
+
+MATCH_DISCOUNT_PITCH = ("Rivet Freight has undercut us on the Northgate lanes by 15 %. I propose we match it: a 15 % "
+                        "discount on those lanes from the next renewal. If volumes drop below 80 % of the forecast, we "
+                        "would reopen the price. That keeps the account and the volume.")
+
+
+def test_a_push_back_quotes_the_pitch_sentence_that_proposes_what_her_line_rules_out(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    clash = contradiction(rehearse(session, settings, demo, MATCH_DISCOUNT_PITCH))
+    assert clash is not None and cited_file(session, clash) == "2025-01-13-pricing-discipline.docx"
+    assert "matching a competitor's price" in clash["citation"]["quote"]
+    assert "I propose we match it: a 15 % discount" in clash["why"]
+    assert "reopen the price" not in clash["why"]
+
+
+WIN_TIME_BACK_PITCH = ("When a driver is held up for an hour at a customer's dock, dispatch could ask them to win some of "
+                       "it back on the way to the next drops. That keeps the afternoon windows on track for the customers.")
+SCHEDULE_ABSORBS_PITCH = ("When a driver is held up for an hour at a customer's dock, dispatch moves the next windows and "
+                          "tells the customers. The driver takes the breaks as planned.")
+
+
+def test_what_dispatch_could_ask_of_a_driver_is_a_suggestion_held_to_her_line_on_making_up_time(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    clash = contradiction(rehearse(session, settings, demo, WIN_TIME_BACK_PITCH))
+    assert clash is not None and cited_file(session, clash) == "2024-04-22-drivers-home-safe.docx"
+    assert "make up time" in clash["citation"]["quote"]
+    assert contradiction(rehearse(session, settings, demo, SCHEDULE_ABSORBS_PITCH)) is None
