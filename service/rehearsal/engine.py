@@ -268,7 +268,7 @@ def answer_turn(session: Session, settings: Settings, rehearsal_id: int, viewer:
     pitch = pitch_stems(row.pitch)
     cites = Citations()
     embed = embedder_for(settings)
-    verdict = assess(question, reply, embed)
+    verdict = assess(question, reply, embed, pitch=row.pitch)
     asked = set(state["asked"])
     # What comes next is never the question already asked, in its words or in others.
     spent = asked_in_any_wording(asked, bank)

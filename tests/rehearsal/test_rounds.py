@@ -169,6 +169,30 @@ def test_a_concrete_answer_in_words_far_from_the_question_is_accepted() -> None:
                                                       "as nobody loses overtime.", model).accepted
 
 
+def test_a_concrete_reply_about_neither_the_question_nor_the_pitch_is_not_what_she_asked() -> None:
+    model = local_encoder().encode
+    pitch = ("Proposal: let the routing tool send the overnight plan to drivers without a dispatcher's approval. "
+             "It would start at the Calder depot in March and save about 200,000 a year in night-desk pay. "
+             "Drivers would get their routes at four in the morning instead of five. "
+             "If more than one route in twenty needs changing by hand, we go back to the night desk.")
+    question = "Which customer, by name, gets something different if we say yes?"
+    chat = assess(question, "The canteen reopened this month and the coffee is much better.", model, pitch=pitch)
+    assert not chat.accepted
+    assert chat.line == GAP_LINES["topic"]
+    assert assess(question, "Brightwell Foods: their chilled orders would leave an hour earlier.", model,
+                  pitch=pitch).accepted
+
+
+def test_a_question_set_in_a_scene_asks_only_what_follows_the_colon() -> None:
+    model = local_encoder().encode
+    question = ("So when you lose a deal by a few percent, I'd ask you one question: what would have to be true for "
+                "that deal to make money?")
+    verdict = assess(question, "The night rate would have to stay above 6.10 a drop, with at least two loads a "
+                               "night on each van.", model)
+    assert verdict.accepted, verdict
+    assert "when" not in verdict.missing
+
+
 def test_how_people_will_hear_of_it_wants_a_channel_not_the_change() -> None:
     model = local_encoder().encode
     question = "How will the pickers find out about the new rota?"
