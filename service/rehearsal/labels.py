@@ -36,7 +36,8 @@ _OPENING_RE = re.compile(r"^(?:(?:and|but|so|then|also|now|look)[,]?\s+)+", re.I
 LEAD_IN_RE = re.compile(r"\b(?:here's|here is|where i land|in one sentence|as a principle|(?:the|our|my)(?: own)? "
                         r"(?:rule|principle|point|test|answer|question)|let me|one thing|put simply|in short|"
                         r"to be clear)\b", re.IGNORECASE)
-_CLAUSE_END_RE = re.compile(r"\s*(?:[,;:(]|\s[—–-]\s|\s(?:because|so that)\s)")
+# A clause ends at a comma, a semicolon, a colon or a bracket, but not inside a figure ("9:30", "1,200").
+_CLAUSE_END_RE = re.compile(r"\s*(?:(?<!\d)[,:]|[,:](?!\d)|[;(]|\s[—–-]\s|\s(?:because|so that)\s)")
 PHRASE_WORDS = 10
 _TRAILING = frozenset({"a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "with", "by", "at", "from", "our",
                        "their", "its", "that", "we", "i", "is", "are", "be", "not", "will", "would", "can", "could",

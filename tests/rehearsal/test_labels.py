@@ -34,3 +34,10 @@ def test_a_heading_that_only_says_when_is_not_the_label(heading: str) -> None:
 def test_a_heading_that_names_the_point_is_the_label() -> None:
     assert stance_label(hit("Build, not buy, for now"), "Buying a business means buying its habits.") == (
         "Build, not buy, for now")
+
+
+def test_a_label_is_not_cut_inside_a_time_or_a_number() -> None:
+    phrase = stance_phrase("We will stop booking depot calls before 9:30 on Mondays, so the night shift can sleep.")
+    assert phrase.startswith("We will stop booking depot calls before 9:30")
+    assert stance_phrase("We keep 1,200 pallets of spare stock in Leeds, whatever the season.").startswith(
+        "We keep 1,200 pallets")
