@@ -17,12 +17,16 @@ Question sets (--set):
   after a change only, and 15 unanswerable;
 - heldout5: bench/data/heldout5, the same kind of questions to Ford and G. H. W. Bush, never fitted: measured before
   and after a change only, and 15 unanswerable;
+- heldout6: bench/data/heldout6, the same kind of questions to Wilson and Hoover, never fitted: measured before and
+  after a change only, and 15 unanswerable;
 - bench: bench/data/answer_questions*.jsonl (they share the answers' words: a regression check only).
 
-    .venv/bin/python bench/answers.py [--set eval|heldout|heldout2|heldout3|heldout4|heldout5|bench|all] [--sweep] [--fit] [--llm] [--database-url URL]
+    .venv/bin/python bench/answers.py [--set eval|heldout|heldout2|heldout3|heldout4|heldout5|heldout6|bench|all] [--sweep] [--fit] [--llm] [--database-url URL]
 
 --sweep prints the answer decision's threshold curve (answered vs no-answer); --fit refits the calibrated
 evidence weights (service/twin/extractive.py EVIDENCE_WEIGHTS) on the chosen sets and shows how they carry over.
+--write-word-frequencies regenerates service/twin/data/english_words.tsv (the term weights' background of
+ordinary English) from wordfreq, which only this option needs.
 Prints tables and exits 0; skips cleanly when ../shared/data is absent.
 """
 
@@ -73,6 +77,7 @@ HELDOUT2 = DATA / "heldout2"
 HELDOUT3 = DATA / "heldout3"
 HELDOUT4 = DATA / "heldout4"
 HELDOUT5 = DATA / "heldout5"
+HELDOUT6 = DATA / "heldout6"
 # Each set: (president, answerable questions, unanswerable questions, gold ids are speech ids without .txt).
 QUESTION_SETS: dict[str, list[tuple[str, Path, Path, bool]]] = {
     "eval": [("Bill Clinton", EVAL / "clinton_questions.jsonl", EVAL / "unanswerable.jsonl", True),
@@ -90,6 +95,8 @@ QUESTION_SETS: dict[str, list[tuple[str, Path, Path, bool]]] = {
     "heldout5": [("Gerald Ford", HELDOUT5 / "ford_questions.jsonl", HELDOUT5 / "heldout5_unanswerable.jsonl", True),
                  ("George H. W. Bush", HELDOUT5 / "hwbush_questions.jsonl", HELDOUT5 / "heldout5_unanswerable.jsonl",
                   True)],
+    "heldout6": [("Woodrow Wilson", HELDOUT6 / "wilson_questions.jsonl", HELDOUT6 / "heldout6_unanswerable.jsonl", True),
+                 ("Herbert Hoover", HELDOUT6 / "hoover_questions.jsonl", HELDOUT6 / "heldout6_unanswerable.jsonl", True)],
     "bench": [("Barack Obama", ANSWERABLE, UNANSWERABLE, False)],
 }
 # The executive's turn labels, as a curator gives them to `understudy ingest --speaker`: "THE PRESIDENT" of press
@@ -477,9 +484,36 @@ def print_issue_goals(name: str, s: dict[str, float]) -> None:
                                           for label, v, g in goals))
 
 
+ENGLISH_WORDS = ROOT / "service" / "twin" / "data" / "english_words.tsv"
+ENGLISH_WORDS_COUNT = 40_000
+ENGLISH_WORDS_HEADER = """\
+# The most frequent words of general English, for term weights and favoured words (service/twin/background.py),
+# one per line: word<TAB>share of all word tokens<TAB>its stem (textkit.stems.stem) when it differs from the word.
+# Words and frequencies from wordfreq 3.1.1 (Robyn Speer, top_n_list('en') and word_frequency(word, 'en')),
+# letters and one inner apostrophe only; that data is licensed CC BY-SA 4.0
+# (https://creativecommons.org/licenses/by-sa/4.0/), and so is this table.
+# Regenerate with: .venv/bin/pip install wordfreq && .venv/bin/python bench/answers.py --write-word-frequencies
+"""
+
+
+def write_word_frequencies(count: int = ENGLISH_WORDS_COUNT) -> None:
+    """Write the shipped table of general-English word frequencies from wordfreq (not a run-time dependency)."""
+    try:
+        from wordfreq import top_n_list, word_frequency
+    except ImportError:
+        sys.exit("wordfreq is not installed: .venv/bin/pip install wordfreq")
+    from textkit.stems import stem
+
+    plain = re.compile(r"[a-z]+(?:'[a-z]+)?")
+    words = [w for w in top_n_list("en", count * 2) if plain.fullmatch(w)][:count]
+    lines = [f"{w}\t{word_frequency(w, 'en'):.3g}" + (f"\t{stem(w)}" if stem(w) != w else "") for w in words]
+    ENGLISH_WORDS.write_text(ENGLISH_WORDS_HEADER + "\n".join(lines) + "\n", encoding="utf-8")
+    console.print(f"wrote {ENGLISH_WORDS.relative_to(ROOT)}: {len(lines)} words")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", dest="sets", default="eval", help="eval, heldout, heldout2, heldout3, heldout4, heldout5, bench or all (comma-separated)")
+    parser.add_argument("--set", dest="sets", default="eval", help="eval, heldout, heldout2, heldout3, heldout4, heldout5, heldout6, bench or all (comma-separated)")
     parser.add_argument("--database-url", default=None, help="run on this database instead of a temporary SQLite")
     parser.add_argument("--threshold", type=float, default=None, help="answer threshold (default: the setting)")
     parser.add_argument("--sweep", action="store_true", help="print the answer decision's threshold curve")
@@ -487,7 +521,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--llm", action="store_true", help="also run the LLM path against the fake server")
     parser.add_argument("--show", action="store_true", help="print each answer's outcome")
     parser.add_argument("--latency", action="store_true", help="print where an answer's time goes (warm)")
+    parser.add_argument("--write-word-frequencies", action="store_true",
+                        help="regenerate service/twin/data/english_words.tsv from wordfreq and exit")
     args = parser.parse_args(argv)
+    if args.write_word_frequencies:
+        write_word_frequencies()
+        return 0
     if not SPEECHES.is_dir():
         console.print(f"[yellow]skipped: {SPEECHES} not found (the shared data is not on this machine)[/]")
         return 0

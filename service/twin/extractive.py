@@ -533,9 +533,11 @@ def _reading_order(best: _Sentence, pool: Sequence[_Sentence]) -> dict[int, _Sen
     return placed
 
 
-def _first_run(best: _Sentence, pool: Sequence[_Sentence], max_words: int) -> list[_Sentence]:
+def _first_run(best: _Sentence, pool: Sequence[_Sentence], max_words: int, *,
+               forward: bool = False) -> list[_Sentence]:
     """`best` with its strongest neighbours in her reading order (over into the adjoining passage of its source when
-    the pool holds it), and the line it leans on."""
+    the pool holds it), and the line it leans on; with `forward` (`best` answers a question she restated before it),
+    only the sentences after it."""
     same = _reading_order(best, pool)
     place = {id(s): at for at, s in same.items()}
     run = [best]
@@ -556,7 +558,7 @@ def _first_run(best: _Sentence, pool: Sequence[_Sentence], max_words: int) -> li
         floor = 0.0 if len(run) < MIN_RUN else share * best.score
         # Her own question after what she said leaves the answer hanging on it ("…what kinda battery is that?"), and
         # a run that crosses into her next point ("…going faster. Third, for some…") reads as a list missing items.
-        options = [s for s in (before, after) if s is not None and s.score >= floor
+        options = [s for s in (None if forward else before, after) if s is not None and s.score >= floor
                    and total + s.words <= max_words and not (s is after and (s.asks or s.opens_later_item))
                    and not (s is before and run[0].opens_later_item)]
         if not options:
@@ -595,7 +597,9 @@ def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS, explain
             break
         if preference(s) == preference(best) and all(s.hit.passage_id != r.hit.passage_id for r in rivals):
             rivals.append(s)
-    runs = [_first_run(r, pool, max_words) for r in rivals]
+    # Her answer to a question she restates reads on from it, not back over the asides between the two ("I will not
+    # comment on any particular company…"), which a small change of term weights could otherwise tip the run into.
+    runs = [_first_run(r, pool, max_words, forward=r is after_setup) for r in rivals]
     run = max(runs, key=lambda run: statistics.fmean(s.score for s in run))
     best = rivals[runs.index(run)]
     total = sum(s.words for s in run)

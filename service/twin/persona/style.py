@@ -26,6 +26,8 @@ PHRASE_BAD_ENDS = word_set("""
 the a an of to in and or but for with on at by from that is are was were be been have has had will would can
 could should our my your their his her its this these those as if than which who whom i we they he she it
 """)
+# Rarer than this in general English: not among its thousand commonest words, so a theme of the speaker's own.
+COMMON_WORD_FREQUENCY = 1e-4
 ASIDE_RE = re.compile(r"\((?:[A-Z][a-z]*\.?\s?){1,3}\)|\[(?:[A-Z][a-z]*\.?\s?){1,3}\]")
 
 
@@ -179,7 +181,7 @@ def _themes(passages: list[str], favoured: list[dict[str, Any]], limit: int = 8)
         phrase_counts.update(f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)
                              if a not in CONTENT_STOP_WORDS and b not in CONTENT_STOP_WORDS and a.isalpha() and b.isalpha()
                              and len(a) > 2 and len(b) > 2)
-    distinctive = [f["word"] for f in favoured if not word_frequency(f["word"])]
+    distinctive = [f["word"] for f in favoured if word_frequency(f["word"]) < COMMON_WORD_FREQUENCY]
     floor = max(3, len(passages) // 200)
     phrases = [p for p, c in phrase_counts.most_common(40) if c >= floor]
     terms = list(dict.fromkeys(phrases[:15] + distinctive[:25]))
