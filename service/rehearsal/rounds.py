@@ -318,8 +318,8 @@ def expectations(question: str) -> list[str]:
     """What a question asks for: a number, a date, an early signal, an owner, a fallback, a reason, a walk-through."""
     # A question set in a scene ("So when you lose a deal by a few percent, I'd ask you one question: what would have
     # to be true…?") asks only what follows the colon; the scene's "when" asks for no date.
-    head, colon, asked = question.rpartition(":")
-    if colon and head and len(words(asked)) >= 3:
+    scene, colon, asked = question.rpartition(":")
+    if colon and scene and len(words(asked)) >= 3:
         question = asked.strip()
     needs = [name for name, pattern in EXPECTS if pattern.search(question)]
     if YES_NO_RE.match(question) and not needs:
