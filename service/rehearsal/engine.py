@@ -36,6 +36,7 @@ from service.rehearsal.rounds import (
     follow_up_for,
     item_ref,
     push_for_criterion,
+    remember_for_rounds,
     why_it_matters,
 )
 from service.rehearsal.rubric import Scorecard, rubric_for, score_pitch, speaking_rate
@@ -219,6 +220,7 @@ def start_rehearsal(session: Session, settings: Settings, twin_slug: str, viewer
         citation = cites.cite(p.evidence.hit, p.evidence.quote)
         push_back.append({"priority": p.priority, "why": p.why, "contradicts": p.contradicts,
                           "citation": citation.to_dict()})
+    remember_for_rounds(text, [str(q["question"]) for q in questions], embed)
     max_rounds = settings.rehearsal_max_rounds
     state = _initial_state(ranked, scorecard)
     result = {"questions": questions, "push_back": push_back, "scorecard": scorecard.to_dict(),

@@ -3,6 +3,7 @@ would, always in the executive's own cited words; and the summary at the end."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from service.rehearsal.pitch import (
     plain_pitch,
 )
 from service.rehearsal.ranking import rank_items
+from service.search.memory import VectorMemory
 from textkit.numbers import CARDINALS
 from textkit.sentences import sentences
 from textkit.words import words
@@ -29,6 +31,8 @@ MIN_REPLY_WORDS = 3
 # The words at a reply's head that show what it is about (its subject).
 ECHO_HEAD_WORDS = 4
 DETAIL_REPLY_WORDS = 25
+log = logging.getLogger(__name__)
+
 # Closeness in meaning (cosine) of question and reply: below OFF_TOPIC the reply is about something else; from
 # ON_POINT up it is squarely on the question. ON_POINT was chosen on the dev half of bench/data/rehearsal/rounds.jsonl.
 # OFF_TOPIC is 0: a concrete answer in other words ("Only the lease; the lawyers promised it by Friday", asked what
@@ -40,6 +44,8 @@ OFF_TOPIC = 0.0
 # in other words than the question's, 0.29-0.70, on a handful of replies written for the trial of 7 December).
 NEAR_PITCH = 0.25
 PITCH_SENTENCES_READ = 80
+# Pitch sentences and questions of rehearsals under way: a few rehearsals' worth, the oldest forgotten first.
+PITCH_VECTORS = VectorMemory(4_000)
 ON_POINT = 0.55
 FINDING_GIVEN_RE = re.compile(r"\b(?:said|says|told (?:us|me)|asked (?:for|us|me)|liked|loved|hated|disliked|worried|"
                               r"complained|wanted|wants?|prefer(?:red|s)?|agreed|objected|pushed back|worr(?:y|ies|ied)|"
@@ -410,14 +416,37 @@ def similarity(question: str, reply: str, embed: Embed | None) -> float | None:
     return float((vectors[1:] @ vectors[0]).max())
 
 
+def _pitch_parts(pitch: str) -> list[str]:
+    return [s for s in sentences(plain_pitch(pitch)) if len(words(s)) >= 4][:PITCH_SENTENCES_READ]
+
+
+def remember_for_rounds(pitch: str, questions: list[str], embed: Embed | None) -> None:
+    """Keep the vectors of a new rehearsal's pitch sentences and questions for its rounds (the rehearsal has just
+    embedded most of them), so a round embeds only the reply."""
+    if embed is None:
+        return
+    try:
+        PITCH_VECTORS.vectors(embed, [*questions, *_pitch_parts(pitch)])
+    except Exception as exc:  # the rounds embed what they need themselves
+        log.warning("could not keep the pitch's vectors for the rounds: %s", exc)
+
+
 def near_the_pitch(question: str, reply: str, pitch: str, embed: Embed | None) -> bool:
     """Whether a reply is about the question or the pitch at all: close in meaning to one or the other. Without the
     model this cannot be told, and the reply gets the benefit of the doubt."""
-    parts = [s for s in sentences(plain_pitch(pitch)) if len(words(s)) >= 4][:PITCH_SENTENCES_READ]
-    vectors = embed_safely(embed, [reply, question, *parts])
-    if vectors is None:
+    if embed is None:
         return True
-    return float((vectors[1:] @ vectors[0]).max()) >= NEAR_PITCH
+    parts = _pitch_parts(pitch)
+    try:
+        # Every round of a rehearsal reads the same pitch: its sentences are embedded once, not once a round.
+        vectors = PITCH_VECTORS.vectors(embed, [question, *parts])
+    except Exception as exc:  # a model or endpoint failure must not stop a rehearsal
+        log.warning("sentence model unavailable for rehearsal, using cue patterns only: %s", exc)
+        return True
+    answer = embed_safely(embed, [reply])
+    if answer is None:
+        return True
+    return float((vectors @ answer[0]).max()) >= NEAR_PITCH
 
 
 def assess(question: str, reply: str, embed: Embed | None = None, pitch: str = "") -> Assessment:

@@ -13,7 +13,7 @@ from service.corpus import store
 from service.corpus.access import Viewer
 from service.rehearsal import answer_turn, start_rehearsal
 from service.rehearsal.bank import stem_counts
-from service.rehearsal.rounds import GAP_LINES, assess
+from service.rehearsal.rounds import GAP_LINES, assess, remember_for_rounds
 from service.rehearsal.rubric import validate_rubric
 from service.search.encoder import local_encoder
 from tests.rehearsal.test_listening import EXAMPLES, PHARMACY_PITCH, _put_on_the_table, demo  # noqa: F401  (fixture)
@@ -181,6 +181,27 @@ def test_a_concrete_reply_about_neither_the_question_nor_the_pitch_is_not_what_s
     assert chat.line == GAP_LINES["topic"]
     assert assess(question, "Brightwell Foods: their chilled orders would leave an hour earlier.", model,
                   pitch=pitch).accepted
+
+
+def test_a_round_sends_only_the_reply_to_the_model_once_the_rehearsal_has_read_the_pitch() -> None:
+    # With an embeddings endpoint every text is a paid call: rounds re-sent the pitch's sentences each time.
+    model = local_encoder().encode
+    sent: list[str] = []
+
+    def counted(texts: list[str]):  # type: ignore[no-untyped-def]
+        sent.extend(texts)
+        return model(texts)
+
+    counted.__self__ = model.__self__  # type: ignore[attr-defined]  # same model, same remembered vectors
+    pitch = ("Proposal: let the routing tool send the overnight plan to drivers without a dispatcher's approval. "
+             "It would start at the Calder depot in March and save about 200,000 a year in night-desk pay. "
+             "Drivers would get their routes at four in the morning instead of five.")
+    question = "Which customer, by name, gets something different if we say yes?"
+    remember_for_rounds(pitch, [question], counted)
+    sent.clear()
+    reply = "The canteen reopened this month and the coffee is much better."
+    assert not assess(question, reply, counted, pitch=pitch).accepted  # held against the pitch, too
+    assert sent and set(sent) <= {reply, question}, sent
 
 
 def test_a_question_set_in_a_scene_asks_only_what_follows_the_colon() -> None:
