@@ -51,6 +51,7 @@ MAX_REPLY_WORDS = 1500
 # Rubric criteria scored this low get pushed on during the rounds.
 PUSH_BELOW = 3
 ACCEPT_LINE = "That answers it."
+MOVE_ON_LINE = "Let's leave that one there; have it ready before this comes to me."
 # Questions the summary tells the presenter to prepare for.
 PREPARE = 3
 
@@ -288,7 +289,12 @@ def answer_turn(session: Session, settings: Settings, rehearsal_id: int, viewer:
     else:
         gap = verdict.gap or "topic"
         gap_line = verdict.line if gap == "unknown" else "Not yet. " + verdict.line
-        if gap == "unknown":  # pressing them again gets nothing: she moves on, and it stays to prepare for
+        # Asked twice and still not answered: a third time gets nothing either, and one question that does not fit
+        # must not use up the whole rehearsal. She moves on; it stays under what to fix.
+        pressed = any(not h["accepted"] and h["question"] == question for h in state["history"])
+        if pressed and gap != "unknown" and not last_round:
+            gap_line = f"{gap_line} {MOVE_ON_LINE}"
+        if gap == "unknown" or pressed:  # pressing them again gets nothing: she moves on, and it stays to prepare for
             next_item = _next_after_accept(state, bank, pitch, spent)
         elif gap in ("topic", "length", "count") and pending:
             next_item = find_item(bank, pending)
