@@ -537,7 +537,8 @@ def _first_run(best: _Sentence, pool: Sequence[_Sentence], max_words: int, *,
                forward: bool = False) -> list[_Sentence]:
     """`best` with its strongest neighbours in her reading order (over into the adjoining passage of its source when
     the pool holds it), and the line it leans on; with `forward` (`best` answers a question she restated before it),
-    only the sentences after it."""
+    only the sentences after it, or before it in its own passage when that passage is not the restatement's: a
+    new paragraph after the restated question is where her answer starts."""
     same = _reading_order(best, pool)
     place = {id(s): at for at, s in same.items()}
     run = [best]
@@ -558,7 +559,10 @@ def _first_run(best: _Sentence, pool: Sequence[_Sentence], max_words: int, *,
         floor = 0.0 if len(run) < MIN_RUN else share * best.score
         # Her own question after what she said leaves the answer hanging on it ("…what kinda battery is that?"), and
         # a run that crosses into her next point ("…going faster. Third, for some…") reads as a list missing items.
-        options = [s for s in (None if forward else before, after) if s is not None and s.score >= floor
+        if forward and before is not None and (before.hit.passage_id != best.hit.passage_id
+                                               or any(s.sets_up for s in pool if s.hit.passage_id == best.hit.passage_id)):
+            before = None
+        options = [s for s in (before, after) if s is not None and s.score >= floor
                    and total + s.words <= max_words and not (s is after and (s.asks or s.opens_later_item))
                    and not (s is before and run[0].opens_later_item)]
         if not options:
