@@ -16,7 +16,7 @@ from service.corpus import store
 from service.corpus.access import Viewer
 from service.corpus.models import Rehearsal, Twin
 from service.errors import BadInput, Conflict, TwinUnavailable
-from service.rehearsal.bank import CONCERN, QUESTION, BankItem, VisibleBank, bank_for
+from service.rehearsal.bank import CONCERN, QUESTION, BankItem, VisibleBank, bank_for, stem_counts
 from service.rehearsal.meaning import embedder_for, remembering
 from service.rehearsal.phrasing import phrase_reaction
 from service.rehearsal.pitch import (
@@ -180,6 +180,13 @@ def choose_questions(pitch: Counter[str], bank: VisibleBank, n: int, *, embed: E
 def wording(text: str) -> str:
     """A question or a criterion's label by its words alone: a criterion worded as her question is that question."""
     return " ".join(words(text))
+
+
+def same_point(label: str, question: str) -> bool:
+    """Whether a rubric criterion is the point of a question put in the rounds: the same words, or every content word
+    of the label in the question ("What's the ask?" and "What's the ask, exactly?")."""
+    wanted = set(stem_counts(label))
+    return wording(label) == wording(question) or bool(wanted) and wanted <= set(stem_counts(question))
 
 
 def answered_last(ranked: list[RankedItem], scorecard: Scorecard) -> list[RankedItem]:
@@ -408,21 +415,18 @@ def build_summary(row: Rehearsal, state: dict[str, Any], bank: VisibleBank, cite
         last_verdict[h["question"]] = h
     answered = [q for q, h in last_verdict.items() if h["accepted"]]
     unresolved = [h for h in last_verdict.values() if not h["accepted"]]
-    # A round's row: the point is the twin's question, the detail what the presenter answered (or what it lacked); a
-    # strong criterion worded as a question answered in the rounds ("How does this affect the drivers?") is that row,
-    # not a second one of the same name.
-    said = {wording(q) for q in answered}
+    # A round's row: the point is the twin's question, the detail what the presenter answered (or what it lacked). A
+    # criterion on the point of a question the rounds settled ("How does this affect the drivers?") is that row, not a
+    # second one: answered, it is no longer to fix; left unanswered ("What's the ask, exactly?"), no longer strong.
     strong = [{"point": c["label"], "detail": c["reason"]} for c in criteria
-              if c["score"] >= 4 and wording(c["label"]) not in said]
+              if c["score"] >= 4 and not any(same_point(c["label"], q) for q in answered)]
     strong += [{"point": q, "detail": f"Your answer: {last_verdict[q].get('reply', '')}".strip(), "round": True}
                for q in answered]
-    fix = [{"point": c["label"], "detail": c["reason"]} for c in criteria if c["score"] < PUSH_BELOW]
+    fix = [{"point": c["label"], "detail": c["reason"]} for c in criteria
+           if c["score"] < PUSH_BELOW and not any(same_point(c["label"], q) for q in answered)]
     fix += [{"point": h["question"], "detail": h.get("line") or GAP_LINES.get(h["gap"] or "topic", ""), "round": True}
             for h in unresolved]
-    # A criterion worded as her question ("How does this affect the drivers?") that the rounds left unanswered is
-    # to fix, not strong as well.
-    pressed = {wording(h["question"]) for h in unresolved}
-    strong = [c for c in strong if wording(c["point"]) not in pressed]
+    strong = [c for c in strong if c.get("round") or not any(same_point(c["point"], h["question"]) for h in unresolved)]
     prepare: list[dict[str, Any]] = []
     listed: list[BankItem] = [i for i in bank.items if i.text in answered]
     refs = [{"question": h["question"]} for h in unresolved] + list(state.get("queue", []))

@@ -306,3 +306,36 @@ def test_a_question_left_unanswered_twice_is_left_for_later_not_asked_a_third_ti
     third = answer_turn(session, settings, started["rehearsal_id"], demo, "We like the plan a lot.").to_dict()
     assert third["done"] and question in [p["point"] for p in third["summary"]["fix"]], third["summary"]
 
+
+
+CHARGER_PITCH = ("I'd like to add a second electric-van charger bay at Ashby Road this year so we can move 12 more "
+                 "routes off diesel before the 2027 low-emission zone. Cost is about $180k. Payback roughly 5 years "
+                 "on those dense routes.")
+
+
+def test_the_summary_agrees_with_the_rounds_on_what_was_answered_and_what_was_not(
+        session: Session, settings: Settings, demo: Viewer) -> None:  # noqa: F811
+    # A trial: the drivers question was answered ("That answers it.") yet the summary listed it under To fix; the ask
+    # was asked and not answered, yet "What's the ask?" stood under Strong.
+    spec = tomllib.loads((EXAMPLES / "twin.toml").read_text())
+    store.update_persona(session, "dana-reyes", {"rehearsal_rubric": validate_rubric(spec["persona"]["rubric"])})
+    session.commit()
+    started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=CHARGER_PITCH).to_dict()
+    session.commit()
+    criteria = {c["label"]: c["score"] for c in started["scorecard"]["criteria"]}
+    drivers = "How does this affect the drivers?"
+    assert criteria[drivers] < 3 and criteria["What's the ask?"] >= 4, criteria
+    assert _put_on_the_table(session, settings, demo, started["rehearsal_id"], drivers.lower()) == drivers
+    turn = answer_turn(session, settings, started["rehearsal_id"], demo,
+                       "Twelve drivers move to electric vans on the same shifts, with two days of training in "
+                       "March run by Priya Nair.").to_dict()
+    assert turn["text"].startswith("That answers it."), turn["text"]
+    question = _put_on_the_table(session, settings, demo, started["rehearsal_id"], "what's the ask, exactly")
+    for reply in ("The vans are white and the depot is big.", "Our logo is blue."):
+        turn = answer_turn(session, settings, started["rehearsal_id"], demo, reply).to_dict()
+    summary = turn["summary"]
+    fix = [p["point"] for p in summary["fix"]]
+    strong = [p["point"] for p in summary["strong"]]
+    assert drivers in strong and drivers not in fix, summary
+    assert question in fix and "What's the ask?" not in strong, summary
+    assert "To fix" not in summary["text"] or drivers not in summary["text"].split("To fix")[1], summary["text"]
