@@ -47,6 +47,9 @@ def _pattern(text: str) -> re.Pattern[str]:
     return re.compile(text, re.IGNORECASE)
 
 
+# "our own" doing the work (our own vans, people, hub), not "our own rule", "our own words", "our own time".
+_OUR_OWN = (r"our own(?! (?:rules?|words?|ways?|time|views?|judg\w*|accounts?|decisions?|numbers?|figures?|"
+            r"standards?|promises?|policy|policies|targets?|goals?)\b)")
 _COMPANY = r"(?:competitors?|rivals?|compan(?:y|ies)|business(?:es)?|firms?|carriers?|hauliers?|operators?|players?)"
 _PEOPLE = r"(?:planners?|dispatchers?|drivers?|staff|people|employees?|colleagues?|person|managers?)"
 # A verb negated ("do not cover", "doesn't cover", "never covers", "fail to cover"), and not negated.
@@ -58,12 +61,12 @@ CHOICES: tuple[Choice, ...] = (
     # subcontracting", nor an outside hire against either).
     # Grow the business ourselves, or buy a company.
     Choice("build or buy a company",
-           _pattern(r"\b(?:our own|ourselves|organic(?:ally)?|home-?grown)\b|(?:^|:\s*)buil[dt]\s*$"),
+           _pattern(rf"\b(?:{_OUR_OWN}|ourselves|organic(?:ally)?|home-?grown)\b|(?:^|:\s*)buil[dt]\s*$"),
            _pattern(rf"\b(?:acquir\w*|acquisitions?|take ?overs?|taking over|merg(?:e|er|ers|ing)|"
                     rf"(?:buy|buying|bought|purchas\w*)\s+(?:[\w'-]+\s+){{0,3}}?{_COMPANY})\b|(?:^|:\s*)buy\s*$")),
     # Do the work with our own people and vehicles, or contract it out.
     Choice("in-house or subcontracted",
-           _pattern(r"\b(?:our own|ourselves|in-house|in house)\b"),
+           _pattern(rf"\b(?:{_OUR_OWN}|ourselves|in-house|in house)\b"),
            _pattern(r"\b(?:subcontract\w*|outsourc\w*|third[- ]part(?:y|ies)|contract(?:ed|ing)? (?:it |them |\w+ )?out)\b")),
     # Fill a post from our own people, or hire from outside.
     Choice("promote or hire from outside",
@@ -77,7 +80,8 @@ CHOICES: tuple[Choice, ...] = (
     Choice("person or machine decides",
            _pattern(r"\b(?:humans?|by hand|manual(?:ly)?|assistive|advisory|in the loop|owns? (?:the|every) (?:call|"
                     r"decision)|(?:final|last) (?:say|call|word)|(?:dispatchers?|planners?|people|a person) (?:\w+ ){0,2}"
-                    r"(?:decides?|approves?|signs? (?:it |each |every )?off|makes? the (?:final )?call|owns?))\b"),
+                    r"(?:decides?|deciding|approves?|approving|accepts?|accepting|signs? (?:it |each |every )?off|signing (?:it |each |"
+                    r"every )?off|makes? the (?:final )?call|owns?))\b"),
            _pattern(r"\b(?:automatic(?:ally)?|automated?|automation|autonomous(?:ly)?|autopilot|hands[- ]off|"
                     r"on its own|by itself|self-driving|straight (?:out )?to (?:the |each |every )?(?:drivers?|driver's|drivers'|"
                     r"handhelds?|phones?)|without (?:a |any )?(?:humans?|people|person|dispatchers?|"
@@ -147,7 +151,10 @@ CHOICES: tuple[Choice, ...] = (
                     r"target\b"),
            _pattern(r"\b(?:lower|cut|reduc|drop|chang|mov|revis|relax|scal(?:e|ing) back)\w* (?:\S+ ){0,4}target\b|"
                     # a committed share moved down: "lower next year's electric share from 40% to 30%"
-                    r"\b(?:lower|cut|reduc|drop|revis|relax|scal(?:e|ing) back|trim)\w* (?:\S+ ){0,8}?from "
+                    r"\b(?:lower|cut|reduc|drop|revis|relax|scal(?:e|ing) back|trim)\w* (?:\S+ ){0,8}?"
+                    # (what is moved is a target or a committed share, not any figure: "cut failed attempts from 6.1%
+                    # to 4%" lowers a failure rate, a figure she wants down)
+                    r"(?:target|goal|aim|ambition|commitment|share|plan)\w* (?:\S+ ){0,6}?from "
                     r"\d[\d.]*\s*(?:%|percent|per cent) to \d")),
     # Judged by outcomes, or each person scored on a measure ("rank each planner by…", "a league table", "reported per
     # person", "each dispatcher's appraisal should show…"): "we will not measure dispatchers by…" rules out the second.
@@ -250,10 +257,22 @@ FIGURE_RE = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)(?![\w.]*\d)\s*(%|percent|
 SAME_FIGURE = 1.0
 
 
+# A number that is part of a name ("RouteMaster 7", "Pier 9", "wave 3"): no figure.
+NUMBERING_WORD_RE = re.compile(r"\b(?:wave|phase|stage|gate|pier|version|level|tier|grade|bay|door|platform|no\.?|"
+                               r"number)\s*$", re.IGNORECASE)
+CAPITALISED_BEFORE_RE = re.compile(r"(?<=[\w,;'’)] )[A-Z][\w-]*\s*$")
+
+
 def figures(texts: Iterable[str], *, percent_only: bool) -> tuple[float, ...]:
-    """The figures in the texts (only percentages when `percent_only`)."""
+    """The figures in the texts (only percentages when `percent_only`), not the numbers that are part of a name."""
     return tuple(float(m.group(1)) for text in texts for m in FIGURE_RE.finditer(text)
-                 if m.group(2) or not percent_only)
+                 if m.group(2) or not percent_only and not _named(text[:m.start()]))
+
+
+def _named(before: str) -> bool:
+    """Whether a number written after `before` is part of a name: after a word that numbers things ("wave 3"), or
+    after a capitalised word inside the sentence ("RouteMaster 7")."""
+    return bool(NUMBERING_WORD_RE.search(before) or CAPITALISED_BEFORE_RE.search(before))
 
 
 # A figure moved: "raise the on-time goal from 97 to 99.5", "lower the share from 40 to 30": the second is proposed.

@@ -31,6 +31,7 @@ from service.rehearsal.stances import (
     actions_of,
     corpus_vectors,
     crossed_actions,
+    crossed_by_leaning,
     is_state_of_affairs,
     pitch_vectors,
 )
@@ -475,7 +476,12 @@ def _push_back_by_meaning(persona: PersonaSettings, analysis: PitchAnalysis, ban
         for i in bank.concerns if (i.text, i.hit.passage_id) not in known and _a_priority(i.text)]
     pushed = [p for p in priorities if any(p.text == f.evidence.quote and p.hit.passage_id == f.evidence.hit.passage_id
                                            for f in found)]
-    found += recurring_priorities_left_out(priorities, corpus_vectors(embed, priorities), pitch.pitch, pitch.claims,
-                                           persona, exclude={p.evidence.quote for p in found},
+    priority_vectors = corpus_vectors(embed, priorities)
+    # a position the pitch takes a side against (it leans the other way on the choice the sentence itself makes: "go
+    # out to the drivers without a dispatcher approving it" against "A human dispatcher owns every call") is not one
+    # it "doesn't say where it stands on"
+    taken_against = {priorities[int(j)].text for j in np.nonzero(crossed_by_leaning(pitch, priority_vectors))[0]}
+    found += recurring_priorities_left_out(priorities, priority_vectors, pitch.pitch, pitch.claims,
+                                           persona, exclude={p.evidence.quote for p in found} | taken_against,
                                            limit=limit - len(found), pushed=pushed, embed=embed)
     return found[:limit]

@@ -210,6 +210,13 @@ TURN_RE = re.compile(
     r"abolish|abolishing|end|ends|ending|"
     r"waive|bypass|bypassing|shorten|cut|cutting|instead|rather|below|beneath|under|fewer|less|lower|lowering|"
     r"ban|bans|banning|prohibit\w*|forbid\w*)\b(?!-)", re.IGNORECASE)
+# Cutting down a failure ("cut failed attempts from 6.1% to 4%", "fewer late departures", "lower the injury rate")
+# rules nothing out: it is what every target of hers wants, not a turn against one.
+LESS_OF_A_FAILURE_RE = re.compile(
+    r"\b(?:cut|cutting|lower|lowering|reduc\w*|fewer|less|shorten|bring down|halve|halving)\s+(?:the\s+|our\s+|its\s+|"
+    r"their\s+)?(?:[\w-]+\s+){0,2}?(?:fail\w*|late\w*|delays?|injur\w*|excursions?|complaints?|errors?|waste|"
+    r"accidents?|incidents?|re-?deliver\w*|overtime|missed|misses|credits?|turnover|breakdowns?|damage\w*|"
+    r"returns?|wait\w*|claims?)\b", re.IGNORECASE)
 # "X instead of Y", "Y rather than X", "X, not Y": the sentence affirms one side and rules out the other.
 CONTRAST_RE = re.compile(r"\binstead of\b|\brather than\b|,\s*not\s|\bnot\s+\w+(?:\s+\w+)?,\s*(?:but|it is)\b",
                          re.IGNORECASE)
@@ -225,7 +232,7 @@ def polarity(sentence: str) -> int:
     out: they say why, where or what a thing lacks, not whether the sentence rules it out."""
     cleaned = SIDE_CLAUSE_RE.sub(" ", NEGATED_RELATIVE_RE.sub(" ", NOT_A_NEGATION_RE.sub(" ", sentence)))
     sign = -1 if NEGATOR_RE.search(cleaned) else 1
-    return sign * (-1 if len(TURN_RE.findall(cleaned)) % 2 else 1)
+    return sign * (-1 if len(TURN_RE.findall(LESS_OF_A_FAILURE_RE.sub(" ", cleaned))) % 2 else 1)
 
 
 # The condition a line is drawn under: "…vans that we cannot charge", "only when it works in the worst week…",

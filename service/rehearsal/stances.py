@@ -47,7 +47,8 @@ from service.rehearsal.readings import (
 )
 from service.search import PassageHit
 from textkit.sentences import sentence_spans
-from textkit.words import words
+from textkit.stems import stem
+from textkit.words import content_words, words
 
 MIN_STANCE_WORDS = 5
 MAX_STANCE_WORDS = 45
@@ -256,6 +257,8 @@ class ClashWeights:
 
     # Below this closeness in meaning (claim to stance sentence) the claim is about something else.
     floor: float = 0.3
+    # ...and a claim leaning to the opposite pole of a common choice (directions.py) below this one.
+    lean_floor: float = 0.3
     # Weight of the pitch as a whole being about the stance's memo and section (title and heading).
     topic: float = 1.0
     # A claim that is the pitch's proposal, not its background.
@@ -272,6 +275,9 @@ class ClashWeights:
     written: bool = True
     # Under a contrast heading, how much nearer the ruled-out side than the affirmed side a claim must be.
     lean: float = 0.1
+    # A clash read from polarity or parts alone (not from a leaning on a common choice) needs the claim and the stance
+    # to share a word of substance, names aside.
+    shared_subject: bool = True
     # Only the pitch's proposals are held to her positions (its background and figures are not), when it has any.
     proposals_only: bool = False
     # Polarity read clause by clause (what each sentence holds and what it rules out, compared by meaning): "only"
@@ -285,6 +291,8 @@ class ClashWeights:
     by_direction: bool = True
     # Added to the score of a pair that leans to opposite poles of a choice.
     direction: float = 0.3
+    # Added when the stance's own sentence (not only its heading or its memo's title) leans to the other pole.
+    own_lean: float = 0.1
     # A claim leaning against a stance is as close to it as the whole pitch is.
     whole_pitch: bool = True
     # A claim that waits for the condition a stance draws its line under keeps to it.
@@ -411,6 +419,8 @@ class StanceVectors:
     held_actions: Segments | None = None
     # the limits each stance sets in figures ("within 24 hours", "at least two weeks", "before 9:30")
     limits: list[tuple[Limit, ...]] | None = None
+    # which pole of each common choice each stance's own sentence leans to, without its heading or memo title
+    own_directions: np.ndarray | None = None
 
 
 def stance_topic(stance: Stance) -> str:
@@ -449,6 +459,7 @@ def _corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
         affirmed[contrast] = cached_vectors(embed, [a for a, _ in sides])
         ruled_out[contrast] = cached_vectors(embed, [b for _, b in sides])
     readings = [stance_reading(s) for s in stances]
+    readings_own = [reading(s.text, reasons=True) for s in stances]
     conditions = [opening_condition(s.text) for s in stances]
     conditional = np.array([bool(c) for c in conditions], dtype=bool)
     openings = np.zeros_like(sentences)
@@ -472,7 +483,9 @@ def _corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
                          openings=openings, conditional=conditional,
                          ruled_actions=segments(embed, [actions_of(r.ruled_out) for r in readings], cached=True),
                          held_actions=segments(embed, [actions_of(r.held) for r in readings], cached=True),
-                         limits=[limits(s.text) for s in stances])
+                         limits=[limits(s.text) for s in stances],
+                         own_directions=np.array([directions(r) for r in readings_own],
+                                                 dtype=np.int8).reshape(len(stances), len(CHOICES)))
 
 
 def said_as_contrast(sentence: str) -> bool:
@@ -584,6 +597,33 @@ def background(claims: Sequence[Claim]) -> np.ndarray:
                      for k, c in enumerate(claims)], dtype=bool).reshape(len(claims))
 
 
+# Words of substance too common in proposals and her lines alike to show two sentences share a subject.
+_LIGHT_WORDS = """stop stops stopping start starts keep keeps new next last first way ways thing things lot lots
+sure really just also even still already time times day days week weeks month months year years people person
+team teams company everyone everybody someone anyone nobody one two three four five six seven eight nine ten
+"""
+LIGHT_STEMS = frozenset(stem(w) for w in _LIGHT_WORDS.split())
+# A name inside a sentence: a capitalised word after another word ("…at Calder North", "on a Friday").
+INNER_NAME_RE = re.compile(r"(?<=[\w,;:'’)] )[A-Z][\w'’-]*")
+
+
+def subject_stems(text: str) -> frozenset[str]:
+    """The stems of the words of substance in a sentence: content words, less the names in it and light words."""
+    unnamed = INNER_NAME_RE.sub(" ", text)
+    return frozenset(s for s in (stem(w) for w in content_words(unnamed)) if s not in LIGHT_STEMS and len(s) > 2)
+
+
+def shared_subjects(claims: Sequence[Claim], stances: Sequence[Stance]) -> np.ndarray:
+    """For each (claim, stance): whether the pitch (any of its claims) shares a word of substance with the stance
+    (with its section heading and its memo's title)."""
+    said = frozenset().union(*(subject_stems(c.text) for c in claims)) if claims else frozenset()
+    # (a heading or title is in title case: its capitals are no names)
+    held = [subject_stems(s.text) | subject_stems((s.hit.heading or "").lower()) | subject_stems((s.hit.title or "").lower())
+            for s in stances]
+    row = np.array([bool(said & b) for b in held], dtype=bool)
+    return np.tile(row, (len(claims), 1)).reshape(len(claims), len(stances))
+
+
 # Pairs kept per pitch, best first (a long pitch against a large corpus has many).
 MAX_PAIRS = 200
 
@@ -642,6 +682,12 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
         if weights.whole_pitch:
             similarity = np.where(crossed, np.maximum(similarity, (corpus.sentences @ pitch.pitch)[None, :]), similarity)
         score = np.where(crossed, similarity + weights.topic * topic[None, :] + proposal + weights.direction, score)
+        if corpus.own_directions is not None:
+            # a stance whose own sentence leans the other way ("There is no automatic dispatch mode") before one that
+            # leans only by its memo's title ("We will measure the tool… by on-time in full" under "Assistive, Not
+            # Automatic")
+            own = opposed(pitch.directions, corpus.own_directions) > 0
+            score = np.where(crossed & own, score + weights.own_lean, score)
     if corpus.comparatives is not None and any(corpus.comparatives):
         # "We'd like more near misses reported" keeps to "I want more of them reported, not fewer", though the model
         # reads "more" and "fewer" much the same: a claim saying the comparative she holds, not its opposite, agrees.
@@ -664,7 +710,12 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
     if weights.proposals_only and any(c.proposal for c in claims):
         opposite &= np.array([c.proposal for c in claims], dtype=bool)[:, None]
     agreeing = np.where(opposite, -np.inf, score).max(axis=1)
-    keep = opposite & (similarity >= weights.floor) & ~(agreeing[:, None] > score + weights.agreement)
+    if weights.shared_subject:
+        # a clash read from polarity or parts alone needs a word of substance in common, names aside: "sponsor the
+        # Port Calder Harbour Run" shares only a name and the look of a word with "…school runs… Port Calder traffic"
+        opposite &= crossed | shared_subjects(claims, stances)
+    floor = np.where(crossed, weights.lean_floor, weights.floor)
+    keep = opposite & (similarity >= floor) & ~(agreeing[:, None] > score + weights.agreement)
     # Background ("Our own refrigerated vans arrive in June.") runs against a line only by leaning against it.
     keep &= ~(background(claims)[:, None] & ~crossed)
     rows, cols = np.nonzero(keep)
@@ -692,6 +743,14 @@ def contradictions(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pi
         chosen.append(pick)
         pairs = [c for c in pairs if c.stance.source_id != pick.stance.source_id and c.claim != pick.claim]
     return chosen
+
+
+def crossed_by_leaning(pitch: PitchVectors, corpus: StanceVectors) -> np.ndarray:
+    """For each stance: whether some proposal of the pitch leans to the other pole of a choice its own sentence makes
+    (not only its heading or its memo's title)."""
+    if pitch.directions is None or corpus.own_directions is None or pitch.directions.size == 0:
+        return np.zeros(len(corpus.sentences), dtype=bool)
+    return np.asarray((opposed(pitch.directions, corpus.own_directions) > 0).any(axis=0))
 
 
 # --- a proposal doing what a line rules out ----------------------------------------------------------------------
