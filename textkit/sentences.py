@@ -14,6 +14,15 @@ from textkit.stopwords import word_set
 # "a.m.", "p.m." or "etc." before a capital (the other never), and lets a sentence open with an accented capital
 # or several quotes and brackets (the other: A-Z or a digit after at most one).
 
+# Table cells joined by " | " (how .docx and Markdown tables are kept searchable): data, never speech.
+TABLE_ROW_RE = re.compile(r"\S\s+\|\s+\S|^\s*\|")
+
+
+def is_table_row(sentence: str) -> bool:
+    """Whether a sentence is a table row kept as text ("Depot | Urban vans | Electric today"): data, never quoted."""
+    return bool(TABLE_ROW_RE.search(sentence))
+
+
 ABBREVIATIONS = word_set("""
 mr mrs ms dr st jr sr vs etc gen gov sen rep inc co ltd lt col capt sgt messrs hon rev prof fig vol pp
 jan feb mar apr jun jul aug sep sept oct nov dec u.s u.s.a a.m p.m e.g i.e

@@ -20,7 +20,7 @@ from service.corpus.models import Passage, Source, Twin
 from service.rehearsal.labels import stance_label
 from service.rehearsal.stances import Stance, stances_in
 from service.search import PassageHit
-from textkit.sentences import sentence_spans
+from textkit.sentences import is_table_row, sentence_spans
 from textkit.stems import stem
 from textkit.stopwords import CONTENT_STOP_WORDS
 from textkit.words import words
@@ -315,7 +315,9 @@ def _mine_passage(hit: PassageHit, audience: str, prompt: str,
     for start, end in sentence_spans(hit.text):
         sentence = hit.text[start:end]
         kind = None
-        if hit.kind == "transcript" and is_question(sentence):
+        if is_table_row(sentence):  # a table's cells are the memo's data, not something she asked or said
+            pass
+        elif hit.kind == "transcript" and is_question(sentence):
             if substantive(sentence, min_words=MIN_QUESTION_WORDS, min_content=MIN_QUESTION_CONTENT):
                 kind = QUESTION
         elif CONCERN_RE.search(sentence) and substantive(sentence, min_words=MIN_CONCERN_WORDS, min_content=2):

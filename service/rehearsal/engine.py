@@ -416,10 +416,12 @@ def build_summary(row: Rehearsal, state: dict[str, Any], bank: VisibleBank, cite
     answered = [q for q, h in last_verdict.items() if h["accepted"]]
     unresolved = [h for h in last_verdict.values() if not h["accepted"]]
     # A round's row: the point is the twin's question, the detail what the presenter answered (or what it lacked). A
-    # criterion on the point of a question the rounds settled ("How does this affect the drivers?") is that row, not a
-    # second one: answered, it is no longer to fix; left unanswered ("What's the ask, exactly?"), no longer strong.
+    # strong criterion worded as a question answered in the rounds ("How does this affect the drivers?") is that row,
+    # not a second one. A criterion on the point of a question the rounds settled is no longer to fix once answered,
+    # and no longer strong when left unanswered ("What's the ask, exactly?" against "What's the ask?").
+    said = {wording(q) for q in answered}
     strong = [{"point": c["label"], "detail": c["reason"]} for c in criteria
-              if c["score"] >= 4 and not any(same_point(c["label"], q) for q in answered)]
+              if c["score"] >= 4 and wording(c["label"]) not in said]
     strong += [{"point": q, "detail": f"Your answer: {last_verdict[q].get('reply', '')}".strip(), "round": True}
                for q in answered]
     fix = [{"point": c["label"], "detail": c["reason"]} for c in criteria

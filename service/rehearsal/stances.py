@@ -46,7 +46,7 @@ from service.rehearsal.readings import (
     unmet_condition,
 )
 from service.search import PassageHit
-from textkit.sentences import sentence_spans
+from textkit.sentences import is_table_row, sentence_spans
 from textkit.stems import stem
 from textkit.words import content_words, words
 
@@ -235,7 +235,7 @@ def stances_in(hit: PassageHit, audience: str, own_title: bool = True) -> list[S
     found = []
     for start, end in (item for span in sentence_spans(hit.text) for item in item_spans(hit.text, *span)):
         sentence = hit.text[start:end].strip()
-        if is_stance(sentence):
+        if is_stance(sentence) and not is_table_row(sentence):
             found.append(Stance(text=sentence, hit=hit, audience=audience,
                                 label=stance_label(hit, sentence), polarity=polarity(sentence),
                                 sides=position_sides(hit), own_title=own_title))

@@ -21,7 +21,7 @@ from service.twin.background import floor_frequency, stem_frequency
 from service.twin.citations import Citation, citation_for
 from service.twin.guardrails import injection_flags
 from service.twin.persona import ASIDE_RE, PersonaSettings
-from textkit.sentences import quote_spans
+from textkit.sentences import TABLE_ROW_RE, quote_spans
 from textkit.words import (
     containment,
     content_stems,
@@ -44,8 +44,6 @@ MMR_LAMBDA = 0.5
 RELATIVE_FLOOR = 0.55
 # A memo's header fields (To:, From:, Date:…) anywhere on a line: metadata, never speech.
 HEADER_LINE_RE = re.compile(r"(?:^|\n)\s*(?:To|From|Date|Subject|Cc|Bcc|Re|Sent)\s*:\s", re.IGNORECASE)
-# Table cells joined by " | " (how .docx and Markdown tables are kept searchable): data, never speech.
-TABLE_ROW_RE = re.compile(r"\S\s+\|\s+\S|^\s*\|")
 # A sentence a speaker broke off ("So, those are the issues around religious education—"): not a thing they said.
 BROKEN_OFF_RE = re.compile(r"(?:\u2014|--)[\s.?!\"'\u201d\u2019)]*$")
 # A short sentence that only points at the document it is in ("This memo explains the pace."): says nothing asked.
