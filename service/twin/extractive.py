@@ -56,6 +56,8 @@ ANAPHORA_RE = re.compile(r"^(?:It|This|That|These|Those|They|He|She|Such|Which)\
 SMALL_CORPUS_PASSAGES = 200
 # Rare terms decide what a question is about: weights grow faster than IDF itself.
 IDF_POWER = 2.0
+# Words in a passage (the default passage_words setting), for how many passages of general English would hold a word.
+PASSAGE_WORDS = 90
 ORDERS = ("discourse", "relevance")
 # How chosen sentences are put in order (bench/answers.py compares both).
 DEFAULT_ORDER = "discourse"
@@ -99,10 +101,21 @@ def term_weights(terms: Sequence[str], stats: TermStats | None = None) -> dict[s
                               for t in terms})
     if stats is None or stats.passages <= 0 or not stats.idf:
         return background
-    corpus = _normalised({t: max(stats.idf[t], 0.05) ** IDF_POWER if t in stats.idf
-                          else background[t] for t in terms})
+    # A stem no passage holds is as rare as general English makes it in a corpus of this size, not the rarest of all.
+    corpus = _normalised({t: max(_absent_idf(t, stats.passages, floor) if t in stats.absent else stats.idf[t], 0.05)
+                          ** IDF_POWER if t in stats.idf else background[t] for t in terms})
     trust = stats.passages / (stats.passages + SMALL_CORPUS_PASSAGES)
     return _normalised({t: trust * corpus[t] + (1 - trust) * background[t] for t in terms})
+
+
+def _absent_idf(term: str, passages: int, floor: float) -> float:
+    """The rarity of a stem no passage holds, as if the corpus were general English of its size: a passage of
+    PASSAGE_WORDS words holds a word of frequency f with chance 1 - e^(-f x PASSAGE_WORDS). An everyday word the
+    speaker happens never to use ("badly", "invasion") is then about as rare as the corpus's words of its
+    frequency, not as rare as a product name no passage could hold."""
+    frequency = max(stem_frequency(term), floor)
+    expected = passages * (1.0 - math.exp(-frequency * PASSAGE_WORDS))
+    return math.log(1.0 + (passages - expected + 0.5) / (expected + 0.5))
 
 
 def _normalised(raw: dict[str, float]) -> dict[str, float]:

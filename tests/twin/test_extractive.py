@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
 from ingestion.pipeline import parse_path
 from service.config import Settings
 from service.search.dense import reranker_for
+from service.search.terms import TermStats
 from service.twin.extractive import (
     _first_run,
     choose_run,
@@ -16,10 +18,12 @@ from service.twin.extractive import (
     compose_extractive,
     quotable_sentences,
     stream_segments,
+    term_weights,
 )
 from service.twin.persona import PersonaSettings
 from tests.twin.conftest import COLD_CHAIN, EXECUTIVE_ON_DRONES, INTERVIEWER, LISBON, PLANTED, PRICING, hit
 from textkit.sentences import sentences
+from textkit.words import query_terms
 
 PERSONA = PersonaSettings(name="Dana Reyes", answer_openers=["Here's where I land."])
 MARKED = re.compile(r"(.+?)\s*\[(\d+)\]")
@@ -313,3 +317,15 @@ def test_a_run_does_not_join_passages_that_do_not_adjoin() -> None:
         sentence.similarity = closeness
     run = _first_run(pool[0], pool, 130)
     assert [s.text for s in run] == ["We will open a depot in Ostby next spring."], "five passages apart: not one run"
+
+
+def test_an_everyday_word_the_speaker_never_uses_weighs_less_than_a_name_no_passage_could_hold() -> None:
+    # "badly" and "Zorblatt" are both in no passage of a 2,000-passage corpus; "taxes" is in 200 of them. The
+    # everyday word is as rare as general English makes it in a corpus of that size, not the corpus's rarest.
+    total = 2000
+    idf_absent = math.log(1.0 + (total + 0.5) / 0.5)
+    stats = TermStats(idf={"zorblatt": idf_absent, "badli": idf_absent, "tax": math.log(1.0 + 1800.5 / 200.5)},
+                      passages=total, absent=frozenset({"zorblatt", "badli"}))
+    weights = term_weights(query_terms("Did the Zorblatt launch go badly for our taxes?"), stats)
+    assert weights["badli"] < 0.8 * weights["zorblatt"]
+    assert weights["tax"] < weights["badli"]
