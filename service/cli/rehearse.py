@@ -9,8 +9,8 @@ from typing import Any
 import click
 
 from service.cli.render import emit_json, out, print_rehearsal, print_turn
-from service.cli.runtime import EXIT_USER_ERROR, Runtime, fail, viewer_as, with_database
-from service.errors import NotFound, UnderstudyError
+from service.cli.runtime import EXIT_USER_ERROR, Runtime, explained, fail, viewer_as, with_database
+from service.errors import BadInput, NotFound, UnderstudyError
 
 
 @click.command()
@@ -29,6 +29,9 @@ def rehearse(rt: Runtime, slug: str, pitch: Path, as_email: str | None, interact
     try:
         if str(pitch) == "-":
             kwargs: dict[str, Any] = {"pitch_text": sys.stdin.read()}
+        elif pitch.is_dir():
+            raise BadInput(f"{pitch} is a folder: give the pitch's file (.docx, .pdf, .md or .txt), or - for standard "
+                           "input")
         elif not pitch.is_file():
             raise NotFound(f"no such file: {pitch}")
         else:
@@ -38,9 +41,9 @@ def rehearse(rt: Runtime, slug: str, pitch: Path, as_email: str | None, interact
             data = start_rehearsal(s, rt.settings, slug, viewer, channel="cli", **kwargs).to_dict()
     except UnderstudyError as exc:
         if not as_json:
-            fail(exc.message)
+            fail(explained(rt, exc))
         # The API's error body and code (a one-line pitch: pitch_too_short), so scripts read one shape.
-        emit_json({"error": {"code": exc.code, "message": exc.message}})
+        emit_json({"error": {"code": exc.code, "message": explained(rt, exc)}})
         sys.exit(EXIT_USER_ERROR)
     if as_json:
         emit_json(data)

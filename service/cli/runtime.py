@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import getpass
 import json
@@ -101,7 +102,28 @@ def check_schema(rt: Runtime) -> None:
         fail(f"the database is at revision {current}; run `understudy init` to migrate it to {head_revision()}")
 
 
-def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+def explained(rt: Runtime | None, exc: UnderstudyError) -> str:
+    """A domain error's message, with what to do where a terminal user needs it: an unknown twin's slug gets the
+    nearest one and where the twins are listed."""
+    message = exc.message
+    if rt is None or not message.startswith("no twin "):
+        return message
+    from sqlalchemy import select
+
+    from service.corpus.models import Twin
+
+    try:
+        with rt.session() as s:
+            slugs = list(s.scalars(select(Twin.slug)))
+    except Exception:  # noqa: BLE001 - the hint is a courtesy; the error stands without it
+        return message
+    slug = message[len("no twin "):].strip("'\"")
+    close = difflib.get_close_matches(slug, slugs, n=1, cutoff=0.75)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"{message}; {hint}`understudy twin list` shows the twins" if slugs else f"{message}; there is no twin yet"
+
+
+def guarded(fn: Callable[..., Any], rt: Runtime | None = None) -> Callable[..., Any]:
     """Turn domain errors into clear messages and exit code 2."""
 
     @functools.wraps(fn)
@@ -109,7 +131,7 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except UnderstudyError as exc:
-            fail(exc.message)
+            fail(explained(rt, exc))
 
     return wrapper
 
@@ -125,7 +147,7 @@ def with_database(fn: Callable[..., Any]) -> Callable[..., Any]:
         rt = click.get_current_context().find_object(Runtime)
         assert rt is not None, "commands run under the `understudy` group"
         check_schema(rt)
-        return guarded(fn)(rt, *args, **kwargs)
+        return guarded(fn, rt)(rt, *args, **kwargs)
 
     return wrapper
 

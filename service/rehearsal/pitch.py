@@ -301,7 +301,7 @@ def read_pitch(settings: Settings, *, pitch_text: str | None = None, file_bytes:
     if file_bytes is None:
         text = (pitch_text or "").replace("\r\n", "\n").strip()
         if not words(text):
-            raise BadInput("the pitch is empty: paste its text or upload a .docx, .pdf, .md or .txt file")
+            raise BadInput("the pitch is empty: give its text, or a .docx, .pdf, .md or .txt file")
         return text, None
     name = PurePath(filename or "").name
     if not name:
@@ -406,7 +406,10 @@ def check_pitch_substance(text: str, min_words: int) -> None:
     elif analysis.ask_strength == 2:  # an ask in so many words ("Let's buy more trucks."), but not how much or when
         wanted.append("what you are asking for in numbers: how much, and by when")
     listed = "; ".join(wanted[:-1]) + f"; and {wanted[-1]}" if len(wanted) > 1 else wanted[0]
-    raise PitchTooShort(f"That is too short to rehearse ({count} word{'s' if count != 1 else ''}). Tell me more: "
+    # Say which of the two it is: "17 words" beside "at least 12 words" reads as a miscount when it is one sentence.
+    size = (f"one sentence of {count} words" if count >= min_words and len(sents) <= 1
+            else f"{count} word{'s' if count != 1 else ''}")
+    raise PitchTooShort(f"That is too short to rehearse ({size}). Tell me more: "
                         f"{listed}. A few sentences will do (at least {min_words} words, more than one sentence).")
 
 

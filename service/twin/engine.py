@@ -33,7 +33,7 @@ from service.twin.extractive import (
 )
 from service.twin.guardrails import injection_flags, passage_topic, refused_topic
 from service.twin.persona import PersonaSettings, persona_settings
-from textkit.words import query_terms, stem_set_with_compounds
+from textkit.words import query_terms, stem_set_with_compounds, words
 
 log = logging.getLogger(__name__)
 
@@ -299,6 +299,8 @@ def _prepare(session: Session, settings: Settings, twin_slug: str, question: str
     text = " ".join((question or "").split())
     if not text:
         raise BadInput("the question is empty")
+    if not words(text):  # "?" or "..." asks nothing: a no-answer message would read as if she had been asked
+        raise BadInput("the question has no words: ask it in a sentence")
     check_storable(text, "the question")
     if conversation_id is not None:
         check_storable(conversation_id, "conversation_id")

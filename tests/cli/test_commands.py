@@ -153,6 +153,9 @@ def test_pause_consent_and_forget(cli, twin, corpus):
 def test_unknown_twin_and_user_are_clear_errors(cli, twin):
     result = cli("sources", "list", "nobody")
     assert result.exit_code == 2 and "no twin 'nobody'" in result.output
+    assert "`understudy twin list` shows the twins" in result.output and "did you mean" not in result.output
+    typo = cli("ask", "danna", "Why electric vans?")
+    assert typo.exit_code == 2 and "did you mean 'dana'?" in typo.output, typo.output
     result = cli("search", twin, "x", "--as", "ghost@x.com")
     assert result.exit_code == 2 and "no user ghost@x.com" in result.output
 
@@ -323,3 +326,10 @@ def test_rehearsing_a_one_line_pitch_asks_for_more_and_a_real_one_is_scored(cli,
     assert scored.exit_code == 0, scored.output
     criteria = {c["key"]: c for c in json.loads(scored.output)["scorecard"]["criteria"]}
     assert criteria["risks"]["score"] == 5 and "9,140" in criteria["evidence"]["reason"]
+
+
+def test_a_question_without_words_is_refused_not_answered_with_a_no_answer(cli, twin):
+    for asked in ("?", "..."):
+        result = cli("ask", twin, asked)
+        assert result.exit_code == 2 and "the question has no words" in result.output, result.output
+

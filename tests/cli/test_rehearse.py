@@ -100,3 +100,11 @@ def test_the_closing_round_sets_the_summary_out_a_line_a_point(cli, tmp_path) ->
     prepare = lines.index("Prepare for:")
     assert lines[prepare + 1].startswith("  - ") and re.search(r"\? \[\d+\]$", lines[prepare + 1]), closing
     assert "Prepare for: " not in closing and not any("To fix:" in line and "Strong:" in line for line in lines)
+
+
+def test_a_folder_or_an_empty_pitch_is_a_clear_error_in_terminal_words(cli, twin, tmp_path) -> None:
+    folder = cli("rehearse", twin, str(tmp_path))
+    assert folder.exit_code == 2 and "is a folder" in folder.output, folder.output
+    empty = cli("rehearse", twin, "-", input="")
+    assert empty.exit_code == 2 and "the pitch is empty" in empty.output and "paste" not in empty.output, empty.output
+

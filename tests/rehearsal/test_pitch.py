@@ -55,6 +55,14 @@ def test_a_one_line_ask_is_asked_for_its_numbers() -> None:
                             "(at least 12 words, more than one sentence).")
 
 
+def test_a_long_single_sentence_is_told_it_is_one_sentence_not_miscounted() -> None:
+    # A trial's 17-word sentence was told "(17 words)… (at least 12 words, more than one sentence)".
+    with pytest.raises(PitchTooShort) as refused:
+        check_pitch_substance("I want us to buy twelve more electric vans for the Eastgate depot before the winter "
+                              "peak starts.", 12)
+    assert refused.value.message.startswith("That is too short to rehearse (one sentence of 18 words)."), refused.value
+
+
 def test_a_markdown_pitch_reads_the_same_uploaded_as_pasted(settings) -> None:
     pasted = analyse_pitch(read_pitch(settings, pitch_text=MARKDOWN_PITCH)[0])
     for data in (MARKDOWN_PITCH.encode(), MARKDOWN_PITCH.replace("\n", "\r\n").encode("utf-16")):
