@@ -27,6 +27,10 @@ STRONG_MITIGATION_RE = re.compile(r"\b(?:mitigat\w*|contingenc\w*|fall ?back|pla
 # Who is better off, as a pitch names them.
 CUSTOMER_RE = re.compile(r"\b(?:customers?|clients?|users?|shippers?|patients?|members?|buyers?|consignees?)\b",
                          re.IGNORECASE)
+# Stopping the proposal itself ("…we stop it", "we'll stop the pilot"), as a kill criterion does.
+STOPS_ITSELF_RE = re.compile(r"\bstop(?:s|ped|ping)? (?:it|this|that|the (?:pilot|trial|test|project|programme|program|"
+                             r"scheme|experiment|rollout|roll-out))\b(?! (?:from|doing|running|using))", re.IGNORECASE)
+WHO_RE = re.compile(r"\bwho\b", re.IGNORECASE)
 KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 # A curator's criterion about cost (its label or keywords say cost, spend, margin…) also hears a cost stated in
 # everyday words: a cost word within a few words of an amount of money or a share ("costs $310k", "costs us about
@@ -255,6 +259,14 @@ def _impact(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     if not found:
         return 0, "Says nothing about customers, revenue or cost: who is better off, and by how much?", []
     score = 5 if len(found) >= target and with_numbers else 4 if len(found) >= target else 3 if with_numbers else 2
+    label = item.get("label", "")
+    if WHO_RE.search(label) and CUSTOMER_RE.search(label) and not any(CUSTOMER_RE.search(s) for s in found):
+        # Asked who the customer is, a pitch that only says what it costs or pays back ("Cost is about $180k.") has
+        # not answered: business impact alone is half the criterion.
+        best = max(found, key=lambda s: bool(a.figures_in(s)))
+        return (min(score, 2), f"{counted(len(found), 'sentence')} on cost or payback, none on who the customer is "
+                f"or what changes for them, e.g. {then_advise(quote(best), 'Name the customer and what changes.')}",
+                [best])
     # The example is the sentence that says who is better off ("The customer is Meridian's pharmacy team: on Monday
     # they get…"), with a number if one does; else the first with a number.
     best = min(found, key=lambda s: (not CUSTOMER_RE.search(s), not a.figures_in(s)))
@@ -354,7 +366,11 @@ def _keywords(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     said: list[str] = []
     for sentence in a.sentences:
         line = f" {_stemmed(sentence)} "
-        found = [_as_written(sentence, k) for k, stems in wanted if stems in line]
+        # "If it does not move those numbers in eight weeks, we stop it" stops the proposal itself (a kill criterion),
+        # not something else to make room for it.
+        itself = bool(STOPS_ITSELF_RE.search(sentence))
+        found = [_as_written(sentence, k) for k, stems in wanted if stems in line
+                 and not (itself and " stop " in stems)]
         if about_cost and (cost := _cost_stated(a, sentence)):
             found = [cost, *(k for k in found if k.lower() not in cost.lower())]
         if found:
