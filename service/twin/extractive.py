@@ -300,10 +300,24 @@ def cited_answer(question: str, ordered: Sequence[Quoted], persona: PersonaSetti
         used.append(hit)
     segments = [f"{c.text} [{numbers[c.hit.passage_id]}]" for c in ordered]
     opener = persona.opener_for(question)
-    if opener and not holds_phrase([c.text for c in ordered], opener):  # said twice, it reads as a stammer
+    # Said twice, it reads as a stammer; before a question, a line that leans on one before it ("And…") or another
+    # framing line ("Here's one thing it changed."), it frames nothing.
+    if opener and ordered and _takes_opener(ordered[0].text) and not holds_phrase([c.text for c in ordered], opener):
         segments.insert(0, opener)
     return Composed(answer=" ".join(segments), citations=citations, grounded=True, grounding=score,
                     segments=segments, used=used, evidence=evidence)
+
+
+# A line that announces what follows rather than says it ("Here's one thing it changed.", "Let me be clear.").
+FRAMING_RE = re.compile(r"^(?:Here's|Here is|Here are|Let me|Let's)\b", re.IGNORECASE)
+
+
+def _takes_opener(first: str) -> bool:
+    """Whether an answer opening on this sentence may have the persona's framing line before it: a statement that
+    stands on its own, not a question, a fragment that leans on a line before it, or a framing line itself."""
+    text = first.strip()
+    return bool(text) and text[0].isupper() and not text.endswith("?") and not CONTINUATION_RE.match(text) \
+        and not FRAMING_RE.match(text) and not SETUP_RE.search(text)
 
 
 def no_answer(persona: PersonaSettings, score: float = 0.0) -> Composed:
@@ -573,8 +587,11 @@ def _first_run(best: _Sentence, pool: Sequence[_Sentence], max_words: int, *,
         if forward and before is not None and (before.hit.passage_id != best.hit.passage_id
                                                or any(s.sets_up for s in pool if s.hit.passage_id == best.hit.passage_id)):
             before = None
-        options = [s for s in (before, after) if s is not None and s.score >= floor
-                   and total + s.words <= max_words and not (s is after and (s.asks or s.opens_later_item))
+        # Nor does a question she put before it ("And what's the number, and what was it last quarter?"): it asks
+        # the room, and quoted first it plays the question back as her answer. One she answers herself comes with
+        # the line that leans on it ("Because…", "So…"), below.
+        options = [s for s in (before, after) if s is not None and s.score >= floor and not s.asks
+                   and total + s.words <= max_words and not (s is after and s.opens_later_item)
                    and not (s is before and run[0].opens_later_item)]
         if not options:
             break

@@ -96,3 +96,27 @@ def test_a_question_addressed_to_her_by_name_is_answered_as_the_question_alone(
     assert [c.title for c in addressed.citations] == [c.title for c in plain.citations]
     row = session.get(Interaction, addressed.interaction_id)
     assert row is not None and row.question == typed
+
+
+def test_a_question_she_put_to_a_meeting_is_never_quoted_as_the_answer(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    # "Here's where I land. And what's the number, and what was it last quarter? [1] I want the number that tells me
+    # it's staffing." Her question to the COO came before the line the answer was built on, and was played back.
+    answer = answer_question(session, settings, "dana-reyes", "What was our on-time number in Q3 2025?",
+                             Viewer.public())
+    assert "what was it last quarter?" not in answer.answer, answer.answer
+    assert not any(s.endswith("?") for s in _quoted(answer.answer)), answer.answer
+
+
+def test_the_framing_line_comes_only_before_a_statement_that_stands_on_its_own(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    # "Here's where I land. Here's one thing it changed. [1]": a framing line before another framing line (and, on
+    # the question above, before a question that began "And…") frames nothing.
+    for question in ("If someone on my team is in a forklift accident, how quickly does that have to be reported "
+                     "to you?", "What was our on-time number in Q3 2025?"):
+        answer = answer_question(session, settings, "dana-reyes", question, Viewer.public())
+        assert answer.grounded, answer.answer
+        if answer.answer.startswith("Here's where I land. "):
+            first = answer.answer.removeprefix("Here's where I land. ")
+            assert not re.match(r"(?:Here's|Here is|And|But|So)\b", first), answer.answer
+            assert not re.sub(r"\s*\[\d+\].*", "", first).endswith("?"), answer.answer

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 from ingestion.pipeline import parse_path
 from service.config import Settings
@@ -150,6 +151,22 @@ def test_the_opener_is_not_said_again_when_her_quote_already_opens_that_way() ->
     for question in questions:
         composed = compose_extractive(question, [hit(text)], PERSONA, threshold=0.2)
         assert composed.grounded and composed.answer.count("where I land") == 1, composed.answer
+
+
+def test_the_opener_comes_only_before_a_statement_that_stands_on_its_own() -> None:
+    questions = [q for q in ("Will list prices change for renewal customers next year?",
+                             "Are renewal prices going up next year?", "What happens to renewal pricing next year?")
+                 if PERSONA.opener_for(q)]
+    assert questions
+    rest = " Our list prices stay flat for renewal customers next year."
+    for first, framed in (("Our renewal prices stay flat next year.", True),
+                          ("And what happens to renewal prices next year?", False),
+                          ("And renewal prices stay flat next year.", False),
+                          ("Here's one thing it changed.", False)):
+        text = first + rest
+        quote = SimpleNamespace(hit=hit(text), start=0, end=len(first), text=first)
+        composed = cited_answer(questions[0], [quote], PERSONA, 0.9)
+        assert composed.answer.startswith("Here's where I land.") is framed, composed.answer
 
 
 def test_a_sentence_the_speaker_broke_off_is_never_quoted(tmp_path: Path) -> None:
