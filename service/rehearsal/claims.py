@@ -40,6 +40,9 @@ class Claim:
     # The pitch's own words when `text` is a proposal put as a question read as a statement ("Why don't we let…?"
     # is read "We should let…"): what a push-back quotes.
     said: str = ""
+    # Whether the sentence is the pitch's own way out ("If it does not move those numbers in eight weeks, we stop
+    # it."): it stops what the pitch proposes, and rules out nothing of hers.
+    exit: bool = False
 
     @property
     def wording(self) -> str:
@@ -84,6 +87,22 @@ _WRAP_RE = re.compile(r"(?<=\S)[ \t]*\n[ \t]*(?=[a-z0-9(])|(?<=[^.!?:\n]{60})[ \
 
 MAX_HEADING_WORDS = 10
 
+# The pitch's way out of its own proposal: under a condition ("if…", "unless…"), stopping, ending or undoing "it",
+# "this" or "the pilot" and nothing else ("If it does not move those numbers in eight weeks, we stop it.", "if
+# either gets worse we go back", "Should the trial miss its target, we will end the trial.").
+EXIT_RE = re.compile(
+    r"\b(?:if|unless|should)\b[^.;:]*?,?\s*(?:then\s+)?(?:we|i)(?:['’]ll|['’]d| will| would| can| shall)?\s+"
+    r"(?:just\s+)?(?:stop|end|drop|scrap|pause|cancel|kill|abandon|reverse|revert|unwind|close|shut|wind|switch back|"
+    r"go back|roll\s+(?:it\s+|this\s+)?back|pull the plug)\b"
+    r"(?:\s+(?:it|this|that|them|down|off|back|the (?:pilot|trial|test|experiment|change|scheme|programme|program|"
+    r"project)))*(?:\s+(?:there|then|immediately|straight away|at once))?\s*[.!]?$", re.IGNORECASE)
+
+
+def is_exit(sentence: str) -> bool:
+    """Whether a sentence only says when the pitch would stop or undo its own proposal."""
+    return EXIT_RE.search(" ".join(sentence.split())) is not None
+
+
 
 def claim_sentences(text: str) -> list[str]:
     """The pitch's sentences, lines that only wrap a paragraph joined, without its headings (a paragraph of one
@@ -122,5 +141,6 @@ def pitch_claims(sentences: Iterable[str]) -> list[Claim]:
         if not MIN_CLAIM_WORDS <= len(words(sentence)) <= MAX_CLAIM_WORDS:
             continue
         claims.append(Claim(text=sentence, proposal=bool(PROPOSAL_RE.search(sentence)), polarity=polarity(sentence),
-                            contrast=bool(CONTRAST_RE.search(sentence)), said=said if sentence != said else ""))
+                            contrast=bool(CONTRAST_RE.search(sentence)), said=said if sentence != said else "",
+                            exit=is_exit(sentence)))
     return claims

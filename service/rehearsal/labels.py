@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from service.search import PassageHit
-from textkit.words import words
+from textkit.words import content_stems, words
 
 # Headings that say where in a memo a sentence sits, not what it is about.
 GENERIC_HEADING_RE = re.compile(
@@ -23,11 +23,32 @@ def stance_label(hit: PassageHit, sentence: str = "") -> str:
     phrase of the sentence itself; never a document's title (which names the whole document, and for a transcript
     is made from its file name: "Town Hall Qa Transcript")."""
     heading = " ".join((hit.heading or "").split()).strip(" :")
-    if heading and heading != hit.title and not GENERIC_HEADING_RE.match(heading) and len(words(heading)) >= 2:
+    if (heading and heading != hit.title and not GENERIC_HEADING_RE.match(heading) and len(words(heading)) >= 2
+            and names_the_point(heading, sentence)):
         return heading
     if not sentence.strip():
         return " ".join((hit.title or "").split())
     return stance_phrase(sentence)
+
+
+# A heading that asks where, what, who or how ("Where you can go from here", "What we are asking of you").
+_ASKING_HEADING_RE = re.compile(r"^(?:what|where|who|how|when)\b", re.IGNORECASE)
+# Words that point back to an earlier sentence ("I will not accept either", "I want four in a row", "more of them").
+_POINTS_BACK_RE = re.compile(r"\b(?:it|this|that|these|those|them|they|either|such|so|here|there|one|ones|in a row)\b",
+                             re.IGNORECASE)
+
+
+def names_the_point(heading: str, sentence: str) -> bool:
+    """Whether a heading says what the sentence under it is about. A heading that asks where, what, who or how and
+    shares no word of substance with the sentence ("Where you can go from here" over "We promote from the dock") only
+    says where in the memo it sits, when the sentence's own phrase says its point without pointing back ("I will not
+    accept either" needs the heading). Without the sentence, it may."""
+    if not sentence.strip() or not _ASKING_HEADING_RE.match(heading):
+        return True
+    if set(content_stems(heading.lower())) & set(content_stems(sentence.lower())):
+        return True
+    phrase = stance_phrase(sentence)
+    return len(words(phrase)) < 4 or _POINTS_BACK_RE.search(phrase) is not None
 
 
 # Words that open a sentence without saying its point ("And…", "Here's where I land:").

@@ -34,6 +34,7 @@ from service.rehearsal.stances import (
     crossed_by_leaning,
     is_state_of_affairs,
     pitch_vectors,
+    subject_stems,
 )
 from service.rehearsal.stances import (
     contradictions as stance_contradictions,
@@ -311,8 +312,8 @@ def _clash_push_back(clash_claim: str, stance: Stance, persona: PersonaSettings)
 
 def recurring_priorities_left_out(stances: list[Stance], corpus: StanceVectors, pitch_vector: np.ndarray,
                                   claim_vectors: np.ndarray, persona: PersonaSettings, *, exclude: set[str],
-                                  limit: int, pushed: Sequence[Stance] = (), embed: Embed | None = None
-                                  ) -> list[PushBack]:
+                                  limit: int, pushed: Sequence[Stance] = (), embed: Embed | None = None,
+                                  pitch_subjects: frozenset[str] | None = None) -> list[PushBack]:
     """Positions and concerns the executive states in several sources that no sentence of the pitch addresses;
     those whose point is nearest the pitch's subject first, one per memo section. A position already pushed on (the
     pitch runs against it), said again elsewhere or in other words in its section, is not also one the pitch leaves
@@ -336,6 +337,13 @@ def recurring_priorities_left_out(stances: list[Stance], corpus: StanceVectors, 
                 or _section(stance) in sections):
             continue
         if any(close[k, t] for t in taken):
+            continue
+        # a reminder shares a word of substance with the pitch (its sentence, its section heading or its memo's
+        # title, as a clash must): "We promote from the dock" is near a podcast about where the company comes from
+        # only in the model's reading
+        if pitch_subjects is not None and not pitch_subjects & (
+                subject_stems(stance.text) | subject_stems((stance.hit.heading or "").lower())
+                | subject_stems((stance.hit.title or "").lower())):
             continue
         why = (f"Your pitch doesn't say where it stands on {_point(stance)}, and {persona.name} comes back to it "
                f"(in {int(recurs[k])} of {persona.possessive} sources).")
@@ -483,5 +491,6 @@ def _push_back_by_meaning(persona: PersonaSettings, analysis: PitchAnalysis, ban
     taken_against = {priorities[int(j)].text for j in np.nonzero(crossed_by_leaning(pitch, priority_vectors))[0]}
     found += recurring_priorities_left_out(priorities, priority_vectors, pitch.pitch, pitch.claims,
                                            persona, exclude={p.evidence.quote for p in found} | taken_against,
-                                           limit=limit - len(found), pushed=pushed, embed=embed)
+                                           limit=limit - len(found), pushed=pushed, embed=embed,
+                                           pitch_subjects=subject_stems(analysis.text))
     return found[:limit]

@@ -153,6 +153,14 @@ def _enough(text: str) -> bool:
     return len(content_words(text)) >= MIN_READING_WORDS
 
 
+# A case heard and turned down: "I have also heard the argument for fully remote, and I do not agree with it for
+# us", "I understand the case for a fourth depot, but I don't support it".
+REJECTED_CASE_RE = re.compile(
+    r"\b(?:the|an?|this|that) (?:argument|case|idea|calls?|push|proposal|suggestion)s? (?:for|to) (?P<x>[^,;:.]+?),?\s+"
+    r"(?:and|but|yet)\s+(?:i|we)\s+(?:still\s+)?(?:do not|don't|can't|cannot|can not|won't|will not)\s+"
+    r"(?:agree with|accept|support|buy|back|go along with)\s+(?:it|that|this|them)\b", re.IGNORECASE)
+
+
 def reading(sentence: str, *, reasons: bool = False) -> Reading:
     """Split a sentence into what it holds and what it rules out, clause by clause. "A, not B" rules out the
     sentence with B in A's place; "would rather A than B" holds A and rules out B; a negation or a word like "stop", "without", "rather than" rules out the rest
@@ -181,6 +189,10 @@ def reading(sentence: str, *, reasons: bool = False) -> Reading:
         held.append(f"{who} would {preferred.group('a')}".strip())
         ruled.append(f"{who} would {preferred.group('b')}".strip())
         return Reading(tuple(x for x in held if _enough(x)), tuple(x for x in ruled if _enough(x)))
+    rejected = REJECTED_CASE_RE.search(text)
+    if rejected and _enough(rejected.group("x")):
+        # "I have heard the argument for fully remote, and I do not agree with it": "it" is what is ruled out
+        return Reading((), (rejected.group("x").strip(),))
     for clause in _clauses(text):
         if not reasons and REASON_RE.match(clause):
             continue

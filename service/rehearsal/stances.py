@@ -421,6 +421,9 @@ class StanceVectors:
     limits: list[tuple[Limit, ...]] | None = None
     # which pole of each common choice each stance's own sentence leans to, without its heading or memo title
     own_directions: np.ndarray | None = None
+    # whether each stance's sides are one long sentence told apart by a word or two ("…hear that we're backing them"
+    # and "…hear that we're blaming them"): nearness to one side rather than the other says little there
+    sides_alike: np.ndarray | None = None
 
 
 def stance_topic(stance: Stance) -> str:
@@ -485,7 +488,21 @@ def _corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
                          held_actions=segments(embed, [actions_of(r.held) for r in readings], cached=True),
                          limits=[limits(s.text) for s in stances],
                          own_directions=np.array([directions(r) for r in readings_own],
-                                                 dtype=np.int8).reshape(len(stances), len(CHOICES)))
+                                                 dtype=np.int8).reshape(len(stances), len(CHOICES)),
+                         sides_alike=np.array([sides_alike(r) for r in readings], dtype=bool).reshape(len(stances)))
+
+
+# Sides are alike when they share at least ALIKE_SHARED words and differ in at most ALIKE_APART.
+ALIKE_SHARED = 8
+ALIKE_APART = 4
+
+
+def sides_alike(found: Reading) -> bool:
+    """Whether what a sentence rules out is what it holds but for a word or two, in a long sentence."""
+    def bag(text: str) -> set[str]:
+        return {w.lower() for w in words(text)}
+    return any(len(bag(h) & bag(r)) >= ALIKE_SHARED and len(bag(h) ^ bag(r)) <= ALIKE_APART
+               for h in found.held for r in found.ruled_out)
 
 
 def said_as_contrast(sentence: str) -> bool:
@@ -624,6 +641,8 @@ def shared_subjects(claims: Sequence[Claim], stances: Sequence[Stance]) -> np.nd
     return np.tile(row, (len(claims), 1)).reshape(len(claims), len(stances))
 
 
+# How much nearer the crossing parts must be where a stance's sides are alike (sides_alike).
+ALIKE_MARGIN = 0.02
 # Pairs kept per pitch, best first (a long pitch against a large corpus has many).
 MAX_PAIRS = 200
 
@@ -657,7 +676,10 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
                               group_max(pitch.rules_out, corpus.holds, n, m))
         agreeing_parts = np.maximum(group_max(pitch.holds, corpus.holds, n, m),
                                     group_max(pitch.rules_out, corpus.rules_out, n, m))
-        by_parts = crossing > agreeing_parts + weights.margin
+        # (where the two sides are one long sentence but for a word, a hair's difference is noise: "The depot manager
+        # owns the call" is no nearer "…hear that we're blaming them" than "…backing them")
+        alike = corpus.sides_alike if corpus.sides_alike is not None else np.zeros(m, dtype=bool)
+        by_parts = crossing > agreeing_parts + weights.margin + ALIKE_MARGIN * alike[None, :]
         # Where a sentence says "A, not B" ("…, not the driver"; "instead of…", "rather than…") or proposes one thing
         # and rules out another ("let it release the routes, with no dispatcher in the loop"), its negation only
         # marks the side it rules out, so its parts decide; elsewhere the negations do.
@@ -716,8 +738,11 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
         opposite &= crossed | shared_subjects(claims, stances)
     floor = np.where(crossed, weights.lean_floor, weights.floor)
     keep = opposite & (similarity >= floor) & ~(agreeing[:, None] > score + weights.agreement)
-    # Background ("Our own refrigerated vans arrive in June.") runs against a line only by leaning against it.
-    keep &= ~(background(claims)[:, None] & ~crossed)
+    # Background ("Our own refrigerated vans arrive in June.") runs against a line only by leaning against it; so does
+    # the pitch's way out of its own proposal ("If it does not move those numbers in eight weeks, we stop it."), whose
+    # "not" and "stop" turn against the proposal, not against anything of hers.
+    exits = np.array([c.exit for c in claims], dtype=bool).reshape(len(claims))
+    keep &= ~((background(claims) | exits)[:, None] & ~crossed)
     rows, cols = np.nonzero(keep)
     order = np.argsort(-score[rows, cols], kind="stable")[:MAX_PAIRS]
     return [Clash(claim=claims[int(rows[k])], stance=stances[int(cols[k])],

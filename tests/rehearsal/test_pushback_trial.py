@@ -1,7 +1,9 @@
 """Push-back defects a new user met on the demo twin (examples/dana-reyes), issue 17: a figure read without its
 subject ("cut failed attempts from 6.1 % to 4 %" against "Our target remains 40 %…"), a sponsorship pitch flagged
 against the anchor-days meetings line, and a real clash (plans sent out at 4 a.m. without a dispatcher) flagged
-against the wrong memo or listed as a position the pitch "doesn't say where it stands" on."""
+against the wrong memo or listed as a position the pitch "doesn't say where it stands" on. Then a second trial: a
+pilot's own way out ("…in eight weeks, we stop it") flagged against a transcript line about six weeks, a heading that
+only says where in a talk a line sits used as its label, and a podcast pitch reminded of promoting from the dock."""
 
 from __future__ import annotations
 
@@ -13,8 +15,12 @@ from service.config import Settings
 from service.corpus.access import Viewer
 from service.corpus.models import Source
 from service.rehearsal import start_rehearsal
+from service.rehearsal.claims import is_exit
 from service.rehearsal.directions import CHOICES, claim_directions, figures
+from service.rehearsal.labels import stance_label
 from service.rehearsal.readings import polarity, reading
+from service.rehearsal.stances import sides_alike
+from service.search import PassageHit
 from tests.rehearsal.test_listening import demo  # noqa: F401  (fixture)
 
 # Pitches written for these tests in a presenter's words.
@@ -31,6 +37,22 @@ SPONSORSHIP_PITCHES = (
 FOUR_AM_PITCH = ("On the quiet overnight routes, the Dispatch Assist plan could go out to the drivers at 4 a.m. without "
                  "a dispatcher approving it. It would save us a night shift at the small depots.")
 DISPATCH_MEMO = "2025-03-10-ai-in-dispatch.docx"
+PILOT_PITCHES = (
+    # the trial's pitch
+    "Pilot: cold-room validation checklist at Eastgate before new pharma customers go live\n\nCold chain customers "
+    "throw away a shipment that is two degrees warm, so reliability is what they buy. I propose a two-month pilot at "
+    "Eastgate: every new pharma lane runs a written temperature-validation checklist and three dry runs before the "
+    "first live load. Cost is about $40,000 in staff time and loggers, inside the depot budget. We will know it works "
+    "if temperature excursions on new lanes fall below 0.5% and no new customer's first audit has a major finding. If "
+    "it does not move those numbers in eight weeks, we stop it. The depot manager owns the call; I will report back "
+    "in the pre-read for the January review.",
+    "I'd like to trial a pre-departure temperature check on the new pharma lanes at Eastgate for two months, using the "
+    "loggers we already own. Success means fewer excursions on those lanes. If it doesn't cut excursions within eight "
+    "weeks, we will end the trial.",
+)
+PODCAST_PITCH = ("I'd like to start a monthly internal podcast about the history of shipping in the North Sea, with "
+                 "guest historians and old archive recordings. It would live on the intranet and cost about $5,000 a "
+                 "year for microphones and editing software. It would make colleagues proud of where we come from.")
 
 
 def _push_back(session: Session, settings: Settings, viewer: Viewer, pitch: str) -> list[dict]:
@@ -89,3 +111,51 @@ def test_a_plan_sent_out_without_a_dispatcher_approving_it_leans_to_the_machine(
     person_or_machine = next(k for k, c in enumerate(CHOICES) if c.name == "person or machine decides")
     sentence = "The plan could go out to the drivers at 4 a.m. without a dispatcher approving it."
     assert claim_directions(reading(sentence), sentence)[person_or_machine] == -1
+
+
+@pytest.mark.parametrize("pitch", PILOT_PITCHES)
+def test_a_pilots_own_way_out_is_not_flagged(session: Session, settings: Settings, demo: Viewer,  # noqa: F811
+                                              pitch: str) -> None:
+    against = [p for p in _push_back(session, settings, demo, pitch) if p["contradicts"]]
+    assert not against, against
+
+
+def test_a_way_out_is_told_from_a_proposal() -> None:
+    assert is_exit("If it does not move those numbers in eight weeks, we stop it.")
+    assert is_exit("We will measure turnover each quarter, and if it gets worse we go back.")
+    assert is_exit("Should the trial miss its target, we will end the trial.")
+    assert not is_exit("If the depot is late, we stop paying the bonus.")
+    assert not is_exit("We stop the night desk.")
+
+
+def test_sides_told_apart_by_one_word_are_alike() -> None:
+    said = ("I want every depot to hear that from their manager this week, and I want Ashby Road to hear that we're "
+            "backing them, not blaming them.")
+    assert sides_alike(reading(said, reasons=True))
+    assert not sides_alike(reading("The schedule absorbs the delay, not the driver.", reasons=True))
+
+
+def test_a_case_heard_and_turned_down_is_ruled_out() -> None:
+    found = reading("I have also heard the argument for fully remote, and I do not agree with it for us.", reasons=True)
+    assert found.ruled_out == ("fully remote",) and not found.held
+
+
+def _hit(heading: str) -> PassageHit:
+    return PassageHit(passage_id=1, source_id=1, source_version=1, title="Remarks at a Graduation", kind="talk",
+                      date=None, locator="§ 1", speaker=None, executive=True, text="", heading=heading, ordinal=0,
+                      score=1.0)
+
+
+def test_a_heading_that_only_says_where_a_line_sits_is_not_its_label() -> None:
+    assert stance_label(_hit("Where you can go from here"), "We promote from the dock.") == "We promote from the dock"
+    # a line that points back keeps its heading, and a heading that names the point stays
+    assert stance_label(_hit("What comes next"), "I will not accept either.") == "What comes next"
+    assert stance_label(_hit("What the anchor days are for"),
+                        "I would like every office team to spend one anchor day a month at a depot.") == (
+        "What the anchor days are for")
+
+
+def test_a_podcast_pitch_is_not_reminded_of_promotion(
+        session: Session, settings: Settings, demo: Viewer) -> None:  # noqa: F811
+    push_back = _push_back(session, settings, demo, PODCAST_PITCH)
+    assert not any("promote" in p["citation"]["quote"] for p in push_back), push_back
