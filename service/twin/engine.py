@@ -31,7 +31,7 @@ from service.twin.extractive import (
     remember_stored_sentences,
     stream_segments,
 )
-from service.twin.guardrails import injection_flags, passage_topic, refused_topic
+from service.twin.guardrails import Refusal, injection_flags, passage_topic, refused_topic, source_topic
 from service.twin.persona import PersonaSettings, persona_settings
 from textkit.words import query_terms, stem_set_with_compounds, words
 
@@ -173,6 +173,10 @@ def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: V
         extractive = corrections.compose(settings, prepared.question, prepared.correction, prepared.persona)
     else:
         prepared.hits = _search(session, settings, prepared, viewer)
+        if prepared.refusal is not None:
+            yield from _plain_reply(session, prepared, viewer, channel, prepared.refusal.message, recorded,
+                                    refused=prepared.refusal.topic)
+            return
         extractive = _compose(settings, prepared)
         prepared.hits, extractive, prepared.change = positions.apply(
             session, settings, prepared.twin.id, prepared.question, prepared.hits, prepared.persona, extractive, viewer)
@@ -343,8 +347,18 @@ def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: V
         remember_stored_sentences(session, scorer, found)
     subjects = store.source_subjects(session, {h.source_id for h in found})
     # Refused topics bind the passages offered too, not only the question.
-    hits = [h for h in found if passage_topic(prepared.persona, title=h.title, heading=h.heading,
-                                              subject=subjects.get(h.source_id, ""), text=h.text) is None]
+    topics = [passage_topic(prepared.persona, title=h.title, heading=h.heading, subject=subjects.get(h.source_id, ""),
+                            text=h.text) for h in found]
+    top = found[0] if found else None
+    if top is not None and topics[0] is not None and (topic := source_topic(
+            prepared.persona, title=top.title, subject=subjects.get(top.source_id, ""))) is not None:
+        # What answers the question best is from a source about a refused topic ("Is the Ashby Road depot closing?"
+        # and the reorganisation memo): she declines it as such, rather than answer from what ranks below it. A
+        # passage that only names the topic in passing ("restructuring" in a speech on the car industry) is
+        # withheld, and the rest may answer.
+        prepared.refusal = Refusal(topic=topic.name, label=topic.label, message=prepared.persona.refusal_for(topic))
+        return []
+    hits = [h for h, topic in zip(found, topics, strict=True) if topic is None]
     if hits:
         prepared.stats = term_stats(session, prepared.search_query)
     return hits

@@ -62,18 +62,32 @@ def injection_spans(text: str) -> list[tuple[int, int]]:
 PASSAGE_TOPIC_MENTIONS = 2
 
 
+def source_topic(persona: PersonaSettings, *, title: str, subject: str) -> RefusedTopic | None:
+    """The refused topic a whole source is about (its title or subject names it), or None."""
+    about = f"{title}. {subject}".strip(". ")
+    for topic in persona.refused_topics:
+        if topic.names_people or not about:
+            continue
+        try:
+            if topic.regex().search(about):
+                return topic
+        except Exception:  # a stored pattern the engine cannot run is skipped, never raised
+            continue
+    return None
+
+
 def passage_topic(persona: PersonaSettings, *, title: str, subject: str, heading: str | None,
                   text: str) -> RefusedTopic | None:
     """The refused topic a passage speaks to, or None: its source is about the topic (title or subject), or the
     passage names it repeatedly. Such a passage is never offered to a composer, whatever the question."""
-    about = f"{title}. {subject}".strip(". ")
+    found = source_topic(persona, title=title, subject=subject)
+    if found is not None:
+        return found
     body = f"{heading or ''}. {text}"
     for topic in persona.refused_topics:
         if topic.names_people:
             continue
         try:
-            if about and topic.regex().search(about):
-                return topic
             if sum(1 for _ in topic.regex().finditer(body)) >= PASSAGE_TOPIC_MENTIONS:
                 return topic
         except Exception:  # a stored pattern the engine cannot run is skipped, never raised

@@ -120,3 +120,15 @@ def test_the_framing_line_comes_only_before_a_statement_that_stands_on_its_own(
             first = answer.answer.removeprefix("Here's where I land. ")
             assert not re.match(r"(?:Here's|Here is|And|But|So)\b", first), answer.answer
             assert not re.sub(r"\s*\[\d+\].*", "", first).endswith("?"), answer.answer
+
+
+def test_a_question_whose_best_passage_is_on_a_refused_topic_is_declined_not_answered_from_the_rest(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    # A trial: "Is the Ashby Road depot closing?" was answered from a scorecard line ("Ashby Road is the one depot
+    # that went backwards…") because the memo that answers it is on a refused topic and was withheld.
+    answer = answer_question(session, settings, "dana-reyes", "Is the Ashby Road depot closing?", Viewer.public())
+    assert not answer.grounded and not answer.citations, answer.answer
+    assert answer.refused_topic is not None and "not a topic I speak to" in answer.answer, answer.answer
+    electric = answer_question(session, settings, "dana-reyes", "Is the new AI dispatch system going to take my job?",
+                               Viewer.public())
+    assert electric.grounded and electric.refused_topic is None

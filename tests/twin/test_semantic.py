@@ -82,7 +82,9 @@ def test_a_passage_on_a_refused_topic_is_never_offered(session: Session, setting
                            title="Changes to our regional structure: a reorganisation")
     answer = answer_question(session, settings, "dana", "What is changing for the Ashby Road office in July?",
                              world.employee)
-    assert answer.refused_topic is None, "the question itself names no refused topic"
+    # The question itself names no refused topic, but what answers it best is on one: she declines it as that topic,
+    # rather than answer from what ranks below it.
+    assert answer.refused_topic is not None and not answer.grounded
     assert regions.id not in {c.source_id for c in answer.citations}
     assert "Ashby Road" not in answer.answer
 
