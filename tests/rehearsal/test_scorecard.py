@@ -16,7 +16,7 @@ from service.corpus import store
 from service.corpus.access import Viewer
 from service.rehearsal import start_rehearsal
 from service.rehearsal.pitch import analyse_pitch
-from service.rehearsal.rubric import rubric_for, score_pitch, validate_rubric
+from service.rehearsal.rubric import CriterionScore, rubric_for, score_pitch, validate_rubric
 from tests.rehearsal.test_listening import EXAMPLES, demo  # noqa: F401  (demo: fixture)
 
 DEMO_RUBRIC = validate_rubric(tomllib.loads((EXAMPLES / "twin.toml").read_text())["persona"]["rubric"])
@@ -107,14 +107,18 @@ def test_the_figures_example_is_a_sentence_with_figures_not_one_that_only_names_
     assert "I own the pilot" not in example and re.search(r"\d|twelve", example), numbers.reason
 
 
+def _criterion(pitch: str, label: str) -> CriterionScore:
+    """The demo rubric's line `label` for a pitch."""
+    return next(c for c in score_pitch(analyse_pitch(pitch), DEMO_RUBRIC).criteria if c.label == label)
+
+
 def test_a_kill_criterion_is_not_something_stopped_to_make_room() -> None:
     # A trial: "If it does not move those numbers in eight weeks, we stop it." scored 5/5 on what we stop doing.
     stop = "What are we going to stop doing to make room for this?"
     kill = ("I propose a two-month pilot at Eastgate for a temperature checklist on new pharma lanes. Cost is about "
             "$40,000. If it does not move those numbers in eight weeks, we stop it.")
     room = kill + " To make room, we stop running the weekly paper audit at Eastgate."
-    scored = {p: next(c for c in score_pitch(analyse_pitch(p), DEMO_RUBRIC).criteria if c.label == stop)
-              for p in (kill, room)}
+    scored = {p: _criterion(p, stop) for p in (kill, room)}
     assert scored[kill].score == 0, scored[kill]
     assert scored[room].score == 5 and "we stop running the weekly paper audit" in scored[room].reason, scored[room]
 
@@ -125,7 +129,6 @@ def test_asked_who_the_customer_is_a_cost_alone_is_not_full_marks() -> None:
     costs = ("I'd like to add a second charger bay at Ashby Road this year so we can move 12 more routes off diesel. "
              "Cost is about $180k. Payback roughly 5 years on those dense routes.")
     serves = costs + " Brightwell Foods, our customer on those routes, gets its chilled drops an hour earlier."
-    scored = {p: next(c for c in score_pitch(analyse_pitch(p), DEMO_RUBRIC).criteria if c.label == label)
-              for p in (costs, serves)}
+    scored = {p: _criterion(p, label) for p in (costs, serves)}
     assert scored[costs].score <= 2 and "none on who the customer is" in scored[costs].reason, scored[costs]
     assert scored[serves].score >= 4, scored[serves]
