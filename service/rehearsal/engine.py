@@ -277,7 +277,7 @@ def answer_turn(session: Session, settings: Settings, rehearsal_id: int, viewer:
     question = pending["question"] if pending else "Anything else I should know?"
     pitch = pitch_stems(row.pitch)
     cites = Citations()
-    embed = embedder_for(settings)
+    embed = remembering(embedder_for(settings))  # the reply and the question, embedded once for every check below
     verdict = assess(question, reply, embed, pitch=row.pitch)
     asked = set(state["asked"])
     # What comes next is never the question already asked, in its words or in others.
