@@ -349,9 +349,8 @@ def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: V
     # Refused topics bind the passages offered too, not only the question.
     topics = [passage_topic(prepared.persona, title=h.title, heading=h.heading, subject=subjects.get(h.source_id, ""),
                             text=h.text) for h in found]
-    top = found[0] if found else None
-    if top is not None and topics[0] is not None and (topic := source_topic(
-            prepared.persona, title=top.title, subject=subjects.get(top.source_id, ""))) is not None:
+    if found and (topic := source_topic(prepared.persona, title=found[0].title,
+                                        subject=subjects.get(found[0].source_id, ""))) is not None:
         # What answers the question best is from a source about a refused topic ("Is the Ashby Road depot closing?"
         # and the reorganisation memo): she declines it as such, rather than answer from what ranks below it. A
         # passage that only names the topic in passing ("restructuring" in a speech on the car industry) is
