@@ -34,7 +34,7 @@ from service.twin.positions import dated_text
 from textkit.sentences import sentence_spans
 from textkit.stems import stem
 from textkit.stopwords import QUESTION_FILLER
-from textkit.words import content_stems, content_words, query_terms, stem_set_with_compounds
+from textkit.words import content_stems, content_words, query_terms, stem_set_with_compounds, words
 
 MAX_HISTORY_TURNS = 3
 # Turns looked back over for a follow-up's topic (a follow-up of a follow-up keeps the question they follow).
@@ -44,6 +44,8 @@ MAX_TOPIC_TURNS = 4
 SUBJECT_TERMS = 3
 # A follow-up with this few content terms borrows the previous question's terms for retrieval.
 FOLLOW_UP_TERMS = 4
+# A question of this many words is a sentence of its own, even around a single content word.
+SENTENCE_WORDS = 5
 REFERS_BACK_RE = re.compile(r"\b(?:it|its|that|this|these|those|they|them|their|there|he|she|him|his|her)\b",
                             re.IGNORECASE)
 FOLLOW_UP_RE = re.compile(r"^\s*(?:and|but|so|also|what about|how about|why|why not|then|ok(?:ay)?|and what|"
@@ -168,9 +170,11 @@ def is_follow_up(question: str) -> bool:
     leans = bool(FOLLOW_UP_RE.match(question))
     if len(terms) > FOLLOW_UP_TERMS and not leans:
         return False
-    # A short question that names its own subject ("What is our on-time target?") is a new question, not a
-    # follow-up.
-    return not (len(terms) > 1 and not leans and not REFERS_BACK_RE.search(question))
+    if leans or REFERS_BACK_RE.search(question):
+        return True
+    # A short question that names its own subject ("What is our on-time target?", or in a whole sentence around one
+    # word: "Do I really have to come in on Fridays?") is a new question, not a follow-up.
+    return not (len(terms) > 1 or (terms and len(words(question)) >= SENTENCE_WORDS))
 
 
 def own_terms(question: str, search_query: str) -> list[str]:

@@ -243,6 +243,10 @@ def test_a_short_question_that_names_its_own_subject_is_not_taken_for_a_follow_u
     history = [("Will dispatchers lose their jobs because of the AI tool?", "…")]
     assert retrieval_query("What is our on-time target?", history) == "What is our on-time target?"
     assert retrieval_query("Parking at the depot?", history) == "Parking at the depot?"
+    # One subject word in a whole sentence of its own (a trial's question after one on the AI tool).
+    fridays = "Do I really have to come in on Fridays?"
+    assert retrieval_query(fridays, history) == fridays
+    assert "dispatchers" in retrieval_query("Fridays too?", history)
 
 
 def test_a_follow_up_searches_with_its_own_words_and_the_topic_not_the_previous_wording() -> None:
