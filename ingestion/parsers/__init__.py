@@ -184,15 +184,36 @@ def _keep_paragraphs(block: Block, paragraphs: list[str], starts: list[int], kep
     """The block with only the kept paragraphs, its paragraph marks moved to where those now start."""
     marks: list[tuple[int, str]] = []
     offset = 0
+    # "¶ N" counts the paragraphs a reader sees in the memo's body: the header lines that went to metadata no longer
+    # count (the first body paragraph after To/From/Date is "¶ 1", not "¶ 4").
+    dropped = {_paragraph_number(loc) for at, loc in block.marks
+               if not any(starts[i] <= at < starts[i] + len(paragraphs[i]) for i in kept)} - {None}
     for i in kept:
         start, end = starts[i], starts[i] + len(paragraphs[i])
-        marks.extend((offset + at - start, loc) for at, loc in block.marks if start <= at < end)
+        marks.extend((offset + at - start, _renumbered(loc, dropped)) for at, loc in block.marks if start <= at < end)
         offset += len(paragraphs[i]) + 2
     locator = block.locator
     if block.marks and block.locator == block.marks[0][1] and marks:
         locator = marks[0][1]
     return Block(text="\n\n".join(paragraphs[i] for i in kept), locator=locator, heading=block.heading,
                  speaker=block.speaker, executive=block.executive, marks=tuple(marks))
+
+
+_PARAGRAPH_MARK = re.compile(r"^\u00b6 (\d+)$")
+
+
+def _paragraph_number(locator: str) -> int | None:
+    """N of a "¶ N" paragraph mark, else None."""
+    found = _PARAGRAPH_MARK.match(locator)
+    return int(found.group(1)) if found else None
+
+
+def _renumbered(locator: str, dropped: set[int | None]) -> str:
+    """A "¶ N" mark counted again without the dropped paragraphs before it; any other mark as it is."""
+    number = _paragraph_number(locator)
+    if number is None:
+        return locator
+    return f"\u00b6 {number - sum(1 for d in dropped if d is not None and d < number)}"
 
 
 _MONTHS = {name[:3].lower(): number for number, name in enumerate(

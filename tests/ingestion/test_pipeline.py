@@ -176,6 +176,24 @@ def test_memo_headers_of_word_and_markdown_memos_are_metadata_and_give_the_date(
     assert parse_path(memos[0]).metadata["memo_cc"] == "Executive leadership team"
 
 
+def test_paragraph_numbers_count_the_memo_body_not_its_routing_lines(tmp_path: Path) -> None:
+    import docx
+
+    long_paragraph = "We will electrify the urban fleet first, depot by depot, and no sooner than it works. " * 8
+    document = docx.Document()
+    for line in ("To: All colleagues", "From: Dana Reyes, CEO", "Date: 26 February 2024", long_paragraph,
+                 long_paragraph.replace("urban", "regional")):
+        document.add_paragraph(line)
+    path = tmp_path / "memo.docx"
+    document.save(path)
+    plain = b"To: All colleagues\nFrom: Dana Reyes\nDate: 5 May 2024\n\n" + long_paragraph.encode() + b"\n\n" + \
+        long_paragraph.replace("urban", "regional").encode()
+    for doc in (parse_path(path), parse_upload(plain, "memo.txt")):
+        # A reader counting the memo's paragraphs finds its first body paragraph first: "¶ 1", not "¶ 4".
+        locators = [p.locator for p in doc.passages]
+        assert locators[0] == "\u00b6 1" and locators[-1] == "\u00b6 2", locators
+
+
 def test_a_date_prefix_in_the_file_name_still_wins_over_the_header(tmp_path: Path) -> None:
     path = build_memo_docx(tmp_path / "2025-05-20-fleet-timing.docx")
     assert str(parse_path(path).date) == "2025-05-20"
