@@ -312,12 +312,21 @@ def cited_answer(question: str, ordered: Sequence[Quoted], persona: PersonaSetti
 FRAMING_RE = re.compile(r"^(?:Here's|Here is|Here are|Let me|Let's)\b", re.IGNORECASE)
 
 
+# A sentence that tells what happened ("I heard about the collision six days after…", "In 1996 I was a student…",
+# "Three weeks ago I promised…"): a story, which a line announcing where she lands does not introduce.
+NARRATIVE_RE = re.compile(
+    r"^(?:(?:On|In|At|By|During|Last|That|One)\b[^,.;:]{0,40}?,?\s+|(?:\w+\s+){1,3}ago,?\s+|(?:Yesterday|Then|When)\b"
+    r"[^,.;:]{0,60}?,?\s+)?(?:I|We|my|our)\s+(?:\w+ly\s+)?(?:was|were|had|heard|saw|went|told|said|met|took|got|came|"
+    r"found|made|spent|asked|learned|learnt|knew|thought|stood|sat|drove|watched|walked|promised|started|visited|"
+    r"remember|[a-z]{2,}(?<!e)ed)\b", re.IGNORECASE)
+
+
 def _takes_opener(first: str) -> bool:
     """Whether an answer opening on this sentence may have the persona's framing line before it: a statement that
-    stands on its own, not a question, a fragment that leans on a line before it, or a framing line itself."""
+    stands on its own, not a question, a fragment that leans on a line before it, a story, or a framing line."""
     text = first.strip()
     return bool(text) and text[0].isupper() and not text.endswith("?") and not CONTINUATION_RE.match(text) \
-        and not FRAMING_RE.match(text) and not SETUP_RE.search(text)
+        and not FRAMING_RE.match(text) and not SETUP_RE.search(text) and not NARRATIVE_RE.match(text)
 
 
 def no_answer(persona: PersonaSettings, score: float = 0.0) -> Composed:

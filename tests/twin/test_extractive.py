@@ -162,7 +162,11 @@ def test_the_opener_comes_only_before_a_statement_that_stands_on_its_own() -> No
     for first, framed in (("Our renewal prices stay flat next year.", True),
                           ("And what happens to renewal prices next year?", False),
                           ("And renewal prices stay flat next year.", False),
-                          ("Here's one thing it changed.", False)):
+                          ("Here's one thing it changed.", False),
+                          # A story is not where she lands (a trial's "Here's where I land. I heard about…").
+                          ("I heard about the renewal complaints six days after they came in.", False),
+                          ("Three weeks ago I promised to explain renewal prices.", False),
+                          ("We need renewal prices that hold next year.", True)):
         text = first + rest
         quote = SimpleNamespace(hit=hit(text), start=0, end=len(first), text=first)
         composed = cited_answer(questions[0], [quote], PERSONA, 0.9)
