@@ -44,7 +44,7 @@ def sources_list(rt: Runtime, slug: str, status: str | None, kind: str | None, a
     table("id", "title", "kind", "date", "audience", "status", "v", "passages",
           rows=([d["id"], d["title"], d["kind"], d["date"], d["audience"], d["status"], d["version"],
                  d["passage_count"]] for d in data))
-    out.print(f"{len(data)} sources.")
+    out.print(f"{len(data)} source{'' if len(data) == 1 else 's'}.")
 
 
 @sources.command("show")
