@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -339,6 +340,8 @@ def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: V
     found = search_as_configured(session, settings, prepared.twin, prepared.search_query, viewer,
                                  k=k * FOLLOW_UP_POOL if new_terms else k, executive_only=True)
     found = _with_replies(session, settings, prepared, viewer, found)
+    if RECENT_RE.search(prepared.question):
+        found = newest_first(found)
     if new_terms:  # "and what about 98?": what holds the new words comes first, the topic ranks the rest
         found = sorted(found, key=lambda h: -len(set(new_terms) & _stems(h)))[:k]
         prepared.focus = new_terms
@@ -361,6 +364,27 @@ def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: V
     if hits:
         prepared.stats = term_stats(session, prepared.search_query)
     return hits
+
+
+# A question about how things stand now ("How did we do last quarter?", "Where are we on this lately?").
+RECENT_RE = re.compile(r"\b(?:(?:last|this|past|previous) (?:quarter|month|year|week)|lately|recently|latest|"
+                       r"currently|right now|these days|so far|nowadays|most recent|newest|up to date)\b", re.IGNORECASE)
+# How much a passage's date counts, for such a question, beside its score (0 to 1): the newest of the passages found
+# gains this much, the oldest nothing.
+RECENCY_WEIGHT = 0.1
+
+
+def newest_first(hits: list[PassageHit]) -> list[PassageHit]:
+    """Hits re-ranked with their dates counting: the newest word on a subject answers "how are we doing now"."""
+    dates = [h.date for h in hits if h.date is not None]
+    if len(set(dates)) < 2:
+        return hits
+    oldest, span = min(dates), (max(dates) - min(dates)).days
+
+    def recency(hit: PassageHit) -> float:
+        return (hit.date - oldest).days / span if hit.date is not None else 0.0
+
+    return sorted(hits, key=lambda h: -(h.score + RECENCY_WEIGHT * recency(h)))
 
 
 def _with_replies(session: Session, settings: Settings, prepared: _Prepared, viewer: Viewer,

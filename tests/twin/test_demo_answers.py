@@ -132,3 +132,24 @@ def test_a_question_whose_best_passage_is_on_a_refused_topic_is_declined_not_ans
     electric = answer_question(session, settings, "dana-reyes", "Is the new AI dispatch system going to take my job?",
                                Viewer.public())
     assert electric.grounded and electric.refused_topic is None
+
+
+def test_how_did_we_do_last_quarter_is_answered_from_the_newest_scorecard(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    # A trial's question got a 2024 scorecard's story; the third quarter of 2025 is her latest word on it.
+    answer = answer_question(session, settings, "dana-reyes", "How did we do last quarter on deliveries?",
+                             Viewer.public())
+    assert answer.grounded
+    assert answer.citations[0].title == "Third Quarter 2025 Scorecard: Above 97", answer.answer
+    assert "97.1%" in answer.answer, answer.answer
+
+
+def test_a_question_of_its_own_after_another_is_not_searched_with_the_last_topic(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    # In a trial, "Fridays" after a question on the AI tool was answered from the strategy memo's "Monday looks a
+    # lot like Friday did" instead of the anchor days.
+    employee = Viewer.public()
+    first = answer_question(session, settings, "dana-reyes", "Will the AI tool replace dispatchers?", employee)
+    fridays = answer_question(session, settings, "dana-reyes", "Do I really have to come in on Fridays?", employee,
+                              conversation_id=first.conversation_id)
+    assert fridays.grounded and fridays.citations[0].title.startswith("Anchor Days"), fridays.answer
