@@ -43,6 +43,9 @@ class Claim:
     # Whether the sentence is the pitch's own way out ("If it does not move those numbers in eight weeks, we stop
     # it."): it stops what the pitch proposes, and rules out nothing of hers.
     exit: bool = False
+    # Whether the sentence only states what the pitch's own success hangs on ("It only works if the mentors can give
+    # four hours a week…", "The plan depends on…"): a condition of the pitch, not a position it takes.
+    condition: bool = False
 
     @property
     def wording(self) -> str:
@@ -98,6 +101,24 @@ EXIT_RE = re.compile(
     r"project)))*(?:\s+(?:there|then|immediately|straight away|at once))?\s*[.!]?$", re.IGNORECASE)
 
 
+# What the pitch's own success hangs on, said at the head of a sentence: "It only works if…", "This depends on…",
+# "The pilot hinges on…", "Our riskiest assumption is…". The sentence names a condition of the pitch, and any words it
+# shares with a line of hers ("…only when it works in the worst week of winter") are its form, not its subject.
+OWN_CONDITION_RE = re.compile(
+    r"^\W*(?:(?:and|but|so|of course|still)\W+)?(?:(?:it|this|that|all of this|the whole (?:thing|plan)|"
+    r"(?:the|this|our) (?:[\w-]+ ){0,2}?(?:plan|pilot|trial|idea|proposal|scheme|project|programme|program|change|"
+    r"case|model|approach))\s+(?:only\s+)?(?:works?|succeeds?|pays? off|holds?(?: up)?|stands? up)\s+(?:only\s+)?"
+    r"(?:if|when|as long as|provided|on condition)\b|(?:it|this|that|everything|(?:the|this|our) (?:[\w-]+ ){0,2}?"
+    r"(?:plan|pilot|trial|idea|proposal|scheme|project|programme|program|change|case|model|approach))\s+"
+    r"(?:all\s+)?(?:depends|hinges|relies|rests) (?:on|upon)\b|(?:the|our|my) (?:riskiest|biggest|key|main|central|"
+    r"one|first) assumption\b|(?:we|i)(?:['’]re| are| am|['’]m) assuming\b)", re.IGNORECASE)
+
+
+def is_condition(sentence: str) -> bool:
+    """Whether a sentence only states what the pitch's own success hangs on (its condition or riskiest assumption)."""
+    return OWN_CONDITION_RE.search(" ".join(sentence.split())) is not None
+
+
 def is_exit(sentence: str) -> bool:
     """Whether a sentence only says when the pitch would stop or undo its own proposal."""
     return EXIT_RE.search(" ".join(sentence.split())) is not None
@@ -140,7 +161,8 @@ def pitch_claims(sentences: Iterable[str]) -> list[Claim]:
                 continue
         if not MIN_CLAIM_WORDS <= len(words(sentence)) <= MAX_CLAIM_WORDS:
             continue
-        claims.append(Claim(text=sentence, proposal=bool(PROPOSAL_RE.search(sentence)), polarity=polarity(sentence),
-                            contrast=bool(CONTRAST_RE.search(sentence)), said=said if sentence != said else "",
-                            exit=is_exit(sentence)))
+        condition = is_condition(sentence)
+        claims.append(Claim(text=sentence, proposal=bool(PROPOSAL_RE.search(sentence)) and not condition,
+                            polarity=polarity(sentence), contrast=bool(CONTRAST_RE.search(sentence)),
+                            said=said if sentence != said else "", exit=is_exit(sentence), condition=condition))
     return claims

@@ -3,6 +3,7 @@ rounds of follow-up; every point quoted from the executive's approved words and 
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -165,16 +166,44 @@ def asked_in_any_wording(asked: set[str], bank: VisibleBank) -> set[str]:
     return asked | {i.key for i in bank.questions if i.key not in asked and any(same_question(i, d) for d in done)}
 
 
+# A question that opens by leaning on what was said before it in her meeting ("So…", "And what's the number…?",
+# "But who…?"), or that sets a scene and quotes a further question after a colon ("So when you lose a deal by a few
+# percent, I'd ask you one question: what would have to be true…?"): quoted word for word, it reads oddly as an
+# opening question.
+LEANING_RE = re.compile(r"^\W*(?:so|and|but|or|also|then|plus|because|which)\b", re.IGNORECASE)
+QUOTED_QUESTION_RE = re.compile(r"^(?P<preamble>[^:?]{12,}):\s*(?:what|how|who|why|when|where|which|is|are|do|does|"
+                                r"did|can|could|would|will|should|have|has)\b", re.IGNORECASE)
+
+
+def leans_on_before(text: str) -> bool:
+    """Whether a question of hers leans on what came before it: it opens on "So", "And", "But"…, or quotes a further
+    question after a preamble."""
+    return bool(LEANING_RE.match(text) or QUOTED_QUESTION_RE.match(text))
+
+
 def choose_questions(pitch: Counter[str], bank: VisibleBank, n: int, *, embed: Embed | None = None,
                      sentences: Sequence[str] = ()) -> list[RankedItem]:
     """The executive's questions that bear most on the pitch (by meaning, with a sentence model); their concerns
-    fill in when questions run short."""
+    fill in when questions run short. A question that leans on what came before it in her meeting is put in her
+    wording that stands on its own when she asked it so elsewhere ("What's the number, and what was it last
+    quarter?" for "And what's the number…?"), else after those that stand on their own: every question stays quoted
+    word for word, with its own locator."""
     chosen = rank_items(pitch, bank, bank.questions, n=n, embed=embed, pitch_sentences=sentences)
     if len(chosen) < n:
         taken = {r.item.key for r in chosen}
         chosen += rank_items(pitch, bank, bank.concerns, n=n - len(chosen), exclude=taken, embed=embed,
                              pitch_sentences=sentences)
-    return chosen
+    chosen = [_standing_wording(r, bank) for r in chosen]
+    return sorted(chosen, key=lambda r: leans_on_before(r.item.text))
+
+
+def _standing_wording(ranked: RankedItem, bank: VisibleBank) -> RankedItem:
+    """The ranked question in a wording of hers that stands on its own, when she asked the same so elsewhere."""
+    if not leans_on_before(ranked.item.text):
+        return ranked
+    pool = bank.questions if ranked.item.kind == QUESTION else bank.concerns
+    other = next((i for i in pool if not leans_on_before(i.text) and same_question(i, ranked.item)), None)
+    return ranked if other is None else RankedItem(item=other, score=ranked.score, sources=ranked.sources)
 
 
 def wording(text: str) -> str:
@@ -312,6 +341,7 @@ def answer_turn(session: Session, settings: Settings, rehearsal_id: int, viewer:
         if last_round:
             next_item = None
     state["history"].append({"round": row.round + 1, "question": question, "reply": reply,
+                             **({"passage_id": pending.get("passage_id")} if pending else {}),
                              "accepted": verdict.accepted, "gap": verdict.gap, "missing": list(verdict.missing),
                              **({} if verdict.accepted else {"line": verdict.line})})
     next_question: dict[str, Any] | None = None
@@ -431,7 +461,11 @@ def build_summary(row: Rehearsal, state: dict[str, Any], bank: VisibleBank, cite
     strong = [c for c in strong if c.get("round") or not any(same_point(c["point"], h["question"]) for h in unresolved)]
     prepare: list[dict[str, Any]] = []
     listed: list[BankItem] = [i for i in bank.items if i.text in answered]
-    refs = [{"question": h["question"]} for h in unresolved] + list(state.get("queue", []))
+    # Each question cited where it was cited when asked (the passage the rounds put to the presenter; for a round
+    # stored without it, the one the question list gave), never another passage with the same words.
+    queued = {ref["question"]: ref.get("passage_id") for ref in reversed(state.get("queue", []))}
+    refs = [{"question": h["question"], "passage_id": h.get("passage_id") or queued.get(h["question"])}
+            for h in unresolved] + list(state.get("queue", []))
     for ref in refs:
         item = next((i for i in bank.items if i.text == ref["question"]
                      and (ref.get("passage_id") is None or i.hit.passage_id == ref["passage_id"])), None)
@@ -457,6 +491,17 @@ def build_summary(row: Rehearsal, state: dict[str, Any], bank: VisibleBank, cite
         parts.append("Prepare for: " + " ".join(f"{p['question']} [{p['citation']['n']}]" for p in prepare))
     return {"strong": strong, "fix": fix, "prepare": prepare, "rounds": row.round + 1,
             "score": {"total": total, "max": top}, "text": " ".join(parts), "lines": lines}
+
+
+CITE_MARK_RE = re.compile(r"\[(\d+)\]")
+
+
+def cited_in(text: str, citations: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The citations a text cites by its [n] markers, in their order: a face that shows part of a round's text (the
+    reaction without the summary set out below it) lists the sources of that part only, never a source its words do
+    not cite."""
+    marked = {int(n) for n in CITE_MARK_RE.findall(text or "")}
+    return [c for c in citations if c.get("n") in marked]
 
 
 def set_out(turn: dict[str, Any]) -> tuple[str, list[str], list[str]] | None:

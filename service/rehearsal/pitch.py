@@ -198,6 +198,32 @@ IMPACT_RE = re.compile(
     r"save|profit\w*|churn|retention|growth|grow|market share|on-time|satisfaction|nps|efficien\w*|"
     r"productiv\w*|safety|payback|roi|return on|cash|sales|win rate|loyalty|complaints?|service levels?)\b",
     re.IGNORECASE)
+# Who a pitch is for, as people name them: a group of people ("customers", "drivers", "dock leads", "the stores"), or an
+# organisation by its proper name ("Norrland Grocers", "Brightwell Foods") that is not a place ("Ashby Road").
+PEOPLE_RE = re.compile(
+    r"\b(?:customers?|clients?|users?|shippers?|consignees?|patients?|members?|buyers?|tenants?|residents?|"
+    r"passengers?|shoppers?|drivers?|dispatchers?|planners?|staff|employees?|colleagues?|workers?|crews?|"
+    r"(?:dock|shift|team|depot|store|site|night|day)[ -](?:leads?|managers?|supervisors?|teams?|staff|workers?)|"
+    r"supervisors?|managers?|pharmacists?|nurses?|hospitals?|pharmacies|stores|people|everyone|"
+    r"for (?:them|him|her|each of them|every one of them))\b", re.IGNORECASE)
+ORGANISATION_RE = re.compile(r"(?<=[\w,;:(] )(?P<name>[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+)\b")
+PLACE_WORDS = frozenset({"road", "street", "st", "lane", "avenue", "way", "park", "quay", "pier", "bay", "harbour",
+                         "harbor", "junction", "house", "square", "north", "south", "east", "west", "depot", "hub",
+                         "yard", "gate", "bridge", "hill", "court", "centre", "center", "terminal", "airport", "port"})
+# What changes for them: a change named ("changes", "no longer", "instead"), what they get, or a comparison.
+CHANGE_FOR_RE = re.compile(
+    r"\b(?:chang\w*|get|gets|getting|receive[sd]?|gain\w*|win|wins|save[sd]?|no longer|instead|from (?:now|monday|"
+    r"then|day one)|on monday|starts? (?:to|getting)|stops? (?:having|waiting)|will (?:now |no longer |be able to )?"
+    r"\w+|(?:fewer|more|less|lower|higher|below|above|faster|slower|earlier|later|sooner|cheaper|better|easier|"
+    r"safer|shorter|longer))\b", re.IGNORECASE)
+# How a pitch says who is better off and what changes for them, in other words: close in meaning to one of these.
+CUSTOMER_PROTOTYPES = (
+    "The customer is a grocery chain: from Monday their stores get deliveries an hour earlier.",
+    "For our customers, what changes is that they no longer wait for late shipments.",
+    "The people affected are the warehouse team, who will get a clear weekly plan instead of phone calls.",
+    "Hospital pharmacies will receive their orders the same night.",
+)
+CUSTOMER_SURE = 0.45
 EVIDENCE_RE = re.compile(
     r"\b(?:data|pilot\w*|trials?(?! and error)|tested|test results?|measured|survey\w*|results?|showed|shows|found|"
     r"benchmark\w*|study|studies|analysis|last (?:quarter|year|month)|compared|baseline|evidence|proof|"
@@ -240,6 +266,10 @@ class PitchAnalysis:
     by_meaning: bool = False
     ask_cue: str | None = None  # the words that make the ask sentence an ask, as written ("I propose")
     ask_specifics: list[str] = field(default_factory=list)  # its amounts and dates, as written
+    # Sentences that name who the pitch is for (a group of people or an organisation), and of those, the ones that
+    # also say what changes for them.
+    who_sentences: list[str] = field(default_factory=list)
+    change_sentences: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -435,6 +465,7 @@ def analyse_pitch(text: str, words_per_minute: float = WORDS_PER_MINUTE, embed: 
     jargon = list(dict.fromkeys(w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if w.lower() in JARGON))
     jargon += [a for a in dict.fromkeys(ACRONYM_RE.findall(text)) if a.rstrip("s") not in COMMON_ACRONYMS]
     risks = find_risks(sents, embed)
+    who, changes = find_who(body, embed)
     return PitchAnalysis(
         text=text, sentences=sents, words=total, speaking_minutes=round(total / words_per_minute, 1),
         numbers=numbers, ask=ask.sentence if ask else None, ask_strength=ask.strength if ask else 0,
@@ -447,8 +478,32 @@ def analyse_pitch(text: str, words_per_minute: float = WORDS_PER_MINUTE, embed: 
         long_sentences=[s for s, n in zip(sents, lengths, strict=True) if n > LONG_SENTENCE_WORDS],
         passive_sentences=[s for s in sents if PASSIVE_RE.search(s)],
         jargon=jargon, stems=pitch_stems(text), figures=figures, kill_criteria=risks.kill_criteria,
-        by_meaning=risks.by_meaning,
+        by_meaning=risks.by_meaning, who_sentences=who, change_sentences=changes,
     )
+
+
+def names_organisation(sentence: str) -> bool:
+    """Whether a sentence names an organisation by its proper name ("quote Norrland Grocers…"), not a place ("at Ashby
+    Road", "Calder North")."""
+    return any(m.group("name").lower().replace("-", " ").split()[-1] not in PLACE_WORDS
+               for m in ORGANISATION_RE.finditer(sentence))
+
+
+def find_who(sents: list[str], embed: Embed | None = None) -> tuple[list[str], list[str]]:
+    """The sentences that name who the pitch is for (a group of people, or an organisation by name), and of those the
+    ones that say what changes for them: by plain cues, and with a sentence model by meaning too."""
+    vectors = embed_safely(embed, sents)
+    close = nearest(vectors, embed, CUSTOMER_PROTOTYPES) if vectors is not None and embed is not None else None
+    who, changes = [], []
+    for i, sentence in enumerate(sents):
+        by_meaning = close is not None and float(close[i]) >= CUSTOMER_SURE
+        named = bool(PEOPLE_RE.search(sentence)) or names_organisation(sentence)
+        if not (named or by_meaning):
+            continue
+        who.append(sentence)
+        if by_meaning or CHANGE_FOR_RE.search(sentence):
+            changes.append(sentence)
+    return who, changes
 
 
 @dataclass(frozen=True)

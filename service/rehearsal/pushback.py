@@ -492,5 +492,22 @@ def _push_back_by_meaning(persona: PersonaSettings, analysis: PitchAnalysis, ban
     found += recurring_priorities_left_out(priorities, priority_vectors, pitch.pitch, pitch.claims,
                                            persona, exclude={p.evidence.quote for p in found} | taken_against,
                                            limit=limit - len(found), pushed=pushed, embed=embed,
-                                           pitch_subjects=subject_stems(analysis.text))
+                                           pitch_subjects=distinctive_subjects(analysis.text, bank))
     return found[:limit]
+
+
+# A word in more than this share of her sources is her everyday vocabulary ("driver", "move" at a freight company).
+EVERYDAY_SHARE = 0.5
+
+
+def distinctive_subjects(text: str, bank: VisibleBank) -> frozenset[str]:
+    """The words of substance of a text less her everyday vocabulary: a word in most of her sources ties a reminder
+    to a pitch no more than her name does ("The schedule absorbs the delay, not the driver" is not about a pitch on
+    training dock workers as dispatchers because both say "driver", nor "…a promise to move someone's freight" because
+    the pitch says "the move")."""
+    said = subject_stems(text)
+    sources = len(bank.source_stems)
+    if sources < 4:
+        return said
+    holding = Counter(s for vocabulary in bank.source_stems.values() for s in said & vocabulary.keys())
+    return frozenset(s for s in said if holding[s] / sources <= EVERYDAY_SHARE)

@@ -17,8 +17,10 @@ from service.rehearsal.pitch import (
     CONDITION_RE,
     HEDGE_RE,
     MITIGATION_RE,
+    PEOPLE_RE,
     RISK_RE,
     find_figures,
+    names_organisation,
     plain_pitch,
 )
 from service.rehearsal.ranking import rank_items
@@ -110,6 +112,17 @@ SAME_POINT = 0.5
 # Follow-up questions weighed by meaning, best by words first.
 FOLLOW_UP_CANDIDATES = 5
 
+# A question asking who the pitch is for: "Who is the customer…?", "Who are the users?", "Who benefits?", "Who is it
+# for?", "Who changes on Monday?"; the group it names ("the customer") is what the follow-up asks for again.
+PARTY_RE = re.compile(
+    r"\bwho(?:'s| is| are| would be| will be)\s+(?P<party>(?:the|our|your|their)\s+(?:[\w-]+\s+)?(?:customers?|clients?|"
+    r"users?|buyers?|shippers?|beneficiar(?:y|ies)|audience|consignees?|end users?|market))\b|\bwho\s+(?:benefits|gains|"
+    r"wins|is (?:it|this) for|are (?:we|you) (?:doing|building) (?:it|this) for|(?:is|are|gets?) (?:affected|better off)|"
+    r"changes)\b", re.IGNORECASE)
+# What the people a pitch is for get, as a reply to "who is it for, and what changes for them?" says it: "from Monday
+# they get one delivery window", "they receive…" ("lots of customers will benefit" says nothing that changes).
+GETS_RE = re.compile(r"\b(?:get|gets|receive|receives|no longer|from (?:monday|day one|next week)|on monday)\b",
+                     re.IGNORECASE)
 # What a question asks for; each must be in the reply for it to be accepted.
 EXPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("number", re.compile(r"\b(?:how (?:much|many|big|often)|cost|costs|price|pricing|what(?:'s| is) the budget|"
@@ -129,11 +142,15 @@ EXPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "What does success look like?" asks for a target: a figure to hit, not a promise to review.
     ("target", re.compile(r"\b(?:what (?:does|would|will) (?:success|good|winning|done) look like|how (?:will|would) "
                           r"(?:we|you) (?:define|judge) success|what(?:'s| is) the (?:goal|target))\b", re.IGNORECASE)),
+    # "Who is the customer?", "who benefits?", "who is it for?": who the pitch is for (a group of people, an
+    # organisation), not who owns it.
+    ("party", PARTY_RE),
     # "How does this affect our carbon targets?" asks what changes, not what the targets are.
     ("effect", re.compile(r"\b(?:how (?:does|do|will|would|did) (?:(?:this|it|that) |the (?:[\w-]+ ){1,2}?)(?:affect|change|"
                           r"help|hurt|impact|touch)|what (?:effect|impact|difference) (?:does|will|would|did)|what "
                           r"(?:does|will|would) (?:this|it|that) (?:do|mean) (?:for|to)|what (?:happens|will happen) to|"
-                          r"how (?:is|are|will|would) (?:this|it|that|they) (?:be )?different|what(?:'s| is) different)\b",
+                          r"how (?:is|are|will|would) (?:this|it|that|they) (?:be )?different|what(?:'s| is) different|"
+                          r"what (?:changes|will change|would change) (?:for|to)\b)\b",
                           re.IGNORECASE)),
     # "who" asking for a person ("and approved by whom?"), not a relative clause ("the ones who stay").
     ("owner", re.compile(r"(?:^|[,;:.?!(]\s*|\b(?:and|or|but|so|then|by|to|for|from|with|of|about|exactly|me|us|know|"
@@ -186,7 +203,15 @@ UNKNOWN_RE = re.compile(
     r"thought|got|run)\b(?: (?:that|it|them|this))?(?: (?:out|through|yet))?|(?:don't|do not) have (?:that|the|those|"
     r"a|any) (?:number|figures?|data|answer|numbers)(?: yet)?|(?:i'll|i will|we'll|we will|let me) (?:have to )?"
     r"(?:find out|check|get back to you|come back to you)|to be (?:confirmed|decided|determined)|tbd|tbc|"
-    r"(?:good|fair) question)\b", re.IGNORECASE)
+    r"(?:good|fair) question|"
+    # a non-committal answer says the same: "We'll look into that and figure it out as we go.", "Probably fine, I
+    # think it will work out."
+    r"(?:we'll|we will|i'll|i will|let me|let's) (?:have to |need to )?(?:look into|think about|work out|figure out|"
+    r"sort out|look at) (?:it|that|this|those|the \w+)|(?:figure|work|sort) (?:it|that|this|things) out (?:as we go|"
+    r"later|along the way|when we get there)|as we go(?: along)?(?=\s*[.!]*\s*$)|we'll see|wait and see|play it by ear|cross that "
+    r"bridge|(?:probably|should be|it'll be|it will be|i'm sure it'll be|i'm sure it will be) (?:fine|ok|okay|alright)|"
+    r"(?:it|that|things|everything)(?:'ll| will| should)? (?:all )?work (?:itself |themselves )?out|hopefully)\b",
+    re.IGNORECASE)
 REASON_RE = re.compile(r"\b(?:because|so that|so we|so every|that's why|that is why|the reason|since|in order to|"
                        r"which means|means|otherwise|given|due to|if we don't|if we do not|or else|"
                        # what something cannot or does not do explains a choice ("the cheaper one can't…")
@@ -254,6 +279,7 @@ GAP_LINES = {
     "when": "You haven't said when.",
     "signal": "You haven't said how we'd know early: what will you watch, and by when?",
     "owner": "You haven't told me who owns it.",
+    "party": "You haven't told me who it's for.",
     "fallback": "You haven't said what you'd do if it goes wrong.",
     "risk": "You haven't told me what could go wrong, or what you'd do about it.",
     "reason": "You haven't told me why.",
@@ -305,12 +331,16 @@ class Assessment:
     similarity: float | None = None
     concrete: tuple[str, ...] = ()
     counted: str | None = None
+    # Who the question asked about when it asked who the pitch is for ("the customer").
+    party: str | None = None
 
     @property
     def line(self) -> str:
         """What the executive says is missing, in a sentence or two."""
         gaps = self.missing or ((self.gap,) if self.gap else ())
         lines = {**GAP_LINES, "count": f"You haven't told me how many {self.counted or 'there are'}."}
+        if self.party:  # "Who is the customer…?": who the question named
+            lines["party"] = f"You haven't told me who {self.party} is."
         return " ".join(lines.get(g, GAP_LINES["topic"]) for g in gaps[:2])
 
 
@@ -335,6 +365,9 @@ def expectations(question: str) -> list[str]:
     # "What would you stop doing…?" asks what gives way, not what happens if it fails ("would you stop" reads as both).
     if "giving_up" in needs:
         needs = [n for n in needs if n != "fallback"]
+    # "Who is the customer…?" asks who it is for, not who owns it.
+    if "party" in needs:
+        needs = [n for n in needs if n != "owner"]
     head = LED_BY_RE.match(question)
     if head:
         dropped = ("number", "signal") if head.group("grounds") else ("number", "money", "signal")
@@ -353,6 +386,8 @@ def concrete_parts(reply: str) -> dict[str, bool]:
             COST_WORDS_RE.search(reply) and (any(f.kind != "date" for f in figures) or SMALL_NUMBER_RE.search(reply))),
         "when": dated,
         "owner": bool(OWNER_RE.search(reply) or ROLE_RE.search(reply)) or bool(names) or _opens_on_a_name(reply),
+        # who it is for: a group of people ("dock leads", "our customers") or an organisation by name
+        "party": bool(PEOPLE_RE.search(reply)) or names_organisation(reply) or bool(names),
         "fallback": bool(MITIGATION_RE.search(reply) or CONDITION_RE.search(reply)
                          or re.search(r"\b(?:otherwise|if not|instead|standby|spare|back-?up|reserve|contingency|escrow|in-house|keep (?:it|them|things|the \w+) (?:running|going)|take (?:it|them|this) over|escalat\w*|hands? (?:it |them |the \w+ )?"
                                       r"(?:over|on|back)|(?:hands?|pass(?:es)?|routes?|sends?) (?:it |them |the \w+ )?"
@@ -473,11 +508,13 @@ def _judge(question: str, reply: str, embed: Embed | None) -> Assessment:
     said = tuple(k for k in ("number", "when", "owner", "fallback") if parts[k])
     # Without the sentence model, shared words or something concrete stand in for closeness in meaning.
     needs = expectations(question)
+    if "party" in needs and parts["party"] and GETS_RE.search(reply):
+        parts["effect"] = True  # who it is for, and what they get ("…from Monday they get a path into dispatch")
     # A short reply that gives exactly the number, date or person asked for can sit far from the question's wording.
     # What changes cannot be told from the words alone, so it decides only when nothing else was asked.
     checked = [n for n in needs if n != "effect"] or needs
     gives_what_was_asked = bool(needs) and all(
-        (n in ("number", "money", "when", "owner", "ask", "fallback", "target") and parts[n])
+        (n in ("number", "money", "when", "owner", "party", "ask", "fallback", "target") and parts[n])
         or (n == "reason" and REASON_OPENING_RE.match(reply)) or (n == "side" and PLAIN_SIDE_RE.search(reply))
         for n in checked)
     if sim is not None:
@@ -517,7 +554,10 @@ def _judge(question: str, reply: str, embed: Embed | None) -> Assessment:
     if not missing and not substance:
         missing.append("concrete")
     if missing:
-        return Assessment(False, missing[0], tuple(missing), sim, said)
+        party = PARTY_RE.search(question) if "party" in missing else None
+        named = party.group("party") if party is not None and party.group("party") else None
+        return Assessment(False, missing[0], tuple(missing), sim, said,
+                          party=" ".join(named.split()).lower() if named else None)
     return Assessment(True, None, (), sim, said)
 
 

@@ -9,7 +9,14 @@ from functools import lru_cache
 from typing import Any
 
 from service.errors import BadInput
-from service.rehearsal.pitch import EVIDENCE_RE, MITIGATION_RE, WORDS_PER_MINUTE, PitchAnalysis
+from service.rehearsal.pitch import (
+    EVIDENCE_RE,
+    MITIGATION_RE,
+    PEOPLE_RE,
+    WORDS_PER_MINUTE,
+    PitchAnalysis,
+    names_organisation,
+)
 from textkit.saying import counted, spoken_duration
 from textkit.stems import stem
 from textkit.stopwords import CONTENT_STOP_WORDS, QUESTION_FILLER
@@ -31,6 +38,8 @@ CUSTOMER_RE = re.compile(r"\b(?:customers?|clients?|users?|shippers?|patients?|m
 STOPS_ITSELF_RE = re.compile(r"\bstop(?:s|ped|ping)? (?:it|this|that|the (?:pilot|trial|test|project|programme|program|"
                              r"scheme|experiment|rollout|roll-out))\b(?! (?:from|doing|running|using))", re.IGNORECASE)
 WHO_RE = re.compile(r"\bwho\b", re.IGNORECASE)
+# A change said in so many words: "what changes", "on Monday", "for them", "no longer".
+CHANGED_RE = re.compile(r"\b(?:chang\w*|on monday|for them|no longer|instead)\b", re.IGNORECASE)
 KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 # A curator's criterion about cost (its label or keywords say cost, spend, margin…) also hears a cost stated in
 # everyday words: a cost word within a few words of an amount of money or a share ("costs $310k", "costs us about
@@ -256,22 +265,53 @@ def _impact(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     target = max(1, int(item["min_sentences"]))
     found = a.impact_sentences
     with_numbers = [s for s in found if a.figures_in(s)]
+    label = item.get("label", "")
+    if WHO_RE.search(label) and CUSTOMER_RE.search(label):
+        return _who_and_impact(a, found, target)
     if not found:
         return 0, "Says nothing about customers, revenue or cost: who is better off, and by how much?", []
     score = 5 if len(found) >= target and with_numbers else 4 if len(found) >= target else 3 if with_numbers else 2
-    label = item.get("label", "")
-    if WHO_RE.search(label) and CUSTOMER_RE.search(label) and not any(CUSTOMER_RE.search(s) for s in found):
-        # Asked who the customer is, a pitch that only says what it costs or pays back ("Cost is about $180k.") has
-        # not answered: business impact alone is half the criterion.
-        best = max(found, key=lambda s: bool(a.figures_in(s)))
-        return (min(score, 2), f"{counted(len(found), 'sentence')} on cost or payback, none on who the customer is "
-                f"or what changes for them, e.g. {then_advise(quote(best), 'Name the customer and what changes.')}",
-                [best])
     # The example is the sentence that says who is better off ("The customer is Meridian's pharmacy team: on Monday
     # they get…"), with a number if one does; else the first with a number.
     best = min(found, key=lambda s: (not CUSTOMER_RE.search(s), not a.figures_in(s)))
     example = quote(best) if with_numbers else then_advise(quote(best), "Put a number on it.")
     return score, f"{counted(len(found), 'sentence')} on impact, e.g. {example}", [best]
+
+
+def _who_and_impact(a: PitchAnalysis, found: list[str], target: int) -> Scored:
+    """Asked who the customer is and what changes for them: a pitch must name them (a group of people such as
+    "customers", "drivers" or "dock leads", or an organisation such as "Norrland Grocers") and say what changes for
+    them; what it costs or pays back ("Cost is about $180k.") alone is half the criterion, at most 2/5."""
+    who = a.who_sentences
+    if not who:
+        if not found:
+            return 0, "Says neither who the customer is nor what changes for them.", []
+        with_numbers = [s for s in found if a.figures_in(s)]
+        best = with_numbers[0] if with_numbers else found[0]
+        return 2, (
+            f"{counted(len(found), 'sentence')} on cost or payback, none on who the customer is or what changes for "
+            f"them, e.g. {then_advise(quote(best), 'Name the customer and what changes.')}"), [best]
+    changes = [s for s in who if s in a.change_sentences]
+    together = list(dict.fromkeys([*changes, *who, *found]))
+    with_numbers = [s for s in together if a.figures_in(s)]
+    full = len(together) >= target
+    score = 5 if full and with_numbers else 4 if full else 3 if with_numbers else 2
+    if not changes:
+        best = who[0]
+        return (min(score, 3), f"Names who it is for, e.g. {then_advise(quote(best), 'Say what changes for them.')}",
+                [best])
+    # The example is the sentence that says most plainly who it is for and what changes for them ("Who changes on
+    # Monday: dock leads…; drivers get…"), with a number if one does.
+    best = min(changes, key=lambda s: (-_who_strength(s), not a.figures_in(s)))
+    return (score, f"{counted(len(changes), 'sentence')} on who it is for and what changes for them, e.g. "
+            f"{quote(best)}", [best])
+
+
+def _who_strength(sentence: str) -> int:
+    """How plainly a sentence says who it is for and what changes for them: the groups of people it names, a customer
+    or an organisation named, and a change said in so many words."""
+    return (len(PEOPLE_RE.findall(sentence)) + 2 * bool(CUSTOMER_RE.search(sentence) or names_organisation(sentence))
+            + 2 * bool(CHANGED_RE.search(sentence)))
 
 
 def _evidence(a: PitchAnalysis, item: dict[str, Any]) -> Scored:

@@ -80,6 +80,10 @@ STANCE_RE = re.compile(f"{_LIMIT}|{_RULE}|{_PREFERENCE}|{_NOT_READY}|{_EVERY_CAS
 CONTRAST_STANCE_RE = re.compile(_CONTRAST, re.IGNORECASE)
 # Narrative, not position: what happened once.
 PAST_RE = re.compile(r"\b(?:used to|was|were|had|did|asked|told|ordered|found|said)\b", re.IGNORECASE)
+# A pitch's report of what was ("Last quarter on-time-in-full at Eastgate was 96.4%."): its figures are where things
+# stood, not figures it proposes, and hold it to no limit of hers ("…we will be above 97%").
+REPORTED_RE = re.compile(r"\b(?:was|were|had been|used to|last (?:quarter|year|month|week|winter|summer|spring|autumn|"
+                         r"fall))\b", re.IGNORECASE)
 MODAL_RE = re.compile(r"\b(?:will|won't|must|never|always|do not|don't|has to|have to)\b", re.IGNORECASE)
 # Sentences that hold no position on the business: asides about what one can say or knows.
 NOT_A_STANCE_RE = re.compile(
@@ -543,17 +547,19 @@ def pitch_vectors(embed: Embed, claims: Sequence[Claim], pitch_text: str) -> Pit
                 Reading((), (c.text,)) if found.ruled_out else Reading((c.text,), ())
                 for c, found in ((c, reading(c.text)) for c in claims)]
     claim_readings = [reading(c.text) for c in claims]
+    reported = [not c.proposal and bool(REPORTED_RE.search(c.text)) for c in claims]
     return PitchVectors(claims=claims_m, pitch=whole, directions=np.array(
                             [claim_directions(r, c.text) for r, c in zip(claim_readings, claims, strict=True)],
                             dtype=np.int8).reshape(len(claims), len(CHOICES)),
-                        figures=[tuple(dict.fromkeys(figures(r.held, percent_only=True) + moved_to(c.text)))
-                                 for r, c in zip(claim_readings, claims, strict=True)],
+                        figures=[() if was else tuple(dict.fromkeys(figures(r.held, percent_only=True) + moved_to(c.text)))
+                                 for r, c, was in zip(claim_readings, claims, reported, strict=True)],
                         conditions=[claim_condition(c.text) for c in claims],
                         lacks=bool(LACK_RE.search(pitch_text)),
                         # what a claim rules out ("rather than… within a day") is no figure it proposes
-                        quantities=[tuple(q for part in (r.held if r.ruled_out else (c.text,))
-                                          for q in proposed_quantities(part))
-                                    for r, c in zip(claim_readings, claims, strict=True)],
+                        # (nor is what a report of the past says things were)
+                        quantities=[() if was else tuple(q for part in (r.held if r.ruled_out else (c.text,))
+                                                         for q in proposed_quantities(part))
+                                    for r, c, was in zip(claim_readings, claims, reported, strict=True)],
                         both_ways=np.array([bool(r.held and r.ruled_out) for r in readings],
                                                                         dtype=bool),
                         holds=segments(embed, [r.held for r in readings], cached=False),
@@ -604,10 +610,17 @@ REFERS_BACK_RE = re.compile(r"\bthem\b", re.IGNORECASE)
 SUGGESTION_RE = re.compile(r"\b(?:could|can|might)\b", re.IGNORECASE)
 
 
+# A clause that only says which things are meant ("…so fewer routes that don't work on the road"): its negation is
+# no word of intent of the sentence's own.
+RELATIVE_CLAUSE_RE = re.compile(r"\b(?:that|which|who)\s+(?:[\w'’]+\s+){0,2}?(?:do|does|did|is|are|was|were|can|"
+                                r"could|will|would|have|has)(?:\s+not|n['’]t)\b[^,;:.]*", re.IGNORECASE)
+
+
 def background(claims: Sequence[Claim]) -> np.ndarray:
     """For each claim, whether it only states a fact: no proposal, no word of intent, rule, preference or judgement
     ("too many…"), and not what the next sentence's proposal acts on ("…sixty vans at this year's price. Let's order them now")."""
-    return np.array([not c.proposal and not INTENT_RE.search(c.text) and not JUDGEMENT_RE.search(c.text)
+    return np.array([not c.proposal and not INTENT_RE.search(RELATIVE_CLAUSE_RE.sub(" ", c.text))
+                     and not JUDGEMENT_RE.search(c.text)
                      and not SUGGESTION_RE.search(c.text)
                      and not (k + 1 < len(claims) and claims[k + 1].proposal
                               and REFERS_BACK_RE.search(claims[k + 1].text))
@@ -639,6 +652,32 @@ def shared_subjects(claims: Sequence[Claim], stances: Sequence[Stance]) -> np.nd
             for s in stances]
     row = np.array([bool(said & b) for b in held], dtype=bool)
     return np.tile(row, (len(claims), 1)).reshape(len(claims), len(stances))
+
+
+# A site named where something happens: "…at Calder North", "at Pier 9", "at Eastgate" (a place that holds others,
+# "in Port Calder", is not one site).
+SITE_RE = re.compile(r"\bat\s+(?P<site>[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|\d+[A-Za-z]?\b))*)")
+
+
+def sites_of(text: str) -> frozenset[str]:
+    """The sites a sentence says something happens at ("…per division at Calder North" -> {"calder north"})."""
+    return frozenset(" ".join(m.group("site").split()).lower() for m in SITE_RE.finditer(text))
+
+
+def other_sites(claims: Sequence[Claim], stances: Sequence[Stance]) -> np.ndarray:
+    """For each (claim, stance): the stance draws its line at a site the pitch never names, and the claim is about
+    another site ("…approval to run the pilot at Eastgate" against "…we will stop running separate dispatch meetings
+    per division at Calder North"): a line about one site does not hold a proposal for another."""
+    said = " ".join(c.text for c in claims).lower()
+    claim_sites = [sites_of(c.text) for c in claims]
+    out = np.zeros((len(claims), len(stances)), dtype=bool)
+    for j, stance in enumerate(stances):
+        held = sites_of(stance.text)
+        if not held or any(site in said for site in held):
+            continue
+        for i, sites in enumerate(claim_sites):
+            out[i, j] = bool(sites - held)
+    return out
 
 
 # How much nearer the crossing parts must be where a stance's sides are alike (sides_alike).
@@ -724,6 +763,7 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
     if pitch.lacks and corpus.exceptions is not None and pitch.directions is not None:
         opposite &= ~allowed_by_exception(pitch.directions, stances, corpus.exceptions)
     opposite &= eligible(stances, corpus, weights)[None, :]
+    opposite &= ~other_sites(claims, stances)
     if corpus.conditional is not None and corpus.openings is not None and corpus.conditional.any():
         # a line drawn under a condition holds against a claim that meets it (by meaning), not against any claim near
         # the rest of the sentence
@@ -740,8 +780,10 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
     keep = opposite & (similarity >= floor) & ~(agreeing[:, None] > score + weights.agreement)
     # Background ("Our own refrigerated vans arrive in June.") runs against a line only by leaning against it; so does
     # the pitch's way out of its own proposal ("If it does not move those numbers in eight weeks, we stop it."), whose
-    # "not" and "stop" turn against the proposal, not against anything of hers.
-    exits = np.array([c.exit for c in claims], dtype=bool).reshape(len(claims))
+    # "not" and "stop" turn against the proposal, not against anything of hers; and so does what the pitch's own
+    # success hangs on ("It only works if the mentors can give four hours a week…"), whose "only … works" is its form,
+    # not a position ("…we electrify a route only when it works in the worst week of winter").
+    exits = np.array([c.exit or c.condition for c in claims], dtype=bool).reshape(len(claims))
     keep &= ~((background(claims) | exits)[:, None] & ~crossed)
     rows, cols = np.nonzero(keep)
     order = np.argsort(-score[rows, cols], kind="stable")[:MAX_PAIRS]
@@ -853,6 +895,21 @@ def goes_ahead_unmet(claims: Sequence[Claim], pitch: PitchVectors, corpus: Stanc
     return near & said[None, :] & proposal[:, None]
 
 
+# What a pitch drops is what a line holds only when the two share this many words of substance: one shared noun is
+# the model's closeness, not the same thing ("stop using the agency for dispatcher hires" is not "…by how many hours
+# dispatchers work after midnight", nor "close the gap" "a name against each gap").
+DROPPED_SHARED = 2
+
+
+def same_things_dropped(claims: Sequence[Claim], stances: Sequence[Stance]) -> np.ndarray:
+    """For each (claim, stance): whether something the claim drops shares DROPPED_SHARED words of substance with
+    something the stance holds."""
+    dropped = [[subject_stems(a) for a in dropped_actions(c, reading(c.text))] for c in claims]
+    held = [[subject_stems(a) for a in actions_of(stance_reading(s).held)] for s in stances]
+    return np.array([[any(len(d & h) >= DROPPED_SHARED for d in ds for h in hs) for hs in held] for ds in dropped],
+                    dtype=bool).reshape(len(claims), len(stances))
+
+
 # A proposal whose action is this close in meaning to the action a line rules out does what the line rules out
 # ("restart the portal redesign this spring" against "We will stop the customer portal redesign until forwarding is
 # on the platform")...
@@ -882,6 +939,8 @@ def crossed_actions(claims: Sequence[Claim], stances: Sequence[Stance], pitch: P
         dropping = group_max(pitch.dropped, corpus.held_actions, n, m)
         keeping = group_max(pitch.dropped, corpus.ruled_actions, n, m)
         drops = (dropping >= CROSSED_ACTION) & (dropping >= keeping + CROSSED_MARGIN)
+        if drops.any():
+            drops &= same_things_dropped(claims, stances)
         keep |= drops
         crossing = np.where(drops, np.maximum(crossing, dropping), crossing)
     keep &= eligible(stances, corpus, weights)[None, :]

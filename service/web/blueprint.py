@@ -53,6 +53,14 @@ def audit_detail(detail: dict[str, Any]) -> list[tuple[str, str]]:
     return pairs
 
 
+@web_bp.app_template_filter("cited_in")
+def cited_in(citations: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """The citations the text shown cites by its [n] (a closing round's reaction: the summary's are listed under it)."""
+    from service.rehearsal.engine import cited_in as cited_by
+
+    return cited_by(text, citations)
+
+
 @web_bp.app_template_filter("cited")
 def cited(text: str, prefix: str = "c") -> Markup:
     """Answer text with each [n] turned into a link to its numbered footnote."""

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from sqlalchemy.orm import Session
+
+from service.config import Settings
+from service.corpus.access import Viewer
 from service.rehearsal.engine import build_summary
+from tests.rehearsal.test_listening import demo  # noqa: F401  (fixture)
 
 
 def test_an_answered_question_worded_as_a_strong_criterion_is_one_row_of_the_summary() -> None:
@@ -40,3 +45,33 @@ def test_a_question_the_pitch_already_answers_in_full_is_asked_last() -> None:
               (f"{ask.label}", "How does this affect the drivers?", "What would have to be true for this to work?")]
     order = [r.item.text for r in answered_last(ranked, card)]  # type: ignore[arg-type]
     assert order == ["How does this affect the drivers?", "What would have to be true for this to work?", ask.label]
+
+
+def test_her_questions_that_lean_on_what_came_before_come_in_a_standing_wording_or_after_the_rest(
+        session: Session, settings: Settings, demo: Viewer) -> None:  # noqa: F811
+    # A new user's trial (7 December): the list opened on "So when you lose a deal by a few percent, I'd ask you one
+    # question: …" and held "And what's the number, and what was it last quarter?".
+    from service.rehearsal import start_rehearsal
+    from service.rehearsal.engine import leans_on_before
+    from tests.rehearsal.conftest import build_docx
+    from tests.rehearsal.test_scorecard import NORRLAND_PARAGRAPHS
+
+    result = start_rehearsal(session, settings, "dana-reyes", demo, file_bytes=build_docx(NORRLAND_PARAGRAPHS),
+                             filename="pitch_clash.docx").to_dict()
+    asked = [q["question"] for q in result["questions"]]
+    leaning = [leans_on_before(q) for q in asked]
+    assert leaning == sorted(leaning) and not leaning[0], asked  # those that stand on their own first
+    assert "And what's the number, and what was it last quarter?" not in asked, asked
+    # each still quoted word for word from its own passage
+    for q in result["questions"]:
+        assert q["citation"]["quote"] == q["question"]
+
+
+def test_a_question_leans_on_what_came_before_when_it_opens_on_a_link_or_quotes_a_further_question() -> None:
+    from service.rehearsal.engine import leans_on_before
+
+    assert leans_on_before("And what's the riskiest assumption and how will we know early?")
+    assert leans_on_before("So when you lose a deal by a few percent, I'd ask you one question: what would have to be "
+                           "true for that deal to make money?")
+    assert not leans_on_before("What are we going to stop doing to make room for this?")
+    assert not leans_on_before("Who is the customer and what changes for them on Monday?")

@@ -129,6 +129,8 @@ def test_a_concise_on_point_answer_about_the_riskiest_assumption_is_accepted(ses
     row = session.get(Rehearsal, started.rehearsal_id)
     assert row is not None
     history = row.state["history"]
+    # (with the passage the question was asked from: the summary cites it there)
+    assert isinstance(history[-1].pop("passage_id"), int)
     assert history[-1] == {"round": 1, "question": question, "reply": turn_reply, "accepted": True, "gap": None,
                            "missing": []}
 

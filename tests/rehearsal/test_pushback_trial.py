@@ -159,3 +159,47 @@ def test_a_podcast_pitch_is_not_reminded_of_promotion(
         session: Session, settings: Settings, demo: Viewer) -> None:  # noqa: F811
     push_back = _push_back(session, settings, demo, PODCAST_PITCH)
     assert not any("promote" in p["citation"]["quote"] for p in push_back), push_back
+
+
+# A third trial (7 December): a dock-to-dispatcher pilot in line with her was told it contradicts "We electrify a
+# route only when it works…" (its own "It only works if the mentors can give four hours a week…" shares the form, not
+# the subject), and reminded of "The schedule absorbs the delay", which it is not about.
+def test_an_aligned_pilot_is_not_held_to_a_line_by_its_own_condition_nor_reminded_of_an_unrelated_one(
+        session: Session, settings: Settings, demo: Viewer) -> None:  # noqa: F811
+    from tests.rehearsal.test_scorecard import DOCK_TO_DISPATCH
+
+    found = _push_back(session, settings, demo, DOCK_TO_DISPATCH)
+    quotes = [p["citation"]["quote"] for p in found]
+    assert not any("It only works if" in p["why"] for p in found), found
+    assert not any("electrify a route only when it works" in q for q in quotes), quotes
+    assert not any("The schedule absorbs the delay" in q for q in quotes), quotes
+    assert not any("96.4%" in p["why"] for p in found), found  # a figure of last quarter is no proposal
+
+
+@pytest.mark.parametrize(("sentence", "condition"), [
+    ("It only works if the mentors can give four hours a week without the overnight route cut slipping past midnight.",
+     True),
+    ("The whole plan depends on the dock workers wanting the move.", True),
+    ("The riskiest assumption is that dock workers want the move.", True),
+    ("We only electrify a route when it works in the worst week of winter.", False),
+    ("We want to train ten dock workers at Eastgate as junior dispatchers.", False),
+])
+def test_a_sentence_saying_what_the_pitch_hangs_on_is_its_condition(sentence: str, condition: bool) -> None:
+    from service.rehearsal.claims import is_condition
+
+    assert is_condition(sentence) is condition
+
+
+def test_a_line_drawn_at_one_site_does_not_hold_a_proposal_for_another() -> None:
+    from service.rehearsal.claims import pitch_claims
+    from service.rehearsal.stances import Stance, other_sites
+
+    hit = PassageHit(passage_id=1, source_id=1, source_version=1, title="One Halvorsen", kind="memo", date=None,
+                     ordinal=0, locator="p. 1", speaker=None, executive=True, text="", heading=None, score=0.0)
+    line = Stance(text="And we will stop running separate dispatch meetings per division at Calder North.", hit=hit,
+                  audience="everyone", label="", polarity=-1)
+    eastgate = pitch_claims(["We ask approval to run the pilot at Eastgate from 1 February."])
+    calder = pitch_claims(["We want to run the pilot at Eastgate from 1 February.",
+                           "We'd keep separate dispatch meetings at Calder North."])
+    assert other_sites(eastgate, [line]).tolist() == [[True]]
+    assert not other_sites(calder, [line]).any()  # a pitch that names her site is held to her line

@@ -339,3 +339,59 @@ def test_the_summary_agrees_with_the_rounds_on_what_was_answered_and_what_was_no
     assert drivers in strong and drivers not in fix, summary
     assert question in fix and "What's the ask?" not in strong, summary
     assert "To fix" not in summary["text"] or drivers not in summary["text"].split("To fix")[1], summary["text"]
+
+
+# A new user's trial (7 December), asked "Who is the customer and what changes for them on Monday?": a vague answer
+# got "You haven't told me who owns it." twice.
+CUSTOMER_QUESTION = "Who is the customer and what changes for them on Monday?"
+
+
+def test_a_vague_answer_is_not_known_yet_and_a_who_is_it_for_question_is_never_about_an_owner() -> None:
+    embed = local_encoder().encode
+    for reply in ("We'll look into that and figure it out as we go.", "Probably fine, I think it will work out."):
+        verdict = assess(CUSTOMER_QUESTION, reply, embed)
+        assert not verdict.accepted and verdict.line == GAP_LINES["unknown"], (reply, verdict)
+    verdict = assess(CUSTOMER_QUESTION, "The pilot needs two mentors for six months.", embed)
+    assert not verdict.accepted and "who owns it" not in verdict.line, verdict
+    assert "who the customer is" in verdict.line, verdict
+    for reply in ("Dock leads at Eastgate: from Monday they get a clear path into dispatch.",
+                  "Norrland Grocers: their 40 stores get chilled deliveries before opening instead of after lunch."):
+        assert assess(CUSTOMER_QUESTION, reply, embed).accepted, reply
+    # asked who owns it, it is still an owner that is wanted
+    verdict = assess("Who owns this once it's live?", "The software goes live in April.", embed)
+    assert verdict.line.startswith(GAP_LINES["owner"]), verdict
+
+
+def test_the_closing_round_lists_only_the_sources_its_words_cite(session: Session, settings: Settings,
+                                                                 demo: Viewer) -> None:  # noqa: F811
+    from service.rehearsal.engine import cited_in, set_out
+    from tests.rehearsal.test_scorecard import DOCK_TO_DISPATCH
+
+    started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=DOCK_TO_DISPATCH)
+    session.commit()
+    _put_on_the_table(session, settings, demo, started.rehearsal_id, "who is the customer")
+    turns = [answer_turn(session, settings, started.rehearsal_id, demo, reply).to_dict() for reply in
+             ("We'll look into that and figure it out as we go.", "Probably fine, I think it will work out.",
+              "Not sure yet.")]
+    assert not any("who owns it" in t["text"] for t in turns), [t["text"] for t in turns]
+    closing = turns[-1]
+    assert closing["done"] and set_out(closing) is not None
+    reaction = set_out(closing)[0]  # type: ignore[index]
+    summary = closing["summary"]
+    # the reaction shown cites nothing; every source listed with the round is cited by the summary's questions
+    assert cited_in(reaction, closing["citations"]) == []
+    assert {c["n"] for c in closing["citations"]} == {p["citation"]["n"] for p in summary["prepare"]}
+
+
+def test_a_question_to_prepare_for_keeps_the_citation_it_was_asked_with(session: Session, settings: Settings,
+                                                                         demo: Viewer) -> None:  # noqa: F811
+    from tests.rehearsal.test_scorecard import NORRLAND_PARAGRAPHS
+
+    started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text="\n\n".join(NORRLAND_PARAGRAPHS))
+    session.commit()
+    listed = {q["question"]: (q["citation"]["title"], q["citation"]["locator"]) for q in started.questions}
+    for _ in range(started.max_rounds):
+        turn = answer_turn(session, settings, started.rehearsal_id, demo, "Not sure yet.").to_dict()
+    for p in turn["summary"]["prepare"]:
+        if p["question"] in listed:
+            assert (p["citation"]["title"], p["citation"]["locator"]) == listed[p["question"]], (p, listed)

@@ -96,6 +96,16 @@ def test_rehearsing_without_javascript_from_pitch_to_summary(app, client, rworld
     assert 'id="summary"' in html and "Prepare for" in html and "Finished after 3 of 3 rounds" in html
     assert 'id="answer"' not in html
 
+    # The closing round lists only the sources its words cite; the questions to prepare for list theirs under the
+    # summary (a trial saw "Sources [1]–[3]" under a round whose words cite none).
+    closing = html[html.index('id="round-3"'):html.index('id="summary"')]
+    closing = closing[:closing.index("</ol>", closing.index('class="answer'))] if "</ol>" in closing else closing
+    listed = set(re.findall(r'<li id="t3-(\d+)">', closing))
+    assert listed <= set(re.findall(r'href="#t3-(\d+)"', closing)), closing
+    summary = html[html.index('id="summary"'):]
+    for n in re.findall(r'href="#t3-(\d+)"', summary):
+        assert f'<li id="t3-{n}">' in html
+
     listing = client.get("/rehearse").get_data(as_text=True)
     assert f'href="/rehearse/{rid}"' in listing and "Pasted text" in listing and "3 of 3 · finished" in listing
 

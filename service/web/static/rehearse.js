@@ -101,6 +101,7 @@
         list.appendChild(item);
       });
       section.appendChild(list);
+      U.renderCitations(section, summary.prepare.map(function (p) { return p.citation; }), prefix);
     }
     return section;
   }
@@ -140,7 +141,10 @@
       }
       U.renderCitedText(said, shown, prefix);
       box.appendChild(said);
-      U.renderCitations(box, turn.citations, prefix);
+      /* Only the sources the words shown cite: a closing round's summary lists its own under Summary. */
+      U.renderCitations(box, (turn.citations || []).filter(function (c) {
+        return shown.indexOf("[" + c.n + "]") !== -1;
+      }), prefix);
       [asked, mine, box].forEach(function (node) { item.appendChild(node); });
       rounds.appendChild(item);
       var empty = document.getElementById("no-rounds");
