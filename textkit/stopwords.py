@@ -36,6 +36,7 @@ think thinks thought thoughts view views feel feels felt opinion opinions explai
 speak spoke spoken believe believes approach stance position perspective take takes kind sort please consider
 regard regarding mean means meant matter matters important importance role respond response answer question
 questions prefer hope hoped expect expected see seen look looking
+ok okay hey hi bother bothering honestly actually wondering wonder curious guess anyway kinda gonna basically
 """)
 
 SEARCH_STOP_WORDS = word_set("""
