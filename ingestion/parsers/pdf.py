@@ -30,8 +30,8 @@ def parse_pdf(data: bytes, filename: str, limits: Limits) -> ParsedFile:
     if not pages:
         raise IngestError("no_text", f"{filename} has no pages.")
     blocks: list[Block] = []
-    for number, raw in enumerate(pages, 1):
-        text = _HYPHENATED_BREAK.sub(r"\1", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    for number, raw in enumerate(without_running_lines(pages), 1):
+        text = _HYPHENATED_BREAK.sub(r"\1", raw)
         if text.strip():
             blocks.append(Block(text=text, locator=f"p. {number}"))
     if not blocks:
@@ -59,6 +59,40 @@ def parse_pdf(data: bytes, filename: str, limits: Limits) -> ParsedFile:
         date=date,
         metadata=metadata,
     )
+
+
+# Lines looked at for a running header or footer, at each end of a page.
+EDGE_LINES = 3
+_PAGE_NUMBER = re.compile(r"^[\s\-\u2013\u2014]*(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?[\s\-\u2013\u2014]*$",
+                          re.IGNORECASE)
+
+
+def _edge_key(line: str) -> str:
+    """A line as it repeats from page to page: spacing, case and page numbers aside."""
+    return re.sub(r"\d+", "#", " ".join(line.split()).lower())
+
+
+def without_running_lines(pages: list[str]) -> list[str]:
+    """Page texts without their running headers and footers ("Halvorsen Freight · Annual Letter", "Page 2"): lines
+    at a page's top or bottom that recur on most pages, and bare page numbers there. They are the layout's, not
+    the speaker's words, and would run into the first sentence of each page."""
+    split = [raw.replace("\r\n", "\n").replace("\r", "\n").split("\n") for raw in pages]
+
+    def edges(lines: list[str]) -> list[int]:
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        return sorted(set(filled[:EDGE_LINES] + filled[-EDGE_LINES:]))
+
+    counts: dict[str, int] = {}
+    for lines in split:
+        for key in {_edge_key(lines[i]) for i in edges(lines)}:
+            counts[key] = counts.get(key, 0) + 1
+    with_text = sum(1 for lines in split if any(line.strip() for line in lines))
+    running = {key for key, n in counts.items() if with_text >= 2 and n >= max(2, (with_text + 1) // 2)}
+    out: list[str] = []
+    for lines in split:
+        drop = {i for i in edges(lines) if _edge_key(lines[i]) in running or _PAGE_NUMBER.match(lines[i])}
+        out.append("\n".join(line for i, line in enumerate(lines) if i not in drop))
+    return out
 
 
 def run_worker(data: bytes, filename: str, limits: Limits) -> dict[str, Any]:

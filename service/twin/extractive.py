@@ -469,12 +469,20 @@ def remember_stored_sentences(session: Session, scorer: SentenceScorer, hits: Se
 def quotable_sentences(hits: Sequence[PassageHit], limit: int = MEANING_PASSAGES) -> list[_Sentence]:
     """The sentences of the best `limit` executive passages that can stand as the executive's words."""
     found: list[_Sentence] = []
-    executive = [h for h in hits if h.executive][:limit]
-    for rank, hit in enumerate(executive):
+    rank = -1
+    for hit in (h for h in hits if h.executive):
+        if rank + 1 >= limit:
+            break
         infos = analyse(hit.text).sentences
+        # A table's rows are never quoted: such a passage leaves its place to the next.
+        if all(TABLE_ROW_RE.search(line) for line in hit.text.splitlines() if line.strip()):
+            continue
+        rank += 1
         for index, info in enumerate(infos):
             if not info.speakable or not MIN_SENTENCE_WORDS <= info.words <= MAX_SENTENCE_WORDS:
                 continue
+            if index == 0 and hit.text[info.start:info.start + 1].islower():
+                continue  # the tail of a sentence a page break cut (a PDF page opening "departures back under…")
             start, n_words, stems = info.start, info.words, info.content
             lead = infos[index - 1] if index else None
             # The first item of her list ("to commit the nations…;") comes with the line that introduces it ("The

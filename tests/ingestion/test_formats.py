@@ -446,3 +446,17 @@ def test_signature_block_without_a_delimiter_is_dropped_at_the_senders_name() ->
     text = all_text(document)
     assert text.endswith("Thanks for carrying this.")
     assert "Chief Executive Officer" not in text and "Quay Street" not in text
+
+
+def test_pdf_running_headers_footers_and_page_numbers_are_not_text() -> None:
+    header = "Halvorsen Freight \u00b7 Annual Letter to Colleagues: 2025"
+    pages = [[header, f"Page {n}", body, f"- {n} -"] for n, body in enumerate(
+        ("We grow revenue by serving customers better.", "We hire slowly and carefully, for the roadmap.",
+         "Margins matter more than volume this year."), 1)]
+    document = parse_bytes(build_pdf(pages), "letter.pdf")
+    texts = [p.text for p in document.passages]
+    assert texts == ["We grow revenue by serving customers better.", "We hire slowly and carefully, for the roadmap.",
+                     "Margins matter more than volume this year."], texts
+    # A line that is the document's own words stays, even at the top of a page.
+    single = parse_bytes(build_pdf([["Annual Letter", "We grow revenue by serving customers better."]]), "one.pdf")
+    assert single.passages[0].text.startswith("Annual Letter"), single.passages[0].text

@@ -350,3 +350,22 @@ def test_an_everyday_word_the_speaker_never_uses_weighs_less_than_a_name_no_pass
     weights = term_weights(query_terms("Did the Zorblatt launch go badly for our taxes?"), stats)
     assert weights["badli"] < 0.8 * weights["zorblatt"]
     assert weights["tax"] < weights["badli"]
+
+
+def test_a_table_passage_does_not_take_the_place_of_a_passage_she_can_be_quoted_from() -> None:
+    # A trial's "What counts as a serious incident…?" ranked the memo's table first; its rows are never quoted, and
+    # the rule three passages down ("every serious safety incident reaches me within 24 hours") was left out.
+    table = "Category | Examples | Reaches the CEO within\nInjury needing hospital treatment | Fracture, burn | 24 hours"
+    prose = ["We moved the depot meeting to Tuesdays this spring.", "I visited Eastgate twice in the autumn last year.",
+             "From today, every serious safety incident reaches me within 24 hours."]
+    hits = [hit(table, passage_id=1), *(hit(text, passage_id=n + 2, ordinal=n + 1) for n, text in enumerate(prose))]
+    quoted = {s.text for s in quotable_sentences(hits)}
+    assert prose[2] in quoted and not any("|" in text for text in quoted), quoted
+
+
+def test_the_tail_of_a_sentence_cut_by_a_page_break_is_never_quoted() -> None:
+    # A PDF page opening mid-sentence ("departures back under six percent…") was quoted as if she had begun there.
+    page = ("departures back under six percent, and from February it is permanent. "
+            "Each point of retention is worth about thirteen million dollars a year.")
+    quoted = {s.text for s in quotable_sentences([hit(page)])}
+    assert quoted == {"Each point of retention is worth about thirteen million dollars a year."}, quoted
