@@ -469,8 +469,10 @@ def build_summary(row: Rehearsal, state: dict[str, Any], bank: VisibleBank, cite
     for ref in refs:
         item = next((i for i in bank.items if i.text == ref["question"]
                      and (ref.get("passage_id") is None or i.hit.passage_id == ref["passage_id"])), None)
-        # A question already listed or answered, in these words or others, is not one more to prepare for.
-        if item is None or any(item.text == i.text or same_question(item, i) for i in listed):
+        # A question already listed or answered, in these words or others, is not one more to prepare for; nor is
+        # one whose point the pitch already makes well (a strong criterion in its words).
+        if item is None or any(item.text == i.text or same_question(item, i) for i in listed) \
+                or any(same_point(c["point"], item.text) for c in strong if not c.get("round")):
             continue
         listed.append(item)
         prepare.append({"question": item.text, "citation": cites.cite(item.hit, item.text).to_dict()})

@@ -395,3 +395,44 @@ def test_a_question_to_prepare_for_keeps_the_citation_it_was_asked_with(session:
     for p in turn["summary"]["prepare"]:
         if p["question"] in listed:
             assert (p["citation"]["title"], p["citation"]["locator"]) == listed[p["question"]], (p, listed)
+
+
+DOCK_PITCH = """# Pilot: Dock to Dispatch at Eastgate
+
+The ask: approve a six-month pilot at Eastgate that moves four dock workers into trainee dispatcher roles, each paired \
+with an experienced dispatcher as a mentor, at a cost of about 48,000 dollars for backfill and paid training time.
+
+Why now: Eastgate is short two night dispatchers and we have been covering with agency staff and overtime. Last quarter \
+Eastgate's on-time in full was 95.8%, against 97.1% for the company, and most of the misses were late route cuts.
+
+Who is the customer and what changes for them: our customers at Eastgate are the grocery and pharmacy chains whose \
+stores receive our early-morning deliveries. On Monday after the pilot starts, their receiving windows are planned by \
+someone who has unloaded at their dock. Within three months we expect fewer missed windows.
+
+What would have to be true: the mentors have to have time, so we will stop asking them to build the weekend \
+spreadsheet by hand. The riskiest assumption is that the dock can spare four people; we will know within four weeks \
+from dock overtime hours.
+
+The number: OTIF at Eastgate from 95.8% to 96.8% by the end of the pilot, and dock overtime no higher than today.
+"""
+
+
+def test_a_question_the_pitch_already_answers_well_is_not_also_one_to_prepare_for(
+        session: Session, settings: Settings, demo: Viewer) -> None:  # noqa: F811
+    # A re-trial's summary listed "What's the riskiest assumption and how will we know early?" under Strong and her
+    # "What's the riskiest assumption, and how will we know early?" under Prepare for.
+    from service.rehearsal.engine import same_point
+
+    spec = tomllib.loads((EXAMPLES / "twin.toml").read_text())
+    store.update_persona(session, "dana-reyes", {"rehearsal_rubric": validate_rubric(spec["persona"]["rubric"])})
+    session.commit()
+    started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=DOCK_PITCH).to_dict()
+    session.commit()
+    turn: dict = {}
+    for reply in ("Our logo is blue.", "The vans are white.", "We like the plan a lot."):
+        turn = answer_turn(session, settings, started["rehearsal_id"], demo, reply).to_dict()
+    summary = turn["summary"]
+    strong = [c["point"] for c in summary["strong"] if not c.get("round")]
+    assert strong, summary
+    prepare = [p["question"] for p in summary["prepare"]]
+    assert not [(s, p) for s in strong for p in prepare if same_point(s, p)], (strong, prepare)
