@@ -186,8 +186,9 @@ def _keep_paragraphs(block: Block, paragraphs: list[str], starts: list[int], kep
     offset = 0
     # "¶ N" counts the paragraphs a reader sees in the memo's body: the header lines that went to metadata no longer
     # count (the first body paragraph after To/From/Date is "¶ 1", not "¶ 4").
-    dropped = {_paragraph_number(loc) for at, loc in block.marks
-               if not any(starts[i] <= at < starts[i] + len(paragraphs[i]) for i in kept)} - {None}
+    dropped = {number for at, loc in block.marks
+               if not any(starts[i] <= at < starts[i] + len(paragraphs[i]) for i in kept)
+               and (number := _paragraph_number(loc)) is not None}
     for i in kept:
         start, end = starts[i], starts[i] + len(paragraphs[i])
         marks.extend((offset + at - start, _renumbered(loc, dropped)) for at, loc in block.marks if start <= at < end)
@@ -208,12 +209,12 @@ def _paragraph_number(locator: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def _renumbered(locator: str, dropped: set[int | None]) -> str:
+def _renumbered(locator: str, dropped: set[int]) -> str:
     """A "¶ N" mark counted again without the dropped paragraphs before it; any other mark as it is."""
     number = _paragraph_number(locator)
     if number is None:
         return locator
-    return f"\u00b6 {number - sum(1 for d in dropped if d is not None and d < number)}"
+    return f"\u00b6 {number - sum(1 for d in dropped if d < number)}"
 
 
 _MONTHS = {name[:3].lower(): number for number, name in enumerate(

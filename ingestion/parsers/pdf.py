@@ -82,15 +82,16 @@ def without_running_lines(pages: list[str]) -> list[str]:
         filled = [i for i, line in enumerate(lines) if line.strip()]
         return sorted(set(filled[:EDGE_LINES] + filled[-EDGE_LINES:]))
 
+    page_edges = [edges(lines) for lines in split]
     counts: dict[str, int] = {}
-    for lines in split:
-        for key in {_edge_key(lines[i]) for i in edges(lines)}:
+    for lines, at in zip(split, page_edges, strict=True):
+        for key in {_edge_key(lines[i]) for i in at}:
             counts[key] = counts.get(key, 0) + 1
     with_text = sum(1 for lines in split if any(line.strip() for line in lines))
     running = {key for key, n in counts.items() if with_text >= 2 and n >= max(2, (with_text + 1) // 2)}
     out: list[str] = []
-    for lines in split:
-        drop = {i for i in edges(lines) if _edge_key(lines[i]) in running or _PAGE_NUMBER.match(lines[i])}
+    for lines, at in zip(split, page_edges, strict=True):
+        drop = {i for i in at if _edge_key(lines[i]) in running or _PAGE_NUMBER.match(lines[i])}
         out.append("\n".join(line for i, line in enumerate(lines) if i not in drop))
     return out
 

@@ -8,6 +8,7 @@ import statistics
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from typing import Protocol
 
 import numpy as np
@@ -21,7 +22,7 @@ from service.twin.background import floor_frequency, stem_frequency
 from service.twin.citations import Citation, citation_for
 from service.twin.guardrails import injection_flags
 from service.twin.persona import ASIDE_RE, PersonaSettings
-from textkit.sentences import TABLE_ROW_RE, quote_spans
+from textkit.sentences import TABLE_ROW_RE, is_table_row, quote_spans
 from textkit.words import (
     containment,
     content_stems,
@@ -469,15 +470,11 @@ def remember_stored_sentences(session: Session, scorer: SentenceScorer, hits: Se
 def quotable_sentences(hits: Sequence[PassageHit], limit: int = MEANING_PASSAGES) -> list[_Sentence]:
     """The sentences of the best `limit` executive passages that can stand as the executive's words."""
     found: list[_Sentence] = []
-    rank = -1
-    for hit in (h for h in hits if h.executive):
-        if rank + 1 >= limit:
-            break
+    # A table's rows are never quoted: a passage of them leaves its place to the next.
+    quotable = (h for h in hits if h.executive
+                and not all(is_table_row(line) for line in h.text.splitlines() if line.strip()))
+    for rank, hit in enumerate(islice(quotable, limit)):
         infos = analyse(hit.text).sentences
-        # A table's rows are never quoted: such a passage leaves its place to the next.
-        if all(TABLE_ROW_RE.search(line) for line in hit.text.splitlines() if line.strip()):
-            continue
-        rank += 1
         for index, info in enumerate(infos):
             if not info.speakable or not MIN_SENTENCE_WORDS <= info.words <= MAX_SENTENCE_WORDS:
                 continue

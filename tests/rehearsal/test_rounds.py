@@ -257,13 +257,18 @@ def test_a_presenter_who_does_not_know_yet_is_sent_to_find_out_and_the_twin_move
     assert any(_same(question, p) for p in prepare), prepare
 
 
+def use_demo_rubric(session: Session) -> None:
+    """Give the demo twin the rubric of its twin.toml, as `understudy demo` does."""
+    spec = tomllib.loads((EXAMPLES / "twin.toml").read_text())
+    store.update_persona(session, "dana-reyes", {"rehearsal_rubric": validate_rubric(spec["persona"]["rubric"])})
+    session.commit()
+
+
 def test_a_point_the_rounds_left_unanswered_is_to_fix_not_also_strong(session: Session, settings: Settings,
                                                                        demo: Viewer) -> None:  # noqa: F811
     # The demo's rubric asks her questions ("How does this affect the drivers?"): a pitch that names drivers scored
     # it strong, the rounds found it unanswered, and the summary listed it under Strong and under To fix.
-    spec = tomllib.loads((EXAMPLES / "twin.toml").read_text())
-    store.update_persona(session, "dana-reyes", {"rehearsal_rubric": validate_rubric(spec["persona"]["rubric"])})
-    session.commit()
+    use_demo_rubric(session)
     started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=ACADEMY_PITCH).to_dict()
     session.commit()
     drivers = next(c for c in started["scorecard"]["criteria"] if "drivers" in c["label"])
@@ -317,9 +322,7 @@ def test_the_summary_agrees_with_the_rounds_on_what_was_answered_and_what_was_no
         session: Session, settings: Settings, demo: Viewer) -> None:  # noqa: F811
     # A trial: the drivers question was answered ("That answers it.") yet the summary listed it under To fix; the ask
     # was asked and not answered, yet "What's the ask?" stood under Strong.
-    spec = tomllib.loads((EXAMPLES / "twin.toml").read_text())
-    store.update_persona(session, "dana-reyes", {"rehearsal_rubric": validate_rubric(spec["persona"]["rubric"])})
-    session.commit()
+    use_demo_rubric(session)
     started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=CHARGER_PITCH).to_dict()
     session.commit()
     criteria = {c["label"]: c["score"] for c in started["scorecard"]["criteria"]}
@@ -423,9 +426,7 @@ def test_a_question_the_pitch_already_answers_well_is_not_also_one_to_prepare_fo
     # "What's the riskiest assumption, and how will we know early?" under Prepare for.
     from service.rehearsal.engine import same_point
 
-    spec = tomllib.loads((EXAMPLES / "twin.toml").read_text())
-    store.update_persona(session, "dana-reyes", {"rehearsal_rubric": validate_rubric(spec["persona"]["rubric"])})
-    session.commit()
+    use_demo_rubric(session)
     started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=DOCK_PITCH).to_dict()
     session.commit()
     turn: dict = {}
