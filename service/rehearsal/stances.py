@@ -680,6 +680,11 @@ def other_sites(claims: Sequence[Claim], stances: Sequence[Stance]) -> np.ndarra
     return out
 
 
+# A line drawn in so many words: "never", "no one", "we will not", "we will stop"…
+OWN_LINE_RE = re.compile(r"\b(?:never|nobody|no one|will not|won['’]t|must not|do not|don['’]t|cannot|can['’]t|stop|"
+                         r"not building)\b|^\W*(?:and |but |so )?no\s+\w+", re.IGNORECASE)
+# ...which a claim under a contrast heading crosses when what it proposes is this close to what the line rules out.
+OWN_LINE_FLOOR = 0.5
 # How much nearer the crossing parts must be where a stance's sides are alike (sides_alike).
 ALIKE_MARGIN = 0.02
 # Pairs kept per pitch, best first (a long pitch against a large corpus has many).
@@ -703,7 +708,17 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
         # Under a contrast heading the sides decide: a claim nearer what she rules out than what she affirms
         # ("full automation" against "Assistive, Not Automatic") runs against her, whatever its negations.
         leans = pitch.claims @ corpus.ruled_out.T - pitch.claims @ corpus.affirmed.T
-        by_polarity = np.where(corpus.contrast[None, :], leans > weights.lean, by_polarity)
+        # A stance that draws a line of its own in so many words ("A driver should never be asked to follow a route
+        # because the system says so", "We will not measure dispatchers by how often they accept…") keeps it under
+        # any heading: a claim of the other polarity whose proposal is near what that line rules out crosses it.
+        if pitch.holds is not None and pitch.holds.vectors.size and corpus.rules_out.vectors.size:
+            own_line = np.array([s.polarity < 0 and bool(OWN_LINE_RE.search(main_clauses(s.text))) for s in stances],
+                                dtype=bool)[None, :]
+            near_line = group_max(pitch.holds, corpus.rules_out, len(claims), len(stances)) >= OWN_LINE_FLOOR
+            by_polarity = np.where(corpus.contrast[None, :], (leans > weights.lean) | (by_polarity & own_line & near_line),
+                                   by_polarity)
+        else:
+            by_polarity = np.where(corpus.contrast[None, :], leans > weights.lean, by_polarity)
     opposite = by_polarity
     crossed = np.zeros_like(opposite, dtype=bool)
     if weights.by_reading != "never" and pitch.holds is not None and pitch.rules_out is not None:

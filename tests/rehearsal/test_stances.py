@@ -920,3 +920,36 @@ def test_what_dispatch_could_ask_of_a_driver_is_a_suggestion_held_to_her_line_on
     assert clash is not None and cited_file(session, clash) == "2024-04-22-drivers-home-safe.docx"
     assert "make up time" in clash["citation"]["quote"]
     assert contradiction(rehearse(session, settings, demo, SCHEDULE_ABSORBS_PITCH)) is None
+
+
+LINE_UNDER_A_CONTRAST_TITLE = {
+    "Customer newsletter, spring issue.\n\nIn the newsletter, let's describe the planning tool at Calder North as AI "
+    "dispatch. It sounds modern, and customers ask us about AI all the time.": "describing any of this",
+    "Routes at Eastgate.\n\nDrivers at Eastgate keep arguing with the routes the tool builds. I'd tell them that once a "
+    "route is on the handheld they drive it as planned, even if they think it's wrong, because the system knows more "
+    "than they do.": "never be asked to follow a route",
+}
+
+
+@pytest.mark.parametrize("pitch", list(LINE_UNDER_A_CONTRAST_TITLE))
+def test_a_line_she_draws_in_so_many_words_holds_under_her_memos_contrast_title(
+        session: Session, settings: Settings, demo: Viewer, pitch: str) -> None:
+    # Under "Dispatch Assist: Assistive, Not Automatic" a proposal was read only by whether it leaned to "automatic":
+    # calling the tool "AI dispatch", or making drivers follow its routes, crossed lines she draws in so many words
+    # ("we will stop describing any of this… as 'AI dispatch'", "A driver should never be asked to follow a route
+    # because 'the system says so'") and went unflagged.
+    result = rehearse(session, settings, demo, pitch)
+    clash = [p for p in result["push_back"] if p["contradicts"]]
+    assert len(clash) == 1
+    source = session.get(Source, clash[0]["citation"]["source_id"])
+    assert source is not None and source.title == DISPATCH_MEMO
+    assert LINE_UNDER_A_CONTRAST_TITLE[pitch] in clash[0]["citation"]["quote"]
+
+
+def test_a_pitch_in_line_with_the_dispatch_memo_still_gets_no_contradiction(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    pitch = ("Dispatch Assist at Ashby Road.\n\nI'd like Ashby Road's dispatchers to try the tool in shadow mode for a "
+             "month, once the depot has been stable on the platform for eight weeks. The dispatcher on shift decides "
+             "on every route, and we'll judge the tool on on-time in full and drivers' hours.")
+    result = rehearse(session, settings, demo, pitch)
+    assert not [p for p in result["push_back"] if p["contradicts"]]
