@@ -61,7 +61,7 @@ _LIMIT = (r"\b(?:we|i)(?:'re|'m| are| am)?\s+(?:will not|won't|do not|don't|neve
           r"\b(?:we|i)['’]d rather\b|"
           r"^(?:and |but |so )?no\s+\w+|\bthere is no\b|\bwill never\b|\bis never\b|\bnever (?:be|plans?|asks?)\b|"
           r"\bno\s+(?:\w+\s+){0,3}(?:will|is|are|leaves|goes|makes|changes|gets|comes|means)\b")
-_CONTRAST = r",\s*not\s+(?:\w+\s*){1,4}[.!]?$|\b(?:is|are) not (?:a|an|the)\b"
+_CONTRAST = r",\s*not\s+(?:\w+\s*){1,4}[.!]?$|\b(?:is|are) not (?:a|an|the|for)\b"
 _RULE = (r"\b(?:must|has to|have to|always|stays?|remains?|non-negotiable|is a condition|owns every|owns the|"
          r"(?:every|each|any) (?:\w+ ){0,3}(?:reaches|goes|gets|has to|will|comes|must)|the rule is|our (?:own )?rule|"
          r"(?:we|i) (?:look|keep|publish|measure|price|promote|hire|build|run|report|treat|electrify|decide) |"
@@ -178,7 +178,14 @@ def is_stance(sentence: str) -> bool:
     if is_state_of_affairs(sentence):
         return False
     main = main_clauses(sentence)
-    return bool(STANCE_RE.search(main) or (n <= 20 and CONTRAST_STANCE_RE.search(sentence)))
+    # ("A, not B" may close the sentence or come before a clause saying why: "…we need more dispatchers, not fewer,
+    # because our volume… is growing")
+    said = REASON_TAIL_RE.sub(".", sentence)
+    return bool(STANCE_RE.search(main) or (len(words(said)) <= 20 and CONTRAST_STANCE_RE.search(said)))
+
+
+# A clause closing a sentence that only says why ("…, because our volume is growing").
+REASON_TAIL_RE = re.compile(r",\s*(?:because|since|as|so that)\b.*$", re.IGNORECASE)
 
 
 # A rule word in a clause that describes a noun or says what would be the case ("A customer who never has to think

@@ -214,6 +214,10 @@ def test_questions_are_ordered_by_meaning_not_shared_words(settings: Settings) -
     ("Every quote is now checked against a cost-to-serve floor for that lane and service.", True),
     ("Every failed delivery costs us money: the second attempt, the call to customer service, the credit note.", False),
     ("Every depot thinks its way of working is special.", False),
+    # "A, not B" before a clause that says why, and what something is not for
+    ("Over the next two years we need more dispatchers, not fewer, because our volume and our cold chain business are "
+     "growing, and cold chain dispatch is demanding work.", True),
+    ("Anchor days are not for sitting on video calls in a different building.", True),
 ])
 def test_a_stance_is_a_position_not_a_fact_or_an_aside(sentence: str, expected: bool) -> None:
     assert is_stance(sentence) is expected
