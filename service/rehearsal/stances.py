@@ -687,6 +687,14 @@ def other_sites(claims: Sequence[Claim], stances: Sequence[Stance]) -> np.ndarra
     return out
 
 
+# A proposal that keeps something to some cases: "only" that sets no condition in its clause ("only once the chargers
+# are in", "only switch it off when on-time is back") and is not "not only".
+NARROWING_RE = re.compile(r"(?<!not )\bonly\b(?![^,;:.]*\b(?:if|when|whenever|once|after|until|till|then|as long as|"
+                          r"where|unless|provided)\b)", re.IGNORECASE)
+# A position held for every case: "every", "each", "all", "whether it is good or bad".
+UNIVERSAL_RE = re.compile(r"(?<!-)\b(?:every|each|all|always|whether)\b(?!-)", re.IGNORECASE)
+# How close a narrowing proposal must be to such a position to be about the same thing.
+NARROWING_FLOOR = 0.4
 # A line drawn in so many words: "never", "no one", "we will not", "we will stop"…
 OWN_LINE_RE = re.compile(r"\b(?:never|nobody|no one|will not|won['’]t|must not|do not|don['’]t|cannot|can['’]t|stop|"
                          r"not building)\b|^\W*(?:and |but |so )?no\s+\w+", re.IGNORECASE)
@@ -784,6 +792,13 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
         opposite = opposite & ~conditions_met(pitch.conditions, corpus.conditions)
     if pitch.lacks and corpus.exceptions is not None and pitch.directions is not None:
         opposite &= ~allowed_by_exception(pitch.directions, stances, corpus.exceptions)
+    # A proposal that narrows to some cases what she holds for every case ("send customers their report only in good
+    # months" against "…publish our OTIF to every customer… every month, whether it is good or bad") runs against it
+    # with the same polarity, when close enough in meaning to be about the same thing.
+    narrows = np.array([c.proposal and bool(NARROWING_RE.search(c.text)) for c in claims], dtype=bool)
+    if narrows.any():
+        universal = np.array([bool(UNIVERSAL_RE.search(main_clauses(s.text))) for s in stances], dtype=bool)
+        opposite |= narrows[:, None] & universal[None, :] & (similarity >= NARROWING_FLOOR)
     opposite &= eligible(stances, corpus, weights)[None, :]
     opposite &= ~other_sites(claims, stances)
     if corpus.conditional is not None and corpus.openings is not None and corpus.conditional.any():

@@ -957,3 +957,23 @@ def test_a_pitch_in_line_with_the_dispatch_memo_still_gets_no_contradiction(
              "on every route, and we'll judge the tool on on-time in full and drivers' hours.")
     result = rehearse(session, settings, demo, pitch)
     assert not [p for p in result["push_back"] if p["contradicts"]]
+
+
+def test_a_proposal_that_narrows_to_some_cases_what_she_holds_for_every_case_is_flagged(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    # Same polarity, no negation: "only people who put their own names forward" against "I would like every depot to
+    # nominate at least two people a year, and … at least a third of nominees to be people who did not put themselves
+    # forward".
+    pitch = ("Dock to Desk nominations for next year.\n\nI'd like depots to nominate only people who have put their own "
+             "names forward for Dock to Desk. That way everyone on the programme really wants to be there.")
+    clash = [p for p in rehearse(session, settings, demo, pitch)["push_back"] if p["contradicts"]]
+    assert len(clash) == 1
+    source = session.get(Source, clash[0]["citation"]["source_id"])
+    assert source is not None and source.filename == "2025-08-04-promote-from-the-dock.docx"
+    assert "every depot to nominate" in clash[0]["citation"]["quote"]
+
+
+def test_not_only_is_no_narrowing(session: Session, settings: Settings, demo: Viewer) -> None:
+    pitch = ("Customer reports.\n\nFrom next month we'll send every customer, not only the big accounts, their "
+             "on-time figure for their own lanes, in good months and bad. The account managers will walk them through it.")
+    assert not [p for p in rehearse(session, settings, demo, pitch)["push_back"] if p["contradicts"]]
