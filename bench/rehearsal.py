@@ -70,6 +70,12 @@ On the demo corpus (examples/dana-reyes, ingested as `understudy demo` does), wi
    28.9/57.9 before that work, 28.9/64.7 after it: fewer wrong stances and false flags, no recall gained; on the
    older sets' same-polarity misses, the sentence model puts a pitch and the line it crosses at 0.27 to 0.57, where
    unrelated pairs also sit).
+   bench/data/rehearsal/pitches_fresh13.jsonl (split "fresh13": 20 contradicting, most against stances no other set
+   tried: reorganisations, Dock to Desk mentors, anchor-day video calls, memos for internal tools, paper runbooks,
+   waiting time in the floor, temperature logs, moving a target quietly, who owns the tool's limits, staged capital,
+   uncertified depots, outside hiring, near-miss interviews, the food study, speeding; 10 not, eight in line with her
+   and next to a clashing pitch's subject) is a fourteenth, written before the work on same-polarity clashes of helper
+   pushback13; never used to fit (figures in data/rehearsal/README.md). `--without fresh13` leaves it out of a run.
 5. Latency of a 1,000-word rehearsal on the demo twin, in process.
 
 Run: .venv/bin/python bench/rehearsal.py [--part all|qmsum|pitches] [--split test|val|train] [--limit N] [--fit]
@@ -193,10 +199,15 @@ FRESH11_PITCHES = PITCHES.with_name("pitches_fresh11.jsonl")
 # A thirteenth (split "fresh12"), stances from every memo, many no other set tried, and proposals in line with her or on
 # her subjects without a clash, written before the work on subjects of figures and same-polarity clashes: never fit.
 FRESH12_PITCHES = PITCHES.with_name("pitches_fresh12.jsonl")
+# A fourteenth (split "fresh13"), stances from every memo, most no other set tried, and proposals in line with her that
+# sit next to a clashing pitch's subject, written before the work on same-polarity clashes of helper pushback13: never
+# fit (see data/rehearsal/README.md).
+FRESH13_PITCHES = PITCHES.with_name("pitches_fresh13.jsonl")
 HELD_OUT_SETS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9",
-                 "fresh10", "fresh11", "fresh12")
+                 "fresh10", "fresh11", "fresh12", "fresh13")
 FRESH_SETS = (FRESH_PITCHES, FRESH2_PITCHES, FRESH3_PITCHES, FRESH4_PITCHES, FRESH5_PITCHES, FRESH6_PITCHES,
-              FRESH7_PITCHES, FRESH8_PITCHES, FRESH9_PITCHES, FRESH10_PITCHES, FRESH11_PITCHES, FRESH12_PITCHES)
+              FRESH7_PITCHES, FRESH8_PITCHES, FRESH9_PITCHES, FRESH10_PITCHES, FRESH11_PITCHES, FRESH12_PITCHES,
+              FRESH13_PITCHES)
 LONG_PITCH_WORDS = 1000
 
 
@@ -274,7 +285,7 @@ def run_pitches(args: argparse.Namespace, console: Any) -> None:
     from textkit.sentences import sentences
 
     pitches = load_pitches()
-    fresh = [p for path in FRESH_SETS for p in load_pitches(path)]
+    fresh = [p for path in FRESH_SETS for p in load_pitches(path) if p["split"] not in (args.without or ())]
     tmp = tempfile.TemporaryDirectory()
     database = migrated_database(f"sqlite:///{tmp.name}/demo.db")
     settings, engine = database.settings, database.engine
@@ -308,7 +319,7 @@ def run_pitches(args: argparse.Namespace, console: Any) -> None:
     columns: tuple[str, ...] = ("split", "pitches", "contradicting", "right flags", "wrong stance", "false flags", "missed",
                "recall", "precision")
     table = new_table(title, columns, left=0)
-    for split in ("dev", "heldout", None, *HELD_OUT_SETS, "fresh*"):
+    for split in ("dev", "heldout", None, *(s for s in HELD_OUT_SETS if s not in (args.without or ())), "fresh*"):
         chosen = [o for o in outcomes
                   if o[0]["split"] == split or split is None and o[0]["split"] not in HELD_OUT_SETS
                   or split == "fresh*" and o[0]["split"] in HELD_OUT_SETS]
@@ -427,6 +438,8 @@ def main() -> int:
     parser.add_argument("--tune", action="store_true", help="grid-search the ranker's weights on this split")
     parser.add_argument("--fit", action="store_true",
                         help="grid-search the contradiction thresholds on the pitches' dev split")
+    parser.add_argument("--without", action="append", choices=HELD_OUT_SETS, metavar="SPLIT",
+                        help="leave this held-out push-back set out of the run (repeatable), e.g. a never-fitted set while working")
     parser.add_argument("--verbose", action="store_true", help="print each pitch's contradiction flag, and each mined question not found in a PM turn")
     parser.add_argument("--repeat", type=int, default=20, help="timed rehearsals of the 1,000-word pitch")
     args = parser.parse_args()

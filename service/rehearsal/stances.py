@@ -61,7 +61,7 @@ _LIMIT = (r"\b(?:we|i)(?:'re|'m| are| am)?\s+(?:will not|won't|do not|don't|neve
           r"\b(?:we|i)['’]d rather\b|"
           r"^(?:and |but |so )?no\s+\w+|\bthere is no\b|\bwill never\b|\bis never\b|\bnever (?:be|plans?|asks?)\b|"
           r"\bno\s+(?:\w+\s+){0,3}(?:will|is|are|leaves|goes|makes|changes|gets|comes|means)\b")
-_CONTRAST = r",\s*not\s+(?:\w+\s*){1,4}[.!]?$|\b(?:is|are) not (?:a|an|the)\b"
+_CONTRAST = r",\s*not\s+(?:\w+\s*){1,4}[.!]?$|\b(?:is|are) not (?:a|an|the|for)\b"
 _RULE = (r"\b(?:must|has to|have to|always|stays?|remains?|non-negotiable|is a condition|owns every|owns the|"
          r"(?:every|each|any) (?:\w+ ){0,3}(?:reaches|goes|gets|has to|will|comes|must)|the rule is|our (?:own )?rule|"
          r"(?:we|i) (?:look|keep|publish|measure|price|promote|hire|build|run|report|treat|electrify|decide) |"
@@ -178,7 +178,14 @@ def is_stance(sentence: str) -> bool:
     if is_state_of_affairs(sentence):
         return False
     main = main_clauses(sentence)
-    return bool(STANCE_RE.search(main) or (n <= 20 and CONTRAST_STANCE_RE.search(sentence)))
+    # ("A, not B" may close the sentence or come before a clause saying why: "…we need more dispatchers, not fewer,
+    # because our volume… is growing")
+    said = REASON_TAIL_RE.sub(".", sentence)
+    return bool(STANCE_RE.search(main) or (len(words(said)) <= 20 and CONTRAST_STANCE_RE.search(said)))
+
+
+# A clause closing a sentence that only says why ("…, because our volume is growing").
+REASON_TAIL_RE = re.compile(r",\s*(?:because|since|as|so that)\b.*$", re.IGNORECASE)
 
 
 # A rule word in a clause that describes a noun or says what would be the case ("A customer who never has to think
@@ -680,6 +687,19 @@ def other_sites(claims: Sequence[Claim], stances: Sequence[Stance]) -> np.ndarra
     return out
 
 
+# A proposal that keeps something to some cases: "only" that sets no condition in its clause ("only once the chargers
+# are in", "only switch it off when on-time is back") and is not "not only".
+NARROWING_RE = re.compile(r"(?<!not )\bonly\b(?![^,;:.]*\b(?:if|when|whenever|once|after|until|till|then|as long as|"
+                          r"where|unless|provided)\b)", re.IGNORECASE)
+# A position held for every case: "every", "each", "all", "whether it is good or bad".
+UNIVERSAL_RE = re.compile(r"(?<!-)\b(?:every|each|all|always|whether)\b(?!-)", re.IGNORECASE)
+# How close a narrowing proposal must be to such a position to be about the same thing.
+NARROWING_FLOOR = 0.4
+# A line drawn in so many words: "never", "no one", "we will not", "we will stop"…
+OWN_LINE_RE = re.compile(r"\b(?:never|nobody|no one|will not|won['’]t|must not|do not|don['’]t|cannot|can['’]t|stop|"
+                         r"not building)\b|^\W*(?:and |but |so )?no\s+\w+", re.IGNORECASE)
+# ...which a claim under a contrast heading crosses when what it proposes is this close to what the line rules out.
+OWN_LINE_FLOOR = 0.5
 # How much nearer the crossing parts must be where a stance's sides are alike (sides_alike).
 ALIKE_MARGIN = 0.02
 # Pairs kept per pitch, best first (a long pitch against a large corpus has many).
@@ -703,7 +723,17 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
         # Under a contrast heading the sides decide: a claim nearer what she rules out than what she affirms
         # ("full automation" against "Assistive, Not Automatic") runs against her, whatever its negations.
         leans = pitch.claims @ corpus.ruled_out.T - pitch.claims @ corpus.affirmed.T
-        by_polarity = np.where(corpus.contrast[None, :], leans > weights.lean, by_polarity)
+        # A stance that draws a line of its own in so many words ("A driver should never be asked to follow a route
+        # because the system says so", "We will not measure dispatchers by how often they accept…") keeps it under
+        # any heading: a claim of the other polarity whose proposal is near what that line rules out crosses it.
+        if pitch.holds is not None and pitch.holds.vectors.size and corpus.rules_out.vectors.size:
+            own_line = np.array([s.polarity < 0 and bool(OWN_LINE_RE.search(main_clauses(s.text))) for s in stances],
+                                dtype=bool)[None, :]
+            near_line = group_max(pitch.holds, corpus.rules_out, len(claims), len(stances)) >= OWN_LINE_FLOOR
+            by_polarity = np.where(corpus.contrast[None, :], (leans > weights.lean) | (by_polarity & own_line & near_line),
+                                   by_polarity)
+        else:
+            by_polarity = np.where(corpus.contrast[None, :], leans > weights.lean, by_polarity)
     opposite = by_polarity
     crossed = np.zeros_like(opposite, dtype=bool)
     if weights.by_reading != "never" and pitch.holds is not None and pitch.rules_out is not None:
@@ -762,6 +792,13 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
         opposite = opposite & ~conditions_met(pitch.conditions, corpus.conditions)
     if pitch.lacks and corpus.exceptions is not None and pitch.directions is not None:
         opposite &= ~allowed_by_exception(pitch.directions, stances, corpus.exceptions)
+    # A proposal that narrows to some cases what she holds for every case ("send customers their report only in good
+    # months" against "…publish our OTIF to every customer… every month, whether it is good or bad") runs against it
+    # with the same polarity, when close enough in meaning to be about the same thing.
+    narrows = np.array([c.proposal and bool(NARROWING_RE.search(c.text)) for c in claims], dtype=bool)
+    if narrows.any():
+        universal = np.array([bool(UNIVERSAL_RE.search(main_clauses(s.text))) for s in stances], dtype=bool)
+        opposite |= narrows[:, None] & universal[None, :] & (similarity >= NARROWING_FLOOR)
     opposite &= eligible(stances, corpus, weights)[None, :]
     opposite &= ~other_sites(claims, stances)
     if corpus.conditional is not None and corpus.openings is not None and corpus.conditional.any():

@@ -214,6 +214,10 @@ def test_questions_are_ordered_by_meaning_not_shared_words(settings: Settings) -
     ("Every quote is now checked against a cost-to-serve floor for that lane and service.", True),
     ("Every failed delivery costs us money: the second attempt, the call to customer service, the credit note.", False),
     ("Every depot thinks its way of working is special.", False),
+    # "A, not B" before a clause that says why, and what something is not for
+    ("Over the next two years we need more dispatchers, not fewer, because our volume and our cold chain business are "
+     "growing, and cold chain dispatch is demanding work.", True),
+    ("Anchor days are not for sitting on video calls in a different building.", True),
 ])
 def test_a_stance_is_a_position_not_a_fact_or_an_aside(sentence: str, expected: bool) -> None:
     assert is_stance(sentence) is expected
@@ -920,3 +924,56 @@ def test_what_dispatch_could_ask_of_a_driver_is_a_suggestion_held_to_her_line_on
     assert clash is not None and cited_file(session, clash) == "2024-04-22-drivers-home-safe.docx"
     assert "make up time" in clash["citation"]["quote"]
     assert contradiction(rehearse(session, settings, demo, SCHEDULE_ABSORBS_PITCH)) is None
+
+
+LINE_UNDER_A_CONTRAST_TITLE = {
+    "Customer newsletter, spring issue.\n\nIn the newsletter, let's describe the planning tool at Calder North as AI "
+    "dispatch. It sounds modern, and customers ask us about AI all the time.": "describing any of this",
+    "Routes at Eastgate.\n\nDrivers at Eastgate keep arguing with the routes the tool builds. I'd tell them that once a "
+    "route is on the handheld they drive it as planned, even if they think it's wrong, because the system knows more "
+    "than they do.": "never be asked to follow a route",
+}
+
+
+@pytest.mark.parametrize("pitch", list(LINE_UNDER_A_CONTRAST_TITLE))
+def test_a_line_she_draws_in_so_many_words_holds_under_her_memos_contrast_title(
+        session: Session, settings: Settings, demo: Viewer, pitch: str) -> None:
+    # Under "Dispatch Assist: Assistive, Not Automatic" a proposal was read only by whether it leaned to "automatic":
+    # calling the tool "AI dispatch", or making drivers follow its routes, crossed lines she draws in so many words
+    # ("we will stop describing any of this… as 'AI dispatch'", "A driver should never be asked to follow a route
+    # because 'the system says so'") and went unflagged.
+    result = rehearse(session, settings, demo, pitch)
+    clash = [p for p in result["push_back"] if p["contradicts"]]
+    assert len(clash) == 1
+    source = session.get(Source, clash[0]["citation"]["source_id"])
+    assert source is not None and source.title == DISPATCH_MEMO
+    assert LINE_UNDER_A_CONTRAST_TITLE[pitch] in clash[0]["citation"]["quote"]
+
+
+def test_a_pitch_in_line_with_the_dispatch_memo_still_gets_no_contradiction(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    pitch = ("Dispatch Assist at Ashby Road.\n\nI'd like Ashby Road's dispatchers to try the tool in shadow mode for a "
+             "month, once the depot has been stable on the platform for eight weeks. The dispatcher on shift decides "
+             "on every route, and we'll judge the tool on on-time in full and drivers' hours.")
+    result = rehearse(session, settings, demo, pitch)
+    assert not [p for p in result["push_back"] if p["contradicts"]]
+
+
+def test_a_proposal_that_narrows_to_some_cases_what_she_holds_for_every_case_is_flagged(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    # Same polarity, no negation: "only people who put their own names forward" against "I would like every depot to
+    # nominate at least two people a year, and … at least a third of nominees to be people who did not put themselves
+    # forward".
+    pitch = ("Dock to Desk nominations for next year.\n\nI'd like depots to nominate only people who have put their own "
+             "names forward for Dock to Desk. That way everyone on the programme really wants to be there.")
+    clash = [p for p in rehearse(session, settings, demo, pitch)["push_back"] if p["contradicts"]]
+    assert len(clash) == 1
+    source = session.get(Source, clash[0]["citation"]["source_id"])
+    assert source is not None and source.filename == "2025-08-04-promote-from-the-dock.docx"
+    assert "every depot to nominate" in clash[0]["citation"]["quote"]
+
+
+def test_not_only_is_no_narrowing(session: Session, settings: Settings, demo: Viewer) -> None:
+    pitch = ("Customer reports.\n\nFrom next month we'll send every customer, not only the big accounts, their "
+             "on-time figure for their own lanes, in good months and bad. The account managers will walk them through it.")
+    assert not [p for p in rehearse(session, settings, demo, pitch)["push_back"] if p["contradicts"]]
