@@ -21,7 +21,7 @@ from service.corpus.models import Interaction, Twin
 from service.errors import BadInput, TwinUnavailable, check_storable
 from service.search import PassageHit, neighbours, reranker_for, search_as_configured
 from service.search.terms import TermStats, term_stats
-from service.twin import corrections, llm, positions, profile_jobs  # noqa: F401  (profile_jobs: rebuilds follow corpus changes)
+from service.twin import corrections, llm, positions, profile_jobs, tables  # noqa: F401  (profile_jobs: rebuilds follow corpus changes)
 from service.twin.citations import Citation
 from service.twin.courtesy import courtesy_reply, without_address
 from service.twin.extractive import (
@@ -181,6 +181,8 @@ def _events(session: Session, settings: Settings, prepared: _Prepared, viewer: V
         extractive = _compose(settings, prepared)
         prepared.hits, extractive, prepared.change = positions.apply(
             session, settings, prepared.twin.id, prepared.question, prepared.hits, prepared.persona, extractive, viewer)
+        if extractive.grounded:
+            extractive = _with_fitting_table(session, prepared, extractive)
     use_llm = settings.llm_enabled and bool(prepared.hits) and (
         extractive.grounded if extractive.evidence is None
         else extractive.evidence.score() >= settings.llm_answer_threshold)
@@ -284,6 +286,14 @@ def _compose(settings: Settings, prepared: _Prepared) -> Composed:
                               threshold=settings.grounding_threshold, stats=prepared.stats)
 
 
+def _with_fitting_table(session: Session, prepared: _Prepared, composed: Composed) -> Composed:
+    """The answer with the rows of a table of hers that lays out what the question asks, when one does."""
+    question = (prepared.question if len(query_terms(prepared.question)) >= MEANING_TERMS
+                else prepared.search_query)
+    fit = tables.fitting_table(question, tables.source_tables(session, prepared.hits), prepared.stats)
+    return tables.with_table(composed, *fit) if fit is not None else composed
+
+
 def _said_before(prepared: _Prepared) -> list[str]:
     """What the conversation's answers already quoted, when a follow-up asks for more without a word of its own
     ("can you say more?", "why?"): its answer goes on from them instead of saying them again."""
@@ -366,9 +376,10 @@ def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: V
     return hits
 
 
-# A question about how things stand now ("How did we do last quarter?", "Where are we on this lately?").
+# A question about how things stand now ("How did we do last quarter?", "How many vans are electric now?").
 RECENT_RE = re.compile(r"\b(?:(?:last|this|past|previous) (?:quarter|month|year|week)|lately|recently|latest|"
-                       r"currently|right now|these days|so far|nowadays|most recent|newest|up to date)\b", re.IGNORECASE)
+                       r"currently|right now|these days|so far|nowadays|most recent|newest|up to date)\b|"
+                       r"\b(?:now|yet|today|at the moment)\W*$", re.IGNORECASE)
 # How much a passage's date counts, for such a question, beside its score (0 to 1): the newest of the passages found
 # gains this much, the oldest nothing.
 RECENCY_WEIGHT = 0.1

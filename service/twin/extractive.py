@@ -337,9 +337,16 @@ def no_answer(persona: PersonaSettings, score: float = 0.0) -> Composed:
 
 
 def stream_segments(composed: Composed) -> Iterator[str]:
-    """An extractive answer piece by piece (sentence by sentence), joined by single spaces."""
+    """An extractive answer piece by piece (sentence by sentence), joined by single spaces; a piece that starts on
+    a line of its own (a table's rows) needs none."""
     for i, segment in enumerate(composed.segments):
-        yield segment if i == 0 else " " + segment
+        yield segment if i == 0 or segment.startswith("\n") else " " + segment
+
+
+def joined(segments: Sequence[str]) -> str:
+    """The answer text its segments stream as."""
+    return "".join(stream_segments(Composed(answer="", citations=[], grounded=True, grounding=0.0,
+                                            segments=list(segments))))
 
 
 # --- by meaning ---------------------------------------------------------------------------------------------
@@ -620,6 +627,24 @@ def _first_run(best: _Sentence, pool: Sequence[_Sentence], max_words: int, *,
     return run
 
 
+def with_short_lines(run: Sequence[_Sentence]) -> list[_Sentence]:
+    """The run with the short lines it reads over put back ("…gone within a year. Internal promotions stay. They
+    stay because…"): too short to be chosen alone, left out they change what the next line means."""
+    filled: list[_Sentence] = []
+    for i, s in enumerate(run):
+        before = run[i - 1] if i else None
+        gap = s.index - 1
+        if gap >= 0 and ((before is not None and before.hit.passage_id == s.hit.passage_id and before.index == gap - 1)
+                         or (before is None and s.anaphoric)):
+            info = analyse(s.hit.text).sentences[gap]
+            line = s.hit.text[info.start:info.end]
+            if info.speakable and info.words < MIN_SENTENCE_WORDS and line[:1].isupper() and not is_table_row(line):
+                filled.append(_Sentence(s.hit, s.rank, gap, info.start, info.end, line, info.words, info.content,
+                                        bool(CONTINUATION_RE.match(line))))
+        filled.append(s)
+    return filled
+
+
 def choose_run(pool: Sequence[_Sentence], *, max_words: int = MAX_WORDS, explain: bool = False,
                opening: Sequence[_Sentence] = ()) -> list[_Sentence]:
     """The best sentence (of `opening` when given) with its strongest neighbours in the same passage, in reading
@@ -680,6 +705,7 @@ def compose_by_meaning(question: str, hits: Sequence[PassageHit], persona: Perso
     opening = [s for s in pool if set(focus) <= s.stems] if focus else [s for s in pool if s.hit.source_id in quoted]
     run = choose_run(pool, max_words=max_words, explain=bool(EXPLANATION_RE.search(question)),
                      opening=opening) if score >= threshold else []
+    run = with_short_lines(run)
     if not run:
         composed = no_answer(persona, score)
         composed.evidence = evidence

@@ -162,3 +162,42 @@ def test_conversational_words_do_not_count_against_an_everyday_question(
     answer = answer_question(session, settings, "dana-reyes", "Why do we bother with vaccines?", Viewer.public())
     assert answer.grounded, answer.answer
     assert answer.citations[0].title == "Why Cold Chain Is Our Growth Bet", answer.answer
+
+
+def test_asked_what_counts_as_serious_the_answer_shows_the_memos_table(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    # The memo's answer is a table ("What counts as serious"); its rows are never quoted as speech, so the answer had
+    # been the story of the collision alone.
+    answer = answer_question(session, settings, "dana-reyes",
+                             "What counts as a serious incident that I need to report?", Viewer.public())
+    assert answer.grounded
+    assert "\nWhat counts as serious [" in answer.answer, answer.answer
+    assert ("- Injury needing hospital treatment — Examples: Fracture, head injury, any admission; "
+            "Reaches the CEO within: 24 hours") in answer.answer
+    assert "- Near miss with potential for the above — Examples: Reported by anyone; Reaches the CEO within: " \
+           "Weekly summary" in answer.answer  # the table's second passage too
+    assert "|" not in answer.answer
+    assert {c.locator for c in answer.citations} >= {"§ What counts as serious"}
+
+
+def test_a_scorecard_measure_asked_for_brings_its_row(session: Session, settings: Settings,
+                                                      demo: dict[str, Source]) -> None:
+    answer = answer_question(session, settings, "dana-reyes", "What's our electric share of urban vans?",
+                             Viewer.public())
+    assert answer.grounded
+    assert re.search(r"\n- Electric share of urban vans — Q\d 20\d\d: \d+%", answer.answer), answer.answer
+    rows = [line for line in answer.answer.splitlines() if line.startswith("- ")]
+    assert len(rows) == 1, rows
+    plain = answer_question(session, settings, "dana-reyes", "Can I work from home on Fridays?", Viewer.public())
+    assert plain.grounded and "\n" not in plain.answer, plain.answer
+
+
+def test_a_short_line_between_two_quoted_ones_is_not_left_out(session: Session, settings: Settings,
+                                                              demo: dict[str, Source]) -> None:
+    # "…gone within a year. They stay because…" left out "Internal promotions stay.", so "They" meant the outside hires.
+    answer = answer_question(session, settings, "dana-reyes", "How do people get promoted to supervisor here?",
+                             Viewer.public())
+    assert answer.grounded
+    if "They stay because" in answer.answer:
+        assert "Internal promotions stay. [1] They stay because" in answer.answer, answer.answer
+    assert "within a year. [1] They stay" not in answer.answer, answer.answer
