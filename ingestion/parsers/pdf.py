@@ -30,10 +30,13 @@ def parse_pdf(data: bytes, filename: str, limits: Limits) -> ParsedFile:
     if not pages:
         raise IngestError("no_text", f"{filename} has no pages.")
     blocks: list[Block] = []
+    heading: str | None = None
     for number, raw in enumerate(without_running_lines(pages), 1):
-        text = _HYPHENATED_BREAK.sub(r"\1", raw)
-        if text.strip():
-            blocks.append(Block(text=text, locator=f"p. {number}"))
+        text = _HYPHENATED_BREAK.sub(r"\1", _CONTROL.sub("", _BULLET_GLYPH.sub("\\1\u2022", raw)))
+        for under, section in page_sections(text, heading):
+            heading = under
+            if section.strip():
+                blocks.append(Block(text=section, locator=f"p. {number}", heading=under))
     if not blocks:
         if info.get("unreadable_pages") == info.get("pages"):
             raise IngestError("corrupt", f"{filename} is damaged: none of its pages could be read.")
@@ -59,6 +62,42 @@ def parse_pdf(data: bytes, filename: str, limits: Limits) -> ParsedFile:
         date=date,
         metadata=metadata,
     )
+
+
+# A list bullet as PDF writers encode it (reportlab's "•" in a standard font comes out as DEL, a symbol font's as
+# a private-use character), at a line's start; a DEL anywhere else is no text at all.
+_BULLET_GLYPH = re.compile(r"(?m)^(\s*)[\x7f\x95\uf0b7\uf0a7\u25a0\u25aa\u25cf]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A line that can be a section heading: short, capitalised, not a sentence's end or a clause's.
+_HEADING_LINE = re.compile(r"^[A-Z0-9][^.!?;]*[^.!?;:,\s-]$")
+HEADING_WORDS = 10
+HEADING_CHARS = 60
+# A body line after a heading runs most of the page's width; table cells and list items do not.
+BODY_LINE_CHARS = 40
+_SENTENCE_END = re.compile(r"[.!?:\u201d\"')\]]\s*$")
+
+
+def page_sections(text: str, heading: str | None) -> list[tuple[str | None, str]]:
+    """A page's text cut at its section headings ("Customers", "The fleet"), each part with the heading it is under
+    (the one carried over from an earlier page first): a heading line would otherwise run into the first sentence
+    after it ("Customers We kept 92.8%…"). A heading is a short capitalised line without a sentence's punctuation,
+    after a finished sentence (or at the page's top) and before a full line of text or a list."""
+    lines = text.split("\n")
+    sections: list[tuple[str | None, list[str]]] = [(heading, [])]
+    previous = ""
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        following = next((rest.strip() for rest in lines[i + 1:] if rest.strip()), "")
+        if (stripped and len(stripped) <= HEADING_CHARS and len(stripped.split()) <= HEADING_WORDS
+                and _HEADING_LINE.match(stripped) and (not previous or _SENTENCE_END.search(previous))
+                and ((len(following) >= BODY_LINE_CHARS and following[:1].isupper())
+                     or following[:1] == "\u2022")):
+            sections.append((stripped, []))
+        else:
+            sections[-1][1].append(line)
+        if stripped:
+            previous = stripped
+    return [(name, "\n".join(body)) for name, body in sections if any(b.strip() for b in body)]
 
 
 # Lines looked at for a running header or footer, at each end of a page.

@@ -459,4 +459,29 @@ def test_pdf_running_headers_footers_and_page_numbers_are_not_text() -> None:
                      "Margins matter more than volume this year."], texts
     # A line that is the document's own words stays, even at the top of a page.
     single = parse_bytes(build_pdf([["Annual Letter", "We grow revenue by serving customers better."]]), "one.pdf")
-    assert single.passages[0].text.startswith("Annual Letter"), single.passages[0].text
+    assert single.passages[0].heading == "Annual Letter", single.passages[0]
+
+
+def test_pdf_section_headings_head_their_passages_and_bullets_read_as_bullets() -> None:
+    # A heading line ran into the sentence after it ("Customers We kept 92.8%…") and reportlab's bullets came out as
+    # DEL characters ("What we will stop \x7f Pricing below…").
+    pages = [["Dear colleagues,", "Let me start with the year, which was a good one for all of us and our customers.",
+              "Customers", "We kept 92.8% of our revenue from existing customers, up from 88% two years ago.",
+              "What we will stop", "\x7f Pricing below our cost to serve to win new logos.",
+              "\x7f Bidding for frozen bulk work where our network gives us no advantage."],
+             ["Customers stayed because we were reliable on an ordinary day, not only in a crisis.",
+              "The fleet", "A quarter of our urban vans are now electric, and the rest follow by 2028."]]
+    document = parse_bytes(build_pdf(pages), "letter.pdf")
+    by_heading: dict[str | None, ParsedPassage] = {}
+    for passage in document.passages:
+        by_heading.setdefault(passage.heading, passage)
+    assert by_heading["Customers"].text.startswith("We kept 92.8%"), document.passages
+    assert by_heading["The fleet"].text.startswith("A quarter of our urban vans"), document.passages
+    assert by_heading["The fleet"].locator == "p. 2"
+    stop = by_heading["What we will stop"].text
+    assert "\x7f" not in stop and "\u2022 Pricing below our cost to serve" in stop, stop
+    # A section goes on over a page break under its heading; a line ending in a comma heads nothing.
+    page_two = [p for p in document.passages if p.locator == "p. 2"]
+    assert page_two[0].heading == "What we will stop" and page_two[0].text.startswith("Customers stayed"), page_two
+    assert all("Customers We" not in p.text and "The fleet A" not in p.text for p in document.passages)
+    assert "Dear colleagues" not in by_heading

@@ -355,7 +355,10 @@ def test_the_demo_corpus_keeps_its_cold_chain_revision_and_none_of_the_false_one
     }
     for why, words in false.items():
         assert not [p for p in found if words in p[0] or words in p[1]], (why, found)
-    assert len(found) <= 4, found  # 19 before these rules (most of them false)
+    # The revised cold chain target, wherever it is said again (the annual letter's "• Bring cold chain to 18% of
+    # revenue…", a bullet read as its own sentence since PDF bullets are read as bullets), is one revision, true.
+    others = [f for f in found if not ("24% of revenue by the end of 2028" in f[1] and "18% of revenue" in f[0])]
+    assert len(others) <= 3, found  # 19 before these rules (most of them false)
 
 
 def test_the_demo_on_time_target_is_answered_plainly_and_the_cold_chain_target_with_its_revision(

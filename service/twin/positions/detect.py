@@ -131,7 +131,8 @@ def _kind(words: Sequence[str]) -> str:
                                                             for n in words[i + 1:i + 3])
                                         for i, w in enumerate(words)):
         return "change"
-    if RESULT_WORDS & set(words) or any(w in ("is", "are", "we're", "we’re") and n == "at"
+    # "we are at 18%", "a quarter of our vans are now electric": where things stand ("now starts at $75" is a policy)
+    if RESULT_WORDS & set(words) or any(w in ("is", "are", "we're", "we’re") and n in ("at", "now")
                                          for w, n in zip(words, words[1:], strict=False)):
         return "result"  # "we are at 24% electric"
     return ""
@@ -295,7 +296,8 @@ def _flipped(negated: str, other: str) -> int:
     # Names say what both speak of, not what one denies ("I don't want a heroic fix on Calder Dispatch").
     names = _names(negated) | _names(other)
     theirs = set(content_stems(other)) - names
-    best = echoed = 0
+    best = 0
+    echoed: set[str] = set()
     pieces = re.split(f"({CLAUSE_RE.pattern})", QUOTED_RE.sub(" ", negated))  # 'Not "most pallets"' quotes words
     for at in range(0, len(pieces), 2):
         clause = pieces[at]
@@ -309,11 +311,11 @@ def _flipped(negated: str, other: str) -> int:
             if (len(shared) >= 2 and len(shared) >= DENIAL_SHARE * len(mine)) or (shared and shared == mine):
                 best = max(best, len(shared))
         elif clause:
-            echoed = max(echoed, len(set(content_stems(clause)) - names & theirs))
-    # Another clause restates `other` more fully than the denial touches it ("We do not price below the cost to
-    # serve, and our renewal conversations now start with that cost"): the denial is of something else. A bare
-    # correction ("two office days a week, not three") touches one word and stands.
-    return 0 if best >= 2 and echoed > best else best
+            echoed |= set(content_stems(clause)) - names & theirs
+    # The other clauses restate `other` more fully than the denial touches it ("We do not price below the cost to
+    # serve, and our renewal conversations now start with that cost, shown openly"): the denial is of something
+    # else. A bare correction ("two office days a week, not three") touches one word and stands.
+    return 0 if best >= 2 and len(echoed) > best else best
 
 
 def _names(text: str) -> set[str]:
