@@ -73,7 +73,10 @@ def ask(rt: Runtime, slug: str, question: str | None, as_email: str | None, conv
                 viewer, _user = viewer_as(rt, s, as_email)
                 data = answer_question(s, rt.settings, slug, q, viewer, conversation_id=conversation_id,
                                        channel="cli").to_dict()
-                unseen = _unseen_audiences(s, slug, viewer) if not (data["grounded"] or data.get("refused_topic")
+                # Asked as nobody in particular, the operator is told what was not searched; asked as a user, the
+                # answer is what that user gets, and the user is not told what sources exist beyond their reach.
+                unseen = _unseen_audiences(s, slug, viewer) if not (as_email or data["grounded"]
+                                                                    or data.get("refused_topic")
                                                                     or data.get("courtesy")) else []
         except UnderstudyError as exc:
             if not batch:
@@ -85,8 +88,8 @@ def ask(rt: Runtime, slug: str, question: str | None, as_email: str | None, conv
         else:
             print_answer(data)
             if unseen:
-                who = f"as {as_email}" if as_email else "as no particular user (the default audience only)"
-                out.print(f"[dim]Asked {who}: approved sources for {', '.join(unseen)} were not searched. "
+                out.print(f"[dim]Asked as no particular user (the default audience only): approved sources for "
+                          f"{', '.join(unseen)} were not searched. "
                           f"--as EMAIL asks as a user who holds that audience.[/]")
 
 

@@ -38,6 +38,9 @@ PERSONA = PersonaSettings(name="Dana Reyes")
     ("How is Priya Shah performing?", "individual-performance"),
     ("Should Mr. Okafor be fired?", "individual-performance"),
     ("What do you think of Tom's performance?", "individual-performance"),
+    ("How did Hannah Cole do in her last review?", "individual-performance"),
+    ("Is my manager Tomas doing a good job?", "individual-performance"),
+    ("Are the regions being merged?", "reorganisation"),  # had been refused as a deal
 ])
 def test_questions_on_refused_topics_get_the_refusal(question: str, topic: str) -> None:
     refusal = refused_topic(question, PERSONA)
@@ -58,6 +61,8 @@ def test_questions_on_refused_topics_get_the_refusal(question: str, topic: str) 
     "Will we buy more trucks next year?",
     "Should we buy a competitor instead of building cold chain ourselves?",
     "Why don't we buy a competitor instead of building cold chain ourselves?",
+    "How did Eastgate do on on-time delivery?",
+    "How did Pier 9 do in its certification review?",
 ])
 def test_ordinary_questions_pass(question: str) -> None:
     assert refused_topic(question, PERSONA) is None

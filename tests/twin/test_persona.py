@@ -189,3 +189,13 @@ def test_the_demo_executive_is_she(session: Session) -> None:
     create_demo_twin(session, spec)
     twin = store.get_twin(session, spec["slug"])
     assert persona_settings(twin).possessive == "her"  # "Stands on: her words" on the demo
+
+
+def test_a_twin_stored_before_the_review_and_merged_regions_patterns_gets_them(session: Session,
+                                                                              world: World) -> None:
+    stored = [{"name": name, "label": name, "patterns": list(RETIRED_TOPIC_PATTERNS[name][-1])}
+              for name in ("reorganisation", "individual-performance")]
+    store.update_persona(session, "dana", {"refused_topics": stored})
+    reorganisation, performance = persona_settings(world.twin).refused_topics
+    assert reorganisation.matches("Are the regions being merged?")
+    assert performance.matches("How did Hannah Cole do in her last review?")

@@ -39,6 +39,21 @@ NAME_PATTERN = _NAME
 # What a deal is done for: a named company ("Nordfreight") or a company in words ("a rival carrier").
 _A_DEAL = (r"(?:(?-i:[A-Z][\w&-]*)|(?:a |an |another |the |any )?(?:compan(?:y|ies)|firms?|startups?|business(?:es)?|"
            r"competitors?|rivals?|carriers?)\b)")
+# Built-in topics' patterns as an earlier release shipped them: the current ones extend them, and twins made with
+# them load the current ones (RETIRED_TOPIC_PATTERNS).
+_REORGANISATION_PATTERNS_2 = (
+    r"\bre-?organi[sz]\w*", r"\bre-?orgs?\b", r"\brestructur\w*", r"\borg(?:ani[sz]ation(?:al)?)? (?:chart|"
+    r"changes?|design)\b", r"\breporting lines?\b",
+    # Units of the company merged ("my depot merged into another region"): a reorganisation, not a deal.
+    r"\bmerg(?:e|es|ed|ing) (?:(?:into|with) )?(?:\w+ ){0,4}?(?:regions?|depots?|divisions?|departments?|teams?|"
+    r"sites?|offices?|hubs?|branch|branches)\b")
+_PERFORMANCE_PATTERNS_1 = (
+    rf"\b(?:is|are|was|has|have|how's)\s+{_NAME}\s+(?:been\s+)?(?:perform|underperform|doing|deliver|cop)\w*",
+    rf"{_NAME}['’]s\s+(?:performance|work|output|results|review|rating|track record|competence)\b",
+    rf"\b(?:performance|review|rating|competence)s?\s+(?:of|for)\s+{_NAME}",
+    rf"\b(?:fire|fired|firing|promote|promoted|promoting|demote|demoted|sack|sacked|replace|replacing)\s+{_NAME}",
+    rf"{_NAME}\s+(?:be|get|getting|been|being)\s+(?:fired|promoted|demoted|let go|sacked|replaced|put on)",
+    rf"\b(?:is|was)\s+{_NAME}\s+(?:a\s+)?(?:good|bad|weak|strong|poor|great|competent|incompetent)\b")
 DEFAULT_TOPICS: tuple[dict[str, Any], ...] = (
     {"name": "compensation", "label": "pay and compensation", "patterns": [
         r"\bsalar(?:y|ies|ied)\b", r"\bcompensat\w*", r"\bbonus(?:es)?\b", r"\bpay\s*(?:rise|raise|cut|band|grade|"
@@ -51,11 +66,10 @@ DEFAULT_TOPICS: tuple[dict[str, Any], ...] = (
         r"\breductions? in force\b", r"\bRIFs?\b", r"\bseverance\b", r"\blet\w* (?:people|staff|employees|us) go\b",
         r"\bfir(?:e|es|ed|ing) (?:people|staff|employees|workers)\b", r"\bcut(?:ting)? jobs\b"]},
     {"name": "reorganisation", "label": "reorganisations", "patterns": [
-        r"\bre-?organi[sz]\w*", r"\bre-?orgs?\b", r"\brestructur\w*", r"\borg(?:ani[sz]ation(?:al)?)? (?:chart|"
-        r"changes?|design)\b", r"\breporting lines?\b",
-        # Units of the company merged ("my depot merged into another region"): a reorganisation, not a deal.
-        r"\bmerg(?:e|es|ed|ing) (?:(?:into|with) )?(?:\w+ ){0,4}?(?:regions?|depots?|divisions?|departments?|teams?|"
-        r"sites?|offices?|hubs?|branch|branches)\b"]},
+        *_REORGANISATION_PATTERNS_2,
+        # "Are the regions being merged?": the units first.
+        r"\b(?:regions?|depots?|divisions?|departments?|teams?|sites?|offices?|hubs?|branch|branches) (?:\w+ ){0,2}?"
+        r"merg(?:e|es|ed|ing)\b"]},
     {"name": "m-and-a", "label": "mergers and acquisitions", "patterns": [
         r"\bmerg(?:er|ers|e|es|ed|ing)\b", r"\bacquisitions?\b", r"\bacquir\w* (?:a |an |another |the |any )?"
         r"(?:company|companies|firm|firms|startup|startups|business|businesses|competitor|competitors|rival)\b",
@@ -75,19 +89,20 @@ DEFAULT_TOPICS: tuple[dict[str, Any], ...] = (
         r"\b(?:regulatory|SEC|DOJ|FTC) (?:investigation|probe|inquiry)\w*", r"\bsettle(?:ment)?s? (?:with|of) "
         r"(?:the )?(?:lawsuit|case|claim|plaintiff)s?\b", r"\bplaintiffs?\b", r"\bwhistle-?blow\w*"]},
     {"name": "individual-performance", "label": "named individuals' performance", "patterns": [
-        rf"\b(?:is|are|was|has|have|how's)\s+{_NAME}\s+(?:been\s+)?(?:perform|underperform|doing|deliver|cop)\w*",
-        rf"{_NAME}['’]s\s+(?:performance|work|output|results|review|rating|track record|competence)\b",
-        rf"\b(?:performance|review|rating|competence)s?\s+(?:of|for)\s+{_NAME}",
-        rf"\b(?:fire|fired|firing|promote|promoted|promoting|demote|demoted|sack|sacked|replace|replacing)\s+{_NAME}",
-        rf"{_NAME}\s+(?:be|get|getting|been|being)\s+(?:fired|promoted|demoted|let go|sacked|replaced|put on)",
-        rf"\b(?:is|was)\s+{_NAME}\s+(?:a\s+)?(?:good|bad|weak|strong|poor|great|competent|incompetent)\b"]},
+        *_PERFORMANCE_PATTERNS_1,
+        # "How did Hannah Cole do in her last review?", "Is my manager Tomas doing a good job?"
+        rf"{_NAME} (?:do|did|does|doing) (?:well |badly )?in (?:(?:her|his|their) )?(?:last |latest |annual |"
+        r"recent )?(?:review|appraisal|evaluation)s?\b",
+        rf"\b(?:is|are|was|has|have|how's) (?:my|our|the|your) (?:manager|boss|supervisor|team lead|lead|director|"
+        rf"colleague|depot manager|site lead) {_NAME} (?:been )?(?:perform|underperform|doing|deliver|cop)\w*"]},
 )
 # A built-in topic's patterns as an earlier release stored them with a twin: loaded as the current release's, so that
 # a fixed pattern reaches twins made before the fix ("Are we buying electric vans?" was refused as a merger).
 RETIRED_TOPIC_PATTERNS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "individual-performance": (_PERFORMANCE_PATTERNS_1,),
     "reorganisation": ((
         r"\bre-?organi[sz]\w*", r"\bre-?orgs?\b", r"\brestructur\w*", r"\borg(?:ani[sz]ation(?:al)?)? (?:chart|"
-        r"changes?|design)\b", r"\breporting lines?\b"),),
+        r"changes?|design)\b", r"\breporting lines?\b"), _REORGANISATION_PATTERNS_2),
     "m-and-a": ((
         r"\bmerg(?:er|ers|e|es|ed|ing)\b", r"\bacquisitions?\b", r"\bacquir\w* (?:a |an |another |the |any )?"
         r"(?:company|companies|firm|firms|startup|startups|business|businesses|competitor|competitors|rival)\b",
