@@ -16,7 +16,8 @@ MAX_CLAIM_WORDS = 70
 
 # What the pitch proposes or asks for, as against its background.
 PROPOSAL_RE = re.compile(
-    r"\b(?:propos\w*|recommend\w*|suggest\w*|we(?: |(?=['’]))(?:want|would like|['’]d like|plan|intend|aim|need|"
+    # what someone else does is no proposal of the pitch's ("…so reliability is what they buy")
+    r"\b(?<!\bthey )(?<!\bhe )(?<!\bshe )(?<!\bwho )(?<!\bcustomers )(?:propos\w*|recommend\w*|suggest\w*|we(?: |(?=['’]))(?:want|would like|['’]d like|plan|intend|aim|need|"
     r"should|will|['’]ll|"
     r"could|can)|i(?:'d| would)? (?:like|want|suggest|propose|recommend|ask)|let(?:'s| us| it| them| the| each| "
     r"drivers| planners)?|should|would|ask(?:ing)? (?:for|you)|request\w*|approv\w*|sign-?off|mandate|instead of|"

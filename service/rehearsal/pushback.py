@@ -25,6 +25,7 @@ from service.rehearsal.readings import polarity, reading
 from service.rehearsal.rubric import quote
 from service.rehearsal.stances import (
     NOT_A_STANCE_RE,
+    SAME_POSITION,
     Embed,
     Stance,
     StanceVectors,
@@ -161,7 +162,7 @@ def line_crossings(analysis: PitchAnalysis, bank: VisibleBank) -> list[tuple[int
 
 def contradictions(analysis: PitchAnalysis, bank: VisibleBank, limit: int = MAX_CONTRADICTIONS) -> list[PushBack]:
     """Without a sentence model: lines the executive has drawn that the pitch proposes to cross, in her words."""
-    return [PushBack(priority=item.label or stance_label(item.hit, item.text), why=f"Your pitch says {quote(sentence, 16)} That runs against a "
+    return [PushBack(priority=item.label or stance_label(item.hit, item.text), why=f"Your pitch says {_says(sentence, 16)} That runs against a "
                      "line they have drawn.", evidence=Evidence(item.hit, item.text), contradicts=True)
             for _, sentence, item in line_crossings(analysis, bank)[:limit]]
 
@@ -305,7 +306,7 @@ def _said_in(stance: Stance) -> str:
 
 
 def _clash_push_back(clash_claim: str, stance: Stance, persona: PersonaSettings) -> PushBack:
-    why = (f"Your pitch says {quote(clash_claim, 20)} {persona.name} has said otherwise, in so many words"
+    why = (f"Your pitch says {_says(clash_claim, 20)} {persona.name} has said otherwise, in so many words"
            f"{_said_in(stance)}.")
     return PushBack(priority=stance.label, why=why, evidence=Evidence(stance.hit, stance.text), contradicts=True)
 
@@ -336,7 +337,7 @@ def recurring_priorities_left_out(stances: list[Stance], corpus: StanceVectors, 
         if (recurs[k] < RECURS_IN or addressed[k] >= ADDRESSED or stance.text in exclude
                 or _section(stance) in sections):
             continue
-        if any(close[k, t] for t in taken):
+        if any(close[k, t] for t in taken) or _restates(embed, stance, pushed):
             continue
         # a reminder shares a word of substance with the pitch (its sentence, its section heading or its memo's
         # title, as a clash must): "We promote from the dock" is near a podcast about where the company comes from
@@ -353,6 +354,21 @@ def recurring_priorities_left_out(stances: list[Stance], corpus: StanceVectors, 
         if len(out) >= limit:
             break
     return out
+
+
+def _says(sentence: str, limit: int) -> str:
+    """A pitch's sentence quoted, then a full stop when the quote stops short of its own (“We want it above 98% …”.)."""
+    quoted = quote(sentence, limit)
+    return quoted if quoted.rstrip("”").rstrip().endswith((".", "?", "!")) else quoted + "."
+
+
+def _restates(embed: Embed | None, stance: Stance, pushed: Sequence[Stance]) -> bool:
+    """Whether a stance says again, in its own words, a position already pushed on: the sentences alone are
+    compared, since the headings they are read with elsewhere ("Power", "The fleet") can set them apart."""
+    if embed is None or not pushed:
+        return False
+    vectors = cached_vectors(embed, [stance.text, *(p.text for p in pushed)])
+    return bool((vectors[1:] @ vectors[0] >= SAME_POSITION).any())
 
 
 # The point named in a why may run longer than a label.
@@ -440,7 +456,7 @@ def _crossed_in_her_words(analysis: PitchAnalysis, bank: VisibleBank, embed: Emb
                           None)
             label = stance.label if stance is not None else (item.label or stance_label(item.hit, item.text))
             where = _said_in(stance) if stance is not None else ""
-            why = (f"Your pitch says {quote(sentence, 20)} {persona.name} has said otherwise, in so many words"
+            why = (f"Your pitch says {_says(sentence, 20)} {persona.name} has said otherwise, in so many words"
                    f"{where}.")
             return [PushBack(priority=label, why=why, evidence=Evidence(item.hit, item.text), contradicts=True)]
     return []

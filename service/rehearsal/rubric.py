@@ -415,7 +415,9 @@ def _keywords(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
             found = [cost, *(k for k in found if k.lower() not in cost.lower())]
         if found:
             hits.append(sentence)
-            said += [k for k in found if k not in said]
+            for k in found:  # "Drivers" and "drivers", or two keywords found as one word, are one word relied on
+                if k.lower() not in {w.lower() for w in said}:
+                    said.append(k)
     need = max(1.0, float(item.get("min_mentions", 1)))
     if not hits:
         return 0, "Never mentions " + ", ".join(keywords[:5]) + ".", []

@@ -203,3 +203,12 @@ def test_a_line_drawn_at_one_site_does_not_hold_a_proposal_for_another() -> None
                            "We'd keep separate dispatch meetings at Calder North."])
     assert other_sites(eastgate, [line]).tolist() == [[True]]
     assert not other_sites(calder, [line]).any()  # a pitch that names her site is held to her line
+
+
+def test_a_quote_cut_short_still_ends_its_sentence_before_her_name() -> None:
+    # "Your pitch says “We want to keep it above 98% …” Dana Reyes has said otherwise" ran on without a stop.
+    from service.rehearsal.pushback import _says
+
+    long = "We want to keep it above 98% on every cold chain lane we run out of Ashby Road from the first week of April."
+    assert _says(long, 8) == "“We want to keep it above 98% on …”."
+    assert _says("We want to keep it above 98%.", 20) == "“We want to keep it above 98%.”"

@@ -74,6 +74,17 @@ def test_a_curators_keyword_criterion_names_the_words_it_relied_on() -> None:
     assert line.reason.startswith("2 mentions (“unknown”, “hinges on”), e.g. “The biggest unknown is whether"), line
 
 
+def test_a_word_relied_on_is_named_once_whatever_its_case_or_the_keywords_that_found_it() -> None:
+    # "1 mention (“Drivers”, “Drivers”)" and "(“drivers”, “Drivers”, …)": one word, said twice.
+    rubric = rubric_for([{"criterion": "What changes for drivers?", "keywords": ["driver", "drivers", "shift"],
+                          "min_mentions": 2}])
+    pitch = ("Drivers at Eastgate get a fixed shift pattern. Our drivers asked for it twice." + CONTEXT)
+    line = score_pitch(analyse_pitch(pitch), rubric).criteria[0]
+    relied = line.reason[line.reason.index("(") + 1:line.reason.index(")")]
+    named = [w.strip("“” ").lower() for w in relied.split(",")]
+    assert len(named) == len(set(named)) and "drivers" in named and "shift" in named, line.reason
+
+
 def test_an_outright_ask_is_the_ask_though_a_target_the_pitch_means_to_hold_comes_later() -> None:
     ask = "I'm asking for $240k to put 30 more Eastgate drivers through the cold chain module before April."
     score, reason, quotes = ask_line(ask + " Cold chain on-time in full was 98.1% last quarter, and we want to hold "
