@@ -379,7 +379,7 @@ def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: V
 # A question about how things stand now ("How did we do last quarter?", "How many vans are electric now?").
 RECENT_RE = re.compile(r"\b(?:(?:last|this|past|previous) (?:quarter|month|year|week)|lately|recently|latest|"
                        r"currently|right now|these days|so far|nowadays|most recent|newest|up to date)\b|"
-                       r"\b(?:now|yet|today|at the moment)\W*$", re.IGNORECASE)
+                       r"\b(?<!by )(?:now|yet|at the moment)\W*$", re.IGNORECASE)
 # How much a passage's date counts, for such a question, beside its score (0 to 1): the newest of the passages found
 # gains this much, the oldest nothing.
 RECENCY_WEIGHT = 0.1
