@@ -23,6 +23,12 @@ def is_table_row(sentence: str) -> bool:
     return bool(TABLE_ROW_RE.search(sentence))
 
 
+def is_table_passage(text: str) -> bool:
+    """Whether a passage holds only a table's rows."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return bool(lines) and all(is_table_row(line) for line in lines)
+
+
 ABBREVIATIONS = word_set("""
 mr mrs ms dr st jr sr vs etc gen gov sen rep inc co ltd lt col capt sgt messrs hon rev prof fig vol pp
 jan feb mar apr jun jul aug sep sept oct nov dec u.s u.s.a a.m p.m e.g i.e

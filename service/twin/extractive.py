@@ -22,7 +22,7 @@ from service.twin.background import floor_frequency, stem_frequency
 from service.twin.citations import Citation, citation_for
 from service.twin.guardrails import injection_flags
 from service.twin.persona import ASIDE_RE, PersonaSettings
-from textkit.sentences import TABLE_ROW_RE, is_table_row, quote_spans
+from textkit.sentences import TABLE_ROW_RE, is_table_passage, is_table_row, quote_spans
 from textkit.words import (
     containment,
     content_stems,
@@ -339,14 +339,17 @@ def no_answer(persona: PersonaSettings, score: float = 0.0) -> Composed:
 def stream_segments(composed: Composed) -> Iterator[str]:
     """An extractive answer piece by piece (sentence by sentence), joined by single spaces; a piece that starts on
     a line of its own (a table's rows) needs none."""
-    for i, segment in enumerate(composed.segments):
+    return _pieces(composed.segments)
+
+
+def _pieces(segments: Sequence[str]) -> Iterator[str]:
+    for i, segment in enumerate(segments):
         yield segment if i == 0 or segment.startswith("\n") else " " + segment
 
 
 def joined(segments: Sequence[str]) -> str:
     """The answer text its segments stream as."""
-    return "".join(stream_segments(Composed(answer="", citations=[], grounded=True, grounding=0.0,
-                                            segments=list(segments))))
+    return "".join(_pieces(segments))
 
 
 # --- by meaning ---------------------------------------------------------------------------------------------
@@ -478,8 +481,7 @@ def quotable_sentences(hits: Sequence[PassageHit], limit: int = MEANING_PASSAGES
     """The sentences of the best `limit` executive passages that can stand as the executive's words."""
     found: list[_Sentence] = []
     # A table's rows are never quoted: a passage of them leaves its place to the next.
-    quotable = (h for h in hits if h.executive
-                and not all(is_table_row(line) for line in h.text.splitlines() if line.strip()))
+    quotable = (h for h in hits if h.executive and not is_table_passage(h.text))
     for rank, hit in enumerate(islice(quotable, limit)):
         infos = analyse(hit.text).sentences
         for index, info in enumerate(infos):

@@ -15,7 +15,7 @@ from service.search import PassageHit, neighbours
 from service.search.terms import TermStats
 from service.twin.citations import citation_for
 from service.twin.extractive import Composed, joined, term_weights
-from textkit.sentences import is_table_row
+from textkit.sentences import is_table_passage
 from textkit.words import query_terms, stem_set_with_compounds
 
 # A table is looked at only when one of its passages is among this many of the executive's best passages.
@@ -44,12 +44,6 @@ class SourceTable:
 
     def all_stems(self) -> set[str]:
         return self.header_stems() | stem_set_with_compounds(" ".join(" ".join(cells) for cells, _ in self.rows))
-
-
-def is_table_passage(text: str) -> bool:
-    """Whether a passage holds only a table's rows."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    return bool(lines) and all(is_table_row(line) for line in lines)
 
 
 def cells(row: str) -> list[str]:
