@@ -384,6 +384,11 @@ LATER_ITEM_RE = re.compile(r"^(?:Second(?:ly)?|Third(?:ly)?|Fourth(?:ly)?|Fifth(
 EXPLANATION_RE = re.compile(r"\b(?:why|how come|how so|what for|reasons?|explain)\b", re.IGNORECASE)  # not a fact
 # A sentence that only sets up the answer scores a little lower than one that gives it.
 SETUP_PENALTY = 0.08
+# A line that announces what she says next ("Here's where I land, and how we got there.", "Three reasons."): quoted
+# last, it promises an answer the run does not hold.
+ANNOUNCES_RE = re.compile(r"(?::\s*$|^(?:here's|here is|this is) (?:where|how|what|why)\b|^let me (?:explain|tell you|"
+                          r"be (?:clear|direct|honest))\b|\bhow we got there\W*$|^(?:two|three|four|five|several|a few) "
+                          r"(?:reasons|things|points|questions)\W*$)", re.IGNORECASE)
 # Answers read better as a short run: the best sentence brings at least one neighbour when there is one.
 MIN_RUN = 2
 # Other passages' sentences at least this close (a share of the best) may open the answer instead, up to this many.
@@ -626,6 +631,14 @@ def _first_run(best: _Sentence, pool: Sequence[_Sentence], max_words: int, *,
     if run[0].anaphoric and lead_in is not None and total + lead_in.words <= max_words:
         run.insert(0, lead_in)
         total += lead_in.words
+    return without_trailing_setup(run, best)
+
+
+def without_trailing_setup(run: list[_Sentence], best: _Sentence) -> list[_Sentence]:
+    """The run without the lines at its end that only lead up to what she says next ("Since then I have been asked
+    about it… Here's where I land, and how we got there."): what they promise is not in the run."""
+    while len(run) > 1 and run[-1] is not best and (run[-1].sets_up or ANNOUNCES_RE.search(run[-1].text.strip())):
+        run = run[:-1]
     return run
 
 
