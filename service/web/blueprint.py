@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -16,10 +17,14 @@ from service.errors import UnderstudyError
 from service.http.auth import current_user, current_viewer, has_role
 from service.http.extension import db
 from service.http.serialize import twin_dict
+from textkit.sentences import is_table_row
 
 web_bp = Blueprint("web", __name__)
 
 CITATION_RE = re.compile(r"\[(\d{1,3})\]")
+LIST_ITEM = "- "  # a line of an answer that starts so is an item of a list (a table's row, one a line)
+CELL_SEPARATOR_RE = re.compile(r"\s+\|\s+")
+AI_TWIN_RE = re.compile(r"\bAI twin\b", re.I)
 AUDIT_LABELS = {"supersedes": "replaces", "superseded_by": "replaced by", "source_id": "source", "by": "given by",
                 "from": "from", "to": "to", "sha256": "content digest"}
 
@@ -73,6 +78,53 @@ def cited(text: str, prefix: str = "c") -> Markup:
         last = match.end()
     parts.append(str(escape((text or "")[last:])))
     return Markup("".join(parts))
+
+
+@web_bp.app_template_filter("answer_html")
+def answer_html(text: str, prefix: str = "c") -> Markup:
+    """Answer text as the page shows it: a run of lines that start "- " is a list, one item a line; the other lines
+    are paragraphs that keep their line breaks; [n] are footnote links; all text escaped (shared.js renderAnswer)."""
+    blocks: list[str] = []
+    for is_item, run in itertools.groupby((text or "").split("\n"), key=lambda line: line.startswith(LIST_ITEM)):
+        lines = list(run)
+        if is_item:
+            items = "".join(f"<li>{cited(line[len(LIST_ITEM):].strip(), prefix)}</li>" for line in lines)
+            blocks.append(f'<ul class="answer-list">{items}</ul>')
+        elif paragraph := "\n".join(lines).strip("\n"):
+            blocks.append(f"<p>{cited(paragraph, prefix)}</p>")
+    return Markup("".join(blocks))
+
+
+@web_bp.app_template_filter("quote_html")
+def quote_html(quote: str) -> Markup:
+    """A quoted passage one line to an element, so a table's rows ("Depot | Vans | Electric") stay one a line and
+    their cells read apart; all text escaped (shared.js renderQuote)."""
+    lines: list[str] = []
+    for line in (quote or "").split("\n"):
+        if not line.strip():
+            continue
+        if is_table_row(line):
+            cells = ' <span class="cell-sep">|</span> '.join(str(escape(c)) for c in CELL_SEPARATOR_RE.split(line.strip()))
+            lines.append(f'<span class="quote-line table-row">{cells}</span>')
+        else:
+            lines.append(f'<span class="quote-line">{escape(line)}</span>')
+    return Markup("".join(lines))
+
+
+@web_bp.app_template_filter("disclaimer_html")
+def disclaimer_html(disclaimer: str) -> Markup:
+    """The AI-twin disclaimer saying "AI twin" once, in bold: the whole of it when its own words say so (the default,
+    "AI twin of Dana Reyes, …"), else after a bold "AI twin." lead."""
+    text = (disclaimer or "").strip()
+    if AI_TWIN_RE.search(text):
+        return Markup(f"<strong>{escape(text)}</strong>")
+    return Markup(f"<strong>AI twin.</strong> {escape(text)}".rstrip())
+
+
+def disclaimer_line(disclaimer: str) -> str:
+    """The disclaimer as plain text, saying "AI twin" once (led by "AI twin." when its own words do not say so)."""
+    text = (disclaimer or "").strip()
+    return text if AI_TWIN_RE.search(text) else f"AI twin. {text}".strip()
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ from service.http.serialize import twin_dict
 from service.rehearsal.pitch import PITCH_SUFFIXES
 from service.rehearsal.pushback import NO_PUSH_BACK
 from service.twin.persona import persona_settings
-from service.web.blueprint import choose_twin, web_bp
+from service.web.blueprint import choose_twin, disclaimer_line, web_bp
 from textkit.saying import counted, spoken_duration
 
 # The last round's closing words where a Summary section follows (the page and its Markdown).
@@ -191,7 +191,7 @@ def rehearsal_markdown(data: dict[str, Any], twin: dict[str, str]) -> str:
     card = data.get("scorecard", {})
     analysis = data.get("analysis", {})
     lines = [f"# Rehearsal with {name}{', ' + twin['title'] if twin.get('title') else ''}", "",
-             f"*AI twin.* {data.get('disclaimer', '')}", ""]
+             f"*{disclaimer_line(data.get('disclaimer', ''))}*", ""]
     what = data.get("filename") or "pasted pitch"
     lines += [f"Rehearsal {data['rehearsal_id']} · {created} · {what} · {analysis.get('words', card.get('words', '?'))} "
               f"words, {spoken(card.get('speaking_minutes', 0))} spoken · round {data.get('round', 0)} "

@@ -133,7 +133,7 @@
       q.appendChild(el("span", { "class": "who" }, "You"));
       q.appendChild(document.createTextNode(" " + text));
       var answerBox = el("div", { "class": "answer streaming" });
-      var answerText = el("p", { "class": "answer-text" });
+      var answerText = el("div", { "class": "answer-text" });
       answerBox.appendChild(answerText);
       turn.appendChild(q);
       turn.appendChild(answerBox);
@@ -148,7 +148,7 @@
       function finish(data) {
         finished = true;
         var prefix = "c" + (data.interaction_id || Date.now());
-        U.renderCitedText(answerText, data.answer || "", prefix);
+        U.renderAnswer(answerText, data.answer || "", prefix);
         answerBox.classList.remove("streaming");
         if (!data.grounded && !data.courtesy) { answerBox.classList.add("ungrounded"); }
         if (data.basis_label) {
@@ -172,10 +172,10 @@
       function handle(eventName, payload) {
         if (eventName === "delta") {
           streamed += payload.text || "";
-          answerText.textContent = streamed;
+          U.renderAnswer(answerText, streamed, null);
         } else if (eventName === "replace") {
           streamed = payload.text || "";
-          answerText.textContent = streamed;
+          U.renderAnswer(answerText, streamed, null);
         } else if (eventName === "answer") {
           finish(payload);
         } else if (eventName === "error") {
