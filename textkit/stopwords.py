@@ -37,6 +37,7 @@ speak spoke spoken believe believes approach stance position perspective take ta
 regard regarding mean means meant matter matters important importance role respond response answer question
 questions prefer hope hoped expect expected see seen look looking
 ok okay hey hi bother bothering honestly actually wondering wonder curious guess anyway kinda gonna basically
+nutshell gist tldr
 """)
 
 SEARCH_STOP_WORDS = word_set("""

@@ -31,8 +31,11 @@ def parse_pdf(data: bytes, filename: str, limits: Limits) -> ParsedFile:
         raise IngestError("no_text", f"{filename} has no pages.")
     blocks: list[Block] = []
     heading: str | None = None
+    front = ""
     for number, raw in enumerate(without_running_lines(pages), 1):
         text = _HYPHENATED_BREAK.sub(r"\1", _CONTROL.sub("", _BULLET_GLYPH.sub("\\1\u2022", raw)))
+        if number == 1:
+            front, text = front_matter(text)
         for under, section in page_sections(text, heading):
             heading = under
             if section.strip():
@@ -46,6 +49,8 @@ def parse_pdf(data: bytes, filename: str, limits: Limits) -> ParsedFile:
             "Run OCR on it first (e.g. ocrmypdf) and upload the result.",
         )
     metadata = {"pages": info.get("pages", str(len(pages)))}
+    if front:
+        metadata["front_matter"] = front
     for key in ("author", "subject", "creator", "producer", "unreadable_pages", "encrypted"):
         if info.get(key) and info[key].strip().lower() not in _PLACEHOLDERS:
             metadata[key] = info[key].strip()
@@ -98,6 +103,35 @@ def page_sections(text: str, heading: str | None) -> list[tuple[str | None, str]
         if stripped:
             previous = stripped
     return [(name, "\n".join(body)) for name, body in sections if any(b.strip() for b in body)]
+
+
+# At most this many lines above the first heading are a document's front matter (title, subtitle, byline).
+FRONT_LINES = 8
+_SALUTATION = re.compile(r"^(?:Dear|Hello|Hi|To)\b[^.!?]{0,60},$")
+_FINISHED = re.compile(r"[.!?][\u201d\"')\]]*\s*$")
+
+
+def front_matter(text: str) -> tuple[str, str]:
+    """The first page's front matter (its title, subtitle and byline: "Approved by the Board on 28 February 2024 ·
+    Summary for all colleagues by …") and the rest of the page, when lines without a sentence's end stand above the
+    first section heading: they are the layout's, not her words, and would run into its first sentence. ("", text)
+    when the page opens on her text."""
+    lines = text.split("\n")
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    end = next((n for n, i in enumerate(filled) if _FINISHED.search(lines[i])), None)
+    if end is None:
+        return "", text
+    start = end  # the first paragraph's first line: its wrapped lines above its end run the page's width
+    while start > 0 and len(lines[filled[start - 1]].strip()) >= BODY_LINE_CHARS:
+        start -= 1
+    if start < 1 or start > FRONT_LINES + 1:
+        return "", text
+    above = lines[filled[start - 1]].strip()
+    if _SALUTATION.match(above):  # a letter's "Dear colleagues,": the letter starts after it
+        return " ".join(lines[i].strip() for i in filled[:start]), "\n".join(lines[filled[start]:])
+    if not (len(above) <= HEADING_CHARS and len(above.split()) <= HEADING_WORDS and _HEADING_LINE.match(above)):
+        return "", text
+    return " ".join(lines[i].strip() for i in filled[:start - 1]), "\n".join(lines[filled[start - 1]:])
 
 
 # Lines looked at for a running header or footer, at each end of a page.

@@ -47,3 +47,41 @@ def without_address(message: str, name: str = "") -> str:
     tail = re.compile(rf"\s*,\s*{person}\s*(?=[?.!]*\s*$)", re.IGNORECASE)
     stripped = tail.sub("", head.sub("", message, count=1), count=1).strip()
     return stripped if words(stripped) else message
+
+
+
+_TITLE = r"(?:(?:President|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Senator|Governor|Chairman|CEO)\s+)?"
+_TITLES = frozenset({"President", "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.", "Senator", "Governor",
+                     "Chairman", "CEO"})
+# The verb before the name agrees with it; put to "you" it changes ("What does Dana think…" -> "What do you think…").
+_AGREEING = {"does": "do", "is": "are", "was": "were", "has": "have", "doesn't": "don't", "isn't": "aren't",
+             "wasn't": "weren't", "hasn't": "haven't"}
+
+
+def asked_of_them(message: str, name: str = "") -> str:
+    """A question that names the twin's executive in the third person, put to them ("What questions will Dana ask me
+    in a meeting?" is "What questions will you ask me in a meeting?"): their sources say "I", not their name, so the
+    name would count as a word they never hold. Names are matched as written (capitalised), so "the bill" stays,
+    and a last name after another first name is someone else ("Michelle Obama", "Jeb Bush")."""
+    parts = name.split()
+    if not parts:
+        return message
+
+    def replaced(match: re.Match[str]) -> str:
+        before = message[:match.start()].split()
+        if match.group("last") and before and before[-1][:1].isupper() and before[-1] not in _TITLES \
+                and len(before) > 1 and not before[-2].endswith((".", "?", "!", ":")):
+            return match.group(0)
+        you = "your" if match.group("possessive") else "you"
+        if verb := match.group("verb"):
+            agreeing = _AGREEING.get(verb.lower(), verb)
+            return f"{agreeing[:1].upper() + agreeing[1:] if verb[:1].isupper() else agreeing} {you}"
+        opens = not before or before[-1].endswith((".", "?", "!", ":"))
+        return you.capitalize() if opens else you
+
+    full, first, last = (re.escape(" ".join(parts)), re.escape(parts[0]),
+                         re.escape(parts[-1]) if len(parts) > 1 else r"(?!)")
+    pattern = re.compile(rf"(?:\b(?P<verb>(?i:does|is|was|has|doesn't|isn't|wasn't|hasn't))\s+)?\b{_TITLE}"
+                         rf"(?:{full}|{first}|(?P<last>{last}))(?:(?P<possessive>['’]s)\b|\b(?!['’-]))")
+    said = pattern.sub(replaced, message)
+    return said if words(said) else message

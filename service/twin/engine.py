@@ -23,7 +23,7 @@ from service.search import PassageHit, neighbours, reranker_for, search_as_confi
 from service.search.terms import TermStats, term_stats
 from service.twin import corrections, llm, positions, profile_jobs, tables  # noqa: F401  (profile_jobs: rebuilds follow corpus changes)
 from service.twin.citations import Citation
-from service.twin.courtesy import courtesy_reply, without_address
+from service.twin.courtesy import asked_of_them, courtesy_reply, without_address
 from service.twin.extractive import (
     Composed,
     analyse,
@@ -291,7 +291,10 @@ def _with_fitting_table(session: Session, prepared: _Prepared, composed: Compose
     question = (prepared.question if len(query_terms(prepared.question)) >= MEANING_TERMS
                 else prepared.search_query)
     fit = tables.fitting_table(question, tables.source_tables(session, prepared.hits), prepared.stats)
-    return tables.with_table(composed, *fit) if fit is not None else composed
+    if fit is not None:
+        return tables.with_table(composed, *fit)
+    introduced = tables.introduced_table(session, composed) if composed.grounded else None
+    return tables.with_table(composed, introduced, introduced.rows) if introduced is not None else composed
 
 
 def _said_before(prepared: _Prepared) -> list[str]:
@@ -331,7 +334,7 @@ def _prepare(session: Session, settings: Settings, twin_slug: str, question: str
         history = [(row.question, row.answer) for row in
                    store.conversation_history(session, twin, conversation, user_id=viewer.user_id)
                    if row.kind == "ask" and row.refused_topic is None]
-    prepared = _Prepared(twin=twin, persona=persona, question=without_address(text, twin.name),
+    prepared = _Prepared(twin=twin, persona=persona, question=asked_of_them(without_address(text, twin.name), twin.name),
                          conversation_id=conversation, history=history, started=started, flags=injection_flags(text),
                          typed=text)
     prepared.courtesy = courtesy_reply(text, twin.name)

@@ -311,6 +311,8 @@ def cited_answer(question: str, ordered: Sequence[Quoted], persona: PersonaSetti
 
 # A line that announces what follows rather than says it ("Here's one thing it changed.", "Let me be clear.").
 FRAMING_RE = re.compile(r"^(?:Here's|Here is|Here are|Let me|Let's)\b", re.IGNORECASE)
+# A reply's "No, …" or "Yes, …" answers what was put to her then; a line announcing where she lands does not frame it.
+YES_NO_RE = re.compile(r"^(?:No|Yes|Nope|Yeah|Absolutely|Not at all)\b[,.;:!]", re.IGNORECASE)
 
 
 # A sentence that tells what happened ("I heard about the collision six days after…", "In 1996 I was a student…",
@@ -327,7 +329,8 @@ def _takes_opener(first: str) -> bool:
     stands on its own, not a question, a fragment that leans on a line before it, a story, or a framing line."""
     text = first.strip()
     return bool(text) and text[0].isupper() and not text.endswith("?") and not CONTINUATION_RE.match(text) \
-        and not FRAMING_RE.match(text) and not SETUP_RE.search(text) and not NARRATIVE_RE.match(text)
+        and not FRAMING_RE.match(text) and not SETUP_RE.search(text) and not NARRATIVE_RE.match(text) \
+        and not YES_NO_RE.match(text)
 
 
 def no_answer(persona: PersonaSettings, score: float = 0.0) -> Composed:
@@ -382,6 +385,8 @@ SETUP_RE = re.compile(r"\b(?:(?:have|has|had|often|always|keep|people|you|some|m
 # A sentence that opens a later item of her list ("Third, …"): the item before it is another point, not its lead-in.
 LATER_ITEM_RE = re.compile(r"^(?:Second(?:ly)?|Third(?:ly)?|Fourth(?:ly)?|Fifth(?:ly)?|Lastly|Finally),\s")
 EXPLANATION_RE = re.compile(r"\b(?:why|how come|how so|what for|reasons?|explain)\b", re.IGNORECASE)  # not a fact
+# How many lines back a run opening on "It…"/"That…" reaches for what it refers to.
+LEAD_IN_STEPS = 2
 # A sentence that only sets up the answer scores a little lower than one that gives it.
 SETUP_PENALTY = 0.08
 # A line that announces what she says next ("Here's where I land, and how we got there.", "Three reasons."): quoted
@@ -627,8 +632,12 @@ def _first_run(best: _Sentence, pool: Sequence[_Sentence], max_words: int, *,
         run = [pick, *run] if pick is before else [*run, pick]
         total += pick.words
     # "But across the whole company…" leans on what she said just before; that line opens the answer if it fits.
-    lead_in = same.get(place[id(run[0])] - 1)
-    if run[0].anaphoric and lead_in is not None and total + lead_in.words <= max_words:
+    # Its lead-in may lean on the line before it in turn ("That is not acceptable…" after "I heard about the
+    # collision six days after it happened…"): an answer does not open on a "That" whose subject is left out.
+    for _ in range(LEAD_IN_STEPS):
+        lead_in = same.get(place[id(run[0])] - 1)
+        if not run[0].anaphoric or lead_in is None or total + lead_in.words > max_words:
+            break
         run.insert(0, lead_in)
         total += lead_in.words
     return without_trailing_setup(run, best)

@@ -15,7 +15,7 @@ from service.search import PassageHit, neighbours
 from service.search.terms import TermStats
 from service.twin.citations import citation_for
 from service.twin.extractive import Composed, joined, term_weights
-from textkit.sentences import is_table_passage
+from textkit.sentences import is_table_passage, is_table_row
 from textkit.words import query_terms, stem_set_with_compounds
 
 # A table is looked at only when one of its passages is among this many of the executive's best passages.
@@ -43,7 +43,11 @@ class SourceTable:
         return stem_set_with_compounds(" ".join([self.heading, *self.header]))
 
     def all_stems(self) -> set[str]:
-        return self.header_stems() | stem_set_with_compounds(" ".join(" ".join(cells) for cells, _ in self.rows))
+        """Every word of the table and of its source's title, which says what it is part of ("How We Run Meetings"
+        for "the questions I will ask")."""
+        title = self.passages[0].title if self.passages else ""
+        return self.header_stems() | stem_set_with_compounds(
+            " ".join([title, *(" ".join(cells) for cells, _ in self.rows)]))
 
 
 def cells(row: str) -> list[str]:
@@ -107,6 +111,44 @@ def fitting_table(question: str, tables: Sequence[SourceTable],
     return None
 
 
+# A line that introduces what follows it ("these are the questions I ask of almost every proposal", "as follows:").
+INTRODUCES_RE = re.compile(r"(?::\s*$|\b(?:these are|here are|the following|as follows|below|this table)\b)",
+                           re.IGNORECASE)
+
+
+def introduced_table(session: Session, composed: Composed) -> SourceTable | None:
+    """The table that a quoted line introduces, when the table follows it under the same heading, in its passage or
+    the next ("No surprises: these are the questions I ask of almost every proposal…" then the questions): quoted
+    without it, the line points at nothing."""
+    quotes = {c.passage_id: c.quote for c in composed.citations}
+    for hit in composed.used:
+        quote = quotes.get(hit.passage_id, "").rstrip()
+        at = hit.text.find(quote[-60:]) if hit.executive and quote else -1
+        if at < 0 or not INTRODUCES_RE.search(_last_sentence(quote)) or is_table_passage(hit.text):
+            continue
+        rest = [line for line in hit.text[at + len(quote[-60:]):].splitlines() if line.strip()]
+        if rest and not all(is_table_row(line) for line in rest):
+            continue  # she goes on in sentences: what the line introduces is in the answer or left out
+        lines = [(line, hit) for line in rest]
+        ordinal = hit.ordinal
+        following = neighbours(session, [hit.passage_id], before=0, after=TABLE_REACH).get(hit.passage_id, [])
+        for n in following:
+            if n.ordinal != ordinal + 1 or n.locator != hit.locator or not is_table_passage(n.text):
+                break
+            part = replace(hit, passage_id=n.passage_id, text=n.text, ordinal=n.ordinal, score=0.0, similarity=None)
+            lines += [(line, part) for line in n.text.splitlines() if line.strip()]
+            ordinal = n.ordinal
+        if len(lines) >= 2:
+            parts = list({p.passage_id: p for _, p in lines}.values())
+            return SourceTable(heading=hit.heading or hit.title, header=cells(lines[0][0]),
+                               rows=[(cells(line), p) for line, p in lines[1:]], passages=parts)
+    return None
+
+
+def _last_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s+", text.strip())[-1]
+
+
 # A name or a figure in a question picks rows out ("Calder North", "2026"); its other words say what the table is for.
 NAME_RE = re.compile(r"(?<=\w )[A-Z][\w'’-]*|\b\w*\d\w*\b")
 
@@ -133,11 +175,16 @@ def with_table(composed: Composed, table: SourceTable, rows: Sequence[tuple[list
         quoted = [row for row, p in shown if p.passage_id == part.passage_id]
         if not quoted:
             continue
+        lines = [line for line in part.text.splitlines() if line.strip() and cells(line) in quoted]
         if part.passage_id not in numbers:
             numbers[part.passage_id] = len(citations) + 1
-            lines = [line for line in part.text.splitlines() if line.strip() and cells(line) in quoted]
             citations.append(citation_for(numbers[part.passage_id], part, "\n".join(lines)))
             used.append(part)
+        else:  # the passage cited for a sentence holds rows too: its quote reads on to the last row shown
+            at = next(i for i, c in enumerate(citations) if c.passage_id == part.passage_id)
+            begin, end = part.text.find(citations[at].quote), part.text.rfind(lines[-1])
+            if begin >= 0 and end >= begin:
+                citations[at] = replace(citations[at], quote=part.text[begin:end + len(lines[-1])])
         markers.append(f"[{numbers[part.passage_id]}]")
     body = "\n".join(f"- {row_line(table.header, row)}" for row, _ in shown)
     more = len(rows) - len(shown)

@@ -485,3 +485,25 @@ def test_pdf_section_headings_head_their_passages_and_bullets_read_as_bullets() 
     assert page_two[0].heading == "What we will stop" and page_two[0].text.startswith("Customers stayed"), page_two
     assert all("Customers We" not in p.text and "The fleet A" not in p.text for p in document.passages)
     assert "Dear colleagues" not in by_heading
+
+
+def test_pdf_front_matter_is_metadata_not_her_first_sentence() -> None:
+    # A board summary's title, subtitle and byline ran into its first sentence: "…Summary for all colleagues by Dana
+    # Reyes, Chief Executive Officer Why we need a strategy now Halvorsen Freight has grown…" was quoted as hers.
+    pages = [["Strategy 2024-2026, Reliable First:", "Board-Approved Summary",
+              "Approved by the Board of Directors on 28 February 2024 \u00b7 Summary for all colleagues by Dana",
+              "Reyes, Chief Executive Officer", "Why we need a strategy now",
+              "Halvorsen Freight has grown for sixty-six years by saying yes to new lanes, customers and services.",
+              "The choice", "Reliable first, then fast. We will compete on being the carrier that does what it said."]]
+    document = parse_bytes(build_pdf(pages), "strategy.pdf")
+    first = document.passages[0]
+    assert first.heading == "Why we need a strategy now", document.passages
+    assert first.text.startswith("Halvorsen Freight has grown"), first.text
+    assert all("Chief Executive Officer" not in p.text for p in document.passages)
+    assert "Approved by the Board of Directors" in document.metadata["front_matter"]
+    # A letter's salutation and the lines above it are front matter too; its first sentence opens the letter.
+    letter = parse_bytes(build_pdf([["Annual Letter to Colleagues: 2025",
+                                     "From Dana Reyes, Chief Executive Officer \u00b7 Port Calder, 19 January 2026",
+                                     "Dear colleagues,", "Let me start with what matters most: everyone came home safe."]]),
+                         "letter.pdf")
+    assert letter.passages[0].text == "Let me start with what matters most: everyone came home safe.", letter.passages

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.twin.courtesy import courtesy_reply, without_address
+from service.twin.courtesy import asked_of_them, courtesy_reply, without_address
 
 
 @pytest.mark.parametrize("message", ["thanks!", "Thank you so much, Dana", "Cheers", "hi", "Good morning Dana!",
@@ -34,3 +34,25 @@ def test_a_question_is_answered_without_the_greeting_it_is_addressed_with(messag
                                      "Danaher bid too, why?"])
 def test_words_that_are_not_an_address_stay(message: str) -> None:
     assert without_address(message, "Dana Reyes") == message
+
+
+@pytest.mark.parametrize(("message", "name", "question"), [
+    ("What questions will Dana ask me in a meeting?", "Dana Reyes", "What questions will you ask me in a meeting?"),
+    ("What does Dana Reyes think about electric vans?", "Dana Reyes", "What do you think about electric vans?"),
+    ("Is Dana OK with remote work?", "Dana Reyes", "Are you OK with remote work?"),
+    ("What's Dana's view on anchor days?", "Dana Reyes", "What's your view on anchor days?"),
+    ("What did President Obama say about Iraq?", "Barack Obama", "What did you say about Iraq?"),
+    ("Obama said what about health care?", "Barack Obama", "You said what about health care?"),
+])
+def test_a_question_about_the_executive_is_put_to_them(message: str, name: str, question: str) -> None:
+    assert asked_of_them(message, name) == question
+
+
+@pytest.mark.parametrize(("message", "name"), [
+    ("What did you think of Michelle Obama?", "Barack Obama"),  # another person of that name
+    ("Did Jeb Bush run in 2016?", "George W. Bush"),
+    ("What will the bill do for farmers?", "Bill Clinton"),  # a word, not the name
+    ("Danaher bid too, why?", "Dana Reyes"),
+])
+def test_other_people_and_words_like_the_name_stay(message: str, name: str) -> None:
+    assert asked_of_them(message, name) == message

@@ -201,3 +201,37 @@ def test_a_short_line_between_two_quoted_ones_is_not_left_out(session: Session, 
     if "They stay because" in answer.answer:
         assert "Internal promotions stay. [1] They stay because" in answer.answer, answer.answer
     assert "within a year. [1] They stay" not in answer.answer, answer.answer
+
+
+def test_a_line_that_introduces_her_table_comes_with_it(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    # "No surprises: these are the questions I ask of almost every proposal…" was the whole answer: the questions
+    # themselves, a table under the same heading, were left out. The executive's name is put to her as "you".
+    answer = answer_question(session, settings, "dana-reyes", "What questions will Dana ask me in a meeting?",
+                             Viewer.public())
+    assert answer.grounded
+    assert "these are the questions I ask" in answer.answer, answer.answer
+    for question in ("What's the ask?", "What's the riskiest assumption and how will we know early?",
+                     "What does it cost to serve?"):
+        assert f"- {question} — Why I ask it:" in answer.answer, answer.answer
+        assert any(question in c.quote for c in answer.citations), "each row shown is in its citation's quote"
+    assert "|" not in answer.answer
+
+
+def test_an_answer_neither_opens_on_a_line_leaning_on_a_missing_one_nor_ends_on_a_promise(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    employee = Viewer.public()
+    serious = answer_question(session, settings, "dana-reyes", "what counts as a serious incident?", employee)
+    assert serious.grounded
+    assert not re.match(r"(?:That|It|This)\b", serious.answer), serious.answer  # "That is not acceptable…" opened it
+    target = answer_question(session, settings, "dana-reyes", "What's our on-time target?", employee)
+    assert target.grounded and "97%" in target.answer
+    assert "how we got there" not in target.answer and "I have been asked about it" not in target.answer, \
+        target.answer
+
+
+def test_a_role_named_persons_fate_is_refused(session: Session, settings: Settings,
+                                              demo: dict[str, Source]) -> None:
+    answer = answer_question(session, settings, "dana-reyes",
+                             "is the Ashby Road depot manager going to be fired for the bad numbers?", Viewer.public())
+    assert not answer.grounded and answer.refused_topic == "individual-performance", answer.answer

@@ -40,6 +40,8 @@ PERSONA = PersonaSettings(name="Dana Reyes")
     ("What do you think of Tom's performance?", "individual-performance"),
     ("How did Hannah Cole do in her last review?", "individual-performance"),
     ("Is my manager Tomas doing a good job?", "individual-performance"),
+    ("Is the Ashby Road depot manager going to be fired for the bad numbers?", "individual-performance"),
+    ("Will my supervisor get sacked over the audit?", "individual-performance"),
     ("Are the regions being merged?", "reorganisation"),  # had been refused as a deal
 ])
 def test_questions_on_refused_topics_get_the_refusal(question: str, topic: str) -> None:
@@ -63,6 +65,7 @@ def test_questions_on_refused_topics_get_the_refusal(question: str, topic: str) 
     "Why don't we buy a competitor instead of building cold chain ourselves?",
     "How did Eastgate do on on-time delivery?",
     "How did Pier 9 do in its certification review?",
+    "Will drivers get fired for refusing an unsafe load?",
 ])
 def test_ordinary_questions_pass(question: str) -> None:
     assert refused_topic(question, PERSONA) is None

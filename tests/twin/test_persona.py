@@ -193,9 +193,18 @@ def test_the_demo_executive_is_she(session: Session) -> None:
 
 def test_a_twin_stored_before_the_review_and_merged_regions_patterns_gets_them(session: Session,
                                                                               world: World) -> None:
-    stored = [{"name": name, "label": name, "patterns": list(RETIRED_TOPIC_PATTERNS[name][-1])}
-              for name in ("reorganisation", "individual-performance")]
+    stored = [{"name": name, "label": name, "patterns": list(RETIRED_TOPIC_PATTERNS[name][index])}
+              for name, index in (("reorganisation", -1), ("individual-performance", 0))]
     store.update_persona(session, "dana", {"refused_topics": stored})
     reorganisation, performance = persona_settings(world.twin).refused_topics
     assert reorganisation.matches("Are the regions being merged?")
     assert performance.matches("How did Hannah Cole do in her last review?")
+    assert performance.matches("Is the Ashby Road depot manager going to be fired for the bad numbers?")
+
+
+def test_a_twin_stored_with_the_review_patterns_gets_the_role_named_one(session: Session, world: World) -> None:
+    stored = [{"name": "individual-performance", "label": "performance",
+               "patterns": list(RETIRED_TOPIC_PATTERNS["individual-performance"][-1])}]
+    store.update_persona(session, "dana", {"refused_topics": stored})
+    performance, = persona_settings(world.twin).refused_topics
+    assert performance.matches("Is the Ashby Road depot manager going to be fired for the bad numbers?")

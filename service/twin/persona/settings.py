@@ -54,6 +54,13 @@ _PERFORMANCE_PATTERNS_1 = (
     rf"\b(?:fire|fired|firing|promote|promoted|promoting|demote|demoted|sack|sacked|replace|replacing)\s+{_NAME}",
     rf"{_NAME}\s+(?:be|get|getting|been|being)\s+(?:fired|promoted|demoted|let go|sacked|replaced|put on)",
     rf"\b(?:is|was)\s+{_NAME}\s+(?:a\s+)?(?:good|bad|weak|strong|poor|great|competent|incompetent)\b")
+_PERFORMANCE_PATTERNS_2 = (
+    *_PERFORMANCE_PATTERNS_1,
+    # "How did Hannah Cole do in her last review?", "Is my manager Tomas doing a good job?"
+    rf"{_NAME} (?:do|did|does|doing) (?:well |badly )?in (?:(?:her|his|their) )?(?:last |latest |annual |"
+    r"recent )?(?:review|appraisal|evaluation)s?\b",
+    rf"\b(?:is|are|was|has|have|how's) (?:my|our|the|your) (?:manager|boss|supervisor|team lead|lead|director|"
+    rf"colleague|depot manager|site lead) {_NAME} (?:been )?(?:perform|underperform|doing|deliver|cop)\w*")
 DEFAULT_TOPICS: tuple[dict[str, Any], ...] = (
     {"name": "compensation", "label": "pay and compensation", "patterns": [
         r"\bsalar(?:y|ies|ied)\b", r"\bcompensat\w*", r"\bbonus(?:es)?\b", r"\bpay\s*(?:rise|raise|cut|band|grade|"
@@ -89,17 +96,16 @@ DEFAULT_TOPICS: tuple[dict[str, Any], ...] = (
         r"\b(?:regulatory|SEC|DOJ|FTC) (?:investigation|probe|inquiry)\w*", r"\bsettle(?:ment)?s? (?:with|of) "
         r"(?:the )?(?:lawsuit|case|claim|plaintiff)s?\b", r"\bplaintiffs?\b", r"\bwhistle-?blow\w*"]},
     {"name": "individual-performance", "label": "named individuals' performance", "patterns": [
-        *_PERFORMANCE_PATTERNS_1,
-        # "How did Hannah Cole do in her last review?", "Is my manager Tomas doing a good job?"
-        rf"{_NAME} (?:do|did|does|doing) (?:well |badly )?in (?:(?:her|his|their) )?(?:last |latest |annual |"
-        r"recent )?(?:review|appraisal|evaluation)s?\b",
-        rf"\b(?:is|are|was|has|have|how's) (?:my|our|the|your) (?:manager|boss|supervisor|team lead|lead|director|"
-        rf"colleague|depot manager|site lead) {_NAME} (?:been )?(?:perform|underperform|doing|deliver|cop)\w*"]},
+        *_PERFORMANCE_PATTERNS_2,
+        # "Is the Ashby Road depot manager going to be fired for the bad numbers?": one person, named by their role.
+        r"\b(?:manager|boss|supervisor|director|team lead|team leader|site lead|shift lead|head|colleague)s?\s+"
+        r"(?:\w+\s+){0,3}?(?:be|get|getting|being|been)\s+(?:fired|sacked|let go|demoted|replaced|disciplined|"
+        r"put on (?:notice|a performance plan))\b"]},
 )
 # A built-in topic's patterns as an earlier release stored them with a twin: loaded as the current release's, so that
 # a fixed pattern reaches twins made before the fix ("Are we buying electric vans?" was refused as a merger).
 RETIRED_TOPIC_PATTERNS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "individual-performance": (_PERFORMANCE_PATTERNS_1,),
+    "individual-performance": (_PERFORMANCE_PATTERNS_1, _PERFORMANCE_PATTERNS_2),
     "reorganisation": ((
         r"\bre-?organi[sz]\w*", r"\bre-?orgs?\b", r"\brestructur\w*", r"\borg(?:ani[sz]ation(?:al)?)? (?:chart|"
         r"changes?|design)\b", r"\breporting lines?\b"), _REORGANISATION_PATTERNS_2),
