@@ -76,6 +76,10 @@ On the demo corpus (examples/dana-reyes, ingested as `understudy demo` does), wi
    uncertified depots, outside hiring, near-miss interviews, the food study, speeding; 10 not, eight in line with her
    and next to a clashing pitch's subject) is a fourteenth, written before the work on same-polarity clashes of helper
    pushback13; never used to fit (figures in data/rehearsal/README.md). `--without fresh13` leaves it out of a run.
+   bench/data/rehearsal/pitches_fresh14.jsonl (split "fresh14": 20 contradicting, many of them same-polarity figures
+   (99 against her 97, a 40-degree heat trigger, a 40 % internal fill, a 92 % retention target) or a human step taken
+   out (no night dispatcher, nobody reading reason codes, no parallel run); 12 not, ten in line with her that share her
+   figures and words) is a fifteenth, written by helper pushback14 before reading service/rehearsal; never used to fit.
 5. Latency of a 1,000-word rehearsal on the demo twin, in process.
 
 Run: .venv/bin/python bench/rehearsal.py [--part all|qmsum|pitches] [--split test|val|train] [--limit N] [--fit]
@@ -203,11 +207,14 @@ FRESH12_PITCHES = PITCHES.with_name("pitches_fresh12.jsonl")
 # sit next to a clashing pitch's subject, written before the work on same-polarity clashes of helper pushback13: never
 # fit (see data/rehearsal/README.md).
 FRESH13_PITCHES = PITCHES.with_name("pitches_fresh13.jsonl")
+# A fifteenth (split "fresh14"), same-polarity figures and human steps taken out, and proposals in line with her that
+# share her figures and words, written before helper pushback14 read the engine: never fit.
+FRESH14_PITCHES = PITCHES.with_name("pitches_fresh14.jsonl")
 HELD_OUT_SETS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9",
-                 "fresh10", "fresh11", "fresh12", "fresh13")
+                 "fresh10", "fresh11", "fresh12", "fresh13", "fresh14")
 FRESH_SETS = (FRESH_PITCHES, FRESH2_PITCHES, FRESH3_PITCHES, FRESH4_PITCHES, FRESH5_PITCHES, FRESH6_PITCHES,
               FRESH7_PITCHES, FRESH8_PITCHES, FRESH9_PITCHES, FRESH10_PITCHES, FRESH11_PITCHES, FRESH12_PITCHES,
-              FRESH13_PITCHES)
+              FRESH13_PITCHES, FRESH14_PITCHES)
 LONG_PITCH_WORDS = 1000
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,6 +33,13 @@ AT_MOST_AFTER_RE = re.compile(r"^\s*(?:at most|at the most|or less|or fewer|maxi
 AT_LEAST_RE = re.compile(r"\b(?:at least|no less than|not less than|no fewer than|a minimum of|above)\s+(?:about\s+)?$",
                          re.IGNORECASE)
 AT_LEAST_AFTER_RE = re.compile(r"^\s*(?:at least|or more|minimum)\b", re.IGNORECASE)
+# A percentage named as the target or goal ("Our target is 94% by 2026", "our target of 40% … stands"): the least it may
+# be, as "above 97%" is.
+TARGET_BEFORE_RE = re.compile(r"\b(?:target|goal)s?\s+(?:[\w-]+\s+){0,2}?(?:is|are|of|at|remains|stays at)\s+(?:about\s+)?$",
+                              re.IGNORECASE)
+# Where the clause holding a figure starts and ends: "…by the end of 2026, with on-time in full above 98% on cold
+# chain lanes, higher than…" holds 98% for cold chain lanes.
+CLAUSE_BREAK_RE = re.compile(r"[,;:()]|\s[\u2013\u2014-]\s|\b(?:and|but|because|while|whereas)\b")
 # A line drawn against a time of day: "no internal meetings before 9:30", "we will stop scheduling … before 9:30".
 CLOCK_LIMIT_RE = re.compile(r"\b(?P<side>before|after|earlier than|later than)\s+$", re.IGNORECASE)
 # What the executive rules out around that time of day.
@@ -54,6 +61,8 @@ class Limit:
     measure: str
     value: float
     at_most: bool
+    # the clause the figure stands in ("with on-time in full above 98% on cold chain lanes"): what it bounds
+    clause: str = field(default="", compare=False)
 
 
 def _number(text: str) -> float:
@@ -90,16 +99,26 @@ def clock_times(text: str) -> list[tuple[float, int, int]]:
     return found
 
 
+def clause_of(sentence: str, start: int, end: int) -> str:
+    """The clause of a sentence around the span [start, end): from the break before it to the break after it."""
+    opening = max((m.end() for m in CLAUSE_BREAK_RE.finditer(sentence, 0, start)), default=0)
+    closing = next((m.start() for m in CLAUSE_BREAK_RE.finditer(sentence, end)), len(sentence))
+    return sentence[opening:closing].strip()
+
+
 def limits(sentence: str) -> tuple[Limit, ...]:
-    """The bounds a stance sets in figures: "within 24 hours" (at most a day), "at least two weeks", "above 98%", and
-    a time of day it rules things out before or after ("no internal meetings before 9:30": not earlier)."""
+    """The bounds a stance sets in figures: "within 24 hours" (at most a day), "at least two weeks", "above 98%", a
+    percentage named as a target ("Our target is 94% by 2026": at least), and a time of day it rules things out
+    before or after ("no internal meetings before 9:30": not earlier); each with the clause it stands in."""
     found: list[Limit] = []
     for quantity, start, end in quantities(sentence):
         before, after = sentence[:start], sentence[end:]
+        clause = clause_of(sentence, start, end)
         if AT_MOST_RE.search(before) or AT_MOST_AFTER_RE.match(after):
-            found.append(Limit(quantity.measure, quantity.value, at_most=True))
-        elif AT_LEAST_RE.search(before) or AT_LEAST_AFTER_RE.match(after):
-            found.append(Limit(quantity.measure, quantity.value, at_most=False))
+            found.append(Limit(quantity.measure, quantity.value, at_most=True, clause=clause))
+        elif AT_LEAST_RE.search(before) or AT_LEAST_AFTER_RE.match(after) or (
+                quantity.measure == "percent" and TARGET_BEFORE_RE.search(before)):
+            found.append(Limit(quantity.measure, quantity.value, at_most=False, clause=clause))
     for minutes, start, _ in clock_times(sentence):
         side = CLOCK_LIMIT_RE.search(sentence[max(0, start - 16):start])
         if side is not None and RULES_OUT_RE.search(sentence[:start]):
@@ -117,6 +136,9 @@ def proposed_quantities(sentence: str) -> tuple[Quantity, ...]:
 # A figure more than this many times larger or smaller than a limit in the same measure is about something else (a
 # two-hour run against two weeks of parallel running, sixty days of a trial shift against a day for a report).
 SCALE = 10.0
+# Percentages further apart than this are shares of different things (a 10% discount against a 94% retention target,
+# an 18% revenue goal against 98% on time).
+PERCENT_SCALE = 2.0
 
 
 def comparable(quantity: Quantity, limit: Limit) -> bool:
@@ -126,7 +148,7 @@ def comparable(quantity: Quantity, limit: Limit) -> bool:
     if quantity.measure == "clock":
         return True
     low, high = sorted((abs(quantity.value), abs(limit.value)))
-    return low > 0 and high / low <= SCALE
+    return low > 0 and high / low <= (PERCENT_SCALE if quantity.measure == "percent" else SCALE)
 
 
 def limit_leanings(claims: Sequence[tuple[Quantity, ...]], stances: Sequence[tuple[Limit, ...]]) -> np.ndarray:

@@ -10,6 +10,7 @@ on its held-out split by bench/rehearsal.py.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import OrderedDict
@@ -77,6 +78,13 @@ _NOT_READY = r"\b(?:(?:is|are)\s+not|isn['’]t|aren['’]t)\s+(?:yet\s+)?ready\
 _EVERY_CASE = (r"\b(?:every|each|any)\s+(?:[\w$,.'’-]+\s+){1,9}?(?:comes|gets|goes|reaches|names|flags|must|can|will|"
                r"has to|is (?:now )?(?:checked|published|read|reviewed|agreed|trained))\b")
 STANCE_RE = re.compile(f"{_LIMIT}|{_RULE}|{_PREFERENCE}|{_NOT_READY}|{_EVERY_CASE}", re.IGNORECASE)
+# A target she sets in a percentage ("Our target is 94% by 2026.", "Cold chain at 18% of revenue by the end of 2026,
+# with on-time in full above 98% on cold chain lanes, higher than the company target…"): a position a pitch proposing
+# another figure for the same thing runs against, though it has no modal.
+TARGET_STANCE_RE = re.compile(r"\b(?:target|goal)s?\b", re.IGNORECASE)
+# ...not a sentence about telling it ("Three weeks ago I promised to explain why our on-time in full target is 97%").
+TOLD_RE = re.compile(r"\b(?:ago|promised|explain\w*|asked|told)\b", re.IGNORECASE)
+TARGET_FIGURE_RE = re.compile(r"\d(?:[\d.]*)\s*(?:%|percent|per cent)", re.IGNORECASE)
 CONTRAST_STANCE_RE = re.compile(_CONTRAST, re.IGNORECASE)
 # Narrative, not position: what happened once.
 PAST_RE = re.compile(r"\b(?:used to|was|were|had|did|asked|told|ordered|found|said)\b", re.IGNORECASE)
@@ -181,7 +189,24 @@ def is_stance(sentence: str) -> bool:
     # ("A, not B" may close the sentence or come before a clause saying why: "…we need more dispatchers, not fewer,
     # because our volume… is growing")
     said = REASON_TAIL_RE.sub(".", sentence)
-    return bool(STANCE_RE.search(main) or (len(words(said)) <= 20 and CONTRAST_STANCE_RE.search(said)))
+    return bool(STANCE_RE.search(main) or (len(words(said)) <= 20 and CONTRAST_STANCE_RE.search(said))
+                or states_target(sentence))
+
+
+def states_target(sentence: str) -> bool:
+    """Whether a sentence sets a target in a percentage ("Our target is 94% by 2026.")."""
+    return bool(TARGET_STANCE_RE.search(sentence) and TARGET_FIGURE_RE.search(sentence)
+                and not TOLD_RE.search(sentence) and any(limit.measure == "percent" for limit in limits(sentence)))
+
+
+@functools.lru_cache(maxsize=4096)
+def target_only(sentence: str) -> bool:
+    """Whether a stance is one only for the target it sets in a percentage (no modal, rule or line of its own): it
+    holds a pitch to that figure, and to nothing else it says."""
+    if not states_target(sentence):
+        return False
+    said = REASON_TAIL_RE.sub(".", sentence)
+    return not (STANCE_RE.search(main_clauses(sentence)) or (len(words(said)) <= 20 and CONTRAST_STANCE_RE.search(said)))
 
 
 # A clause closing a sentence that only says why ("…, because our volume is growing").
@@ -488,7 +513,7 @@ def _corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
                          holds=segments(embed, [r.held for r in readings], cached=True),
                          rules_out=segments(embed, [r.ruled_out for r in readings], cached=True),
                          directions=np.array([directions(p) for p in parts], dtype=np.int8).reshape(len(stances), len(CHOICES)),
-                         ruled_figures=[figures(p.ruled_out, percent_only=False) for p in parts],
+                         ruled_figures=[ruled_figures(p) for p in parts],
                          conditions=[stance_condition(s.text) for s in stances],
                          exceptions=np.array([directions(reading(s.text, reasons=True)) if EXCEPTION_RE.search(s.text)
                                               else directions(Reading((), ())) for s in stances],
@@ -501,6 +526,14 @@ def _corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
                          own_directions=np.array([directions(r) for r in readings_own],
                                                  dtype=np.int8).reshape(len(stances), len(CHOICES)),
                          sides_alike=np.array([sides_alike(r) for r in readings], dtype=bool).reshape(len(stances)))
+
+
+def ruled_figures(parts: Reading) -> tuple[float, ...]:
+    """The figures a stance rules out, less those it also holds: "Hold on-time in full above 97% in every quarter, not
+    on average" rules out an average, not 97 (its ruled-out side is read as the sentence with "on average" in place of
+    "every quarter", 97 and all)."""
+    held = set(figures(parts.held, percent_only=False))
+    return tuple(f for f in figures(parts.ruled_out, percent_only=False) if f not in held)
 
 
 # Sides are alike when they share at least ALIKE_SHARED words and differ in at most ALIKE_APART.
@@ -661,6 +694,46 @@ def shared_subjects(claims: Sequence[Claim], stances: Sequence[Stance]) -> np.nd
     return np.tile(row, (len(claims), 1)).reshape(len(claims), len(stances))
 
 
+# Words that name the measure a percentage is in, not what it is of ("on-time in full above 97%", "our target is…").
+_MEASURE_WORDS = """time full target targets goal goals percent share rate level figure number above below least
+most end quarter year hold held keep kept"""
+MEASURE_STEMS = frozenset(stem(w) for w in _MEASURE_WORDS.split())
+
+
+# A claim that keeps a figure as a floor ("hold the pharma lanes above 98.5%"), not one that aims at it ("set the
+# on-time target at 99.5%").
+FLOOR_RE = re.compile(r"\b(?:above|at least|over|no less than|not below|no lower than)\s+(?:about\s+)?\d", re.IGNORECASE)
+# A claim that sets a level for something ("a 92% target", "hold … to 97%", "keep 95% of revenue"), which a target of
+# hers can be held to; a discount or a share of a budget is not one.
+AIM_RE = re.compile(r"\b(?:targets?|goals?|aim\w*|bar|standard|promise|guarantee|commit\w*|hold|keep|reach|above|"
+                    r"at least|below|under)\b", re.IGNORECASE)
+
+
+def bounded_subjects(stances: Sequence[Stance], bounds: Sequence[tuple[Limit, ...]]) -> list[frozenset[str]]:
+    """For each stance, what its percentages bound, as its clause or its section heading names it ("…above 98% on
+    cold chain lanes": cold chain lanes), beyond the measure itself; empty when it names nothing more ("Our target is
+    below 1.2") or sets no percentage."""
+    out: list[frozenset[str]] = []
+    for j, stance in enumerate(stances):
+        percent = [b for b in bounds[j] if b.measure == "percent"]
+        if not percent:
+            out.append(frozenset())
+            continue
+        about = frozenset().union(*(subject_stems(b.clause) for b in percent)) | subject_stems(
+            (stance.hit.heading or "").lower())
+        out.append(frozenset(a for a in about - MEASURE_STEMS if not any(ch.isdigit() for ch in a)))
+    return out
+
+
+def about_the_same(claims: Sequence[Claim], subjects: Sequence[frozenset[str]]) -> np.ndarray:
+    """For each (claim, stance): whether the pitch names what the stance's percentages bound (bounded_subjects); True
+    where the stance names nothing more than the measure. What a claim's figure is for may be named in the sentence
+    before it ("Pier 9's lanes are held to a stricter bar… I propose they share the network's 96% goal")."""
+    said = frozenset().union(*(subject_stems(c.text) for c in claims)) if claims else frozenset()
+    row = np.array([not about or bool(about & said) for about in subjects], dtype=bool)
+    return np.tile(row, (len(claims), 1)).reshape(len(claims), len(subjects))
+
+
 # A site named where something happens: "…at Calder North", "at Pier 9", "at Eastgate" (a place that holds others,
 # "in Port Calder", is not one site).
 SITE_RE = re.compile(r"\bat\s+(?P<site>[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|\d+[A-Za-z]?\b))*)")
@@ -758,14 +831,26 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
         contrasted = corpus.said_as_contrast[None, :] | claim_sides[:, None]
         opposite = {"only": by_parts, "both": by_parts & by_polarity, "either": by_parts | by_polarity,
                     "contrast": np.where(contrasted, by_parts, by_polarity)}[weights.by_reading]
+    figure_crosses = np.zeros_like(opposite, dtype=bool)
     if weights.by_direction and pitch.directions is not None:
         leaning = opposed(pitch.directions, corpus.directions, pitch.figures, corpus.ruled_figures)
         if pitch.quantities is not None and corpus.limits is not None:
             # a figure beyond a limit she sets in the same measure, or inside it, decides (when the claim is about it)
             bounded = limit_leanings(pitch.quantities, corpus.limits)
+            # (a percentage bounds the thing its clause names: "above 98% on cold chain lanes" holds no pitch about a
+            # depot's on-time to 98%)
+            subjects = bounded_subjects(stances, corpus.limits)
+            bounded = np.where((bounded != 0) & ~about_the_same(claims, subjects), 0, bounded)
             # (the claim or the pitch around it: "…take up to three days" after "Writing up a serious incident…")
             near = np.maximum(similarity, (corpus.sentences @ pitch.pitch)[None, :]) >= weights.limit_floor
+            # a figure inside a limit she sets for the very thing the pitch names ("above 98.5%" for the pharma lanes,
+            # against "…above 98% on cold chain lanes") is hers: no other line of hers rules it out ("Why not 99")
+            floors = np.array([bool(FLOOR_RE.search(c.text)) for c in claims], dtype=bool)
+            kept = floors & (near & (bounded < 0) & np.array([bool(a) for a in subjects], dtype=bool)[None, :]).any(axis=1)
+            if kept.any():
+                leaning = np.where(kept[:, None], opposed(pitch.directions, corpus.directions), leaning)
             leaning = np.where(near & (bounded > 0), 1, np.where(near & (bounded < 0) & (leaning == 0), -1, leaning))
+            figure_crosses = near & (bounded > 0)
         opposite = np.where(leaning > 0, True, np.where(leaning < 0, False, opposite))
         # A claim leaning against a stance is read with the pitch as a whole: "recruit from other carriers" is far
         # in wording from "we look inside first", though the pitch around it is about the same vacancies.
@@ -808,7 +893,12 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
         opposite &= ~corpus.conditional[None, :] | meets
     if weights.proposals_only and any(c.proposal for c in claims):
         opposite &= np.array([c.proposal for c in claims], dtype=bool)[:, None]
-    agreeing = np.where(opposite, -np.inf, score).max(axis=1)
+    # a stance only for the target it sets ("Our target is 94% by 2026.") is held against a claim that sets a level
+    # short of it in what it bounds, and says nothing of any other (it neither clashes with nor agrees with the rest)
+    aims = np.array([bool(AIM_RE.search(c.text)) for c in claims], dtype=bool)
+    silent = np.array([target_only(s.text) for s in stances], dtype=bool)[None, :] & ~(figure_crosses & aims[:, None])
+    opposite &= ~silent
+    agreeing = np.where(opposite | silent, -np.inf, score).max(axis=1)
     if weights.shared_subject:
         # a clash read from polarity or parts alone needs a word of substance in common, names aside: "sponsor the
         # Port Calder Harbour Run" shares only a name and the look of a word with "…school runs… Port Calder traffic"

@@ -23,7 +23,16 @@ from service.rehearsal.directions import CHOICES, directions, moved_to, stance_p
 from service.rehearsal.limits import Limit, Quantity, limit_leanings, limits, proposed_quantities
 from service.rehearsal.ranking import rank_items
 from service.rehearsal.readings import held_comparative, polarity, reading
-from service.rehearsal.stances import both_ways, heading_sides, is_stance, opening_condition, said_as_contrast
+from service.rehearsal.stances import (
+    both_ways,
+    heading_sides,
+    is_stance,
+    opening_condition,
+    ruled_figures,
+    said_as_contrast,
+    states_target,
+    target_only,
+)
 from service.search import PassageHit
 from service.search.dense import reranker_for
 
@@ -977,3 +986,64 @@ def test_not_only_is_no_narrowing(session: Session, settings: Settings, demo: Vi
     pitch = ("Customer reports.\n\nFrom next month we'll send every customer, not only the big accounts, their "
              "on-time figure for their own lanes, in good months and bad. The account managers will walk them through it.")
     assert not [p for p in rehearse(session, settings, demo, pitch)["push_back"] if p["contradicts"]]
+
+
+# --- targets she sets in percentages, and whose figure a line rules out -------------------------------------------
+
+def test_a_target_she_sets_in_a_percentage_is_a_stance_bounding_what_its_clause_names() -> None:
+    # No modal, yet a position: a pitch proposing a lower figure for the same thing runs against it.
+    assert is_stance("Our target is 94% by 2026.") and target_only("Our target is 94% by 2026.")
+    assert limits("Our target is 94% by 2026.") == (Limit("percent", 94.0, at_most=False),)
+    cold = ("Cold chain at 18% of revenue by the end of 2026, with on-time in full above 98% on cold chain lanes, "
+            "higher than the company target, because the customer's tolerance is lower.")
+    assert is_stance(cold)
+    assert [(limit.value, limit.clause) for limit in limits(cold)] == [
+        (98.0, "with on-time in full above 98% on cold chain lanes")]
+    # saying that she will explain a target is no target set
+    assert not states_target("Three weeks ago I promised to explain why our on-time in full target is 97%.")
+    # a line with a rule word of its own is more than its target
+    assert not target_only("By the end of 2025 we will be above 97%, and we will stay there.")
+
+
+def test_percentages_far_apart_are_shares_of_different_things() -> None:
+    # a ten percent discount says nothing against a 94% retention target; 92% does
+    target = [(Limit("percent", 94.0, at_most=False),)]
+    assert limit_leanings([(Quantity("percent", 10.0),), (Quantity("percent", 92.0),)], target).tolist() == [[0], [1]]
+
+
+def test_a_figure_a_stance_holds_is_not_one_it_rules_out() -> None:
+    # "…, not on average" rules out an average; its ruled-out side is read with the 97 in it, which it holds
+    sentence = "Our priorities: • Hold on-time in full above 97% in every quarter, not on average."
+    assert ruled_figures(stance_parts(sentence, "2026: what we will do, and what we will stop", None)) == ()
+    assert ruled_figures(stance_parts("We hold 97%, not 99.", None, None)) == (99.0,)
+
+
+COLD_CHAIN_TARGET_SOURCES = ("2024-11-04-why-cold-chain.docx", "2025-10-08-customer-forum-talk.md",
+                             "2024-02-26-why-97-percent.docx", "2025-01-30-town-hall-qa-transcript.txt")
+
+
+def test_a_pitch_holding_the_cold_chain_lanes_to_the_company_figure_is_flagged_with_her_higher_target(
+        session: Session, settings: Settings, demo: Viewer) -> None:
+    # Same polarity: she holds the cold chain lanes above 98%, the pitch sets them the network's 96%.
+    pitch = ("Pharma lanes target.\n\nPier 9's lanes keep getting measured against a stricter bar than the road depots. "
+             "I propose the medicine runs share the network's 96% on-time goal from January, so every depot reports "
+             "against one number.")
+    clash = contradiction(rehearse(session, settings, demo, pitch))
+    assert clash is not None
+    assert cited_file(session, clash) in COLD_CHAIN_TARGET_SOURCES, clash
+
+
+@pytest.mark.parametrize("pitch", [
+    # her own figures, restated: above 98% on the pharma lanes is not the 99 she rules out for the company's target
+    "Cold chain lanes.\n\nFor Pier 9 I'd hold the pharma lanes above 98.5% on time next year, with the old trailers "
+    "kept off medicine runs.",
+    # above 97% every quarter is her line, not the average she rules out
+    "Ashby Road plan.\n\nI'd like Ashby Road back above 97% on time and in full by the spring, and held there every "
+    "quarter. The shift leads will read every reason code each morning and fix the late departures first.",
+    # a target above hers in the same measure keeps to it
+    "Retention.\n\nFor the renewals next year I'd like us to keep 95% of our revenue from existing customers, with an "
+    "open cost-to-serve conversation at every renewal.",
+])
+def test_a_pitch_restating_her_figures_gets_no_contradiction(
+        session: Session, settings: Settings, demo: Viewer, pitch: str) -> None:
+    assert contradiction(rehearse(session, settings, demo, pitch)) is None
