@@ -15,7 +15,10 @@
    only after changes; "dec7g" (third session), written first and measured once before that session's changes
    (35/40), its misses never read, then after them (36/40), while the changes came from the misses of dec7c-dec7f
    (a zero floor on closeness; questions on how word reaches people and on what gives way; risks and findings in
-   more wordings). Accuracy, precision and
+   more wordings); "dec7h" (issue 17's second trial), 14 kinds of question each with a real answer and a concrete
+   answer to another question ("which customer, by name" answered with a cost per stop), written before the change
+   to "which" and "where" questions and measured once on the judge before it (25/28), then read for its misses.
+   Accuracy, precision and
    recall of "accepted", with the embedded model and with cue patterns only, beside similarity-only judges.
 2. Figures: bench/data/rehearsal/figures.jsonl, sentences and the figures a person reads in them, as written
    ("tuning" written with the patterns, "fresh" after them).
@@ -55,10 +58,10 @@ PITCH_WORDS = 1000
 # 20/24 = 83.3 %, everyday 14/15 = 93.3 %), then their misses looked at too, so only those first looks are held-out
 # figures; "after" was written after the judge's last change and measured once on it (10/10; 9/10 on the judge before).
 SPLITS = ("dev", "heldout", "late", "final", "fresh", "everyday", "after", "dec7", "dec7b", "dec7c", "dec7d", "dec7e", "dec7f",
-          "dec7g")
+          "dec7g", "dec7h")
 FIRST_LOOKS = {"late": (12, 16), "final": (12, 16), "fresh": (20, 24), "everyday": (14, 15), "after": (10, 10), "dec7": (24, 40),
                "dec7b": (23, 34), "dec7c": (23, 30), "dec7d": (27, 40), "dec7e": (19, 30), "dec7f": (16, 30),
-               "dec7g": (35, 40)}
+               "dec7g": (35, 40), "dec7h": (25, 28)}
 LATENCY_RUNS = 20
 
 # Sentences of made-up pitches to a logistics executive, mixed into 1,000-word pitches for the latency runs.

@@ -40,7 +40,7 @@ from service.rehearsal.rounds import (
     remember_for_rounds,
     why_it_matters,
 )
-from service.rehearsal.rubric import Scorecard, rubric_for, score_pitch, speaking_rate
+from service.rehearsal.rubric import CriterionScore, Scorecard, rubric_for, score_pitch, speaking_rate
 from service.rehearsal.stances import Embed
 from service.search import PassageHit
 from service.twin.citations import Citation, citation_for
@@ -55,6 +55,9 @@ ACCEPT_LINE = "That answers it."
 MOVE_ON_LINE = "Let's leave that one there; have it ready before this comes to me."
 # Questions the summary tells the presenter to prepare for.
 PREPARE = 3
+# Her questions ranked by fit before those on what the pitch answers in full give way to others: this many times the
+# number asked.
+WIDER_POOL = 3
 
 
 class Citations:
@@ -167,10 +170,11 @@ def asked_in_any_wording(asked: set[str], bank: VisibleBank) -> set[str]:
 
 
 # A question that opens by leaning on what was said before it in her meeting ("So…", "And what's the number…?",
-# "But who…?"), or that sets a scene and quotes a further question after a colon ("So when you lose a deal by a few
-# percent, I'd ask you one question: what would have to be true…?"): quoted word for word, it reads oddly as an
-# opening question.
-LEANING_RE = re.compile(r"^\W*(?:so|and|but|or|also|then|plus|because|which)\b", re.IGNORECASE)
+# "But who…?", "Which means…?"), or that sets a scene and quotes a further question after a colon ("So when you lose a
+# deal by a few percent, I'd ask you one question: what would have to be true…?"): quoted word for word, it reads
+# oddly as an opening question. "Which customer, by name, gets…?" asks a question of its own.
+LEANING_RE = re.compile(r"^\W*(?:so|and|but|or|also|then|plus|because|which(?=\s+(?:is|are|was|were|means|meant|"
+                        r"would|will|makes|made|leaves|brings|puts|gets us)\b))\b", re.IGNORECASE)
 QUOTED_QUESTION_RE = re.compile(r"^(?P<preamble>[^:?]{12,}):\s*(?:what|how|who|why|when|where|which|is|are|do|does|"
                                 r"did|can|could|would|will|should|have|has)\b", re.IGNORECASE)
 
@@ -182,13 +186,18 @@ def leans_on_before(text: str) -> bool:
 
 
 def choose_questions(pitch: Counter[str], bank: VisibleBank, n: int, *, embed: Embed | None = None,
-                     sentences: Sequence[str] = ()) -> list[RankedItem]:
+                     sentences: Sequence[str] = (), scorecard: Scorecard | None = None) -> list[RankedItem]:
     """The executive's questions that bear most on the pitch (by meaning, with a sentence model); their concerns
-    fill in when questions run short. A question that leans on what came before it in her meeting is put in her
-    wording that stands on its own when she asked it so elsewhere ("What's the number, and what was it last
+    fill in when questions run short. Given the scorecard, her question on each point the pitch is weak on is among
+    them however well it fits the pitch's words, and one on a point the pitch answers in full gives way to another
+    of hers that it does not (see gaps_first). A question that leans on what came before it in her meeting is put in
+    her wording that stands on its own when she asked it so elsewhere ("What's the number, and what was it last
     quarter?" for "And what's the number…?"), else after those that stand on their own: every question stays quoted
     word for word, with its own locator."""
-    chosen = rank_items(pitch, bank, bank.questions, n=n, embed=embed, pitch_sentences=sentences)
+    wider = n * WIDER_POOL if scorecard is not None else n
+    chosen = rank_items(pitch, bank, bank.questions, n=wider, embed=embed, pitch_sentences=sentences)
+    if scorecard is not None:
+        chosen = _fitting_the_gaps(chosen, scorecard, pitch, bank, n, embed, sentences)
     if len(chosen) < n:
         taken = {r.item.key for r in chosen}
         chosen += rank_items(pitch, bank, bank.concerns, n=n - len(chosen), exclude=taken, embed=embed,
@@ -218,11 +227,57 @@ def same_point(label: str, question: str) -> bool:
     return wording(label) == wording(question) or bool(wanted) and wanted <= set(stem_counts(question))
 
 
-def answered_last(ranked: list[RankedItem], scorecard: Scorecard) -> list[RankedItem]:
-    """Her questions in order of fit, except that one the pitch already answers in full (a criterion worded as that
-    question scored full marks: "What's the ask?" after a 5/5 ask) comes last, so the rounds do not open on it."""
-    full = {wording(c.label) for c in scorecard.criteria if c.max and c.score >= c.max}
-    return sorted(ranked, key=lambda r: wording(r.item.text) in full)
+def criterion_of(question: str, scorecard: Scorecard) -> CriterionScore | None:
+    """The scorecard line whose point a question of hers is (the criterion worded as that question: "What's the
+    ask?" for "What's the ask, exactly?"), or None."""
+    return next((c for c in scorecard.criteria if c.max and c.weight > 0 and same_point(c.label, question)), None)
+
+
+def _fitting_the_gaps(ranked: list[RankedItem], scorecard: Scorecard, pitch: Counter[str], bank: VisibleBank,
+                      n: int, embed: Embed | None, sentences: Sequence[str]) -> list[RankedItem]:
+    """Of her questions ranked by fit (more than n of them), the n to ask: first one on each point the pitch is weak
+    on (a criterion below PUSH_BELOW, weakest first; the best-fitting of her questions on it, looked for among all of
+    hers when none ranked), then those on points it does not answer in full, by fit, then those it answers in full."""
+    chosen: list[RankedItem] = []
+
+    def take(r: RankedItem) -> None:
+        if not any(same_question(r.item, c.item) for c in chosen):
+            chosen.append(r)
+
+    for criterion in scorecard.weakest():
+        if criterion.score >= PUSH_BELOW or len(chosen) >= n:
+            continue
+        on_it = [r for r in ranked if same_point(criterion.label, r.item.text)]
+        if not on_it:
+            pool = [i for i in bank.questions if same_point(criterion.label, i.text)]
+            on_it = rank_items(pitch, bank, pool, n=1, embed=embed, pitch_sentences=sentences) if pool else []
+        if on_it:
+            take(on_it[0])
+    full = [r for r in ranked if (c := criterion_of(r.item.text, scorecard)) is not None and c.score >= c.max]
+    for r in [*(r for r in ranked if r not in full), *full]:
+        if len(chosen) >= n:
+            break
+        take(r)
+    return chosen
+
+
+def gaps_first(ranked: list[RankedItem], scorecard: Scorecard) -> list[RankedItem]:
+    """Her questions in the order the pitch's gaps call for: those on what it is weakest on first (a criterion below
+    PUSH_BELOW, the lowest score first), then the rest by fit, and those on a point it already answers in full (a
+    criterion worded as that question scored full marks: "What's the ask, exactly?" after a 5/5 ask) last, so the
+    rounds open on what the pitch leaves open. A question that leans on what came before it stays after those that
+    stand on their own."""
+    def order(pair: tuple[int, RankedItem]) -> tuple[bool, int, float, int]:
+        position, r = pair
+        c = criterion_of(r.item.text, scorecard)
+        if c is None:
+            group, score = 1, 0.0
+        else:
+            group = 0 if c.score < PUSH_BELOW else 2 if c.score >= c.max else 1
+            score = c.score / c.max if group == 0 else 0.0
+        return leans_on_before(r.item.text), group, score, position
+
+    return [r for _, r in sorted(enumerate(ranked), key=order)]
 
 
 def start_rehearsal(session: Session, settings: Settings, twin_slug: str, viewer: Viewer, *,
@@ -242,8 +297,8 @@ def start_rehearsal(session: Session, settings: Settings, twin_slug: str, viewer
     scorecard = score_pitch(analysis, rubric)
     bank = _usable_bank(session, twin, viewer, persona)
     cites = Citations()
-    ranked = answered_last(choose_questions(analysis.stems, bank, settings.rehearsal_questions, embed=embed,
-                                            sentences=analysis.sentences), scorecard)
+    ranked = gaps_first(choose_questions(analysis.stems, bank, settings.rehearsal_questions, embed=embed,
+                                         sentences=analysis.sentences, scorecard=scorecard), scorecard)
     questions = []
     for number, r in enumerate(ranked, start=1):
         citation = cites.cite(r.item.hit, r.item.text)

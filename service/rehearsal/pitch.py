@@ -206,6 +206,7 @@ PEOPLE_RE = re.compile(
     r"(?:dock|shift|team|depot|store|site|night|day)[ -](?:leads?|managers?|supervisors?|teams?|staff|workers?)|"
     r"supervisors?|managers?|pharmacists?|nurses?|hospitals?|pharmacies|stores|people|everyone|"
     r"for (?:them|him|her|each of them|every one of them))\b", re.IGNORECASE)
+VAGUE_PEOPLE_RE = re.compile(r"people|everyone|for (?:them|him|her|each of them|every one of them)", re.IGNORECASE)
 ORGANISATION_RE = re.compile(r"(?<=[\w,;:(] )(?P<name>[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+)\b")
 PLACE_WORDS = frozenset({"road", "street", "st", "lane", "avenue", "way", "park", "quay", "pier", "bay", "harbour",
                          "harbor", "junction", "house", "square", "north", "south", "east", "west", "depot", "hub",
@@ -497,7 +498,13 @@ def find_who(sents: list[str], embed: Embed | None = None) -> tuple[list[str], l
     who, changes = [], []
     for i, sentence in enumerate(sents):
         by_meaning = close is not None and float(close[i]) >= CUSTOMER_SURE
-        named = bool(PEOPLE_RE.search(sentence)) or names_organisation(sentence)
+        groups = [m.group() for m in PEOPLE_RE.finditer(sentence)]
+        organisation = names_organisation(sentence)
+        named = bool(groups) or organisation
+        # "It could be really good for us and people would like it." names nobody: "people", "everyone" or "them"
+        # alone is no customer or group, whatever the sentence is close to.
+        if groups and not organisation and all(VAGUE_PEOPLE_RE.fullmatch(g) for g in groups):
+            continue
         if not (named or by_meaning):
             continue
         who.append(sentence)

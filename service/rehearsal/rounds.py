@@ -64,7 +64,10 @@ CHANNEL_RE = re.compile(r"\b(?:brief\w*|meetings?|huddles?|town ?halls?|toolbox 
 # What gives way to make room: stopped, paused, dropped, delayed, handed on, or nothing at all.
 GIVING_UP_RE = re.compile(r"\b(?:stop\w*|paus\w*|drop\w*|shelv\w*|scrap\w*|defer\w*|delay\w*|postpon\w*|cancel\w*|"
                           r"giv(?:e|es|ing) up|no longer|on hold|wind(?:s|ing)? down|phas(?:e|es|ing) out|hand(?:s|ing)? "
-                          r"(?:over|back|off)|cut\w*|lose|losing|nothing|anything|retire\w*|freez\w*|push(?:es|ing)? back)\b",
+                          r"(?:over|back|off)|cut\w*|lose|losing|nothing|anything|retire\w*|freez\w*|push(?:es|ing)? back|"
+                          # "the Friday status call goes, which gives the planners back three hours"
+                          r"(?:goes|go|gone)(?!\s+(?:live|ahead|well|on|up|down|to|into|through|wrong|badly|smoothly|"
+                          r"further|beyond|out|for)\b)(?=\s*(?:[,.;]|$|and\b|which\b))|giv(?:e|es|ing) (?:\w+ ){1,3}back)\b",
                           re.IGNORECASE)
 # What was heard, in more words: a view reported ("she's fine with it"), what most or only some did ("only one of
 # the nine mentioned cost").
@@ -179,6 +182,15 @@ EXPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
                           re.IGNORECASE)),
     # "What did the drivers say?": what was found or heard, which a plan to ask ("we've scheduled a consultation")
     # does not answer.
+    # "Which customer, by name, gets…?", "Which depot goes first?": the one picked, named ("Harbour Grocers"), not a
+    # figure or a date about something else ("About $15.80 a stop on Grace's model").
+    # "Which of those is the riskiest assumption…?" asks for that assumption, not for something named.
+    ("pick", re.compile(r"(?:^|[,;:]\s*|\b(?:and|or|but|so|then|exactly|me|us)\s+)which\s+(?:of\s+(?:the|our|your|these|"
+                        r"those)\s+)?(?!(?:is|are|was|were|will|would|means|one|of|those|these|it|they)\b)[a-z]+",
+                        re.IGNORECASE)),
+    # "Where would we run the pilot?": a place, a site or a part of the network.
+    ("where", re.compile(r"(?:^|[,;:]\s*|\b(?:and|or|but|so|then)\s+)where\b(?!\s+(?:does|do|did|is|are) (?:it|this|that) "
+                         r"(?:leave|get|put|stand))|\bwhere\s*\?|\bat which (?:site|depot|location)", re.IGNORECASE)),
     ("finding", re.compile(r"\b(?:what (?:did|do|does|have) (?:the |our |your |their )?(?:[\w-]+ ){0,2}(?:say|said|"
                            r"think|thought|feel|felt|tell|told|want|wanted|make of)|what (?:have|did) (?:you|we) "
                            r"(?:learn(?:ed|t)?|heard?|found|find out)\b|what (?:will|would) (?:the |our |your |their )?"
@@ -292,6 +304,8 @@ GAP_LINES = {
     "detail": "Walk me through it properly, step by step.",
     "giving_up": "You haven't told me what stops to make room for it.",
     "channel": "You haven't told me how they'll hear about it.",
+    "pick": "You haven't told me which one.",
+    "where": "You haven't told me where.",
 }
 # Concerns that speak to each gap, looked for in the executive's words.
 GAP_TERMS: dict[str, re.Pattern[str]] = {
@@ -333,6 +347,8 @@ class Assessment:
     counted: str | None = None
     # Who the question asked about when it asked who the pitch is for ("the customer").
     party: str | None = None
+    # What the question asked to be picked out ("which customer, by name"): "customer".
+    which: str | None = None
 
     @property
     def line(self) -> str:
@@ -341,6 +357,8 @@ class Assessment:
         lines = {**GAP_LINES, "count": f"You haven't told me how many {self.counted or 'there are'}."}
         if self.party:  # "Who is the customer…?": who the question named
             lines["party"] = f"You haven't told me who {self.party} is."
+        if self.which:  # "Which customer, by name…?": what the question asked to be named
+            lines["pick"] = f"You haven't told me which {self.which}."
         return " ".join(lines.get(g, GAP_LINES["topic"]) for g in gaps[:2])
 
 
@@ -427,6 +445,48 @@ def _opens_on_a_name(reply: str) -> bool:
     return match is not None and match.group("name").lower() not in _NOT_NAMES | _OPENING_WORDS
 
 
+# What "which … ?" asks to be picked out ("Which customer, by name, gets…?": "customer"), and whether by name.
+WHICH_RE = re.compile(r"\bwhich\s+(?:of\s+(?:the|our|your|these|those)\s+)?(?!(?:is|are|was|were|will|would|means|"
+                      r"one|of|those|these|it|they)\b)(?P<what>[a-z][a-z-]+)", re.IGNORECASE)
+BY_NAME_RE = re.compile(r"\b(?:by name|named|name (?:it|them|one))\b", re.IGNORECASE)
+# A place, a site or a part of the network, as a reply to "where" says it without a name ("the two busiest city
+# routes", "the northern depots").
+PLACE_RE = re.compile(r"\b(?:depots?|sites?|cit(?:y|ies)|towns?|regions?|areas?|north\w*|south\w*|east\w*|west\w*|"
+                      r"routes?|lanes?|warehouses?|hubs?|yards?|stores?|branch(?:es)?|offices?|centres?|centers?|docks?|"
+                      r"countr(?:y|ies)|states?|province|here|there|everywhere|nationally|locally)\b", re.IGNORECASE)
+
+
+def names_one(reply: str) -> bool:
+    """Whether a reply names someone or something by name ("Harbour Grocers", "Eastgate", "Priya"), not only whose
+    something is ("on Grace's model" names a model, not a customer) and not a month or a day."""
+    for match in NAME_RE.finditer(reply):
+        name = match.group(0)
+        if name.lower() in _NOT_NAMES or DATE_WORDS_RE.fullmatch(name) or reply[match.end():match.end() + 2] in ("'s",
+                                                                                                              "’s"):
+            continue
+        return True
+    return names_organisation(reply) or _opens_on_a_name(reply)
+
+
+# A reply that opens by picking some out: "The three hospital trusts…", "Our two biggest grocery accounts…", "Only the
+# night routes…".
+PICKING_OPENING_RE = re.compile(rf"^\s*(?:only |just |all )?(?:the|our|those|these|\d+|{NUMBER_WORDS})\s+(?P<next>[\w-]+)",
+                                re.IGNORECASE)
+
+
+def picked(question: str, reply: str) -> bool:
+    """Whether a reply picks out what "which … ?" asked for: by name when the question says so ("Which customer, by
+    name…?"), else by name or by opening on the ones it picks ("Which customers go first?" "The three hospital
+    trusts…"; not "Customers will get an email…", nor "The customers will…")."""
+    if names_one(reply):
+        return True
+    match = WHICH_RE.search(question)
+    if match is None or BY_NAME_RE.search(question):
+        return False
+    opening = PICKING_OPENING_RE.match(reply)
+    return opening is not None and not set(stem_counts(opening.group("next"))) & set(stem_counts(match.group("what")))
+
+
 _OPENING_WORDS = frozenset({"yes", "no", "sure", "okay", "ok", "right", "today", "tomorrow", "everyone", "nobody",
                             "somebody", "someone", "customers", "drivers", "nothing", "everything", "first", "then",
                             "now", "also", "again", "absolutely", "definitely", "probably", "maybe", "perhaps"})
@@ -489,11 +549,14 @@ def assess(question: str, reply: str, embed: Embed | None = None, pitch: str = "
     number, a date, an owner, a fallback...), and saying something concrete; name what is missing, or that the
     presenter does not know yet. Given the pitch, a reply about neither it nor the question is not what she asked."""
     verdict = _judge(question, reply, embed)
-    if (verdict.accepted and pitch and (verdict.similarity or 0.0) < NEAR_PITCH
-            and not near_the_pitch(question, reply, pitch, embed)):
-        return Assessment(False, "topic", ("topic",), verdict.similarity, verdict.concrete)
     if not verdict.accepted and UNKNOWN_RE.search(reply):
         return Assessment(False, "unknown", ("unknown",), verdict.similarity, verdict.concrete)
+    # A concrete reply about neither is not what she asked, whatever else it lacks ("The canteen reopened this
+    # month…", asked which customer gets something different, lacks a customer too, but that is not the point to
+    # make); a vague one is told what it lacks.
+    if (pitch and (verdict.accepted or verdict.concrete) and verdict.gap not in ("length", "topic")
+            and (verdict.similarity or 0.0) < NEAR_PITCH and not near_the_pitch(question, reply, pitch, embed)):
+        return Assessment(False, "topic", ("topic",), verdict.similarity, verdict.concrete)
     return verdict
 
 
@@ -512,9 +575,11 @@ def _judge(question: str, reply: str, embed: Embed | None) -> Assessment:
         parts["effect"] = True  # who it is for, and what they get ("…from Monday they get a path into dispatch")
     # A short reply that gives exactly the number, date or person asked for can sit far from the question's wording.
     # What changes cannot be told from the words alone, so it decides only when nothing else was asked.
+    parts["pick"] = "pick" in needs and picked(question, reply)
+    parts["where"] = "where" in needs and (names_one(reply) or bool(PLACE_RE.search(reply)))
     checked = [n for n in needs if n != "effect"] or needs
     gives_what_was_asked = bool(needs) and all(
-        (n in ("number", "money", "when", "owner", "party", "ask", "fallback", "target") and parts[n])
+        (n in ("number", "money", "when", "owner", "party", "ask", "fallback", "target", "pick", "where") and parts[n])
         or (n == "reason" and REASON_OPENING_RE.match(reply)) or (n == "side" and PLAIN_SIDE_RE.search(reply))
         for n in checked)
     if sim is not None:
@@ -556,8 +621,10 @@ def _judge(question: str, reply: str, embed: Embed | None) -> Assessment:
     if missing:
         party = PARTY_RE.search(question) if "party" in missing else None
         named = party.group("party") if party is not None and party.group("party") else None
+        which = WHICH_RE.search(question) if "pick" in missing else None
         return Assessment(False, missing[0], tuple(missing), sim, said,
-                          party=" ".join(named.split()).lower() if named else None)
+                          party=" ".join(named.split()).lower() if named else None,
+                          which=which.group("what").lower() if which is not None else None)
     return Assessment(True, None, (), sim, said)
 
 

@@ -38,6 +38,11 @@ CUSTOMER_RE = re.compile(r"\b(?:customers?|clients?|users?|shippers?|patients?|m
 STOPS_ITSELF_RE = re.compile(r"\bstop(?:s|ped|ping)? (?:it|this|that|the (?:pilot|trial|test|project|programme|program|"
                              r"scheme|experiment|rollout|roll-out))\b(?! (?:from|doing|running|using))", re.IGNORECASE)
 WHO_RE = re.compile(r"\bwho\b", re.IGNORECASE)
+# An ask that names no decision: doing "more" or "something" with a thing, looking into it, "getting it out there".
+VAGUE_ASK_RE = re.compile(r"\b(?:do(?:ing)? (?:more|less|something|better|a bit more)(?: (?:with|of|on|about|for))?|"
+                          r"(?:look|looking) (?:into|at)|think(?:ing)? about|explor(?:e|ing)|consider(?:ing)?|"
+                          r"get (?:\w+ ){0,3}out there|step up|up our game|be more \w+|focus more on|"
+                          r"something (?:like|with|around|on))\b", re.IGNORECASE)
 # A change said in so many words: "what changes", "on Monday", "for them", "no longer".
 CHANGED_RE = re.compile(r"\b(?:chang\w*|on monday|for them|no longer|instead)\b", re.IGNORECASE)
 KEY_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
@@ -48,6 +53,8 @@ COST_TOPIC_STEMS = frozenset({"cost", "spend", "spent", "expens", "margin", "out
 COST_WORD_RE = re.compile(r"\b(?:cost(?:s|ing|ed)?|spend(?:s|ing)?|spent|expenses?|outlays?|margins?|discounts?)\b",
                           re.IGNORECASE)
 COST_FIGURE_KINDS = frozenset({"money", "percent", "amount"})
+AGAINST_COST_RE = re.compile(r"\s*(?:under|below|above|over|beneath|less than|more than|short of|off)\s+(?:the |our |their "
+                             r"|its |a |your )?(?:[\w-]+ )?(?:cost|floor|price)", re.IGNORECASE)
 COST_SPAN_WORDS = 8
 DISCOUNT_SPAN_WORDS = 5
 
@@ -253,6 +260,10 @@ def _ask(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     if a.ask is None:
         return 0, "No ask: say what you want decided, by whom and by when.", []
     said = f"“{a.ask_cue}”" if a.ask_cue else "the ask"
+    vague = VAGUE_ASK_RE.search(a.ask)
+    if a.ask_strength == 2 and vague:  # "I think we should do more with social media": no decision to take
+        return 2, (f"The ask is vague (“{vague.group()}”), with no decision, amount or date: "
+                   f"{then_advise(quote(a.ask), 'Say what you want decided, how much and by when.')}"), [a.ask]
     if a.ask_strength >= 3:
         specifics = ", ".join(a.ask_specifics) or ", ".join(f.text for f in a.figures_in(a.ask))
         return 5, f"States a concrete ask ({said}; {specifics}): {quote(a.ask)}", [a.ask]
@@ -404,6 +415,7 @@ def _keywords(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     about_cost = bool(COST_TOPIC_STEMS & set(_stemmed(" ".join([item.get("label", ""), *keywords])).split()))
     hits: list[str] = []
     said: list[str] = []
+    stated: list[str] = []  # for a criterion about cost, the sentences that say what it costs
     for sentence in a.sentences:
         line = f" {_stemmed(sentence)} "
         # "If it does not move those numbers in eight weeks, we stop it" stops the proposal itself (a kill criterion),
@@ -413,6 +425,7 @@ def _keywords(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
                  and not (itself and " stop " in stems)]
         if about_cost and (cost := _cost_stated(a, sentence)):
             found = [cost, *(k for k in found if k.lower() not in cost.lower())]
+            stated.append(sentence)
         if found:
             hits.append(sentence)
             for k in found:  # "Drivers" and "drivers", or two keywords found as one word, are one word relied on
@@ -422,6 +435,12 @@ def _keywords(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     if not hits:
         return 0, "Never mentions " + ", ".join(keywords[:5]) + ".", []
     relied = ", ".join(f"“{k}”" for k in said[:3])
+    if about_cost and not stated:
+        # "quoting 15% under our cost-to-serve floor" names the cost but never says what it is: a price put against
+        # it is no answer to what it costs.
+        return (min(2, round(5 * min(1.0, len(hits) / need))),
+                f"{counted(len(hits), 'mention')} ({relied}) but no figure for the cost itself, e.g. "
+                f"{then_advise(quote(hits[0]), 'Say what it costs, in money.')}", hits[:3])
     return (round(5 * min(1.0, len(hits) / need)), f"{counted(len(hits), 'mention')} ({relied}), e.g. {quote(hits[0])}",
             hits[:3])
 
@@ -441,7 +460,9 @@ def _cost_stated(a: PitchAnalysis, sentence: str) -> str | None:
     """The words of a sentence that state a cost, as written ("costs $310k", "costs us about 4 % of margin"), or
     None: a cost word within a few words of an amount of money or a share."""
     figures = [(at, at + len(f.text)) for f in a.figures_in(sentence) if f.kind in COST_FIGURE_KINDS
-               and (at := sentence.find(f.text)) >= 0]
+               and (at := sentence.find(f.text)) >= 0
+               # "15% under our cost-to-serve floor", "8% below cost": a price put against the cost, not what it is
+               and not AGAINST_COST_RE.match(sentence[at + len(f.text):])]
     pairs: list[tuple[int, int]] = []
     for cost in COST_WORD_RE.finditer(sentence):
         # A discount is its cost only when the amount is said with it ("a $310k discount", "the discount is $310k").

@@ -437,3 +437,49 @@ def test_a_question_the_pitch_already_answers_well_is_not_also_one_to_prepare_fo
     assert strong, summary
     prepare = [p["question"] for p in summary["prepare"]]
     assert not [(s, p) for s in strong for p in prepare if same_point(s, p)], (strong, prepare)
+
+
+# A new user's trial (7 December, issue 17): asked "Which customer, by name, gets something different if we say yes?",
+# a cost per stop got "That answers it.". A concrete answer to another question is no answer.
+CLASH_PITCH = """Proposal: Win the Kestrel Foods retail contract with an aggressive opening price
+
+Kestrel Foods wants 200 store deliveries a day across the city starting in March. To win it we propose quoting 15% \
+under our cost-to-serve floor for the first year, because the volume will make our routes denser and we will make the \
+money back in year two. We should not wait for the written case and CFO sign-off, because the tender closes Friday; \
+the sales team would approve it directly. I will present this to the leadership team next Tuesday."""
+
+
+def test_a_round_does_not_take_a_cost_for_the_customer_it_asked_to_be_named(session: Session, settings: Settings,
+                                                                            demo: Viewer) -> None:  # noqa: F811
+    started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=CLASH_PITCH).to_dict()
+    session.commit()
+    _put_on_the_table(session, settings, demo, started["rehearsal_id"], "which customer, by name")
+    turn = answer_turn(session, settings, started["rehearsal_id"], demo,
+                       "About $15.80 a stop on Grace's model, against our urban average of $13.70").to_dict()
+    assert turn["reaction"] != "accept" and not turn["text"].startswith("That answers it."), turn["text"]
+    assert "which customer" in turn["text"], turn["text"]
+
+
+def test_an_answer_must_be_of_the_kind_the_question_asks_for() -> None:
+    model = local_encoder().encode
+    which = "Which customer, by name, gets something different if we say yes?"
+    assert not assess(which, "Roughly $18 a drop on the new windows, down from $21.", model).accepted
+    assert assess(which, "Kestrel Foods: their stores get two-hour windows from March.", model).accepted
+    segment = "Which customers go first?"
+    assert not assess(segment, "Customers get a letter a fortnight before the switch.", model).accepted
+    assert assess(segment, "The four hospital trusts, because their contracts renew in May.", model).accepted
+    where = "Where would the trial run?"
+    assert not assess(where, "Six weeks, at a cost of about $60k.", model).accepted
+    assert assess(where, "Calder North, on its three longest rural routes.", model).accepted
+    when = "When would the first vans arrive?"
+    assert not assess(when, "Ray Castillo in fleet owns the order.", model).accepted
+    who = "Who signs it off?"
+    assert not assess(who, "In the second week of March, once the pilot ends.", model).accepted
+    how_much = "How much does it cost a year?"
+    assert not assess(how_much, "Brightwell and the two Norrland stores, from the spring.", model).accepted
+
+
+def test_what_gives_way_can_be_said_as_something_that_goes() -> None:
+    model = local_encoder().encode
+    assert assess("What would you stop doing to make room for this?",
+                  "The Monday planning call goes, which gives the dispatchers back an hour a week.", model).accepted

@@ -195,3 +195,44 @@ def test_who_it_is_for_is_read_from_a_group_of_people_or_an_organisation_and_wha
     pitch = "I'm asking you to approve $180k for a second charger bay by March. " + said
     who = _criterion(pitch, WHO_LABEL)
     assert (who.score >= 4) is named, who
+
+
+# A new user's trial (7 December, issue 17): a vague pitch scored 2/5 for naming who it is for on "people would like
+# it" and 4/5 for its ask on "I think we should do more with social media"; a pitch to price under the floor scored
+# 5/5 on what it costs to serve.
+VAGUE_PITCH = ("I think we should do more with social media to get our brand out there, maybe some videos of the "
+               "trucks. It could be really good for us and people would like it.")
+UNDER_THE_FLOOR = ("Kestrel Foods wants 200 store deliveries a day across the city starting in March. To win it we "
+                   "propose quoting 15% under our cost-to-serve floor for the first year, because the volume will make "
+                   "our routes denser.")
+COST_LABEL = "What does it cost to serve?"
+
+
+def test_a_vague_pitch_names_no_customer_and_asks_for_nothing_concrete(session: Session, settings: Settings,
+                                                                       dana: Viewer) -> None:
+    card = {c["label"]: c for c in _rehearse(session, settings, dana, VAGUE_PITCH)["scorecard"]["criteria"]}
+    who = card[WHO_LABEL]
+    assert who["score"] == 0 and not who["quotes"], who
+    ask = card["What's the ask?"]
+    assert ask["score"] <= 2 and "vague" in ask["reason"], ask
+
+
+@pytest.mark.parametrize(("said", "named"), [
+    ("It could be really good for us and people would like it.", False),
+    ("Everyone would notice the difference.", False),
+    ("Independent pharmacies in the city get their orders before they open.", True),
+    ("Kestrel Foods gets two-hour windows at its 200 stores.", True),
+])
+def test_who_it_is_for_needs_a_customer_or_a_group_not_people_in_general(said: str, named: bool) -> None:
+    pitch = "I'm asking you to approve $180k for a second charger bay by March. " + said
+    who = _criterion(pitch, WHO_LABEL)
+    assert (who.score >= 4) is named, who
+    assert ("none on who the customer is" in who.reason) is not named, who
+
+
+def test_pricing_under_the_floor_is_not_what_it_costs_to_serve() -> None:
+    under = _criterion(UNDER_THE_FLOOR, COST_LABEL)
+    assert under.score <= 2 and "no figure for the cost itself" in under.reason, under
+    stated = _criterion(UNDER_THE_FLOOR + " Serving them costs about $15.80 a stop against our urban average of "
+                                          "$13.70.", COST_LABEL)
+    assert stated.score == 5 and "$15.80" in stated.reason, stated
