@@ -9,9 +9,8 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openai import OpenAI
 from sqlalchemy.orm import Session
 
 from service.config import Settings
@@ -35,6 +34,9 @@ from service.twin.extractive import (
 from service.twin.guardrails import Refusal, injection_flags, passage_topic, refused_topic, source_topic
 from service.twin.persona import PersonaSettings, persona_settings
 from textkit.words import query_terms, stem_set_with_compounds, words
+
+if TYPE_CHECKING:  # imported when a model is configured (service.twin.llm.client_for)
+    from openai import OpenAI
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from openai import APIConnectionError, APIStatusError, APITimeoutError, OpenAI
+from typing import TYPE_CHECKING, Any
 
 from service.config import Settings
 from service.search import PassageHit
@@ -28,6 +26,9 @@ from service.twin.citations import (
     render,
 )
 from service.twin.extractive import Composed
+
+if TYPE_CHECKING:  # openai's import costs seconds at a command's start: it is imported when a model is configured
+    from openai import OpenAI
 from service.twin.outcome import LLMOutcome
 from service.twin.persona import PersonaSettings
 from service.twin.positions import dated_text
@@ -79,6 +80,8 @@ def client_for(settings: Settings) -> OpenAI:
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(key)
         if client is None:
+            from openai import OpenAI
+
             client = OpenAI(base_url=settings.llm_base_url, api_key=settings.llm_api_key or "none",
                             timeout=settings.llm_timeout, max_retries=0)
             _CLIENTS[key] = client
@@ -227,6 +230,8 @@ def stream_generate(client: OpenAI, settings: Settings, messages: list[dict[str,
 
 
 def _failure(exc: BaseException, *, streaming: bool = False) -> str:
+    from openai import APIConnectionError, APIStatusError, APITimeoutError
+
     if isinstance(exc, APITimeoutError):
         return "timeout"
     if isinstance(exc, APIStatusError):

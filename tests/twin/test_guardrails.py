@@ -41,6 +41,8 @@ PERSONA = PersonaSettings(name="Dana Reyes")
     ("How did Hannah Cole do in her last review?", "individual-performance"),
     ("Is my manager Tomas doing a good job?", "individual-performance"),
     ("Is the Ashby Road depot manager going to be fired for the bad numbers?", "individual-performance"),
+    ("People in the canteen say we're about to snap up a refrigerated haulier up north. Is that true?", "m-and-a"),
+    ("Is Halvorsen about to acquire a cold chain firm?", "m-and-a"),
     ("Will my supervisor get sacked over the audit?", "individual-performance"),
     ("Are the regions being merged?", "reorganisation"),  # had been refused as a deal
 ])
@@ -66,6 +68,8 @@ def test_questions_on_refused_topics_get_the_refusal(question: str, topic: str) 
     "How did Eastgate do on on-time delivery?",
     "How did Pier 9 do in its certification review?",
     "Will drivers get fired for refusing an unsafe load?",
+    "Are we planning to buy new reefer trailers?",
+    "Are we going to buy more trucks from a new carrier?",
 ])
 def test_ordinary_questions_pass(question: str) -> None:
     assert refused_topic(question, PERSONA) is None

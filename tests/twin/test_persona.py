@@ -208,3 +208,11 @@ def test_a_twin_stored_with_the_review_patterns_gets_the_role_named_one(session:
     store.update_persona(session, "dana", {"refused_topics": stored})
     performance, = persona_settings(world.twin).refused_topics
     assert performance.matches("Is the Ashby Road depot manager going to be fired for the bad numbers?")
+
+
+def test_a_twin_stored_with_the_earlier_deal_patterns_gets_the_rumoured_deal_in_other_words(
+        session: Session, world: World) -> None:
+    stored = [{"name": "m-and-a", "label": "deals", "patterns": list(RETIRED_TOPIC_PATTERNS["m-and-a"][-1])}]
+    store.update_persona(session, "dana", {"refused_topics": stored})
+    deals, = persona_settings(world.twin).refused_topics
+    assert deals.matches("People say we're about to snap up a refrigerated haulier up north. Is that true?")

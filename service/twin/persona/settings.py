@@ -61,6 +61,23 @@ _PERFORMANCE_PATTERNS_2 = (
     r"recent )?(?:review|appraisal|evaluation)s?\b",
     rf"\b(?:is|are|was|has|have|how's) (?:my|our|the|your) (?:manager|boss|supervisor|team lead|lead|director|"
     rf"colleague|depot manager|site lead) {_NAME} (?:been )?(?:perform|underperform|doing|deliver|cop)\w*")
+# About to buy a company, a few words about it between ("a refrigerated haulier", "a cold chain firm").
+_RUMOURED_DEAL = (r"(?:going|planning|about|looking|set) to (?:buy|acquire|take over|merge with|snap up) (?:an? |"
+                  r"another |the )?(?:[\w-]+ ){0,2}(?:compan(?:y|ies)|firms?|business(?:es)?|competitors?|rivals?|"
+                  r"carriers?|hauliers?|outfits?)\b")
+_M_AND_A_PATTERNS_3 = (
+    r"\bmerg(?:er|ers|e|es|ed|ing)\b", r"\bacquisitions?\b", r"\bacquir\w* (?:a |an |another |the |any )?"
+    r"(?:company|companies|firm|firms|startup|startups|business|businesses|competitor|competitors|rival)\b",
+    r"\btake-?overs?\b", r"\bbuy-?outs?\b", r"\bM\s*&\s*A\b", r"\bdivest\w*", r"\bspin-?offs?\b",
+    r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?(?:acquiring|merging|taking over)\b",
+    # "Are we buying Nordfreight?" or "going to buy Corvane?" names a deal; "are we buying electric vans?" is a
+    # purchase.
+    r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?buying " + _A_DEAL,
+    r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?(?:going|planning|about|looking|trying) to "
+    r"(?:buy|acquire|take over|merge with) " + _A_DEAL,
+    # "Should we buy Nordfreight?" names a deal; "should we buy a competitor instead of building?" asks her strategy.
+    r"\b(?:will|would|should|could|can) (?:we|you|they|\w+) (?:ever |really |actually |still )?(?:buy|acquire|"
+    r"take over|merge with) (?-i:[A-Z][\w&-]*)")
 DEFAULT_TOPICS: tuple[dict[str, Any], ...] = (
     {"name": "compensation", "label": "pay and compensation", "patterns": [
         r"\bsalar(?:y|ies|ied)\b", r"\bcompensat\w*", r"\bbonus(?:es)?\b", r"\bpay\s*(?:rise|raise|cut|band|grade|"
@@ -78,18 +95,10 @@ DEFAULT_TOPICS: tuple[dict[str, Any], ...] = (
         r"\b(?:regions?|depots?|divisions?|departments?|teams?|sites?|offices?|hubs?|branch|branches) (?:\w+ ){0,2}?"
         r"merg(?:e|es|ed|ing)\b"]},
     {"name": "m-and-a", "label": "mergers and acquisitions", "patterns": [
-        r"\bmerg(?:er|ers|e|es|ed|ing)\b", r"\bacquisitions?\b", r"\bacquir\w* (?:a |an |another |the |any )?"
-        r"(?:company|companies|firm|firms|startup|startups|business|businesses|competitor|competitors|rival)\b",
-        r"\btake-?overs?\b", r"\bbuy-?outs?\b", r"\bM\s*&\s*A\b", r"\bdivest\w*", r"\bspin-?offs?\b",
-        r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?(?:acquiring|merging|taking over)\b",
-        # "Are we buying Nordfreight?" or "going to buy Corvane?" names a deal; "are we buying electric vans?" is a
-        # purchase.
-        r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?buying " + _A_DEAL,
-        r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?(?:going|planning|about|looking|trying) to "
-        r"(?:buy|acquire|take over|merge with) " + _A_DEAL,
-        # "Should we buy Nordfreight?" names a deal; "should we buy a competitor instead of building?" asks her strategy.
-        r"\b(?:will|would|should|could|can) (?:we|you|they|\w+) (?:ever |really |actually |still )?(?:buy|acquire|"
-        r"take over|merge with) (?-i:[A-Z][\w&-]*)"]},
+        *_M_AND_A_PATTERNS_3,
+        # "People say we're about to snap up a refrigerated haulier up north": a rumoured deal, in other words.
+        r"\b(?:we|you|they|\w+)(?:'re|’re| are| is) (?:\w+ )?" + _RUMOURED_DEAL,
+        r"\b(?:is|are|was|were) (?:we|you|they|\w+) (?:\w+ )?" + _RUMOURED_DEAL]},
     {"name": "legal", "label": "legal matters", "patterns": [
         r"\blawsuits?\b", r"\blitigat\w*", r"\bsu(?:e|es|ed|ing)\b", r"\blegal (?:action|matter|case|dispute|"
         r"proceeding|issue|exposure|risk)s?\b", r"\bsubpoena\w*", r"\bindict\w*", r"\bcourt cases?\b",
@@ -120,7 +129,7 @@ RETIRED_TOPIC_PATTERNS: dict[str, tuple[tuple[str, ...], ...]] = {
         r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?(?:acquiring|merging|taking over)\b",
         r"\b(?:are|is|were) (?:we|you|they|\w+) (?:\w+ )?buying (?:(?-i:[A-Z][\w&-]*)|(?:a |an |another |the |any )?"
         r"(?:company|companies|firm|firms|startup|startups|business|businesses|competitor|competitors|rivals?|"
-        r"carriers?)\b)"),),
+        r"carriers?)\b)"), _M_AND_A_PATTERNS_3),
 }
 CURATOR_KEYS = frozenset({"no_answer_message", "refusal_message", "refused_topics", "disclaimer", "answer_openers",
                           "signature_phrases", "rehearsal_rubric", "display_name", "pronoun"})
