@@ -166,6 +166,8 @@ def test_the_opener_comes_only_before_a_statement_that_stands_on_its_own() -> No
                           # A story is not where she lands (a trial's "Here's where I land. I heard about…").
                           ("I heard about the renewal complaints six days after they came in.", False),
                           ("Three weeks ago I promised to explain renewal prices.", False),
+                          # Her reply's "No, …" answers what was put to her then, not where she lands now.
+                          ("No, renewal prices are not going up, and I'll say it plainly.", False),
                           ("We need renewal prices that hold next year.", True)):
         text = first + rest
         quote = SimpleNamespace(hit=hit(text), start=0, end=len(first), text=first)
