@@ -85,13 +85,19 @@ def answer_html(text: str, prefix: str = "c") -> Markup:
     """Answer text as the page shows it: a run of lines that start "- " is a list, one item a line; the other lines
     are paragraphs that keep their line breaks; [n] are footnote links; all text escaped (shared.js renderAnswer)."""
     blocks: list[str] = []
-    for is_item, run in itertools.groupby((text or "").split("\n"), key=lambda line: line.startswith(LIST_ITEM)):
-        lines = list(run)
+    runs = [(is_item, list(run)) for is_item, run in
+            itertools.groupby((text or "").split("\n"), key=lambda line: line.startswith(LIST_ITEM))]
+    for at, (is_item, lines) in enumerate(runs):
         if is_item:
             items = "".join(f"<li>{cited(line[len(LIST_ITEM):].strip(), prefix)}</li>" for line in lines)
             blocks.append(f'<ul class="answer-list">{items}</ul>')
-        elif paragraph := "\n".join(lines).strip("\n"):
+            continue
+        # The line that heads a list ("The plan by depot [2]:") stands apart from the sentences above it.
+        caption = lines.pop() if at + 1 < len(runs) and lines and lines[-1].rstrip().endswith(":") else None
+        if paragraph := "\n".join(lines).strip("\n"):
             blocks.append(f"<p>{cited(paragraph, prefix)}</p>")
+        if caption is not None:
+            blocks.append(f'<p class="answer-caption">{cited(caption.strip(), prefix)}</p>')
     return Markup("".join(blocks))
 
 

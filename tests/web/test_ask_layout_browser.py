@@ -89,7 +89,12 @@ def check_turn(page, turn, width: int) -> None:
     # The [n] stay footnote links, in the paragraph as in the list's lead-in.
     assert answer.locator("sup.cite a").all_inner_texts() == ["[1]", "[2]"]
     boxes = [items.nth(i).bounding_box() for i in range(items.count())]
-    lead = answer.locator("p").last.bounding_box()
+    # The list's heading stands apart from the sentences above it (it was glued under them in a second trial).
+    caption = answer.locator("p.answer-caption")
+    assert caption.inner_text().startswith("The plan by depot"), answer.inner_html()
+    prose = answer.locator("p").first.bounding_box()
+    lead = caption.bounding_box()
+    assert lead["y"] >= prose["y"] + prose["height"] + 8, (prose, lead)
     assert all(box["x"] > lead["x"] + 8 for box in boxes), (lead, boxes)  # indented under the lead-in
     assert all(later["y"] >= earlier["y"] + earlier["height"] - 1 for earlier, later in zip(boxes, boxes[1:], strict=False))
     # A wrapped item's lines all start at the same left edge (a hanging indent, not back under the bullet).
@@ -175,10 +180,12 @@ def test_the_filters_escape_what_they_render() -> None:
     from service.web.blueprint import answer_html, disclaimer_html, disclaimer_line, quote_html
 
     assert str(answer_html("Two depots [1]:\n- A <b> — 1\n- B — 2 [2]", "c9")) == (
-        '<p>Two depots <sup class="cite"><a href="#c9-1" aria-label="source 1">[1]</a></sup>:</p>'
+        '<p class="answer-caption">Two depots <sup class="cite"><a href="#c9-1" aria-label="source 1">[1]</a></sup>:</p>'
         '<ul class="answer-list"><li>A &lt;b&gt; — 1</li><li>B — 2 <sup class="cite"><a href="#c9-2" '
         'aria-label="source 2">[2]</a></sup></li></ul>')
     assert str(answer_html("One line\nand the next")) == "<p>One line\nand the next</p>"
+    assert str(answer_html("Said first.\nThe rows:\n- A")) == (
+        '<p>Said first.</p><p class="answer-caption">The rows:</p><ul class="answer-list"><li>A</li></ul>')
     assert str(quote_html("A <i> | 1\nSaid plainly.")) == (
         '<span class="quote-line table-row">A &lt;i&gt; <span class="cell-sep">|</span> 1</span>'
         '<span class="quote-line">Said plainly.</span>')

@@ -56,11 +56,18 @@
       } else {
         var run = [];
         for (; i < lines.length && lines[i].indexOf("- ") !== 0; i++) { run.push(lines[i]); }
+        /* The line that heads a list ("The plan by depot [2]:") stands apart from the sentences above it. */
+        var caption = i < lines.length && run.length && /:\s*$/.test(run[run.length - 1]) ? run.pop() : null;
         var paragraph = run.join("\n").replace(/^\n+|\n+$/g, "");
         if (paragraph) {
           var p = el("p");
           fill(p, paragraph);
           container.appendChild(p);
+        }
+        if (caption !== null) {
+          var head = el("p", { "class": "answer-caption" });
+          fill(head, caption.trim());
+          container.appendChild(head);
         }
       }
     }
