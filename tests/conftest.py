@@ -1,9 +1,19 @@
-"""Shared fixtures: a migrated database per test on SQLite or PostgreSQL (`--db postgresql`)."""
+"""Shared fixtures: a migrated database per test on SQLite or PostgreSQL (`--db postgresql`).
+
+scripts/test runs the suite on SQLite and on PostgreSQL at the same time, so a run shares nothing another run could
+change: its PostgreSQL databases are its own (named with the process id and a random suffix), its files are under
+pytest's per-run tmp_path, servers listen on ports the system picks, Redis keys carry a per-test prefix (queue names,
+rate-limit prefixes), the embedded model's cache is built under a lock and renamed into place whole
+(service/search/encoder.py), screenshots are renamed into place whole (tests/support/screenshots.py) and the one
+fixed port, the README's `understudy serve` on 8000, is taken under a machine-wide lock (tests/test_readme.py).
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +28,18 @@ from service.migrate import upgrade_database
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PG_ADMIN_URL = os.environ.get("UNDERSTUDY_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the run at once
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # scripts/test stops its runs (on Ctrl-C or a CI time-out) with SIGTERM: stop as on Ctrl-C, tearing fixtures down
+    # (this run's PostgreSQL database is dropped, servers started by tests are stopped).
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupted)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

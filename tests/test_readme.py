@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import re
 import signal
 import socket
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +25,18 @@ def using_it_commands() -> list[str]:
     assert block is not None
     lines = [re.sub(r"\s+#.*$", "", line).strip() for line in block.group(1).splitlines()]
     return [line for line in lines if line and not line.startswith("#")]
+
+
+@contextlib.contextmanager
+def port_8000_to_ourselves() -> Iterator[None]:
+    """Hold a machine-wide lock while `understudy serve` has port 8000 (the README's command names no port):
+    scripts/test runs the SQLite and PostgreSQL suites at once, and both reach this test."""
+    with (Path(tempfile.gettempdir()) / "understudy-tests-port-8000.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def port_in_use(port: int) -> bool:
@@ -42,13 +58,14 @@ def test_every_command_of_using_it_exits_0_after_the_demo(tmp_path: Path) -> Non
         ran = subprocess.run(["bash", "-c", f"source .venv/bin/activate && {command}"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=600)
         assert ran.returncode == 0, f"{command}\n{ran.stdout}\n{ran.stderr}"
-    if port_in_use(8000):
-        pytest.skip("port 8000 is taken on this machine, so `understudy serve` was not run")
-    server = subprocess.Popen(["bash", "-c", f"source .venv/bin/activate && exec {commands[-1]}"], cwd=ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert server.stdout is not None
-    for line in server.stdout:
-        if "serving on http://127.0.0.1:8000/" in line:
-            break
-    server.send_signal(signal.SIGINT)
-    assert server.wait(timeout=60) == 0
+    with port_8000_to_ourselves():
+        if port_in_use(8000):
+            pytest.skip("port 8000 is taken on this machine, so `understudy serve` was not run")
+        server = subprocess.Popen(["bash", "-c", f"source .venv/bin/activate && exec {commands[-1]}"], cwd=ROOT,
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert server.stdout is not None
+        for line in server.stdout:
+            if "serving on http://127.0.0.1:8000/" in line:
+                break
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=60) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -80,8 +81,11 @@ def seed(session: Session) -> World:
 
 @pytest.fixture
 def app_settings(settings: Settings) -> Settings:
-    # A low grounding bar: these tests are about the web layer, not how sure the composer must be.
-    return settings.replace(secure_cookies=False, ratelimit_ask="1000/minute", grounding_threshold=0.1)
+    # A low grounding bar: these tests are about the web layer, not how sure the composer must be. Rate-limit
+    # counters of this test's own: with a Redis URL they would otherwise be shared with every other test (and with
+    # the other database's run, which scripts/test runs at the same time) whose user has the same id.
+    return settings.replace(secure_cookies=False, ratelimit_ask="1000/minute", grounding_threshold=0.1,
+                            ratelimit_key_prefix=f"understudy-test-{uuid.uuid4().hex[:10]}")
 
 
 @pytest.fixture

@@ -8,14 +8,16 @@ from collections.abc import Iterator
 
 import pytest
 
+from service.config import Settings
 from tests.api.conftest import app, app_settings, client, make_app, world  # noqa: F401  (shared fixtures)
 
 REDIS_URL = os.environ.get("UNDERSTUDY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A reachable Redis (database 15, flushed of this test's keys by a per-test queue name), or skip."""
+def redis_url(app_settings: Settings) -> Iterator[str]:  # noqa: F811  (the fixture imported above)
+    """A reachable Redis (database 15), or skip; afterwards the rate-limit counters of this test's apps (their own
+    key prefix, app_settings) are deleted, as `queue_name` deletes its queue."""
     import redis
 
     connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
@@ -24,7 +26,14 @@ def redis_url() -> Iterator[str]:
     except redis.RedisError as exc:
         pytest.skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
     yield REDIS_URL
-    connection.close()
+    try:
+        keys = list(connection.scan_iter(f"*{app_settings.ratelimit_key_prefix}*"))
+        if keys:
+            connection.delete(*keys)
+    except redis.RedisError:
+        pass
+    finally:
+        connection.close()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import signal
 import socket
 
 import pytest
@@ -34,13 +35,20 @@ def upload(client, world: World, uploads: list[tuple[bytes, str]], **fields):
 
 
 def work_burst(settings: Settings) -> None:
-    """Run an rq worker in this process until the queue is empty (no fork: the test's own database)."""
+    """Run an rq worker in this process until the queue is empty (no fork: the test's own database). The worker takes
+    SIGINT and SIGTERM for its warm shutdown and leaves them so: they are given back, or Ctrl-C (or scripts/test
+    stopping its runs) would only fail the test running at the time."""
     from rq import SimpleWorker
 
     from service.ops.health import redis_client
 
     worker = SimpleWorker([jobs.ingestion_queue(settings)], connection=redis_client(settings.redis_url))
-    worker.work(burst=True)
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        worker.work(burst=True)
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
 
 
 def queue_job(session_factory, *, audience: str, approve: bool) -> int:

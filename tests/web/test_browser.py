@@ -13,6 +13,7 @@ import pytest
 from service.web.auth import make_dev_login_link
 from tests.api.conftest import World
 from tests.support.live_server import serving
+from tests.support.screenshots import save_screenshot
 
 CHROMIUM = Path(os.environ.get("UNDERSTUDY_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -64,8 +65,7 @@ def open_as(browser, app, live_server, world: World):
 
 
 def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    save_screenshot(page, SCREENSHOTS / f"{name}.png", full_page=True)
 
 
 def ask(page, question: str) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.screenshots import save_screenshot
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -114,10 +115,9 @@ class Walk:
         if not screenshot:
             return
         target = DOCS if self.width == "phone" else ROOT / "test-artifacts" / "screenshots"
-        target.mkdir(parents=True, exist_ok=True)
         page.evaluate("window.scrollTo(0, 0)")
         # The phone shots (for the README) show the first screen; the desktop ones the whole page.
-        page.screenshot(path=str(target / f"{name}-{WIDTHS[self.width][0]}.png"), full_page=self.width == "desktop")
+        save_screenshot(page, target / f"{name}-{WIDTHS[self.width][0]}.png", full_page=self.width == "desktop")
 
     def close(self) -> None:
         self.context.close()
