@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -26,14 +27,7 @@ def redis_url(app_settings: Settings) -> Iterator[str]:  # noqa: F811  (the fixt
     except redis.RedisError as exc:
         pytest.skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
     yield REDIS_URL
-    try:
-        keys = list(connection.scan_iter(f"*{app_settings.ratelimit_key_prefix}*"))
-        if keys:
-            connection.delete(*keys)
-    except redis.RedisError:
-        pass
-    finally:
-        connection.close()
+    delete_keys(connection, f"*{app_settings.ratelimit_key_prefix}*")
 
 
 @pytest.fixture
@@ -43,9 +37,15 @@ def queue_name() -> Iterator[str]:
 
     name = f"understudy-test-{uuid.uuid4().hex[:10]}"
     yield name
-    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    delete_keys(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2), f"rq:*{name}*")
+
+
+def delete_keys(connection: Any, pattern: str) -> None:
+    """Delete a test's keys (a Redis that went away meanwhile has nothing left to clean) and close the connection."""
+    import redis
+
     try:
-        keys = list(connection.scan_iter(f"rq:*{name}*"))
+        keys = list(connection.scan_iter(pattern))
         if keys:
             connection.delete(*keys)
     except redis.RedisError:
