@@ -82,6 +82,12 @@ BODY_LINE_CHARS = 40
 _SENTENCE_END = re.compile(r"[.!?:\u201d\"')\]]\s*$")
 
 
+def _could_head(line: str) -> bool:
+    """Whether a stripped line has a section heading's form: short, capitalised, without a sentence's end."""
+    return bool(line) and len(line) <= HEADING_CHARS and len(line.split()) <= HEADING_WORDS \
+        and bool(_HEADING_LINE.match(line))
+
+
 def page_sections(text: str, heading: str | None) -> list[tuple[str | None, str]]:
     """A page's text cut at its section headings ("Customers", "The fleet"), each part with the heading it is under
     (the one carried over from an earlier page first): a heading line would otherwise run into the first sentence
@@ -93,8 +99,7 @@ def page_sections(text: str, heading: str | None) -> list[tuple[str | None, str]
     for i, line in enumerate(lines):
         stripped = line.strip()
         following = next((rest.strip() for rest in lines[i + 1:] if rest.strip()), "")
-        if (stripped and len(stripped) <= HEADING_CHARS and len(stripped.split()) <= HEADING_WORDS
-                and _HEADING_LINE.match(stripped) and (not previous or _SENTENCE_END.search(previous))
+        if (_could_head(stripped) and (not previous or _SENTENCE_END.search(previous))
                 and ((len(following) >= BODY_LINE_CHARS and following[:1].isupper())
                      or following[:1] == "\u2022")):
             sections.append((stripped, []))
@@ -129,7 +134,7 @@ def front_matter(text: str) -> tuple[str, str]:
     above = lines[filled[start - 1]].strip()
     if _SALUTATION.match(above):  # a letter's "Dear colleagues,": the letter starts after it
         return " ".join(lines[i].strip() for i in filled[:start]), "\n".join(lines[filled[start]:])
-    if not (len(above) <= HEADING_CHARS and len(above.split()) <= HEADING_WORDS and _HEADING_LINE.match(above)):
+    if not _could_head(above):
         return "", text
     return " ".join(lines[i].strip() for i in filled[:start - 1]), "\n".join(lines[filled[start - 1]:])
 

@@ -49,10 +49,9 @@ def without_address(message: str, name: str = "") -> str:
     return stripped if words(stripped) else message
 
 
-
-_TITLE = r"(?:(?:President|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Senator|Governor|Chairman|CEO)\s+)?"
 _TITLES = frozenset({"President", "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.", "Senator", "Governor",
                      "Chairman", "CEO"})
+_TITLE = rf"(?:(?:{'|'.join(re.escape(t) for t in sorted(_TITLES, key=len, reverse=True))})\s+)?"
 # The verb before the name agrees with it; put to "you" it changes ("What does Dana think…" -> "What do you think…").
 _AGREEING = {"does": "do", "is": "are", "was": "were", "has": "have", "doesn't": "don't", "isn't": "aren't",
              "wasn't": "weren't", "hasn't": "haven't"}

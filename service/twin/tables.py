@@ -12,10 +12,11 @@ from itertools import islice
 from sqlalchemy.orm import Session
 
 from service.search import PassageHit, neighbours
+from service.search.engine import Neighbour
 from service.search.terms import TermStats
 from service.twin.citations import citation_for
 from service.twin.extractive import Composed, joined, term_weights
-from textkit.sentences import is_table_passage, is_table_row
+from textkit.sentences import is_table_passage, is_table_row, sentences
 from textkit.words import query_terms, stem_set_with_compounds
 
 # A table is looked at only when one of its passages is among this many of the executive's best passages.
@@ -73,18 +74,26 @@ def source_tables(session: Session, hits: Sequence[PassageHit], limit: int = TAB
         for step in (-1, 1):
             ordinal = hit.ordinal + step
             while ordinal in same:
-                n = same[ordinal]
-                part = replace(hit, passage_id=n.passage_id, text=n.text, ordinal=n.ordinal, score=0.0,
-                               similarity=None)
+                part = _part_of(hit, same[ordinal])
                 parts.insert(0, part) if step < 0 else parts.append(part)
                 ordinal += step
         taken.update(p.passage_id for p in parts)
         lines = [(line, p) for p in parts for line in p.text.splitlines() if line.strip()]
-        if len(lines) < 2:
-            continue
-        tables.append(SourceTable(heading=hit.heading or hit.title, header=cells(lines[0][0]),
-                                  rows=[(cells(line), p) for line, p in lines[1:]], passages=parts))
+        if len(lines) >= 2:
+            tables.append(_table_of(hit, lines))
     return tables
+
+
+def _part_of(hit: PassageHit, n: Neighbour) -> PassageHit:
+    """A neighbouring passage of a hit's source as a hit of its own (same source, so the same title and visibility)."""
+    return replace(hit, passage_id=n.passage_id, text=n.text, ordinal=n.ordinal, score=0.0, similarity=None)
+
+
+def _table_of(hit: PassageHit, lines: Sequence[tuple[str, PassageHit]]) -> SourceTable:
+    """A table from its lines (the header row first), each with the passage holding it, under the hit's heading."""
+    return SourceTable(heading=hit.heading or hit.title, header=cells(lines[0][0]),
+                       rows=[(cells(line), p) for line, p in lines[1:]],
+                       passages=list({p.passage_id: p for _, p in lines}.values()))
 
 
 def fitting_table(question: str, tables: Sequence[SourceTable],
@@ -123,10 +132,11 @@ def introduced_table(session: Session, composed: Composed) -> SourceTable | None
     quotes = {c.passage_id: c.quote for c in composed.citations}
     for hit in composed.used:
         quote = quotes.get(hit.passage_id, "").rstrip()
-        at = hit.text.find(quote[-60:]) if hit.executive and quote else -1
-        if at < 0 or not INTRODUCES_RE.search(_last_sentence(quote)) or is_table_passage(hit.text):
+        tail = quote[-60:]
+        at = hit.text.find(tail) if hit.executive and quote else -1
+        if at < 0 or not INTRODUCES_RE.search(sentences(quote)[-1]) or is_table_passage(hit.text):
             continue
-        rest = [line for line in hit.text[at + len(quote[-60:]):].splitlines() if line.strip()]
+        rest = [line for line in hit.text[at + len(tail):].splitlines() if line.strip()]
         if rest and not all(is_table_row(line) for line in rest):
             continue  # she goes on in sentences: what the line introduces is in the answer or left out
         lines = [(line, hit) for line in rest]
@@ -135,18 +145,12 @@ def introduced_table(session: Session, composed: Composed) -> SourceTable | None
         for n in following:
             if n.ordinal != ordinal + 1 or n.locator != hit.locator or not is_table_passage(n.text):
                 break
-            part = replace(hit, passage_id=n.passage_id, text=n.text, ordinal=n.ordinal, score=0.0, similarity=None)
+            part = _part_of(hit, n)
             lines += [(line, part) for line in n.text.splitlines() if line.strip()]
             ordinal = n.ordinal
         if len(lines) >= 2:
-            parts = list({p.passage_id: p for _, p in lines}.values())
-            return SourceTable(heading=hit.heading or hit.title, header=cells(lines[0][0]),
-                               rows=[(cells(line), p) for line, p in lines[1:]], passages=parts)
+            return _table_of(hit, lines)
     return None
-
-
-def _last_sentence(text: str) -> str:
-    return re.split(r"(?<=[.!?])\s+", text.strip())[-1]
 
 
 # A name or a figure in a question picks rows out ("Calder North", "2026"); its other words say what the table is for.
