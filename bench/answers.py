@@ -23,9 +23,11 @@ Question sets (--set):
   and after a change only, and 15 unanswerable;
 - heldout8: bench/data/heldout8, the same kind of questions to Coolidge and Lincoln, never fitted: measured before
   and after a change only, and 15 unanswerable;
+- heldout9: bench/data/heldout9, the same kind of questions to Cleveland and Harding, never fitted: measured before
+  and after a change only, and 15 unanswerable;
 - bench: bench/data/answer_questions*.jsonl (they share the answers' words: a regression check only).
 
-    .venv/bin/python bench/answers.py [--set eval|heldout|heldout2|heldout3|heldout4|heldout5|heldout6|heldout7|heldout8|bench|all] [--sweep] [--fit] [--llm] [--database-url URL]
+    .venv/bin/python bench/answers.py [--set eval|heldout|heldout2|heldout3|heldout4|heldout5|heldout6|heldout7|heldout8|heldout9|bench|all] [--sweep] [--fit] [--llm] [--database-url URL]
 
 --sweep prints the answer decision's threshold curve (answered vs no-answer); --fit refits the calibrated
 evidence weights (service/twin/extractive.py EVIDENCE_WEIGHTS) on the chosen sets and shows how they carry over.
@@ -84,6 +86,7 @@ HELDOUT5 = DATA / "heldout5"
 HELDOUT6 = DATA / "heldout6"
 HELDOUT7 = DATA / "heldout7"
 HELDOUT8 = DATA / "heldout8"
+HELDOUT9 = DATA / "heldout9"
 # Each set: (president, answerable questions, unanswerable questions, gold ids are speech ids without .txt).
 QUESTION_SETS: dict[str, list[tuple[str, Path, Path, bool]]] = {
     "eval": [("Bill Clinton", EVAL / "clinton_questions.jsonl", EVAL / "unanswerable.jsonl", True),
@@ -109,6 +112,10 @@ QUESTION_SETS: dict[str, list[tuple[str, Path, Path, bool]]] = {
     "heldout8": [("Calvin Coolidge", HELDOUT8 / "coolidge_questions.jsonl", HELDOUT8 / "heldout8_unanswerable.jsonl",
                   True),
                  ("Abraham Lincoln", HELDOUT8 / "lincoln_questions.jsonl", HELDOUT8 / "heldout8_unanswerable.jsonl",
+                  True)],
+    "heldout9": [("Grover Cleveland", HELDOUT9 / "cleveland_questions.jsonl", HELDOUT9 / "heldout9_unanswerable.jsonl",
+                  True),
+                 ("Warren G. Harding", HELDOUT9 / "harding_questions.jsonl", HELDOUT9 / "heldout9_unanswerable.jsonl",
                   True)],
     "bench": [("Barack Obama", ANSWERABLE, UNANSWERABLE, False)],
 }
@@ -526,7 +533,7 @@ def write_word_frequencies(count: int = ENGLISH_WORDS_COUNT) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", dest="sets", default="eval", help="eval, heldout, heldout2, heldout3, heldout4, heldout5, heldout6, heldout7, heldout8, bench or all (comma-separated)")
+    parser.add_argument("--set", dest="sets", default="eval", help="eval, heldout, heldout2, heldout3, heldout4, heldout5, heldout6, heldout7, heldout8, heldout9, bench or all (comma-separated)")
     parser.add_argument("--database-url", default=None, help="run on this database instead of a temporary SQLite")
     parser.add_argument("--threshold", type=float, default=None, help="answer threshold (default: the setting)")
     parser.add_argument("--sweep", action="store_true", help="print the answer decision's threshold curve")
