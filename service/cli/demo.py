@@ -94,7 +94,8 @@ def create_demo_twin(s: Session, spec: dict[str, Any]) -> None:
                          scope=consent.get("scope", "Demo: internal questions and pitch rehearsal"), actor="demo")
     persona = spec.get("persona", {})
     changes = {"no_answer_message": persona.get("no_answer"),
-               "answer_openers": [persona["opening"]] if persona.get("opening") else None,
+               "answer_openers": list(persona.get("openings") or [])
+               or ([persona["opening"]] if persona.get("opening") else None),
                "signature_phrases": list(persona.get("signature_phrases") or []) or None,
                "pronoun": persona.get("pronoun"),
                "refused_topics": demo_refused_topics(persona.get("refuse_topics") or []),

@@ -34,6 +34,24 @@ def courtesy_reply(message: str, name: str = "") -> str | None:
     return ACKNOWLEDGED_REPLY
 
 
+# A request that she do something for the asker ("Can you approve my leave request?", "Could you book me a van?"):
+# a twin cannot act, and a quote that happens to say "Agreed" would read as a yes.
+_ACT = (r"approve|sign\s+off|authori[sz]e|okay|ok|grant|book|schedule|reschedule|cancel|process|submit|transfer|"
+        r"reset|unlock|order|arrange|expense|reimburse|extend|renew|swap|move|add|remove|assign|enrol|enroll|register")
+REQUEST_RE = re.compile(rf"^(?:(?:please|so|and|also)\W+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+|just\s+|"
+                        rf"quickly\s+|kindly\s+)?|please\s+)(?:{_ACT})(?:\s+(?:off|on|for|through|out|in))?\s+"
+                        rf"(?:me|my|mine)\b", re.IGNORECASE)
+REQUEST_REPLY = ("I can't act on requests: I'm an AI twin that answers questions from {name}'s approved sources, not "
+                 "{name}. Please take the request to the person who handles it.")
+
+
+def request_reply(message: str, name: str = "") -> str | None:
+    """The reply to a request that the twin do something for the asker (approve, book, send…); None otherwise."""
+    if not REQUEST_RE.search(message.strip()):
+        return None
+    return REQUEST_REPLY.format(name=name or "the executive")
+
+
 _SALUTATION = r"(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|morning|dear)\b[ ,]*)"
 
 

@@ -22,7 +22,7 @@ from service.search import PassageHit, neighbours, reranker_for, search_as_confi
 from service.search.terms import TermStats, term_stats
 from service.twin import corrections, llm, positions, profile_jobs, tables  # noqa: F401  (profile_jobs: rebuilds follow corpus changes)
 from service.twin.citations import Citation
-from service.twin.courtesy import asked_of_them, courtesy_reply, without_address
+from service.twin.courtesy import asked_of_them, courtesy_reply, request_reply, without_address
 from service.twin.extractive import (
     Composed,
     analyse,
@@ -300,9 +300,9 @@ def _with_fitting_table(session: Session, prepared: _Prepared, composed: Compose
 
 
 def _said_before(prepared: _Prepared) -> list[str]:
-    """What the conversation's answers already quoted, when a follow-up asks for more without a word of its own
-    ("can you say more?", "why?"): its answer goes on from them instead of saying them again."""
-    if prepared.search_query == prepared.question or query_terms(prepared.question):
+    """What the conversation's answers already quoted, when the question follows up on them ("can you say more?",
+    "Why not sooner than that?"): its answer goes on from them instead of saying them again."""
+    if prepared.search_query == prepared.question:
         return []
     return [answer for _, answer in prepared.history]
 
@@ -341,6 +341,8 @@ def _prepare(session: Session, settings: Settings, twin_slug: str, question: str
                          typed=text)
     prepared.courtesy = courtesy_reply(text, twin.name)
     prepared.refusal = refused_topic(text, persona)
+    if prepared.refusal is None and prepared.courtesy is None:  # "Can you give me a raise?" is about pay first
+        prepared.courtesy = request_reply(without_address(text, twin.name), twin.name)
     if prepared.refusal is None and prepared.courtesy is None:  # curators' corrections (a refusal among them) come after the persona's topics
         prepared.correction = corrections.find(session, settings, twin, prepared.question, viewer, persona)
         if prepared.correction is not None and prepared.correction.refusal is not None:

@@ -328,7 +328,7 @@ def _takes_opener(first: str) -> bool:
     """Whether an answer opening on this sentence may have the persona's framing line before it: a statement that
     stands on its own, not a question, a fragment that leans on a line before it, a story, or a framing line."""
     text = first.strip()
-    return bool(text) and text[0].isupper() and not text.endswith("?") and not CONTINUATION_RE.match(text) \
+    return bool(text) and text[0].isupper() and not text.endswith("?") and not leans_back(text) \
         and not FRAMING_RE.match(text) and not SETUP_RE.search(text) and not NARRATIVE_RE.match(text) \
         and not YES_NO_RE.match(text)
 
@@ -377,10 +377,21 @@ PASSAGE_SHARE = 0.5
 # A sentence that leans on the one before it ("And…", "That is why…") is quoted with it.
 CONTINUATION_RE = re.compile(r"^(?:And|But|So|Or|Yet|Also|Still|Instead|It|This|That|These|Those|They|He|She|"
                              r"Such|Which|Because|Then)\b")
+# "Those"/"these" standing for things named before ("If any of those gets worse…", "…pressure to hide those."): the
+# sentence leans on the one before it wherever the word sits.
+POINTS_BACK_RE = re.compile(r"\b(?:those|these)\b(?=\s*(?:[.,;:!?)]|$|(?:is|are|was|were|will|would|can|could|"
+                            r"should|must|may|might|gets?|got|have|has|had|do|does|did|matters?)\b))", re.IGNORECASE)
+
+
+def leans_back(text: str) -> bool:
+    """Whether a sentence leans on the one before it: it opens as a continuation, or points back to what it named."""
+    return bool(CONTINUATION_RE.match(text) or POINTS_BACK_RE.search(text))
 # A sentence that restates what people ask; the answer is in what follows.
 SETUP_RE = re.compile(r"\b(?:(?:have|has|had|often|always|keep|people|you|some|many|several)\s+(?:\w+\s+)?"
                       r"ask(?:ed|s|ing)?|the question (?:is|was|I get)|wonder(?:ed|ing)? (?:whether|if|why)|"
-                      r"(?:to|me|I'll|I will|let me) explain|here is why|here's why|the reason is this)\b",
+                      r"(?:to|me|I'll|I will|let me) explain|here is why|here's why|the reason is this|"
+                      r"(?:people|some|many|several|others|you) (?:\w+ )?(?:worry|worried|fear|feared|argue|argued|"
+                      r"claim|claimed|suggest|suggested) (?:that|whether|if)|let me answer)\b",
                       re.IGNORECASE)
 # A sentence that opens a later item of her list ("Third, …"): the item before it is another point, not its lead-in.
 LATER_ITEM_RE = re.compile(r"^(?:Second(?:ly)?|Third(?:ly)?|Fourth(?:ly)?|Fifth(?:ly)?|Lastly|Finally),\s")
@@ -509,7 +520,7 @@ def quotable_sentences(hits: Sequence[PassageHit], limit: int = MEANING_PASSAGES
                 start, n_words, stems = lead.start, lead.words + info.words, lead.content | info.content
             text = hit.text[start:info.end] if start == info.start else " ".join(hit.text[start:info.end].split())
             found.append(_Sentence(hit, rank, index, start, info.end, text, n_words, stems,
-                                   bool(CONTINUATION_RE.match(text)),
+                                   leans_back(text),
                                    passage_similarity=float(hit.similarity or 0.0)))
     return found
 
@@ -664,7 +675,7 @@ def with_short_lines(run: Sequence[_Sentence]) -> list[_Sentence]:
             line = s.hit.text[info.start:info.end]
             if info.speakable and info.words < MIN_SENTENCE_WORDS and line[:1].isupper() and not is_table_row(line):
                 filled.append(_Sentence(s.hit, s.rank, gap, info.start, info.end, line, info.words, info.content,
-                                        bool(CONTINUATION_RE.match(line))))
+                                        leans_back(line)))
         filled.append(s)
     return filled
 

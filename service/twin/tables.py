@@ -26,6 +26,11 @@ TABLE_COVERAGE = 0.95
 # Share of the question's weight the table's heading and header row must hold: the question asks for what the
 # table is about ("what counts as serious", "electric vans today by depot"), not for a word one row mentions.
 HEADER_COVERAGE = 0.5
+# A header cell that only names what the rows are ("Measure | 2023 | 2024"): it says nothing of what the table is
+# about, so "How do you measure a depot?" is not asking for it.
+ROW_KIND_LABELS = frozenset(stem_set_with_compounds(
+    "measure measures metric metrics item items name names category categories description descriptions kpi kpis "
+    "indicator indicators type types field fields value values total totals"))
 # How far around a passage of a table its other passages are looked for (a long table spans several).
 TABLE_REACH = 4
 MAX_ROWS = 20
@@ -41,7 +46,9 @@ class SourceTable:
     passages: list[PassageHit]
 
     def header_stems(self) -> set[str]:
-        return stem_set_with_compounds(" ".join([self.heading, *self.header]))
+        """The words of the table's heading and header cells, a cell that only names the rows' kind aside."""
+        cells = [c for c in self.header if not stem_set_with_compounds(c) <= ROW_KIND_LABELS]
+        return stem_set_with_compounds(" ".join([self.heading, *cells]))
 
     def all_stems(self) -> set[str]:
         """Every word of the table and of its source's title, which says what it is part of ("How We Run Meetings"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.twin.courtesy import asked_of_them, courtesy_reply, without_address
+from service.twin.courtesy import asked_of_them, courtesy_reply, request_reply, without_address
 
 
 @pytest.mark.parametrize("message", ["thanks!", "Thank you so much, Dana", "Cheers", "hi", "Good morning Dana!",
@@ -56,3 +56,18 @@ def test_a_question_about_the_executive_is_put_to_them(message: str, name: str, 
 ])
 def test_other_people_and_words_like_the_name_stay(message: str, name: str) -> None:
     assert asked_of_them(message, name) == message
+
+
+@pytest.mark.parametrize("message", ["Can you approve my leave request for next week?", "Could you sign off my expenses?",
+                                     "Please approve my holiday", "can you book me a van for Friday?",
+                                     "Could you move me to the day shift?", "Can you process my refund?"])
+def test_a_request_to_act_gets_a_reply_that_the_twin_cannot_act(message: str) -> None:
+    reply = request_reply(message, "Dana Reyes")
+    assert reply is not None and "can't act" in reply and "Dana Reyes" in reply
+
+
+@pytest.mark.parametrize("message", ["Will you sign the bill to raise the minimum wage?", "Would you approve the pipeline?",
+                                     "Can you give me an example of a good pitch?", "Will you give us a tax cut?",
+                                     "Can you explain our pricing to me?", "Can you tell me why we chose cold chain?"])
+def test_a_question_about_her_stance_or_asking_her_to_explain_is_no_request(message: str) -> None:
+    assert request_reply(message, "Dana Reyes") is None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -10,6 +12,10 @@ from service.config import Settings
 from service.corpus.access import Viewer
 from service.corpus.models import Interaction, Source
 from service.twin.engine import answer_question
+
+# The demo persona's framing lines (twin.toml's openings).
+OPENERS = tuple(tomllib.loads((Path(__file__).resolve().parents[2] / "examples" / "dana-reyes" / "twin.toml")
+                              .read_text(encoding="utf-8"))["persona"]["openings"])
 
 
 def test_a_question_she_restates_is_answered_by_what_she_says_after_it(
@@ -42,7 +48,7 @@ def test_a_short_follow_up_is_answered_on_its_new_words_within_the_topic(
 def _quoted(answer: str) -> set[str]:
     """An answer's sentences without their [n] marks, the persona's framing line aside."""
     text = re.sub(r"\s*\[\d+\]", "", answer)
-    return {s for s in re.split(r"(?<=[.?!])\s+", text) if s and s != "Here's where I land."}
+    return {s for s in re.split(r"(?<=[.?!])\s+", text) if s and s not in OPENERS}
 
 
 def test_asked_for_more_the_twin_goes_on_instead_of_repeating_itself(
@@ -116,8 +122,9 @@ def test_the_framing_line_comes_only_before_a_statement_that_stands_on_its_own(
                      "to you?", "What was our on-time number in Q3 2025?"):
         answer = answer_question(session, settings, "dana-reyes", question, Viewer.public())
         assert answer.grounded, answer.answer
-        if answer.answer.startswith("Here's where I land. "):
-            first = answer.answer.removeprefix("Here's where I land. ")
+        framing = next((o for o in OPENERS if answer.answer.startswith(f"{o} ")), None)
+        if framing is not None:
+            first = answer.answer.removeprefix(f"{framing} ")
             assert not re.match(r"(?:Here's|Here is|And|But|So)\b", first), answer.answer
             assert not re.sub(r"\s*\[\d+\].*", "", first).endswith("?"), answer.answer
 
@@ -235,3 +242,27 @@ def test_a_role_named_persons_fate_is_refused(session: Session, settings: Settin
     answer = answer_question(session, settings, "dana-reyes",
                              "is the Ashby Road depot manager going to be fired for the bad numbers?", Viewer.public())
     assert not answer.grounded and answer.refused_topic == "individual-performance", answer.answer
+
+
+def test_a_request_to_approve_something_is_not_answered_with_a_quote(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    # A trial: "Can you approve my leave request for next week?" got "Here's where I land. Agreed, that's a condition
+    # of the approval." from a meeting transcript, which reads as her saying yes.
+    answer = answer_question(session, settings, "dana-reyes", "Hi Dana, can you approve my leave request for next week?",
+                             Viewer.public())
+    assert not answer.grounded and not answer.citations, answer.answer
+    assert "can't act on requests" in answer.answer and "Agreed" not in answer.answer
+
+
+def test_a_follow_up_with_words_of_its_own_does_not_repeat_the_answer_before(
+        session: Session, settings: Settings, demo: dict[str, Source]) -> None:
+    # A trial: "Why not sooner than that?" after the electric vans answer gave that answer again, word for word.
+    employee = Viewer.public()
+    first = answer_question(session, settings, "dana-reyes", "When are we switching the whole fleet to electric vans?",
+                            employee)
+    assert first.grounded
+    more = answer_question(session, settings, "dana-reyes", "Why not sooner than that?", employee,
+                           conversation_id=first.conversation_id)
+    assert more.grounded and more.citations, more.answer
+    assert not _quoted(more.answer) & _quoted(first.answer), more.answer
+

@@ -262,6 +262,32 @@ def test_an_answer_does_not_open_on_a_line_that_leans_on_one_left_out() -> None:
     assert said[0].startswith("I love the ambition") and said[1].startswith("But across"), said
 
 
+def test_an_answer_does_not_open_on_a_line_pointing_back_at_a_list_left_out() -> None:
+    # A trial: "If any of those gets worse…" opened an answer without the measures "those" stands for.
+    rollout = hit("Each wave starts on a Monday. I will look at on-time delivery by depot, dispatcher overtime and "
+                  "calls into the service desk. If any of those gets worse for four weeks, we pause the next wave. "
+                  "The drivers' panel meets every month to review the plan.")
+    pool = quotable_sentences([rollout])
+    for sentence, closeness in zip(pool, (0.2, 0.3, 0.8, 0.5), strict=True):
+        sentence.similarity = closeness
+    said = [s.text for s in choose_run(pool)]
+    at = next(i for i, text in enumerate(said) if text.startswith("If any of those"))
+    assert at > 0 and said[at - 1].startswith("I will look at"), said
+
+
+def test_an_answer_does_not_end_on_a_worry_she_restates_before_answering_it() -> None:
+    # A trial: "How much overtime is too much?" ended on "Some people worry that a company pushing for 97% on time
+    # will push drivers to take risks.", her answer to that worry left out.
+    safety = hit("Our on-time target will never be met by cutting a rest break or by a driver going faster. "
+                 "Some people worry that a company pushing for 97% on time will push drivers to take risks. "
+                 "I understand the worry, so let me answer it directly.")
+    pool = quotable_sentences([safety])
+    for sentence, closeness in zip(pool, (0.8, 0.7, 0.3), strict=True):
+        sentence.similarity = closeness
+    said = [s.text for s in choose_run(pool)]
+    assert said[-1].startswith("Our on-time target will never be met"), said
+
+
 def test_a_quote_opens_on_its_first_word_not_on_a_transcribers_dash() -> None:
     text = ("\\--A check of forty-five depots shows that nearly every driver has finished the winter course. "
             "\u2014 We will run the course again before the first frost.")

@@ -45,6 +45,10 @@ PERSONA = PersonaSettings(name="Dana Reyes")
     ("Is Halvorsen about to acquire a cold chain firm?", "m-and-a"),
     ("Will my supervisor get sacked over the audit?", "individual-performance"),
     ("Are the regions being merged?", "reorganisation"),  # had been refused as a deal
+    # A trial: the graduation speech's Walter Brandt story was quoted as the answer.
+    ("What medical condition was the driver in the depot accident treated for?", "health"),
+    ("What did Tom get diagnosed with?", "health"),
+    ("What's Hannah's medical history?", "health"),
 ])
 def test_questions_on_refused_topics_get_the_refusal(question: str, topic: str) -> None:
     refusal = refused_topic(question, PERSONA)
@@ -70,6 +74,10 @@ def test_questions_on_refused_topics_get_the_refusal(question: str, topic: str) 
     "Will drivers get fired for refusing an unsafe load?",
     "Are we planning to buy new reefer trailers?",
     "Are we going to buy more trucks from a new carrier?",
+    "What is our sick leave policy?",
+    "How are we keeping drivers healthy on night shifts?",
+    "Will my medical records stay private?",
+    "What will you do about health care for the elderly?",
 ])
 def test_ordinary_questions_pass(question: str) -> None:
     assert refused_topic(question, PERSONA) is None

@@ -37,7 +37,7 @@ def test_defaults_name_the_executive_and_refuse_the_sensitive_topics(world: Worl
     assert persona.no_answer_message == DEFAULT_NO_ANSWER
     assert persona.disclaimer_text == "AI twin of Dana Reyes, built from approved sources; not Dana Reyes."
     assert {t.name for t in persona.refused_topics} == {"compensation", "layoffs", "reorganisation", "m-and-a",
-                                                       "legal", "individual-performance"}
+                                                       "legal", "individual-performance", "health"}
     assert persona.answer_openers
 
 

@@ -17,7 +17,8 @@ from service.corpus.models import Source
 from service.search.index import refresh_search_statistics
 from service.search.vectors import index_new_sources
 from service.twin.engine import answer_question, stream_answer
-from service.twin.tables import cells, names_in, row_line
+from service.twin.tables import SourceTable, cells, fitting_table, names_in, row_line
+from tests.twin.conftest import hit
 
 DEPOTS = [("Northgate", "310", "28%", "60%"), ("Eastfield", "260", "31%", "55%"), ("Quayside", "140", "10%", "45%"),
           ("Ashfield Road", "190", "6%", "20%"), ("Marlow Cross", "120", "0%", "10%"), ("Bridgewater", "95", "4%", "25%"),
@@ -115,3 +116,16 @@ def test_a_streamed_answer_with_rows_reads_the_same(session: Session, settings: 
     text = "".join(e["text"] for e in events if e["event"] == "delta")
     final = events[-1]["data"]
     assert text == final["answer"] and "\n- Northgate — City vans: 310" in text
+
+
+def test_a_header_cell_that_only_names_the_rows_kind_does_not_make_the_table_fit() -> None:
+    # A trial: "How do you measure whether a depot is doing well?" was answered with a promotions table whose first
+    # column is headed "Measure" and whose one row names depot managers.
+    part = hit("Measure | 2023 | 2024\nDepot manager roles filled internally | 40% | 50%\n"
+               "Drivers Academy graduates | 52 | 88", title="Promote From the Dock")
+    table = SourceTable(heading="Where we are", header=["Measure", "2023", "2024"],
+                        rows=[(["Depot manager roles filled internally", "40%", "50%"], part),
+                              (["Drivers Academy graduates", "52", "88"], part)], passages=[part])
+    assert fitting_table("How do you measure whether a depot is doing well?", [table]) is None
+    found = fitting_table("How many depot manager roles were filled internally in 2024?", [table])
+    assert found is not None and [row[0] for row, _ in found[1]] == ["Depot manager roles filled internally"]

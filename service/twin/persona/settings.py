@@ -110,6 +110,16 @@ DEFAULT_TOPICS: tuple[dict[str, Any], ...] = (
         r"\b(?:manager|boss|supervisor|director|team lead|team leader|site lead|shift lead|head|colleague)s?\s+"
         r"(?:\w+\s+){0,3}?(?:be|get|getting|being|been)\s+(?:fired|sacked|let go|demoted|replaced|disciplined|"
         r"put on (?:notice|a performance plan))\b"]},
+    # A person's health ("What was the injured driver treated for?"), never a policy ("our sick leave policy").
+    {"name": "health", "label": "people's health and medical details", "patterns": [
+        r"\b(?:was|were|is|are|being|been|get|got|gets)\s+(?:\w+\s+){0,3}?(?:treated|hospitali[sz]ed|diagnosed|"
+        r"admitted|operated on)\s+(?:for|with)\b",
+        r"\b(?:his|her|their|\w+['’]s)\s+(?:medical|health|mental health|psychiatric)\s+(?:conditions?|history|"
+        r"records?|details|diagnos[ie]s|problems?|issues?|status|treatment)\b",
+        r"\b(?:medical|health)\s+(?:conditions?|history|records?|details|diagnos[ie]s)\s+of\s+(?:the|a|an|my|our|"
+        r"your|his|her|their|\w+)\b",
+        r"\bwhat\s+(?:illness|disease|diagnosis|medical condition|health condition|injuries|injury)\s+(?:did|does|do|"
+        r"has|had|have|was|is)\b"]},
 )
 # A built-in topic's patterns as an earlier release stored them with a twin: loaded as the current release's, so that
 # a fixed pattern reaches twins made before the fix ("Are we buying electric vans?" was refused as a merger).
@@ -267,7 +277,8 @@ class PersonaSettings:
         question."""
         if not self.answer_openers:
             return ""
-        options = [*self.answer_openers, ""]
+        # About half the answers open plainly, whatever the number of framing lines.
+        options = [*self.answer_openers, *[""] * len(self.answer_openers)]
         return options[zlib.crc32(question.encode("utf-8")) % len(options)]
 
     def phrases(self, limit: int = 8) -> list[str]:

@@ -19,8 +19,9 @@ from textkit.words import content_stems, jaccard
 SAME_POINT = 0.5
 # Other sources' statements count only when this close to the closest one's (else they make a neighbouring point).
 POINT_MARGIN = 0.15
-# Reasons that alone say little ("by 2026" against "in 2028", "instead"): they count only this close in meaning.
-WEAK_REASONS = frozenset({"years", "reversal", "negation"})
+# Reasons that alone say little ("by 2026" against "in 2028", "instead", a word against its opposite anywhere in two
+# sentences: "customers stop worrying" against "start"): they count only this close in meaning.
+WEAK_REASONS = frozenset({"years", "reversal", "negation", "opposite"})
 CLOSE_POINT = 0.65
 # A sentence the question reaches less well (this share of the anchor's closeness) still speaks to the point when it
 # is this close in meaning to the anchor.
