@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from service.rehearsal.readings import CONTRAST_RE, polarity
+from service.rehearsal.readings import CONTRAST_RE, NOUN_BEFORE, moves_a_failure_down, polarity
 from textkit.sentences import sentences
 from textkit.words import has_verb_cue, words
 
@@ -21,7 +21,7 @@ PROPOSAL_RE = re.compile(
     r"should|will|['’]ll|"
     r"could|can)|i(?:'d| would)? (?:like|want|suggest|propose|recommend|ask)|let(?:'s| us| it| them| the| each| "
     r"drivers| planners)?|should|would|ask(?:ing)? (?:for|you)|request\w*|approv\w*|sign-?off|mandate|instead of|"
-    r"rather than|(?:my|our|the) plan is|switch|move to|replace|drop|stop|skip|cut|buy|order|acquire|take over|raise|"
+    r"rather than|(?:my|our|the) plan is|switch|move to|replace|" + NOUN_BEFORE + r"(?:drop|stop)|skip|cut|buy|order|acquire|take over|raise|"
     r"lower|commit|"
     r"trial|pilot|roll ?out|introduce|launch|start|make)\b|"
     # what the speaker would do, in everyday wording: "I'd go straight to a search firm", "we'd put those routes back",
@@ -112,7 +112,11 @@ OWN_CONDITION_RE = re.compile(
     r"(?:if|when|as long as|provided|on condition)\b|(?:it|this|that|everything|(?:the|this|our) (?:[\w-]+ ){0,2}?"
     r"(?:plan|pilot|trial|idea|proposal|scheme|project|programme|program|change|case|model|approach))\s+"
     r"(?:all\s+)?(?:depends|hinges|relies|rests) (?:on|upon)\b|(?:the|our|my) (?:riskiest|biggest|key|main|central|"
-    r"one|first) assumption\b|(?:we|i)(?:['’]re| are| am|['’]m) assuming\b)", re.IGNORECASE)
+    r"one|first) assumption\b|(?:we|i)(?:['’]re| are| am|['’]m) assuming\b|"
+    # "What has to be true: customers answer the text…", "For this to work, the data has to…"
+    r"what (?:has|have|would have|will have|needs?|must) (?:to )?(?:be|hold|stay) true\b|"
+    r"for (?:this|it|that|the (?:[\w-]+ ){0,2}?(?:plan|pilot|trial|idea|proposal|scheme|project)) to work\b)",
+    re.IGNORECASE)
 
 
 def is_condition(sentence: str) -> bool:
@@ -154,7 +158,9 @@ def unwrapped(text: str) -> str:
 def pitch_claims(sentences: Iterable[str]) -> list[Claim]:
     """The pitch's sentences that can carry a claim (not fragments, nor questions other than proposals)."""
     claims = []
+    before: list[str] = []
     for said in sentences:
+        before.append(said)
         sentence = said
         if said.rstrip().endswith("?"):
             sentence = asked_proposal(said.rstrip()) or ""
@@ -164,6 +170,8 @@ def pitch_claims(sentences: Iterable[str]) -> list[Claim]:
             continue
         condition = is_condition(sentence)
         claims.append(Claim(text=sentence, proposal=bool(PROPOSAL_RE.search(sentence)) and not condition,
-                            polarity=polarity(sentence), contrast=bool(CONTRAST_RE.search(sentence)),
+                            # (moving down a failure the pitch named before: "…from 6.1% to below 4.5%")
+                            polarity=1 if moves_a_failure_down(sentence, " ".join(before[:-1])) else polarity(sentence),
+                            contrast=bool(CONTRAST_RE.search(sentence)),
                             said=said if sentence != said else "", exit=is_exit(sentence), condition=condition))
     return claims

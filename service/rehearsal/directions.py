@@ -225,16 +225,35 @@ def _cleaned(texts: Iterable[str], *, ruled_out: bool = False) -> list[str]:
 PROPOSED_IF_RE = re.compile(r"\bif (?=we\b)([^,;:.]+)", re.IGNORECASE)
 
 
+# A thing a proposal stops outright, named with its article ("we stop the monthly manual address-cleanup spreadsheet"):
+# the words that pick it out ("monthly", "manual") say which thing is stopped, not which way the pitch leans on a
+# choice (it is not the same as "stop reporting monthly" or "stop planning by hand").
+STOPPED_THING_RE = re.compile(r"\b(?:stop|stops|stopping|drop|drops|dropping|scrap|scraps|scrapping|retire|retiring|"
+                              r"end|ends|ending|abolish|abolishing|eliminate|eliminating|remove|removing)\s+"
+                              r"(?P<thing>(?:the|our|this|that|these|those|its|their)\s[^,;:.]+)", re.IGNORECASE)
+SUBJECT_RE = re.compile(r"^\s*(?:(?:we|i|you|they)(?:['’]ll|['’]d| will| would| shall| can| could)?\s+)?",
+                        re.IGNORECASE)
+
+
+def _stopped_things(sentence: str) -> set[str]:
+    return {" ".join(m.group("thing").split()).lower() for m in STOPPED_THING_RE.finditer(sentence)}
+
+
 def claim_directions(found: Reading, sentence: str) -> np.ndarray:
     """Which way a pitch's sentence leans (directions); when its main clauses lean neither way, what it puts as the
-    condition of a gain ("…is ours if we come in under cost") is what it proposes, and else the sentence as said."""
+    condition of a gain ("…is ours if we come in under cost") is what it proposes, and else the sentence as said. A
+    thing it stops outright, named with its article, leans no way by the words that name it."""
+    things = _stopped_things(sentence)
+    if things:
+        found = Reading(found.held, tuple(r for r in found.ruled_out
+                                          if " ".join(SUBJECT_RE.sub("", r, count=1).split()).lower() not in things))
     out = directions(found)
     if not out.any():
         out = directions(Reading(tuple(m.group(1) for m in PROPOSED_IF_RE.finditer(sentence)), ()))
     if not out.any() and not NEGATOR_RE.search(SIDE_RE.sub(" ", sentence)):
         # "drivers could skip their afternoon break": the reading rules out the break and drops the verb that says
         # which way; with no negation in the sentence, the sentence as said does
-        out = directions(Reading((sentence,), ()))
+        out = directions(Reading((STOPPED_THING_RE.sub(" ", sentence),), ()))
     return out
 
 

@@ -18,7 +18,7 @@ from service.corpus.access import Viewer
 from service.corpus.models import Rehearsal, Twin
 from service.errors import BadInput, Conflict, TwinUnavailable
 from service.rehearsal.bank import CONCERN, QUESTION, BankItem, VisibleBank, bank_for, stem_counts
-from service.rehearsal.meaning import embedder_for, remembering
+from service.rehearsal.meaning import embed_safely, embedder_for, remembering
 from service.rehearsal.phrasing import phrase_reaction
 from service.rehearsal.pitch import (
     analyse_pitch,
@@ -32,6 +32,7 @@ from service.rehearsal.ranking import RankedItem, rank_items, same_wording
 from service.rehearsal.rounds import (
     CRITERION_GAPS,
     GAP_LINES,
+    SAME_POINT,
     assess,
     find_item,
     follow_up_for,
@@ -227,10 +228,21 @@ def same_point(label: str, question: str) -> bool:
     return wording(label) == wording(question) or bool(wanted) and wanted <= set(stem_counts(question))
 
 
-def criterion_of(question: str, scorecard: Scorecard) -> CriterionScore | None:
+def criterion_of(question: str, scorecard: Scorecard, embed: Embed | None = None) -> CriterionScore | None:
     """The scorecard line whose point a question of hers is (the criterion worded as that question: "What's the
-    ask?" for "What's the ask, exactly?"), or None."""
-    return next((c for c in scorecard.criteria if c.max and c.weight > 0 and same_point(c.label, question)), None)
+    ask?" for "What's the ask, exactly?"; with a sentence model, also one in other words close in meaning to it:
+    "Which customer, by name, gets something different if we say yes?" for "Who is the customer and what changes for
+    them on Monday?"), or None."""
+    lines = [c for c in scorecard.criteria if c.max and c.weight > 0]
+    found = next((c for c in lines if same_point(c.label, question)), None)
+    if found is not None or embed is None or not lines:
+        return found
+    vectors = embed_safely(embed, [question, *(c.label for c in lines)])
+    if vectors is None:
+        return None
+    closeness = vectors[1:] @ vectors[0]
+    best = int(closeness.argmax())
+    return lines[best] if float(closeness[best]) >= SAME_POINT else None
 
 
 def _fitting_the_gaps(ranked: list[RankedItem], scorecard: Scorecard, pitch: Counter[str], bank: VisibleBank,
@@ -239,10 +251,23 @@ def _fitting_the_gaps(ranked: list[RankedItem], scorecard: Scorecard, pitch: Cou
     on (a criterion below PUSH_BELOW, weakest first; the best-fitting of her questions on it, looked for among all of
     hers when none ranked), then those on points it does not answer in full, by fit, then those it answers in full."""
     chosen: list[RankedItem] = []
+    # The point each question is on, by its words or (with the model) its meaning: "Which customer, by name, gets
+    # something different…?" is on "Who is the customer and what changes for them on Monday?".
+    points = {r.item.text: criterion_of(r.item.text, scorecard, embed) for r in ranked}
+    answered: set[str] = set()  # the points answered in full that a question already asks
 
     def take(r: RankedItem) -> None:
-        if not any(same_question(r.item, c.item) for c in chosen):
-            chosen.append(r)
+        if any(same_question(r.item, c.item) for c in chosen):
+            return
+        # A point the pitch answers in full is asked once at most: after "Which customer, by name…?" (in other words
+        # than the scorecard's, so asked before the points answered in full), not "Who is the customer…?" too.
+        point = points.get(r.item.text)
+        full = point is not None and point.score >= point.max
+        if full and point is not None and point.key in answered:
+            return
+        chosen.append(r)
+        if full and point is not None:
+            answered.add(point.key)
 
     for criterion in scorecard.weakest():
         if criterion.score >= PUSH_BELOW or len(chosen) >= n:

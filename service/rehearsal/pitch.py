@@ -165,6 +165,9 @@ CONDITION_RE = re.compile(
     r"climbs?|exceeds?|tops?|misses?|(?:is|are|goes|go|runs?|stays?) (?:below|above|under|over|behind|late)|"
     r"doubles?|triples?|halves|(?:lower|higher|worse|more|less|fewer) than|short of|"
     r"below|above|fails?|doesn't|does not|breaks?)\b", re.IGNORECASE)
+# Words that make what a sentence says of a contingency: what is done if, unless or in case something happens.
+CONTINGENT_RE = re.compile(r"\b(?:if|unless|in case|otherwise|should (?:it|this|that|we|they)|in the event)\b",
+                           re.IGNORECASE)
 # Words that make a sentence about what might happen rather than what is.
 HEDGE_RE = re.compile(r"\b(?:if|unless|could|might|may|in case|what if|chance|likely|unlikely|"
                       r"probabl\w*|possib\w*|expect|otherwise)\b", re.IGNORECASE)
@@ -217,6 +220,12 @@ CHANGE_FOR_RE = re.compile(
     r"then|day one)|on monday|starts? (?:to|getting)|stops? (?:having|waiting)|will (?:now |no longer |be able to )?"
     r"\w+|(?:fewer|more|less|lower|higher|below|above|faster|slower|earlier|later|sooner|cheaper|better|easier|"
     r"safer|shorter|longer))\b", re.IGNORECASE)
+# A sentence saying nothing changes for them ("Customers wouldn't notice any difference", "nothing changes for them"):
+# no change for them, whatever it is close to ("nothing changes for them except quieter deliveries" names one).
+NO_CHANGE_RE = re.compile(r"\b(?:(?:no|any|nothing|little|not much|without)\s+(?:\w+\s+)?(?:difference|change)|nothing\s+"
+                          r"(?:\w+\s+)?changes?|(?:won't|wouldn't|will not|would not|don't|doesn't|do not|does not|"
+                          r"never)\s+(?:\w+\s+)?notice)\b(?![^.;]*\b(?:except|but|apart from|other than|besides|save for)\b)",
+                          re.IGNORECASE)
 # How a pitch says who is better off and what changes for them, in other words: close in meaning to one of these.
 CUSTOMER_PROTOTYPES = (
     "The customer is a grocery chain: from Monday their stores get deliveries an hour earlier.",
@@ -508,7 +517,7 @@ def find_who(sents: list[str], embed: Embed | None = None) -> tuple[list[str], l
         if not (named or by_meaning):
             continue
         who.append(sentence)
-        if by_meaning or CHANGE_FOR_RE.search(sentence):
+        if (by_meaning or CHANGE_FOR_RE.search(sentence)) and not NO_CHANGE_RE.search(sentence):
             changes.append(sentence)
     return who, changes
 
@@ -541,7 +550,9 @@ def find_risks(sents: list[str], embed: Embed | None = None) -> Risks:
         if risk_sim is not None and mitigation_sim is not None:
             r, m = float(risk_sim[i]), float(mitigation_sim[i])
             is_risk = is_risk or r >= RISK_SURE or (r >= RISK_LIKELY and (hedged or condition))
-            is_mitigation = is_mitigation or m >= MITIGATION_SURE or (m >= MITIGATION_LIKELY and (hedged or condition))
+            # (what would be done if it goes wrong: "could" alone is a suggestion, "We could maybe hire an agency")
+            is_mitigation = is_mitigation or m >= MITIGATION_SURE or (m >= MITIGATION_LIKELY and (
+                condition or bool(CONTINGENT_RE.search(sentence))))
         if condition and acts:
             kills.append(sentence)
             is_risk = is_mitigation = True

@@ -28,9 +28,13 @@ CLAUSE_BREAK_RE = re.compile(
 REASON_RE = re.compile(r"^(?:because|since|even though|although|though|as|so that|in order to)\b", re.IGNORECASE)
 # Words that rule out the rest of their clause ("we will not X", "no X", "stop X", "without X", "rather than X"); the
 # second half of a hyphenated word ("single-drop work") rules out nothing.
+# A word such as "stop" or "drop" after an article or "per" is a noun ("cost per stop", "$9 per drop", "the first
+# stop"), which rules nothing out.
+NOUN_BEFORE = (r"(?<!\bper )(?<!\ba )(?<!\ban )(?<!\beach )(?<!\bevery )(?<!\bthe )(?<!\bone )(?<!\bthis )(?<!\bthat )"
+               r"(?<!\bour )(?<!\byour )(?<!\btheir )")
 RULE_OUT_RE = re.compile(
     r"(?<!-)\b(?:not|no|never|none|nobody|neither|nor|without|cannot|can't|won't|don't|doesn't|isn't|aren't|didn't|"
-    r"shouldn't|mustn't|stop|stops|stopping|drop|dropping|skip|skipping|scrap|scrapping|remove|removing|eliminate|"
+    r"shouldn't|mustn't|" + NOUN_BEFORE + r"(?:stop|stops|drop)|stopping|dropping|skip|skipping|scrap|scrapping|remove|removing|eliminate|"
     r"eliminating|abolish|abolishing|end|ending|bypass|bypassing|waive|waiving|instead of|rather than|get rid of|"
     r"do away with|away with|replace|replacing)\b", re.IGNORECASE)
 # "replace X with Y": X is ruled out, Y is what is proposed.
@@ -107,10 +111,18 @@ NEXT_ACTION_RE = re.compile(
     re.IGNORECASE)
 
 
+# An ending word with nothing after it before the next action: "…, we stop and write up what we learned".
+BARE_ENDING_RE = re.compile(r"^\s*,?\s*(?:and|then)\s+(?:then\s+)?(?=[a-z])", re.IGNORECASE)
+
+
 def _ended(clause: str, after: str, word: str) -> tuple[str, str]:
     """What an ending word ("stop", "drop") rules out and what follows it that is proposed: "drop the parallel run and
-    cut over in March" ends the parallel run and proposes the cutover."""
+    cut over in March" ends the parallel run and proposes the cutover; "we stop and write up what we learned" ends
+    whatever is under way (nothing it names) and proposes the write-up."""
     if ENDING_RE.match(word):
+        bare = BARE_ENDING_RE.match(after)
+        if bare is not None:
+            return "", after[bare.end():]
         following = NEXT_ACTION_RE.search(after)
         if following is not None and content_words(after[:following.start()]):
             return after[:following.start()], after[following.end():]
@@ -218,17 +230,35 @@ NEGATOR_RE = re.compile(
 # "instead of", "fewer". Each flips the polarity, so "we do not price below the cost" affirms the floor; the second half
 # of a hyphenated word ("frozen bulk single-drop work") turns nothing.
 TURN_RE = re.compile(
-    r"(?<!-)\b(?:stop|stops|stopping|skip|skipping|drop|dropping|remove|removing|eliminate|eliminating|scrap|scrapping|"
+    r"(?<!-)\b(?:" + NOUN_BEFORE + r"(?:stop|stops|drop)|stopping|skip|skipping|dropping|remove|removing|eliminate|eliminating|scrap|scrapping|"
     r"abolish|abolishing|end|ends|ending|"
     r"waive|bypass|bypassing|shorten|cut|cutting|instead|rather|below|beneath|under|fewer|less|lower|lowering|"
     r"ban|bans|banning|prohibit\w*|forbid\w*)\b(?!-)", re.IGNORECASE)
 # Cutting down a failure ("cut failed attempts from 6.1% to 4%", "fewer late departures", "lower the injury rate")
 # rules nothing out: it is what every target of hers wants, not a turn against one.
+_FAILURES = (r"(?:fail\w*|late\w*|delays?|injur\w*|excursions?|complaints?|errors?|waste|accidents?|incidents?|"
+             r"re-?deliver\w*|overtime|missed|misses|credits?|turnover|breakdowns?|damage\w*|returns?|wait\w*|claims?)")
 LESS_OF_A_FAILURE_RE = re.compile(
     r"\b(?:cut|cutting|lower|lowering|reduc\w*|fewer|less|shorten|bring down|halve|halving)\s+(?:the\s+|our\s+|its\s+|"
-    r"their\s+)?(?:[\w-]+\s+){0,2}?(?:fail\w*|late\w*|delays?|injur\w*|excursions?|complaints?|errors?|waste|"
-    r"accidents?|incidents?|re-?deliver\w*|overtime|missed|misses|credits?|turnover|breakdowns?|damage\w*|"
-    r"returns?|wait\w*|claims?)\b", re.IGNORECASE)
+    rf"their\s+)?(?:[\w-]+\s+){{0,2}}?{_FAILURES}\b", re.IGNORECASE)
+# A failure named ("failed first-time deliveries at Eastgate were 6.1%"), whose figure a later sentence may move down.
+FAILURE_RE = re.compile(rf"\b{_FAILURES}\b", re.IGNORECASE)
+# A figure moved down: "from 6.1% to below 4.5%", "from 12 to under 8".
+MOVED_DOWN_RE = re.compile(r"\bfrom\s+(?P<a>\d{1,3}(?:\.\d+)?)\s*(?:%|percent|per cent)?\s+to\s+(?:below\s+|under\s+|"
+                           r"less than\s+)?(?P<b>\d{1,3}(?:\.\d+)?)\s*(?:%|percent|per cent)?", re.IGNORECASE)
+
+
+def moves_a_failure_down(sentence: str, before: str) -> bool:
+    """Whether a sentence moves down a figure that the text before it gives for a failure ("Failed first-time
+    deliveries at Eastgate were 6.1% last quarter." then "We want Eastgate from 6.1% to below 4.5%."): cutting a
+    failure, which rules nothing of hers out."""
+    for match in MOVED_DOWN_RE.finditer(sentence):
+        if float(match.group("b")) >= float(match.group("a")):
+            continue
+        figure = re.compile(rf"(?<![\d.]){re.escape(match.group('a'))}(?![\d])")
+        if any(figure.search(s) and FAILURE_RE.search(s) for s in re.split(r"(?<=[.!?])\s+", before)):
+            return True
+    return False
 # "X instead of Y", "Y rather than X", "X, not Y": the sentence affirms one side and rules out the other.
 CONTRAST_RE = re.compile(r"\binstead of\b|\brather than\b|,\s*not\s|\bnot\s+\w+(?:\s+\w+)?,\s*(?:but|it is)\b",
                          re.IGNORECASE)

@@ -87,6 +87,10 @@ REASON_OPENING_RE = re.compile(r"\s*(?:because|since|so that|in order to|the rea
                                re.IGNORECASE)
 PLAIN_SIDE_RE = re.compile(r"^\s*(?:yes|no|yeah|yep|nope|not really|absolutely|definitely)\b|\b(?:so|and|then|but) "
                            r"(?:yes|no)\s*[.!]?\s*$|\b(?:yes|no)\s*[.!]\s*$", re.IGNORECASE)
+# A reply's opening clause that only sets the question's frame before the answer: "For this to work, …", "To make it
+# work, …", "If it's going to pay off, …" (a subordinate clause of a few words closed by a comma).
+FRAME_RE = re.compile(r"^\s*(?:for|to|if|in order for|in order to|so that|for (?:this|that|it) to)\b[^,;:.?!]{0,50},\s*",
+                      re.IGNORECASE)
 PRONOUN_OPENING_RE = re.compile(r"\s*(?:they|their|them|it|its|we|our|you|your|he|she|his|her)\b", re.IGNORECASE)
 # A yes-or-no question ("Can the warehouse handle it?") is answered by taking a side, not by talking round it.
 YES_NO_RE = re.compile(r"\s*(?:can|could|is|are|will|would|do|does|did|have|has|should|was|were)\s+(?:it|this|that|"
@@ -613,8 +617,11 @@ def _judge(question: str, reply: str, embed: Embed | None) -> Assessment:
     # A reply that opens on the question's own subject and describes it ("The warehouse team is about 120 people",
     # asked how to get the warehouse team on board) talks about the subject, not the question: when the question
     # names nothing it wants, only what someone will do counts as an answer.
-    # One that sets the question's frame and then lists ("For this to work, three things have to be true: …") is not.
-    if not needs and ":" not in reply and set(stem_counts(" ".join(reply_words[:ECHO_HEAD_WORDS]))) & asked:
+    # One that sets the question's frame and then lists ("For this to work, three things have to be true: …") is not,
+    # nor one that sets it in an opening clause and then answers ("For this to work, the tool has to produce a usable
+    # plan on 95% of nights…"): its head is what follows the frame.
+    head = words(FRAME_RE.sub("", reply, count=1))[:ECHO_HEAD_WORDS]
+    if not needs and ":" not in reply and set(stem_counts(" ".join(head))) & asked:
         substance = parts["action"]
     if not missing and not substance:
         missing.append("concrete")

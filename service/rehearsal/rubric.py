@@ -10,6 +10,7 @@ from typing import Any
 
 from service.errors import BadInput
 from service.rehearsal.pitch import (
+    CHANGE_FOR_RE,
     EVIDENCE_RE,
     MITIGATION_RE,
     PEOPLE_RE,
@@ -17,6 +18,7 @@ from service.rehearsal.pitch import (
     PitchAnalysis,
     names_organisation,
 )
+from service.rehearsal.rounds import CHANGE_RE, expectations
 from textkit.saying import counted, spoken_duration
 from textkit.stems import stem
 from textkit.stopwords import CONTENT_STOP_WORDS, QUESTION_FILLER
@@ -32,14 +34,24 @@ QUOTE_WORDS = 22
 STRONG_MITIGATION_RE = re.compile(r"\b(?:mitigat\w*|contingenc\w*|fall ?back|plan b|we (?:will )?stop|roll ?back|"
                                    r"cap\w*|safeguards?)\b", re.IGNORECASE)
 # Who is better off, as a pitch names them.
-CUSTOMER_RE = re.compile(r"\b(?:customers?|clients?|users?|shippers?|patients?|members?|buyers?|consignees?)\b",
-                         re.IGNORECASE)
+# ("the customer service team" is a team of ours, not a customer)
+CUSTOMER_RE = re.compile(r"\b(?:customers?|clients?|users?|shippers?|patients?|members?|buyers?|consignees?)\b"
+                         r"(?! (?:service|services|care|support|desk|success)\b)", re.IGNORECASE)
 # Stopping the proposal itself ("…we stop it", "we'll stop the pilot"), as a kill criterion does.
+# A stop that names nothing stopped ("…, we stop and write up what we learned", "…, we stop.") stops the proposal too.
 STOPS_ITSELF_RE = re.compile(r"\bstop(?:s|ped|ping)? (?:it|this|that|the (?:pilot|trial|test|project|programme|program|"
-                             r"scheme|experiment|rollout|roll-out))\b(?! (?:from|doing|running|using))", re.IGNORECASE)
+                             r"scheme|experiment|rollout|roll-out))\b(?! (?:from|doing|running|using))|"
+                             r"\bstop(?:s|ped|ping)?(?=\s*(?:[,;.!]|$|and\b|then\b))", re.IGNORECASE)
+# Where a clause of a sentence ends: what is said of someone is said in the same clause ("Drivers: fewer wasted trips…"
+# is; "If we send routes to the drivers' handhelds…, we could cut two dispatcher posts" says nothing of drivers).
+CLAUSE_END_RE = re.compile(r"\s*(?:[;,()\u2014\u2013]|\s-\s)\s*")
 WHO_RE = re.compile(r"\bwho\b", re.IGNORECASE)
-# An ask that names no decision: doing "more" or "something" with a thing, looking into it, "getting it out there".
-VAGUE_ASK_RE = re.compile(r"\b(?:do(?:ing)? (?:more|less|something|better|a bit more)(?: (?:with|of|on|about|for))?|"
+# An ask that names no decision: doing "more" or "something" with a thing, looking into it, "getting it out there",
+# trying "it" to "see how it goes".
+VAGUE_ASK_RE = re.compile(r"\b(?:do(?:ing)? (?:(?:a (?:lot|bit|little)|much|far|way|lots|loads|even|a whole lot) )?"
+                          r"(?:more|less|something|better)(?: (?:with|of|on|about|for))?|"
+                          r"(?:try|give) (?:it|this|that|something)(?: (?:out|a go|a try|a shot))?(?=\s*(?:[.!,;]|$|and see\b))|"
+                          r"see (?:how|what|where|if) (?:it|this|that|things) (?:goes|go|works|lands|happens|takes us)|"
                           r"(?:look|looking) (?:into|at)|think(?:ing)? about|explor(?:e|ing)|consider(?:ing)?|"
                           r"get (?:\w+ ){0,3}out there|step up|up our game|be more \w+|focus more on|"
                           r"something (?:like|with|around|on))\b", re.IGNORECASE)
@@ -294,6 +306,12 @@ def _who_and_impact(a: PitchAnalysis, found: list[str], target: int) -> Scored:
     "customers", "drivers" or "dock leads", or an organisation such as "Norrland Grocers") and say what changes for
     them; what it costs or pays back ("Cost is about $180k.") alone is half the criterion, at most 2/5."""
     who = a.who_sentences
+    # A pitch that speaks of its customers (or names an organisation it serves) says who the customer is there: the
+    # people of ours it also names (dispatchers whose posts it cuts, drivers who follow the app) are not the customer,
+    # and what changes for them is not what changes for the customer.
+    customers = [s for s in who if CUSTOMER_RE.search(s) or names_organisation(s)]
+    if customers:
+        who = customers
     if not who:
         if not found:
             return 0, "Says neither who the customer is nor what changes for them.", []
@@ -308,9 +326,10 @@ def _who_and_impact(a: PitchAnalysis, found: list[str], target: int) -> Scored:
     full = len(together) >= target
     score = 5 if full and with_numbers else 4 if full else 3 if with_numbers else 2
     if not changes:
-        best = who[0]
-        return (min(score, 3), f"Names who it is for, e.g. {then_advise(quote(best), 'Say what changes for them.')}",
-                [best])
+        # Naming them is half the answer; a figure about them ("1,300 delivery addresses") a little more.
+        best = min(who, key=lambda s: not a.figures_in(s))
+        return (3 if a.figures_in(best) else 2,
+                f"Names who it is for, e.g. {then_advise(quote(best), 'Say what changes for them.')}", [best])
     # The example is the sentence that says most plainly who it is for and what changes for them ("Who changes on
     # Monday: dock leads…; drivers get…"), with a number if one does.
     best = min(changes, key=lambda s: (-_who_strength(s), not a.figures_in(s)))
@@ -416,6 +435,12 @@ def _keywords(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
     hits: list[str] = []
     said: list[str] = []
     stated: list[str] = []  # for a criterion about cost, the sentences that say what it costs
+    # "How does this affect the drivers?" asks what changes for them: a sentence that only names them ("run the night
+    # shift on its own") does not say it; one that says a change in the clause that names them does ("Drivers: fewer
+    # wasted trips…", "No change to rest breaks or rotas").
+    asks_effect = not about_cost and "effect" in expectations(item.get("label", ""))
+    changed: list[str] = []
+    found_in: dict[str, list[str]] = {}
     for sentence in a.sentences:
         line = f" {_stemmed(sentence)} "
         # "If it does not move those numbers in eight weeks, we stop it" stops the proposal itself (a kill criterion),
@@ -428,6 +453,11 @@ def _keywords(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
             stated.append(sentence)
         if found:
             hits.append(sentence)
+            if asks_effect and any(_says_a_change(clause) and any(stems in f" {_stemmed(clause)} "
+                                                                  for _, stems in wanted)
+                                   for clause in CLAUSE_END_RE.split(sentence)):
+                changed.append(sentence)
+                found_in[sentence] = found
             for k in found:  # "Drivers" and "drivers", or two keywords found as one word, are one word relied on
                 if k.lower() not in {w.lower() for w in said}:
                     said.append(k)
@@ -441,8 +471,31 @@ def _keywords(a: PitchAnalysis, item: dict[str, Any]) -> Scored:
         return (min(2, round(5 * min(1.0, len(hits) / need))),
                 f"{counted(len(hits), 'mention')} ({relied}) but no figure for the cost itself, e.g. "
                 f"{then_advise(quote(hits[0]), 'Say what it costs, in money.')}", hits[:3])
+    if asks_effect and not changed:
+        return (min(2, round(5 * min(1.0, len(hits) / need))),
+                f"{counted(len(hits), 'mention')} ({relied}) but none says what changes for them, e.g. "
+                f"{then_advise(quote(hits[0]), 'Say what changes.')}", hits[:3])
+    if asks_effect:
+        # the sentences naming whom the question asks about ("…affect the drivers?") first
+        subject = set(_stemmed(item.get("label", "")).split())
+        changed.sort(key=lambda s: not subject & set(_stemmed(s).split()))
+        named = list({k.lower(): k for s in reversed(changed) for k in reversed(found_in[s])}.values())[::-1]
+        return (round(5 * min(1.0, len(changed) / need)),
+                f"{counted(len(changed), 'sentence')} on what changes ({', '.join(f'“{k}”' for k in named[:3])}), "
+                f"e.g. {quote(changed[0])}", changed[:3])
     return (round(5 * min(1.0, len(hits) / need)), f"{counted(len(hits), 'mention')} ({relied}), e.g. {quote(hits[0])}",
             hits[:3])
+
+
+# A limit set on them ("we cap night shifts at four a week", "never more than ten hours") changes things for them.
+LIMIT_SET_RE = re.compile(r"\b(?:cap(?:s|ped|ping)?|limit(?:s|ed|ing)?|at most|no more than|never more than|up to)\b",
+                          re.IGNORECASE)
+
+
+def _says_a_change(clause: str) -> bool:
+    """Whether a clause says what changes, as a round's answer about an effect says it (a change, a direction or a
+    comparison named, "so no driver gives up a shift", "no change to rest breaks"), or sets a limit."""
+    return bool(CHANGE_FOR_RE.search(clause) or CHANGE_RE.search(clause) or LIMIT_SET_RE.search(clause))
 
 
 def _as_written(sentence: str, keyword: str) -> str:

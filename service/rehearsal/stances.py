@@ -34,6 +34,7 @@ from service.rehearsal.labels import stance_label
 from service.rehearsal.limits import Limit, Quantity, limit_leanings, limits, proposed_quantities
 from service.rehearsal.meaning import Embed, cached_vectors
 from service.rehearsal.readings import (
+    LESS_OF_A_FAILURE_RE,
     NOT_B_RE,
     OPPOSITES,
     RULE_OUT_RE,
@@ -115,7 +116,7 @@ STATE_RE = re.compile(
 INTENT_RE = re.compile(
     r"\b(?:will|won't|shall|must|never|always|should|has to|have to|had better|need to|needs to|want|wants|would|'d|"
     r"rather|only|not|no|n't|nobody|none|cannot|every|each|any|all|target|goal|aim|plan|promise|commit\w*|rule|"
-    r"principle|condition|stays?|remains?|keep|decid\w*|at least|at most|no more than|first|by (?:the end of )?"
+    r"principle|condition|stays?|remains?|keep|decid\w*|at least|at most|no more than|first(?!-)|by (?:the end of )?"
     r"(?:\d{4}|january|february|march|april|may|june|july|august|september|october|november|december))\b|n't\b",
     re.IGNORECASE)
 # What happened, said with a negation ("…we didn't have to win again"): narrative, not a line drawn.
@@ -460,6 +461,8 @@ class StanceVectors:
     # whether each stance's sides are one long sentence told apart by a word or two ("…hear that we're backing them"
     # and "…hear that we're blaming them"): nearness to one side rather than the other says little there
     sides_alike: np.ndarray | None = None
+    # what each stance says she will stop ("We will stop the midnight spreadsheet: …": "the midnight spreadsheet")
+    stopped: Segments | None = None
 
 
 def stance_topic(stance: Stance) -> str:
@@ -525,7 +528,49 @@ def _corpus_vectors(embed: Embed, stances: Sequence[Stance]) -> StanceVectors:
                          limits=[limits(s.text) for s in stances],
                          own_directions=np.array([directions(r) for r in readings_own],
                                                  dtype=np.int8).reshape(len(stances), len(CHOICES)),
-                         sides_alike=np.array([sides_alike(r) for r in readings], dtype=bool).reshape(len(stances)))
+                         sides_alike=np.array([sides_alike(r) for r in readings], dtype=bool).reshape(len(stances)),
+                         stopped=segments(embed, [stopped_by(s.text) for s in stances], cached=True))
+
+
+# What a line of hers stops, said as she says it: "We will stop the midnight spreadsheet: …", "…we will stop celebrating
+# a win on the day it is signed" (a "not" before the verb turns it: "we will not stop…" stops nothing).
+STOPPING_RE = re.compile(r"\b(?:we|i)(?:['’]ll|['’]re going to| will| are going to| shall| must| have to)?\s+"
+                         r"(?:stop|drop|scrap|end|retire|phase out|switch off|turn off|get rid of)\s+"
+                         r"(?P<what>[^,;:.]{3,80})", re.IGNORECASE)
+
+
+def stopped_by(sentence: str) -> list[str]:
+    """What a sentence says we will stop, each as its object ("the midnight spreadsheet")."""
+    return [action_of(m.group("what")) for m in STOPPING_RE.finditer(sentence)
+            if len(words(action_of(m.group("what")))) >= MIN_ACTION_WORDS]
+
+
+# A proposal that stops something this close in meaning to what a line of hers stops, sharing a word of substance
+# with it, does what the line says ("we stop the monthly manual address-cleanup spreadsheet" against "We will stop
+# the midnight spreadsheet"): it keeps to the line, whatever the line's memo is headed.
+SAME_STOP = 0.4
+
+
+def stops_what_she_stops(claims: Sequence[Claim], stances: Sequence[Stance], pitch: PitchVectors,
+                         corpus: StanceVectors) -> np.ndarray:
+    """For each (claim, stance): whether the claim stops what the stance says she will stop."""
+    n, m = len(claims), len(stances)
+    if (pitch.dropped is None or corpus.stopped is None or pitch.dropped.vectors.size == 0
+            or corpus.stopped.vectors.size == 0):
+        return np.zeros((n, m), dtype=bool)
+    near = group_max(pitch.dropped, corpus.stopped, n, m) >= SAME_STOP
+    for i, j in zip(*np.nonzero(near), strict=True):
+        # (the claim stops it in so many words, as she does: "we stop the…", not "To stop losing deals, let's…")
+        stopped = [subject_stems(a) for a in stopped_by(claims[i].text)]
+        near[i, j] = any(d & subject_stems(t) for d in stopped for t in stopped_by(stances[j].text))
+    return near
+    dropped = [[subject_stems(a) for a in dropped_actions(c, reading(c.text))] for c in claims]
+    stops: list[list[frozenset[str]]] = [[] for _ in range(m)]
+    for k, j in enumerate(corpus.stopped.owner.tolist()):
+        stops[j].append(corpus.stopped_stems[k] if corpus.stopped_stems is not None else frozenset())
+    for i, j in zip(*np.nonzero(near), strict=True):
+        near[i, j] = any(d & t for d in dropped[i] for t in stops[j])
+    return near
 
 
 def ruled_figures(parts: Reading) -> tuple[float, ...]:
@@ -636,6 +681,10 @@ def allowed_by_exception(claims: np.ndarray, stances: Sequence[Stance], exceptio
     return out
 
 
+# A sentence that only says something stays as it is: "No change to rest breaks or rotas.", "Nothing changes for the
+# drivers.", "There will be no change to shift patterns."
+UNCHANGED_RE = re.compile(r"^\W*(?:(?:there (?:is|will be|would be)\s+)?no (?:change|changes|difference)\s+(?:to|for|in)\b|"
+                          r"nothing (?:\w+\s+)?changes?\s+(?:for|to|in)\b)", re.IGNORECASE)
 # A bound on a number ("more than four near misses"), not a comparative.
 BOUND_RE = re.compile(r"\b(?:more|fewer|less|lower|higher) than\b", re.IGNORECASE)
 # A judgement ("too many near-miss reports", "far too long"): a view, not background.
@@ -903,6 +952,7 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
         # a clash read from polarity or parts alone needs a word of substance in common, names aside: "sponsor the
         # Port Calder Harbour Run" shares only a name and the look of a word with "…school runs… Port Calder traffic"
         opposite &= crossed | shared_subjects(claims, stances)
+    opposite &= ~stops_what_she_stops(claims, stances, pitch, corpus)
     floor = np.where(crossed, weights.lean_floor, weights.floor)
     keep = opposite & (similarity >= floor) & ~(agreeing[:, None] > score + weights.agreement)
     # Background ("Our own refrigerated vans arrive in June.") runs against a line only by leaning against it; so does
@@ -910,7 +960,12 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
     # "not" and "stop" turn against the proposal, not against anything of hers; and so does what the pitch's own
     # success hangs on ("It only works if the mentors can give four hours a week…"), whose "only … works" is its form,
     # not a position ("…we electrify a route only when it works in the worst week of winter").
-    exits = np.array([c.exit or c.condition for c in claims], dtype=bool).reshape(len(claims))
+    # So does a sentence saying only that something stays as it is ("No change to rest breaks or rotas."): it proposes
+    # nothing, and its "no" turns against no line of hers.
+    # And so does one that only cuts a failure ("Calder North cut failed attempts by 22%…"), which every target of
+    # hers wants.
+    exits = np.array([c.exit or c.condition or bool(UNCHANGED_RE.match(c.text) or LESS_OF_A_FAILURE_RE.search(c.text))
+                      for c in claims], dtype=bool).reshape(len(claims))
     keep &= ~((background(claims) | exits)[:, None] & ~crossed)
     rows, cols = np.nonzero(keep)
     order = np.argsort(-score[rows, cols], kind="stable")[:MAX_PAIRS]
@@ -967,6 +1022,8 @@ SETTING_RE = re.compile(r"^(?:for|in|on|at|with|from|by|during|through|over|unde
 NAMED_THING_RE = re.compile(r"^(?:a|an|the|any|every|each)\s+(?:[\w'’-]+\s+){0,3}?(?:that|which|who)\s+\S+(?:\s+\S+){0,6}$",
                             re.IGNORECASE)
 MIN_ACTION_WORDS = 2
+# A sentence's opening label before a colon ("Cost to serve:", "What we stop:") is at most this many words.
+LABEL_WORDS = 4
 
 
 # A place or person named inside an action ("…to Ashby Road", "…at Calder North"): where or who, not what is done.
@@ -995,7 +1052,10 @@ def proposed_actions(claim: Claim, found: Reading) -> list[str]:
     if not claim.proposal:
         return []
     parts = found.held if (found.held or found.ruled_out) else (claim.text,)
-    return [a for a in actions_of(parts) if not SETTING_RE.match(a)]
+    # (a label the sentence opens on, "Cost to serve: each failed attempt costs…", is no action either)
+    label, colon, _ = claim.text.partition(":")
+    labels = {" ".join(label.split()).lower()} if colon and len(words(label)) <= LABEL_WORDS else set()
+    return [a for a in actions_of(parts) if not SETTING_RE.match(a) and a.lower() not in labels]
 
 
 def dropped_actions(claim: Claim, found: Reading) -> list[str]:
@@ -1071,6 +1131,7 @@ def crossed_actions(claims: Sequence[Claim], stances: Sequence[Stance], pitch: P
         keep |= drops
         crossing = np.where(drops, np.maximum(crossing, dropping), crossing)
     keep &= eligible(stances, corpus, weights)[None, :]
+    keep &= ~stops_what_she_stops(claims, stances, pitch, corpus)
     if pitch.conditions is not None and any(pitch.conditions):
         keep &= ~conditions_met(pitch.conditions, corpus.conditions)
     if pitch.lacks and corpus.exceptions is not None and pitch.directions is not None:

@@ -28,6 +28,7 @@ from tests.rehearsal.test_listening import (  # noqa: F401  (demo: fixture)
     _put_on_the_table,
     demo,
 )
+from tests.rehearsal.test_scorecard import dana  # noqa: F401  (fixture)
 from tests.rehearsal.test_stances import VANS_PITCH
 from textkit.words import jaccard
 
@@ -257,3 +258,19 @@ def test_priorities_on_other_subjects_are_not_listed_as_left_out(session: Sessio
     quotes = [p["citation"]["quote"] for p in result["push_back"]]
     # She never speaks of agencies; her incident rule and her dispatch meetings are not what this pitch left out.
     assert not any("schedule absorbs the delay" in q or "dispatch meetings" in q for q in quotes), quotes
+
+
+# A third trial (7 December): a pitch scoring 5/5 on who the customer is was asked both "Which customer, by name, gets
+# something different if we say yes?" and "Who is the customer and what changes for them on Monday?".
+def test_a_point_the_pitch_answers_in_full_is_asked_once_at_most(session: Session, settings: Settings,
+                                                                 dana: Viewer) -> None:  # noqa: F811
+    from tests.rehearsal.test_listening import TRIAL3_ALIGNED
+    from tests.rehearsal.test_scorecard import WHO_LABEL
+
+    started = start_rehearsal(session, settings, "dana-reyes", dana, pitch_text=TRIAL3_ALIGNED).to_dict()
+    who = next(c for c in started["scorecard"]["criteria"] if c["label"] == WHO_LABEL)
+    assert who["score"] == 5, who
+    questions = [q["question"] for q in started["questions"]]
+    about_the_customer = [q for q in questions if "customer" in q.lower()]
+    assert len(about_the_customer) <= 1, questions
+    assert len(questions) == 5, questions

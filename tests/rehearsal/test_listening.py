@@ -363,3 +363,60 @@ def test_a_change_from_one_figure_to_another_is_two_figures_not_a_range() -> Non
     assert read == [("1,850", "number"), ("2,400 loads", "quantity"), ("12", "number"), ("9 hours", "quantity")]
     assert [(f.text, f.kind) for f in find_figures("The pilot takes from 8 to 12 weeks.")] == [("8 to 12 weeks",
                                                                                                "range")]
+
+
+# A third new user's trial (7 December): three pitches in a presenter's words, rehearsed on the demo twin.
+TRIAL3_AGAINST = """Proposal: let the dispatch software run the night shift on its own
+
+From January I'd like us to switch the overnight route planning at Calder North and Eastgate to fully automatic. The \
+software already builds the plan; right now a dispatcher has to sit there until midnight clicking accept. If we let \
+the system send routes straight to the drivers' handhelds without anyone signing them off, we could cut two night \
+dispatcher posts per depot and save roughly $380,000 a year. Drivers would just follow what the app tells them. \
+Customers wouldn't notice any difference. I think the tool is good enough now and we are paying people to \
+rubber-stamp it. We could roll it out to the other depots by summer."""
+TRIAL3_ALIGNED = """Ask: $85,000 and two analysts for 90 days to pilot a "real receiving hours" check at Eastgate, \
+decided today.
+
+Who it's for: our urban business customers at Eastgate, about 1,300 delivery addresses. On Monday their drivers stop \
+turning up at closed docks; the customer gets a text the evening before with the window we have on file and can \
+correct it in one tap.
+
+The number: failed first-time urban deliveries at Eastgate were 6.1% last quarter, up from 5.8% the quarter before. \
+Failed attempts are 7% of our urban cost per stop. Calder North cut failed attempts by 22% when Mei Tanaka built her \
+hours list. We want Eastgate from 6.1% to below 4.5% in 90 days.
+
+What has to be true: customers actually answer the text (we assume at least 40% do), and the hours data flows into \
+the route cut in One Halvorsen. The riskiest assumption is the response rate; we will know in the first three weeks. \
+Kill criterion: if fewer than 25% of customers respond by week four, we stop and write up what we learned.
+
+Drivers: fewer wasted trips and fewer second attempts at the end of a shift, so earlier finish times. No change to \
+rest breaks or rotas.
+
+Cost to serve: each failed attempt costs about $9 per drop; at Eastgate volumes that is about $410,000 a year we \
+could cut.
+
+What we stop: we stop the monthly manual address-cleanup spreadsheet the customer service team maintains, which \
+frees up the two analysts."""
+TRIAL3_VAGUE = ("I think we should do a lot more with social media. Our competitors are all over LinkedIn and TikTok "
+                "and we look old-fashioned. If we posted more videos of the trucks and the depots and the people, I "
+                "think customers and staff would really like it and it would help the brand. We could maybe hire an "
+                "agency or get someone in marketing to own it. It would be great for recruitment too. Let's try it "
+                "and see how it goes.")
+
+
+def test_an_answer_that_sets_the_questions_frame_and_then_gives_figures_is_accepted(session: Session,
+                                                                                   settings: Settings,
+                                                                                   demo: Viewer) -> None:
+    # The trial: "For this to work, …" opened on the question's own words, and its two percentages were not heard.
+    started = start_rehearsal(session, settings, "dana-reyes", demo, pitch_text=TRIAL3_AGAINST)
+    session.commit()
+    _put_on_the_table(session, settings, demo, started.rehearsal_id, "what would have to be true for this to work")
+    turn = answer_turn(session, settings, started.rehearsal_id, demo,
+                       "For this to work, the tool has to produce a usable plan on at least 95% of nights; today "
+                       "dispatchers accept 62% of its suggestions unchanged, so we are not there yet.").to_dict()
+    assert turn["reaction"] in ("accept", "summary") and turn["text"].startswith("That answers it."), turn["text"]
+    model = local_encoder().encode
+    # A frame with nothing after it is still nothing concrete; one with an owner and a date is an answer.
+    question = "What would have to be true for this to work?"
+    assert not assess(question, "For this to work, a lot of things have to go right for us.", model).accepted
+    assert assess(question, "To make it work, Priya owns the data clean-up by 1 March.", model).accepted

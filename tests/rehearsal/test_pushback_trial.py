@@ -18,7 +18,7 @@ from service.rehearsal import start_rehearsal
 from service.rehearsal.claims import is_exit
 from service.rehearsal.directions import CHOICES, claim_directions, figures
 from service.rehearsal.labels import stance_label
-from service.rehearsal.readings import polarity, reading
+from service.rehearsal.readings import Reading, polarity, reading
 from service.rehearsal.stances import sides_alike
 from service.search import PassageHit
 from tests.rehearsal.test_listening import demo  # noqa: F401  (fixture)
@@ -212,3 +212,37 @@ def test_a_quote_cut_short_still_ends_its_sentence_before_her_name() -> None:
     long = "We want to keep it above 98% on every cold chain lane we run out of Ashby Road from the first week of April."
     assert _says(long, 8) == "“We want to keep it above 98% on …”."
     assert _says("We want to keep it above 98%.", 20) == "“We want to keep it above 98%.”"
+
+
+# A fourth trial (7 December): a pitch in line with her, which stops a manual spreadsheet as her "We will stop the
+# midnight spreadsheet" does, was told it contradicts that line (stopping a "manual" thing read as leaning to the
+# machine, against her memo's "Assistive, Not Automatic"); under it lay further false flags: its own kill criterion
+# ("we stop and write up what we learned" read as ruling the write-up out), a failure rate it moves down, "No change
+# to rest breaks", "cost per stop" and its "Cost to serve:" label read as a price.
+def test_a_pitch_that_stops_what_she_stops_is_not_told_it_contradicts_her(
+        session: Session, settings: Settings, demo: Viewer) -> None:  # noqa: F811
+    from tests.rehearsal.test_listening import TRIAL3_ALIGNED
+
+    found = _push_back(session, settings, demo, TRIAL3_ALIGNED)
+    assert not any(p["contradicts"] for p in found), found
+    assert not any("midnight spreadsheet" in p["citation"]["quote"] for p in found), found
+
+
+@pytest.mark.parametrize(("sentence", "reads"), [
+    ("Kill criterion: if fewer than 25% of customers respond by week four, we stop and write up what we learned.",
+     Reading(("Kill criterion", "if fewer than 25% of customers respond by week four", "we write up what we learned"),
+             ())),
+    ("Failed attempts are 7% of our urban cost per stop.", Reading(("Failed attempts are 7% of our urban cost per stop",),
+                                                                   ())),
+])
+def test_a_bare_stop_ends_only_what_is_under_way_and_a_stop_after_per_is_a_noun(sentence: str, reads: Reading) -> None:
+    assert reading(sentence) == reads
+
+
+def test_a_stopped_thing_leans_no_way_by_the_words_that_name_it() -> None:
+    stop = ("What we stop: we stop the monthly manual address-cleanup spreadsheet the customer service team maintains, "
+            "which frees up the two analysts.")
+    assert not claim_directions(reading(stop), stop).any()
+    manner = "We stop planning routes manually and let the tool release them."
+    person = next(k for k, c in enumerate(CHOICES) if c.name == "person or machine decides")
+    assert claim_directions(reading(manner), manner)[person] == -1

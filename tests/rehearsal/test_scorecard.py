@@ -17,7 +17,13 @@ from service.corpus.access import Viewer
 from service.rehearsal import start_rehearsal
 from service.rehearsal.pitch import analyse_pitch
 from service.rehearsal.rubric import CriterionScore, rubric_for, score_pitch, validate_rubric
-from tests.rehearsal.test_listening import EXAMPLES, demo  # noqa: F401  (demo: fixture)
+from tests.rehearsal.test_listening import (  # noqa: F401  (demo: fixture)
+    EXAMPLES,
+    TRIAL3_AGAINST,
+    TRIAL3_ALIGNED,
+    TRIAL3_VAGUE,
+    demo,
+)
 
 DEMO_RUBRIC = validate_rubric(tomllib.loads((EXAMPLES / "twin.toml").read_text())["persona"]["rubric"])
 # The new user's pitch, in a presenter's words.
@@ -236,3 +242,43 @@ def test_pricing_under_the_floor_is_not_what_it_costs_to_serve() -> None:
     stated = _criterion(UNDER_THE_FLOOR + " Serving them costs about $15.80 a stop against our urban average of "
                                           "$13.70.", COST_LABEL)
     assert stated.score == 5 and "$15.80" in stated.reason, stated
+
+
+# A third new user's trial (7 December): lines that only checked keywords.
+DRIVERS_LABEL = "How does this affect the drivers?"
+STOP_LABEL = "What are we going to stop doing to make room for this?"
+RISK_LABEL = "What's the riskiest assumption and how will we know early?"
+
+
+def test_the_customer_is_who_the_pitch_calls_its_customers_and_nothing_changing_for_them_is_no_change(
+        session: Session, settings: Settings, dana: Viewer) -> None:
+    # "Customers wouldn't notice any difference" is the pitch's only customer sentence: cutting dispatcher posts is
+    # not what changes for the customer.
+    card = {c["label"]: c for c in _rehearse(session, settings, dana, TRIAL3_AGAINST)["scorecard"]["criteria"]}
+    who = card[WHO_LABEL]
+    assert who["score"] <= 2 and "dispatcher posts" not in who["reason"], who
+    assert who["quotes"] == ["Customers wouldn't notice any difference."], who
+
+
+def test_a_question_on_how_it_affects_people_wants_what_changes_for_them_not_their_name() -> None:
+    against = _criterion(TRIAL3_AGAINST, DRIVERS_LABEL)
+    assert against.score <= 2 and "none says what changes for them" in against.reason, against
+    aligned = _criterion(TRIAL3_ALIGNED, DRIVERS_LABEL)
+    assert aligned.score == 5 and "receiving hours" not in aligned.reason, aligned
+    assert any(q.startswith("Drivers: fewer wasted trips") for q in aligned.quotes), aligned
+
+
+def test_a_kill_criterion_that_stops_and_writes_up_is_not_what_is_stopped_to_make_room() -> None:
+    stop = _criterion(TRIAL3_ALIGNED, STOP_LABEL)
+    assert stop.score == 5 and "address-cleanup spreadsheet" in stop.reason, stop
+    assert not any("Kill criterion" in q for q in stop.quotes), stop
+
+
+def test_trying_it_to_see_how_it_goes_is_a_vague_ask_and_a_maybe_owner_no_safeguard(session: Session,
+                                                                                     settings: Settings,
+                                                                                     dana: Viewer) -> None:
+    card = {c["label"]: c for c in _rehearse(session, settings, dana, TRIAL3_VAGUE)["scorecard"]["criteria"]}
+    ask = card["What's the ask?"]
+    assert ask["score"] <= 2 and "vague" in ask["reason"], ask
+    risks = card[RISK_LABEL]
+    assert risks["score"] == 0 and "hire an agency" not in risks["reason"], risks
