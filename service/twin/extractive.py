@@ -736,8 +736,15 @@ def compose_by_meaning(question: str, hits: Sequence[PassageHit], persona: Perso
     evidence, pool = evidence_for(question, hits, scorer, stats=stats)
     score = evidence.score()
     quoted = {s.hit.source_id for s in pool if said and s.text in said[-1]}
-    pool = [s for s in pool if not any(s.text in answer for answer in said)] or pool
-    opening = [s for s in pool if set(focus) <= s.stems] if focus else [s for s in pool if s.hit.source_id in quoted]
+    unsaid = [s for s in pool if not any(s.text in answer for answer in said)]
+    # A follow-up's new words open the answer where they are said; else it goes on where the last answer was. When
+    # neither has anything more ("And what else did it achieve?" of a two-line memo), the answer before stands.
+    opening = ([s for s in unsaid if set(focus) <= s.stems] if focus else []) or [s for s in unsaid
+                                                                                 if s.hit.source_id in quoted]
+    if unsaid and (opening or not focus):
+        pool = unsaid
+    else:
+        opening = [s for s in pool if set(focus) <= s.stems] if focus else []
     run = choose_run(pool, max_words=max_words, explain=bool(EXPLANATION_RE.search(question)),
                      opening=opening) if score >= threshold else []
     run = with_short_lines(run)
