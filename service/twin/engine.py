@@ -356,6 +356,10 @@ def _search(session: Session, settings: Settings, prepared: _Prepared, viewer: V
     new_terms = llm.own_terms(prepared.question, prepared.search_query)
     found = search_as_configured(session, settings, prepared.twin, prepared.search_query, viewer,
                                  k=k * FOLLOW_UP_POOL if new_terms else k, executive_only=True)
+    if new_terms:  # the topic's words can crowd out a rare new one ("and what about 98?"): it is searched alone too
+        seen = {h.passage_id for h in found}
+        found += [h for h in search_as_configured(session, settings, prepared.twin, prepared.question, viewer, k=k,
+                                                  executive_only=True) if h.passage_id not in seen]
     found = _with_replies(session, settings, prepared, viewer, found)
     if RECENT_RE.search(prepared.question):
         found = newest_first(found)
