@@ -732,6 +732,36 @@ def subject_stems(text: str) -> frozenset[str]:
     return frozenset(s for s in (stem(w) for w in content_words(unnamed)) if s not in LIGHT_STEMS and len(s) > 2)
 
 
+# A judgement about a thing, its subject before "is"/"are" ("Electric tractors for long-haul are not ready for our
+# lanes…", "Price is the last lever, not the first"), not a sentence about us or one that points ("We…", "This is…",
+# "There are…")...
+JUDGED_RE = re.compile(
+    r"^\W*(?!(?:we|i|you|they|it|this|that|these|those|there|here|what|who|our|my|your|their|its|no|not|every|each|"
+    r"any|all|if|when|so|and|but|one|the|a|an|then|because|since)\b)(?P<subject>[A-Za-z][\w'’-]*(?:\s+[\w'’-]+){0,5}?)\s+(?:is|are)\b",
+    re.IGNORECASE)
+# ...and what qualifies that subject ("…for long-haul", "…of the tool", "…that we cannot charge").
+QUALIFIER_RE = re.compile(r"\s+(?:for|of|in|on|at|with|from|to|that|which|who|we|i)\b.*$", re.IGNORECASE)
+
+
+def judged_thing(sentence: str) -> frozenset[str]:
+    """The stem of the thing a judgement is about: the last word of substance of its subject before what qualifies
+    it ("Electric tractors for long-haul are not ready…": tractor); empty for a sentence that judges no thing."""
+    match = JUDGED_RE.match(sentence)
+    if match is None:
+        return frozenset()
+    found = [stem(w) for w in content_words(QUALIFIER_RE.sub("", match.group("subject")))]
+    return frozenset(found[-1:])
+
+
+def names_what_is_judged(claims: Sequence[Claim], stances: Sequence[Stance]) -> np.ndarray:
+    """For each (claim, stance): whether the pitch (any of its claims) names the thing the stance judges, where it
+    judges one: "Electric tractors for long-haul are not ready…" says nothing of a pitch to buy electric vans, which
+    shares only its topic."""
+    said = frozenset(stem(w) for c in claims for w in content_words(c.text))
+    row = np.array([not thing or bool(thing & said) for thing in (judged_thing(s.text) for s in stances)], dtype=bool)
+    return np.tile(row, (len(claims), 1)).reshape(len(claims), len(stances))
+
+
 def shared_subjects(claims: Sequence[Claim], stances: Sequence[Stance]) -> np.ndarray:
     """For each (claim, stance): whether the pitch (any of its claims) shares a word of substance with the stance
     (with its section heading and its memo's title)."""
@@ -743,10 +773,13 @@ def shared_subjects(claims: Sequence[Claim], stances: Sequence[Stance]) -> np.nd
     return np.tile(row, (len(claims), 1)).reshape(len(claims), len(stances))
 
 
-# Words that name the measure a percentage is in, not what it is of ("on-time in full above 97%", "our target is…").
-_MEASURE_WORDS = """time full target targets goal goals percent share rate level figure number above below least
-most end quarter year hold held keep kept"""
+# Words that name the measure a percentage is in ("on-time in full above 97%", "a retention rate"), and words that
+# only say it is a target or a bound ("our target is…", "above", "by the end of the year"): neither is what it is of.
+_MEASURE_NAMES = "time full rate"
+_MEASURE_WORDS = f"""{_MEASURE_NAMES} target targets goal goals percent share level figure number above below least most
+end quarter year hold held keep kept"""
 MEASURE_STEMS = frozenset(stem(w) for w in _MEASURE_WORDS.split())
+MEASURE_NAME_STEMS = frozenset(stem(w) for w in _MEASURE_NAMES.split())
 
 
 # A claim that keeps a figure as a floor ("hold the pharma lanes above 98.5%"), not one that aims at it ("set the
@@ -772,6 +805,16 @@ def bounded_subjects(stances: Sequence[Stance], bounds: Sequence[tuple[Limit, ..
             (stance.hit.heading or "").lower())
         out.append(frozenset(a for a in about - MEASURE_STEMS if not any(ch.isdigit() for ch in a)))
     return out
+
+
+def names_the_measure(claims: Sequence[Claim], bounds: Sequence[tuple[Limit, ...]]) -> np.ndarray:
+    """For each (claim, stance): whether the claim names the measure a percentage of the stance is in, as its clause
+    names it ("the network's 96% on-time goal" against "…on-time in full above 98% on cold chain lanes")."""
+    def named(text: str) -> frozenset[str]:
+        return frozenset(stem(w) for w in content_words(text)) & MEASURE_NAME_STEMS
+    measures = [frozenset().union(*(named(b.clause) for b in found if b.measure == "percent")) for found in bounds]
+    said = [named(c.text) for c in claims]
+    return np.array([[bool(m & s) for m in measures] for s in said], dtype=bool).reshape(len(claims), len(bounds))
 
 
 def about_the_same(claims: Sequence[Claim], subjects: Sequence[frozenset[str]]) -> np.ndarray:
@@ -890,8 +933,14 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
             # depot's on-time to 98%)
             subjects = bounded_subjects(stances, corpus.limits)
             bounded = np.where((bounded != 0) & ~about_the_same(claims, subjects), 0, bounded)
-            # (the claim or the pitch around it: "…take up to three days" after "Writing up a serious incident…")
-            near = np.maximum(similarity, (corpus.sentences @ pitch.pitch)[None, :]) >= weights.limit_floor
+            # (the claim or the pitch around it: "…take up to three days" after "Writing up a serious incident…");
+            # a claim naming the measure of her percentage, in a pitch naming what it bounds, is about it by its own
+            # words ("the medicine runs share the network's 96% on-time goal" after "Pier 9's lanes…", against
+            # "…on-time in full above 98% on cold chain lanes"): it needs only the closeness any clash needs
+            named = (names_the_measure(claims, corpus.limits) & about_the_same(claims, subjects)
+                     & np.array([bool(a) for a in subjects], dtype=bool)[None, :])
+            near = (np.maximum(similarity, (corpus.sentences @ pitch.pitch)[None, :])
+                    >= np.where(named, weights.floor, weights.limit_floor))
             # a figure inside a limit she sets for the very thing the pitch names ("above 98.5%" for the pharma lanes,
             # against "…above 98% on cold chain lanes") is hers: no other line of hers rules it out ("Why not 99")
             floors = np.array([bool(FLOOR_RE.search(c.text)) for c in claims], dtype=bool)
@@ -952,6 +1001,8 @@ def pair_scores(claims: Sequence[Claim], stances: Sequence[Stance], pitch: Pitch
         # a clash read from polarity or parts alone needs a word of substance in common, names aside: "sponsor the
         # Port Calder Harbour Run" shares only a name and the look of a word with "…school runs… Port Calder traffic"
         opposite &= crossed | shared_subjects(claims, stances)
+        # and a judgement about a thing holds against a pitch that names that thing
+        opposite &= crossed | names_what_is_judged(claims, stances)
     opposite &= ~stops_what_she_stops(claims, stances, pitch, corpus)
     floor = np.where(crossed, weights.lean_floor, weights.floor)
     keep = opposite & (similarity >= floor) & ~(agreeing[:, None] > score + weights.agreement)
