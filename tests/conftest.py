@@ -47,6 +47,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      choices=["sqlite", "postgresql"], help="database the tests run against")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that bring their own SQLite database (the README walked as a newcomer would) run in the SQLite run only:
+    on PostgreSQL they would repeat it exactly."""
+    if config.getoption("--db") == "sqlite":
+        return
+    skip = pytest.mark.skip(reason="runs the README's own SQLite demo: covered by the SQLite run")
+    for item in items:
+        if item.get_closest_marker("own_database"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def db_kind(request: pytest.FixtureRequest) -> str:
     return str(request.config.getoption("--db"))

@@ -44,6 +44,7 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+@pytest.mark.own_database
 @pytest.mark.skipif(not (ROOT / ".venv" / "bin" / "understudy").exists(), reason="needs the .venv of scripts/demo")
 def test_every_command_of_using_it_exits_0_after_the_demo(tmp_path: Path) -> None:
     from tests.web.test_readme_walk import demo_environment

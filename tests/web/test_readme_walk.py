@@ -22,6 +22,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
     pytest.skip(f"Chromium is not installed at {CHROMIUM}", allow_module_level=True)
 
+pytestmark = pytest.mark.own_database  # the README's own SQLite demo, whichever database the run tests
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
