@@ -559,17 +559,12 @@ def stops_what_she_stops(claims: Sequence[Claim], stances: Sequence[Stance], pit
             or corpus.stopped.vectors.size == 0):
         return np.zeros((n, m), dtype=bool)
     near = group_max(pitch.dropped, corpus.stopped, n, m) >= SAME_STOP
-    for i, j in zip(*np.nonzero(near), strict=True):
-        # (the claim stops it in so many words, as she does: "we stop the…", not "To stop losing deals, let's…")
-        stopped = [subject_stems(a) for a in stopped_by(claims[i].text)]
-        near[i, j] = any(d & subject_stems(t) for d in stopped for t in stopped_by(stances[j].text))
-    return near
-    dropped = [[subject_stems(a) for a in dropped_actions(c, reading(c.text))] for c in claims]
-    stops: list[list[frozenset[str]]] = [[] for _ in range(m)]
-    for k, j in enumerate(corpus.stopped.owner.tolist()):
-        stops[j].append(corpus.stopped_stems[k] if corpus.stopped_stems is not None else frozenset())
-    for i, j in zip(*np.nonzero(near), strict=True):
-        near[i, j] = any(d & t for d in dropped[i] for t in stops[j])
+    rows, cols = np.nonzero(near)
+    # (the claim stops it in so many words, as she does: "we stop the…", not "To stop losing deals, let's…")
+    claim_stops = {i: [subject_stems(a) for a in stopped_by(claims[i].text)] for i in set(rows.tolist())}
+    stance_stops = {j: [subject_stems(t) for t in stopped_by(stances[j].text)] for j in set(cols.tolist())}
+    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+        near[i, j] = any(d & t for d in claim_stops[i] for t in stance_stops[j])
     return near
 
 

@@ -336,13 +336,14 @@ def _prepare(session: Session, settings: Settings, twin_slug: str, question: str
         history = [(row.question, row.answer) for row in
                    store.conversation_history(session, twin, conversation, user_id=viewer.user_id)
                    if row.kind == "ask" and row.refused_topic is None]
-    prepared = _Prepared(twin=twin, persona=persona, question=asked_of_them(without_address(text, twin.name), twin.name),
+    addressed = without_address(text, twin.name)
+    prepared = _Prepared(twin=twin, persona=persona, question=asked_of_them(addressed, twin.name),
                          conversation_id=conversation, history=history, started=started, flags=injection_flags(text),
                          typed=text)
     prepared.courtesy = courtesy_reply(text, twin.name)
     prepared.refusal = refused_topic(text, persona)
     if prepared.refusal is None and prepared.courtesy is None:  # "Can you give me a raise?" is about pay first
-        prepared.courtesy = request_reply(without_address(text, twin.name), twin.name)
+        prepared.courtesy = request_reply(addressed, twin.name)
     if prepared.refusal is None and prepared.courtesy is None:  # curators' corrections (a refusal among them) come after the persona's topics
         prepared.correction = corrections.find(session, settings, twin, prepared.question, viewer, persona)
         if prepared.correction is not None and prepared.correction.refusal is not None:
